@@ -1,0 +1,1 @@
+"""TicketFlow: four Strawberry federation subgraphs and the small kernel they share."""

@@ -1,0 +1,82 @@
+"""Signing keys (Ed25519, kept in the auth database), access tokens and the JWKS document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.auth.models import SigningKey, User
+from subgraphs.kernel.db import new_id, utcnow
+from subgraphs.kernel.settings import Settings
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_at: datetime
+
+
+def _new_key() -> SigningKey:
+    private = Ed25519PrivateKey.generate()
+    kid = new_id()
+    jwk: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(private.public_key()))
+    jwk.update({"kid": kid, "alg": "EdDSA", "use": "sig"})
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return SigningKey(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk))
+
+
+async def rotate_key(session: AsyncSession) -> SigningKey:
+    """Add a new signing key; older keys keep verifying until they are retired."""
+    key = _new_key()
+    session.add(key)
+    await session.flush()
+    return key
+
+
+async def active_key(session: AsyncSession) -> SigningKey:
+    """The newest unretired key, created on first use."""
+    key = await session.scalar(
+        select(SigningKey)
+        .where(SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at.desc(), SigningKey.kid)
+        .limit(1)
+    )
+    return key if key is not None else await rotate_key(session)
+
+
+async def jwks(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
+    """The JWKS document: public keys of every unretired signing key."""
+    rows = await session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None)))
+    return {"keys": [json.loads(k.public_jwk) for k in rows]}
+
+
+def issue_access_token(user: User, key: SigningKey, settings: Settings) -> AccessToken:
+    """A short-lived EdDSA JWT naming the user, their roles and the signing key."""
+    now = utcnow()
+    expires = now + timedelta(seconds=settings.access_token_ttl_seconds)
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": user.id,
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": new_id(),
+        "roles": [user.role],
+    }
+    private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
+    token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})  # type: ignore[arg-type]
+    return AccessToken(token=token, expires_at=expires.replace(microsecond=0))

@@ -1,0 +1,4 @@
+from subgraphs.booking.models import Base
+from subgraphs.kernel.migrate import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,91 @@
+"""The booking subgraph's tables: per-show inventory, holds and bookings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
+from subgraphs.kernel.events import event_tables
+
+AVAILABLE, HELD, SOLD = "AVAILABLE", "HELD", "SOLD"
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class BookableShow(Base):
+    """A show on sale, built from venue's ``ShowPublished`` event."""
+
+    __tablename__ = "shows"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    venue_id: Mapped[str] = mapped_column(String(36))
+    organizer_id: Mapped[str] = mapped_column(String(36))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    price_amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), default="ON_SALE")
+    # Bumped by every change to the show's seats: live clients detect gaps with it.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ShowSeat(Base):
+    """One seat of one show. ``HELD`` past ``hold_expires_at`` counts as available."""
+
+    __tablename__ = "show_seats"
+    __table_args__ = (Index("ix_show_seats_hold", "hold_id"),)
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    seat_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default=AVAILABLE)
+    hold_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Hold(Base):
+    __tablename__ = "holds"
+    __table_args__ = (Index("ix_holds_status_expires", "status", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    # ACTIVE -> CHECKED_OUT | RELEASED | EXPIRED
+    status: Mapped[str] = mapped_column(String(20), default="ACTIVE")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    # PENDING_PAYMENT -> CONFIRMED | EXPIRED | CANCELLED
+    status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
+    total_amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BookingLine(Base):
+    __tablename__ = "booking_lines"
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    seat_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40))
+    price_amount: Mapped[int] = mapped_column(Integer)
+
+
+EVENTS = event_tables(Base.metadata)

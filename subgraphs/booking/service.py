@@ -1,0 +1,274 @@
+"""Booking use cases: hold seats, release expired holds, check out, read bookings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.booking.inventory import (
+    SeatChange,
+    announce_after_commit,
+    bump_version,
+    is_free,
+)
+from subgraphs.booking.models import (
+    AVAILABLE,
+    HELD,
+    BookableShow,
+    Booking,
+    BookingLine,
+    Hold,
+    ShowSeat,
+)
+from subgraphs.kernel.app import Service
+from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
+from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+
+log = logging.getLogger("ticketflow.booking")
+
+
+@dataclass(frozen=True)
+class SeatsTaken:
+    """The hold failed: these seats are held or sold by someone else."""
+
+    seat_ids: list[str]
+
+
+@dataclass(frozen=True)
+class HoldLapsed:
+    """The hold expired (or was released) before checkout."""
+
+    hold_id: str
+
+
+class _Abort(Exception):
+    """Rolls a unit of work back on an expected outcome."""
+
+
+def validate_seat_ids(seat_ids: Sequence[str], limit: int) -> list[str]:
+    """Distinct seat ids, 1 to ``limit`` of them, or ``BAD_USER_INPUT``."""
+    if not seat_ids:
+        raise BadUserInput("Choose at least one seat.", field="seatIds")
+    if len(set(seat_ids)) != len(seat_ids):
+        raise BadUserInput("A seat appears twice.", field="seatIds")
+    if len(seat_ids) > limit:
+        raise BadUserInput(f"Hold at most {limit} seats at once.", field="seatIds")
+    return list(seat_ids)
+
+
+async def hold_seats(
+    service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str]
+) -> Hold | SeatsTaken:
+    """Hold all of ``seat_ids`` for the caller, or none of them.
+
+    The database decides: one conditional UPDATE takes exactly the seats that are free
+    (available, or held past expiry). If it changed fewer rows than asked, another
+    holder won at least one seat and the whole transaction rolls back.
+    """
+    who = require_caller(caller)
+    wanted = validate_seat_ids(seat_ids, service.settings.max_seats_per_hold)
+    now = utcnow()
+    expires = now + timedelta(seconds=service.settings.hold_ttl_seconds)
+    try:
+        async with service.uow() as uow:
+            show = await bump_version(uow.session, show_id)
+            if show is None:
+                raise NotFound("No show with this id is on sale.", field="showId")
+            if show.status != "ON_SALE":
+                raise BadUserInput("This show is not on sale.", field="showId")
+            known = set(await uow.session.scalars(
+                select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id,
+                                               ShowSeat.seat_id.in_(wanted))))
+            unknown = [s for s in wanted if s not in known]
+            if unknown:
+                raise BadUserInput("These seats are not part of this show.", field="seatIds",
+                                   seatIds=unknown)
+            hold = Hold(show_id=show_id, user_id=who.user_id, expires_at=expires)
+            uow.session.add(hold)
+            await uow.session.flush()
+            result = await uow.session.execute(
+                update(ShowSeat)
+                .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(wanted), is_free(now))
+                .values(state=HELD, hold_id=hold.id, hold_expires_at=expires)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != len(wanted):  # type: ignore[attr-defined]
+                raise _Abort
+            uow.emit("SeatsHeld", {"hold_id": hold.id, "show_id": show_id,
+                                   "user_id": who.user_id, "seat_ids": wanted,
+                                   "expires_at": expires.isoformat()})
+            await announce_after_commit(service, uow, show_id, show.version,
+                                        [SeatChange(s, HELD) for s in wanted])
+    except _Abort:
+        return SeatsTaken(await _taken(service, show_id, wanted))
+    return hold
+
+
+async def _taken(service: Service, show_id: str, seat_ids: Sequence[str]) -> list[str]:
+    async with service.db.session() as session:
+        free = set(await session.scalars(
+            select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id,
+                                           ShowSeat.seat_id.in_(seat_ids), is_free(utcnow()))))
+    return [s for s in seat_ids if s not in free]
+
+
+async def release_expired(service: Service, limit: int = 100) -> int:
+    """Release up to ``limit`` lapsed holds, expire their pending bookings, tell watchers."""
+    now = utcnow()
+    async with service.db.session() as session:
+        lapsed = list(await session.scalars(
+            select(Hold).where(Hold.status.in_(("ACTIVE", "CHECKED_OUT")), Hold.expires_at <= now)
+            .order_by(Hold.expires_at).limit(limit)))
+    released = 0
+    for hold in lapsed:
+        try:
+            await _release(service, hold)
+            released += 1
+        except _Abort:
+            continue
+    return released
+
+
+async def _release(service: Service, hold: Hold) -> None:
+    async with service.uow() as uow:
+        show = await bump_version(uow.session, hold.show_id)
+        current = await uow.session.get(Hold, hold.id, with_for_update=True)
+        if show is None or current is None or current.status not in ("ACTIVE", "CHECKED_OUT"):
+            raise _Abort  # someone else settled it; roll the version back
+        freed = list(await uow.session.scalars(
+            select(ShowSeat.seat_id).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
+            .order_by(ShowSeat.position)))
+        await uow.session.execute(
+            update(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
+            .values(state=AVAILABLE, hold_id=None, hold_expires_at=None)
+            .execution_options(synchronize_session=False))
+        current.status = "EXPIRED"
+        booking = await uow.session.scalar(
+            select(Booking).where(Booking.hold_id == hold.id, Booking.status == "PENDING_PAYMENT"))
+        if booking is not None:
+            booking.status = "EXPIRED"
+            uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
+                                        "show_id": booking.show_id})
+        uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed})
+        await announce_after_commit(service, uow, hold.show_id, show.version,
+                                    [SeatChange(s, AVAILABLE) for s in freed])
+
+
+async def sweeper(service: Service) -> None:
+    """Background job: release lapsed holds every ``sweep_interval_seconds``."""
+    while True:
+        try:
+            while await release_expired(service) > 0:
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("hold sweeper failed; retrying")
+        await asyncio.sleep(service.settings.sweep_interval_seconds)
+
+
+async def checkout(
+    service: Service, caller: Caller | None, hold_id: str, idempotency_key: str
+) -> Booking | HoldLapsed:
+    """Turn the caller's hold into a booking awaiting payment; a retried key returns it again."""
+    who = require_caller(caller)
+    key = idempotency_key.strip()
+    if not 1 <= len(key) <= 200:
+        raise BadUserInput("Give an idempotency key of 1 to 200 characters.",
+                           field="idempotencyKey")
+    existing = await _booking_for_key(service, who.user_id, key)
+    if existing is not None:
+        return _same_request(existing, hold_id)
+    try:
+        async with service.uow() as uow:
+            hold = await uow.session.get(Hold, hold_id, with_for_update=True)
+            if hold is None:
+                raise NotFound("No hold with this id.", field="holdId")
+            require_owner_or_admin(who, hold.user_id)
+            if hold.status != "ACTIVE" or hold.expires_at <= utcnow():
+                return HoldLapsed(hold_id)
+            show = await uow.session.get(BookableShow, hold.show_id)
+            assert show is not None
+            seats = list(await uow.session.scalars(
+                select(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
+                .order_by(ShowSeat.position)))
+            booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
+                              idempotency_key=key, total_amount=show.price_amount * len(seats),
+                              currency=show.currency)
+            uow.session.add(booking)
+            await uow.session.flush()
+            uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
+                                            label=s.label, price_amount=show.price_amount)
+                                for s in seats)
+            hold.status = "CHECKED_OUT"
+            uow.emit("BookingCreated", {
+                "booking_id": booking.id, "user_id": booking.user_id,
+                "show_id": booking.show_id, "organizer_id": show.organizer_id,
+                "amount": booking.total_amount, "currency": booking.currency,
+                "seat_ids": [s.seat_id for s in seats],
+                "expires_at": hold.expires_at.isoformat()})
+    except IntegrityError:
+        # The same key raced itself; the first commit's booking is the answer.
+        existing = await _booking_for_key(service, who.user_id, key)
+        if existing is None:
+            raise
+        return _same_request(existing, hold_id)
+    return booking
+
+
+def _same_request(booking: Booking, hold_id: str) -> Booking:
+    if booking.hold_id != hold_id:
+        raise Conflict("This idempotency key was used for another hold.", field="idempotencyKey")
+    return booking
+
+
+async def _booking_for_key(service: Service, user_id: str, key: str) -> Booking | None:
+    async with service.db.session() as session:
+        return await session.scalar(select(Booking).where(
+            Booking.user_id == user_id, Booking.idempotency_key == key))
+
+
+async def bookings_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Booking | None]:
+    """Bookings in the order of ``ids``, in one query."""
+    rows = await session.scalars(select(Booking).where(Booking.id.in_(set(ids))))
+    found = {b.id: b for b in rows}
+    return [found.get(i) for i in ids]
+
+
+async def bookings_by_users(session: AsyncSession, user_ids: Sequence[str]) -> list[list[Booking]]:
+    """Each user's bookings, newest first, for many users in one query."""
+    rows = await session.scalars(select(Booking).where(Booking.user_id.in_(set(user_ids)))
+                                 .order_by(Booking.created_at.desc(), Booking.id))
+    grouped: dict[str, list[Booking]] = {u: [] for u in user_ids}
+    for b in rows:
+        grouped[b.user_id].append(b)
+    return [grouped[u] for u in user_ids]
+
+
+async def lines_by_bookings(session: AsyncSession,
+                            booking_ids: Sequence[str]) -> list[list[BookingLine]]:
+    """Each booking's line items, for many bookings in one query."""
+    rows = await session.scalars(select(BookingLine).where(
+        BookingLine.booking_id.in_(set(booking_ids))).order_by(BookingLine.label))
+    grouped: dict[str, list[BookingLine]] = {b: [] for b in booking_ids}
+    for line in rows:
+        grouped[line.booking_id].append(line)
+    return [grouped[b] for b in booking_ids]
+
+
+async def hold_seat_ids(session: AsyncSession, hold_ids: Sequence[str]) -> list[list[str]]:
+    """The seats each hold still holds, in one query."""
+    rows = await session.execute(select(ShowSeat.hold_id, ShowSeat.seat_id).where(
+        ShowSeat.hold_id.in_(set(hold_ids))).order_by(ShowSeat.position))
+    grouped: dict[str, list[str]] = {h: [] for h in hold_ids}
+    for hid, seat_id in rows:
+        grouped[hid].append(seat_id)
+    return [grouped[h] for h in hold_ids]

@@ -1,0 +1,203 @@
+"""Builds one subgraph's FastAPI app: GraphQL, health, readiness, relay and consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import strawberry
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData
+from starlette.requests import HTTPConnection
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from subgraphs.kernel.auth import TokenVerifier
+from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
+from subgraphs.kernel.db import Database, new_id
+from subgraphs.kernel.errors import TicketFlowError
+from subgraphs.kernel.events import EventTables
+from subgraphs.kernel.graphql import Context
+from subgraphs.kernel.live import InProcessLive, RedisLive
+from subgraphs.kernel.logs import request_id
+from subgraphs.kernel.relay import Apply, OutboxRelay, idempotent
+from subgraphs.kernel.settings import Settings
+from subgraphs.kernel.uow import UnitOfWork
+
+log = logging.getLogger("ticketflow.app")
+
+
+class Runtime:
+    """What the subgraphs of one process share: settings, event bus, live bus, verifier."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bus: EventBus
+        self.live: InProcessLive | RedisLive
+        if settings.redis_url:
+            self.bus = RedisStreamsBus(settings.redis_url, settings.redis_prefix)
+            self.live = RedisLive(settings.redis_url, settings.redis_prefix)
+        else:
+            self.bus = InProcessBus()
+            self.live = InProcessLive()
+        self.verifier = TokenVerifier(
+            settings.effective_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+
+    async def close(self) -> None:
+        """Close the buses' connections."""
+        await self.bus.close()
+        await self.live.close()
+
+
+Background = Callable[["Service"], Awaitable[None]]
+
+
+@dataclass
+class SubgraphSpec:
+    """Everything the kernel needs to know to run one subgraph."""
+
+    name: str
+    schema: strawberry.federation.Schema
+    metadata: MetaData
+    tables: EventTables
+    # stream (source subgraph) -> apply(uow, event), run once per event
+    consumes: dict[str, Apply] = field(default_factory=dict)
+    background: list[Background] = field(default_factory=list)
+    routes: Callable[[FastAPI, Service], None] | None = None
+
+
+class Service:
+    """One subgraph running in this process: its database, relay and shared runtime."""
+
+    def __init__(self, spec: SubgraphSpec, runtime: Runtime) -> None:
+        self.spec = spec
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.db = Database(runtime.settings.database_url(spec.name))
+        # Subgraph-specific singletons (a password hasher, say), built once per process.
+        self.state: dict[str, Any] = {}
+        replay = (
+            timedelta(hours=runtime.settings.outbox_replay_hours)
+            if runtime.settings.embedded
+            else None
+        )
+        self.relay = OutboxRelay(
+            self.db,
+            spec.tables,
+            runtime.bus,
+            spec.name,
+            interval=runtime.settings.relay_interval_seconds,
+            replay=replay,
+        )
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work on this subgraph's database."""
+        return UnitOfWork(self.db, self.spec.tables, self.spec.name, self.relay.wake)
+
+    def _consumer_tasks(self) -> list[Awaitable[None]]:
+        consumer = f"{self.spec.name}-{socket.gethostname()}-{os.getpid()}"
+        return [
+            self.runtime.bus.consume(
+                stream,
+                self.spec.name,
+                consumer,
+                idempotent(self.db, self.spec.tables, self.spec.name, self.spec.name, apply,
+                           self.relay.wake),
+            )
+            for stream, apply in self.spec.consumes.items()
+        ]
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run the relay, the consumers and background jobs for the duration of the block."""
+        jobs = [self.relay.run(), *self._consumer_tasks(), *(b(self) for b in self.spec.background)]
+        tasks = [asyncio.create_task(job) for job in jobs]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self.db.dispose()
+
+
+def _context_getter(service: Service) -> Callable[..., Awaitable[Context]]:
+    async def get_context(connection: HTTPConnection) -> Context:
+        try:
+            caller = await service.runtime.verifier.from_header(
+                connection.headers.get("authorization")
+            )
+        except TicketFlowError as error:
+            return Context(service, None, error)
+        return Context(service, caller)
+
+    return get_context
+
+
+def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = False) -> FastAPI:
+    """The FastAPI app of one subgraph.
+
+    ``own_runtime`` closes the runtime on shutdown (one subgraph per process).
+    """
+    service = Service(spec, runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with service.running():
+            yield
+        if own_runtime:
+            await runtime.close()
+
+    app = FastAPI(title=f"TicketFlow {spec.name}", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    app.state.service = service
+
+    @app.middleware("http")
+    async def with_request_id(request: Request, call_next: Any) -> Response:
+        rid = request.headers.get("x-request-id") or new_id()
+        token = request_id.set(rid)
+        try:
+            response: Response = await call_next(request)
+        finally:
+            request_id.reset(token)
+        response.headers["x-request-id"] = rid
+        return response
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        try:
+            await service.db.ping()
+        except Exception as exc:  # any failure means "not ready"; the reason is logged
+            log.warning("readiness check failed: %s", exc)
+            return JSONResponse({"status": "unavailable", "service": spec.name}, status_code=503)
+        return JSONResponse({"status": "ok", "service": spec.name})
+
+    graphql = GraphQLRouter(
+        spec.schema,
+        context_getter=_context_getter(service),
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        # The router multiplexes many clients' subscriptions onto few upstream sockets.
+        max_subscriptions_per_connection=None,
+        graphql_ide="graphiql" if runtime.settings.env != "production" else None,
+    )
+    app.include_router(graphql, prefix="/graphql")
+    if spec.routes is not None:
+        spec.routes(app, service)
+    return app

@@ -1,0 +1,139 @@
+"""Access-token verification shared by every subgraph (defence in depth behind the router).
+
+The auth subgraph signs tokens with an asymmetric key and publishes its public keys as a
+JWKS document. Each subgraph fetches that document once, caches it, and fetches it again
+only when a token names a key id it has not seen (key rotation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+
+from subgraphs.kernel.errors import Forbidden, Unauthenticated
+
+ALGORITHMS = ["EdDSA"]
+ROLES = ("CUSTOMER", "ORGANIZER", "ADMIN")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user behind a request."""
+
+    user_id: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    token_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins see and manage everything."""
+        return "ADMIN" in self.roles
+
+    def has_role(self, *roles: str) -> bool:
+        """True if the caller holds any of ``roles`` (admins hold every role)."""
+        return self.is_admin or any(r in self.roles for r in roles)
+
+
+def require_caller(caller: Caller | None) -> Caller:
+    """The caller, or ``UNAUTHENTICATED`` when the request carried no token."""
+    if caller is None:
+        raise Unauthenticated("Sign in to do this.")
+    return caller
+
+
+def require_role(caller: Caller | None, *roles: str) -> Caller:
+    """The caller if they hold one of ``roles``; otherwise ``UNAUTHENTICATED``/``FORBIDDEN``."""
+    who = require_caller(caller)
+    if not who.has_role(*roles):
+        raise Forbidden(f"This needs the role {' or '.join(roles)}.")
+    return who
+
+
+def require_owner_or_admin(caller: Caller | None, owner_id: str) -> Caller:
+    """The caller if they own the object or are an admin."""
+    who = require_caller(caller)
+    if who.user_id != owner_id and not who.is_admin:
+        raise Forbidden("This belongs to another user.")
+    return who
+
+
+class TokenVerifier:
+    """Verifies ``Authorization: Bearer`` access tokens against the auth service's JWKS."""
+
+    # A token naming an unknown key id may trigger a refetch at most this often.
+    REFETCH_INTERVAL = 10.0
+
+    def __init__(self, jwks_url: str, *, issuer: str, audience: str) -> None:
+        self.jwks_url = jwks_url
+        self.issuer = issuer
+        self.audience = audience
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self.REFETCH_INTERVAL and self._keys:
+                return
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self.jwks_url)
+                response.raise_for_status()
+                document = response.json()
+            self._keys = {k["kid"]: jwt.PyJWK(k) for k in document.get("keys", []) if "kid" in k}
+            self._fetched_at = time.monotonic()
+
+    async def _key_for(self, kid: str) -> jwt.PyJWK:
+        if kid not in self._keys:
+            try:
+                await self._refresh()
+            except httpx.HTTPError as exc:
+                raise Unauthenticated("The token's signing key cannot be checked now.") from exc
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("The token is signed with an unknown key.")
+        return key
+
+    async def verify(self, token: str) -> Caller:
+        """The caller named by a valid token; ``UNAUTHENTICATED`` for anything else."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("The access token is malformed.") from exc
+        if header.get("alg") not in ALGORITHMS or not isinstance(header.get("kid"), str):
+            raise Unauthenticated("The access token uses an algorithm TicketFlow does not accept.")
+        key = await self._key_for(header["kid"])
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("The access token has expired.") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("The access token is invalid.") from exc
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list):
+            raise Unauthenticated("The access token is invalid.")
+        return Caller(
+            user_id=str(claims["sub"]),
+            roles=frozenset(r for r in roles if r in ROLES),
+            token_id=str(claims["jti"]),
+        )
+
+    async def from_header(self, authorization: str | None) -> Caller | None:
+        """The caller for an ``Authorization`` header value; ``None`` when it is absent."""
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Use 'Authorization: Bearer <access token>'.")
+        return await self.verify(token.strip())

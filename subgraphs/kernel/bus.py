@@ -1,0 +1,153 @@
+"""The event bus: Redis Streams with consumer groups, or an in-process log when embedded.
+
+Both deliver at least once to each consumer group, in publish order per stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from subgraphs.kernel.events import Event
+
+log = logging.getLogger("ticketflow.bus")
+
+Handler = Callable[[Event], Awaitable[None]]
+RETRY_DELAYS = (0.05, 0.2, 1.0, 5.0)
+
+
+class EventBus(Protocol):
+    """Publish events to named streams; consume them as a named group."""
+
+    async def publish(self, stream: str, event: Event) -> None:
+        """Append ``event`` to ``stream``."""
+
+    async def consume(self, stream: str, group: str, consumer: str, handler: Handler) -> None:
+        """Feed every event of ``stream`` to ``handler`` for ``group``; runs until cancelled."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+async def _handle_with_retry(handler: Handler, event: Event) -> None:
+    # A failing handler is retried with backoff, then forever at the longest delay: an
+    # event is never skipped, because skipping it would lose the change it carries.
+    attempt = 0
+    while True:
+        try:
+            await handler(event)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+            log.exception("handler failed for %s %s; retrying in %.2fs", event.type, event.id, delay)
+            attempt += 1
+            await asyncio.sleep(delay)
+
+
+class InProcessBus:
+    """An in-memory, append-only log per stream with one read offset per group.
+
+    It lives as long as the process; the outbox relay replays recent events at start-up
+    (consumers are idempotent), so a restart loses nothing that was committed.
+    """
+
+    def __init__(self) -> None:
+        self._logs: dict[str, list[Event]] = defaultdict(list)
+        self._changed: dict[str, asyncio.Condition] = defaultdict(asyncio.Condition)
+
+    async def publish(self, stream: str, event: Event) -> None:
+        """Append ``event`` and wake the stream's consumers."""
+        cond = self._changed[stream]
+        async with cond:
+            self._logs[stream].append(event)
+            cond.notify_all()
+
+    async def consume(self, stream: str, group: str, consumer: str, handler: Handler) -> None:
+        """Deliver every event of ``stream``, from the first, then wait for more."""
+        offset = 0
+        cond = self._changed[stream]
+        while True:
+            async with cond:
+                await cond.wait_for(lambda: offset < len(self._logs[stream]))
+                batch = self._logs[stream][offset:]
+            for event in batch:
+                await _handle_with_retry(handler, event)
+                offset += 1
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class RedisStreamsBus:
+    """Redis Streams: ``XADD`` to publish, consumer groups with ``XACK`` to consume.
+
+    A message delivered to a consumer that died before acknowledging it is claimed by
+    another consumer of the group after ``claim_idle_ms``.
+    """
+
+    def __init__(self, url: str, prefix: str, *, claim_idle_ms: int = 30_000) -> None:
+        self._redis = aioredis.from_url(url)
+        self._prefix = prefix
+        self._claim_idle_ms = claim_idle_ms
+
+    def key(self, stream: str) -> str:
+        """The Redis key of a stream."""
+        return f"{self._prefix}:events:{stream}"
+
+    async def publish(self, stream: str, event: Event) -> None:
+        """``XADD`` the event; the stream is capped well above any consumer's lag."""
+        await self._redis.xadd(
+            self.key(stream), {"event": event.to_json()}, maxlen=1_000_000, approximate=True
+        )
+
+    async def _ensure_group(self, key: str, group: str) -> None:
+        try:
+            await self._redis.xgroup_create(key, group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def consume(self, stream: str, group: str, consumer: str, handler: Handler) -> None:
+        """Read as ``consumer`` of ``group``; acknowledge each event once handled."""
+        key = self.key(stream)
+        await self._ensure_group(key, group)
+        # First our own unacknowledged messages (we restarted), then new ones.
+        cursor = "0"
+        while True:
+            messages = await self._read(key, group, consumer, cursor)
+            if cursor != ">" and not messages:
+                cursor = ">"
+                continue
+            for msg_id, fields in messages:
+                raw = fields.get(b"event")
+                if raw is not None:
+                    await _handle_with_retry(handler, Event.from_json(raw))
+                await self._redis.xack(key, group, msg_id)
+
+    async def _read(
+        self, key: str, group: str, consumer: str, cursor: str
+    ) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        if cursor == ">":
+            claimed = await self._redis.xautoclaim(
+                key, group, consumer, min_idle_time=self._claim_idle_ms, start_id="0-0", count=50
+            )
+            if claimed[1]:
+                return [(m, f) for m, f in claimed[1] if f is not None]
+        response = await self._redis.xreadgroup(
+            group, consumer, {key: cursor}, count=100, block=1000 if cursor == ">" else None
+        )
+        if not response:
+            return []
+        return list(response[0][1])
+
+    async def close(self) -> None:
+        """Close the Redis connection pool."""
+        await self._redis.aclose()

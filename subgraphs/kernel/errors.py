@@ -1,0 +1,135 @@
+"""The one documented list of error codes, and the extension that applies it.
+
+Expected domain outcomes (seats taken, sold out) are typed union results in the schema.
+Everything here is for GraphQL ``errors``: authentication, validation and the unexpected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+log = logging.getLogger("ticketflow.errors")
+
+
+class ErrorCode(StrEnum):
+    """Values of ``errors[].extensions.code`` (README, "Error codes")."""
+
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    SEATS_UNAVAILABLE = "SEATS_UNAVAILABLE"
+    SOLD_OUT = "SOLD_OUT"
+    HOLD_EXPIRED = "HOLD_EXPIRED"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
+    INTERNAL = "INTERNAL"
+    # Protocol-level codes, as every GraphQL server names them.
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+class TicketFlowError(Exception):
+    """An error the client is meant to see, with its code and optional details."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def extensions(self) -> dict[str, Any]:
+        """The ``extensions`` object of the GraphQL error."""
+        return {"code": str(self.code), **self.details}
+
+
+class Unauthenticated(TicketFlowError):
+    """No valid credentials were presented."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(TicketFlowError):
+    """The caller is known but may not do this."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+class BadUserInput(TicketFlowError):
+    """The input is invalid; ``field`` names the offending argument path."""
+
+    code = ErrorCode.BAD_USER_INPUT
+
+    def __init__(self, message: str, *, field: str, **details: Any) -> None:
+        super().__init__(message, field=field, **details)
+
+
+class NotFound(TicketFlowError):
+    """The referenced object does not exist (or the caller may not know it does)."""
+
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(TicketFlowError):
+    """The request conflicts with existing state (a duplicate, a stale version)."""
+
+    code = ErrorCode.CONFLICT
+
+
+def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, TicketFlowError):
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions=original.extensions(),
+        )
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        code = (
+            ErrorCode.GRAPHQL_PARSE_FAILED
+            if error.message.startswith("Syntax Error")
+            else ErrorCode.GRAPHQL_VALIDATION_FAILED
+            if error.path is None
+            else ErrorCode.BAD_USER_INPUT
+        )
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={**(error.extensions or {}), "code": str(code)},
+        )
+    log.error("unexpected error at %s", error.path, exc_info=original)
+    extensions: dict[str, Any] = {"code": str(ErrorCode.INTERNAL)}
+    if debug:
+        extensions["debug"] = repr(original)
+    return GraphQLError("Internal server error", nodes=error.nodes, path=error.path,
+                        extensions=extensions)
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives every error an ``extensions.code`` and masks the unexpected (no stack traces)."""
+
+    debug: bool = False
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [_classify(e, self.debug) for e in errors]
+        pre = self.execution_context.pre_execution_errors
+        if pre:
+            self.execution_context.pre_execution_errors = [_classify(e, self.debug) for e in pre]

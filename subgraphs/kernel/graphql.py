@@ -1,0 +1,112 @@
+"""What every subgraph's GraphQL layer shares: the request context and common types."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import strawberry
+from aiodataloader import DataLoader
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.fastapi import BaseContext
+
+from subgraphs.kernel.auth import Caller
+from subgraphs.kernel.errors import ErrorCodes, TicketFlowError
+
+if TYPE_CHECKING:
+    from subgraphs.kernel.app import Service
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+BatchFn = Callable[["Context", Sequence[Any]], Awaitable[Sequence[Any]]]
+
+
+class Context(BaseContext):
+    """Per-request context: the subgraph's services, the verified caller, and loaders.
+
+    Loaders live here, never at module level, so their caches die with the request and
+    cannot leak one user's data to another.
+    """
+
+    def __init__(
+        self,
+        service: Service,
+        caller: Caller | None,
+        auth_error: TicketFlowError | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.caller = caller
+        self.auth_error = auth_error
+        self._loaders: dict[Any, DataLoader[Any, Any]] = {}
+
+    def loader(self, batch: BatchFn) -> DataLoader[Any, Any]:
+        """The request's loader for a module-level ``batch(context, keys)`` function.
+
+        All loads through one loader within a tick become one call of ``batch``: one
+        query per entity type per request, not one per entity.
+        """
+        existing = self._loaders.get(batch)
+        if existing is None:
+
+            async def load(keys: Sequence[Any]) -> Sequence[Any]:
+                return await batch(self, keys)
+
+            existing = DataLoader(batch_load_fn=load)
+            self._loaders[batch] = existing
+        return existing
+
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.federation.type(shareable=True, description="An amount of money in minor units.")
+class Money:
+    """Integer minor units (cents, paise) and an ISO 4217 currency code; never floats."""
+
+    amount: int = strawberry.field(description="Minor units, e.g. 1250 for 12.50 EUR.")
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. EUR.")
+
+
+class AuthGate(SchemaExtension):
+    """Refuses the whole operation when the request carried a bad token."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        error = getattr(context, "auth_error", None)
+        if error is not None:
+            from graphql import ExecutionResult
+
+            self.execution_context.result = ExecutionResult(
+                data=None, errors=[GraphQLError(error.message, extensions=error.extensions())]
+            )
+        yield
+
+
+FEDERATION_VERSION = "2.7"  # composes under both Hive's and Apollo's composers
+
+
+class _Schema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: Any = None) -> None:
+        # Expected errors (bad input, not signed in) are answers, not incidents: only
+        # unexpected ones are logged, by the ErrorCodes extension, with their traceback.
+        return None
+
+
+def build_schema(
+    query: type,
+    mutation: type | None = None,
+    subscription: type | None = None,
+    types: Sequence[type] = (),
+) -> strawberry.federation.Schema:
+    """A federation schema with TicketFlow's error handling and token gate."""
+    return _Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=[AuthGate, ErrorCodes],
+        federation_version=FEDERATION_VERSION,
+    )

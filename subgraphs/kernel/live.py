@@ -1,0 +1,141 @@
+"""Live messages for subscriptions: Redis pub/sub across processes, or in-process.
+
+Each process keeps one Redis subscription per channel however many local websocket
+clients watch it, and fans messages out to them in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger("ticketflow.live")
+
+QUEUE_SIZE = 1024
+
+
+class Watcher:
+    """One local subscriber's queue. A watcher that falls too far behind is cut off."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        self.lagged = False
+
+    def offer(self, message: dict[str, Any]) -> None:
+        """Queue a message without waiting; mark the watcher lagged if it is full."""
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.lagged = True
+
+    async def messages(self) -> AsyncIterator[dict[str, Any]]:
+        """Messages in arrival order; ends when the watcher lagged (it must resubscribe)."""
+        while not self.lagged:
+            yield await self.queue.get()
+
+
+class _LocalFanout:
+    def __init__(self) -> None:
+        self.watchers: dict[str, set[Watcher]] = defaultdict(set)
+
+    def deliver(self, channel: str, message: dict[str, Any]) -> None:
+        for watcher in list(self.watchers.get(channel, ())):
+            watcher.offer(message)
+
+
+class InProcessLive:
+    """Live messages within one process (embedded mode)."""
+
+    def __init__(self) -> None:
+        self._fanout = _LocalFanout()
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        """Deliver ``message`` to every watcher of ``channel``."""
+        self._fanout.deliver(channel, message)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, channel: str) -> AsyncIterator[Watcher]:
+        """Register a watcher for the duration of the block."""
+        watcher = Watcher()
+        self._fanout.watchers[channel].add(watcher)
+        try:
+            yield watcher
+        finally:
+            self._fanout.watchers[channel].discard(watcher)
+            if not self._fanout.watchers[channel]:
+                del self._fanout.watchers[channel]
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class RedisLive:
+    """Redis pub/sub with one subscription per watched channel in this process."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self._redis = aioredis.from_url(url)
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._prefix = prefix
+        self._fanout = _LocalFanout()
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
+
+    def _key(self, channel: str) -> str:
+        return f"{self._prefix}:live:{channel}"
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        """``PUBLISH`` to every process watching ``channel``."""
+        await self._redis.publish(self._key(channel), json.dumps(message, separators=(",", ":")))
+
+    async def _read(self) -> None:
+        prefix = f"{self._prefix}:live:"
+        while True:
+            try:
+                if not self._pubsub.subscribed:
+                    await asyncio.sleep(0.05)
+                    continue
+                msg = await self._pubsub.get_message(timeout=1.0)
+                if msg is None or msg.get("type") != "message":
+                    continue
+                channel = msg["channel"].decode()[len(prefix):]
+                self._fanout.deliver(channel, json.loads(msg["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("live reader failed; continuing")
+                await asyncio.sleep(0.5)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, channel: str) -> AsyncIterator[Watcher]:
+        """Register a watcher; the first one for a channel subscribes in Redis."""
+        watcher = Watcher()
+        async with self._lock:
+            if self._reader is None:
+                self._reader = asyncio.create_task(self._read())
+            if not self._fanout.watchers.get(channel):
+                await self._pubsub.subscribe(self._key(channel))
+            self._fanout.watchers[channel].add(watcher)
+        try:
+            yield watcher
+        finally:
+            async with self._lock:
+                self._fanout.watchers[channel].discard(watcher)
+                if not self._fanout.watchers[channel]:
+                    del self._fanout.watchers[channel]
+                    await self._pubsub.unsubscribe(self._key(channel))
+
+    async def close(self) -> None:
+        """Stop the reader and close connections."""
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self._pubsub.aclose()
+        await self._redis.aclose()

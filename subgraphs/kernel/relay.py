@@ -1,0 +1,154 @@
+"""The outbox relay, and the idempotent wrapper every event consumer goes through."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from subgraphs.kernel.bus import EventBus
+from subgraphs.kernel.db import Database, utcnow
+from subgraphs.kernel.events import Event, EventTables
+from subgraphs.kernel.uow import UnitOfWork
+
+log = logging.getLogger("ticketflow.relay")
+
+Apply = Callable[[UnitOfWork, Event], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to the bus, oldest first.
+
+    It wakes when a unit of work commits events in this process and also polls, so rows
+    committed by another replica (or before a crash) are published too. A row is marked
+    published only after the bus accepted it: at-least-once.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        tables: EventTables,
+        bus: EventBus,
+        stream: str,
+        *,
+        interval: float = 0.5,
+        replay: timedelta | None = None,
+    ) -> None:
+        self._db = db
+        self._tables = tables
+        self._bus = bus
+        self._stream = stream
+        self._interval = interval
+        self._replay = replay
+        self._wake = asyncio.Event()
+
+    async def wake(self) -> None:
+        """Publish now instead of at the next poll."""
+        self._wake.set()
+
+    async def _replay_recent(self) -> None:
+        # The in-process bus forgets everything when the process ends; republish what
+        # was committed recently and let idempotent consumers drop what they had.
+        if self._replay is None:
+            return
+        since = utcnow() - self._replay
+        outbox = self._tables.outbox
+        async with self._db.session() as session:
+            rows = (
+                await session.execute(
+                    select(outbox.c.body)
+                    .where(outbox.c.published_at.is_not(None), outbox.c.created_at >= since)
+                    .order_by(outbox.c.seq)
+                )
+            ).all()
+        for (body,) in rows:
+            await self._bus.publish(self._stream, Event.from_json(body))
+
+    async def publish_pending(self, limit: int = 200) -> int:
+        """Publish up to ``limit`` unpublished rows; the number published."""
+        outbox = self._tables.outbox
+        async with self._db.sessions() as session, session.begin():
+            query = (
+                select(outbox.c.seq, outbox.c.body)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.seq)
+                .limit(limit)
+            )
+            if not self._db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            for _seq, body in rows:
+                await self._bus.publish(self._stream, Event.from_json(body))
+            if rows:
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.seq.in_([r.seq for r in rows]))
+                    .values(published_at=utcnow())
+                )
+        return len(rows)
+
+    async def run(self) -> None:
+        """Publish forever; cancel to stop."""
+        await self._replay_recent()
+        while True:
+            try:
+                while await self.publish_pending() > 0:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+
+def idempotent(
+    db: Database,
+    tables: EventTables,
+    source: str,
+    consumer: str,
+    apply: Apply,
+    on_commit: Callable[[], Awaitable[None]] | None = None,
+) -> Callable[[Event], Awaitable[None]]:
+    """Wrap ``apply`` so each event changes state at most once for ``consumer``.
+
+    The processed-event record is written in the same transaction as the change, so a
+    crash between the two cannot happen; a redelivered event finds the record and stops.
+    """
+
+    async def handle(event: Event) -> None:
+        processed = tables.processed
+        try:
+            async with UnitOfWork(db, tables, source, on_commit) as uow:
+                seen = await uow.session.scalar(
+                    select(processed.c.event_id).where(
+                        processed.c.event_id == event.id, processed.c.consumer == consumer
+                    )
+                )
+                if seen is not None:
+                    return
+                await uow.session.execute(
+                    insert(processed).values(event_id=event.id, consumer=consumer)
+                )
+                await apply(uow, event)
+        except IntegrityError:
+            # Another replica may have applied it at the same moment and won; anything
+            # else is a real failure and goes back to the bus for a retry.
+            async with db.session() as session:
+                done = await session.scalar(
+                    select(processed.c.event_id).where(
+                        processed.c.event_id == event.id, processed.c.consumer == consumer
+                    )
+                )
+            if done is None:
+                raise
+            log.info("event %s already applied by %s", event.id, consumer)
+
+    return handle

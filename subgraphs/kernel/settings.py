@@ -1,0 +1,100 @@
+"""One settings object per process, read from ``TICKETFLOW_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES: tuple[str, ...] = ("auth", "venue", "booking", "payment")
+DEFAULT_PORTS: dict[str, int] = {"auth": 4001, "venue": 4002, "booking": 4003, "payment": 4004}
+
+
+class Settings(BaseSettings):
+    """Process configuration. Every field has a local default so ``make dev`` needs no setup.
+
+    With neither ``postgres_dsn`` nor ``redis_url`` set, TicketFlow runs embedded:
+    one SQLite file per subgraph and an in-process event bus.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    # postgresql://user@host:5432 — each subgraph uses its own database "<db_prefix>_<name>".
+    postgres_dsn: str | None = None
+    db_prefix: str = "ticketflow"
+    redis_url: str | None = None
+    # Prefix for Redis keys and streams, so several deployments (or test runs) can share a server.
+    redis_prefix: str = "ticketflow"
+
+    host: str = "127.0.0.1"
+    auth_port: int = DEFAULT_PORTS["auth"]
+    venue_port: int = DEFAULT_PORTS["venue"]
+    booking_port: int = DEFAULT_PORTS["booking"]
+    payment_port: int = DEFAULT_PORTS["payment"]
+    router_port: int = 4000
+
+    jwks_url: str | None = None
+    jwt_issuer: str = "ticketflow-auth"
+    jwt_audience: str = "ticketflow"
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    # argon2id, RFC 9106 "second recommended option" sized for a small server.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    hold_ttl_seconds: int = Field(default=600, gt=0)
+    max_seats_per_hold: int = Field(default=20, gt=0)
+    sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    relay_interval_seconds: float = Field(default=0.5, gt=0)
+    outbox_replay_hours: int = Field(default=24, ge=0)
+
+    log_level: str = "INFO"
+    # Only in development: tracebacks in error extensions. Never in production.
+    debug_errors: bool = False
+
+    @model_validator(mode="after")
+    def _production_needs_servers(self) -> Settings:
+        if self.env == "production" and (not self.postgres_dsn or not self.redis_url):
+            raise ValueError(
+                "TICKETFLOW_ENV=production needs TICKETFLOW_POSTGRES_DSN and TICKETFLOW_REDIS_URL"
+            )
+        if self.env == "production" and self.debug_errors:
+            raise ValueError("TICKETFLOW_DEBUG_ERRORS must be off in production")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when no event server is configured: the in-process bus connects the subgraphs."""
+        return self.redis_url is None
+
+    def port_of(self, service: str) -> int:
+        """The HTTP port a subgraph listens on."""
+        return int(getattr(self, f"{service}_port"))
+
+    def url_of(self, service: str) -> str:
+        """The GraphQL URL of a subgraph as seen from this machine."""
+        return f"http://{self.host}:{self.port_of(service)}/graphql"
+
+    def database_url(self, service: str) -> str:
+        """The SQLAlchemy async URL of a subgraph's own database."""
+        if self.postgres_dsn:
+            base = self.postgres_dsn.rstrip("/")
+            base = base.replace("postgresql://", "postgresql+asyncpg://", 1)
+            return f"{base}/{self.db_prefix}_{service}"
+        return f"sqlite+aiosqlite:///{self.data_dir / f'{self.db_prefix}_{service}.db'}"
+
+    @property
+    def effective_jwks_url(self) -> str:
+        """Where every subgraph fetches the auth service's public keys."""
+        return self.jwks_url or f"http://{self.host}:{self.auth_port}/.well-known/jwks.json"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, validated once at start-up."""
+    return Settings()

@@ -1,0 +1,39 @@
+"""Payment use cases: payments follow bookings through events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.kernel.events import Event
+from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.payment.models import Payment
+
+
+async def apply_booking_event(uow: UnitOfWork, event: Event) -> None:
+    """React to booking's events: a new booking needs a payment; an expired one cancels it."""
+    p = event.payload
+    if event.type == "BookingCreated":
+        exists = await uow.session.scalar(
+            select(Payment.id).where(Payment.booking_id == p["booking_id"]))
+        if exists is None:
+            uow.session.add(Payment(booking_id=p["booking_id"], user_id=p["user_id"],
+                                    organizer_id=p["organizer_id"], amount=p["amount"],
+                                    currency=p["currency"]))
+    elif event.type == "BookingExpired":
+        payment = await uow.session.scalar(
+            select(Payment).where(Payment.booking_id == p["booking_id"]))
+        if payment is not None and payment.status == "REQUIRES_PAYMENT":
+            payment.status = "CANCELLED"
+            uow.emit("PaymentCancelled", {"payment_id": payment.id,
+                                          "booking_id": payment.booking_id})
+
+
+async def payments_by(session: AsyncSession, column: str, keys: Sequence[str]) -> list[Payment | None]:
+    """Payments matched on ``column`` (``id`` or ``booking_id``) in the order of ``keys``."""
+    attr = getattr(Payment, column)
+    rows = await session.scalars(select(Payment).where(attr.in_(set(keys))))
+    found = {getattr(p, column): p for p in rows}
+    return [found.get(k) for k in keys]

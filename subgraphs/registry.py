@@ -1,0 +1,20 @@
+"""The four subgraphs by name."""
+
+from __future__ import annotations
+
+import importlib
+
+from subgraphs.kernel.app import SubgraphSpec
+from subgraphs.kernel.settings import SERVICES
+
+
+def spec(name: str) -> SubgraphSpec:
+    """The spec of subgraph ``name`` (auth, venue, booking, payment)."""
+    if name not in SERVICES:
+        raise ValueError(f"unknown subgraph {name!r}; choose from {', '.join(SERVICES)}")
+    return importlib.import_module(f"subgraphs.{name}.schema").SPEC  # type: ignore[no-any-return]
+
+
+def all_specs() -> list[SubgraphSpec]:
+    """Every subgraph, in start-up order."""
+    return [spec(name) for name in SERVICES]
