@@ -1,0 +1,58 @@
+# TicketFlow. `make dev` runs it; `make test` runs every test. Both install what is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY_OK  := $(VENV)/.installed
+JS_OK  := router/node_modules/.installed
+PYTEST := $(BIN)/pytest
+
+.PHONY: dev install schema schema-check test test-unit test-integration test-e2e lint services clean
+
+install: $(PY_OK) $(JS_OK)
+
+$(PY_OK): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(JS_OK): router/package.json router/package-lock.json
+	cd router && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Run TicketFlow: embedded by default (SQLite + in-process events); PostgreSQL/Redis when
+## TICKETFLOW_POSTGRES_DSN and TICKETFLOW_REDIS_URL are set.
+dev: install
+	$(BIN)/ticketflow dev
+
+## Export every subgraph's SDL and compose the supergraph (Hive's and Apollo's composers).
+schema: install
+	$(BIN)/ticketflow export-schema
+	node router/compose.mjs supergraph.yaml schema/supergraph.graphql
+
+schema-check: install
+	$(BIN)/ticketflow export-schema --check
+	node router/compose.mjs supergraph.yaml schema/supergraph.graphql --check
+
+services:
+	@scripts/services.sh
+
+## Every test: unit, integration (both modes), end-to-end (both modes).
+test: install services
+	$(PYTEST)
+
+test-unit: install
+	$(PYTEST) tests/unit
+
+test-integration: install services
+	$(PYTEST) tests/integration
+
+test-e2e: install services
+	$(PYTEST) tests/e2e
+
+lint: install
+	$(BIN)/ruff check subgraphs tests
+	$(BIN)/mypy subgraphs
+
+clean:
+	rm -rf var $(VENV) router/node_modules

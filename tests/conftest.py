@@ -1,0 +1,56 @@
+"""Fixtures shared by every level: the deployment modes, stacks and signed-in users."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.flows import Actors, make_actors
+from tests.harness import MODES, Processes, Stack, in_process_stack, process_stack, test_env
+
+
+@pytest.fixture(scope="session", params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """Each integration and end-to-end test runs once per mode: embedded and postgres."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def stack(mode: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """The four subgraphs in this process, on a fresh database set (integration level)."""
+    async with in_process_stack(test_env(mode, tmp_path_factory.mktemp(f"int-{mode}"))) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+async def actors(stack: Stack) -> Actors:
+    """Signed-in users of the integration stack: customers, organizers, an admin."""
+    return await make_actors(stack, lambda service: stack.url(service))
+
+
+@pytest.fixture(scope="session")
+async def e2e(mode: str, tmp_path_factory: pytest.TempPathFactory
+              ) -> AsyncIterator[tuple[Stack, Processes]]:
+    """The real processes: uvicorn subgraphs and the Hive Gateway router."""
+    base = tmp_path_factory.mktemp(f"e2e-{mode}")
+    logs = base / "logs"
+    logs.mkdir()
+    async with process_stack(test_env(mode, base / "data"), logs) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+async def e2e_actors(e2e: tuple[Stack, Processes]) -> Actors:
+    """Signed-in users of the end-to-end stack, made through the router."""
+    stack, _ = e2e
+    return await make_actors(stack, lambda _service: stack.router_url)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The folder names the level, so `pytest -m unit` and `make test-unit` agree.
+    for item in items:
+        level = Path(str(item.fspath)).parent.name
+        if level in ("unit", "integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, level))

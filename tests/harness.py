@@ -1,0 +1,323 @@
+"""Test harness: settings per mode, databases, in-process and multi-process stacks, clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+import uvicorn
+import websockets
+
+from subgraphs.kernel.app import Runtime, create_app
+from subgraphs.kernel.migrate import drop_database, upgrade
+from subgraphs.kernel.settings import SERVICES, Settings
+from subgraphs.registry import spec
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_DSN = os.environ.get("TICKETFLOW_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("TICKETFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+MODES = [m for m in os.environ.get("TICKETFLOW_TEST_MODES", "embedded,postgres").split(",") if m]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_env(mode: str, data_dir: Path) -> dict[str, str]:
+    """``TICKETFLOW_*`` variables for a fresh, isolated deployment in ``mode``."""
+    tag = uuid.uuid4().hex[:10]
+    env = {
+        "TICKETFLOW_ENV": "test",
+        "TICKETFLOW_DATA_DIR": str(data_dir),
+        "TICKETFLOW_DB_PREFIX": f"tft_{tag}",
+        "TICKETFLOW_REDIS_PREFIX": f"tft:{tag}",
+        "TICKETFLOW_HOST": "127.0.0.1",
+        # Cheap hashing keeps the suite fast; production parameters are the defaults.
+        "TICKETFLOW_ARGON2_MEMORY_KIB": "1024",
+        "TICKETFLOW_ARGON2_TIME_COST": "1",
+        "TICKETFLOW_ARGON2_PARALLELISM": "1",
+        "TICKETFLOW_RELAY_INTERVAL_SECONDS": "0.2",
+        "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
+        "TICKETFLOW_DEBUG_ERRORS": "false",
+    }
+    for name in SERVICES:
+        env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())
+    env["TICKETFLOW_ROUTER_PORT"] = str(free_port())
+    env["TICKETFLOW_JWKS_URL"] = (
+        f"http://127.0.0.1:{env['TICKETFLOW_AUTH_PORT']}/.well-known/jwks.json"
+    )
+    if mode == "postgres":
+        env["TICKETFLOW_POSTGRES_DSN"] = POSTGRES_DSN
+        env["TICKETFLOW_REDIS_URL"] = REDIS_URL
+    elif mode != "embedded":
+        raise ValueError(f"unknown mode {mode}")
+    return env
+
+
+def settings_from(env: dict[str, str], **overrides: Any) -> Settings:
+    """Settings built from an env dict (without touching ``os.environ``)."""
+    values = {k.removeprefix("TICKETFLOW_").lower(): v for k, v in env.items()}
+    values.update(overrides)
+    return Settings(**values)
+
+
+async def migrate_all(settings: Settings) -> None:
+    """Create and migrate every subgraph's database."""
+    for name in SERVICES:
+        await upgrade(name, settings.database_url(name))
+
+
+async def destroy(settings: Settings) -> None:
+    """Drop every database and Redis key a test deployment made."""
+    for name in SERVICES:
+        await drop_database(settings.database_url(name))
+    if settings.redis_url:
+        r = aioredis.from_url(settings.redis_url)
+        try:
+            keys = [k async for k in r.scan_iter(match=f"{settings.redis_prefix}:*")]
+            if keys:
+                await r.delete(*keys)
+        finally:
+            await r.aclose()
+
+
+@dataclass
+class GraphQL:
+    """A small GraphQL-over-HTTP client for tests."""
+
+    url: str
+    token: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None,
+                   token: str | None = None, **extra: Any) -> httpx.Response:
+        headers = dict(self.headers)
+        bearer = token if token is not None else self.token
+        if bearer:
+            headers["authorization"] = f"Bearer {bearer}"
+        async with httpx.AsyncClient(timeout=30) as client:
+            return await client.post(self.url, json={"query": query, "variables": variables or {}},
+                                     headers=headers, **extra)
+
+    async def run(self, query: str, variables: dict[str, Any] | None = None,
+                  token: str | None = None) -> dict[str, Any]:
+        """The response body, whatever it says (data and/or errors)."""
+        response = await self.post(query, variables, token)
+        return response.json()  # type: ignore[no-any-return]
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None,
+                   token: str | None = None) -> dict[str, Any]:
+        """``data`` of a response that must have no errors."""
+        body = await self.run(query, variables, token)
+        assert "errors" not in body, body
+        return body["data"]  # type: ignore[no-any-return]
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    """The ``extensions.code`` of each error in a response body."""
+    return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0,
+                     interval: float = 0.1) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Stack:
+    """URLs of a running deployment."""
+
+    env: dict[str, str]
+    settings: Settings
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.env[f'TICKETFLOW_{service.upper()}_PORT']}/graphql"
+
+    def client(self, service: str, token: str | None = None) -> GraphQL:
+        return GraphQL(self.url(service), token)
+
+    @property
+    def router_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['TICKETFLOW_ROUTER_PORT']}/graphql"
+
+
+@contextlib.asynccontextmanager
+async def in_process_stack(env: dict[str, str]) -> AsyncIterator[Stack]:
+    """All four subgraphs served by uvicorn inside the test's own event loop."""
+    settings = settings_from(env)
+    await migrate_all(settings)
+    runtime = Runtime(settings)
+    servers = [
+        _Server(uvicorn.Config(create_app(spec(name), runtime), host="127.0.0.1",
+                               port=settings.port_of(name), log_config=None, lifespan="on",
+                               ws="websockets-sansio"))
+        for name in SERVICES
+    ]
+    tasks = [asyncio.create_task(s.serve()) for s in servers]
+    try:
+        await eventually(lambda: asyncio.sleep(0, all(s.started for s in servers)), 20)
+        yield Stack(env, settings)
+    finally:
+        for s in servers:
+            s.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runtime.close()
+        await destroy(settings)
+
+
+class Processes:
+    """Child processes started by a test, stopped (and their output kept) at the end."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(  # noqa: S603 - our own commands
+            argv, env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
+        proc = self.procs.pop(name)
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        return proc.returncode
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+async def wait_http(url: str, timeout: float = 60.0, procs: Processes | None = None) -> None:
+    """Wait until ``url`` answers 200; fail early if a watched process died."""
+
+    async def ready() -> bool:
+        if procs is not None:
+            for name, p in procs.procs.items():
+                if p.poll() is not None:
+                    raise AssertionError(f"{name} exited with {p.returncode}:\n{procs.log(name)}")
+        try:
+            async with httpx.AsyncClient(timeout=2) as client:
+                return (await client.get(url)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    await eventually(ready, timeout, 0.2)
+
+
+PYTHON = sys.executable
+NODE_GATEWAY = ROOT / "router" / "node_modules" / ".bin" / "hive-gateway"
+
+
+def router_argv(env: dict[str, str]) -> list[str]:
+    """The command that starts the router (see router/README.md)."""
+    from subgraphs.dev import router_command
+
+    return router_command(settings_from(env))
+
+
+@contextlib.asynccontextmanager
+async def process_stack(env: dict[str, str], log_dir: Path, *, router: bool = True
+                        ) -> AsyncIterator[tuple[Stack, Processes]]:
+    """The real deployment: uvicorn processes (one per subgraph with Redis, one hosting all
+    four when embedded) and the real router, on free ports."""
+    settings = settings_from(env)
+    await migrate_all(settings)
+    procs = Processes(log_dir)
+    cli = [PYTHON, "-m", "subgraphs.cli", "serve"]
+    try:
+        if settings.embedded:
+            procs.start("subgraphs", cli, env)
+        else:
+            for name in SERVICES:
+                procs.start(name, [*cli, name], env)
+        for name in SERVICES:
+            await wait_http(f"http://127.0.0.1:{settings.port_of(name)}/readyz", procs=procs)
+        if router:
+            from subgraphs.dev import router_env
+
+            procs.start("router", router_argv(env), {**env, **router_env(settings)},
+                        cwd=ROOT / "router")
+            await wait_http(
+                f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness", procs=procs)
+        yield Stack(env, settings), procs
+    finally:
+        procs.stop_all()
+        await destroy(settings)
+
+
+class Subscription:
+    """A graphql-transport-ws client for one subscription."""
+
+    def __init__(self, url: str, query: str, variables: dict[str, Any],
+                 payload: dict[str, Any] | None = None) -> None:
+        self.url = url.replace("http://", "ws://")
+        self.query = query
+        self.variables = variables
+        self.payload = payload or {}
+        self._ws: Any = None
+
+    async def __aenter__(self) -> Subscription:
+        self._ws = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"])
+        await self._ws.send(json.dumps({"type": "connection_init", "payload": self.payload}))
+        ack = json.loads(await asyncio.wait_for(self._ws.recv(), 10))
+        assert ack["type"] == "connection_ack", ack
+        await self._ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": self.query, "variables": self.variables}}))
+        return self
+
+    async def next(self, timeout: float = 20.0) -> dict[str, Any]:
+        """The next ``next`` payload (``{"data": ...}``); fails on error or complete."""
+        while True:
+            msg = json.loads(await asyncio.wait_for(self._ws.recv(), timeout))
+            if msg["type"] == "ping":
+                await self._ws.send(json.dumps({"type": "pong"}))
+                continue
+            if msg["type"] == "next":
+                return msg["payload"]  # type: ignore[no-any-return]
+            raise AssertionError(f"unexpected message {msg}")
+
+    async def __aexit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            await self._ws.send(json.dumps({"id": "1", "type": "complete"}))
+        await self._ws.close()
