@@ -8,7 +8,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
-from subgraphs.kernel.events import event_tables
+from subgraphs.kernel.events import kernel_tables
 
 
 class Base(DeclarativeBase):
@@ -39,4 +39,4 @@ class SigningKey(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-EVENTS = event_tables(Base.metadata)
+TABLES = kernel_tables(Base.metadata)

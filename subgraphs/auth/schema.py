@@ -127,4 +127,4 @@ async def _ensure_signing_key(svc: Service) -> None:
 
 schema = build_schema(Query, Mutation, types=[User])
 SPEC = SubgraphSpec(name="auth", schema=schema, metadata=models.Base.metadata,
-                    tables=models.EVENTS, routes=_routes, background=[_ensure_signing_key])
+                    tables=models.TABLES, routes=_routes, background=[_ensure_signing_key])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
-from subgraphs.kernel.events import event_tables
+from subgraphs.kernel.events import kernel_tables
 
 AVAILABLE, HELD, SOLD = "AVAILABLE", "HELD", "SOLD"
 
@@ -65,13 +65,11 @@ class Hold(Base):
 
 class Booking(Base):
     __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), unique=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200))
     # PENDING_PAYMENT -> CONFIRMED | EXPIRED | CANCELLED
     status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
     total_amount: Mapped[int] = mapped_column(Integer)
@@ -88,4 +86,4 @@ class BookingLine(Base):
     price_amount: Mapped[int] = mapped_column(Integer)
 
 
-EVENTS = event_tables(Base.metadata)
+TABLES = kernel_tables(Base.metadata)

@@ -221,11 +221,13 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Hold all of these seats for you, or none of them.")
-    async def hold_seats(self, info: Info, show_id: strawberry.ID,
-                         seat_ids: list[strawberry.ID]) -> HoldSeatsResult:
+    @strawberry.mutation(description="Hold all of these seats for you, or none of them. "
+                         "A retry with the same idempotencyKey returns the first hold.")
+    async def hold_seats(self, info: Info, show_id: strawberry.ID, seat_ids: list[strawberry.ID],
+                         idempotency_key: str | None = None) -> HoldSeatsResult:
         result = await service.hold_seats(info.context.service, info.context.caller,
-                                          str(show_id), [str(s) for s in seat_ids])
+                                          str(show_id), [str(s) for s in seat_ids],
+                                          idempotency_key)
         if isinstance(result, service.SeatsTaken):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
         return SeatHold.from_model(result)
@@ -268,7 +270,7 @@ class Subscription:
 
 schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Booking, User])
 SPEC = SubgraphSpec(
-    name="booking", schema=schema, metadata=models.Base.metadata, tables=models.EVENTS,
+    name="booking", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
     consumes={"venue": inventory.apply_show_published},
     background=[service.sweeper],
 )

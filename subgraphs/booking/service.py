@@ -7,9 +7,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.booking.inventory import (
@@ -30,7 +30,9 @@ from subgraphs.booking.models import (
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
-from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.errors import BadUserInput, NotFound
+from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.booking")
 
@@ -65,7 +67,8 @@ def validate_seat_ids(seat_ids: Sequence[str], limit: int) -> list[str]:
 
 
 async def hold_seats(
-    service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str]
+    service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str],
+    idempotency_key: str | None = None,
 ) -> Hold | SeatsTaken:
     """Hold all of ``seat_ids`` for the caller, or none of them.
 
@@ -77,39 +80,51 @@ async def hold_seats(
     wanted = validate_seat_ids(seat_ids, service.settings.max_seats_per_hold)
     now = utcnow()
     expires = now + timedelta(seconds=service.settings.hold_ttl_seconds)
+
+    async def create(uow: UnitOfWork) -> tuple[Hold, str]:
+        show = await bump_version(uow.session, show_id)
+        if show is None:
+            raise NotFound("No show with this id is on sale.", field="showId")
+        if show.status != "ON_SALE":
+            raise BadUserInput("This show is not on sale.", field="showId")
+        known = set(await uow.session.scalars(
+            select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id,
+                                           ShowSeat.seat_id.in_(wanted))))
+        unknown = [s for s in wanted if s not in known]
+        if unknown:
+            raise BadUserInput("These seats are not part of this show.", field="seatIds",
+                               seatIds=unknown)
+        hold = Hold(show_id=show_id, user_id=who.user_id, expires_at=expires)
+        uow.session.add(hold)
+        await uow.session.flush()
+        result = await uow.session.execute(
+            update(ShowSeat)
+            .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(wanted), is_free(now))
+            .values(state=HELD, hold_id=hold.id, hold_expires_at=expires)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != len(wanted):  # type: ignore[attr-defined]
+            raise _Abort
+        uow.emit("SeatsHeld", {"hold_id": hold.id, "show_id": show_id,
+                               "user_id": who.user_id, "seat_ids": wanted,
+                               "expires_at": expires.isoformat()})
+        await announce_after_commit(service, uow, show_id, show.version,
+                                    [SeatChange(s, HELD) for s in wanted])
+        return hold, hold.id
+
     try:
-        async with service.uow() as uow:
-            show = await bump_version(uow.session, show_id)
-            if show is None:
-                raise NotFound("No show with this id is on sale.", field="showId")
-            if show.status != "ON_SALE":
-                raise BadUserInput("This show is not on sale.", field="showId")
-            known = set(await uow.session.scalars(
-                select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id,
-                                               ShowSeat.seat_id.in_(wanted))))
-            unknown = [s for s in wanted if s not in known]
-            if unknown:
-                raise BadUserInput("These seats are not part of this show.", field="seatIds",
-                                   seatIds=unknown)
-            hold = Hold(show_id=show_id, user_id=who.user_id, expires_at=expires)
-            uow.session.add(hold)
-            await uow.session.flush()
-            result = await uow.session.execute(
-                update(ShowSeat)
-                .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(wanted), is_free(now))
-                .values(state=HELD, hold_id=hold.id, hold_expires_at=expires)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != len(wanted):  # type: ignore[attr-defined]
-                raise _Abort
-            uow.emit("SeatsHeld", {"hold_id": hold.id, "show_id": show_id,
-                                   "user_id": who.user_id, "seat_ids": wanted,
-                                   "expires_at": expires.isoformat()})
-            await announce_after_commit(service, uow, show_id, show.version,
-                                        [SeatChange(s, HELD) for s in wanted])
+        return await create_once(
+            service, service.idempotency, user_id=who.user_id,
+            key=clean_key(idempotency_key), operation="holdSeats",
+            request={"show_id": show_id, "seat_ids": sorted(wanted)}, create=create,
+            load=lambda id: _get(service, Hold, id))
     except _Abort:
         return SeatsTaken(await _taken(service, show_id, wanted))
-    return hold
+
+
+async def _get(service: Service, model: type[Any], id: str) -> Any:
+    async with service.db.session() as session:
+        return await session.get(model, id)
 
 
 async def _taken(service: Service, show_id: str, seat_ids: Sequence[str]) -> list[str]:
@@ -180,60 +195,39 @@ async def checkout(
 ) -> Booking | HoldLapsed:
     """Turn the caller's hold into a booking awaiting payment; a retried key returns it again."""
     who = require_caller(caller)
-    key = idempotency_key.strip()
-    if not 1 <= len(key) <= 200:
-        raise BadUserInput("Give an idempotency key of 1 to 200 characters.",
-                           field="idempotencyKey")
-    existing = await _booking_for_key(service, who.user_id, key)
-    if existing is not None:
-        return _same_request(existing, hold_id)
-    try:
-        async with service.uow() as uow:
-            hold = await uow.session.get(Hold, hold_id, with_for_update=True)
-            if hold is None:
-                raise NotFound("No hold with this id.", field="holdId")
-            require_owner_or_admin(who, hold.user_id)
-            if hold.status != "ACTIVE" or hold.expires_at <= utcnow():
-                return HoldLapsed(hold_id)
-            show = await uow.session.get(BookableShow, hold.show_id)
-            assert show is not None
-            seats = list(await uow.session.scalars(
-                select(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
-                .order_by(ShowSeat.position)))
-            booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
-                              idempotency_key=key, total_amount=show.price_amount * len(seats),
-                              currency=show.currency)
-            uow.session.add(booking)
-            await uow.session.flush()
-            uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
-                                            label=s.label, price_amount=show.price_amount)
-                                for s in seats)
-            hold.status = "CHECKED_OUT"
-            uow.emit("BookingCreated", {
-                "booking_id": booking.id, "user_id": booking.user_id,
-                "show_id": booking.show_id, "organizer_id": show.organizer_id,
-                "amount": booking.total_amount, "currency": booking.currency,
-                "seat_ids": [s.seat_id for s in seats],
-                "expires_at": hold.expires_at.isoformat()})
-    except IntegrityError:
-        # The same key raced itself; the first commit's booking is the answer.
-        existing = await _booking_for_key(service, who.user_id, key)
-        if existing is None:
-            raise
-        return _same_request(existing, hold_id)
-    return booking
+    key = clean_key(idempotency_key)
 
+    async def create(uow: UnitOfWork) -> tuple[Booking | HoldLapsed, str | None]:
+        hold = await uow.session.get(Hold, hold_id, with_for_update=True)
+        if hold is None:
+            raise NotFound("No hold with this id.", field="holdId")
+        require_owner_or_admin(who, hold.user_id)
+        if hold.status != "ACTIVE" or hold.expires_at <= utcnow():
+            return HoldLapsed(hold_id), None
+        show = await uow.session.get(BookableShow, hold.show_id)
+        assert show is not None
+        seats = list(await uow.session.scalars(
+            select(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
+            .order_by(ShowSeat.position)))
+        booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
+                          total_amount=show.price_amount * len(seats), currency=show.currency)
+        uow.session.add(booking)
+        await uow.session.flush()
+        uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
+                                        label=s.label, price_amount=show.price_amount)
+                            for s in seats)
+        hold.status = "CHECKED_OUT"
+        uow.emit("BookingCreated", {
+            "booking_id": booking.id, "user_id": booking.user_id,
+            "show_id": booking.show_id, "organizer_id": show.organizer_id,
+            "amount": booking.total_amount, "currency": booking.currency,
+            "seat_ids": [s.seat_id for s in seats],
+            "expires_at": hold.expires_at.isoformat()})
+        return booking, booking.id
 
-def _same_request(booking: Booking, hold_id: str) -> Booking:
-    if booking.hold_id != hold_id:
-        raise Conflict("This idempotency key was used for another hold.", field="idempotencyKey")
-    return booking
-
-
-async def _booking_for_key(service: Service, user_id: str, key: str) -> Booking | None:
-    async with service.db.session() as session:
-        return await session.scalar(select(Booking).where(
-            Booking.user_id == user_id, Booking.idempotency_key == key))
+    return await create_once(
+        service, service.idempotency, user_id=who.user_id, key=key, operation="checkout",
+        request={"hold_id": hold_id}, create=create, load=lambda id: _get(service, Booking, id))
 
 
 async def bookings_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Booking | None]:

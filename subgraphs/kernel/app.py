@@ -24,8 +24,9 @@ from subgraphs.kernel.auth import TokenVerifier
 from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
 from subgraphs.kernel.db import Database, new_id
 from subgraphs.kernel.errors import TicketFlowError
-from subgraphs.kernel.events import EventTables
+from subgraphs.kernel.events import KernelTables
 from subgraphs.kernel.graphql import Context
+from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
 from subgraphs.kernel.logs import request_id
 from subgraphs.kernel.relay import Apply, OutboxRelay, idempotent
@@ -70,7 +71,7 @@ class SubgraphSpec:
     name: str
     schema: strawberry.federation.Schema
     metadata: MetaData
-    tables: EventTables
+    tables: KernelTables
     # stream (source subgraph) -> apply(uow, event), run once per event
     consumes: dict[str, Apply] = field(default_factory=dict)
     background: list[Background] = field(default_factory=list)
@@ -100,6 +101,11 @@ class Service:
             interval=runtime.settings.relay_interval_seconds,
             replay=replay,
         )
+
+    @property
+    def idempotency(self) -> Idempotency:
+        """This subgraph's record of idempotency keys."""
+        return Idempotency(self.spec.tables.idempotency)
 
     def uow(self) -> UnitOfWork:
         """A new unit of work on this subgraph's database."""

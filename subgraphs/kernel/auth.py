@@ -68,10 +68,19 @@ class TokenVerifier:
     # A token naming an unknown key id may trigger a refetch at most this often.
     REFETCH_INTERVAL = 10.0
 
-    def __init__(self, jwks_url: str, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        *,
+        issuer: str,
+        audience: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.audience = audience
+        # None means the network; tests pass httpx.MockTransport or httpx.ASGITransport.
+        self._transport = transport
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
@@ -80,7 +89,7 @@ class TokenVerifier:
         async with self._lock:
             if time.monotonic() - self._fetched_at < self.REFETCH_INTERVAL and self._keys:
                 return
-            async with httpx.AsyncClient(timeout=5.0) as client:
+            async with httpx.AsyncClient(timeout=5.0, transport=self._transport) as client:
                 response = await client.get(self.jwks_url)
                 response.raise_for_status()
                 document = response.json()

@@ -122,14 +122,25 @@ def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
 class ErrorCodes(SchemaExtension):
     """Gives every error an ``extensions.code`` and masks the unexpected (no stack traces)."""
 
-    debug: bool = False
-
     def on_operation(self) -> Iterator[None]:
         yield
+        context = self.execution_context.context
+        service = getattr(context, "service", None)
+        # Only a development deployment may show an unexpected error's repr (never a trace).
+        debug = bool(getattr(getattr(service, "settings", None), "debug_errors", False))
+        # Strawberry puts the same errors in both the result and pre_execution_errors:
+        # classify each once, or every unexpected error is logged twice.
+        done: dict[int, GraphQLError] = {}
+
+        def classify(error: GraphQLError) -> GraphQLError:
+            if id(error) not in done:
+                done[id(error)] = _classify(error, debug)
+            return done[id(error)]
+
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            result.errors = [_classify(e, self.debug) for e in errors]
+            result.errors = [classify(e) for e in errors]
         pre = self.execution_context.pre_execution_errors
         if pre:
-            self.execution_context.pre_execution_errors = [_classify(e, self.debug) for e in pre]
+            self.execution_context.pre_execution_errors = [classify(e) for e in pre]

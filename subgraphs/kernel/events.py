@@ -1,8 +1,9 @@
-"""Integration events and the two tables every subgraph keeps for them.
+"""Integration events, and the kernel's tables every subgraph keeps.
 
 ``outbox`` holds events written in the same transaction as the state change they
 describe; the relay publishes them. ``processed_events`` records which events a
-consumer has applied, so a redelivered event changes nothing.
+consumer has applied, so a redelivered event changes nothing. ``idempotency_keys``
+remembers what each client-chosen key created.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
 
 from subgraphs.kernel.db import UTCDateTime, new_id, utcnow
+from subgraphs.kernel.idempotency import idempotency_table
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,16 @@ class Event:
 
 
 @dataclass(frozen=True)
-class EventTables:
-    """The outbox and processed-events tables of one subgraph's database."""
+class KernelTables:
+    """The outbox, processed-events and idempotency tables of one subgraph's database."""
 
     outbox: Table
     processed: Table
+    idempotency: Table
 
 
-def event_tables(metadata: MetaData) -> EventTables:
-    """Declare the outbox and processed-events tables on a subgraph's metadata."""
+def kernel_tables(metadata: MetaData) -> KernelTables:
+    """Declare the kernel's tables on a subgraph's metadata."""
     outbox = Table(
         "outbox",
         metadata,
@@ -77,4 +80,5 @@ def event_tables(metadata: MetaData) -> EventTables:
         Column("consumer", String(100), primary_key=True),
         Column("processed_at", UTCDateTime, nullable=False, default=utcnow),
     )
-    return EventTables(outbox=outbox, processed=processed)
+    return KernelTables(outbox=outbox, processed=processed,
+                        idempotency=idempotency_table(metadata))

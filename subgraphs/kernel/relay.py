@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from subgraphs.kernel.bus import EventBus
 from subgraphs.kernel.db import Database, utcnow
-from subgraphs.kernel.events import Event, EventTables
+from subgraphs.kernel.events import Event, KernelTables
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.relay")
@@ -31,7 +31,7 @@ class OutboxRelay:
     def __init__(
         self,
         db: Database,
-        tables: EventTables,
+        tables: KernelTables,
         bus: EventBus,
         stream: str,
         *,
@@ -111,7 +111,7 @@ class OutboxRelay:
 
 def idempotent(
     db: Database,
-    tables: EventTables,
+    tables: KernelTables,
     source: str,
     consumer: str,
     apply: Apply,

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.events import Event, EventTables
+from subgraphs.kernel.events import Event, KernelTables
 
 log = logging.getLogger("ticketflow.uow")
 
@@ -30,7 +30,7 @@ class UnitOfWork:
     def __init__(
         self,
         db: Database,
-        tables: EventTables,
+        tables: KernelTables,
         source: str,
         on_commit: AfterCommit | None = None,
     ) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
-from subgraphs.kernel.events import event_tables
+from subgraphs.kernel.events import kernel_tables
 
 
 class Base(DeclarativeBase):
@@ -32,4 +32,4 @@ class Payment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-EVENTS = event_tables(Base.metadata)
+TABLES = kernel_tables(Base.metadata)

@@ -82,4 +82,4 @@ class Query:
 
 schema = build_schema(Query, types=[Payment, Booking])
 SPEC = SubgraphSpec(name="payment", schema=schema, metadata=models.Base.metadata,
-                    tables=models.EVENTS, consumes={"booking": service.apply_booking_event})
+                    tables=models.TABLES, consumes={"booking": service.apply_booking_event})

@@ -183,23 +183,28 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a venue with a seat map (organizers).")
-    async def create_venue(self, info: Info, input: CreateVenueInput) -> Venue:
+    @strawberry.mutation(description="Create a venue with a seat map (organizers). "
+                         "A retry with the same idempotencyKey returns the first venue.")
+    async def create_venue(self, info: Info, input: CreateVenueInput,
+                           idempotency_key: str | None = None) -> Venue:
         rows = [service.RowSpec(r.label, r.seats, r.category) for r in input.rows]
         venue = await service.create_venue(info.context.service, info.context.caller,
-                                           input.name, rows)
+                                           input.name, rows, idempotency_key)
         return Venue.from_model(venue)
 
-    @strawberry.mutation(description="Put a show on sale in one of your venues (organizers).")
-    async def create_show(self, info: Info, input: CreateShowInput) -> Show:
+    @strawberry.mutation(description="Put a show on sale in one of your venues (organizers). "
+                         "A retry with the same idempotencyKey returns the first show.")
+    async def create_show(self, info: Info, input: CreateShowInput,
+                          idempotency_key: str | None = None) -> Show:
         spec = service.ShowSpec(
             venue_id=str(input.venue_id), title=input.title, starts_at=input.starts_at,
             ends_at=input.ends_at, price_amount=input.price.amount,
             currency=input.price.currency)
-        show = await service.create_show(info.context.service, info.context.caller, spec)
+        show = await service.create_show(info.context.service, info.context.caller, spec,
+                                         idempotency_key)
         return Show.from_model(show)
 
 
 schema = build_schema(Query, Mutation, types=[Venue, Show, Seat, User])
 SPEC = SubgraphSpec(name="venue", schema=schema, metadata=models.Base.metadata,
-                    tables=models.EVENTS)
+                    tables=models.TABLES)

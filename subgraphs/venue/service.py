@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
 from subgraphs.kernel.errors import BadUserInput, NotFound
+from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue.models import Seat, Show, Venue
 
 MAX_SEATS = 100_000
@@ -63,12 +66,18 @@ def validate_rows(name: str, rows: Sequence[RowSpec]) -> None:
         raise BadUserInput(f"A venue has at most {MAX_SEATS} seats.", field="input.rows")
 
 
+async def _load(service: Service, model: type[Venue] | type[Show], id: str) -> Any:
+    async with service.db.session() as session:
+        return await session.get(model, id)
+
+
 async def create_venue(service: Service, caller: Caller | None, name: str,
-                       rows: Sequence[RowSpec]) -> Venue:
+                       rows: Sequence[RowSpec], idempotency_key: str | None = None) -> Venue:
     """A venue owned by the calling organizer, with one seat per position of each row."""
     who = require_role(caller, "ORGANIZER")
     validate_rows(name, rows)
-    async with service.uow() as uow:
+
+    async def create(uow: UnitOfWork) -> tuple[Venue, str]:
         venue = Venue(owner_id=who.user_id, name=name.strip())
         uow.session.add(venue)
         await uow.session.flush()
@@ -79,7 +88,12 @@ async def create_venue(service: Service, caller: Caller | None, name: str,
             for r, row in enumerate(rows)
             for n in range(1, row.seats + 1)
         )
-    return venue
+        return venue, venue.id
+
+    return await create_once(
+        service, service.idempotency, user_id=who.user_id, key=clean_key(idempotency_key),
+        operation="createVenue", request={"name": name, "rows": [asdict(r) for r in rows]},
+        create=create, load=lambda id: _load(service, Venue, id))
 
 
 def validate_show(spec: ShowSpec) -> datetime:
@@ -98,11 +112,13 @@ def validate_show(spec: ShowSpec) -> datetime:
     return ends_at
 
 
-async def create_show(service: Service, caller: Caller | None, spec: ShowSpec) -> Show:
+async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
+                      idempotency_key: str | None = None) -> Show:
     """Put a show on sale in the caller's venue and tell booking to build its inventory."""
     who = require_role(caller, "ORGANIZER")
     ends_at = validate_show(spec)
-    async with service.uow() as uow:
+
+    async def create(uow: UnitOfWork) -> tuple[Show, str]:
         venue = await uow.session.get(Venue, spec.venue_id)
         if venue is None:
             raise NotFound("No venue with this id.", field="input.venueId")
@@ -124,7 +140,12 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec) -
             "price": {"amount": show.price_amount, "currency": show.currency},
             "seats": [{"id": s.id, "label": s.label, "category": s.category} for s in seats],
         })
-    return show
+        return show, show.id
+
+    return await create_once(
+        service, service.idempotency, user_id=who.user_id, key=clean_key(idempotency_key),
+        operation="createShow", request=asdict(spec), create=create,
+        load=lambda id: _load(service, Show, id))
 
 
 async def list_shows(session: AsyncSession, limit: int) -> list[Show]:

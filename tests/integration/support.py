@@ -1,0 +1,73 @@
+"""Small helpers the integration tests share: reading answers and reading databases."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import DeclarativeBase
+
+from subgraphs.booking.models import Hold, ShowSeat
+from subgraphs.kernel.db import Database
+
+REGISTER = """mutation($i: RegisterInput!) { register(input: $i) {
+  accessToken user { id email name role } } }"""
+ME = "{ me { id name role email } }"
+HOLD_IDS = """mutation($show: ID!, $seats: [ID!]!) { holdSeats(showId: $show, seatIds: $seats) {
+  __typename ... on SeatHold { id seatIds } ... on SeatsUnavailable { code seatIds } } }"""
+
+
+def refusal(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``(extensions.code, extensions.field)`` of a response's one and only error."""
+    errors = body.get("errors") or []
+    assert len(errors) == 1, body
+    extensions = errors[0].get("extensions") or {}
+    return extensions.get("code"), extensions.get("field")
+
+
+def only_error(body: dict[str, Any]) -> dict[str, Any]:
+    """The one error of a response."""
+    errors = body.get("errors") or []
+    assert len(errors) == 1, body
+    return errors[0]  # type: ignore[no-any-return]
+
+
+def unique_email(stem: str = "user") -> str:
+    """An email address no other test uses."""
+    return f"{stem}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+Countable = type[DeclarativeBase] | Table
+
+
+async def count(db: Database, target: Countable, *where: Any) -> int:
+    """How many rows of a model or table match ``where``."""
+    query = select(func.count()).select_from(
+        target if isinstance(target, Table) else target.__table__  # type: ignore[arg-type]
+    )
+    async with db.session() as session:
+        return int(await session.scalar(query.where(*where)) or 0)
+
+
+async def counts(db: Database, *targets: Countable) -> dict[str, int]:
+    """Row counts of several tables, to compare before and after a refused request."""
+    return {
+        (t.name if isinstance(t, Table) else t.__tablename__): await count(db, t)  # type: ignore[attr-defined]
+        for t in targets
+    }
+
+
+async def seat_rows(db: Database, show_id: str) -> dict[str, tuple[str, str | None]]:
+    """``seat_id -> (state, hold_id)`` for every seat of a show, as stored."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(ShowSeat.seat_id, ShowSeat.state, ShowSeat.hold_id)
+            .where(ShowSeat.show_id == show_id))
+        return {seat: (state, hold) for seat, state, hold in rows}
+
+
+async def hold_status(db: Database, hold_id: str) -> str | None:
+    """A hold's stored status."""
+    async with db.session() as session:
+        return await session.scalar(select(Hold.status).where(Hold.id == hold_id))

@@ -1,0 +1,185 @@
+"""The venue subgraph against its real database: validation, authorization, the outbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from subgraphs.kernel.db import Database
+from subgraphs.venue.models import EVENTS, Seat, Show, Venue
+from tests.flows import CREATE_SHOW, CREATE_VENUE, Actors
+from tests.harness import Stack, error_codes
+from tests.integration.support import count, counts, refusal
+
+ROWS = [{"label": "A", "seats": 3}, {"label": "B", "seats": 2}]
+SHOWS = "query($first: Int!) { shows(first: $first) { id } }"
+VENUES = "query($first: Int!) { venues(first: $first) { id } }"
+
+
+def venue_input(**changes: Any) -> dict[str, Any]:
+    return {"i": {"name": f"Hall {uuid.uuid4().hex[:6]}", "rows": ROWS, **changes}}
+
+
+def show_input(venue_id: str, **changes: Any) -> dict[str, Any]:
+    return {"i": {"venueId": venue_id, "title": "Opening Night",
+                  "startsAt": "2030-05-01T19:00:00+00:00",
+                  "price": {"amount": 2500, "currency": "EUR"}, **changes}}
+
+
+async def stored(db: Database) -> dict[str, int]:
+    """Everything a venue or show request could write."""
+    return await counts(db, Venue, Seat, Show, EVENTS.outbox)
+
+
+@pytest.fixture
+async def venue_id(stack: Stack, actors: Actors) -> str:
+    body = await stack.client("venue").data(CREATE_VENUE, venue_input(), actors.organizer.token)
+    return str(body["createVenue"]["id"])
+
+
+async def test_create_venue_lays_out_one_seat_per_position(stack: Stack, actors: Actors) -> None:
+    body = await stack.client("venue").data(CREATE_VENUE, venue_input(), actors.organizer.token)
+    labels = [s["label"] for s in body["createVenue"]["seats"]]
+    assert labels == ["A1", "A2", "A3", "B1", "B2"]
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"rows": []}, "input.rows"),
+    ({"rows": [{"label": "A", "seats": 2}, {"label": "A", "seats": 3}]}, "input.rows[1].label"),
+    ({"rows": [{"label": "A", "seats": 2}, {"label": " A ", "seats": 3}]},
+     "input.rows[1].label"),
+    ({"rows": [{"label": "", "seats": 2}]}, "input.rows[0].label"),
+    ({"rows": [{"label": "A", "seats": 0}]}, "input.rows[0].seats"),
+    ({"rows": [{"label": "A", "seats": 2}, {"label": "B", "seats": 1001}]},
+     "input.rows[1].seats"),
+    ({"rows": [{"label": "A", "seats": -1}]}, "input.rows[0].seats"),
+    ({"name": ""}, "input.name"),
+    ({"name": "   "}, "input.name"),
+    ({"name": "x" * 201}, "input.name"),
+], ids=["no rows", "duplicate label", "duplicate label after trim", "empty label", "0 seats",
+        "1001 seats", "negative seats", "empty name", "blank name", "long name"])
+async def test_invalid_venue_is_refused_naming_the_field_and_stores_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], changes: dict[str, Any],
+        field: str) -> None:
+    before = await stored(dbs["venue"])
+    body = await stack.client("venue").run(CREATE_VENUE, venue_input(**changes),
+                                           actors.organizer.token)
+    assert refusal(body) == ("BAD_USER_INPUT", field)
+    assert body["data"] is None
+    assert await stored(dbs["venue"]) == before
+
+
+async def test_a_row_of_a_thousand_seats_is_allowed(stack: Stack, actors: Actors) -> None:
+    body = await stack.client("venue").data(
+        CREATE_VENUE, venue_input(rows=[{"label": "Z", "seats": 1000}]), actors.organizer.token)
+    assert len(body["createVenue"]["seats"]) == 1000
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"title": ""}, "input.title"),
+    ({"endsAt": "2030-05-01T19:00:00+00:00"}, "input.endsAt"),
+    ({"endsAt": "2030-05-01T18:59:59+00:00"}, "input.endsAt"),
+    ({"startsAt": "2030-05-01T19:00:00"}, "input.startsAt"),
+    ({"price": {"amount": -1, "currency": "EUR"}}, "input.price.amount"),
+    ({"price": {"amount": 100, "currency": "eur"}}, "input.price.currency"),
+    ({"price": {"amount": 100, "currency": "EURO"}}, "input.price.currency"),
+    ({"price": {"amount": 100, "currency": ""}}, "input.price.currency"),
+], ids=["empty title", "ends at start", "ends before start", "no time zone", "negative price",
+        "lower-case currency", "four-letter currency", "no currency"])
+async def test_invalid_show_is_refused_naming_the_field_and_stores_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str,
+        changes: dict[str, Any], field: str) -> None:
+    before = await stored(dbs["venue"])
+    body = await stack.client("venue").run(CREATE_SHOW, show_input(venue_id, **changes),
+                                           actors.organizer.token)
+    assert refusal(body) == ("BAD_USER_INPUT", field)
+    assert body["data"] is None
+    assert await stored(dbs["venue"]) == before
+
+
+async def test_a_show_in_an_unknown_venue_is_not_found_and_stores_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    before = await stored(dbs["venue"])
+    body = await stack.client("venue").run(CREATE_SHOW, show_input(str(uuid.uuid4())),
+                                           actors.organizer.token)
+    assert refusal(body) == ("NOT_FOUND", "input.venueId")
+    assert await stored(dbs["venue"]) == before
+
+
+@pytest.mark.parametrize("query", [SHOWS, VENUES], ids=["shows", "venues"])
+@pytest.mark.parametrize("first", [0, -1, 101])
+async def test_page_size_out_of_range_is_refused(stack: Stack, query: str, first: int) -> None:
+    body = await stack.client("venue").run(query, {"first": first})
+    assert refusal(body) == ("BAD_USER_INPUT", "first")
+
+
+@pytest.mark.parametrize("first", [1, 100])
+async def test_page_size_at_the_limits_is_served(stack: Stack, venue_id: str, first: int) -> None:
+    body = await stack.client("venue").data(VENUES, {"first": first})
+    assert 1 <= len(body["venues"]) <= first
+
+
+@pytest.mark.parametrize(("who", "code"), [
+    (None, "UNAUTHENTICATED"), ("customer", "FORBIDDEN"),
+])
+async def test_create_venue_refuses_callers_who_are_not_organizers(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], who: str | None,
+        code: str) -> None:
+    before = await stored(dbs["venue"])
+    token = getattr(actors, who).token if who else None
+    body = await stack.client("venue").run(CREATE_VENUE, venue_input(), token)
+    assert error_codes(body) == [code]
+    assert await stored(dbs["venue"]) == before
+
+
+@pytest.mark.parametrize("who", ["organizer", "admin"])
+async def test_organizers_and_admins_create_venues_they_own(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], who: str) -> None:
+    body = await stack.client("venue").data(CREATE_VENUE, venue_input(), getattr(actors, who).token)
+    venue = body["createVenue"]
+    assert await count(dbs["venue"], Venue, Venue.id == venue["id"],
+                       Venue.owner_id == getattr(actors, who).id) == 1
+    assert await count(dbs["venue"], Seat, Seat.venue_id == venue["id"]) == 5
+
+
+@pytest.mark.parametrize(("who", "code"), [
+    (None, "UNAUTHENTICATED"), ("customer", "FORBIDDEN"), ("other_organizer", "FORBIDDEN"),
+])
+async def test_create_show_refuses_everyone_but_the_venue_owner_and_admins(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str, who: str | None,
+        code: str) -> None:
+    before = await stored(dbs["venue"])
+    token = getattr(actors, who).token if who else None
+    body = await stack.client("venue").run(CREATE_SHOW, show_input(venue_id), token)
+    assert error_codes(body) == [code]
+    assert await stored(dbs["venue"]) == before
+
+
+@pytest.mark.parametrize("who", ["organizer", "admin"])
+async def test_the_venue_owner_and_admins_create_shows(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str, who: str) -> None:
+    body = await stack.client("venue").data(CREATE_SHOW, show_input(venue_id),
+                                            getattr(actors, who).token)
+    show = body["createShow"]
+    assert (show["status"], show["price"]) == ("ON_SALE", {"amount": 2500, "currency": "EUR"})
+    assert await count(dbs["venue"], Show, Show.id == show["id"], Show.venue_id == venue_id) == 1
+
+
+async def test_show_published_is_in_the_outbox_when_create_show_returns(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str) -> None:
+    body = await stack.client("venue").data(CREATE_SHOW, show_input(venue_id),
+                                            actors.organizer.token)
+    show_id = body["createShow"]["id"]
+    outbox = EVENTS.outbox
+    async with dbs["venue"].session() as session:
+        rows = (await session.execute(
+            outbox.select().where(outbox.c.type == "ShowPublished"))).all()
+    events = [json.loads(r.body) for r in rows if json.loads(r.body)["payload"]["show_id"]
+              == show_id]
+    assert len(events) == 1
+    payload = events[0]["payload"]
+    assert (payload["venue_id"], payload["organizer_id"]) == (venue_id, actors.organizer.id)
+    assert [s["label"] for s in payload["seats"]] == ["A1", "A2", "A3", "B1", "B2"]
