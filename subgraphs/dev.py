@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -46,8 +47,8 @@ def _child_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-async def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], limit: float = 90) -> None:
+    deadline = time.monotonic() + limit
     async with httpx.AsyncClient(timeout=2) as client:
         while time.monotonic() < deadline:
             if any(p.poll() is not None for p in procs):
@@ -58,7 +59,7 @@ async def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], timeout: f
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.3)
-    raise RuntimeError(f"{url} did not become ready within {timeout:.0f}s")
+    raise RuntimeError(f"{url} did not become ready within {limit:.0f}s")
 
 
 def _banner(settings: Settings, demo_text: str | None) -> str:
@@ -129,10 +130,8 @@ async def run_dev(settings: Settings, *, seed: bool = True) -> int:
             if any(p.poll() is not None for p in procs):
                 sys.stderr.write("a TicketFlow process exited; stopping the others\n")
                 return 1
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
-            except TimeoutError:
-                pass
         return 0
     finally:
         _stop(procs)

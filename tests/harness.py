@@ -205,7 +205,7 @@ class Processes:
 
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        self.procs[name] = subprocess.Popen(  # noqa: S603 - our own commands
+        self.procs[name] = subprocess.Popen(
             argv, env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
 

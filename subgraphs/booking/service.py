@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -135,9 +135,13 @@ async def _taken(service: Service, show_id: str, seat_ids: Sequence[str]) -> lis
     return [s for s in seat_ids if s not in free]
 
 
-async def release_expired(service: Service, limit: int = 100) -> int:
-    """Release up to ``limit`` lapsed holds, expire their pending bookings, tell watchers."""
-    now = utcnow()
+async def release_expired(service: Service, limit: int = 100, *,
+                          now: datetime | None = None) -> int:
+    """Release up to ``limit`` lapsed holds, expire their pending bookings, tell watchers.
+
+    ``now`` (default: the current time) is when the sweep runs; tests pass a later time.
+    """
+    now = now or utcnow()
     async with service.db.session() as session:
         lapsed = list(await session.scalars(
             select(Hold).where(Hold.status.in_(("ACTIVE", "CHECKED_OUT")), Hold.expires_at <= now)
@@ -264,5 +268,5 @@ async def hold_seat_ids(session: AsyncSession, hold_ids: Sequence[str]) -> list[
         ShowSeat.hold_id.in_(set(hold_ids))).order_by(ShowSeat.position))
     grouped: dict[str, list[str]] = {h: [] for h in hold_ids}
     for hid, seat_id in rows:
-        grouped[hid].append(seat_id)
+        grouped[str(hid)].append(seat_id)
     return [grouped[h] for h in hold_ids]

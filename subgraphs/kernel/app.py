@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -61,7 +61,7 @@ class Runtime:
         await self.live.close()
 
 
-Background = Callable[["Service"], Awaitable[None]]
+Background = Callable[["Service"], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -111,7 +111,7 @@ class Service:
         """A new unit of work on this subgraph's database."""
         return UnitOfWork(self.db, self.spec.tables, self.spec.name, self.relay.wake)
 
-    def _consumer_tasks(self) -> list[Awaitable[None]]:
+    def _consumer_tasks(self) -> list[Coroutine[Any, Any, None]]:
         consumer = f"{self.spec.name}-{socket.gethostname()}-{os.getpid()}"
         return [
             self.runtime.bus.consume(

@@ -8,7 +8,9 @@ only when a token names a key id it has not seen (key rotation).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,7 @@ import jwt
 
 from subgraphs.kernel.errors import Forbidden, Unauthenticated
 
+log = logging.getLogger("ticketflow.auth")
 ALGORITHMS = ["EdDSA"]
 ROLES = ("CUSTOMER", "ORGANIZER", "ADMIN")
 
@@ -62,6 +65,19 @@ def require_owner_or_admin(caller: Caller | None, owner_id: str) -> Caller:
     return who
 
 
+def _usable_keys(document: Any) -> Iterator[tuple[str, jwt.PyJWK]]:
+    # A key this verifier can't read (a new key type, a typo) is skipped, not fatal: the
+    # other keys keep verifying, and tokens signed with the unreadable one are refused.
+    keys = document.get("keys", []) if isinstance(document, dict) else []
+    for entry in keys if isinstance(keys, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
+            continue
+        try:
+            yield entry["kid"], jwt.PyJWK(entry)
+        except jwt.PyJWTError:
+            log.warning("skipping unreadable JWKS key %s", entry["kid"])
+
+
 class TokenVerifier:
     """Verifies ``Authorization: Bearer`` access tokens against the auth service's JWKS."""
 
@@ -93,14 +109,15 @@ class TokenVerifier:
                 response = await client.get(self.jwks_url)
                 response.raise_for_status()
                 document = response.json()
-            self._keys = {k["kid"]: jwt.PyJWK(k) for k in document.get("keys", []) if "kid" in k}
+            self._keys = dict(_usable_keys(document))
             self._fetched_at = time.monotonic()
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys:
             try:
                 await self._refresh()
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, ValueError) as exc:
+                # An unreachable or unreadable JWKS means the token can't be trusted.
                 raise Unauthenticated("The token's signing key cannot be checked now.") from exc
         key = self._keys.get(kid)
         if key is None:

@@ -47,7 +47,8 @@ async def _handle_with_retry(handler: Handler, event: Event) -> None:
             raise
         except Exception:
             delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
-            log.exception("handler failed for %s %s; retrying in %.2fs", event.type, event.id, delay)
+            log.exception("handler failed for %s %s; retrying in %.2fs",
+                          event.type, event.id, delay)
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -62,6 +63,8 @@ class InProcessBus:
     def __init__(self) -> None:
         self._logs: dict[str, list[Event]] = defaultdict(list)
         self._changed: dict[str, asyncio.Condition] = defaultdict(asyncio.Condition)
+        # One read position per (stream, group): consumers of a group share the work.
+        self._offsets: dict[tuple[str, str], int] = defaultdict(int)
 
     async def publish(self, stream: str, event: Event) -> None:
         """Append ``event`` and wake the stream's consumers."""
@@ -71,16 +74,18 @@ class InProcessBus:
             cond.notify_all()
 
     async def consume(self, stream: str, group: str, consumer: str, handler: Handler) -> None:
-        """Deliver every event of ``stream``, from the first, then wait for more."""
-        offset = 0
+        """Deliver every event of ``stream`` to ``group``, from the first, then wait for more.
+
+        Consumers of one group take turns: each event goes to one of them.
+        """
         cond = self._changed[stream]
+        position = (stream, group)
         while True:
             async with cond:
-                await cond.wait_for(lambda: offset < len(self._logs[stream]))
-                batch = self._logs[stream][offset:]
-            for event in batch:
-                await _handle_with_retry(handler, event)
-                offset += 1
+                await cond.wait_for(lambda: self._offsets[position] < len(self._logs[stream]))
+                event = self._logs[stream][self._offsets[position]]
+                self._offsets[position] += 1
+            await _handle_with_retry(handler, event)
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -139,14 +144,15 @@ class RedisStreamsBus:
             claimed = await self._redis.xautoclaim(
                 key, group, consumer, min_idle_time=self._claim_idle_ms, start_id="0-0", count=50
             )
-            if claimed[1]:
-                return [(m, f) for m, f in claimed[1] if f is not None]
+            if claimed[1]:  # type: ignore[index]
+                return [(m, f) for m, f in claimed[1] if f is not None]  # type: ignore[index,misc]
         response = await self._redis.xreadgroup(
             group, consumer, {key: cursor}, count=100, block=1000 if cursor == ">" else None
         )
         if not response:
             return []
-        return list(response[0][1])
+        # [[stream, [(id, fields), ...]]] for the one stream read
+        return list(response[0][1])  # type: ignore[index,arg-type]
 
     async def close(self) -> None:
         """Close the Redis connection pool."""

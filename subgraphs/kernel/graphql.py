@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import strawberry
 from aiodataloader import DataLoader
@@ -50,8 +50,8 @@ class Context(BaseContext):
         existing = self._loaders.get(batch)
         if existing is None:
 
-            async def load(keys: Sequence[Any]) -> Sequence[Any]:
-                return await batch(self, keys)
+            async def load(keys: list[Any]) -> list[Any]:
+                return list(await batch(self, keys))
 
             existing = DataLoader(batch_load_fn=load)
             self._loaders[batch] = existing
@@ -84,7 +84,7 @@ class AuthGate(SchemaExtension):
         yield
 
 
-FEDERATION_VERSION = "2.7"  # composes under both Hive's and Apollo's composers
+FEDERATION_VERSION: Final = "2.7"  # composes under both Hive's and Apollo's composers
 
 
 class _Schema(strawberry.federation.Schema):

@@ -51,7 +51,8 @@ async def ensure_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(Path(parsed.database).parent.mkdir, parents=True,
+                                    exist_ok=True)
         return
     admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
@@ -71,7 +72,7 @@ async def drop_database(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+            await asyncio.to_thread(Path(f"{parsed.database}{suffix}").unlink, missing_ok=True)
         return
     admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 SERVICES: tuple[str, ...] = ("auth", "venue", "booking", "payment")
 DEFAULT_PORTS: dict[str, int] = {"auth": 4001, "venue": 4002, "booking": 4003, "payment": 4004}
@@ -83,9 +84,10 @@ class Settings(BaseSettings):
     def database_url(self, service: str) -> str:
         """The SQLAlchemy async URL of a subgraph's own database."""
         if self.postgres_dsn:
-            base = self.postgres_dsn.rstrip("/")
-            base = base.replace("postgresql://", "postgresql+asyncpg://", 1)
-            return f"{base}/{self.db_prefix}_{service}"
+            # The DSN names a server; the database is always the subgraph's own.
+            url = make_url(self.postgres_dsn.replace("postgres://", "postgresql://", 1))
+            url = url.set(drivername="postgresql+asyncpg", database=f"{self.db_prefix}_{service}")
+            return url.render_as_string(hide_password=False)
         return f"sqlite+aiosqlite:///{self.data_dir / f'{self.db_prefix}_{service}.db'}"
 
     @property

@@ -31,7 +31,8 @@ async def apply_booking_event(uow: UnitOfWork, event: Event) -> None:
                                           "booking_id": payment.booking_id})
 
 
-async def payments_by(session: AsyncSession, column: str, keys: Sequence[str]) -> list[Payment | None]:
+async def payments_by(session: AsyncSession, column: str,
+                      keys: Sequence[str]) -> list[Payment | None]:
     """Payments matched on ``column`` (``id`` or ``booking_id``) in the order of ``keys``."""
     attr = getattr(Payment, column)
     rows = await session.scalars(select(Payment).where(attr.in_(set(keys))))

@@ -157,10 +157,10 @@ async def list_shows(session: AsyncSession, limit: int) -> list[Show]:
 
 
 async def by_ids(session: AsyncSession, model: type[Venue] | type[Show],
-                 ids: Sequence[str]) -> list[Venue | Show | None]:
+                 ids: Sequence[str]) -> list[Any]:
     """Rows of ``model`` in the order of ``ids`` (``None`` where unknown), in one query."""
-    rows = await session.scalars(select(model).where(model.id.in_(set(ids))))
-    found = {r.id: r for r in rows}
+    rows: Any = await session.scalars(select(model).where(model.id.in_(set(ids))))
+    found: dict[str, Any] = {r.id: r for r in rows}
     return [found.get(i) for i in ids]
 
 

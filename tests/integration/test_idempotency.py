@@ -20,9 +20,9 @@ HOLD_KEYED = """mutation($show: ID!, $seats: [ID!]!, $key: String) {
     __typename ... on SeatHold { id seatIds } ... on SeatsUnavailable { seatIds } } }"""
 VENUE_KEYED = """mutation($i: CreateVenueInput!, $key: String) {
   createVenue(input: $i, idempotencyKey: $key) { id } }"""
-SHOW_KEYED = CREATE_SHOW.replace("createShow(input: $i)", "createShow(input: $i, idempotencyKey: $key)"
-                                 ).replace("($i: CreateShowInput!)",
-                                           "($i: CreateShowInput!, $key: String)")
+SHOW_KEYED = CREATE_SHOW.replace(
+    "createShow(input: $i)", "createShow(input: $i, idempotencyKey: $key)"
+).replace("($i: CreateShowInput!)", "($i: CreateShowInput!, $key: String)")
 
 
 async def count(stack: Stack, service: str, query: object) -> int:

@@ -7,7 +7,8 @@ from tests.harness import Stack, eventually
 
 
 async def test_hold_checkout_and_payment_follow_each_other(stack: Stack, actors: Actors) -> None:
-    venue, booking, payment = stack.client("venue"), stack.client("booking"), stack.client("payment")
+    venue, booking = stack.client("venue"), stack.client("booking")
+    payment = stack.client("payment")
     show = await show_on_sale(venue, booking, actors.organizer, price=1250)
     seats = [s["id"] for s in show.seats[:2]]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from subgraphs.kernel.db import Database
-from subgraphs.venue.models import EVENTS, Seat, Show, Venue
+from subgraphs.venue.models import TABLES, Seat, Show, Venue
 from tests.flows import CREATE_SHOW, CREATE_VENUE, Actors
 from tests.harness import Stack, error_codes
 from tests.integration.support import count, counts, refusal
@@ -31,7 +31,7 @@ def show_input(venue_id: str, **changes: Any) -> dict[str, Any]:
 
 async def stored(db: Database) -> dict[str, int]:
     """Everything a venue or show request could write."""
-    return await counts(db, Venue, Seat, Show, EVENTS.outbox)
+    return await counts(db, Venue, Seat, Show, TABLES.outbox)
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ async def test_show_published_is_in_the_outbox_when_create_show_returns(
     body = await stack.client("venue").data(CREATE_SHOW, show_input(venue_id),
                                             actors.organizer.token)
     show_id = body["createShow"]["id"]
-    outbox = EVENTS.outbox
+    outbox = TABLES.outbox
     async with dbs["venue"].session() as session:
         rows = (await session.execute(
             outbox.select().where(outbox.c.type == "ShowPublished"))).all()

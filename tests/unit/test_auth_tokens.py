@@ -193,6 +193,30 @@ async def test_a_token_is_refused_when_the_jwks_cannot_be_fetched() -> None:
     assert "cannot be checked" in error.message
 
 
+class GarbageJwks(Jwks):
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.fetches += 1
+        return httpx.Response(200, content=self.body)
+
+
+async def test_a_token_is_refused_when_the_jwks_is_not_json() -> None:
+    error = await refused(issue(), GarbageJwks(b"<html>not json</html>"))
+    assert "cannot be checked" in error.message
+
+
+async def test_an_unreadable_key_is_skipped_and_the_others_still_verify() -> None:
+    good = json.loads(KEY.public_jwk)
+    broken = [{"kid": "no-kty"}, {"kid": "bad-curve", "kty": "OKP", "crv": "Nope", "x": "AA"},
+              "not an object"]
+    verifier = GarbageJwks(json.dumps({"keys": [*broken, good]}).encode()).verifier()
+    caller = await verifier.verify(issue())
+    assert caller.user_id == "user-1"
+
+
 async def test_unknown_key_ids_do_not_refetch_the_jwks_on_every_token() -> None:
     jwks = Jwks(KEY)
     verifier = jwks.verifier()

@@ -96,6 +96,18 @@ async def test_every_group_gets_every_event_in_publish_order() -> None:
     assert venues == [0, 1, 2, 3, 4]
 
 
+async def test_consumers_of_one_group_share_the_events_each_applied_once() -> None:
+    bus = InProcessBus()
+    seen: list[int] = []
+    async with (consuming(bus, "booking", "payment", lambda e: seen.append(e.payload["n"])),
+                consuming(bus, "booking", "payment", lambda e: seen.append(e.payload["n"]))):
+        for n in range(6):
+            await bus.publish("booking", event(n))
+        await until(lambda: len(seen) >= 6)
+        await asyncio.sleep(0.05)
+    assert sorted(seen) == [0, 1, 2, 3, 4, 5]
+
+
 async def test_a_consumer_gets_only_its_own_stream() -> None:
     bus = InProcessBus()
     seen: list[str] = []

@@ -43,6 +43,16 @@ def test_a_postgres_dsn_gives_each_subgraph_its_own_asyncpg_database() -> None:
         assert settings.database_url(name) == f"postgresql+asyncpg://tf:secret@db.internal:5432/tf_{name}"
 
 
+@pytest.mark.parametrize(("dsn", "expected"), [
+    ("postgresql://u:p@db:5432/postgres", "postgresql+asyncpg://u:p@db:5432/tf_booking"),
+    ("postgres://u@db/other?sslmode=require",
+     "postgresql+asyncpg://u@db/tf_booking?sslmode=require"),
+])
+def test_a_dsn_with_a_database_or_options_still_names_the_subgraphs_own_database(
+        dsn: str, expected: str) -> None:
+    assert Settings(postgres_dsn=dsn, db_prefix="tf").database_url("booking") == expected
+
+
 def test_a_trailing_slash_on_the_dsn_does_not_double() -> None:
     settings = Settings(postgres_dsn=PG + "/")
     assert settings.database_url("booking") == (

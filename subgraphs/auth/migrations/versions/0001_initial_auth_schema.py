@@ -4,10 +4,10 @@ Revision ID: 84695b928cfb
 Revises: 
 Create Date: 2026-11-21 05:42:46.699530
 """
-from alembic import op
 import sqlalchemy as sa
-import subgraphs.kernel.db
+from alembic import op
 
+import subgraphs.kernel.db
 
 revision = '84695b928cfb'
 down_revision = None

@@ -4,10 +4,10 @@ Revision ID: cb2112ff3dde
 Revises: 
 Create Date: 2026-11-21 05:42:47.966688
 """
-from alembic import op
 import sqlalchemy as sa
-import subgraphs.kernel.db
+from alembic import op
 
+import subgraphs.kernel.db
 
 revision = 'cb2112ff3dde'
 down_revision = None

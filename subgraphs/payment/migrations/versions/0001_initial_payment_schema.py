@@ -4,10 +4,10 @@ Revision ID: fc1199e3dc19
 Revises: 
 Create Date: 2026-11-21 05:42:48.534127
 """
-from alembic import op
 import sqlalchemy as sa
-import subgraphs.kernel.db
+from alembic import op
 
+import subgraphs.kernel.db
 
 revision = 'fc1199e3dc19'
 down_revision = None

@@ -4,10 +4,10 @@ Revision ID: e234689ee5d5
 Revises: 
 Create Date: 2026-11-21 05:42:47.331224
 """
-from alembic import op
 import sqlalchemy as sa
-import subgraphs.kernel.db
+from alembic import op
 
+import subgraphs.kernel.db
 
 revision = 'e234689ee5d5'
 down_revision = None
