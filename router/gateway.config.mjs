@@ -1,9 +1,10 @@
 // TicketFlow router - Hive Gateway configuration.
 //
-// Run (from router/, the config is found automatically; from anywhere else pass --config):
-//   npx hive-gateway supergraph                                    # supergraph from TICKETFLOW_SUPERGRAPH
-//   npx hive-gateway supergraph ../schema/supergraph.graphql       # a CLI path wins over TICKETFLOW_SUPERGRAPH
-//   node router/node_modules/.bin/hive-gateway supergraph --config router/gateway.config.mjs
+// Run (from router/ the CLI finds ./gateway.config.mjs by itself; from anywhere else pass --config-path,
+// the CLI has no --config option):
+//   cd router && npx hive-gateway supergraph                       # supergraph from TICKETFLOW_SUPERGRAPH
+//   cd router && npx hive-gateway supergraph ../schema/supergraph.graphql   # a CLI path wins over the env
+//   router/node_modules/.bin/hive-gateway supergraph --config-path router/gateway.config.mjs
 //
 // Environment (all optional):
 //   TICKETFLOW_SUPERGRAPH       supergraph SDL file (default <router>/../schema/supergraph.graphql;
@@ -37,6 +38,66 @@ import { defineConfig } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 
 const env = process.env;
+
+// What a newcomer finds in GraphiQL (Hive Laboratory): a collection of ready operations,
+// the same journey `make dev` prints. Sign in first, then paste the token into headers.
+const TOKEN_HEADERS = JSON.stringify({ Authorization: 'Bearer <paste accessToken from Sign in>' }, null, 2);
+const EXAMPLES = [
+  {
+    name: '1. Sign in as the demo customer',
+    query: `mutation SignIn {
+  login(input: {email: "customer@ticketflow.dev", password: "customer-demo-pass"}) {
+    accessToken expiresAt user { id name }
+  }
+}`,
+  },
+  {
+    name: '2. Tonight: one query across all four subgraphs',
+    headers: TOKEN_HEADERS,
+    query: `query Tonight {
+  shows { id title startsAt venue { name } price { amount currency }
+          availability { total available held sold } }
+  me { name bookings { id status total { amount currency } payment { status } } }
+}`,
+  },
+  {
+    name: '3. Hold seats (ids from venue { seats { id label } })',
+    headers: TOKEN_HEADERS,
+    variables: JSON.stringify({ showId: '<show id>', seatIds: ['<seat id>'] }, null, 2),
+    query: `mutation Hold($showId: ID!, $seatIds: [ID!]!) {
+  holdSeats(showId: $showId, seatIds: $seatIds) {
+    __typename
+    ... on SeatHold { id expiresAt seatIds }
+    ... on SeatsUnavailable { code message seatIds }
+  }
+}`,
+  },
+  {
+    name: '4. Watch a seat map live',
+    variables: JSON.stringify({ showId: '<show id>' }, null, 2),
+    query: `subscription Watch($showId: ID!) {
+  seatAvailability(showId: $showId) {
+    kind version seats { seatId state } availability { available held sold }
+  }
+}`,
+  },
+];
+const EXAMPLE_COLLECTIONS = [
+  {
+    id: 'ticketflow-getting-started',
+    name: 'TicketFlow: getting started',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    operations: EXAMPLES.map((op, i) => ({
+      id: `ticketflow-example-${i + 1}`,
+      description: '',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      variables: '{}',
+      headers: '{}',
+      extensions: '{}',
+      ...op,
+    })),
+  },
+];
 const routerDir = dirname(fileURLToPath(import.meta.url));
 
 // ---------------------------------------------------------------------------------------------------
@@ -244,7 +305,7 @@ export const gatewayConfig = defineConfig({
     : true,
 
   graphiql: envFlag('TICKETFLOW_GRAPHIQL', true)
-    ? { title: 'TicketFlow', subscriptionsProtocol: 'WS' }
+    ? { title: 'TicketFlow', subscriptionsProtocol: 'WS', defaultCollections: EXAMPLE_COLLECTIONS }
     : false,
   landingPage: false,
 

@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 import uvicorn
 import websockets
 
-from subgraphs.kernel.app import Runtime, create_app
+from subgraphs.kernel.app import Runtime, Service, create_app
 from subgraphs.kernel.migrate import drop_database, upgrade
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.registry import spec
@@ -156,10 +156,11 @@ class _Server(uvicorn.Server):
 
 @dataclass
 class Stack:
-    """URLs of a running deployment."""
+    """URLs of a running deployment (and its services, when they run in this process)."""
 
     env: dict[str, str]
     settings: Settings
+    services: dict[str, Service] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.env[f'TICKETFLOW_{service.upper()}_PORT']}/graphql"
@@ -178,16 +179,16 @@ async def in_process_stack(env: dict[str, str]) -> AsyncIterator[Stack]:
     settings = settings_from(env)
     await migrate_all(settings)
     runtime = Runtime(settings)
+    apps = {name: create_app(spec(name), runtime) for name in SERVICES}
     servers = [
-        _Server(uvicorn.Config(create_app(spec(name), runtime), host="127.0.0.1",
-                               port=settings.port_of(name), log_config=None, lifespan="on",
-                               ws="websockets-sansio"))
-        for name in SERVICES
+        _Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port_of(name),
+                               log_config=None, lifespan="on", ws="websockets-sansio"))
+        for name, app in apps.items()
     ]
     tasks = [asyncio.create_task(s.serve()) for s in servers]
     try:
         await eventually(lambda: asyncio.sleep(0, all(s.started for s in servers)), 20)
-        yield Stack(env, settings)
+        yield Stack(env, settings, {name: app.state.service for name, app in apps.items()})
     finally:
         for s in servers:
             s.should_exit = True

@@ -122,25 +122,35 @@ def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
 class ErrorCodes(SchemaExtension):
     """Gives every error an ``extensions.code`` and masks the unexpected (no stack traces)."""
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        context = self.execution_context.context
-        service = getattr(context, "service", None)
-        # Only a development deployment may show an unexpected error's repr (never a trace).
-        debug = bool(getattr(getattr(service, "settings", None), "debug_errors", False))
+    # id(original) -> (original, classified); keeping the original keeps its id unique.
+    _done: dict[int, tuple[GraphQLError, GraphQLError]] | None = None
+
+    def _classify_once(self, error: GraphQLError) -> GraphQLError:
         # Strawberry puts the same errors in both the result and pre_execution_errors:
         # classify each once, or every unexpected error is logged twice.
-        done: dict[int, GraphQLError] = {}
+        if self._done is None:
+            self._done = {}
+        if id(error) not in self._done:
+            context = self.execution_context.context
+            service = getattr(context, "service", None)
+            # Only a development deployment may show an unexpected error's repr (never a trace).
+            debug = bool(getattr(getattr(service, "settings", None), "debug_errors", False))
+            self._done[id(error)] = (error, _classify(error, debug))
+        return self._done[id(error)][1]
 
-        def classify(error: GraphQLError) -> GraphQLError:
-            if id(error) not in done:
-                done[id(error)] = _classify(error, debug)
-            return done[id(error)]
-
+    def on_operation(self) -> Iterator[None]:
+        yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            result.errors = [classify(e) for e in errors]
+            result.errors = [self._classify_once(e) for e in errors]
         pre = self.execution_context.pre_execution_errors
         if pre:
-            self.execution_context.pre_execution_errors = [classify(e) for e in pre]
+            self.execution_context.pre_execution_errors = [self._classify_once(e) for e in pre]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Each subscription message is sent before on_operation ends: classify it here.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._classify_once(e) for e in errors]
+        yield

@@ -10,6 +10,7 @@ from aiodataloader import DataLoader
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
+from strawberry.types.graphql import OperationType
 
 from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.errors import ErrorCodes, TicketFlowError
@@ -75,6 +76,10 @@ class AuthGate(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
         error = getattr(context, "auth_error", None)
+        subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        if error is not None and subscription:
+            # A subscription ignores a preset result; failing this hook is what stops it.
+            raise error
         if error is not None:
             from graphql import ExecutionResult
 

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import DeclarativeBase
 
 from subgraphs.booking.models import Hold, ShowSeat
-from subgraphs.kernel.app import Runtime, Service, create_app
+from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import Database
 from subgraphs.kernel.settings import SERVICES, Settings
-from subgraphs.registry import spec
 from tests.flows import Actors, new_user
-from tests.harness import Stack, _Server, destroy, eventually, migrate_all, settings_from
+from tests.harness import Stack, in_process_stack
 
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) {
   accessToken user { id email name role } } }"""
 ME = "{ me { id name role email } }"
 HOLD_IDS = """mutation($show: ID!, $seats: [ID!]!) { holdSeats(showId: $show, seatIds: $seats) {
   __typename ... on SeatHold { id seatIds } ... on SeatsUnavailable { code seatIds } } }"""
+SEAT_AVAILABILITY = """subscription($show: ID!) { seatAvailability(showId: $show) {
+  showId kind version seats { seatId state } availability { total available held sold } } }"""
 
 
 def refusal(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -83,10 +82,6 @@ async def hold_status(db: Database, hold_id: str) -> str | None:
         return await session.scalar(select(Hold.status).where(Hold.id == hold_id))
 
 
-SEAT_AVAILABILITY = """subscription($show: ID!) { seatAvailability(showId: $show) {
-  showId kind version seats { seatId state } availability { total available held sold } } }"""
-
-
 @contextlib.asynccontextmanager
 async def databases(settings: Settings) -> AsyncIterator[dict[str, Database]]:
     """Our own connections to every subgraph's database, to check what was stored."""
@@ -114,28 +109,9 @@ class Deployment:
 
 @contextlib.asynccontextmanager
 async def deployment(env: dict[str, str]) -> AsyncIterator[Deployment]:
-    """Like ``tests.harness.in_process_stack``, but keeping each subgraph's ``Service``."""
-    settings = settings_from(env)
-    await migrate_all(settings)
-    runtime = Runtime(settings)
-    apps = {name: create_app(spec(name), runtime) for name in SERVICES}
-    servers = [
-        _Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port_of(name),
-                               log_config=None, lifespan="on", ws="websockets-sansio"))
-        for name, app in apps.items()
-    ]
-    tasks = [asyncio.create_task(s.serve()) for s in servers]
-    try:
-        await eventually(lambda: asyncio.sleep(0, all(s.started for s in servers)), 20)
-        stack = Stack(env, settings)
-        async with databases(settings) as dbs:
-            auth = stack.url("auth")
-            actors = Actors(*[await new_user(stack, auth, role) for role in
-                              ("CUSTOMER", "CUSTOMER", "ORGANIZER", "ORGANIZER", "ADMIN")])
-            yield Deployment(stack, {n: a.state.service for n, a in apps.items()}, dbs, actors)
-    finally:
-        for s in servers:
-            s.should_exit = True
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await runtime.close()
-        await destroy(settings)
+    """An in-process stack with its services, databases and signed-in users at hand."""
+    async with in_process_stack(env) as stack, databases(stack.settings) as dbs:
+        auth = stack.url("auth")
+        actors = Actors(*[await new_user(stack, auth, role) for role in
+                          ("CUSTOMER", "CUSTOMER", "ORGANIZER", "ORGANIZER", "ADMIN")])
+        yield Deployment(stack, stack.services, dbs, actors)

@@ -39,6 +39,13 @@ async def test_register_creates_an_account_with_the_email_normalised(stack: Stac
     assert me["me"]["id"] == user["id"]
 
 
+async def test_a_ten_character_password_is_long_enough(
+        stack: Stack, dbs: dict[str, Database]) -> None:
+    email = unique_email("ten")
+    await stack.client("auth").data(REGISTER, registration(email, password="ten-chars!"))
+    assert await stored_users(dbs["auth"], email) == 1
+
+
 async def test_emails_differing_only_in_case_are_one_account(
         stack: Stack, dbs: dict[str, Database]) -> None:
     email = unique_email("Case").replace("example.com", "Example.com")
@@ -57,7 +64,8 @@ async def test_emails_differing_only_in_case_are_one_account(
     ("{email}", "{EMAIL}", "Ann", "input.password"),
     ("{email}", PASSWORD, "", "input.name"),
     ("{email}", PASSWORD, "   ", "input.name"),
-])
+], ids=["no domain", "two @", "nine characters", "password is the email",
+        "password is the email upper-cased", "empty name", "blank name"])
 async def test_invalid_registration_is_refused_naming_the_field_and_stores_nothing(
         stack: Stack, dbs: dict[str, Database], email: str, password: str, name: str,
         field: str) -> None:

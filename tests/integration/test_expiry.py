@@ -120,6 +120,20 @@ async def test_the_sweep_leaves_alone_a_seat_taken_again_since(
             await hold_status(dep.dbs["booking"], second.id)) == ("EXPIRED", "ACTIVE")
 
 
+async def test_checking_out_a_lapsed_hold_is_hold_expired_and_books_nothing(
+        short_holds: Deployment) -> None:
+    dep = short_holds
+    show = await fresh_show(dep)
+    first = await hold(dep, show, [9], dep.actors.customer)
+    await lapsed(first)
+    body = await dep.stack.client("booking").data(
+        CHECKOUT, {"hold": first.id, "key": uuid.uuid4().hex}, dep.actors.customer.token)
+    assert body["checkout"] == {"__typename": "HoldExpired", "code": "HOLD_EXPIRED",
+                                "holdId": first.id}
+    async with dep.dbs["booking"].session() as session:
+        assert await session.scalar(select(Booking.id).where(Booking.hold_id == first.id)) is None
+
+
 async def stored(dep: Deployment, model: Any, column: Any, key: str) -> Any:
     """The status column of the row of ``model`` whose ``column`` equals ``key``."""
     db = dep.dbs["payment" if model is Payment else "booking"]
