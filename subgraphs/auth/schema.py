@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 
@@ -15,7 +14,7 @@ from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.tokens import active_key, jwks
 from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
-from subgraphs.kernel.graphql import Context, Info, build_schema
+from subgraphs.kernel.graphql import Info, build_schema, session_batch
 
 
 @strawberry.enum(description="What a user may do: customers buy, organizers sell, admins run.")
@@ -31,9 +30,7 @@ def _passwords(svc: Service) -> Passwords:
     return svc.state["passwords"]  # type: ignore[no-any-return]
 
 
-async def _load_users(ctx: Context, ids: Sequence[str]) -> list[models.User | None]:
-    async with ctx.service.db.session() as session:
-        return await service.users_by_ids(session, ids)
+_load_users = session_batch(service.users_by_ids)
 
 
 @strawberry.federation.type(keys=["id"], description="A person with a TicketFlow account.")

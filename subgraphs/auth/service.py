@@ -14,6 +14,7 @@ from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.tokens import AccessToken, active_key, issue_access_token
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import ROLES
+from subgraphs.kernel.db import one_each
 from subgraphs.kernel.errors import BadUserInput, Conflict, Unauthenticated
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -83,6 +84,4 @@ async def token_for(service: Service, user: User) -> AccessToken:
 
 async def users_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[User | None]:
     """Users in the order of ``ids`` (``None`` where unknown), in one query."""
-    rows = await session.scalars(select(User).where(User.id.in_(set(ids))))
-    found = {u.id: u for u in rows}
-    return [found.get(i) for i in ids]
+    return await one_each(session, User.id, ids)

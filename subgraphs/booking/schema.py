@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -13,32 +13,13 @@ from subgraphs.booking import inventory, models, service
 from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import NotFound
-from subgraphs.kernel.graphql import Context, Info, Money, build_schema
+from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 
-
-async def _load_counts(ctx: Context, show_ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await inventory.counts_by_show(session, show_ids)
-
-
-async def _load_bookings(ctx: Context, ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.bookings_by_ids(session, ids)
-
-
-async def _load_user_bookings(ctx: Context, user_ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.bookings_by_users(session, user_ids)
-
-
-async def _load_lines(ctx: Context, booking_ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.lines_by_bookings(session, booking_ids)
-
-
-async def _load_hold_seats(ctx: Context, hold_ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.hold_seat_ids(session, hold_ids)
+_load_counts = session_batch(inventory.counts_by_show)
+_load_bookings = session_batch(service.bookings_by_ids)
+_load_user_bookings = session_batch(service.bookings_by_users)
+_load_lines = session_batch(service.lines_by_bookings)
+_load_hold_seats = session_batch(service.hold_seat_ids)
 
 
 @strawberry.enum(description="A seat's state as buyers see it.")

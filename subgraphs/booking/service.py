@@ -29,7 +29,7 @@ from subgraphs.booking.models import (
 )
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
-from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.db import all_each, one_each, utcnow
 from subgraphs.kernel.errors import BadUserInput, NotFound
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.uow import UnitOfWork
@@ -236,30 +236,19 @@ async def checkout(
 
 async def bookings_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Booking | None]:
     """Bookings in the order of ``ids``, in one query."""
-    rows = await session.scalars(select(Booking).where(Booking.id.in_(set(ids))))
-    found = {b.id: b for b in rows}
-    return [found.get(i) for i in ids]
+    return await one_each(session, Booking.id, ids)
 
 
 async def bookings_by_users(session: AsyncSession, user_ids: Sequence[str]) -> list[list[Booking]]:
     """Each user's bookings, newest first, for many users in one query."""
-    rows = await session.scalars(select(Booking).where(Booking.user_id.in_(set(user_ids)))
-                                 .order_by(Booking.created_at.desc(), Booking.id))
-    grouped: dict[str, list[Booking]] = {u: [] for u in user_ids}
-    for b in rows:
-        grouped[b.user_id].append(b)
-    return [grouped[u] for u in user_ids]
+    return await all_each(session, Booking.user_id, user_ids, Booking.created_at.desc(),
+                          Booking.id)
 
 
 async def lines_by_bookings(session: AsyncSession,
                             booking_ids: Sequence[str]) -> list[list[BookingLine]]:
     """Each booking's line items, for many bookings in one query."""
-    rows = await session.scalars(select(BookingLine).where(
-        BookingLine.booking_id.in_(set(booking_ids))).order_by(BookingLine.label))
-    grouped: dict[str, list[BookingLine]] = {b: [] for b in booking_ids}
-    for line in rows:
-        grouped[line.booking_id].append(line)
-    return [grouped[b] for b in booking_ids]
+    return await all_each(session, BookingLine.booking_id, booking_ids, BookingLine.label)
 
 
 async def hold_seat_ids(session: AsyncSession, hold_ids: Sequence[str]) -> list[list[str]]:

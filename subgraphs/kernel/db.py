@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -144,3 +144,24 @@ NAMING_CONVENTION = {
 def new_metadata() -> MetaData:
     """Metadata with stable constraint names, so migrations are the same in both databases."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+async def one_each(session: AsyncSession, column: Any, keys: Sequence[Any]) -> list[Any]:
+    """For each key, the row whose ``column`` equals it (or ``None``), in one query.
+
+    The shape a DataLoader's batch function returns.
+    """
+    rows = await session.scalars(select(column.class_).where(column.in_(set(keys))))
+    found = {getattr(row, column.key): row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+async def all_each(session: AsyncSession, column: Any, keys: Sequence[Any],
+                   *order_by: Any) -> list[list[Any]]:
+    """For each key, every row whose ``column`` equals it, ordered, in one query."""
+    rows = await session.scalars(
+        select(column.class_).where(column.in_(set(keys))).order_by(*order_by))
+    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
+    for row in rows:
+        grouped[getattr(row, column.key)].append(row)
+    return [grouped[key] for key in keys]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import strawberry
 from aiodataloader import DataLoader
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
 from strawberry.types.graphql import OperationType
@@ -60,6 +61,22 @@ class Context(BaseContext):
 
 
 Info = strawberry.Info[Context, None]
+
+
+def session_batch(
+    fn: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]],
+) -> BatchFn:
+    """A loader batch function running ``fn(session, keys)`` on the subgraph's database.
+
+    Define it once at module level (``_load_x = session_batch(service.x_by_ids)``): the
+    loader is keyed by this function, so one request shares one loader per entity type.
+    """
+
+    async def batch(ctx: Context, keys: Sequence[Any]) -> Sequence[Any]:
+        async with ctx.service.db.session() as session:
+            return await fn(session, keys)
+
+    return batch
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money in minor units.")

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
 
 from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
-from subgraphs.kernel.graphql import Context, Info, Money, build_schema
+from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.payment import models, service
 
-
-async def _load_by_id(ctx: Context, ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.payments_by(session, "id", ids)
-
-
-async def _load_by_booking(ctx: Context, booking_ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.payments_by(session, "booking_id", booking_ids)
+_load_by_id = session_batch(service.payments_by_id)
+_load_by_booking = session_batch(service.payments_by_booking)
 
 
 @strawberry.enum

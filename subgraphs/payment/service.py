@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.kernel.db import one_each
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import Payment
@@ -31,10 +32,12 @@ async def apply_booking_event(uow: UnitOfWork, event: Event) -> None:
                                           "booking_id": payment.booking_id})
 
 
-async def payments_by(session: AsyncSession, column: str,
-                      keys: Sequence[str]) -> list[Payment | None]:
-    """Payments matched on ``column`` (``id`` or ``booking_id``) in the order of ``keys``."""
-    attr = getattr(Payment, column)
-    rows = await session.scalars(select(Payment).where(attr.in_(set(keys))))
-    found = {getattr(p, column): p for p in rows}
-    return [found.get(k) for k in keys]
+async def payments_by_id(session: AsyncSession, ids: Sequence[str]) -> list[Payment | None]:
+    """Payments in the order of ``ids``, in one query."""
+    return await one_each(session, Payment.id, ids)
+
+
+async def payments_by_booking(session: AsyncSession,
+                              booking_ids: Sequence[str]) -> list[Payment | None]:
+    """Each booking's payment (or ``None``), in one query."""
+    return await one_each(session, Payment.booking_id, booking_ids)

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
 
 from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.errors import BadUserInput
-from subgraphs.kernel.graphql import Context, Info, Money, build_schema
+from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.venue import models, service
 
 MAX_PAGE = 100
 
 
-async def _load_venues(ctx: Context, ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.by_ids(session, models.Venue, ids)
-
-
-async def _load_shows(ctx: Context, ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.by_ids(session, models.Show, ids)
-
-
-async def _load_seats(ctx: Context, venue_ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.seats_by_venue(session, venue_ids)
-
-
-async def _load_owned(ctx: Context, owner_ids: Sequence[str]) -> Sequence[Any]:
-    async with ctx.service.db.session() as session:
-        return await service.venues_by_owner(session, owner_ids)
+_load_venues = session_batch(service.venues_by_ids)
+_load_shows = session_batch(service.shows_by_ids)
+_load_seats = session_batch(service.seats_by_venue)
+_load_owned = session_batch(service.venues_by_owner)
 
 
 @strawberry.federation.type(keys=["id"], description="A seat a ticket can be sold for.")

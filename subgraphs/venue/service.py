@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
+from subgraphs.kernel.db import all_each, one_each
 from subgraphs.kernel.errors import BadUserInput, NotFound
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.uow import UnitOfWork
@@ -156,32 +157,24 @@ async def list_shows(session: AsyncSession, limit: int) -> list[Show]:
     return list(rows)
 
 
-async def by_ids(session: AsyncSession, model: type[Venue] | type[Show],
-                 ids: Sequence[str]) -> list[Any]:
-    """Rows of ``model`` in the order of ``ids`` (``None`` where unknown), in one query."""
-    rows: Any = await session.scalars(select(model).where(model.id.in_(set(ids))))
-    found: dict[str, Any] = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
+async def venues_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Venue | None]:
+    """Venues in the order of ``ids`` (``None`` where unknown), in one query."""
+    return await one_each(session, Venue.id, ids)
+
+
+async def shows_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Show | None]:
+    """Shows in the order of ``ids`` (``None`` where unknown), in one query."""
+    return await one_each(session, Show.id, ids)
 
 
 async def seats_by_venue(session: AsyncSession, venue_ids: Sequence[str]) -> list[list[Seat]]:
     """Each venue's seats in drawing order, for many venues in one query."""
-    rows = await session.scalars(
-        select(Seat).where(Seat.venue_id.in_(set(venue_ids))).order_by(Seat.y, Seat.x))
-    grouped: dict[str, list[Seat]] = {v: [] for v in venue_ids}
-    for seat in rows:
-        grouped[seat.venue_id].append(seat)
-    return [grouped[v] for v in venue_ids]
+    return await all_each(session, Seat.venue_id, venue_ids, Seat.y, Seat.x)
 
 
 async def venues_by_owner(session: AsyncSession, owner_ids: Sequence[str]) -> list[list[Venue]]:
     """Each owner's venues, for many owners in one query."""
-    rows = await session.scalars(
-        select(Venue).where(Venue.owner_id.in_(set(owner_ids))).order_by(Venue.name, Venue.id))
-    grouped: dict[str, list[Venue]] = {o: [] for o in owner_ids}
-    for venue in rows:
-        grouped[venue.owner_id].append(venue)
-    return [grouped[o] for o in owner_ids]
+    return await all_each(session, Venue.owner_id, owner_ids, Venue.name, Venue.id)
 
 
 async def list_venues(session: AsyncSession, limit: int) -> list[Venue]:

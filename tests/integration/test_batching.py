@@ -116,33 +116,18 @@ def refs(typename: str, ids: list[str]) -> list[dict[str, str]]:
     return [{"__typename": typename, "id": i} for i in ids]
 
 
-async def test_show_availability_is_batch_loaded(
-        stack: Stack, actors: Actors, show_ids: list[str]) -> None:
+@pytest.mark.parametrize(("service", "query", "typename", "ids"), [
+    ("booking", SHOW_AVAILABILITY, "Show", "show_ids"),
+    ("payment", BOOKING_PAYMENT, "Booking", "booking_ids"),
+    ("booking", BOOKING_BY_KEY, "Booking", "booking_ids"),
+], ids=["show-availability", "booking-payment", "booking-by-key"])
+async def test_entity_references_are_batch_loaded(
+        stack: Stack, actors: Actors, show_ids: list[str], booking_ids: list[str],
+        service: str, query: str, typename: str, ids: str) -> None:
+    keys = {"show_ids": show_ids, "booking_ids": booking_ids}[ids]
     token = actors.customer.token
-    one = await statements(stack, "booking", SHOW_AVAILABILITY, refs("Show", show_ids[:1]), token)
-    many = await statements(stack, "booking", SHOW_AVAILABILITY, refs("Show", show_ids), token)
-    assert one >= 1
-    assert many == one
-
-
-async def test_booking_payments_are_batch_loaded(
-        stack: Stack, actors: Actors, booking_ids: list[str]) -> None:
-    token = actors.customer.token
-    one = await statements(stack, "payment", BOOKING_PAYMENT, refs("Booking", booking_ids[:1]),
-                           token)
-    many = await statements(stack, "payment", BOOKING_PAYMENT, refs("Booking", booking_ids),
-                            token)
-    assert one >= 1
-    assert many == one
-
-
-async def test_bookings_by_key_are_batch_loaded(
-        stack: Stack, actors: Actors, booking_ids: list[str]) -> None:
-    token = actors.customer.token
-    one = await statements(stack, "booking", BOOKING_BY_KEY, refs("Booking", booking_ids[:1]),
-                           token)
-    many = await statements(stack, "booking", BOOKING_BY_KEY, refs("Booking", booking_ids),
-                            token)
+    one = await statements(stack, service, query, refs(typename, keys[:1]), token)
+    many = await statements(stack, service, query, refs(typename, keys), token)
     assert one >= 1
     assert many == one
 
