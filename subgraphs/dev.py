@@ -135,3 +135,4 @@ async def run_dev(settings: Settings, *, seed: bool = True) -> int:
         return 0
     finally:
         _stop(procs)
+        sys.stdout.write("TicketFlow stopped.\n")
