@@ -29,9 +29,22 @@
 //                               present the same Authorization (Hive Gateway's native behaviour; all
 //                               anonymous subscribers then share ONE connection and the 101st fails).
 //
+//   TICKETFLOW_JWKS_URL         the auth service's JWKS document (default: the origin of TICKETFLOW_AUTH_URL +
+//                               /.well-known/jwks.json; without TICKETFLOW_AUTH_URL
+//                               http://127.0.0.1:4001/.well-known/jwks.json)
+//   TICKETFLOW_JWT_ISSUER       required `iss` of access tokens (default ticketflow-auth)
+//   TICKETFLOW_JWT_AUDIENCE     required `aud` of access tokens (default ticketflow)
+//
+// Access tokens: the router verifies every presented token (EdDSA only, see "access tokens" below) and
+// refuses a bad one with UNAUTHENTICATED (HTTP 401) before any subgraph is called; a request without a
+// token goes through (anonymous access is legal; subgraphs decide per field). It still forwards the
+// Authorization header: every subgraph verifies the token again.
+// Client address: subgraph requests carry X-Forwarded-For = the client's X-Forwarded-For (if any) + the
+// address of the peer that connected to the router. The right-most entry is the one the router vouches for.
+//
 // NB: the hive-gateway CLI also reads PORT / HOST (and -p / -h); when set they WIN over this file.
 
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID, verify as verifySignature } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@graphql-hive/gateway';
@@ -223,11 +236,273 @@ function maskError(error, message) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// access tokens
+//
+// Why not Hive Gateway's built-in `jwt` option (useJWT from @graphql-hive/gateway, i.e.
+// @graphql-yoga/plugin-jwt)? It verifies with `jsonwebtoken` 9, which has no EdDSA at all: with the auth
+// service's Ed25519 keys it refuses every token, valid ones included ('Unknown key type "ed25519"', or
+// '"EdDSA" is not a valid algorithm' with allowInvalidAsymmetricKeyTypes). Its refusals also carry no
+// extensions.code, and a token naming an unknown kid becomes a plain Error (HTTP 500). So the router makes
+// the checks of subgraphs/kernel/auth.py itself, with node:crypto (Ed25519 is built into Node), and no
+// extra package:
+//   header     alg exactly "EdDSA" (so no "none", no HS256 keyed with the public key), kid a string,
+//              no `crit`;
+//   signature  Ed25519, with the JWKS key named by kid (only OKP/Ed25519 signing keys are taken);
+//   claims     exp, iat, sub, iss, aud, jti present; exp in the future; nbf and iat not in the future;
+//              iss = TICKETFLOW_JWT_ISSUER; aud (string or list) contains TICKETFLOW_JWT_AUDIENCE;
+//              sub and jti strings; roles, when present, a list.
+// JWKS: fetched on first use and cached (like Hive's createRemoteJwksSigningKeyProvider, which caches each
+// kid for 10 minutes). A kid the cache lacks triggers a refetch - key rotation - at most once per
+// JWKS_REFETCH_MS, concurrent misses sharing one fetch (Hive's provider, jwks-rsa without `rateLimit`,
+// refetches on EVERY unknown kid, so made-up kids would hammer the auth service). The document is refetched
+// when older than JWKS_MAX_AGE_MS so that retired keys stop verifying. When the JWKS can't be fetched,
+// cached keys keep verifying and tokens naming any other kid are refused, as in the subgraphs.
+
+const JWT_ALGORITHM = 'EdDSA';
+const JWT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'iss', 'aud', 'jti'];
+const JWKS_REFETCH_MS = 1000;
+const JWKS_MAX_AGE_MS = 10 * 60 * 1000;
+const JWKS_TIMEOUT_MS = 5000;
+
+let warn = (...args) => console.warn(...args); // replaced by the gateway's logger at start-up
+
+function envHttpUrl(name, value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name}=${value} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}=${value} must be http(s)`);
+  return url;
+}
+
+/** TICKETFLOW_JWKS_URL, else the auth subgraph's origin + /.well-known/jwks.json, else the local default. */
+function jwksUrl() {
+  const explicit = env.TICKETFLOW_JWKS_URL?.trim();
+  if (explicit) return envHttpUrl('TICKETFLOW_JWKS_URL', explicit).toString();
+  const auth = env.TICKETFLOW_AUTH_URL?.trim();
+  const origin = auth ? envHttpUrl('TICKETFLOW_AUTH_URL', auth).origin : 'http://127.0.0.1:4001';
+  return new URL('/.well-known/jwks.json', origin).toString();
+}
+
+function unauthenticated(message) {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      // internal: HTTP status and headers for Yoga (not serialised); RFC 6750 section 3.1
+      http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
+    },
+  });
+}
+
+/** The auth service's public keys by kid: cached, refetched for an unknown kid (rate-limited). */
+class RemoteJwks {
+  constructor(url) {
+    this.url = url;
+    this.keys = new Map();
+    this.fetchedAt = -Infinity; // last successful fetch
+    this.attemptedAt = -Infinity; // last fetch started
+    this.inflight = null;
+  }
+
+  async keyFor(kid) {
+    const cached = this.keys.get(kid);
+    const now = Date.now();
+    if (cached && now - this.fetchedAt < JWKS_MAX_AGE_MS) return cached;
+    if (this.inflight || now - this.attemptedAt >= JWKS_REFETCH_MS) {
+      try {
+        await this.refresh();
+      } catch (err) {
+        warn(`[ticketflow] JWKS ${this.url} could not be fetched: ${err?.message ?? err}`);
+      }
+    }
+    return this.keys.get(kid);
+  }
+
+  refresh() {
+    if (!this.inflight) {
+      this.attemptedAt = Date.now();
+      this.inflight = this.fetchKeys()
+        .then((keys) => {
+          this.keys = keys;
+          this.fetchedAt = Date.now();
+        })
+        .finally(() => {
+          this.inflight = null;
+        });
+    }
+    return this.inflight;
+  }
+
+  async fetchKeys() {
+    const response = await fetch(this.url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(JWKS_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const document = await response.json();
+    const keys = new Map();
+    for (const jwk of Array.isArray(document?.keys) ? document.keys : []) {
+      if (!jwk || typeof jwk.kid !== 'string' || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') continue;
+      if ((jwk.use != null && jwk.use !== 'sig') || (jwk.alg != null && jwk.alg !== JWT_ALGORITHM)) continue;
+      try {
+        keys.set(jwk.kid, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }));
+      } catch {
+        warn(`[ticketflow] skipping unreadable JWKS key ${jwk.kid}`); // the others keep verifying
+      }
+    }
+    return keys;
+  }
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function jsonSegment(segment) {
+  if (BASE64URL.test(segment)) {
+    try {
+      const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+    } catch {
+      // fall through
+    }
+  }
+  throw unauthenticated('The access token is malformed.');
+}
+
+const isNumericDate = (v) => typeof v === 'number' && Number.isFinite(v);
+
+/** The claims of a valid access token; throws UNAUTHENTICATED for anything else. */
+async function verifyAccessToken(token, jwks) {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw unauthenticated('The access token is malformed.');
+  const [encodedHeader, encodedClaims, encodedSignature] = parts;
+  const header = jsonSegment(encodedHeader);
+  const claims = jsonSegment(encodedClaims);
+  if (header.alg !== JWT_ALGORITHM || typeof header.kid !== 'string' || header.crit !== undefined) {
+    throw unauthenticated('The access token uses an algorithm TicketFlow does not accept.');
+  }
+  const signature = BASE64URL.test(encodedSignature) ? Buffer.from(encodedSignature, 'base64url') : null;
+  if (!signature || signature.length !== 64) throw unauthenticated('The access token is invalid.');
+  const key = await jwks.keyFor(header.kid);
+  if (!key) throw unauthenticated('The token is signed with an unknown key.');
+  const signed = Buffer.from(`${encodedHeader}.${encodedClaims}`, 'ascii');
+  if (!verifySignature(null, signed, key, signature)) throw unauthenticated('The access token is invalid.');
+
+  const now = Date.now() / 1000;
+  if (JWT_REQUIRED_CLAIMS.some((name) => claims[name] === undefined)) {
+    throw unauthenticated('The access token is invalid.');
+  }
+  if (!isNumericDate(claims.exp) || !isNumericDate(claims.iat)) throw unauthenticated('The access token is invalid.');
+  if (claims.exp <= now) throw unauthenticated('The access token has expired.');
+  if (claims.iat > now) throw unauthenticated('The access token is invalid.');
+  if (claims.nbf !== undefined && (!isNumericDate(claims.nbf) || claims.nbf > now)) {
+    throw unauthenticated('The access token is invalid.');
+  }
+  const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
+  if (
+    claims.iss !== JWT_ISSUER ||
+    !Array.isArray(audiences) ||
+    !audiences.includes(JWT_AUDIENCE) ||
+    typeof claims.sub !== 'string' ||
+    typeof claims.jti !== 'string' ||
+    (claims.roles !== undefined && !Array.isArray(claims.roles))
+  ) {
+    throw unauthenticated('The access token is invalid.');
+  }
+  return claims;
+}
+
+/** Verifies one Authorization value ("Bearer <token>"); an absent or empty value is anonymous. */
+async function verifyAuthorization(value, jwks) {
+  if (value == null || value === '') return null;
+  if (typeof value !== 'string') throw unauthenticated("Use 'Authorization: Bearer <access token>'.");
+  const space = value.indexOf(' ');
+  const scheme = space < 0 ? value : value.slice(0, space);
+  const token = space < 0 ? '' : value.slice(space + 1).trim();
+  if (scheme.toLowerCase() !== 'bearer' || !token) {
+    throw unauthenticated("Use 'Authorization: Bearer <access token>'.");
+  }
+  return verifyAccessToken(token, jwks);
+}
+
+/** Every Authorization the client presented: upgrade/HTTP header and connection_init payload keys. */
+function presentedAuthorizations(context) {
+  const values = [];
+  const params = context?.connectionParams;
+  if (params && typeof params === 'object') {
+    for (const key of Object.keys(params)) {
+      if (key.toLowerCase() === 'authorization') values.push(params[key]);
+    }
+  }
+  const header = context?.request?.headers?.get?.('authorization');
+  if (header != null) values.push(header);
+  return values;
+}
+
+/**
+ * Refuses a request whose token (any of them) is bad, before anything is executed:
+ *  - HTTP (queries, mutations, GET, SSE): in onRequestParse, before the body is even parsed;
+ *  - graphql-transport-ws: Hive Gateway acks every connection_init and builds a context per `subscribe`
+ *    (onRequestParse does not run), so the connection's credentials (connection_init payload and upgrade
+ *    header) are checked in onContextBuilding; the client gets a `next` with the UNAUTHENTICATED error,
+ *    then `complete`, and no subgraph hears of it.
+ */
+function useTicketflowAccessTokens(jwks) {
+  const checked = new WeakSet();
+  const check = async (values) => {
+    for (const value of values) await verifyAuthorization(value, jwks);
+  };
+  return {
+    onYogaInit({ yoga }) {
+      const logger = yoga?.logger;
+      if (logger && typeof logger.warn === 'function') warn = (...args) => logger.warn(...args);
+    },
+    onRequestParse({ request }) {
+      checked.add(request);
+      return check(presentedAuthorizations({ request }));
+    },
+    onContextBuilding({ context }) {
+      if (context?.request && checked.has(context.request)) return undefined;
+      return check(presentedAuthorizations(context));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// client address
+
+/** "::ffff:1.2.3.4" (an IPv4 client of a dual-stack socket) -> "1.2.3.4"; other addresses unchanged. */
+function normaliseAddress(address) {
+  if (typeof address !== 'string' || !address) return undefined;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1] : address;
+}
+
+/**
+ * X-Forwarded-For for subgraph requests: what the client sent, then the address of the peer connected to
+ * the router (node's socket; for WebSockets the upgrade request's socket). Only the last entry is the
+ * router's word - the others are whatever the client claimed. If the peer is unknown, "unknown" is
+ * appended rather than letting the client's own last entry pass for the router's.
+ */
+function forwardedFor(context) {
+  const incoming = context?.request?.headers?.get?.('x-forwarded-for');
+  const hops = incoming ? incoming.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const peer = normaliseAddress(context?.req?.socket?.remoteAddress ?? context?.socket?._socket?.remoteAddress);
+  hops.push(peer ?? 'unknown');
+  return hops.join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------------
 // config
 
 const supergraph = env.TICKETFLOW_SUPERGRAPH?.trim()
   ? resolve(process.cwd(), env.TICKETFLOW_SUPERGRAPH.trim())
   : resolve(routerDir, '../schema/supergraph.graphql');
+
+const JWT_ISSUER = env.TICKETFLOW_JWT_ISSUER?.trim() || 'ticketflow-auth';
+const JWT_AUDIENCE = env.TICKETFLOW_JWT_AUDIENCE?.trim() || 'ticketflow';
+const jwks = new RemoteJwks(jwksUrl());
 
 const wsSharing = (env.TICKETFLOW_SUBGRAPH_WS_SHARING || 'client').trim().toLowerCase();
 if (!['client', 'auth'].includes(wsSharing)) {
@@ -250,7 +525,11 @@ for (const [name, url] of Object.entries(subgraphUrlOverrides())) {
 // in the connection_init payload. Hive Gateway pools upstream WebSockets by (url, interpolated
 // connectionParams, interpolated headers), so what goes into these templates decides the sharing.
 const wsHeaders = [['authorization', '{context.ticketflow.authorization}']];
-if (wsSharing === 'client') wsHeaders.push(['x-ticketflow-client-connection', '{context.ticketflow.clientKey}']);
+if (wsSharing === 'client') {
+  // one upstream connection per client connection, so it can carry that client's address too
+  wsHeaders.push(['x-ticketflow-client-connection', '{context.ticketflow.clientKey}']);
+  wsHeaders.push(['x-forwarded-for', '{context.ticketflow.forwardedFor}']);
+}
 transportEntries['*.http'] = {
   options: {
     subscriptions: {
@@ -263,12 +542,13 @@ transportEntries['*.http'] = {
   },
 };
 
-/** Puts the normalised client Authorization (and a per-connection key) on the context for the templates above. */
+/** Puts the normalised client Authorization, X-Forwarded-For (and a per-connection key) on the context. */
 const useTicketflowContext = () => ({
   onContextBuilding({ context, extendContext }) {
     extendContext({
       ticketflow: {
         authorization: clientAuthorization(context),
+        forwardedFor: forwardedFor(context),
         clientKey: wsSharing === 'client' ? clientConnectionKey(context) : undefined,
       },
     });
@@ -287,11 +567,14 @@ export const gatewayConfig = defineConfig({
   transportEntries,
 
   // HTTP requests to subgraphs (queries, mutations, entity fetches - also those made while resolving a
-  // WebSocket subscription's events) carry the client's Authorization.
+  // WebSocket subscription's events) carry the client's Authorization (already verified by
+  // useTicketflowAccessTokens; the subgraph verifies it again) and X-Forwarded-For.
   propagateHeaders: {
     fromClientToSubgraphs({ context }) {
       const authorization = context?.ticketflow?.authorization ?? clientAuthorization(context);
-      return authorization ? { authorization } : {};
+      const headers = { 'x-forwarded-for': context?.ticketflow?.forwardedFor ?? forwardedFor(context) };
+      if (authorization) headers.authorization = authorization;
+      return headers;
     },
   },
 
@@ -313,5 +596,6 @@ export const gatewayConfig = defineConfig({
   // GraphQL errors from subgraphs that carry an extensions.code keep their message and code.
   maskedErrors: { errorMessage: 'Unexpected error.', maskError },
 
-  plugins: () => [useTicketflowContext()],
+  // Hive Gateway's own `jwt` option is not used: it can't verify EdDSA (see "access tokens" above).
+  plugins: () => [useTicketflowAccessTokens(jwks), useTicketflowContext()],
 });

@@ -68,6 +68,13 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> None:
     sys.stdout.write(f"{user_id}\n")
 
 
+def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
+    from subgraphs.seed import rotate_signing_key
+
+    kid = asyncio.run(rotate_signing_key(settings))
+    sys.stdout.write(f"new signing key {kid}; older keys verify until their tokens expire\n")
+
+
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
     from subgraphs.seed import seed_demo
 
@@ -122,6 +129,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--role", default="CUSTOMER", choices=["CUSTOMER", "ORGANIZER", "ADMIN"])
     s.add_argument("--password", help="prompted for when omitted")
     s.set_defaults(func=cmd_create_user)
+
+    s = sub.add_parser("rotate-keys", help="sign new tokens with a new key")
+    s.set_defaults(func=cmd_rotate_keys)
 
     s = sub.add_parser("seed", help="load the demo data (idempotent)")
     s.set_defaults(func=cmd_seed)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from subgraphs.auth import service as auth_service
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
+from subgraphs.auth.tokens import rotate_key
 from subgraphs.kernel.app import Runtime, Service
 from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.settings import Settings
@@ -46,8 +47,22 @@ async def create_user(settings: Settings, email: str, password: str, name: str,
     runtime = Runtime(settings)
     auth = Service(spec("auth"), runtime)
     try:
-        user = await auth_service.register(auth, Passwords(settings), email, password, name, role)
+        user = await auth_service.create_account(auth, Passwords(settings), email, password, name,
+                                                 role)
         return user.id
+    finally:
+        await auth.db.dispose()
+        await runtime.close()
+
+
+async def rotate_signing_key(settings: Settings) -> str:
+    """Add a new signing key (the CLI's ``rotate-keys``); its key id."""
+    runtime = Runtime(settings)
+    auth = Service(spec("auth"), runtime)
+    try:
+        async with auth.uow() as uow:
+            key = await rotate_key(uow.session)
+        return key.kid
     finally:
         await auth.db.dispose()
         await runtime.close()
@@ -71,8 +86,9 @@ async def seed_demo(settings: Settings) -> Demo:
                 show = await session.scalar(select(Show).order_by(Show.created_at).limit(1))
             return Demo(ORGANIZER[0], CUSTOMER[0], show.id if show else "", created=False)
         passwords = Passwords(settings)
-        organizer = await auth_service.register(auth, passwords, *ORGANIZER, role="ORGANIZER")
-        await auth_service.register(auth, passwords, *CUSTOMER)
+        organizer = await auth_service.create_account(auth, passwords, *ORGANIZER,
+                                                      role="ORGANIZER")
+        await auth_service.create_account(auth, passwords, *CUSTOMER)
         who = Caller(organizer.id, frozenset({"ORGANIZER"}))
         cinema = await venue_service.create_venue(venue, who, "TicketFlow Cinema", CINEMA_ROWS)
         show = await venue_service.create_show(venue, who, venue_service.ShowSpec(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -98,17 +99,27 @@ async def destroy(settings: Settings) -> None:
             await r.aclose()
 
 
+def client_address() -> str:
+    """A made-up client address (TEST-NET-3, never routed) for one test client."""
+    return f"203.0.113.{random.randint(1, 254)}"
+
+
 @dataclass
 class GraphQL:
-    """A small GraphQL-over-HTTP client for tests."""
+    """A small GraphQL-over-HTTP client for tests.
+
+    Each client says it comes from its own address (``X-Forwarded-For``, believed from
+    loopback), so per-address rate limits apply per test client, as for real users.
+    """
 
     url: str
     token: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    address: str = field(default_factory=client_address)
 
     async def post(self, query: str, variables: dict[str, Any] | None = None,
                    token: str | None = None, **extra: Any) -> httpx.Response:
-        headers = dict(self.headers)
+        headers = {"x-forwarded-for": self.address, **self.headers}
         bearer = token if token is not None else self.token
         if bearer:
             headers["authorization"] = f"Bearer {bearer}"

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 import strawberry
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from subgraphs.auth import models, service
+from subgraphs.auth import models, service, sessions
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.tokens import active_key, jwks
 from subgraphs.kernel.app import Service, SubgraphSpec
-from subgraphs.kernel.auth import require_owner_or_admin
+from subgraphs.kernel.auth import require_caller, require_owner_or_admin
+from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.graphql import Info, build_schema, session_batch
 
 
@@ -59,11 +60,35 @@ class User:
         return None if user is None else cls.from_model(user)
 
 
-@strawberry.type(description="What register and login return.")
+@strawberry.type(description="What register, login and refresh return.")
 class AuthPayload:
     access_token: str = strawberry.field(description="Send as 'Authorization: Bearer <token>'.")
-    expires_at: datetime
+    refresh_token: str = strawberry.field(
+        description="Single use: exchange it with `refresh` for new tokens before expiresAt "
+        "passes. Keep it secret; presenting a spent one ends the session.")
+    expires_at: datetime = strawberry.field(description="When the access token expires.")
     user: User
+
+    @classmethod
+    def of(cls, tokens: sessions.Tokens) -> AuthPayload:
+        return cls(access_token=tokens.access.token, refresh_token=tokens.refresh_token,
+                   expires_at=tokens.access.expires_at, user=User.from_model(tokens.user, own=True))
+
+
+@strawberry.type(description="A signed-in device or browser.")
+class SessionInfo:
+    id: strawberry.ID
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    client_address: str | None
+    current: bool = strawberry.field(description="The session of this request's token.")
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str = strawberry.field(description="At least 10 characters, not the email.")
 
 
 @strawberry.input
@@ -88,40 +113,85 @@ class Query:
             return None
         return await User.resolve_reference(info, strawberry.ID(caller.user_id))
 
+    @strawberry.field(description="Your sessions that have not ended.")
+    async def my_sessions(self, info: Info) -> list[SessionInfo]:
+        who = require_caller(info.context.caller)
+        rows = await sessions.active(info.context.service, who.user_id)
+        return [SessionInfo(id=strawberry.ID(s.id), created_at=s.created_at,
+                            last_used_at=s.last_used_at, user_agent=s.user_agent,
+                            client_address=s.client_address, current=s.id == who.session_id)
+                for s in rows]
+
+
+def _client(info: Info) -> service.Client:
+    return service.Client(info.context.client_address, info.context.user_agent)
+
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a customer account and sign in.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         svc = info.context.service
-        user = await service.register(svc, _passwords(svc), input.email, input.password,
-                                      input.name)
-        token = await service.token_for(svc, user)
-        return AuthPayload(access_token=token.token, expires_at=token.expires_at,
-                           user=User.from_model(user, own=True))
+        return AuthPayload.of(await service.register(
+            svc, _passwords(svc), input.email, input.password, input.name, _client(info)))
 
-    @strawberry.mutation(description="Exchange email and password for an access token.")
+    @strawberry.mutation(description="Sign in: a new session with its first tokens.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         svc = info.context.service
-        user, token = await service.login(svc, _passwords(svc), input.email, input.password)
-        return AuthPayload(access_token=token.token, expires_at=token.expires_at,
-                           user=User.from_model(user, own=True))
+        return AuthPayload.of(await service.login(
+            svc, _passwords(svc), input.email, input.password, _client(info)))
+
+    @strawberry.mutation(description="Spend a refresh token for new tokens of its session.")
+    async def refresh(self, info: Info, refresh_token: str) -> AuthPayload:
+        return AuthPayload.of(await sessions.refresh(info.context.service, refresh_token))
+
+    @strawberry.mutation(description="End this session (its tokens stop working).")
+    async def logout(self, info: Info) -> bool:
+        who = require_caller(info.context.caller)
+        if who.session_id is None:
+            return False
+        ended = await sessions.end(info.context.service, who.user_id, only=who.session_id,
+                                   reason="logout")
+        return ended == 1
+
+    @strawberry.mutation(description="End every session of yours; how many ended.")
+    async def logout_everywhere(self, info: Info) -> int:
+        who = require_caller(info.context.caller)
+        return await sessions.end(info.context.service, who.user_id, reason="logout everywhere")
+
+    @strawberry.mutation(description="Change your password; every other session ends. "
+                         "Returns how many ended.")
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> int:
+        svc = info.context.service
+        return await service.change_password(svc, _passwords(svc), info.context.caller,
+                                             input.current_password, input.new_password)
+
+    @strawberry.mutation(description="Give a user a role (admins). The user's sessions end, "
+                         "so the new role applies at their next sign-in.")
+    async def set_user_role(self, info: Info, user_id: strawberry.ID, role: Role) -> User:
+        user = await service.set_role(info.context.service, info.context.caller, str(user_id),
+                                      role.value)
+        return User.from_model(user)
 
 
 def _routes(app: FastAPI, svc: Service) -> None:
     @app.get("/.well-known/jwks.json")
     async def jwks_document() -> JSONResponse:
         async with svc.db.session() as session:
-            document = await jwks(session)
+            document = await jwks(session, svc.settings)
         return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
 
 
-async def _ensure_signing_key(svc: Service) -> None:
+async def _start_up(svc: Service) -> None:
     # The JWKS is never empty, so subgraphs can verify the first token issued.
     async with svc.uow() as uow:
         await active_key(uow.session)
+    # Memory guards (embedded mode) forget revocations on restart: announce them again.
+    ttl = svc.settings.access_token_ttl_seconds + 60
+    since = utcnow() - timedelta(seconds=ttl)
+    await svc.runtime.guards.revoke(await sessions.recently_revoked(svc, since), ttl)
 
 
 schema = build_schema(Query, Mutation, types=[User])
 SPEC = SubgraphSpec(name="auth", schema=schema, metadata=models.Base.metadata,
-                    tables=models.TABLES, routes=_routes, background=[_ensure_signing_key])
+                    tables=models.TABLES, routes=_routes, background=[_start_up])

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.auth import sessions
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
+from subgraphs.auth.sessions import Tokens
 from subgraphs.auth.tokens import AccessToken, active_key, issue_access_token
 from subgraphs.kernel.app import Service
-from subgraphs.kernel.auth import ROLES
+from subgraphs.kernel.auth import ROLES, Caller, require_caller, require_role
 from subgraphs.kernel.db import one_each
-from subgraphs.kernel.errors import BadUserInput, Conflict, Unauthenticated
+from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound, Unauthenticated
+from subgraphs.kernel.guards import RateLimited
+from subgraphs.kernel.uow import UnitOfWork
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # hashing cost should not be the attacker's to choose
 
 
 def normalise_email(email: str) -> str:
@@ -26,25 +32,53 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def validate_password(email: str, password: str, field: str = "input.password") -> None:
+    """The password policy: at least ten characters, and not the email address."""
+    if len(password) < MIN_PASSWORD:
+        raise BadUserInput(
+            f"The password must have at least {MIN_PASSWORD} characters.", field=field)
+    if len(password) > MAX_PASSWORD:
+        raise BadUserInput(f"The password may have at most {MAX_PASSWORD} characters.",
+                           field=field)
+    if password.strip().lower() == email:
+        raise BadUserInput("The password must not be the email address.", field=field)
+
+
 def validate_registration(email: str, password: str, name: str) -> None:
     """Raise ``BAD_USER_INPUT`` naming the first offending field."""
     if not EMAIL.match(email) or len(email) > 320:
         raise BadUserInput("Enter a valid email address.", field="input.email")
-    if len(password) < MIN_PASSWORD:
-        raise BadUserInput(
-            f"The password must have at least {MIN_PASSWORD} characters.", field="input.password"
-        )
-    if password.strip().lower() == email:
-        raise BadUserInput("The password must not be the email address.", field="input.password")
+    validate_password(email, password)
     if not name.strip() or len(name) > 200:
         raise BadUserInput("Enter a name of 1 to 200 characters.", field="input.name")
 
 
-async def register(
-    service: Service, passwords: Passwords, email: str, password: str, name: str,
-    role: str = "CUSTOMER",
-) -> User:
-    """Create an account; ``CONFLICT`` if the email is taken."""
+@dataclass(frozen=True)
+class Client:
+    """Who is asking, as far as the request tells: for rate limits and the session list."""
+
+    address: str | None
+    user_agent: str | None
+
+
+async def _limit(service: Service, action: str, email: str, client: Client) -> None:
+    """Count one attempt per address and per email; ``RATE_LIMITED`` past either limit."""
+    s = service.settings
+    per_email = getattr(s, f"{action}_limit_per_email")
+    per_address = getattr(s, f"{action}_limit_per_address")
+    waits = [await service.runtime.guards.hit(f"{action}:email:{email}", per_email,
+                                              s.rate_limit_window_seconds)]
+    if client.address:
+        waits.append(await service.runtime.guards.hit(
+            f"{action}:address:{client.address}", per_address, s.rate_limit_window_seconds))
+    refused = [w for w in waits if w is not None]
+    if refused:
+        raise RateLimited(max(refused))
+
+
+async def create_account(service: Service, passwords: Passwords, email: str, password: str,
+                         name: str, role: str = "CUSTOMER") -> User:
+    """Create an account with any role (the admin CLI's path; no session)."""
     email = normalise_email(email)
     validate_registration(email, password, name)
     if role not in ROLES:
@@ -52,31 +86,86 @@ async def register(
     password_hash = await passwords.hash(password)
     try:
         async with service.uow() as uow:
-            if await uow.session.scalar(select(User.id).where(User.email == email)):
-                raise Conflict("An account with this email already exists.", field="input.email")
-            user = User(email=email, name=name.strip(), password_hash=password_hash, role=role)
-            uow.session.add(user)
-            await uow.session.flush()
-            uow.emit("UserRegistered", {"user_id": user.id, "email": email, "name": user.name})
+            return await _insert_user(uow, email, password_hash, name, role)
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", field="input.email") from exc
+
+
+async def _insert_user(uow: UnitOfWork, email: str, password_hash: str, name: str,
+                       role: str) -> User:
+    if await uow.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("An account with this email already exists.", field="input.email")
+    user = User(email=email, name=name.strip(), password_hash=password_hash, role=role)
+    uow.session.add(user)
+    await uow.session.flush()
+    uow.emit("UserRegistered", {"user_id": user.id, "email": email, "name": user.name,
+                                "role": role})
     return user
 
 
-async def login(
-    service: Service, passwords: Passwords, email: str, password: str
-) -> tuple[User, AccessToken]:
-    """The user and a fresh access token; one generic failure for every wrong credential."""
+async def register(service: Service, passwords: Passwords, email: str, password: str,
+                   name: str, client: Client) -> Tokens:
+    """Create a customer account and sign it in; ``CONFLICT`` if the email is taken."""
+    email = normalise_email(email)
+    validate_registration(email, password, name)
+    await _limit(service, "register", email, client)
+    password_hash = await passwords.hash(password)
+    try:
+        async with service.uow() as uow:
+            user = await _insert_user(uow, email, password_hash, name, "CUSTOMER")
+            return await sessions.start(service, uow, user, client.user_agent, client.address)
+    except IntegrityError as exc:
+        raise Conflict("An account with this email already exists.", field="input.email") from exc
+
+
+async def login(service: Service, passwords: Passwords, email: str, password: str,
+                client: Client) -> Tokens:
+    """A new session; one generic failure, taking as long, for every wrong credential."""
+    email = normalise_email(email)
+    await _limit(service, "login", email, client)
     async with service.db.session() as session:
-        user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+        user = await session.scalar(select(User).where(User.email == email))
     ok = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
         raise Unauthenticated("The email or password is wrong.")
-    return user, await token_for(service, user)
+    async with service.uow() as uow:
+        return await sessions.start(service, uow, user, client.user_agent, client.address)
+
+
+async def change_password(service: Service, passwords: Passwords, caller: Caller | None,
+                          current: str, new: str) -> int:
+    """Change the caller's password and end every other session; how many ended."""
+    who = require_caller(caller)
+    async with service.db.session() as session:
+        user = await session.get(User, who.user_id)
+    if user is None:
+        raise Unauthenticated("This account no longer exists.")
+    if not await passwords.verify(user.password_hash, current):
+        raise BadUserInput("The current password is wrong.", field="currentPassword")
+    validate_password(user.email, new, field="newPassword")
+    password_hash = await passwords.hash(new)
+    async with service.uow() as uow:
+        await uow.session.execute(update(User).where(User.id == user.id)
+                                  .values(password_hash=password_hash))
+        uow.emit("PasswordChanged", {"user_id": user.id})
+    return await sessions.end(service, user.id, keep=who.session_id, reason="password changed")
+
+
+async def set_role(service: Service, caller: Caller | None, user_id: str, role: str) -> User:
+    """An admin gives a user a role; the user's sessions end so the new role applies now."""
+    require_role(caller, "ADMIN")
+    async with service.uow() as uow:
+        user = await uow.session.get(User, user_id, with_for_update=True)
+        if user is None:
+            raise NotFound("No user with this id.", field="userId")
+        user.role = role
+        uow.emit("UserRoleChanged", {"user_id": user.id, "role": role})
+    await sessions.end(service, user.id, reason="role changed")
+    return user
 
 
 async def token_for(service: Service, user: User) -> AccessToken:
-    """Sign an access token for ``user`` with the active key."""
+    """Sign a session-less access token for ``user`` (scripts and tests)."""
     async with service.uow() as uow:
         key = await active_key(uow.session)
     return issue_access_token(user, key, service.settings)

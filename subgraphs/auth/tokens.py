@@ -57,14 +57,27 @@ async def active_key(session: AsyncSession) -> SigningKey:
     return key if key is not None else await rotate_key(session)
 
 
-async def jwks(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
-    """The JWKS document: public keys of every unretired signing key."""
-    rows = await session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None)))
-    return {"keys": [json.loads(k.public_jwk) for k in rows]}
+async def jwks(session: AsyncSession, settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """The JWKS document: the signing key, and older keys while their tokens may live.
+
+    A key superseded by a newer one stays published for one access-token lifetime (plus a
+    minute of clock skew) after its successor appeared, then drops out.
+    """
+    rows = list(await session.scalars(
+        select(SigningKey).where(SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at.desc(), SigningKey.kid)))
+    keep = timedelta(seconds=settings.access_token_ttl_seconds + 60)
+    now = utcnow()
+    published = [
+        key for i, key in enumerate(rows)
+        if i == 0 or now - rows[i - 1].created_at < keep
+    ]
+    return {"keys": [json.loads(k.public_jwk) for k in published]}
 
 
-def issue_access_token(user: User, key: SigningKey, settings: Settings) -> AccessToken:
-    """A short-lived EdDSA JWT naming the user, their roles and the signing key."""
+def issue_access_token(user: User, key: SigningKey, settings: Settings,
+                       session_id: str | None = None) -> AccessToken:
+    """A short-lived EdDSA JWT naming the user, their roles, their session and the key."""
     now = utcnow()
     expires = now + timedelta(seconds=settings.access_token_ttl_seconds)
     claims = {
@@ -77,6 +90,8 @@ def issue_access_token(user: User, key: SigningKey, settings: Settings) -> Acces
         "jti": new_id(),
         "roles": [user.role],
     }
+    if session_id is not None:
+        claims["sid"] = session_id
     private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
     token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})  # type: ignore[arg-type]
     return AccessToken(token=token, expires_at=expires.replace(microsecond=0))

@@ -26,6 +26,7 @@ from subgraphs.kernel.db import Database, new_id
 from subgraphs.kernel.errors import TicketFlowError
 from subgraphs.kernel.events import KernelTables
 from subgraphs.kernel.graphql import Context
+from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
 from subgraphs.kernel.logs import request_id
@@ -43,22 +44,27 @@ class Runtime:
         self.settings = settings
         self.bus: EventBus
         self.live: InProcessLive | RedisLive
+        self.guards: Guards
         if settings.redis_url:
             self.bus = RedisStreamsBus(settings.redis_url, settings.redis_prefix)
             self.live = RedisLive(settings.redis_url, settings.redis_prefix)
+            self.guards = RedisGuards(settings.redis_url, settings.redis_prefix)
         else:
             self.bus = InProcessBus()
             self.live = InProcessLive()
+            self.guards = MemoryGuards()
         self.verifier = TokenVerifier(
             settings.effective_jwks_url,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
+            revocations=self.guards,
         )
 
     async def close(self) -> None:
         """Close the buses' connections."""
         await self.bus.close()
         await self.live.close()
+        await self.guards.close()
 
 
 Background = Callable[["Service"], Coroutine[Any, Any, None]]
@@ -140,15 +146,31 @@ class Service:
             await self.db.dispose()
 
 
+def client_address(connection: HTTPConnection, trusted: list[str]) -> str | None:
+    """The client's address: the peer, or behind trusted proxies the right-most address in
+    ``X-Forwarded-For`` that is not itself a trusted proxy."""
+    peer = connection.client.host if connection.client else None
+    forwarded = connection.headers.get("x-forwarded-for")
+    if peer not in trusted or not forwarded:
+        return peer
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return hops[0] if hops else peer
+
+
 def _context_getter(service: Service) -> Callable[..., Awaitable[Context]]:
     async def get_context(connection: HTTPConnection) -> Context:
+        where = client_address(connection, service.settings.trusted_proxies)
+        agent = connection.headers.get("user-agent")
         try:
             caller = await service.runtime.verifier.from_header(
                 connection.headers.get("authorization")
             )
         except TicketFlowError as error:
-            return Context(service, None, error)
-        return Context(service, caller)
+            return Context(service, None, error, where, agent)
+        return Context(service, caller, None, where, agent)
 
     return get_context
 

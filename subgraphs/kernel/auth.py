@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import jwt
@@ -31,6 +31,7 @@ class Caller:
     user_id: str
     roles: frozenset[str] = field(default_factory=frozenset)
     token_id: str | None = None
+    session_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -78,6 +79,13 @@ def _usable_keys(document: Any) -> Iterator[tuple[str, jwt.PyJWK]]:
             log.warning("skipping unreadable JWKS key %s", entry["kid"])
 
 
+class Revocations(Protocol):
+    """Where the verifier learns that a session was ended (logout, theft detection)."""
+
+    async def is_revoked(self, session_id: str) -> bool:
+        """True if tokens of this session must be refused."""
+
+
 class TokenVerifier:
     """Verifies ``Authorization: Bearer`` access tokens against the auth service's JWKS."""
 
@@ -91,12 +99,14 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         transport: httpx.AsyncBaseTransport | None = None,
+        revocations: Revocations | None = None,
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.audience = audience
         # None means the network; tests pass httpx.MockTransport or httpx.ASGITransport.
         self._transport = transport
+        self._revocations = revocations
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
@@ -149,10 +159,16 @@ class TokenVerifier:
         roles = claims.get("roles", [])
         if not isinstance(roles, list):
             raise Unauthenticated("The access token is invalid.")
+        session_id = claims.get("sid")
+        if session_id is not None and not isinstance(session_id, str):
+            raise Unauthenticated("The access token is invalid.")
+        if session_id and self._revocations and await self._revocations.is_revoked(session_id):
+            raise Unauthenticated("This session has ended; sign in again.")
         return Caller(
             user_id=str(claims["sub"]),
             roles=frozenset(r for r in roles if r in ROLES),
             token_id=str(claims["jti"]),
+            session_id=session_id,
         )
 
     async def from_header(self, authorization: str | None) -> Caller | None:

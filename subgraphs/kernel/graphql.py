@@ -36,11 +36,15 @@ class Context(BaseContext):
         service: Service,
         caller: Caller | None,
         auth_error: TicketFlowError | None = None,
+        client_address: str | None = None,
+        user_agent: str | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.caller = caller
         self.auth_error = auth_error
+        self.client_address = client_address
+        self.user_agent = user_agent
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
 
     def loader(self, batch: BatchFn) -> DataLoader[Any, Any]:

@@ -43,10 +43,21 @@ class Settings(BaseSettings):
     jwt_issuer: str = "ticketflow-auth"
     jwt_audience: str = "ticketflow"
     access_token_ttl_seconds: int = Field(default=900, gt=0)
+    # A signed-in session (its refresh-token family) lasts at most this long.
+    session_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
     # argon2id, RFC 9106 "second recommended option" sized for a small server.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+
+    # Fixed windows per client address and per email for login and register.
+    rate_limit_window_seconds: int = Field(default=60, gt=0)
+    login_limit_per_email: int = Field(default=5, gt=0)
+    login_limit_per_address: int = Field(default=20, gt=0)
+    register_limit_per_email: int = Field(default=3, gt=0)
+    register_limit_per_address: int = Field(default=10, gt=0)
+    # Peers whose X-Forwarded-For is believed (the router; loopback by default).
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
     hold_ttl_seconds: int = Field(default=600, gt=0)
     max_seats_per_hold: int = Field(default=20, gt=0)
