@@ -250,7 +250,9 @@ function maskError(error, message) {
 //   signature  Ed25519, with the JWKS key named by kid (only OKP/Ed25519 signing keys are taken);
 //   claims     exp, iat, sub, iss, aud, jti present; exp in the future; nbf and iat not in the future;
 //              iss = TICKETFLOW_JWT_ISSUER; aud (string or list) contains TICKETFLOW_JWT_AUDIENCE;
-//              sub and jti strings; roles, when present, a list.
+//              sub and jti strings; roles, when present, a list; sid, when present, a string.
+// Not checked here: whether the token's session (sid) was revoked (logout) - only the subgraphs see the
+// shared revocation list, so such a token passes the router and is refused by the subgraph.
 // JWKS: fetched on first use and cached (like Hive's createRemoteJwksSigningKeyProvider, which caches each
 // kid for 10 minutes). A kid the cache lacks triggers a refetch - key rotation - at most once per
 // JWKS_REFETCH_MS, concurrent misses sharing one fetch (Hive's provider, jwks-rsa without `rateLimit`,
@@ -306,18 +308,25 @@ class RemoteJwks {
     this.inflight = null;
   }
 
+  /** The public key for kid; throws UNAUTHENTICATED when there is none (or the JWKS can't be read). */
   async keyFor(kid) {
     const cached = this.keys.get(kid);
     const now = Date.now();
     if (cached && now - this.fetchedAt < JWKS_MAX_AGE_MS) return cached;
+    let failed = false;
     if (this.inflight || now - this.attemptedAt >= JWKS_REFETCH_MS) {
       try {
         await this.refresh();
       } catch (err) {
+        failed = true;
         warn(`[ticketflow] JWKS ${this.url} could not be fetched: ${err?.message ?? err}`);
       }
     }
-    return this.keys.get(kid);
+    const key = this.keys.get(kid);
+    if (key) return key;
+    throw unauthenticated(
+      failed ? "The token's signing key cannot be checked now." : 'The token is signed with an unknown key.',
+    );
   }
 
   refresh() {
@@ -385,7 +394,6 @@ async function verifyAccessToken(token, jwks) {
   const signature = BASE64URL.test(encodedSignature) ? Buffer.from(encodedSignature, 'base64url') : null;
   if (!signature || signature.length !== 64) throw unauthenticated('The access token is invalid.');
   const key = await jwks.keyFor(header.kid);
-  if (!key) throw unauthenticated('The token is signed with an unknown key.');
   const signed = Buffer.from(`${encodedHeader}.${encodedClaims}`, 'ascii');
   if (!verifySignature(null, signed, key, signature)) throw unauthenticated('The access token is invalid.');
 
@@ -406,7 +414,8 @@ async function verifyAccessToken(token, jwks) {
     !audiences.includes(JWT_AUDIENCE) ||
     typeof claims.sub !== 'string' ||
     typeof claims.jti !== 'string' ||
-    (claims.roles !== undefined && !Array.isArray(claims.roles))
+    (claims.roles !== undefined && !Array.isArray(claims.roles)) ||
+    (claims.sid != null && typeof claims.sid !== 'string')
   ) {
     throw unauthenticated('The access token is invalid.');
   }
@@ -464,7 +473,12 @@ function useTicketflowAccessTokens(jwks) {
     },
     onContextBuilding({ context }) {
       if (context?.request && checked.has(context.request)) return undefined;
-      return check(presentedAuthorizations(context));
+      // over WebSocket Yoga would serialise extensions.http into the message: leave it out there
+      return check(presentedAuthorizations(context)).catch((error) => {
+        throw error instanceof GraphQLError && error.extensions?.code === 'UNAUTHENTICATED'
+          ? new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })
+          : error;
+      });
     },
   };
 }

@@ -1,0 +1,270 @@
+"""Every query and mutation, for every kind of caller, gives what docs/authorization.md says.
+
+Root fields are called through the real router; entity fields with their own rule are
+called by ``_entities`` on the owning subgraph, as the router would (and as an attacker
+reaching a subgraph directly could). A root field of the supergraph without a row in the
+document fails the test, and so does a row without an operation here.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import build_schema
+
+from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, show_on_sale
+from tests.harness import GraphQL, Processes, Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "authorization.md"
+COLUMNS = ["anonymous", "customer", "other customer", "organizer", "other organizer", "admin"]
+ROW = re.compile(r"^\| `(\w+)\.(\w+)` \|(.+)\|\s*$")
+
+LOGIN = """mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }"""
+
+
+def documented() -> dict[str, dict[str, str]]:
+    """operation -> column -> expected answer, from docs/authorization.md."""
+    table: dict[str, dict[str, str]] = {}
+    for line in DOC.read_text().splitlines():
+        m = ROW.match(line)
+        if m:
+            cells = [c.strip() for c in m.group(3).split("|")]
+            assert len(cells) == len(COLUMNS), line
+            table[f"{m.group(1)}.{m.group(2)}"] = dict(zip(COLUMNS, cells, strict=True))
+    return table
+
+
+def root_fields() -> set[str]:
+    """Every Query and Mutation field of the composed supergraph (federation's own aside)."""
+    sdl = (ROOT / "schema" / "supergraph.graphql").read_text()
+    schema = build_schema(sdl, assume_valid=True)
+    found = set()
+    for root in (schema.query_type, schema.mutation_type):
+        assert root is not None
+        found |= {f"{root.name}.{name}" for name in root.fields if not name.startswith("_")}
+    return found
+
+
+def answer(body: dict[str, Any], field: str) -> str:
+    """``ok``, ``null`` or the error code, as the document writes them."""
+    errors = body.get("errors") or []
+    if errors:
+        return str(errors[0].get("extensions", {}).get("code"))
+    data = body.get("data") or {}
+    value = data.get(field) if field in data else data
+    if field == "_entities":
+        value = value[0] if value else None
+        return "null" if value is None or all(v is None for v in value.values()) else "ok"
+    return "null" if value is None else "ok"
+
+
+@dataclass
+class World:
+    """What the rows act on: owned venue, show, hold, booking and payment, and callers."""
+
+    stack: Stack
+    router: GraphQL
+    actors: Actors
+    tokens: dict[str, str | None]
+    emails: dict[str, str | None]
+    venue_id: str
+    show_id: str
+    seat_ids: list[str]
+    booking_id: str
+    payment_id: str
+
+    async def fresh_session(self, who: str) -> tuple[str | None, str]:
+        """A new access token and refresh token for ``who`` (anonymous: the customer's
+        refresh token, no access token)."""
+        email = self.emails[who] or self.emails["customer"]
+        data = await self.router.data(LOGIN, {"i": {"email": email, "password": PASSWORD}})
+        access = None if who == "anonymous" else data["login"]["accessToken"]
+        return access, data["login"]["refreshToken"]
+
+    async def hold(self, seat_index: int) -> str:
+        data = await self.router.data(HOLD, {"show": self.show_id,
+                                             "seats": [self.seat_ids[seat_index]]},
+                                      self.actors.customer.token)
+        return str(data["holdSeats"]["id"])
+
+
+Op = Callable[[World, str], Awaitable[dict[str, Any]]]
+OPS: dict[str, tuple[str, Op]] = {}
+
+
+def op(name: str, field: str) -> Callable[[Op], Op]:
+    def register(fn: Op) -> Op:
+        OPS[name] = (field, fn)
+        return fn
+    return register
+
+
+def q(query: str, variables: dict[str, Any] | None = None) -> Op:
+    async def run(w: World, who: str) -> dict[str, Any]:
+        return await w.router.run(query, variables(w) if callable(variables) else variables,
+                                  w.tokens[who])
+    return run
+
+
+OPS["Query.me"] = ("me", q("{ me { id } }"))
+OPS["Query.mySessions"] = ("mySessions", q("{ mySessions { id current } }"))
+OPS["Query.shows"] = ("shows", q("{ shows { id } }"))
+OPS["Query.show"] = ("show", q("query($id: ID!) { show(id: $id) { id } }",
+                               lambda w: {"id": w.show_id}))  # type: ignore[arg-type]
+OPS["Query.venues"] = ("venues", q("{ venues { id } }"))
+OPS["Query.venue"] = ("venue", q("query($id: ID!) { venue(id: $id) { id } }",
+                                 lambda w: {"id": w.venue_id}))  # type: ignore[arg-type]
+OPS["Query.booking"] = ("booking", q("query($id: ID!) { booking(id: $id) { id } }",
+                                     lambda w: {"id": w.booking_id}))  # type: ignore[arg-type]
+OPS["Query.payment"] = ("payment", q("query($id: ID!) { payment(id: $id) { id } }",
+                                     lambda w: {"id": w.payment_id}))  # type: ignore[arg-type]
+
+
+@op("Mutation.register", "register")
+async def _register(w: World, who: str) -> dict[str, Any]:
+    email = f"matrix-{uuid.uuid4().hex[:10]}@example.com"
+    return await w.router.run(
+        "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+        {"i": {"email": email, "password": PASSWORD, "name": "Matrix"}}, w.tokens[who])
+
+
+@op("Mutation.login", "login")
+async def _login(w: World, who: str) -> dict[str, Any]:
+    email = w.emails[who] or w.emails["customer"]
+    return await w.router.run(LOGIN, {"i": {"email": email, "password": PASSWORD}},
+                              w.tokens[who])
+
+
+@op("Mutation.refresh", "refresh")
+async def _refresh(w: World, who: str) -> dict[str, Any]:
+    access, refresh = await w.fresh_session(who)
+    return await w.router.run("mutation($t: String!) { refresh(refreshToken: $t) { accessToken } }",
+                              {"t": refresh}, access)
+
+
+def _with_fresh_session(query: str, variables: dict[str, Any] | None = None) -> Op:
+    # Ending sessions would end the callers' shared tokens: each call gets its own.
+    async def run(w: World, who: str) -> dict[str, Any]:
+        access, _ = await w.fresh_session(who)
+        return await w.router.run(query, variables, access)
+    return run
+
+
+OPS["Mutation.logout"] = ("logout", _with_fresh_session("mutation { logout }"))
+OPS["Mutation.logoutEverywhere"] = ("logoutEverywhere",
+                                    _with_fresh_session("mutation { logoutEverywhere }"))
+OPS["Mutation.changePassword"] = ("changePassword", _with_fresh_session(
+    "mutation($i: ChangePasswordInput!) { changePassword(input: $i) }",
+    {"i": {"currentPassword": PASSWORD, "newPassword": PASSWORD}}))
+
+
+@op("Mutation.setUserRole", "setUserRole")
+async def _set_role(w: World, who: str) -> dict[str, Any]:
+    target = await w.router.data(
+        "mutation($i: RegisterInput!) { register(input: $i) { user { id } } }",
+        {"i": {"email": f"target-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD,
+               "name": "Target"}})
+    return await w.router.run(
+        "mutation($u: ID!) { setUserRole(userId: $u, role: CUSTOMER) { id role } }",
+        {"u": target["register"]["user"]["id"]}, w.tokens[who])
+
+
+@op("Mutation.createVenue", "createVenue")
+async def _create_venue(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        "mutation($i: CreateVenueInput!) { createVenue(input: $i) { id } }",
+        {"i": {"name": "Matrix Hall", "rows": [{"label": "A", "seats": 2}]}}, w.tokens[who])
+
+
+@op("Mutation.createShow", "createShow")
+async def _create_show(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        "mutation($i: CreateShowInput!) { createShow(input: $i) { id } }",
+        {"i": {"venueId": w.venue_id, "title": "Matrix",
+               "startsAt": f"2031-{COLUMNS.index(who) + 1:02d}-01T19:00:00+00:00",
+               "price": {"amount": 100, "currency": "EUR"}}}, w.tokens[who])
+
+
+@op("Mutation.holdSeats", "holdSeats")
+async def _hold(w: World, who: str) -> dict[str, Any]:
+    seat = w.seat_ids[10 + COLUMNS.index(who)]
+    return await w.router.run(HOLD, {"show": w.show_id, "seats": [seat]}, w.tokens[who])
+
+
+@op("Mutation.checkout", "checkout")
+async def _checkout(w: World, who: str) -> dict[str, Any]:
+    hold = await w.hold(20 + COLUMNS.index(who))
+    return await w.router.run(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex}, w.tokens[who])
+
+
+def entity(service: str, typename: str, key: Callable[[World], str], selection: str) -> Op:
+    async def run(w: World, who: str) -> dict[str, Any]:
+        query = (f"query($r: [_Any!]!) {{ _entities(representations: $r) "
+                 f"{{ ... on {typename} {{ {selection} }} }} }}")
+        return await w.stack.client(service).run(
+            query, {"r": [{"__typename": typename, "id": key(w)}]}, w.tokens[who])
+    return run
+
+
+OPS["User.email"] = ("_entities", entity("auth", "User", lambda w: w.actors.customer.id, "email"))
+OPS["User.bookings"] = ("_entities", entity("booking", "User", lambda w: w.actors.customer.id,
+                                            "bookings { id }"))
+OPS["Booking.payment"] = ("_entities", entity("payment", "Booking", lambda w: w.booking_id,
+                                              "payment { id }"))
+
+
+@pytest.fixture(scope="module")
+async def world(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> World:
+    stack, _ = e2e
+    router = GraphQL(stack.router_url)
+    a = e2e_actors
+    show = await show_on_sale(router, router, a.organizer, via_router=True,
+                              rows=[{"label": "A", "seats": 15}, {"label": "B", "seats": 15}])
+    people = {"customer": a.customer, "other customer": a.other_customer,
+              "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin}
+    w = World(stack=stack, router=router, actors=a,
+              tokens={"anonymous": None, **{k: v.token for k, v in people.items()}},
+              emails={"anonymous": None, **{k: v.email for k, v in people.items()}},
+              venue_id=show.venue_id, show_id=show.id,
+              seat_ids=[s["id"] for s in show.seats], booking_id="", payment_id="")
+    hold = await w.hold(0)
+    booked = await router.data(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex}, a.customer.token)
+    w.booking_id = booked["checkout"]["id"]
+
+    async def paid() -> str | None:
+        body = await router.data("query($id: ID!) { booking(id: $id) { payment { id } } }",
+                                 {"id": w.booking_id}, a.customer.token)
+        payment = body["booking"]["payment"]
+        return payment["id"] if payment else None
+
+    from tests.harness import eventually
+    w.payment_id = await eventually(paid)
+    return w
+
+
+def test_every_root_field_has_a_documented_row_and_every_row_an_operation() -> None:
+    rows = documented()
+    missing = sorted(root_fields() - rows.keys())
+    assert not missing, f"add rows to docs/authorization.md for: {missing}"
+    assert sorted(rows.keys() - OPS.keys()) == [], "rows without an operation in this test"
+    assert sorted(OPS.keys() - rows.keys()) == [], "operations without a documented row"
+
+
+# Destructive rows (they end sessions) run last, each on a fresh session of its own.
+ORDER = sorted(OPS, key=lambda name: name in ("Mutation.logout", "Mutation.changePassword",
+                                             "Mutation.logoutEverywhere"))
+
+
+@pytest.mark.parametrize("operation", ORDER)
+async def test_each_caller_gets_the_documented_answer(world: World, operation: str) -> None:
+    expected = documented()[operation]
+    field, run = OPS[operation]
+    got = {who: answer(await run(world, who), field) for who in COLUMNS}
+    assert got == expected
