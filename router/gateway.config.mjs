@@ -28,7 +28,6 @@
 //                               per client; "auth": share one upstream WebSocket between all clients that
 //                               present the same Authorization (Hive Gateway's native behaviour; all
 //                               anonymous subscribers then share ONE connection and the 101st fails).
-//
 //   TICKETFLOW_JWKS_URL         the auth service's JWKS document (default: the origin of TICKETFLOW_AUTH_URL +
 //                               /.well-known/jwks.json; without TICKETFLOW_AUTH_URL
 //                               http://127.0.0.1:4001/.well-known/jwks.json)
@@ -250,19 +249,25 @@ function maskError(error, message) {
 //   signature  Ed25519, with the JWKS key named by kid (only OKP/Ed25519 signing keys are taken);
 //   claims     exp, iat, sub, iss, aud, jti present; exp in the future; nbf and iat not in the future;
 //              iss = TICKETFLOW_JWT_ISSUER; aud (string or list) contains TICKETFLOW_JWT_AUDIENCE;
-//              sub and jti strings; roles, when present, a list; sid, when present, a string.
+//              sub, jti and sid strings; roles, when present, a list.
 // Not checked here: whether the token's session (sid) was revoked (logout) - only the subgraphs see the
 // shared revocation list, so such a token passes the router and is refused by the subgraph.
-// JWKS: fetched on first use and cached (like Hive's createRemoteJwksSigningKeyProvider, which caches each
-// kid for 10 minutes). A kid the cache lacks triggers a refetch - key rotation - at most once per
-// JWKS_REFETCH_MS, concurrent misses sharing one fetch (Hive's provider, jwks-rsa without `rateLimit`,
-// refetches on EVERY unknown kid, so made-up kids would hammer the auth service). The document is refetched
-// when older than JWKS_MAX_AGE_MS so that retired keys stop verifying. When the JWKS can't be fetched,
-// cached keys keep verifying and tokens naming any other kid are refused, as in the subgraphs.
+// JWKS: fetched on first use and cached, by the same rules as the subgraphs' TokenVerifier:
+//   - a kid never seen is fetched at once (after a rotation the new key works on first sight), unless a
+//     fetch that began after the token arrived has answered already; one fetch at a time, everyone waiting
+//     shares the next one;
+//   - a kid the JWKS did not have is looked up again at most once per JWKS_MISSING_RETRY_MS (remembered for
+//     at most JWKS_MAX_MISSING kids);
+//   - the document is refetched when older than JWKS_MAX_AGE_MS, so retired keys stop verifying;
+//   - when the JWKS can't be fetched, cached keys keep verifying and tokens naming any other kid are refused
+//     ("The token's signing key cannot be checked now.").
+// (Hive's createRemoteJwksSigningKeyProvider, jwks-rsa, caches each kid for 10 minutes, but without its
+// `rateLimit` option refetches on every unknown kid, concurrently, and has no EdDSA verifier to feed.)
 
 const JWT_ALGORITHM = 'EdDSA';
 const JWT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'iss', 'aud', 'jti'];
-const JWKS_REFETCH_MS = 1000;
+const JWKS_MISSING_RETRY_MS = 10 * 1000;
+const JWKS_MAX_MISSING = 1024;
 const JWKS_MAX_AGE_MS = 10 * 60 * 1000;
 const JWKS_TIMEOUT_MS = 5000;
 
@@ -298,50 +303,64 @@ function unauthenticated(message) {
   });
 }
 
-/** The auth service's public keys by kid: cached, refetched for an unknown kid (rate-limited). */
+/** The auth service's public keys by kid: cached, refetched for a kid not seen before. */
 class RemoteJwks {
   constructor(url) {
     this.url = url;
     this.keys = new Map();
-    this.fetchedAt = -Infinity; // last successful fetch
-    this.attemptedAt = -Infinity; // last fetch started
-    this.inflight = null;
+    this.fetchedAt = -Infinity; // when the last successful fetch began (performance.now())
+    this.missing = new Map(); // kid -> when the fetch that did not find it began
+    this.inflight = null; // the fetch under way: { started, settled }
   }
 
   /** The public key for kid; throws UNAUTHENTICATED when there is none (or the JWKS can't be read). */
   async keyFor(kid) {
+    const asked = performance.now();
     const cached = this.keys.get(kid);
-    const now = Date.now();
-    if (cached && now - this.fetchedAt < JWKS_MAX_AGE_MS) return cached;
+    if (cached && asked - this.fetchedAt < JWKS_MAX_AGE_MS) return cached;
     let failed = false;
-    if (this.inflight || now - this.attemptedAt >= JWKS_REFETCH_MS) {
-      try {
-        await this.refresh();
-      } catch (err) {
-        failed = true;
-        warn(`[ticketflow] JWKS ${this.url} could not be fetched: ${err?.message ?? err}`);
-      }
+    try {
+      await this.refresh(kid, asked);
+    } catch (err) {
+      failed = true;
+      warn(`[ticketflow] JWKS ${this.url} could not be fetched: ${err?.message ?? err}`);
     }
-    const key = this.keys.get(kid);
+    const key = this.keys.get(kid); // a stale key still verifies when the refetch failed
     if (key) return key;
     throw unauthenticated(
       failed ? "The token's signing key cannot be checked now." : 'The token is signed with an unknown key.',
     );
   }
 
-  refresh() {
-    if (!this.inflight) {
-      this.attemptedAt = Date.now();
-      this.inflight = this.fetchKeys()
-        .then((keys) => {
-          this.keys = keys;
-          this.fetchedAt = Date.now();
-        })
-        .finally(() => {
-          this.inflight = null;
-        });
+  async refresh(kid, asked) {
+    // wait for the fetch under way; it answers this token only if it began after the token arrived
+    while (this.inflight) {
+      const { started, settled } = this.inflight;
+      const ok = await settled;
+      if (started >= asked) {
+        if (!ok) throw new Error('the fetch under way failed');
+        return;
+      }
     }
-    return this.inflight;
+    if (this.fetchedAt >= asked) return;
+    const missed = this.missing.get(kid);
+    if (!this.keys.has(kid) && missed !== undefined && asked - missed < JWKS_MISSING_RETRY_MS) return;
+    const started = performance.now();
+    const done = this.fetchKeys().then((keys) => {
+      this.keys = keys;
+      this.fetchedAt = started;
+      if (!keys.has(kid)) {
+        if (this.missing.size >= JWKS_MAX_MISSING) this.missing.clear();
+        this.missing.set(kid, started);
+      }
+    });
+    const inflight = { started, settled: done.then(() => true, () => false) };
+    this.inflight = inflight;
+    try {
+      await done;
+    } finally {
+      if (this.inflight === inflight) this.inflight = null;
+    }
   }
 
   async fetchKeys() {
@@ -415,7 +434,7 @@ async function verifyAccessToken(token, jwks) {
     typeof claims.sub !== 'string' ||
     typeof claims.jti !== 'string' ||
     (claims.roles !== undefined && !Array.isArray(claims.roles)) ||
-    (claims.sid != null && typeof claims.sid !== 'string')
+    typeof claims.sid !== 'string'
   ) {
     throw unauthenticated('The access token is invalid.');
   }

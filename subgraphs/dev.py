@@ -38,6 +38,9 @@ def router_env(settings: Settings) -> dict[str, str]:
     env = {f"TICKETFLOW_{name.upper()}_URL": settings.url_of(name) for name in SERVICES}
     env["TICKETFLOW_ROUTER_PORT"] = str(settings.router_port)
     env["TICKETFLOW_ROUTER_HOST"] = settings.host
+    env["TICKETFLOW_JWKS_URL"] = settings.effective_jwks_url
+    env["TICKETFLOW_JWT_ISSUER"] = settings.jwt_issuer
+    env["TICKETFLOW_JWT_AUDIENCE"] = settings.jwt_audience
     return env
 
 

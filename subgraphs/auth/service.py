@@ -14,7 +14,6 @@ from subgraphs.auth import sessions
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.sessions import Tokens
-from subgraphs.auth.tokens import AccessToken, active_key, issue_access_token
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import ROLES, Caller, require_caller, require_role
 from subgraphs.kernel.db import one_each
@@ -162,13 +161,6 @@ async def set_role(service: Service, caller: Caller | None, user_id: str, role: 
         uow.emit("UserRoleChanged", {"user_id": user.id, "role": role})
     await sessions.end(service, user.id, reason="role changed")
     return user
-
-
-async def token_for(service: Service, user: User) -> AccessToken:
-    """Sign a session-less access token for ``user`` (scripts and tests)."""
-    async with service.uow() as uow:
-        key = await active_key(uow.session)
-    return issue_access_token(user, key, service.settings)
 
 
 async def users_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[User | None]:

@@ -76,7 +76,7 @@ async def jwks(session: AsyncSession, settings: Settings) -> dict[str, list[dict
 
 
 def issue_access_token(user: User, key: SigningKey, settings: Settings,
-                       session_id: str | None = None) -> AccessToken:
+                       session_id: str) -> AccessToken:
     """A short-lived EdDSA JWT naming the user, their roles, their session and the key."""
     now = utcnow()
     expires = now + timedelta(seconds=settings.access_token_ttl_seconds)
@@ -89,9 +89,8 @@ def issue_access_token(user: User, key: SigningKey, settings: Settings,
         "exp": int(expires.timestamp()),
         "jti": new_id(),
         "roles": [user.role],
+        "sid": session_id,
     }
-    if session_id is not None:
-        claims["sid"] = session_id
     private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
     token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})  # type: ignore[arg-type]
     return AccessToken(token=token, expires_at=expires.replace(microsecond=0))

@@ -89,8 +89,11 @@ class Revocations(Protocol):
 class TokenVerifier:
     """Verifies ``Authorization: Bearer`` access tokens against the auth service's JWKS."""
 
-    # A token naming an unknown key id may trigger a refetch at most this often.
+    # A key id the JWKS did not have triggers another refetch at most this often. A key id
+    # never looked up is fetched at once: after a rotation the new key works on first sight.
     REFETCH_INTERVAL = 10.0
+    # Key ids remembered as missing (bounded: made-up key ids cost memory, not fetches).
+    MAX_MISSING = 1024
 
     def __init__(
         self,
@@ -108,24 +111,37 @@ class TokenVerifier:
         self._transport = transport
         self._revocations = revocations
         self._keys: dict[str, jwt.PyJWK] = {}
+        # When the last fetch began, and when each missing key id was last looked up.
         self._fetched_at = 0.0
+        self._missing: dict[str, float] = {}
         self._lock = asyncio.Lock()
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, kid: str) -> None:
+        asked = time.monotonic()
         async with self._lock:
-            if time.monotonic() - self._fetched_at < self.REFETCH_INTERVAL and self._keys:
+            # One fetch at a time; a fetch that began after this token arrived has answered
+            # it already (the token's key existed before the token did).
+            if kid in self._keys or self._fetched_at >= asked:
                 return
+            missed = self._missing.get(kid)
+            if missed is not None and asked - missed < self.REFETCH_INTERVAL:
+                return
+            started = time.monotonic()
             async with httpx.AsyncClient(timeout=5.0, transport=self._transport) as client:
                 response = await client.get(self.jwks_url)
                 response.raise_for_status()
                 document = response.json()
             self._keys = dict(_usable_keys(document))
-            self._fetched_at = time.monotonic()
+            self._fetched_at = started
+            if kid not in self._keys:
+                if len(self._missing) >= self.MAX_MISSING:
+                    self._missing.clear()
+                self._missing[kid] = started
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys:
             try:
-                await self._refresh()
+                await self._refresh(kid)
             except (httpx.HTTPError, ValueError) as exc:
                 # An unreachable or unreadable JWKS means the token can't be trusted.
                 raise Unauthenticated("The token's signing key cannot be checked now.") from exc
@@ -150,7 +166,7 @@ class TokenVerifier:
                 algorithms=ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "jti", "sid"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("The access token has expired.") from exc
@@ -159,10 +175,11 @@ class TokenVerifier:
         roles = claims.get("roles", [])
         if not isinstance(roles, list):
             raise Unauthenticated("The access token is invalid.")
-        session_id = claims.get("sid")
-        if session_id is not None and not isinstance(session_id, str):
+        session_id = claims["sid"]
+        # Every token belongs to a session, so ending the session ends the token.
+        if not isinstance(session_id, str) or not session_id:
             raise Unauthenticated("The access token is invalid.")
-        if session_id and self._revocations and await self._revocations.is_revoked(session_id):
+        if self._revocations and await self._revocations.is_revoked(session_id):
             raise Unauthenticated("This session has ended; sign in again.")
         return Caller(
             user_id=str(claims["sub"]),

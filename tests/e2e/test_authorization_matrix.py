@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from graphql import build_schema
 
-from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, show_on_sale
-from tests.harness import GraphQL, Processes, Stack
+from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, show_on_sale
+from tests.harness import GraphQL, Processes, Stack, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "authorization.md"
@@ -221,10 +221,11 @@ OPS["Booking.payment"] = ("_entities", entity("payment", "Booking", lambda w: w.
 
 
 @pytest.fixture(scope="module")
-async def world(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> World:
+async def world(e2e: tuple[Stack, Processes]) -> World:
     stack, _ = e2e
     router = GraphQL(stack.router_url)
-    a = e2e_actors
+    # Callers of its own: rows such as logoutEverywhere end every session of theirs.
+    a = await make_actors(stack, lambda _service: stack.router_url)
     show = await show_on_sale(router, router, a.organizer, via_router=True,
                               rows=[{"label": "A", "seats": 15}, {"label": "B", "seats": 15}])
     people = {"customer": a.customer, "other customer": a.other_customer,
@@ -244,7 +245,6 @@ async def world(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> World:
         payment = body["booking"]["payment"]
         return payment["id"] if payment else None
 
-    from tests.harness import eventually
     w.payment_id = await eventually(paid)
     return w
 

@@ -36,3 +36,40 @@ async def short_holds(mode: str, tmp_path_factory: pytest.TempPathFactory
     }
     async with deployment(env) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+async def low_limits(mode: str, tmp_path_factory: pytest.TempPathFactory
+                     ) -> AsyncIterator[Deployment]:
+    """Login and register allow a handful of attempts per minute, per email and per address."""
+    env = test_env(mode, Path(tmp_path_factory.mktemp(f"limits-{mode}"))) | {
+        "TICKETFLOW_RATE_LIMIT_WINDOW_SECONDS": "60",
+        "TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "3",
+        "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "5",
+        "TICKETFLOW_REGISTER_LIMIT_PER_EMAIL": "2",
+        "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "4",
+    }
+    async with deployment(env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def short_window(mode: str, tmp_path_factory: pytest.TempPathFactory
+                       ) -> AsyncIterator[Deployment]:
+    """One login per email in a two-second window, to see a window end."""
+    env = test_env(mode, Path(tmp_path_factory.mktemp(f"window-{mode}"))) | {
+        "TICKETFLOW_RATE_LIMIT_WINDOW_SECONDS": "2",
+        "TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "1",
+        "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "100",
+    }
+    async with deployment(env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def key_rotation(mode: str, tmp_path_factory: pytest.TempPathFactory
+                       ) -> AsyncIterator[Deployment]:
+    """A deployment of its own whose signing keys the tests rotate."""
+    env = test_env(mode, Path(tmp_path_factory.mktemp(f"rotation-{mode}")))
+    async with deployment(env) as running:
+        yield running

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -62,7 +63,7 @@ def user(role: str = "CUSTOMER", user_id: str = "user-1") -> User:
 
 
 def issue(settings: Settings = SETTINGS, key: SigningKey = KEY, who: User | None = None) -> str:
-    return tokens.issue_access_token(who or user(), key, settings).token
+    return tokens.issue_access_token(who or user(), key, settings, "session-1").token
 
 
 def claims(**changes: Any) -> dict[str, Any]:
@@ -100,7 +101,8 @@ async def test_a_good_token_names_the_user_roles_and_token_id() -> None:
     token = issue(who=user("ORGANIZER", "org-7"))
     caller = await Jwks(KEY).verifier().verify(token)
     jti = jwt.decode(token, options={"verify_signature": False})["jti"]
-    assert caller == Caller(user_id="org-7", roles=frozenset({"ORGANIZER"}), token_id=jti)
+    assert caller == Caller(user_id="org-7", roles=frozenset({"ORGANIZER"}), token_id=jti,
+                            session_id="session-1")
 
 
 async def test_roles_outside_the_three_known_ones_are_dropped() -> None:
@@ -178,7 +180,7 @@ async def test_a_token_whose_payload_was_changed_is_refused() -> None:
     assert "invalid" in error.message
 
 
-@pytest.mark.parametrize("claim", ["jti", "exp", "sub", "iat"])
+@pytest.mark.parametrize("claim", ["jti", "exp", "sub", "iat", "sid"])
 async def test_a_token_missing_a_required_claim_is_refused(claim: str) -> None:
     await refused(sign(claims(**{claim: None})))
 
@@ -224,7 +226,29 @@ async def test_unknown_key_ids_do_not_refetch_the_jwks_on_every_token() -> None:
     for _ in range(3):
         with pytest.raises(Unauthenticated):
             await verifier.verify(issue(key=STRANGER))
-    assert jwks.fetches == 1
+    assert jwks.fetches == 2  # the first sight of the unknown key id looks it up, once
+
+
+async def test_a_key_published_after_the_last_fetch_is_picked_up_on_first_sight() -> None:
+    jwks = Jwks(KEY)
+    verifier = jwks.verifier()
+    await verifier.verify(issue())
+    rotated = tokens._new_key()
+    jwks.keys.append(rotated)  # a rotation, right after the verifier fetched the JWKS
+    caller = await verifier.verify(issue(key=rotated))
+    assert caller.user_id == "user-1"
+    assert jwks.fetches == 2
+
+
+async def test_a_burst_of_tokens_naming_a_new_key_fetches_the_jwks_once() -> None:
+    jwks = Jwks(KEY)
+    verifier = jwks.verifier()
+    await verifier.verify(issue())
+    rotated = tokens._new_key()
+    jwks.keys.append(rotated)
+    callers = await asyncio.gather(*(verifier.verify(issue(key=rotated)) for _ in range(5)))
+    assert {c.user_id for c in callers} == {"user-1"}
+    assert jwks.fetches == 2
 
 
 async def test_a_key_published_later_is_picked_up_after_the_refetch_interval() -> None:
