@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,15 +27,20 @@ async def show(stack: Stack, actors: Actors) -> ShowOnSale:
     return await show_on_sale(stack.client("venue"), stack.client("booking"), actors.organizer)
 
 
+def own_deployment(mode: str, factory: pytest.TempPathFactory, name: str,
+                   **settings: object) -> contextlib.AbstractAsyncContextManager[Deployment]:
+    """A deployment of a test module's own, with ``settings`` (``hold_ttl_seconds=1``...)."""
+    env = test_env(mode, Path(factory.mktemp(f"{name}-{mode}")))
+    env |= {f"TICKETFLOW_{key.upper()}": str(value) for key, value in settings.items()}
+    return deployment(env)
+
+
 @pytest.fixture(scope="module")
 async def short_holds(mode: str, tmp_path_factory: pytest.TempPathFactory
                       ) -> AsyncIterator[Deployment]:
     """Holds last one second; the sweeper only runs when a test calls it."""
-    env = test_env(mode, Path(tmp_path_factory.mktemp(f"expiry-{mode}"))) | {
-        "TICKETFLOW_HOLD_TTL_SECONDS": "1",
-        "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "3600",
-    }
-    async with deployment(env) as running:
+    async with own_deployment(mode, tmp_path_factory, "expiry", hold_ttl_seconds=1,
+                              sweep_interval_seconds=3600) as running:
         yield running
 
 
@@ -42,14 +48,10 @@ async def short_holds(mode: str, tmp_path_factory: pytest.TempPathFactory
 async def low_limits(mode: str, tmp_path_factory: pytest.TempPathFactory
                      ) -> AsyncIterator[Deployment]:
     """Login and register allow a handful of attempts per minute, per email and per address."""
-    env = test_env(mode, Path(tmp_path_factory.mktemp(f"limits-{mode}"))) | {
-        "TICKETFLOW_RATE_LIMIT_WINDOW_SECONDS": "60",
-        "TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "3",
-        "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "5",
-        "TICKETFLOW_REGISTER_LIMIT_PER_EMAIL": "2",
-        "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "4",
-    }
-    async with deployment(env) as running:
+    async with own_deployment(mode, tmp_path_factory, "limits", rate_limit_window_seconds=60,
+                              login_limit_per_email=3, login_limit_per_address=5,
+                              register_limit_per_email=2,
+                              register_limit_per_address=4) as running:
         yield running
 
 
@@ -57,12 +59,8 @@ async def low_limits(mode: str, tmp_path_factory: pytest.TempPathFactory
 async def short_window(mode: str, tmp_path_factory: pytest.TempPathFactory
                        ) -> AsyncIterator[Deployment]:
     """One login per email in a two-second window, to see a window end."""
-    env = test_env(mode, Path(tmp_path_factory.mktemp(f"window-{mode}"))) | {
-        "TICKETFLOW_RATE_LIMIT_WINDOW_SECONDS": "2",
-        "TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "1",
-        "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "100",
-    }
-    async with deployment(env) as running:
+    async with own_deployment(mode, tmp_path_factory, "window", rate_limit_window_seconds=2,
+                              login_limit_per_email=1, login_limit_per_address=100) as running:
         yield running
 
 
@@ -70,6 +68,5 @@ async def short_window(mode: str, tmp_path_factory: pytest.TempPathFactory
 async def key_rotation(mode: str, tmp_path_factory: pytest.TempPathFactory
                        ) -> AsyncIterator[Deployment]:
     """A deployment of its own whose signing keys the tests rotate."""
-    env = test_env(mode, Path(tmp_path_factory.mktemp(f"rotation-{mode}")))
-    async with deployment(env) as running:
+    async with own_deployment(mode, tmp_path_factory, "rotation") as running:
         yield running
