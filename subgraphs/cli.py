@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -75,6 +76,14 @@ def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
     sys.stdout.write(f"new signing key {kid}; older keys verify until their tokens expire\n")
 
 
+def cmd_import_seatmap(settings: Settings, args: argparse.Namespace) -> None:
+    from subgraphs.seed import import_seat_map
+
+    document = json.loads(Path(args.file).read_text())
+    hall_id, seats = asyncio.run(import_seat_map(settings, args.venue_id, document))
+    sys.stdout.write(f"hall {hall_id}: {seats} seats\n")
+
+
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> None:
     from subgraphs.seed import seed_demo
 
@@ -132,6 +141,12 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("rotate-keys", help="sign new tokens with a new key")
     s.set_defaults(func=cmd_rotate_keys)
+
+    s = sub.add_parser("import-seatmap",
+                       help="add a hall to a venue from a seat-map file (docs/seatmap-format.md)")
+    s.add_argument("venue_id")
+    s.add_argument("file")
+    s.set_defaults(func=cmd_import_seatmap)
 
     s = sub.add_parser("seed", help="load the demo data (idempotent)")
     s.set_defaults(func=cmd_seed)

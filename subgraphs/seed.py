@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,25 +24,48 @@ from subgraphs.venue.models import Show
 
 ORGANIZER = ("organizer@ticketflow.dev", "organizer-demo-pass", "Olive Organizer")
 CUSTOMER = ("customer@ticketflow.dev", "customer-demo-pass", "Casey Customer")
-CINEMA_ROWS = [venue_service.RowSpec(label, 12, "PREMIUM" if label in "GH" else "STANDARD")
-               for label in "ABCDEFGH"]
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "seatmaps"
+
+
+@dataclass(frozen=True)
+class SampleShow:
+    venue: str
+    seat_map: str
+    title: str
+    kind: str
+    starts_in: timedelta
+    hours: float
+    prices: dict[str, int]
+    stops: tuple[str, ...] = ()
+
+
+# Three verticals, each from its sample seat map (docs/seatmap-format.md), each on sale.
+DEMO_SHOWS = (
+    SampleShow("TicketFlow Cinema", "cinema.json", "The Grand Premiere", "MOVIE",
+               timedelta(0), 2.5, {"STANDARD": 1250, "PREMIUM": 1650, "WHEELCHAIR": 1250}),
+    SampleShow("Riverside Arena", "arena.json", "Northern Lights Live", "CONCERT",
+               timedelta(days=3), 3, {"STANDING": 4500, "PREMIUM": 9900, "STANDARD": 6900,
+                                      "ECONOMY": 3900}),
+    SampleShow("TicketFlow Rail", "train.json", "ICE 1042 Hamburg - Munich", "TRAIN",
+               timedelta(days=1), 6, {"FIRST_CLASS": 8900, "SECOND_CLASS": 4900,
+                                      "WHEELCHAIR": 4900},
+               ("Hamburg", "Hannover", "Kassel", "Frankfurt", "Munich")),
+)
 
 
 @dataclass
 class Demo:
     organizer_email: str
     customer_email: str
-    show_id: str
+    shows: list[tuple[str, str]]  # (id, title)
     created: bool
 
     def describe(self) -> str:
         head = "Demo data loaded." if self.created else "Demo data already present."
-        return (
-            f"{head}\n"
-            f"  organizer: {ORGANIZER[0]} / {ORGANIZER[1]}\n"
-            f"  customer:  {CUSTOMER[0]} / {CUSTOMER[1]}\n"
-            f"  show id:   {self.show_id}"
-        )
+        lines = [head, f"  organizer: {ORGANIZER[0]} / {ORGANIZER[1]}",
+                 f"  customer:  {CUSTOMER[0]} / {CUSTOMER[1]}"]
+        lines += [f"  show:      {title}  (id {show_id})" for show_id, title in self.shows]
+        return "\n".join(lines)
 
 
 async def create_user(settings: Settings, email: str, password: str, name: str,
@@ -68,10 +95,43 @@ async def rotate_signing_key(settings: Settings) -> str:
         await runtime.close()
 
 
+# The command line acts as the platform operator (an admin): it reaches the databases anyway.
+OPERATOR = Caller("operator", frozenset({"ADMIN"}))
+
+
+async def import_seat_map(settings: Settings, venue_id: str, document: Any) -> tuple[str, int]:
+    """Import a seat-map document as a new hall of a venue (the CLI's ``import-seatmap``)."""
+    runtime = Runtime(settings)
+    venue = Service(spec("venue"), runtime)
+    try:
+        hall = await venue_service.create_hall(venue, OPERATOR, venue_id, document)
+        return hall.id, venue_service.seatmap.parse(document).seat_count
+    finally:
+        await venue.db.dispose()
+        await runtime.close()
+
+
 def _tonight() -> datetime:
     now = datetime.now(UTC)
     start = now.replace(hour=20, minute=0, second=0, microsecond=0)
     return start if start > now + timedelta(hours=1) else now + timedelta(hours=3)
+
+
+async def _sample(venue: Service, who: Caller, sample: SampleShow) -> tuple[str, str]:
+    document = json.loads(await asyncio.to_thread((SAMPLES / sample.seat_map).read_text))
+    place = await venue_service.create_venue(venue, who, sample.venue)
+    hall = await venue_service.create_hall(venue, who, place.id, document)
+    starts = _tonight() + sample.starts_in
+    legs = max(1, len(sample.stops) - 1)
+    stops: list[tuple[str, datetime | None]] = [
+        (name, starts + timedelta(hours=sample.hours * i / legs))
+        for i, name in enumerate(sample.stops)]
+    show = await venue_service.create_show(venue, who, venue_service.ShowSpec(
+        title=sample.title, kind=sample.kind, hall_id=hall.id, starts_at=starts,
+        ends_at=starts + timedelta(hours=sample.hours), currency="EUR",
+        tiers=sample.prices, stops=stops))
+    await venue_service.publish_show(venue, who, show.id)
+    return show.id, show.title
 
 
 async def seed_demo(settings: Settings) -> Demo:
@@ -83,18 +143,17 @@ async def seed_demo(settings: Settings) -> Demo:
             organizer = await session.scalar(select(User).where(User.email == ORGANIZER[0]))
         if organizer is not None:
             async with venue.db.session() as session:
-                show = await session.scalar(select(Show).order_by(Show.created_at).limit(1))
-            return Demo(ORGANIZER[0], CUSTOMER[0], show.id if show else "", created=False)
+                found = (await session.execute(select(Show.id, Show.title)
+                                               .order_by(Show.created_at))).all()
+            return Demo(ORGANIZER[0], CUSTOMER[0], [(str(i), str(t)) for i, t in found],
+                        created=False)
         passwords = Passwords(settings)
         organizer = await auth_service.create_account(auth, passwords, *ORGANIZER,
                                                       role="ORGANIZER")
         await auth_service.create_account(auth, passwords, *CUSTOMER)
         who = Caller(organizer.id, frozenset({"ORGANIZER"}))
-        cinema = await venue_service.create_venue(venue, who, "TicketFlow Cinema", CINEMA_ROWS)
-        show = await venue_service.create_show(venue, who, venue_service.ShowSpec(
-            venue_id=cinema.id, title="The Grand Premiere", starts_at=_tonight(), ends_at=None,
-            price_amount=1250, currency="EUR"))
-        return Demo(ORGANIZER[0], CUSTOMER[0], show.id, created=True)
+        shows = [await _sample(venue, who, sample) for sample in DEMO_SHOWS]
+        return Demo(ORGANIZER[0], CUSTOMER[0], shows, created=True)
     finally:
         await auth.db.dispose()
         await venue.db.dispose()

@@ -15,6 +15,7 @@ CREATE_VENUE = """mutation($i: CreateVenueInput!) {
   createVenue(input: $i) { id name seats { id label category } } }"""
 CREATE_SHOW = """mutation($i: CreateShowInput!) {
   createShow(input: $i) { id title status price { amount currency } } }"""
+PUBLISH_SHOW = """mutation($id: ID!) { publishShow(id: $id) { id status } }"""
 AVAILABILITY = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Show { availability { total available held sold } } } }"""
 SHOW_AVAILABILITY = """query($id: ID!) { show(id: $id) { availability {
@@ -88,6 +89,7 @@ async def show_on_sale(venue: GraphQL, booking: GraphQL, organizer: User,
         "venueId": venue_id, "title": "Test Show", "startsAt": "2030-01-01T19:00:00+00:00",
         "price": {"amount": price, "currency": "EUR"}}}, organizer.token)
     show_id = s["createShow"]["id"]
+    await venue.data(PUBLISH_SHOW, {"id": show_id}, organizer.token)
 
     async def inventory_ready() -> bool:
         if via_router:

@@ -74,15 +74,27 @@ async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
     session.add(BookableShow(
         id=p["show_id"], venue_id=p["venue_id"], organizer_id=p["organizer_id"],
         title=p["title"], starts_at=datetime.fromisoformat(p["starts_at"]),
-        price_amount=p["price"]["amount"], currency=p["price"]["currency"], version=0))
+        price_amount=p["price"]["amount"], currency=p.get("currency", p["price"]["currency"]),
+        version=0))
     await session.flush()
     seats = [
         {"show_id": p["show_id"], "seat_id": s["id"], "label": s["label"],
-         "category": s["category"], "position": i, "state": AVAILABLE}
+         "category": s["category"], "position": i, "state": AVAILABLE,
+         "price_amount": s.get("price", p["price"]["amount"])}
         for i, s in enumerate(p["seats"])
     ]
     for start in range(0, len(seats), 5000):
         await session.execute(insert(ShowSeat), seats[start:start + 5000])
+
+
+async def apply_venue_event(uow: UnitOfWork, event: Event) -> None:
+    """Venue's events: a published show gets inventory; a cancelled one stops selling."""
+    if event.type == "ShowPublished":
+        await apply_show_published(uow, event)
+    elif event.type == "ShowCancelled":
+        show = await uow.session.get(BookableShow, event.payload["show_id"], with_for_update=True)
+        if show is not None:
+            show.status = "CANCELLED"
 
 
 async def counts_by_show(session: AsyncSession, show_ids: Sequence[str]) -> list[Counts | None]:

@@ -45,6 +45,7 @@ class ShowSeat(Base):
     label: Mapped[str] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
+    price_amount: Mapped[int] = mapped_column(Integer)  # minor units, the show's currency
     state: Mapped[str] = mapped_column(String(10), default=AVAILABLE)
     hold_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -252,6 +252,6 @@ class Subscription:
 schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Booking, User])
 SPEC = SubgraphSpec(
     name="booking", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
-    consumes={"venue": inventory.apply_show_published},
+    consumes={"venue": inventory.apply_venue_event},
     background=[service.sweeper],
 )

@@ -214,11 +214,12 @@ async def checkout(
             select(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
             .order_by(ShowSeat.position)))
         booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
-                          total_amount=show.price_amount * len(seats), currency=show.currency)
+                          total_amount=sum(s.price_amount for s in seats),
+                          currency=show.currency)
         uow.session.add(booking)
         await uow.session.flush()
         uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
-                                        label=s.label, price_amount=show.price_amount)
+                                        label=s.label, price_amount=s.price_amount)
                             for s in seats)
         hold.status = "CHECKED_OUT"
         uow.emit("BookingCreated", {

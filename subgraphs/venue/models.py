@@ -1,10 +1,10 @@
-"""The venue subgraph's tables: venues, their seats, and shows."""
+"""The venue subgraph's tables: venues, halls with seat maps, shows with prices and stops."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -24,32 +24,91 @@ class Venue(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Seat(Base):
-    __tablename__ = "seats"
-    __table_args__ = (UniqueConstraint("venue_id", "label"),)
+class Hall(Base):
+    """A screen, a stage, a train consist, an aircraft: one seat map."""
+
+    __tablename__ = "halls"
+    __table_args__ = (UniqueConstraint("venue_id", "name"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="OTHER")
+    # The compact map (Show.seatMap), drawn once at import: a hall never changes after.
+    seat_map: Mapped[str] = mapped_column(Text, deferred=True)  # MBs: read only on demand
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Section(Base):
+    """Seated (its seats have rows) or general admission (a capacity, no seats)."""
+
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("hall_id", "key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(ForeignKey("halls.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    category: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class Seat(Base):
+    __tablename__ = "seats"
+    __table_args__ = (UniqueConstraint("hall_id", "label"),
+                      Index("ix_seats_hall_position", "hall_id", "position"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(ForeignKey("halls.id"))
+    section_id: Mapped[str] = mapped_column(ForeignKey("sections.id"))
+    position: Mapped[int] = mapped_column(Integer)  # seat-map order
     row_label: Mapped[str] = mapped_column(String(20))
     number: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(40))
     x: Mapped[int] = mapped_column(Integer)
     y: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(40), default="STANDARD")
+    category: Mapped[str] = mapped_column(String(40))
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Show(Base):
     __tablename__ = "shows"
+    __table_args__ = (Index("ix_shows_hall_time", "hall_id", "starts_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id"), index=True)
+    hall_id: Mapped[str] = mapped_column(ForeignKey("halls.id"))
     title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="OTHER")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="ON_SALE")
-    price_amount: Mapped[int] = mapped_column(Integer)
+    # DRAFT -> ON_SALE -> CLOSED, or CANCELLED
+    status: Mapped[str] = mapped_column(String(20), default="DRAFT", index=True)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PriceTier(Base):
+    """The price of one category (of seats or of a standing section) for one show."""
+
+    __tablename__ = "price_tiers"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer)
+
+
+class Stop(Base):
+    """A stop of a journey; legs run between consecutive stops."""
+
+    __tablename__ = "stops"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    departs_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 TABLES = kernel_tables(Base.metadata)

@@ -75,6 +75,7 @@ class World:
     tokens: dict[str, str | None]
     emails: dict[str, str | None]
     venue_id: str
+    hall_id: str
     show_id: str
     seat_ids: list[str]
     booking_id: str
@@ -115,7 +116,7 @@ def q(query: str, variables: dict[str, Any] | None = None) -> Op:
 
 OPS["Query.me"] = ("me", q("{ me { id } }"))
 OPS["Query.mySessions"] = ("mySessions", q("{ mySessions { id current } }"))
-OPS["Query.shows"] = ("shows", q("{ shows { id } }"))
+OPS["Query.shows"] = ("shows", q("{ shows { nodes { id } } }"))
 OPS["Query.show"] = ("show", q("query($id: ID!) { show(id: $id) { id } }",
                                lambda w: {"id": w.show_id}))  # type: ignore[arg-type]
 OPS["Query.venues"] = ("venues", q("{ venues { id } }"))
@@ -187,9 +188,42 @@ async def _create_venue(w: World, who: str) -> dict[str, Any]:
 async def _create_show(w: World, who: str) -> dict[str, Any]:
     return await w.router.run(
         "mutation($i: CreateShowInput!) { createShow(input: $i) { id } }",
-        {"i": {"venueId": w.venue_id, "title": "Matrix",
+        {"i": {"hallId": w.hall_id, "title": "Matrix",
                "startsAt": f"2031-{COLUMNS.index(who) + 1:02d}-01T19:00:00+00:00",
                "price": {"amount": 100, "currency": "EUR"}}}, w.tokens[who])
+
+
+@op("Mutation.createHall", "createHall")
+async def _create_hall(w: World, who: str) -> dict[str, Any]:
+    seat_map = {"format": "ticketflow.seatmap/v1", "name": f"Matrix {who}",
+                "sections": [{"key": "a", "rows": [{"label": "A", "y": 0, "count": 2}]}]}
+    return await w.router.run(
+        "mutation($v: ID!, $m: JSON!) { createHall(venueId: $v, seatMap: $m) { id } }",
+        {"v": w.venue_id, "m": seat_map}, w.tokens[who])
+
+
+async def _draft(w: World, month: int, who: str) -> str:
+    """A draft show of the organizer's, at a time no other row uses."""
+    data = await w.router.data(
+        "mutation($i: CreateShowInput!) { createShow(input: $i) { id } }",
+        {"i": {"hallId": w.hall_id, "title": "Draft",
+               "startsAt": f"2032-{month:02d}-{COLUMNS.index(who) + 1:02d}T19:00:00+00:00",
+               "price": {"amount": 100, "currency": "EUR"}}}, w.actors.organizer.token)
+    return str(data["createShow"]["id"])
+
+
+@op("Mutation.publishShow", "publishShow")
+async def _publish(w: World, who: str) -> dict[str, Any]:
+    show_id = await _draft(w, 1, who)
+    return await w.router.run("mutation($id: ID!) { publishShow(id: $id) { status } }",
+                              {"id": show_id}, w.tokens[who])
+
+
+@op("Mutation.cancelShow", "cancelShow")
+async def _cancel(w: World, who: str) -> dict[str, Any]:
+    show_id = await _draft(w, 2, who)
+    return await w.router.run("mutation($id: ID!) { cancelShow(id: $id) { status } }",
+                              {"id": show_id}, w.tokens[who])
 
 
 @op("Mutation.holdSeats", "holdSeats")
@@ -233,8 +267,11 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
     w = World(stack=stack, router=router, actors=a,
               tokens={"anonymous": None, **{k: v.token for k, v in people.items()}},
               emails={"anonymous": None, **{k: v.email for k, v in people.items()}},
-              venue_id=show.venue_id, show_id=show.id,
+              venue_id=show.venue_id, hall_id="", show_id=show.id,
               seat_ids=[s["id"] for s in show.seats], booking_id="", payment_id="")
+    halls = await router.data("query($id: ID!) { venue(id: $id) { halls { id } } }",
+                              {"id": show.venue_id})
+    w.hall_id = halls["venue"]["halls"][0]["id"]
     hold = await w.hold(0)
     booked = await router.data(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex}, a.customer.token)
     w.booking_id = booked["checkout"]["id"]

@@ -409,11 +409,11 @@ async def test_valid_token_passes_and_anonymous_public_fields_work(
     forged_but_right = signer.sign(signer.claims(people.organizer.id, ["ORGANIZER"]))
     theirs = await post(stack.router_url, ME, token=forged_but_right)
     assert theirs.json() == {"data": {"me": {"id": people.organizer.id}}}
-    anonymous = await post(stack.router_url, "query { shows { id } }")
+    anonymous = await post(stack.router_url, "query { shows { nodes { id } } }")
     assert anonymous.status_code == 200
     body = anonymous.json()
     assert "errors" not in body, body
-    assert isinstance(body["data"]["shows"], list)
+    assert isinstance(body["data"]["shows"]["nodes"], list)
 
 
 async def test_other_authorization_schemes_are_refused(e2e: tuple[Stack, Processes]) -> None:

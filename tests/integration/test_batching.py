@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from subgraphs.kernel.logs import request_id
-from tests.flows import CHECKOUT, CREATE_SHOW, CREATE_VENUE, HOLD, Actors, User
+from tests.flows import CHECKOUT, CREATE_SHOW, CREATE_VENUE, HOLD, PUBLISH_SHOW, Actors, User
 from tests.harness import GraphQL, Stack, eventually
 
 SHOW_AVAILABILITY = """query($r: [_Any!]!) { _entities(representations: $r) {
@@ -70,9 +70,10 @@ async def shows(stack: Stack, organizer: User, n: int) -> list[str]:
     for i in range(n):
         s = await venue.data(CREATE_SHOW, {"i": {
             "venueId": v["createVenue"]["id"], "title": f"Batch {i}",
-            "startsAt": "2031-01-01T19:00:00+00:00",
+            "startsAt": f"2031-01-{i + 1:02d}T19:00:00+00:00",
             "price": {"amount": 500, "currency": "EUR"}}}, organizer.token)
         ids.append(s["createShow"]["id"])
+        await venue.data(PUBLISH_SHOW, {"id": ids[-1]}, organizer.token)
 
     async def inventory_ready() -> bool:
         body = await stack.client("booking").run(

@@ -7,15 +7,16 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from subgraphs.kernel.db import Database
-from subgraphs.venue.models import TABLES, Seat, Show, Venue
-from tests.flows import CREATE_SHOW, CREATE_VENUE, Actors
+from subgraphs.venue.models import TABLES, Hall, PriceTier, Seat, Section, Show, Stop, Venue
+from tests.flows import CREATE_SHOW, CREATE_VENUE, PUBLISH_SHOW, Actors
 from tests.harness import Stack, error_codes
 from tests.integration.support import count, counts, refusal
 
 ROWS = [{"label": "A", "seats": 3}, {"label": "B", "seats": 2}]
-SHOWS = "query($first: Int!) { shows(first: $first) { id } }"
+SHOWS = "query($first: Int!) { shows(first: $first) { nodes { id } } }"
 VENUES = "query($first: Int!) { venues(first: $first) { id } }"
 
 
@@ -31,7 +32,7 @@ def show_input(venue_id: str, **changes: Any) -> dict[str, Any]:
 
 async def stored(db: Database) -> dict[str, int]:
     """Everything a venue or show request could write."""
-    return await counts(db, Venue, Seat, Show, TABLES.outbox)
+    return await counts(db, Venue, Hall, Section, Seat, Show, PriceTier, Stop, TABLES.outbox)
 
 
 @pytest.fixture
@@ -142,7 +143,8 @@ async def test_organizers_and_admins_create_venues_they_own(
     venue = body["createVenue"]
     assert await count(dbs["venue"], Venue, Venue.id == venue["id"],
                        Venue.owner_id == getattr(actors, who).id) == 1
-    assert await count(dbs["venue"], Seat, Seat.venue_id == venue["id"]) == 5
+    halls = select(Hall.id).where(Hall.venue_id == venue["id"])
+    assert await count(dbs["venue"], Seat, Seat.hall_id.in_(halls)) == 5
 
 
 @pytest.mark.parametrize(("who", "code"), [
@@ -159,26 +161,40 @@ async def test_create_show_refuses_everyone_but_the_venue_owner_and_admins(
 
 
 @pytest.mark.parametrize("who", ["organizer", "admin"])
-async def test_the_venue_owner_and_admins_create_shows(
+async def test_the_venue_owner_and_admins_create_draft_shows(
         stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str, who: str) -> None:
     body = await stack.client("venue").data(CREATE_SHOW, show_input(venue_id),
                                             getattr(actors, who).token)
     show = body["createShow"]
-    assert (show["status"], show["price"]) == ("ON_SALE", {"amount": 2500, "currency": "EUR"})
+    assert (show["status"], show["price"]) == ("DRAFT", {"amount": 2500, "currency": "EUR"})
     assert await count(dbs["venue"], Show, Show.id == show["id"], Show.venue_id == venue_id) == 1
 
 
-async def test_show_published_is_in_the_outbox_when_create_show_returns(
-        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str) -> None:
-    body = await stack.client("venue").data(CREATE_SHOW, show_input(venue_id),
-                                            actors.organizer.token)
-    show_id = body["createShow"]["id"]
+async def published_events(db: Database, show_id: str) -> list[dict[str, Any]]:
+    """The ``ShowPublished`` events of one show in the venue outbox."""
     outbox = TABLES.outbox
-    async with dbs["venue"].session() as session:
+    async with db.session() as session:
         rows = (await session.execute(
             outbox.select().where(outbox.c.type == "ShowPublished"))).all()
-    events = [json.loads(r.body) for r in rows if json.loads(r.body)["payload"]["show_id"]
-              == show_id]
+    return [e for e in (json.loads(r.body) for r in rows) if e["payload"]["show_id"] == show_id]
+
+
+async def stored_status(db: Database, show_id: str) -> str | None:
+    async with db.session() as session:
+        return await session.scalar(select(Show.status).where(Show.id == show_id))
+
+
+async def test_show_published_is_in_the_outbox_with_the_status_when_publish_show_returns(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str) -> None:
+    venue = stack.client("venue")
+    body = await venue.data(CREATE_SHOW, show_input(venue_id), actors.organizer.token)
+    show_id = body["createShow"]["id"]
+    draft = (await stored_status(dbs["venue"], show_id),
+             await published_events(dbs["venue"], show_id))
+    await venue.data(PUBLISH_SHOW, {"id": show_id}, actors.organizer.token)
+    events = await published_events(dbs["venue"], show_id)
+    assert draft == ("DRAFT", [])
+    assert await stored_status(dbs["venue"], show_id) == "ON_SALE"
     assert len(events) == 1
     payload = events[0]["payload"]
     assert (payload["venue_id"], payload["organizer_id"]) == (venue_id, actors.organizer.id)

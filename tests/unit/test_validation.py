@@ -12,14 +12,9 @@ import pytest
 from subgraphs.auth.service import MIN_PASSWORD, normalise_email, validate_registration
 from subgraphs.booking.service import validate_seat_ids
 from subgraphs.kernel.errors import BadUserInput
-from subgraphs.venue.service import (
-    MAX_ROW,
-    MAX_SEATS,
-    RowSpec,
-    ShowSpec,
-    validate_rows,
-    validate_show,
-)
+from subgraphs.venue.seatmap import MAX_ROW, MAX_SEATS
+from subgraphs.venue.service import RowInput as RowSpec
+from subgraphs.venue.service import ShowSpec, validate_rows, validate_show
 
 
 def bad_field(check: Callable[[], Any]) -> str:
@@ -130,7 +125,7 @@ def test_a_venue_over_the_seat_limit_names_input_rows() -> None:
 
 START = datetime(2031, 5, 1, 20, 0, tzinfo=UTC)
 SHOW = ShowSpec(venue_id="v-1", title="Hamlet", starts_at=START, ends_at=None,
-                price_amount=1250, currency="EUR")
+                tiers={"STANDARD": 1250}, currency="EUR")
 
 
 def test_a_show_without_an_end_lasts_two_hours() -> None:
@@ -143,7 +138,7 @@ def test_a_show_keeps_its_given_end() -> None:
 
 
 def test_a_free_show_passes() -> None:
-    validate_show(replace(SHOW, price_amount=0))
+    validate_show(replace(SHOW, tiers={"STANDARD": 0}))
 
 
 @pytest.mark.parametrize("title", ["", "  ", "t" * 201])
@@ -165,15 +160,15 @@ def test_an_end_not_after_the_start_names_input_ends_at(ends_at: datetime) -> No
     assert bad_field(lambda: validate_show(replace(SHOW, ends_at=ends_at))) == "input.endsAt"
 
 
-def test_a_negative_price_names_input_price_amount() -> None:
-    spec = replace(SHOW, price_amount=-1)
-    assert bad_field(lambda: validate_show(spec)) == "input.price.amount"
+def test_a_negative_price_names_input_price_tiers() -> None:
+    spec = replace(SHOW, tiers={"STANDARD": 1250, "PREMIUM": -1})
+    assert bad_field(lambda: validate_show(spec)) == "input.priceTiers"
 
 
 @pytest.mark.parametrize("currency", ["eur", "EURO", "E1R", "", "€"])
-def test_a_currency_that_is_not_iso_4217_names_input_price_currency(currency: str) -> None:
+def test_a_currency_that_is_not_iso_4217_names_input_currency(currency: str) -> None:
     spec = replace(SHOW, currency=currency)
-    assert bad_field(lambda: validate_show(spec)) == "input.price.currency"
+    assert bad_field(lambda: validate_show(spec)) == "input.currency"
 
 
 # --- booking: seat selections ---------------------------------------------------------

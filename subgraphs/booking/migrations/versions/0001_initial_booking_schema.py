@@ -1,8 +1,8 @@
 """initial booking schema
 
-Revision ID: cb2112ff3dde
+Revision ID: 9e088290522f
 Revises: 
-Create Date: 2026-11-21 05:42:47.966688
+Create Date: 2026-11-21 06:35:54.947281
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 import subgraphs.kernel.db
 from subgraphs.kernel.kernel_migration import create_kernel_tables_v1, drop_kernel_tables_v1
 
-revision = 'cb2112ff3dde'
+revision = '9e088290522f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('label', sa.String(length=40), nullable=False),
     sa.Column('category', sa.String(length=40), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('price_amount', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('hold_id', sa.String(length=36), nullable=True),
     sa.Column('hold_expires_at', subgraphs.kernel.db.UTCDateTime(), nullable=True),
