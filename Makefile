@@ -51,7 +51,7 @@ test-e2e: install services
 	$(PYTEST) tests/e2e
 
 lint: install
-	$(BIN)/ruff check subgraphs tests
+	$(BIN)/ruff check subgraphs tests bench
 	$(BIN)/mypy subgraphs
 
 clean:

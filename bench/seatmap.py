@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -94,12 +95,13 @@ async def main(mode: str, seats: int, runs: int) -> None:
                 await timed(client, stack.router_url, show_id, 3)  # warm up
                 via_router, size = await timed(client, stack.router_url, show_id, runs)
                 direct, _ = await timed(client, stack.url("venue"), show_id, runs)
-    print(f"mode={mode} seats={seats} runs={runs} createHall={imported * 1000:.0f} ms")
-    print(f"response size: {size / 1e6:.2f} MB; first request (map not cached): "
-          f"{cold[0]:.0f} ms")
+    lines = [f"mode={mode} seats={seats} runs={runs} createHall={imported * 1000:.0f} ms",
+             f"response size: {size / 1e6:.2f} MB; first request (map not cached): "
+             f"{cold[0]:.0f} ms"]
     for name, values in (("router", via_router), ("venue subgraph directly", direct)):
-        print(f"{name}: p50 {percentile(values, 50):.0f} ms, p99 {percentile(values, 99):.0f} ms,"
-              f" mean {statistics.mean(values):.0f} ms")
+        lines.append(f"{name}: p50 {percentile(values, 50):.0f} ms, "
+                     f"p99 {percentile(values, 99):.0f} ms, mean {statistics.mean(values):.0f} ms")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
