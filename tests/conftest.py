@@ -38,10 +38,12 @@ async def e2e(mode: str, tmp_path_factory: pytest.TempPathFactory
     logs = base / "logs"
     logs.mkdir()
     # The authorization matrix signs each caller in, and registers, many times a minute
-    # (rate limits themselves are proven with their own small limits).
+    # (rate limits themselves are proven with their own small limits), and its customer
+    # holds a seat per row and caller (the per-customer limit is proven at integration level).
     env = test_env(mode, base / "data") | {"TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "50",
                                            "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "1000",
-                                           "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000"}
+                                           "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000",
+                                           "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": "100"}
     async with process_stack(env, logs) as running:
         yield running
 

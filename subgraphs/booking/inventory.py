@@ -11,9 +11,21 @@ from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from subgraphs.booking.models import AVAILABLE, HELD, BookableShow, ShowSeat
+from subgraphs.booking.models import (
+    AVAILABLE,
+    HELD,
+    AdmissionSection,
+    BookableShow,
+    Booking,
+    BookingAdmission,
+    BookingLine,
+    Hold,
+    HoldAdmission,
+    ShowSeat,
+)
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.uow import UnitOfWork
 
@@ -52,6 +64,53 @@ class Counts:
 
 
 @dataclass
+class CategoryCounts(Counts):
+    """Seats and standing places of one category."""
+
+    category: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"category": self.category, **super().as_dict()}
+
+
+@dataclass
+class AdmissionCounts:
+    """One general-admission section: its capacity and places held, sold and left."""
+
+    section_id: str
+    key: str
+    name: str
+    category: str
+    capacity: int
+    held: int
+    sold: int
+
+    @property
+    def available(self) -> int:
+        return max(0, self.capacity - self.held - self.sold)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"section_id": self.section_id, "key": self.key, "name": self.name,
+                "capacity": self.capacity, "available": self.available, "held": self.held,
+                "sold": self.sold}
+
+
+@dataclass
+class ShowAvailability:
+    """Seat counts (``counts``), per category (seats and standing), per standing section."""
+
+    counts: Counts
+    by_category: list[CategoryCounts]
+    general_admission: list[AdmissionCounts]
+
+    def as_message(self) -> dict[str, Any]:
+        """The counts as the live messages carry them."""
+        return {"counts": self.counts.as_dict(),
+                "by_category": [c.as_dict() for c in self.by_category],
+                "general_admission": [g.as_dict() for g in self.general_admission]}
+
+
+@dataclass
 class SeatChange:
     seat_id: str
     state: str
@@ -63,6 +122,7 @@ class Snapshot:
     version: int
     counts: Counts
     seats: list[SeatChange] = field(default_factory=list)
+    availability: ShowAvailability | None = None
 
 
 async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
@@ -85,6 +145,14 @@ async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
     ]
     for start in range(0, len(seats), 5000):
         await session.execute(insert(ShowSeat), seats[start:start + 5000])
+    sections = [
+        {"show_id": p["show_id"], "section_id": g["id"], "key": g["key"], "name": g["name"],
+         "category": g.get("category") or "", "position": i, "capacity": g["capacity"],
+         "sold": 0, "price_amount": g.get("price", p["price"]["amount"])}
+        for i, g in enumerate(p.get("general_admission") or [])
+    ]
+    if sections:
+        await session.execute(insert(AdmissionSection), sections)
 
 
 async def apply_venue_event(uow: UnitOfWork, event: Event) -> None:
@@ -97,21 +165,79 @@ async def apply_venue_event(uow: UnitOfWork, event: Event) -> None:
             show.status = "CANCELLED"
 
 
-async def counts_by_show(session: AsyncSession, show_ids: Sequence[str]) -> list[Counts | None]:
-    """Seat counts per show (``None`` for shows booking does not know), in one query."""
+def live_hold(now: datetime) -> ColumnElement[bool]:
+    """A hold whose places still count: not expired, released or lapsed.
+
+    A checked-out hold keeps its places until its booking is paid or it lapses, as a
+    checked-out hold's seats stay ``HELD``.
+    """
+    return and_(Hold.status.in_(("ACTIVE", "CHECKED_OUT")), Hold.expires_at > now)
+
+
+async def admission_held(session: AsyncSession, show_ids: Sequence[str], now: datetime,
+                         section_id: str | None = None) -> dict[tuple[str, str], int]:
+    """``(show_id, section_id) -> places held`` by live holds, in one query."""
+    query = (select(HoldAdmission.show_id, HoldAdmission.section_id,
+                    func.sum(HoldAdmission.quantity))
+             .join(Hold, Hold.id == HoldAdmission.hold_id)
+             .where(HoldAdmission.show_id.in_(set(show_ids)), live_hold(now))
+             .group_by(HoldAdmission.show_id, HoldAdmission.section_id))
+    if section_id is not None:
+        query = query.where(HoldAdmission.section_id == section_id)
+    return {(show, section): int(n or 0) for show, section, n in await session.execute(query)}
+
+
+async def _admission_by_show(session: AsyncSession, show_ids: Sequence[str],
+                             now: datetime) -> dict[str, list[AdmissionCounts]]:
+    sections = list(await session.scalars(
+        select(AdmissionSection).where(AdmissionSection.show_id.in_(set(show_ids)))
+        .order_by(AdmissionSection.show_id, AdmissionSection.position)))
+    if not sections:
+        return {}
+    held = await admission_held(session, show_ids, now)
+    found: dict[str, list[AdmissionCounts]] = {}
+    for s in sections:
+        found.setdefault(s.show_id, []).append(AdmissionCounts(
+            s.section_id, s.key, s.name, s.category, s.capacity,
+            held.get((s.show_id, s.section_id), 0), s.sold))
+    return found
+
+
+async def availability_by_show(session: AsyncSession, show_ids: Sequence[str]
+                               ) -> list[ShowAvailability | None]:
+    """Counts of seats and standing places per show (``None`` for unknown shows)."""
     now = utcnow()
+    known = set(await session.scalars(select(BookableShow.id)
+                                      .where(BookableShow.id.in_(set(show_ids)))))
     state = effective_state(now).label("state")
     rows = await session.execute(
-        select(ShowSeat.show_id, state, func.count())
-        .where(ShowSeat.show_id.in_(set(show_ids)))
-        .group_by(ShowSeat.show_id, state)
-    )
-    found: dict[str, Counts] = {}
-    for show_id, seat_state, n in rows:
-        c = found.setdefault(show_id, Counts())
-        c.total += n
-        setattr(c, seat_state.lower(), getattr(c, seat_state.lower()) + n)
-    return [found.get(s) for s in show_ids]
+        select(ShowSeat.show_id, ShowSeat.category, state, func.count())
+        .where(ShowSeat.show_id.in_(known))
+        .group_by(ShowSeat.show_id, ShowSeat.category, state))
+    totals: dict[str, Counts] = {}
+    categories: dict[str, dict[str, CategoryCounts]] = {}
+    for show_id, category, seat_state, n in rows:
+        for c in (totals.setdefault(show_id, Counts()),
+                  categories.setdefault(show_id, {}).setdefault(
+                      category, CategoryCounts(category=category))):
+            c.total += n
+            setattr(c, seat_state.lower(), getattr(c, seat_state.lower()) + n)
+    admission = await _admission_by_show(session, list(known), now)
+    for show_id, sections in admission.items():
+        for g in sections:
+            c = categories.setdefault(show_id, {}).setdefault(
+                g.category, CategoryCounts(category=g.category))
+            c.total += g.capacity
+            c.held += g.held
+            c.sold += g.sold
+            c.available += g.available
+    return [
+        ShowAvailability(totals.get(s, Counts()),
+                         sorted(categories.get(s, {}).values(), key=lambda c: c.category),
+                         admission.get(s, []))
+        if s in known else None
+        for s in show_ids
+    ]
 
 
 async def snapshot(session: AsyncSession, show_id: str) -> Snapshot | None:
@@ -129,14 +255,17 @@ async def snapshot(session: AsyncSession, show_id: str) -> Snapshot | None:
     counts = Counts(total=len(seats))
     for s in seats:
         setattr(counts, s.state.lower(), getattr(counts, s.state.lower()) + 1)
-    return Snapshot(show_id=show_id, version=show.version, counts=counts, seats=seats)
+    availability = (await availability_by_show(session, [show_id]))[0]
+    return Snapshot(show_id=show_id, version=show.version, counts=counts, seats=seats,
+                    availability=availability)
 
 
 async def bump_version(session: AsyncSession, show_id: str) -> BookableShow | None:
     """Lock the show's row and advance its version.
 
-    Every seat change of a show takes this lock first, so changes to one show commit
-    in version order and two holds can never deadlock on each other's seats.
+    Every seat and standing-place change of a show takes this lock first, so changes to
+    one show commit in version order, two holds can never deadlock on each other's seats,
+    and a count read after it (places left, a customer's places) stays true until commit.
     """
     show = await session.get(BookableShow, show_id, with_for_update=True)
     if show is None:
@@ -151,17 +280,55 @@ async def announce_after_commit(service: Service, uow: UnitOfWork, show_id: str,
     """Announce changed seats and the counts as of this version, once the change commits.
 
     The counts are read inside the transaction, under the show's lock, so each message
-    describes exactly the state its version names.
+    describes exactly the state its version names. A change of standing places only
+    announces no seats and the new counts (``general_admission``).
     """
-    counts = (await counts_by_show(uow.session, [show_id]))[0] or Counts()
+    await uow.session.flush()
+    availability = (await availability_by_show(uow.session, [show_id]))[0]
     message: dict[str, Any] = {
         "show_id": show_id,
         "version": version,
         "seats": [{"seat_id": c.seat_id, "state": c.state} for c in changes],
-        "counts": counts.as_dict(),
+        **(availability or ShowAvailability(Counts(), [], [])).as_message(),
     }
 
     async def announce() -> None:
         await service.runtime.live.publish(channel(show_id), message)
 
     uow.after_commit(announce)
+
+
+BOOKED = ("PENDING_PAYMENT", "CONFIRMED")
+
+
+async def places_of_customer(session: AsyncSession, show_id: str, user_id: str,
+                             now: datetime) -> int:
+    """Seats and standing places a customer holds (live, active holds) or has booked."""
+    mine = (Hold.show_id == show_id, Hold.user_id == user_id, Hold.status == "ACTIVE",
+            Hold.expires_at > now)
+    booked = (Booking.show_id == show_id, Booking.user_id == user_id,
+              Booking.status.in_(BOOKED))
+    counts = [
+        select(func.count()).select_from(ShowSeat).join(Hold, Hold.id == ShowSeat.hold_id)
+        .where(*mine, ShowSeat.state == HELD),
+        select(func.coalesce(func.sum(HoldAdmission.quantity), 0))
+        .join(Hold, Hold.id == HoldAdmission.hold_id).where(*mine),
+        select(func.count()).select_from(BookingLine)
+        .join(Booking, Booking.id == BookingLine.booking_id).where(*booked),
+        select(func.coalesce(func.sum(BookingAdmission.quantity), 0))
+        .join(Booking, Booking.id == BookingAdmission.booking_id).where(*booked),
+    ]
+    return sum([int(await session.scalar(q) or 0) for q in counts])
+
+
+async def enforce_customer_limit(session: AsyncSession, limit: int, show_id: str,
+                                 user_id: str, now: datetime, adding: int, field: str) -> None:
+    """``BAD_USER_INPUT`` if the customer's places plus ``adding`` exceed ``limit``.
+
+    Call it under the show's lock (after :func:`bump_version`): every change of the
+    customer's places for this show waits on that lock, so the sum stays true until commit.
+    """
+    places = await places_of_customer(session, show_id, user_id, now) + adding
+    if places > limit:
+        raise BadUserInput(f"One customer may hold or book at most {limit} places for a show.",
+                           field=field, limit=limit)

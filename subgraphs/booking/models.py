@@ -58,10 +58,43 @@ class Hold(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)
     user_id: Mapped[str] = mapped_column(String(36), index=True)
-    # ACTIVE -> CHECKED_OUT | RELEASED | EXPIRED
+    # ACTIVE -> CHECKED_OUT | RELEASED | EXPIRED (a lapsed ACTIVE hold counts as EXPIRED)
     status: Mapped[str] = mapped_column(String(20), default="ACTIVE")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdmissionSection(Base):
+    """A general-admission (standing) section of one show, from ``ShowPublished``.
+
+    Places held are never stored as a counter: they are the sum of the lines of live
+    holds (:class:`HoldAdmission`), so an expired hold stops counting the moment it lapses.
+    """
+
+    __tablename__ = "ga_sections"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Places whose payment was confirmed (a held place counts in its hold until then).
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+    price_amount: Mapped[int] = mapped_column(Integer)  # minor units, the show's currency
+
+
+class HoldAdmission(Base):
+    """A hold's places in one general-admission section."""
+
+    __tablename__ = "hold_ga_lines"
+    __table_args__ = (Index("ix_hold_ga_lines_section", "show_id", "section_id"),)
+
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(36))
+    quantity: Mapped[int] = mapped_column(Integer)
 
 
 class Booking(Base):
@@ -85,6 +118,18 @@ class BookingLine(Base):
     seat_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     label: Mapped[str] = mapped_column(String(40))
     price_amount: Mapped[int] = mapped_column(Integer)
+
+
+class BookingAdmission(Base):
+    """A booking's places in one general-admission section, at the section's price."""
+
+    __tablename__ = "booking_ga_lines"
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    price_amount: Mapped[int] = mapped_column(Integer)  # per place
 
 
 TABLES = kernel_tables(Base.metadata)

@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from subgraphs.booking import inventory, models, service
+from subgraphs.booking import admission, inventory, models, service
 from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import NotFound
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 
-_load_counts = session_batch(inventory.counts_by_show)
+_load_availability = session_batch(inventory.availability_by_show)
 _load_bookings = session_batch(service.bookings_by_ids)
 _load_user_bookings = session_batch(service.bookings_by_users)
 _load_lines = session_batch(service.lines_by_bookings)
 _load_hold_seats = session_batch(service.hold_seat_ids)
+_load_hold_places = session_batch(service.admission_by_holds)
+_load_booking_places = session_batch(service.admission_by_bookings)
 
 
 @strawberry.enum(description="A seat's state as buyers see it.")
@@ -29,16 +31,51 @@ class SeatStatus(Enum):
     SOLD = "SOLD"
 
 
-@strawberry.type(description="How many seats of a show are in each state.")
-class Availability:
+@strawberry.type(description="Seats and standing places of one category, in each state.")
+class CategoryAvailability:
+    category: str
     total: int
     available: int
     held: int
     sold: int
 
+
+@strawberry.type(description="Places of one general-admission (standing) section.")
+class GeneralAdmissionAvailability:
+    section_id: strawberry.ID
+    key: str
+    name: str
+    capacity: int
+    available: int
+    held: int
+    sold: int
+
     @classmethod
-    def from_counts(cls, c: inventory.Counts) -> Availability:
-        return cls(total=c.total, available=c.available, held=c.held, sold=c.sold)
+    def from_message(cls, g: dict[str, Any]) -> GeneralAdmissionAvailability:
+        return cls(section_id=strawberry.ID(g["section_id"]), key=g["key"], name=g["name"],
+                   capacity=g["capacity"], available=g["available"], held=g["held"],
+                   sold=g["sold"])
+
+
+@strawberry.type(description="How many seats of a show are in each state (total, available, "
+                 "held, sold count numbered seats only); byCategory adds standing places.")
+class Availability:
+    total: int
+    available: int
+    held: int
+    sold: int
+    by_category: list[CategoryAvailability] = strawberry.field(
+        description="Seats and standing places per category, by category name.")
+    general_admission: list[GeneralAdmissionAvailability] = strawberry.field(
+        description="Each standing section, in seat-map order.")
+
+    @classmethod
+    def from_message(cls, m: dict[str, Any]) -> Availability:
+        """From counts as live messages carry them (ShowAvailability.as_message)."""
+        return cls(**m["counts"],
+                   by_category=[CategoryAvailability(**c) for c in m["by_category"]],
+                   general_admission=[GeneralAdmissionAvailability.from_message(g)
+                                      for g in m["general_admission"]])
 
 
 @strawberry.type
@@ -51,10 +88,11 @@ class SeatState:
 class Show:
     id: strawberry.ID
 
-    @strawberry.field(description="Seat counts; null until booking has the show's inventory.")
+    @strawberry.field(description="Seat and standing counts; null until booking has the "
+                      "show's inventory.")
     async def availability(self, info: Info) -> Availability | None:
-        counts = await info.context.loader(_load_counts).load(str(self.id))
-        return None if counts is None else Availability.from_counts(counts)
+        found = await info.context.loader(_load_availability).load(str(self.id))
+        return None if found is None else Availability.from_message(found.as_message())
 
     @strawberry.field(description="Every seat's state, in seat-map order.")
     async def seat_states(self, info: Info) -> list[SeatState]:
@@ -70,7 +108,14 @@ class Show:
         return cls(id=id)
 
 
-@strawberry.federation.type(keys=["id"], description="Seats reserved for a buyer for a while.")
+@strawberry.type(description="Places held in one general-admission section.")
+class HeldPlaces:
+    section_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.federation.type(keys=["id"], description="Seats (or standing places) reserved for "
+                            "a buyer for a while. status: ACTIVE, CHECKED_OUT, RELEASED, EXPIRED.")
 class SeatHold:
     id: strawberry.ID
     show: Show
@@ -81,6 +126,12 @@ class SeatHold:
     async def seat_ids(self, info: Info) -> list[strawberry.ID]:
         seats = await info.context.loader(_load_hold_seats).load(str(self.id))
         return [strawberry.ID(s) for s in seats]
+
+    @strawberry.field(description="Standing places this hold holds, per section.")
+    async def general_admission(self, info: Info) -> list[HeldPlaces]:
+        lines = await info.context.loader(_load_hold_places).load(str(self.id))
+        return [HeldPlaces(section_id=strawberry.ID(a.section_id), quantity=a.quantity)
+                for a in lines]
 
     @classmethod
     def from_model(cls, h: models.Hold) -> SeatHold:
@@ -103,6 +154,15 @@ class BookingLine:
     price: Money
 
 
+@strawberry.type(description="Standing places bought in one section, at the section's price.")
+class AdmissionLine:
+    section_id: strawberry.ID
+    name: str
+    quantity: int
+    unit_price: Money
+    price: Money
+
+
 @strawberry.federation.type(keys=["id"], description="Seats bought (or being paid for).")
 class Booking:
     id: strawberry.ID
@@ -116,6 +176,16 @@ class Booking:
         rows = await info.context.loader(_load_lines).load(str(self.id))
         return [BookingLine(seat_id=strawberry.ID(r.seat_id), label=r.label,
                             price=Money(amount=r.price_amount, currency=self.total.currency))
+                for r in rows]
+
+    @strawberry.field(description="Standing places, per section.")
+    async def general_admission(self, info: Info) -> list[AdmissionLine]:
+        rows = await info.context.loader(_load_booking_places).load(str(self.id))
+        currency = self.total.currency
+        return [AdmissionLine(section_id=strawberry.ID(r.section_id), name=r.name,
+                              quantity=r.quantity,
+                              unit_price=Money(amount=r.price_amount, currency=currency),
+                              price=Money(amount=r.price_amount * r.quantity, currency=currency))
                 for r in rows]
 
     @classmethod
@@ -164,9 +234,19 @@ class HoldExpired:
     hold_id: strawberry.ID = strawberry.ID("")
 
 
+@strawberry.type(description="Fewer places than asked for are left in this standing section.")
+class SoldOut:
+    code: str = "SOLD_OUT"
+    message: str = "Not enough places are left in this section."
+    available: int = strawberry.field(default=0, description="Places left now.")
+
+
 HoldSeatsResult = Annotated[SeatHold | SeatsUnavailable,
                             strawberry.union("HoldSeatsResult")]
+HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut,
+                                       strawberry.union("HoldGeneralAdmissionResult")]
 CheckoutResult = Annotated[Booking | HoldExpired, strawberry.union("CheckoutResult")]
+ExtendHoldResult = Annotated[SeatHold | HoldExpired, strawberry.union("ExtendHoldResult")]
 
 
 @strawberry.enum
@@ -182,15 +262,18 @@ class SeatAvailabilityEvent:
     version: int = strawberry.field(description="Consecutive per show; a gap means resubscribe.")
     seats: list[SeatState]
     availability: Availability
+    general_admission: list[GeneralAdmissionAvailability] = strawberry.field(
+        description="Every standing section's places as of this version (a change of "
+                    "standing places only is a delta with no seats).")
 
 
-def _event(kind: SeatEventKind, show_id: str, version: int, seats: list[dict[str, str]],
-           counts: dict[str, int]) -> SeatAvailabilityEvent:
+def _event(kind: SeatEventKind, message: dict[str, Any]) -> SeatAvailabilityEvent:
+    availability = Availability.from_message(message)
     return SeatAvailabilityEvent(
-        show_id=strawberry.ID(show_id), kind=kind, version=version,
+        show_id=strawberry.ID(message["show_id"]), kind=kind, version=message["version"],
         seats=[SeatState(seat_id=strawberry.ID(s["seat_id"]), state=SeatStatus(s["state"]))
-               for s in seats],
-        availability=Availability(**counts))
+               for s in message["seats"]],
+        availability=availability, general_admission=availability.general_admission)
 
 
 @strawberry.type
@@ -223,6 +306,40 @@ class Mutation:
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
         return Booking.from_model(result)
 
+    @strawberry.mutation(description="Hold this many places of a standing section for you, or "
+                         "none (SoldOut when fewer are left). A retry with the same "
+                         "idempotencyKey returns the first hold.")
+    async def hold_general_admission(
+        self, info: Info, show_id: strawberry.ID, section_id: strawberry.ID, quantity: int,
+        idempotency_key: str | None = None,
+    ) -> HoldGeneralAdmissionResult:
+        result = await admission.hold_general_admission(
+            info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
+            idempotency_key)
+        if isinstance(result, admission.NotEnoughPlaces):
+            return SoldOut(available=result.available)
+        return SeatHold.from_model(result)
+
+    @strawberry.mutation(description="Give your active hold's seats and places back. A hold "
+                         "that is not active (released, expired, checked out) is a CONFLICT "
+                         "error whose extensions.status says what it is.")
+    async def release_hold(self, info: Info, hold_id: strawberry.ID) -> SeatHold:
+        hold = await service.release_hold(info.context.service, info.context.caller,
+                                          str(hold_id))
+        return SeatHold.from_model(hold)
+
+    @strawberry.mutation(description="Keep your active hold longer: expiresAt becomes now + the "
+                         "hold time, never later than the hold's creation + "
+                         "TICKETFLOW_HOLD_MAX_SECONDS (default 1800 s), never earlier than "
+                         "before. A lapsed hold is HoldExpired; a released or checked-out "
+                         "one is a CONFLICT error.")
+    async def extend_hold(self, info: Info, hold_id: strawberry.ID) -> ExtendHoldResult:
+        result = await service.extend_hold(info.context.service, info.context.caller,
+                                           str(hold_id))
+        if isinstance(result, service.HoldLapsed):
+            return HoldExpired(hold_id=strawberry.ID(result.hold_id))
+        return SeatHold.from_model(result)
+
 
 @strawberry.type
 class Subscription:
@@ -237,16 +354,17 @@ class Subscription:
                 snap = await inventory.snapshot(session, str(show_id))
             if snap is None:
                 raise NotFound("No show with this id is on sale.", field="showId")
-            yield _event(SeatEventKind.SNAPSHOT, snap.show_id, snap.version,
-                         [{"seat_id": s.seat_id, "state": s.state} for s in snap.seats],
-                         snap.counts.as_dict())
+            counts = snap.availability or inventory.ShowAvailability(snap.counts, [], [])
+            yield _event(SeatEventKind.SNAPSHOT, {
+                "show_id": snap.show_id, "version": snap.version,
+                "seats": [{"seat_id": s.seat_id, "state": s.state} for s in snap.seats],
+                **counts.as_message()})
             last = snap.version
             async for message in watcher.messages():
                 if message["version"] <= last:
                     continue
                 last = message["version"]
-                yield _event(SeatEventKind.DELTA, message["show_id"], message["version"],
-                             message["seats"], message["counts"])
+                yield _event(SeatEventKind.DELTA, message)
 
 
 schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Booking, User])

@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from subgraphs.kernel.events import Event
+from subgraphs.kernel.redis_pool import redis_client
 
 log = logging.getLogger("ticketflow.bus")
 
@@ -99,7 +99,7 @@ class RedisStreamsBus:
     """
 
     def __init__(self, url: str, prefix: str, *, claim_idle_ms: int = 30_000) -> None:
-        self._redis = aioredis.from_url(url)
+        self._redis = redis_client(url)
         self._prefix = prefix
         self._claim_idle_ms = claim_idle_ms
 
@@ -156,4 +156,4 @@ class RedisStreamsBus:
 
     async def close(self) -> None:
         """Close the Redis connection pool."""
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)

@@ -7,9 +7,8 @@ import math
 import time
 from typing import Protocol
 
-import redis.asyncio as aioredis
-
 from subgraphs.kernel.errors import ErrorCode, TicketFlowError
+from subgraphs.kernel.redis_pool import redis_client
 
 
 class RateLimited(TicketFlowError):
@@ -78,7 +77,7 @@ class RedisGuards:
     """Guards in Redis: ``SET … EX`` for revocations, fixed windows with ``INCR``."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = aioredis.from_url(url)
+        self._redis = redis_client(url)
         self._prefix = prefix
 
     async def revoke(self, session_ids: list[str], ttl_seconds: int) -> None:
@@ -104,4 +103,4 @@ class RedisGuards:
         return max(1, int(ttl))
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
-import redis.asyncio as aioredis
+from subgraphs.kernel.redis_pool import redis_client
 
 log = logging.getLogger("ticketflow.live")
 
@@ -80,7 +80,7 @@ class RedisLive:
     """Redis pub/sub with one subscription per watched channel in this process."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = aioredis.from_url(url)
+        self._redis = redis_client(url)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._prefix = prefix
         self._fanout = _LocalFanout()
@@ -138,4 +138,4 @@ class RedisLive:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         await self._pubsub.aclose()
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)

@@ -60,7 +60,12 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
     hold_ttl_seconds: int = Field(default=600, gt=0)
+    # extendHold pushes a hold's expiry to now + hold_ttl_seconds, never past its creation
+    # + hold_max_seconds: a buyer cannot keep seats from everyone else indefinitely.
+    hold_max_seconds: int = Field(default=1800, gt=0)
     max_seats_per_hold: int = Field(default=20, gt=0)
+    # Seats and standing places one customer may hold or have booked for one show.
+    max_seats_per_customer: int = Field(default=10, gt=0)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     outbox_replay_hours: int = Field(default=24, ge=0)
@@ -75,6 +80,9 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TICKETFLOW_ENV=production needs TICKETFLOW_POSTGRES_DSN and TICKETFLOW_REDIS_URL"
             )
+        if self.hold_max_seconds < self.hold_ttl_seconds:
+            raise ValueError(
+                "TICKETFLOW_HOLD_MAX_SECONDS must be at least TICKETFLOW_HOLD_TTL_SECONDS")
         if self.env == "production" and self.debug_errors:
             raise ValueError("TICKETFLOW_DEBUG_ERRORS must be off in production")
         return self

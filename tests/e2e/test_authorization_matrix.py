@@ -80,6 +80,8 @@ class World:
     seat_ids: list[str]
     booking_id: str
     payment_id: str
+    ga_show_id: str = ""
+    ga_section_id: str = ""
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -238,6 +240,59 @@ async def _checkout(w: World, who: str) -> dict[str, Any]:
     return await w.router.run(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex}, w.tokens[who])
 
 
+@op("Mutation.holdGeneralAdmission", "holdGeneralAdmission")
+async def _hold_places(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        """mutation($show: ID!, $section: ID!) {
+          holdGeneralAdmission(showId: $show, sectionId: $section, quantity: 1) {
+            __typename ... on SeatHold { id } ... on SoldOut { available } } }""",
+        {"show": w.ga_show_id, "section": w.ga_section_id}, w.tokens[who])
+
+
+@op("Mutation.releaseHold", "releaseHold")
+async def _release(w: World, who: str) -> dict[str, Any]:
+    hold = await w.hold(1 + COLUMNS.index(who))
+    return await w.router.run("mutation($h: ID!) { releaseHold(holdId: $h) { id status } }",
+                              {"h": hold}, w.tokens[who])
+
+
+@op("Mutation.extendHold", "extendHold")
+async def _extend(w: World, who: str) -> dict[str, Any]:
+    hold = await w.hold([7, 8, 9, 16, 17, 18][COLUMNS.index(who)])
+    return await w.router.run(
+        """mutation($h: ID!) { extendHold(holdId: $h) {
+          __typename ... on SeatHold { id expiresAt } ... on HoldExpired { code } } }""",
+        {"h": hold}, w.tokens[who])
+
+
+async def _standing_show(w: World) -> tuple[str, str]:
+    """A show on sale in a hall with a standing section; its id and the section's."""
+    seat_map = {"format": "ticketflow.seatmap/v1", "name": "Matrix Standing",
+                "sections": [{"key": "floor", "generalAdmission": {"capacity": 50,
+                                                                   "category": "STANDING"}}]}
+    organizer = w.actors.organizer.token
+    hall = await w.router.data(
+        """mutation($v: ID!, $m: JSON!) { createHall(venueId: $v, seatMap: $m) {
+          id sections { id } } }""", {"v": w.venue_id, "m": seat_map}, organizer)
+    show = await w.router.data(
+        "mutation($i: CreateShowInput!) { createShow(input: $i) { id } }",
+        {"i": {"hallId": hall["createHall"]["id"], "title": "Standing",
+               "startsAt": "2033-01-01T19:00:00+00:00",
+               "price": {"amount": 100, "currency": "EUR"}}}, organizer)
+    show_id = show["createShow"]["id"]
+    await w.router.data("mutation($id: ID!) { publishShow(id: $id) { status } }",
+                        {"id": show_id}, organizer)
+
+    async def on_sale() -> bool:
+        body = await w.router.run("""query($id: ID!) { show(id: $id) { availability {
+          generalAdmission { sectionId } } } }""", {"id": show_id})
+        availability = ((body.get("data") or {}).get("show") or {}).get("availability")
+        return bool(availability and availability["generalAdmission"])
+
+    await eventually(on_sale)
+    return show_id, hall["createHall"]["sections"][0]["id"]
+
+
 def entity(service: str, typename: str, key: Callable[[World], str], selection: str) -> Op:
     async def run(w: World, who: str) -> dict[str, Any]:
         query = (f"query($r: [_Any!]!) {{ _entities(representations: $r) "
@@ -272,6 +327,7 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
     halls = await router.data("query($id: ID!) { venue(id: $id) { halls { id } } }",
                               {"id": show.venue_id})
     w.hall_id = halls["venue"]["halls"][0]["id"]
+    w.ga_show_id, w.ga_section_id = await _standing_show(w)
     hold = await w.hold(0)
     booked = await router.data(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex}, a.customer.token)
     w.booking_id = booked["checkout"]["id"]

@@ -1,0 +1,22 @@
+"""The one way the kernel connects to Redis."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+# Connections per process and per client (guards, bus, live bus).
+MAX_CONNECTIONS = 100
+# How long a command waits for a free connection before it fails.
+WAIT_SECONDS = 20
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    """A Redis client whose commands wait for a free pooled connection.
+
+    redis-py's default pool refuses the 101st concurrent command ("Too many connections"),
+    which turned a burst of requests into 500s; a blocking pool queues them instead.
+    Close it with ``aclose(close_connection_pool=True)``.
+    """
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS,
+                                                    timeout=WAIT_SECONDS)
+    return aioredis.Redis(connection_pool=pool)

@@ -1,0 +1,387 @@
+"""General admission: standing places are counted, never sold beyond capacity.
+
+Shows here are published in halls with a standing section (docs/seatmap-format.md); what
+booking stored is read back from its database after every answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from subgraphs.booking.models import (
+    AdmissionSection,
+    BookableShow,
+    Booking,
+    BookingAdmission,
+    Hold,
+    HoldAdmission,
+)
+from subgraphs.booking.service import release_expired
+from subgraphs.kernel.db import Database, utcnow
+from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, User
+from tests.harness import GraphQL, Stack, Subscription, eventually
+from tests.integration.seating import Venues, at, small_map
+from tests.integration.support import REGISTER, Deployment, refusal
+
+HOLD_GA = """mutation($show: ID!, $section: ID!, $n: Int!, $key: String) {
+  holdGeneralAdmission(showId: $show, sectionId: $section, quantity: $n, idempotencyKey: $key) {
+    __typename
+    ... on SeatHold { id status seatIds generalAdmission { sectionId quantity } }
+    ... on SoldOut { code message available } } }"""
+AVAILABILITY = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Show {
+  availability { total available held sold
+    byCategory { category total available held sold }
+    generalAdmission { sectionId key name capacity available held sold } } } } }"""
+RELEASE = "mutation($h: ID!) { releaseHold(holdId: $h) { id status } }"
+BOOKING_PLACES = """query($id: ID!) { booking(id: $id) { total { amount currency }
+  generalAdmission { sectionId name quantity unitPrice { amount } price { amount } } } }"""
+LIVE = """subscription($show: ID!) { seatAvailability(showId: $show) {
+  kind version seats { seatId state }
+  generalAdmission { sectionId capacity available held sold } } }"""
+SEAT_PRICE, STANDING_PRICE = 1000, 2500
+
+
+@dataclass
+class Standing:
+    show_id: str
+    section_id: str
+    seat_ids: list[str]
+
+
+async def standing_show(stack: Stack, organizer: User, capacity: int) -> Standing:
+    """A show on sale in a hall with two seats and a standing floor of ``capacity``."""
+    venues = Venues(stack.client("venue"))
+    hall = await venues.hall(organizer, small_map(standing=capacity))
+    show = await venues.show(organizer, hall["id"], at(19),
+                             price=None, currency="EUR", priceTiers=[
+                                 {"category": "STANDARD", "amount": SEAT_PRICE},
+                                 {"category": "STANDING", "amount": STANDING_PRICE}])
+    await venues.publish(organizer, show["id"])
+    floor = next(s for s in hall["sections"] if s["generalAdmission"])
+    booking = stack.client("booking")
+
+    async def on_sale() -> dict[str, Any] | None:
+        body = await booking.run(AVAILABILITY, {"r": [{"__typename": "Show", "id": show["id"]}]})
+        entities = (body.get("data") or {}).get("_entities") or [None]
+        return entities[0] and entities[0]["availability"]
+
+    await eventually(on_sale)
+    seats = await booking.data("""query($r: [_Any!]!) { _entities(representations: $r) {
+      ... on Show { seatStates { seatId } } } }""", {"r": [{"__typename": "Show",
+                                                         "id": show["id"]}]})
+    return Standing(show["id"], floor["id"],
+                    [s["seatId"] for s in seats["_entities"][0]["seatStates"]])
+
+
+async def hold_places(client: GraphQL, show: Standing, quantity: int, who: User | None,
+                      key: str | None = None, section: str | None = None) -> dict[str, Any]:
+    return await client.run(HOLD_GA, {"show": show.show_id, "section": section or show.section_id,
+                                      "n": quantity, "key": key},
+                            who.token if who else None)
+
+
+async def held_places(client: GraphQL, show: Standing, quantity: int, who: User) -> str:
+    body = await hold_places(client, show, quantity, who)
+    assert body["data"]["holdGeneralAdmission"]["__typename"] == "SeatHold", body
+    return str(body["data"]["holdGeneralAdmission"]["id"])
+
+
+async def availability(client: GraphQL, show: Standing) -> dict[str, Any]:
+    body = await client.data(AVAILABILITY, {"r": [{"__typename": "Show", "id": show.show_id}]})
+    return body["_entities"][0]["availability"]  # type: ignore[no-any-return]
+
+
+async def stored_lines(db: Database, show_id: str) -> dict[str, tuple[int, str, str]]:
+    """hold id -> (quantity, status, user id) of every standing hold line of a show."""
+    async with db.session() as session:
+        rows = (await session.execute(
+            select(HoldAdmission.hold_id, HoldAdmission.quantity, Hold.status, Hold.user_id)
+            .join(Hold, Hold.id == HoldAdmission.hold_id)
+            .where(HoldAdmission.show_id == show_id))).all()
+    return {h: (q, status, user) for h, q, status, user in rows}
+
+
+async def version(db: Database, show_id: str) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(BookableShow.version)
+                                        .where(BookableShow.id == show_id)) or 0)
+
+
+async def test_publishing_builds_the_standing_section_once(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    show = await standing_show(stack, actors.organizer, 40)
+    async with dbs["booking"].session() as session:
+        sections = list(await session.scalars(
+            select(AdmissionSection).where(AdmissionSection.show_id == show.show_id)))
+    assert [(s.section_id, s.key, s.capacity, s.sold, s.category, s.price_amount)
+            for s in sections] == [(show.section_id, "floor", 40, 0, "STANDING", STANDING_PRICE)]
+
+
+async def test_holding_places_stores_one_line_and_counts_them_held(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 40)
+    body = await hold_places(booking, show, 3, actors.customer)
+    result = body["data"]["holdGeneralAdmission"]
+    assert result["__typename"] == "SeatHold"
+    assert (result["status"], result["seatIds"], result["generalAdmission"]) == (
+        "ACTIVE", [], [{"sectionId": show.section_id, "quantity": 3}])
+    assert await stored_lines(dbs["booking"], show.show_id) == {
+        result["id"]: (3, "ACTIVE", actors.customer.id)}
+    counts = await availability(booking, show)
+    assert counts["generalAdmission"] == [{"sectionId": show.section_id, "key": "floor",
+                                           "name": counts["generalAdmission"][0]["name"],
+                                           "capacity": 40, "available": 37, "held": 3,
+                                           "sold": 0}]
+    assert counts["byCategory"] == [
+        {"category": "STANDARD", "total": 2, "available": 2, "held": 0, "sold": 0},
+        {"category": "STANDING", "total": 40, "available": 37, "held": 3, "sold": 0}]
+    assert (counts["total"], counts["available"]) == (2, 2)  # numbered seats only
+
+
+async def test_a_retry_with_the_same_key_returns_the_first_hold(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 40)
+    key = uuid.uuid4().hex
+    first = await hold_places(booking, show, 2, actors.customer, key)
+    again = await hold_places(booking, show, 2, actors.customer, key)
+    assert first["data"] == again["data"]
+    assert len(await stored_lines(dbs["booking"], show.show_id)) == 1
+
+
+async def test_fewer_places_than_asked_is_sold_out_and_holds_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 5)
+    first = await held_places(booking, show, 4, actors.customer)
+    before = await version(dbs["booking"], show.show_id)
+    body = await hold_places(booking, show, 2, actors.other_customer)
+    assert body["data"]["holdGeneralAdmission"] == {
+        "__typename": "SoldOut", "code": "SOLD_OUT",
+        "message": body["data"]["holdGeneralAdmission"]["message"], "available": 1}
+    assert await stored_lines(dbs["booking"], show.show_id) == {
+        first: (4, "ACTIVE", actors.customer.id)}
+    assert await version(dbs["booking"], show.show_id) == before
+    last = await held_places(booking, show, 1, actors.other_customer)
+    assert (await availability(booking, show))["generalAdmission"][0]["available"] == 0
+    assert (await stored_lines(dbs["booking"], show.show_id))[last] == (
+        1, "ACTIVE", actors.other_customer.id)
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 21], ids=["zero", "negative", "over-hold-limit"])
+async def test_a_quantity_outside_one_to_the_hold_limit_is_refused(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], quantity: int) -> None:
+    assert stack.settings.max_seats_per_hold == 20
+    show = await standing_show(stack, actors.organizer, 100)
+    body = await hold_places(stack.client("booking"), show, quantity, actors.customer)
+    assert refusal(body) == ("BAD_USER_INPUT", "quantity")
+    assert await stored_lines(dbs["booking"], show.show_id) == {}
+
+
+async def test_an_unknown_section_or_show_or_caller_is_refused(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 10)
+    before = await version(dbs["booking"], show.show_id)
+    unknown = await hold_places(booking, show, 1, actors.customer, section=str(uuid.uuid4()))
+    assert refusal(unknown) == ("BAD_USER_INPUT", "sectionId")
+    no_show = await booking.run(HOLD_GA, {"show": str(uuid.uuid4()), "section": show.section_id,
+                                          "n": 1}, actors.customer.token)
+    assert refusal(no_show) == ("NOT_FOUND", "showId")
+    anonymous = await hold_places(booking, show, 1, None)
+    assert refusal(anonymous) == ("UNAUTHENTICATED", None)
+    assert await stored_lines(dbs["booking"], show.show_id) == {}
+    assert await version(dbs["booking"], show.show_id) == before
+
+
+async def test_a_show_no_longer_on_sale_is_refused(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    show = await standing_show(stack, actors.organizer, 10)
+    await stack.client("venue").data("mutation($id: ID!) { cancelShow(id: $id) { status } }",
+                                     {"id": show.show_id}, actors.organizer.token)
+
+    async def cancelled() -> bool:
+        async with dbs["booking"].session() as session:
+            return await session.scalar(select(BookableShow.status).where(
+                BookableShow.id == show.show_id)) == "CANCELLED"
+
+    await eventually(cancelled)
+    body = await hold_places(stack.client("booking"), show, 1, actors.customer)
+    assert refusal(body) == ("BAD_USER_INPUT", "showId")
+    assert await stored_lines(dbs["booking"], show.show_id) == {}
+
+
+async def test_releasing_a_standing_hold_gives_its_places_back(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 3)
+    first = await held_places(booking, show, 3, actors.customer)
+    await booking.data(RELEASE, {"h": first}, actors.customer.token)
+    assert (await stored_lines(dbs["booking"], show.show_id))[first][1] == "RELEASED"
+    await held_places(booking, show, 3, actors.other_customer)
+
+
+async def test_a_change_of_places_sends_a_delta_with_the_new_counts(
+        stack: Stack, actors: Actors) -> None:
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 30)
+    async with Subscription(stack.url("booking"), LIVE, {"show": show.show_id}) as live:
+        snapshot = (await live.next())["data"]["seatAvailability"]
+        await held_places(booking, show, 4, actors.customer)
+        delta = (await live.next())["data"]["seatAvailability"]
+    assert snapshot["generalAdmission"] == [{"sectionId": show.section_id, "capacity": 30,
+                                             "available": 30, "held": 0, "sold": 0}]
+    assert (delta["kind"], delta["version"], delta["seats"]) == (
+        "DELTA", snapshot["version"] + 1, [])
+    assert delta["generalAdmission"] == [{"sectionId": show.section_id, "capacity": 30,
+                                          "available": 26, "held": 4, "sold": 0}]
+
+
+async def test_checkout_prices_places_at_the_sections_price(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 30)
+    hold = await held_places(booking, show, 3, actors.customer)
+    body = await booking.data(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex},
+                              actors.customer.token)
+    booking_id = body["checkout"]["id"]
+    assert body["checkout"]["total"] == {"amount": 3 * STANDING_PRICE, "currency": "EUR"}
+    assert body["checkout"]["lines"] == []
+    read = await booking.data(BOOKING_PLACES, {"id": booking_id}, actors.customer.token)
+    assert read["booking"]["generalAdmission"] == [{
+        "sectionId": show.section_id, "name": read["booking"]["generalAdmission"][0]["name"],
+        "quantity": 3, "unitPrice": {"amount": STANDING_PRICE},
+        "price": {"amount": 3 * STANDING_PRICE}}]
+    async with dbs["booking"].session() as session:
+        stored = await session.get(Booking, booking_id)
+        lines = list(await session.scalars(select(BookingAdmission).where(
+            BookingAdmission.booking_id == booking_id)))
+    assert stored is not None and stored.total_amount == 3 * STANDING_PRICE
+    assert [(x.section_id, x.quantity, x.price_amount) for x in lines] == [
+        (show.section_id, 3, STANDING_PRICE)]
+    # A checked-out hold keeps its places until it is paid or lapses.
+    assert (await availability(booking, show))["generalAdmission"][0]["held"] == 3
+
+
+async def test_standing_places_count_towards_the_per_customer_limit(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    limit = stack.settings.max_seats_per_customer
+    booking = stack.client("booking")
+    show = await standing_show(stack, actors.organizer, 100)
+    first = await held_places(booking, show, limit - 3, actors.customer)
+    await booking.data(CHECKOUT, {"hold": first, "key": uuid.uuid4().hex}, actors.customer.token)
+    await held_places(booking, show, 1, actors.customer)
+    over = await hold_places(booking, show, 3, actors.customer)
+    assert refusal(over) == ("BAD_USER_INPUT", "quantity")
+    assert over["errors"][0]["extensions"]["limit"] == limit
+    seats = await booking.run(HOLD, {"show": show.show_id, "seats": show.seat_ids},
+                              actors.customer.token)
+    assert seats["data"]["holdSeats"]["__typename"] == "SeatHold"  # exactly the limit
+    one_more = await hold_places(booking, show, 1, actors.customer)
+    assert refusal(one_more) == ("BAD_USER_INPUT", "quantity")
+    assert sorted(q for q, _, user in (await stored_lines(dbs["booking"], show.show_id)).values()
+                  if user == actors.customer.id) == sorted([limit - 3, 1])
+    await held_places(booking, show, 3, actors.other_customer)
+
+
+async def test_a_lapsed_standing_hold_never_counts_even_before_the_sweep(
+        short_holds: Deployment) -> None:
+    dep = short_holds
+    booking = dep.stack.client("booking")
+    show = await standing_show(dep.stack, dep.actors.organizer, 3)
+    first = await held_places(booking, show, 3, dep.actors.customer)
+    async with dep.dbs["booking"].session() as session:
+        expires = await session.scalar(select(Hold.expires_at).where(Hold.id == first))
+    assert isinstance(expires, datetime)
+
+    async def lapsed() -> bool:
+        return utcnow() > expires
+
+    await eventually(lapsed, timeout=30)
+    assert (await availability(booking, show))["generalAdmission"][0]["available"] == 3
+    second = await held_places(booking, show, 3, dep.actors.other_customer)
+    lines = await stored_lines(dep.dbs["booking"], show.show_id)
+    assert lines[first][1] == "ACTIVE"  # the sweeper never ran
+    assert lines[second] == (3, "ACTIVE", dep.actors.other_customer.id)
+    await release_expired(dep.services["booking"], now=expires)
+    assert (await stored_lines(dep.dbs["booking"], show.show_id))[first][1] == "EXPIRED"
+
+
+# Two hundred customers at once for a hundred places
+
+
+CROWD, CAPACITY = 200, 100
+
+
+@dataclass
+class Rush:
+    asked: list[tuple[User, int]]
+    bodies: list[dict[str, Any]]
+    lines: dict[str, tuple[int, str, str]]
+    capacity: int
+    sold: int
+
+
+async def crowd_member(stack: Stack, i: int, gate: asyncio.Semaphore) -> User:
+    email = f"rush-{uuid.uuid4().hex[:10]}@example.com"
+    # Each its own address: register is rate-limited per client address.
+    client = GraphQL(stack.url("auth"), address=f"2001:db8::{i + 1:x}")
+    async with gate:  # signing up is the setting, not the fight: a few at a time
+        body = await client.data(REGISTER, {"i": {"email": email, "password": PASSWORD,
+                                                  "name": "Rush"}})
+    return User(body["register"]["user"]["id"], email, body["register"]["accessToken"])
+
+
+@pytest.fixture(scope="module")
+async def rush(stack: Stack, actors: Actors, dbs: dict[str, Database]) -> Rush:
+    show = await standing_show(stack, actors.organizer, CAPACITY)
+    gate = asyncio.Semaphore(10)
+    crowd = await asyncio.gather(*(crowd_member(stack, i, gate) for i in range(CROWD)))
+    rng = random.Random(20300102)  # the same rush every run
+    asked = [(who, rng.randint(1, 3)) for who in crowd]
+    booking = stack.client("booking")
+    bodies = await asyncio.gather(*(hold_places(booking, show, n, who) for who, n in asked))
+    async with dbs["booking"].session() as session:
+        section = await session.get(AdmissionSection, (show.show_id, show.section_id))
+    assert section is not None
+    return Rush(asked, list(bodies), await stored_lines(dbs["booking"], show.show_id),
+                section.capacity, section.sold)
+
+
+async def test_every_request_gets_a_hold_or_sold_out_never_an_error(rush: Rush) -> None:
+    assert [b for b in rush.bodies if "errors" in b] == []
+    kinds = [b["data"]["holdGeneralAdmission"]["__typename"] for b in rush.bodies]
+    assert set(kinds) == {"SeatHold", "SoldOut"}
+
+
+async def test_places_held_and_sold_never_exceed_capacity_in_the_database(rush: Rush) -> None:
+    held = sum(q for q, status, _ in rush.lines.values() if status == "ACTIVE")
+    assert held + rush.sold <= rush.capacity
+    # Requests of one to three places against what is left: the section fills up.
+    assert held > rush.capacity - 3
+
+
+async def test_each_winner_holds_exactly_what_it_asked_for(rush: Rush) -> None:
+    won = {b["data"]["holdGeneralAdmission"]["id"]: (n, who.id)
+           for (who, n), b in zip(rush.asked, rush.bodies, strict=True)
+           if b["data"]["holdGeneralAdmission"]["__typename"] == "SeatHold"}
+    assert {h: (q, user) for h, (q, _, user) in rush.lines.items()} == won
+    assert sum(n for n, _ in won.values()) == sum(q for q, _, _ in rush.lines.values())
+
+
+async def test_each_loser_is_told_too_few_places_were_left(rush: Rush) -> None:
+    for (_, n), body in zip(rush.asked, rush.bodies, strict=True):
+        result = body["data"]["holdGeneralAdmission"]
+        if result["__typename"] == "SoldOut":
+            assert result["code"] == "SOLD_OUT"
+            assert 0 <= result["available"] < n
+
