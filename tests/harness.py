@@ -55,6 +55,8 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         "TICKETFLOW_ARGON2_TIME_COST": "1",
         "TICKETFLOW_ARGON2_PARALLELISM": "1",
         "TICKETFLOW_RELAY_INTERVAL_SECONDS": "0.2",
+        # Several deployments live at once in one test run; PostgreSQL allows 100 clients.
+        "TICKETFLOW_DB_POOL_SIZE": "4",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
         "TICKETFLOW_DEBUG_ERRORS": "false",
     }

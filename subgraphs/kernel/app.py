@@ -92,7 +92,8 @@ class Service:
         self.spec = spec
         self.runtime = runtime
         self.settings = runtime.settings
-        self.db = Database(runtime.settings.database_url(spec.name))
+        self.db = Database(runtime.settings.database_url(spec.name),
+                           runtime.settings.db_pool_size)
         # Subgraph-specific singletons (a password hasher, say), built once per process.
         self.state: dict[str, Any] = {}
         replay = (

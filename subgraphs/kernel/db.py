@@ -98,9 +98,9 @@ class Database:
     transactions begin deferred, so reads never queue behind the write lock.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = (
             create_async_engine(url, poolclass=NullPool) if self.is_sqlite else self.engine

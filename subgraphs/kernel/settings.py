@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # postgresql://user@host:5432 — each subgraph uses its own database "<db_prefix>_<name>".
     postgres_dsn: str | None = None
     db_prefix: str = "ticketflow"
+    # PostgreSQL connections per subgraph process: this many, and as many again in bursts.
+    db_pool_size: int = Field(default=10, ge=1)
     redis_url: str | None = None
     # Prefix for Redis keys and streams, so several deployments (or test runs) can share a server.
     redis_prefix: str = "ticketflow"
