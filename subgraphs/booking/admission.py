@@ -85,17 +85,11 @@ async def hold_general_admission(
         await announce_after_commit(service, uow, show_id, show.version, [])
         return hold, hold.id
 
-    async def load(hold_id: str) -> Hold:
-        async with service.db.session() as session:
-            found = await session.get(Hold, hold_id)
-        assert found is not None
-        return found
-
     try:
         return await create_once(
             service, service.idempotency, user_id=who.user_id, key=key,
             operation="holdGeneralAdmission",
             request={"show_id": show_id, "section_id": section_id, "quantity": quantity},
-            create=create, load=load)
+            create=create, load=lambda id: service.get(Hold, id))
     except _SoldOut as sold_out:
         return NotEnoughPlaces(sold_out.available)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -120,9 +120,8 @@ class SeatChange:
 class Snapshot:
     show_id: str
     version: int
-    counts: Counts
-    seats: list[SeatChange] = field(default_factory=list)
-    availability: ShowAvailability | None = None
+    seats: list[SeatChange]
+    availability: ShowAvailability
 
 
 async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
@@ -134,13 +133,12 @@ async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
     session.add(BookableShow(
         id=p["show_id"], venue_id=p["venue_id"], organizer_id=p["organizer_id"],
         title=p["title"], starts_at=datetime.fromisoformat(p["starts_at"]),
-        price_amount=p["price"]["amount"], currency=p.get("currency", p["price"]["currency"]),
-        version=0))
+        currency=p["currency"], version=0))
     await session.flush()
     seats = [
         {"show_id": p["show_id"], "seat_id": s["id"], "label": s["label"],
          "category": s["category"], "position": i, "state": AVAILABLE,
-         "price_amount": s.get("price", p["price"]["amount"])}
+         "price_amount": s["price"]}
         for i, s in enumerate(p["seats"])
     ]
     for start in range(0, len(seats), 5000):
@@ -148,7 +146,7 @@ async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
     sections = [
         {"show_id": p["show_id"], "section_id": g["id"], "key": g["key"], "name": g["name"],
          "category": g.get("category") or "", "position": i, "capacity": g["capacity"],
-         "sold": 0, "price_amount": g.get("price", p["price"]["amount"])}
+         "sold": 0, "price_amount": g["price"]}
         for i, g in enumerate(p.get("general_admission") or [])
     ]
     if sections:
@@ -240,24 +238,25 @@ async def availability_by_show(session: AsyncSession, show_ids: Sequence[str]
     ]
 
 
-async def snapshot(session: AsyncSession, show_id: str) -> Snapshot | None:
-    """Every seat's state and the show's version, read in one transaction."""
-    show = await session.get(BookableShow, show_id)
-    if show is None:
-        return None
-    now = utcnow()
+async def seat_states(session: AsyncSession, show_id: str) -> list[SeatChange]:
+    """Every seat's state as buyers see it, in seat-map order."""
     rows = await session.execute(
-        select(ShowSeat.seat_id, effective_state(now))
+        select(ShowSeat.seat_id, effective_state(utcnow()))
         .where(ShowSeat.show_id == show_id)
         .order_by(ShowSeat.position)
     )
-    seats = [SeatChange(seat_id, state) for seat_id, state in rows]
-    counts = Counts(total=len(seats))
-    for s in seats:
-        setattr(counts, s.state.lower(), getattr(counts, s.state.lower()) + 1)
+    return [SeatChange(seat_id, state) for seat_id, state in rows]
+
+
+async def snapshot(session: AsyncSession, show_id: str) -> Snapshot | None:
+    """Every seat's state, the counts and the show's version, read in one session."""
+    show = await session.get(BookableShow, show_id)
+    if show is None:
+        return None
     availability = (await availability_by_show(session, [show_id]))[0]
-    return Snapshot(show_id=show_id, version=show.version, counts=counts, seats=seats,
-                    availability=availability)
+    assert availability is not None  # the show exists
+    return Snapshot(show_id=show_id, version=show.version,
+                    seats=await seat_states(session, show_id), availability=availability)
 
 
 async def bump_version(session: AsyncSession, show_id: str) -> BookableShow | None:

@@ -27,7 +27,6 @@ class BookableShow(Base):
     organizer_id: Mapped[str] = mapped_column(String(36))
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    price_amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="ON_SALE")
     # Bumped by every change to the show's seats: live clients detect gaps with it.

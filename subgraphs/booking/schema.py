@@ -97,11 +97,9 @@ class Show:
     @strawberry.field(description="Every seat's state, in seat-map order.")
     async def seat_states(self, info: Info) -> list[SeatState]:
         async with info.context.service.db.session() as session:
-            snap = await inventory.snapshot(session, str(self.id))
-        if snap is None:
-            return []
+            seats = await inventory.seat_states(session, str(self.id))
         return [SeatState(seat_id=strawberry.ID(s.seat_id), state=SeatStatus(s.state))
-                for s in snap.seats]
+                for s in seats]
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
@@ -354,11 +352,10 @@ class Subscription:
                 snap = await inventory.snapshot(session, str(show_id))
             if snap is None:
                 raise NotFound("No show with this id is on sale.", field="showId")
-            counts = snap.availability or inventory.ShowAvailability(snap.counts, [], [])
             yield _event(SeatEventKind.SNAPSHOT, {
                 "show_id": snap.show_id, "version": snap.version,
                 "seats": [{"seat_id": s.seat_id, "state": s.state} for s in snap.seats],
-                **counts.as_message()})
+                **snap.availability.as_message()})
             last = snap.version
             async for message in watcher.messages():
                 if message["version"] <= last:

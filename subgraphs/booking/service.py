@@ -129,14 +129,9 @@ async def hold_seats(
             service, service.idempotency, user_id=who.user_id,
             key=clean_key(idempotency_key), operation="holdSeats",
             request={"show_id": show_id, "seat_ids": sorted(wanted)}, create=create,
-            load=lambda id: _get(service, Hold, id))
+            load=lambda id: service.get(Hold, id))
     except _Abort:
         return SeatsTaken(await _taken(service, show_id, wanted))
-
-
-async def _get(service: Service, model: type[Any], id: str) -> Any:
-    async with service.db.session() as session:
-        return await session.get(model, id)
 
 
 async def _taken(service: Service, show_id: str, seat_ids: Sequence[str]) -> list[str]:
@@ -170,9 +165,8 @@ async def release_expired(service: Service, limit: int = 100, *,
 
 async def _release(service: Service, hold: Hold) -> None:
     async with service.uow() as uow:
-        show = await bump_version(uow.session, hold.show_id)
-        current = await uow.session.get(Hold, hold.id, with_for_update=True)
-        if show is None or current is None or current.status not in ("ACTIVE", "CHECKED_OUT"):
+        show, current = await _lock_hold(uow, hold)
+        if current.status not in ("ACTIVE", "CHECKED_OUT"):
             raise _Abort  # someone else settled it; roll the version back
         freed = await _free_seats(uow.session, hold.id)
         current.status = "EXPIRED"
@@ -213,7 +207,7 @@ def _effective_status(hold: Hold, now: datetime) -> str:
 
 async def _owned_hold(service: Service, caller: Caller | None, hold_id: str) -> Hold:
     who = require_caller(caller)
-    hold = await _get(service, Hold, hold_id)
+    hold = await service.get(Hold, hold_id)
     if hold is None:
         raise NotFound("No hold with this id.", field="holdId")
     require_owner_or_admin(who, hold.user_id)
@@ -286,7 +280,7 @@ async def extend_hold(service: Service, caller: Caller | None,
     except _Abort:
         return HoldLapsed(hold_id)
     except _Unchanged:
-        return await _get(service, Hold, hold_id)  # type: ignore[no-any-return]
+        return await service.get(Hold, hold_id)  # type: ignore[no-any-return]
     return current
 
 
@@ -353,7 +347,7 @@ async def checkout(
 
     return await create_once(
         service, service.idempotency, user_id=who.user_id, key=key, operation="checkout",
-        request={"hold_id": hold_id}, create=create, load=lambda id: _get(service, Booking, id))
+        request={"hold_id": hold_id}, create=create, load=lambda id: service.get(Booking, id))
 
 
 async def bookings_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Booking | None]:

@@ -115,6 +115,11 @@ class Service:
         """This subgraph's record of idempotency keys."""
         return Idempotency(self.spec.tables.idempotency)
 
+    async def get(self, model: type[Any], key: Any) -> Any:
+        """One row by primary key (``None`` if there is none), read outside any transaction."""
+        async with self.db.session() as session:
+            return await session.get(model, key)
+
     def uow(self) -> UnitOfWork:
         """A new unit of work on this subgraph's database."""
         return UnitOfWork(self.db, self.spec.tables, self.spec.name, self.relay.wake)

@@ -350,7 +350,7 @@ def _page(first: int) -> int:
     return first
 
 
-async def _show_spec(info: Info, input: CreateShowInput) -> service.ShowSpec:
+def _show_spec(input: CreateShowInput) -> service.ShowSpec:
     if (input.price is None) == (input.price_tiers is None):
         raise BadUserInput("Give either price or priceTiers.", field="input.priceTiers")
     tiers: dict[str, int] = {}
@@ -368,24 +368,13 @@ async def _show_spec(info: Info, input: CreateShowInput) -> service.ShowSpec:
             raise BadUserInput("A price cannot be negative.", field="input.price.amount")
         if not service.CURRENCY.match(currency):
             raise BadUserInput("Use an ISO 4217 code such as EUR.", field="input.price.currency")
-        hall_id = str(input.hall_id) if input.hall_id else None
-        tiers = await _every_category(info, hall_id, input.venue_id, input.price.amount)
     return service.ShowSpec(
         title=input.title, starts_at=input.starts_at, ends_at=input.ends_at,
         currency=currency, tiers=tiers, kind=input.kind.value,
+        flat_price=input.price.amount if input.price is not None else None,
         hall_id=str(input.hall_id) if input.hall_id else None,
         venue_id=str(input.venue_id) if input.venue_id else None,
         stops=[(s.name, s.departs_at) for s in input.stops or []])
-
-
-async def _every_category(info: Info, hall_id: str | None, venue_id: Any,
-                          amount: int) -> dict[str, int]:
-    async with info.context.service.db.session() as session:
-        if hall_id is None and venue_id is not None:
-            halls = await service.halls_by_venue(session, [str(venue_id)])
-            hall_id = halls[0][0].id if len(halls[0]) == 1 else None
-        categories = await service.hall_categories(session, hall_id) if hall_id else set()
-    return dict.fromkeys(categories, amount)
 
 
 @strawberry.type
@@ -443,9 +432,9 @@ class Mutation:
                          "on sale. Shows in one hall may not overlap.")
     async def create_show(self, info: Info, input: CreateShowInput,
                           idempotency_key: str | None = None) -> Show:
-        # Who asks comes first: reading the input may read the hall's categories.
+        # Who asks comes first: an anonymous caller learns nothing about valid input.
         require_role(info.context.caller, "ORGANIZER")
-        spec = await _show_spec(info, input)
+        spec = _show_spec(input)
         show = await service.create_show(info.context.service, info.context.caller, spec,
                                          idempotency_key)
         return Show.from_model(show)

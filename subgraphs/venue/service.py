@@ -50,6 +50,8 @@ class ShowSpec:
     venue_id: str | None = None
     kind: str = "OTHER"
     stops: list[tuple[str, datetime | None]] = field(default_factory=list)
+    # One price for every category the hall uses, instead of ``tiers``.
+    flat_price: int | None = None
 
 
 # --- venues and halls -------------------------------------------------------------------
@@ -119,7 +121,7 @@ async def create_venue(service: Service, caller: Caller | None, name: str,
     return await create_once(
         service, service.idempotency, user_id=who.user_id, key=clean_key(idempotency_key),
         operation="createVenue", request=request, create=create,
-        load=lambda id: _get(service, Venue, id))
+        load=lambda id: service.get(Venue, id))
 
 
 async def create_hall(service: Service, caller: Caller | None, venue_id: str, document: Any,
@@ -144,7 +146,7 @@ async def create_hall(service: Service, caller: Caller | None, venue_id: str, do
     return await create_once(
         service, service.idempotency, user_id=who.user_id, key=clean_key(idempotency_key),
         operation="createHall", request={"venue_id": venue_id, "seat_map": document},
-        create=create, load=lambda id: _get(service, Hall, id))
+        create=create, load=lambda id: service.get(Hall, id))
 
 
 async def _store_hall(uow: UnitOfWork, venue: Venue, spec: seatmap.HallSpec) -> Hall:
@@ -171,11 +173,6 @@ async def _store_hall(uow: UnitOfWork, venue: Venue, spec: seatmap.HallSpec) -> 
     for start in range(0, len(seats), CHUNK):
         await uow.session.execute(insert(Seat), seats[start:start + CHUNK])
     return hall
-
-
-async def _get(service: Service, model: type[Any], id: str) -> Any:
-    async with service.db.session() as session:
-        return await session.get(model, id)
 
 
 # --- shows ------------------------------------------------------------------------------
@@ -253,7 +250,10 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
         venue = await session.get(Venue, hall.venue_id)
         assert venue is not None
         require_owner_or_admin(who, venue.owner_id)
-        unknown = sorted(set(spec.tiers) - await hall_categories(session, hall.id))
+        categories = await hall_categories(session, hall.id)
+        tiers = (dict.fromkeys(categories, spec.flat_price) if spec.flat_price is not None
+                 else spec.tiers)
+        unknown = sorted(set(tiers) - categories)
         if unknown:
             raise BadUserInput(f"The hall has no category {unknown[0]}.",
                                field="input.priceTiers")
@@ -270,7 +270,7 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
         session.add(show)
         await session.flush()
         session.add_all(PriceTier(show_id=show.id, category=c, amount=a)
-                        for c, a in spec.tiers.items())
+                        for c, a in tiers.items())
         session.add_all(Stop(show_id=show.id, position=i, name=name.strip(), departs_at=at)
                         for i, (name, at) in enumerate(spec.stops))
         return show, show.id
@@ -278,7 +278,7 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
     return await create_once(
         service, service.idempotency, user_id=who.user_id, key=clean_key(idempotency_key),
         operation="createShow", request=asdict(spec), create=create,
-        load=lambda id: _get(service, Show, id))
+        load=lambda id: service.get(Show, id))
 
 
 async def _owned_show(session: AsyncSession, who: Caller, show_id: str) -> tuple[Show, Venue]:
@@ -326,8 +326,6 @@ async def _published(session: AsyncSession, show: Show, venue: Venue,
         "organizer_id": venue.owner_id, "title": show.title, "kind": show.kind,
         "starts_at": show.starts_at.isoformat(), "ends_at": show.ends_at.isoformat(),
         "currency": show.currency, "prices": tiers,
-        # Legacy single price (booking before price tiers): the cheapest tier.
-        "price": {"amount": min(tiers.values(), default=0), "currency": show.currency},
         "seats": [{"id": s.id, "label": s.label, "category": s.category,
                    "section_id": s.section_id, "price": tiers[s.category]} for s in seats],
         "general_admission": [

@@ -24,8 +24,7 @@ def upgrade() -> None:
     sa.Column('organizer_id', sa.String(length=36), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('starts_at', subgraphs.kernel.db.UTCDateTime(), nullable=False),
-    sa.Column('price_amount', sa.Integer(), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
+        sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shows'))
