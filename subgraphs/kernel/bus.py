@@ -127,7 +127,17 @@ class RedisStreamsBus:
         # First our own unacknowledged messages (we restarted), then new ones.
         cursor = "0"
         while True:
-            messages = await self._read(key, group, consumer, cursor)
+            try:
+                messages = await self._read(key, group, consumer, cursor)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A lost connection or a busy pool must not end the consumer for good:
+                # unacknowledged messages are read again once Redis answers.
+                log.exception("reading %s as %s failed; retrying", key, group)
+                await asyncio.sleep(1.0)
+                cursor = "0"
+                continue
             if cursor != ">" and not messages:
                 cursor = ">"
                 continue
