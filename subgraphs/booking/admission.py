@@ -33,7 +33,9 @@ class NotEnoughPlaces:
     available: int
 
 
-class _SoldOut(Exception):
+class SoldOutError(Exception):
+    """Rolls a hold back: fewer places or seats than asked for are left."""
+
     def __init__(self, available: int) -> None:
         super().__init__(available)
         self.available = available
@@ -71,7 +73,7 @@ async def hold_general_admission(
             (show_id, section_id), 0)
         available = section.capacity - section.sold - held
         if quantity > available:
-            raise _SoldOut(max(0, available))
+            raise SoldOutError(max(0, available))
         await enforce_customer_limit(uow.session, service.settings.max_seats_per_customer,
                                      show_id, who.user_id, now, quantity, "quantity")
         hold = Hold(show_id=show_id, user_id=who.user_id, expires_at=expires)
@@ -82,7 +84,7 @@ async def hold_general_admission(
         uow.emit("AdmissionHeld", {"hold_id": hold.id, "show_id": show_id,
                                    "user_id": who.user_id, "section_id": section_id,
                                    "quantity": quantity, "expires_at": expires.isoformat()})
-        await announce_after_commit(service, uow, show_id, show.version, [])
+        await announce_after_commit(service, uow, show, [])
         return hold, hold.id
 
     try:
@@ -91,5 +93,5 @@ async def hold_general_admission(
             operation="holdGeneralAdmission",
             request={"show_id": show_id, "section_id": section_id, "quantity": quantity},
             create=create, load=lambda id: service.get(Hold, id))
-    except _SoldOut as sold_out:
+    except SoldOutError as sold_out:
         return NotEnoughPlaces(sold_out.available)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select
+from sqlalchemy import Update, and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from subgraphs.booking.models import (
     AVAILABLE,
     HELD,
+    SOLD,
     AdmissionSection,
     BookableShow,
     Booking,
@@ -112,8 +113,41 @@ class ShowAvailability:
 
 @dataclass
 class SeatChange:
+    """A seat's state for the legs asked about; on a journey, also its state on each leg."""
+
     seat_id: str
     state: str
+    legs: list[str] = field(default_factory=list)
+
+    def as_message(self) -> dict[str, Any]:
+        return {"seat_id": self.seat_id, "state": self.state, "legs": self.legs}
+
+
+def combine(states: Iterable[str]) -> str:
+    """A seat's state over several legs: sold on any, else held on any, else available."""
+    found = set(states)
+    return SOLD if SOLD in found else HELD if HELD in found else AVAILABLE
+
+
+Segment = tuple[int, int]
+
+
+def legs_of(show: BookableShow, segment: Segment | None) -> range:
+    """The legs a segment (stop indexes ``from`` < ``to``) covers; ``None``: all of them."""
+    if segment is None:
+        return range(show.legs)
+    start, stop = segment
+    if show.stops == 0:
+        raise BadUserInput("This show has no stops; leave segment out.", field="segment")
+    if not 0 <= start < stop < show.stops:
+        raise BadUserInput(f"Choose stops from < to, between 0 and {show.stops - 1}.",
+                           field="segment")
+    return range(start, stop)
+
+
+def segment_of(show: BookableShow, leg_from: int, leg_to: int) -> Segment | None:
+    """The stops a hold or booking's legs run between (``None`` for a show without stops)."""
+    return None if show.stops == 0 else (leg_from, leg_to)
 
 
 @dataclass
@@ -125,21 +159,24 @@ class Snapshot:
 
 
 async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
-    """Create the show's inventory; a replayed event finds it and changes nothing."""
+    """Create the show's inventory (a row per seat and leg); a replayed event changes nothing."""
     p = event.payload
     session = uow.session
     if await session.get(BookableShow, p["show_id"]) is not None:
         return
-    session.add(BookableShow(
+    show = BookableShow(
         id=p["show_id"], venue_id=p["venue_id"], organizer_id=p["organizer_id"],
         title=p["title"], starts_at=datetime.fromisoformat(p["starts_at"]),
-        currency=p["currency"], version=0))
+        currency=p["currency"], version=0, stops=p.get("stops", 0),
+        layout=p.get("hall_kind", "OTHER"))
+    session.add(show)
     await session.flush()
     seats = [
-        {"show_id": p["show_id"], "seat_id": s["id"], "label": s["label"],
+        {"show_id": p["show_id"], "seat_id": s["id"], "leg": leg, "label": s["label"],
          "category": s["category"], "position": i, "state": AVAILABLE,
-         "price_amount": s["price"]}
-        for i, s in enumerate(p["seats"])
+         "price_amount": s["price"], "row": s.get("row", ""), "col": s.get("col", i),
+         "x": s.get("x", 0), "y": s.get("y", 0)}
+        for i, s in enumerate(p["seats"]) for leg in range(show.legs)
     ]
     for start in range(0, len(seats), 5000):
         await session.execute(insert(ShowSeat), seats[start:start + 5000])
@@ -153,14 +190,18 @@ async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
         await session.execute(insert(AdmissionSection), sections)
 
 
-async def apply_venue_event(uow: UnitOfWork, event: Event) -> None:
-    """Venue's events: a published show gets inventory; a cancelled one stops selling."""
-    if event.type == "ShowPublished":
-        await apply_show_published(uow, event)
-    elif event.type == "ShowCancelled":
-        show = await uow.session.get(BookableShow, event.payload["show_id"], with_for_update=True)
-        if show is not None:
-            show.status = "CANCELLED"
+def take_seats(show_id: str, seat_ids: Sequence[str], legs: range, hold_id: str,
+               expires: datetime, now: datetime) -> Update:
+    """The hold statement: mark these seats held on these legs where each is free.
+
+    It changes ``len(seat_ids) * len(legs)`` rows exactly when every one was free; a
+    smaller row count means some were taken, and the caller rolls back.
+    """
+    return (update(ShowSeat)
+            .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids),
+                   ShowSeat.leg >= legs.start, ShowSeat.leg < legs.stop, is_free(now))
+            .values(state=HELD, hold_id=hold_id, hold_expires_at=expires)
+            .execution_options(synchronize_session=False))
 
 
 def live_hold(now: datetime) -> ColumnElement[bool]:
@@ -201,26 +242,42 @@ async def _admission_by_show(session: AsyncSession, show_ids: Sequence[str],
     return found
 
 
-async def availability_by_show(session: AsyncSession, show_ids: Sequence[str]
-                               ) -> list[ShowAvailability | None]:
-    """Counts of seats and standing places per show (``None`` for unknown shows)."""
+async def availability_by_show(session: AsyncSession, show_ids: Sequence[str],
+                               segment: Segment | None = None) -> list[ShowAvailability | None]:
+    """Counts of seats and standing places per show (``None`` for unknown shows).
+
+    A seat counts in the state it has over the whole journey (or ``segment``'s legs):
+    available only if free on every leg, sold if sold on any.
+    """
     now = utcnow()
-    known = set(await session.scalars(select(BookableShow.id)
-                                      .where(BookableShow.id.in_(set(show_ids)))))
-    state = effective_state(now).label("state")
-    rows = await session.execute(
-        select(ShowSeat.show_id, ShowSeat.category, state, func.count())
-        .where(ShowSeat.show_id.in_(known))
-        .group_by(ShowSeat.show_id, ShowSeat.category, state))
+    shows = {s.id: s for s in await session.scalars(
+        select(BookableShow).where(BookableShow.id.in_(set(show_ids))))}
+    for show in shows.values():
+        legs_of(show, segment)  # a segment that does not fit the show is BAD_USER_INPUT
     totals: dict[str, Counts] = {}
     categories: dict[str, dict[str, CategoryCounts]] = {}
-    for show_id, category, seat_state, n in rows:
+
+    def add(show_id: str, category: str, seat_state: str, n: int) -> None:
         for c in (totals.setdefault(show_id, Counts()),
                   categories.setdefault(show_id, {}).setdefault(
                       category, CategoryCounts(category=category))):
             c.total += n
             setattr(c, seat_state.lower(), getattr(c, seat_state.lower()) + n)
-    admission = await _admission_by_show(session, list(known), now)
+
+    # One leg: count rows in SQL. Several: combine each seat's legs, then count.
+    flat = [s for s in shows.values() if s.legs == 1]
+    if flat:
+        state = effective_state(now).label("state")
+        for show_id, category, seat_state, n in await session.execute(
+                select(ShowSeat.show_id, ShowSeat.category, state, func.count())
+                .where(ShowSeat.show_id.in_([s.id for s in flat]))
+                .group_by(ShowSeat.show_id, ShowSeat.category, state)):
+            add(show_id, category, seat_state, n)
+    for show in shows.values():
+        if show.legs > 1:
+            for seat in await seat_states(session, show, legs_of(show, segment)):
+                add(show.id, seat.category, seat.state, 1)
+    admission = await _admission_by_show(session, list(shows), now)
     for show_id, sections in admission.items():
         for g in sections:
             c = categories.setdefault(show_id, {}).setdefault(
@@ -233,19 +290,40 @@ async def availability_by_show(session: AsyncSession, show_ids: Sequence[str]
         ShowAvailability(totals.get(s, Counts()),
                          sorted(categories.get(s, {}).values(), key=lambda c: c.category),
                          admission.get(s, []))
-        if s in known else None
+        if s in shows else None
         for s in show_ids
     ]
 
 
-async def seat_states(session: AsyncSession, show_id: str) -> list[SeatChange]:
-    """Every seat's state as buyers see it, in seat-map order."""
-    rows = await session.execute(
-        select(ShowSeat.seat_id, effective_state(utcnow()))
-        .where(ShowSeat.show_id == show_id)
-        .order_by(ShowSeat.position)
-    )
-    return [SeatChange(seat_id, state) for seat_id, state in rows]
+@dataclass
+class SeatInShow(SeatChange):
+    category: str = ""
+
+
+async def seat_states(session: AsyncSession, show: BookableShow, legs: range | None = None,
+                      seat_ids: Sequence[str] | None = None) -> list[SeatInShow]:
+    """Seats' states as buyers see them over ``legs`` (default all), in seat-map order.
+
+    On a journey each also carries its state on every leg.
+    """
+    legs = legs if legs is not None else range(show.legs)
+    query = (select(ShowSeat.seat_id, ShowSeat.category, ShowSeat.leg, effective_state(utcnow()))
+             .where(ShowSeat.show_id == show.id).order_by(ShowSeat.position, ShowSeat.leg))
+    if seat_ids is not None:
+        query = query.where(ShowSeat.seat_id.in_(set(seat_ids)))
+    found: list[SeatInShow] = []
+    per_leg: list[str] = []
+    for seat_id, category, leg, state in await session.execute(query):
+        if not found or found[-1].seat_id != seat_id:
+            per_leg = []
+            found.append(SeatInShow(seat_id, AVAILABLE, per_leg, category))
+        per_leg.append(state)
+        if leg in legs:
+            found[-1].state = combine((found[-1].state, state))
+    if show.legs == 1:
+        for seat in found:
+            seat.legs = []
+    return found
 
 
 async def snapshot(session: AsyncSession, show_id: str) -> Snapshot | None:
@@ -256,7 +334,7 @@ async def snapshot(session: AsyncSession, show_id: str) -> Snapshot | None:
     availability = (await availability_by_show(session, [show_id]))[0]
     assert availability is not None  # the show exists
     return Snapshot(show_id=show_id, version=show.version,
-                    seats=await seat_states(session, show_id), availability=availability)
+                    seats=list(await seat_states(session, show)), availability=availability)
 
 
 async def bump_version(session: AsyncSession, show_id: str) -> BookableShow | None:
@@ -274,25 +352,26 @@ async def bump_version(session: AsyncSession, show_id: str) -> BookableShow | No
     return show
 
 
-async def announce_after_commit(service: Service, uow: UnitOfWork, show_id: str, version: int,
-                                changes: list[SeatChange]) -> None:
-    """Announce changed seats and the counts as of this version, once the change commits.
+async def announce_after_commit(service: Service, uow: UnitOfWork, show: BookableShow,
+                                seat_ids: Sequence[str]) -> None:
+    """Announce changed seats and the counts as of the show's version, once the change commits.
 
-    The counts are read inside the transaction, under the show's lock, so each message
-    describes exactly the state its version names. A change of standing places only
-    announces no seats and the new counts (``general_admission``).
+    Seats' states and the counts are read inside the transaction, under the show's lock,
+    so each message describes exactly the state its version names. A change of standing
+    places only (or of a hold's expiry) announces no seats and the counts.
     """
     await uow.session.flush()
-    availability = (await availability_by_show(uow.session, [show_id]))[0]
+    changed = await seat_states(uow.session, show, seat_ids=seat_ids) if seat_ids else []
+    availability = (await availability_by_show(uow.session, [show.id]))[0]
     message: dict[str, Any] = {
-        "show_id": show_id,
-        "version": version,
-        "seats": [{"seat_id": c.seat_id, "state": c.state} for c in changes],
+        "show_id": show.id,
+        "version": show.version,
+        "seats": [SeatChange.as_message(c) for c in changed],
         **(availability or ShowAvailability(Counts(), [], [])).as_message(),
     }
 
     async def announce() -> None:
-        await service.runtime.live.publish(channel(show_id), message)
+        await service.runtime.live.publish(channel(show.id), message)
 
     uow.after_commit(announce)
 
@@ -305,10 +384,12 @@ async def places_of_customer(session: AsyncSession, show_id: str, user_id: str,
     """Seats and standing places a customer holds (live, active holds) or has booked."""
     mine = (Hold.show_id == show_id, Hold.user_id == user_id, Hold.status == "ACTIVE",
             Hold.expires_at > now)
+    # A seat held on several legs is one seat: count it on the hold's first leg.
     booked = (Booking.show_id == show_id, Booking.user_id == user_id,
               Booking.status.in_(BOOKED))
     counts = [
-        select(func.count()).select_from(ShowSeat).join(Hold, Hold.id == ShowSeat.hold_id)
+        select(func.count()).select_from(ShowSeat)
+        .join(Hold, and_(Hold.id == ShowSeat.hold_id, Hold.leg_from == ShowSeat.leg))
         .where(*mine, ShowSeat.state == HELD),
         select(func.coalesce(func.sum(HoldAdmission.quantity), 0))
         .join(Hold, Hold.id == HoldAdmission.hold_id).where(*mine),

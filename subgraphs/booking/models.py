@@ -29,22 +29,43 @@ class BookableShow(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="ON_SALE")
+    # Stops of a journey (0 for a show without stops); seats sell per leg between stops.
+    stops: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The hall's kind (SCREEN, STAGE, ...): holdBestAvailable ranks rows by it.
+    layout: Mapped[str] = mapped_column(String(20), default="OTHER", server_default="OTHER")
     # Bumped by every change to the show's seats: live clients detect gaps with it.
     version: Mapped[int] = mapped_column(Integer, default=0)
 
+    @property
+    def legs(self) -> int:
+        """Legs between consecutive stops; a show without stops has one."""
+        return max(1, self.stops - 1)
+
 
 class ShowSeat(Base):
-    """One seat of one show. ``HELD`` past ``hold_expires_at`` counts as available."""
+    """One seat of one show on one leg. ``HELD`` past ``hold_expires_at`` counts as available.
+
+    A show without stops has one leg (0); a journey has a row per seat and leg, so a seat
+    sold from A to B is still free from B to D, and the primary key lets one holder at most
+    have it on each leg.
+    """
 
     __tablename__ = "show_seats"
     __table_args__ = (Index("ix_show_seats_hold", "hold_id"),)
 
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
     seat_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    leg: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
     price_amount: Mapped[int] = mapped_column(Integer)  # minor units, the show's currency
+    # Where the seat is, for holdBestAvailable: its row (section and row label), its place
+    # in the row counting seats not for sale (``col``; neighbours differ by one) and x, y.
+    row: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    col: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    x: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    y: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(10), default=AVAILABLE)
     hold_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -57,8 +78,12 @@ class Hold(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)
     user_id: Mapped[str] = mapped_column(String(36), index=True)
-    # ACTIVE -> CHECKED_OUT | RELEASED | EXPIRED (a lapsed ACTIVE hold counts as EXPIRED)
+    # ACTIVE -> CHECKED_OUT -> BOOKED (paid: its places are sold), or RELEASED | EXPIRED
+    # (a lapsed ACTIVE hold counts as EXPIRED); RELEASED also when its booking is cancelled.
     status: Mapped[str] = mapped_column(String(20), default="ACTIVE")
+    # The legs held, first and one past the last ([0, 1) for a show without stops).
+    leg_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    leg_to: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -103,11 +128,16 @@ class Booking(Base):
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), unique=True)
-    # PENDING_PAYMENT -> CONFIRMED | EXPIRED | CANCELLED
+    # PENDING_PAYMENT -> CONFIRMED | EXPIRED | CANCELLED; CONFIRMED -> CANCELLED
     status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
+    leg_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    leg_to: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     total_amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The payment that confirmed it (from payment's PaymentSucceeded).
+    payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class BookingLine(Base):

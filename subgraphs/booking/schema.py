@@ -22,6 +22,34 @@ _load_lines = session_batch(service.lines_by_bookings)
 _load_hold_seats = session_batch(service.hold_seat_ids)
 _load_hold_places = session_batch(service.admission_by_holds)
 _load_booking_places = session_batch(service.admission_by_bookings)
+_load_shows = session_batch(service.shows_by_ids)
+
+
+@strawberry.input(description="Part of a journey: from one stop to a later one, as indexes "
+                  "into Show.stops (0 is the first stop). Leave it out for the whole journey.")
+class SegmentInput:
+    from_: int = strawberry.field(name="from")
+    to: int
+
+    def pair(self) -> tuple[int, int]:
+        return (self.from_, self.to)
+
+
+@strawberry.type(description="The stops a hold or booking runs between (indexes into "
+                 "Show.stops).")
+class Segment:
+    from_: int = strawberry.field(name="from")
+    to: int
+
+
+def _pair(segment: SegmentInput | None) -> tuple[int, int] | None:
+    return None if segment is None else segment.pair()
+
+
+async def _segment(info: Info, show_id: str, leg_from: int, leg_to: int) -> Segment | None:
+    show = await info.context.loader(_load_shows).load(show_id)
+    found = None if show is None else inventory.segment_of(show, leg_from, leg_to)
+    return None if found is None else Segment(from_=found[0], to=found[1])
 
 
 @strawberry.enum(description="A seat's state as buyers see it.")
@@ -81,25 +109,45 @@ class Availability:
 @strawberry.type
 class SeatState:
     seat_id: strawberry.ID
-    state: SeatStatus
+    state: SeatStatus = strawberry.field(
+        description="Over the whole journey (or the segment asked for): AVAILABLE only if "
+                    "free on every leg, SOLD if sold on any.")
+    legs: list[SeatStatus] = strawberry.field(
+        description="On a journey, the seat's state on each leg in order; empty otherwise.")
+
+    @classmethod
+    def from_message(cls, s: dict[str, Any]) -> SeatState:
+        return cls(seat_id=strawberry.ID(s["seat_id"]), state=SeatStatus(s["state"]),
+                   legs=[SeatStatus(x) for x in s.get("legs") or []])
 
 
 @strawberry.federation.type(keys=["id"])
 class Show:
     id: strawberry.ID
 
-    @strawberry.field(description="Seat and standing counts; null until booking has the "
-                      "show's inventory.")
-    async def availability(self, info: Info) -> Availability | None:
-        found = await info.context.loader(_load_availability).load(str(self.id))
+    @strawberry.field(description="Seat and standing counts (over segment's legs, default the "
+                      "whole journey); null until booking has the show's inventory.")
+    async def availability(self, info: Info,
+                           segment: SegmentInput | None = None) -> Availability | None:
+        if segment is None:
+            found = await info.context.loader(_load_availability).load(str(self.id))
+        else:
+            async with info.context.service.db.session() as session:
+                found = (await inventory.availability_by_show(session, [str(self.id)],
+                                                              segment.pair()))[0]
         return None if found is None else Availability.from_message(found.as_message())
 
-    @strawberry.field(description="Every seat's state, in seat-map order.")
-    async def seat_states(self, info: Info) -> list[SeatState]:
+    @strawberry.field(description="Every seat's state (over segment's legs, default the whole "
+                      "journey), in seat-map order.")
+    async def seat_states(self, info: Info,
+                          segment: SegmentInput | None = None) -> list[SeatState]:
         async with info.context.service.db.session() as session:
-            seats = await inventory.seat_states(session, str(self.id))
-        return [SeatState(seat_id=strawberry.ID(s.seat_id), state=SeatStatus(s.state))
-                for s in seats]
+            show = await session.get(models.BookableShow, str(self.id))
+            if show is None:
+                return []
+            seats = await inventory.seat_states(session, show,
+                                                inventory.legs_of(show, _pair(segment)))
+        return [SeatState.from_message(inventory.SeatChange.as_message(s)) for s in seats]
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
@@ -113,7 +161,8 @@ class HeldPlaces:
 
 
 @strawberry.federation.type(keys=["id"], description="Seats (or standing places) reserved for "
-                            "a buyer for a while. status: ACTIVE, CHECKED_OUT, RELEASED, EXPIRED.")
+                            "a buyer for a while. status: ACTIVE, CHECKED_OUT, BOOKED (paid), "
+                            "RELEASED, EXPIRED.")
 class SeatHold:
     id: strawberry.ID
     show: Show
@@ -125,16 +174,23 @@ class SeatHold:
         seats = await info.context.loader(_load_hold_seats).load(str(self.id))
         return [strawberry.ID(s) for s in seats]
 
+    legs: strawberry.Private[tuple[int, int]]
+
     @strawberry.field(description="Standing places this hold holds, per section.")
     async def general_admission(self, info: Info) -> list[HeldPlaces]:
         lines = await info.context.loader(_load_hold_places).load(str(self.id))
         return [HeldPlaces(section_id=strawberry.ID(a.section_id), quantity=a.quantity)
                 for a in lines]
 
+    @strawberry.field(description="The stops the seats are held between (null for a show "
+                      "without stops).")
+    async def segment(self, info: Info) -> Segment | None:
+        return await _segment(info, str(self.show.id), *self.legs)
+
     @classmethod
     def from_model(cls, h: models.Hold) -> SeatHold:
         return cls(id=strawberry.ID(h.id), show=Show(id=strawberry.ID(h.show_id)),
-                   expires_at=h.expires_at, status=h.status)
+                   expires_at=h.expires_at, status=h.status, legs=(h.leg_from, h.leg_to))
 
 
 @strawberry.enum
@@ -168,6 +224,12 @@ class Booking:
     show: Show
     total: Money
     created_at: datetime
+    legs: strawberry.Private[tuple[int, int]]
+
+    @strawberry.field(description="The stops the seats are booked between (null for a show "
+                      "without stops).")
+    async def segment(self, info: Info) -> Segment | None:
+        return await _segment(info, str(self.show.id), *self.legs)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[BookingLine]:
@@ -191,7 +253,7 @@ class Booking:
         return cls(id=strawberry.ID(b.id), status=BookingStatus(b.status),
                    show=Show(id=strawberry.ID(b.show_id)),
                    total=Money(amount=b.total_amount, currency=b.currency),
-                   created_at=b.created_at)
+                   created_at=b.created_at, legs=(b.leg_from, b.leg_to))
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Booking | None:
@@ -232,17 +294,20 @@ class HoldExpired:
     hold_id: strawberry.ID = strawberry.ID("")
 
 
-@strawberry.type(description="Fewer places than asked for are left in this standing section.")
+@strawberry.type(description="Fewer places (or seats that fit together) than asked for are left.")
 class SoldOut:
     code: str = "SOLD_OUT"
-    message: str = "Not enough places are left in this section."
-    available: int = strawberry.field(default=0, description="Places left now.")
+    message: str = "Not enough places are left."
+    available: int = strawberry.field(default=0, description="Places (or matching seats) "
+                                      "left now.")
 
 
 HoldSeatsResult = Annotated[SeatHold | SeatsUnavailable,
                             strawberry.union("HoldSeatsResult")]
 HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut,
                                        strawberry.union("HoldGeneralAdmissionResult")]
+HoldBestAvailableResult = Annotated[SeatHold | SoldOut,
+                                    strawberry.union("HoldBestAvailableResult")]
 CheckoutResult = Annotated[Booking | HoldExpired, strawberry.union("CheckoutResult")]
 ExtendHoldResult = Annotated[SeatHold | HoldExpired, strawberry.union("ExtendHoldResult")]
 
@@ -269,8 +334,7 @@ def _event(kind: SeatEventKind, message: dict[str, Any]) -> SeatAvailabilityEven
     availability = Availability.from_message(message)
     return SeatAvailabilityEvent(
         show_id=strawberry.ID(message["show_id"]), kind=kind, version=message["version"],
-        seats=[SeatState(seat_id=strawberry.ID(s["seat_id"]), state=SeatStatus(s["state"]))
-               for s in message["seats"]],
+        seats=[SeatState.from_message(s) for s in message["seats"]],
         availability=availability, general_admission=availability.general_admission)
 
 
@@ -283,16 +347,42 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Hold all of these seats for you, or none of them. "
-                         "A retry with the same idempotencyKey returns the first hold.")
+    @strawberry.mutation(description="Hold all of these seats for you (on a journey, from "
+                         "segment.from to segment.to; default the whole journey), or none of "
+                         "them. A retry with the same idempotencyKey returns the first hold.")
     async def hold_seats(self, info: Info, show_id: strawberry.ID, seat_ids: list[strawberry.ID],
-                         idempotency_key: str | None = None) -> HoldSeatsResult:
+                         idempotency_key: str | None = None,
+                         segment: SegmentInput | None = None) -> HoldSeatsResult:
         result = await service.hold_seats(info.context.service, info.context.caller,
                                           str(show_id), [str(s) for s in seat_ids],
-                                          idempotency_key)
+                                          idempotency_key, _pair(segment))
         if isinstance(result, service.SeatsTaken):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
         return SeatHold.from_model(result)
+
+    @strawberry.mutation(description="Hold the best quantity seats left (of category, on "
+                         "segment), together in one row when any row has room, never leaving "
+                         "a single seat alone; the rule is in the README. SoldOut when they "
+                         "do not fit. A retry with the same idempotencyKey returns the first "
+                         "hold.")
+    async def hold_best_available(
+        self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
+        segment: SegmentInput | None = None, idempotency_key: str | None = None,
+    ) -> HoldBestAvailableResult:
+        result = await service.hold_best_available(
+            info.context.service, info.context.caller, str(show_id), quantity, category,
+            _pair(segment), idempotency_key)
+        if isinstance(result, admission.NotEnoughPlaces):
+            return SoldOut(available=result.available)
+        return SeatHold.from_model(result)
+
+    @strawberry.mutation(description="Cancel your booking (until the show starts; admins at "
+                         "any time): its seats go back on sale and a paid booking is refunded. "
+                         "An expired or cancelled booking is a CONFLICT error.")
+    async def cancel_booking(self, info: Info, booking_id: strawberry.ID) -> Booking:
+        booking = await service.cancel_booking(info.context.service, info.context.caller,
+                                               str(booking_id))
+        return Booking.from_model(booking)
 
     @strawberry.mutation(description="Turn your hold into a booking awaiting payment. "
                          "Retrying with the same idempotencyKey returns the same booking.")
@@ -354,7 +444,7 @@ class Subscription:
                 raise NotFound("No show with this id is on sale.", field="showId")
             yield _event(SeatEventKind.SNAPSHOT, {
                 "show_id": snap.show_id, "version": snap.version,
-                "seats": [{"seat_id": s.seat_id, "state": s.state} for s in snap.seats],
+                "seats": [inventory.SeatChange.as_message(s) for s in snap.seats],
                 **snap.availability.as_message()})
             last = snap.version
             async for message in watcher.messages():
@@ -367,6 +457,6 @@ class Subscription:
 schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Booking, User])
 SPEC = SubgraphSpec(
     name="booking", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
-    consumes={"venue": inventory.apply_venue_event},
+    consumes={"venue": service.apply_venue_event, "payment": service.apply_payment_event},
     background=[service.sweeper],
 )

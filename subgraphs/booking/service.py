@@ -10,19 +10,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.booking.admission import NotEnoughPlaces, SoldOutError, validate_quantity
 from subgraphs.booking.inventory import (
-    SeatChange,
+    Segment,
+    admission_held,
     announce_after_commit,
+    apply_show_published,
     bump_version,
     enforce_customer_limit,
     is_free,
+    legs_of,
+    take_seats,
 )
 from subgraphs.booking.models import (
     AVAILABLE,
     HELD,
+    SOLD,
     AdmissionSection,
     BookableShow,
     Booking,
@@ -32,10 +38,12 @@ from subgraphs.booking.models import (
     HoldAdmission,
     ShowSeat,
 )
+from subgraphs.booking.placement import Place, best_available
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import all_each, one_each, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.events import Event
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.uow import UnitOfWork
 
@@ -75,15 +83,33 @@ def validate_seat_ids(seat_ids: Sequence[str], limit: int) -> list[str]:
     return list(seat_ids)
 
 
+def _new_hold(uow: UnitOfWork, show: BookableShow, user_id: str, legs: range,
+              expires: datetime) -> Hold:
+    hold = Hold(show_id=show.id, user_id=user_id, expires_at=expires, leg_from=legs.start,
+                leg_to=legs.stop)
+    uow.session.add(hold)
+    return hold
+
+
+async def _show_on_sale(uow: UnitOfWork, show_id: str) -> BookableShow:
+    """Lock the show (advancing its version) if it is on sale, else the matching error."""
+    show = await bump_version(uow.session, show_id)
+    if show is None:
+        raise NotFound("No show with this id is on sale.", field="showId")
+    if show.status != "ON_SALE":
+        raise BadUserInput("This show is not on sale.", field="showId")
+    return show
+
+
 async def hold_seats(
     service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str],
-    idempotency_key: str | None = None,
+    idempotency_key: str | None = None, segment: Segment | None = None,
 ) -> Hold | SeatsTaken:
-    """Hold all of ``seat_ids`` for the caller, or none of them.
+    """Hold all of ``seat_ids`` for the caller (on ``segment``'s legs), or none of them.
 
-    The database decides: one conditional UPDATE takes exactly the seats that are free
-    (available, or held past expiry). If it changed fewer rows than asked, another
-    holder won at least one seat and the whole transaction rolls back.
+    The database decides: one conditional UPDATE takes exactly the seat rows (a row per
+    seat and leg) that are free (available, or held past expiry). If it changed fewer rows
+    than asked, another holder won at least one and the whole transaction rolls back.
     """
     who = require_caller(caller)
     wanted = validate_seat_ids(seat_ids, service.settings.max_seats_per_hold)
@@ -91,55 +117,120 @@ async def hold_seats(
     expires = now + timedelta(seconds=service.settings.hold_ttl_seconds)
 
     async def create(uow: UnitOfWork) -> tuple[Hold, str]:
-        show = await bump_version(uow.session, show_id)
-        if show is None:
-            raise NotFound("No show with this id is on sale.", field="showId")
-        if show.status != "ON_SALE":
-            raise BadUserInput("This show is not on sale.", field="showId")
+        show = await _show_on_sale(uow, show_id)
+        legs = legs_of(show, segment)
         known = set(await uow.session.scalars(
-            select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id,
+            select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id, ShowSeat.leg == 0,
                                            ShowSeat.seat_id.in_(wanted))))
         unknown = [s for s in wanted if s not in known]
         if unknown:
             raise BadUserInput("These seats are not part of this show.", field="seatIds",
                                seatIds=unknown)
-        hold = Hold(show_id=show_id, user_id=who.user_id, expires_at=expires)
-        uow.session.add(hold)
+        hold = _new_hold(uow, show, who.user_id, legs, expires)
         await uow.session.flush()
         result = await uow.session.execute(
-            update(ShowSeat)
-            .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(wanted), is_free(now))
-            .values(state=HELD, hold_id=hold.id, hold_expires_at=expires)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != len(wanted):  # type: ignore[attr-defined]
-            raise _Abort
+            take_seats(show_id, wanted, legs, hold.id, expires, now))
+        if result.rowcount != len(wanted) * len(legs):  # type: ignore[attr-defined]
+            raise _Abort(legs)
         # After the seats: a request for seats someone else holds is SeatsUnavailable.
         await enforce_customer_limit(uow.session, service.settings.max_seats_per_customer,
                                      show_id, who.user_id, now, 0, "seatIds")
-        uow.emit("SeatsHeld", {"hold_id": hold.id, "show_id": show_id,
-                               "user_id": who.user_id, "seat_ids": wanted,
-                               "expires_at": expires.isoformat()})
-        await announce_after_commit(service, uow, show_id, show.version,
-                                    [SeatChange(s, HELD) for s in wanted])
+        _emit_held(uow, hold, wanted)
+        await announce_after_commit(service, uow, show, wanted)
         return hold, hold.id
 
     try:
         return await create_once(
             service, service.idempotency, user_id=who.user_id,
             key=clean_key(idempotency_key), operation="holdSeats",
-            request={"show_id": show_id, "seat_ids": sorted(wanted)}, create=create,
-            load=lambda id: service.get(Hold, id))
-    except _Abort:
-        return SeatsTaken(await _taken(service, show_id, wanted))
+            request={"show_id": show_id, "seat_ids": sorted(wanted),
+                     **({"segment": list(segment)} if segment else {})},
+            create=create, load=lambda id: service.get(Hold, id))
+    except _Abort as taken:
+        return SeatsTaken(await _taken(service, show_id, wanted, taken.args[0]))
 
 
-async def _taken(service: Service, show_id: str, seat_ids: Sequence[str]) -> list[str]:
+def _emit_held(uow: UnitOfWork, hold: Hold, seat_ids: list[str]) -> None:
+    uow.emit("SeatsHeld", {"hold_id": hold.id, "show_id": hold.show_id,
+                           "user_id": hold.user_id, "seat_ids": seat_ids,
+                           "legs": [hold.leg_from, hold.leg_to],
+                           "expires_at": hold.expires_at.isoformat()})
+
+
+async def _taken(service: Service, show_id: str, seat_ids: Sequence[str],
+                 legs: range) -> list[str]:
+    """Which of these seats are not free on every one of ``legs``."""
     async with service.db.session() as session:
-        free = set(await session.scalars(
+        free = list(await session.scalars(
             select(ShowSeat.seat_id).where(ShowSeat.show_id == show_id,
-                                           ShowSeat.seat_id.in_(seat_ids), is_free(utcnow()))))
-    return [s for s in seat_ids if s not in free]
+                                           ShowSeat.seat_id.in_(seat_ids),
+                                           ShowSeat.leg >= legs.start, ShowSeat.leg < legs.stop,
+                                           is_free(utcnow()))))
+    return [s for s in seat_ids if free.count(s) < len(legs)]
+
+
+async def free_places(session: AsyncSession, show: BookableShow, legs: range,
+                      category: str | None, now: datetime) -> list[Place]:
+    """Every seat of the show (of ``category``), free or not on ``legs``, in seat-map order."""
+    query = (select(ShowSeat.seat_id, ShowSeat.row, ShowSeat.col, ShowSeat.x, ShowSeat.y,
+                    func.min(case((is_free(now), 1), else_=0)))
+             .where(ShowSeat.show_id == show.id, ShowSeat.leg >= legs.start,
+                    ShowSeat.leg < legs.stop)
+             .group_by(ShowSeat.seat_id, ShowSeat.row, ShowSeat.col, ShowSeat.x, ShowSeat.y,
+                       ShowSeat.position)
+             .order_by(ShowSeat.position))
+    if category is not None:
+        query = query.where(ShowSeat.category == category)
+    return [Place(seat_id, row, col, x, y, bool(free))
+            for seat_id, row, col, x, y, free in await session.execute(query)]
+
+
+async def hold_best_available(
+    service: Service, caller: Caller | None, show_id: str, quantity: int,
+    category: str | None = None, segment: Segment | None = None,
+    idempotency_key: str | None = None,
+) -> Hold | NotEnoughPlaces:
+    """Hold the ``quantity`` best free seats (see :mod:`.placement` for the rule), or none.
+
+    The seats are chosen and taken under the show's lock, so the choice is still true when
+    the hold statement runs; fewer free seats than that is :class:`NotEnoughPlaces`.
+    """
+    who = require_caller(caller)
+    validate_quantity(quantity, service.settings.max_seats_per_hold)
+    wanted_category = category.strip().upper() if category is not None else None
+    now = utcnow()
+    expires = now + timedelta(seconds=service.settings.hold_ttl_seconds)
+
+    async def create(uow: UnitOfWork) -> tuple[Hold, str]:
+        show = await _show_on_sale(uow, show_id)
+        legs = legs_of(show, segment)
+        places = await free_places(uow.session, show, legs, wanted_category, now)
+        if wanted_category is not None and not places:
+            raise BadUserInput("This show has no seats of this category.", field="category")
+        chosen = best_available(places, quantity, show.layout)
+        if chosen is None:
+            raise SoldOutError(sum(p.free for p in places))
+        hold = _new_hold(uow, show, who.user_id, legs, expires)
+        await uow.session.flush()
+        result = await uow.session.execute(
+            take_seats(show_id, chosen, legs, hold.id, expires, now))
+        # The seats were read free under the show's lock, which every change takes first.
+        assert result.rowcount == len(chosen) * len(legs)  # type: ignore[attr-defined]
+        await enforce_customer_limit(uow.session, service.settings.max_seats_per_customer,
+                                     show_id, who.user_id, now, 0, "quantity")
+        _emit_held(uow, hold, chosen)
+        await announce_after_commit(service, uow, show, chosen)
+        return hold, hold.id
+
+    try:
+        return await create_once(
+            service, service.idempotency, user_id=who.user_id,
+            key=clean_key(idempotency_key), operation="holdBestAvailable",
+            request={"show_id": show_id, "quantity": quantity, "category": wanted_category,
+                     "segment": list(segment) if segment else None},
+            create=create, load=lambda id: service.get(Hold, id))
+    except SoldOutError as sold_out:
+        return NotEnoughPlaces(sold_out.available)
 
 
 async def release_expired(service: Service, limit: int = 100, *,
@@ -173,22 +264,22 @@ async def _release(service: Service, hold: Hold) -> None:
         booking = await uow.session.scalar(
             select(Booking).where(Booking.hold_id == hold.id, Booking.status == "PENDING_PAYMENT"))
         if booking is not None:
-            booking.status = "EXPIRED"
+            _settle(booking, "EXPIRED")
             uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
                                         "show_id": booking.show_id})
         uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed,
                                  "general_admission": await _places(uow.session, hold.id)})
-        await announce_after_commit(service, uow, hold.show_id, show.version,
-                                    [SeatChange(s, AVAILABLE) for s in freed])
+        await announce_after_commit(service, uow, show, freed)
 
 
-async def _free_seats(session: AsyncSession, hold_id: str) -> list[str]:
-    """Make the seats this hold still holds available again; their ids, in map order."""
-    freed = list(await session.scalars(
-        select(ShowSeat.seat_id).where(ShowSeat.hold_id == hold_id, ShowSeat.state == HELD)
-        .order_by(ShowSeat.position)))
+async def _free_seats(session: AsyncSession, hold_id: str, state: str = HELD) -> list[str]:
+    """Make the seats this hold still holds (or sold, ``state=SOLD``) available again, on all
+    its legs; their ids, in map order."""
+    freed = list(dict.fromkeys(await session.scalars(
+        select(ShowSeat.seat_id).where(ShowSeat.hold_id == hold_id, ShowSeat.state == state)
+        .order_by(ShowSeat.position))))
     await session.execute(
-        update(ShowSeat).where(ShowSeat.hold_id == hold_id, ShowSeat.state == HELD)
+        update(ShowSeat).where(ShowSeat.hold_id == hold_id, ShowSeat.state == state)
         .values(state=AVAILABLE, hold_id=None, hold_expires_at=None)
         .execution_options(synchronize_session=False))
     return freed
@@ -240,8 +331,7 @@ async def release_hold(service: Service, caller: Caller | None, hold_id: str) ->
         uow.emit("HoldReleased", {"hold_id": hold_id, "show_id": hold.show_id,
                                   "user_id": hold.user_id, "seat_ids": freed,
                                   "general_admission": await _places(uow.session, hold_id)})
-        await announce_after_commit(service, uow, hold.show_id, show.version,
-                                    [SeatChange(s, AVAILABLE) for s in freed])
+        await announce_after_commit(service, uow, show, freed)
     return current
 
 
@@ -276,7 +366,7 @@ async def extend_hold(service: Service, caller: Caller | None,
             uow.emit("HoldExtended", {"hold_id": hold_id, "show_id": hold.show_id,
                                       "user_id": hold.user_id, "expires_at": until.isoformat()})
             # No seat changes state, but the version moved: watchers must see every version.
-            await announce_after_commit(service, uow, hold.show_id, show.version, [])
+            await announce_after_commit(service, uow, show, [])
     except _Abort:
         return HoldLapsed(hold_id)
     except _Unchanged:
@@ -314,7 +404,8 @@ async def checkout(
         show = await uow.session.get(BookableShow, hold.show_id)
         assert show is not None
         seats = list(await uow.session.scalars(
-            select(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
+            select(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD,
+                                   ShowSeat.leg == hold.leg_from)
             .order_by(ShowSeat.position)))
         places = (await uow.session.execute(
             select(HoldAdmission, AdmissionSection)
@@ -324,7 +415,7 @@ async def checkout(
         booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
                           total_amount=sum(s.price_amount for s in seats)
                           + sum(a.quantity * g.price_amount for a, g in places),
-                          currency=show.currency)
+                          currency=show.currency, leg_from=hold.leg_from, leg_to=hold.leg_to)
         uow.session.add(booking)
         await uow.session.flush()
         uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
@@ -342,12 +433,195 @@ async def checkout(
             "seat_ids": [s.seat_id for s in seats],
             "general_admission": [{"section_id": a.section_id, "quantity": a.quantity}
                                   for a, _ in places],
+            "legs": [hold.leg_from, hold.leg_to],
             "expires_at": hold.expires_at.isoformat()})
         return booking, booking.id
 
     return await create_once(
         service, service.idempotency, user_id=who.user_id, key=key, operation="checkout",
         request={"hold_id": hold_id}, create=create, load=lambda id: service.get(Booking, id))
+
+
+def _settle(booking: Booking, status: str) -> None:
+    booking.status = status
+    booking.updated_at = utcnow()
+
+
+def _booking_event(booking: Booking, **extra: Any) -> dict[str, Any]:
+    return {"booking_id": booking.id, "user_id": booking.user_id, "show_id": booking.show_id,
+            "amount": booking.total_amount, "currency": booking.currency, **extra}
+
+
+async def _sold_places(uow: UnitOfWork, hold_id: str, sign: int) -> None:
+    """Move a hold's standing places into (``sign=1``) or out of (``-1``) the sections' sold."""
+    for line in list(await uow.session.scalars(
+            select(HoldAdmission).where(HoldAdmission.hold_id == hold_id))):
+        section = await uow.session.get(AdmissionSection, (line.show_id, line.section_id))
+        assert section is not None
+        section.sold += sign * line.quantity
+
+
+async def _room_for(uow: UnitOfWork, hold: Hold, now: datetime) -> bool:
+    """Whether a lapsed hold's seats and places are all still there to sell it."""
+    seats = await uow.session.scalar(
+        select(func.count()).select_from(ShowSeat).where(ShowSeat.hold_id == hold.id,
+                                                         ShowSeat.state == HELD))
+    wanted = await uow.session.scalar(
+        select(func.count()).select_from(BookingLine).join(
+            Booking, Booking.id == BookingLine.booking_id).where(Booking.hold_id == hold.id))
+    if seats != (wanted or 0) * (hold.leg_to - hold.leg_from):
+        return False
+    held = await admission_held(uow.session, [hold.show_id], now)
+    for line in await uow.session.scalars(
+            select(HoldAdmission).where(HoldAdmission.hold_id == hold.id)):
+        section = await uow.session.get(AdmissionSection, (line.show_id, line.section_id))
+        assert section is not None
+        left = section.capacity - section.sold - held.get((line.show_id, line.section_id), 0)
+        if line.quantity > left:
+            return False
+    return True
+
+
+async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, payment_id: str,
+                          paid_at: datetime) -> None:
+    """Payment succeeded: the booking's seats and places are sold (``BookingConfirmed``).
+
+    A payment made before the hold lapsed confirms even if the sweeper released nothing
+    yet, as long as every seat and place is still there. Otherwise (the booking expired,
+    was cancelled, or its seats went to someone else) the booking is not confirmed and
+    ``BookingNotConfirmed`` asks payment to give the money back.
+    """
+    found = await uow.session.get(Booking, booking_id)
+    if found is None:
+        log.warning("payment %s succeeded for unknown booking %s", payment_id, booking_id)
+        return
+    show = await bump_version(uow.session, found.show_id)
+    booking = await uow.session.get(Booking, booking_id, with_for_update=True)
+    hold = await uow.session.get(Hold, found.hold_id, with_for_update=True)
+    assert show is not None and booking is not None and hold is not None
+    if booking.status == "CONFIRMED" and booking.payment_id == payment_id:
+        return
+    now = utcnow()
+    lapsed = hold.expires_at <= now
+    if (booking.status != "PENDING_PAYMENT" or hold.status != "CHECKED_OUT"
+            or (lapsed and (paid_at > hold.expires_at or not await _room_for(uow, hold, now)))):
+        if booking.status == "PENDING_PAYMENT":  # lapsed and resold: it expires now
+            freed = await _free_seats(uow.session, hold.id)
+            hold.status = "EXPIRED"
+            _settle(booking, "EXPIRED")
+            uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
+                                        "show_id": booking.show_id})
+            await announce_after_commit(service, uow, show, freed)
+        uow.emit("BookingNotConfirmed", _booking_event(booking, payment_id=payment_id,
+                                                       status=booking.status))
+        return
+    sold = list(dict.fromkeys(await uow.session.scalars(
+        select(ShowSeat.seat_id).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
+        .order_by(ShowSeat.position))))
+    await uow.session.execute(
+        update(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
+        .values(state=SOLD, hold_expires_at=None).execution_options(synchronize_session=False))
+    await _sold_places(uow, hold.id, 1)
+    hold.status = "BOOKED"
+    booking.payment_id = payment_id
+    _settle(booking, "CONFIRMED")
+    uow.emit("BookingConfirmed", _booking_event(booking, payment_id=payment_id, seat_ids=sold))
+    await announce_after_commit(service, uow, show, sold)
+
+
+CANCELLABLE = ("PENDING_PAYMENT", "CONFIRMED")
+
+
+async def _cancel(uow: UnitOfWork, booking: Booking, reason: str) -> list[str]:
+    """Cancel a pending or confirmed booking under the show's lock; the seats it frees."""
+    hold = await uow.session.get(Hold, booking.hold_id, with_for_update=True)
+    assert hold is not None
+    was = booking.status
+    if was == "CONFIRMED":
+        freed = await _free_seats(uow.session, hold.id, SOLD)
+        await _sold_places(uow, hold.id, -1)
+    else:
+        freed = await _free_seats(uow.session, hold.id)
+    hold.status = "RELEASED"
+    _settle(booking, "CANCELLED")
+    # Payment refunds what was captured (or cancels a payment still open).
+    uow.emit("BookingCancelled", _booking_event(booking, previous_status=was, reason=reason,
+                                                payment_id=booking.payment_id, seat_ids=freed))
+    return freed
+
+
+async def cancel_booking(service: Service, caller: Caller | None, booking_id: str) -> Booking:
+    """Cancel a booking (its owner until the show starts, or an admin at any time).
+
+    Its seats and places go back on sale and ``BookingCancelled`` tells payment to refund.
+    A booking that is already expired or cancelled is a ``CONFLICT``.
+    """
+    who = require_caller(caller)
+    found = await service.get(Booking, booking_id)
+    if found is None:
+        raise NotFound("No booking with this id.", field="bookingId")
+    require_owner_or_admin(who, found.user_id)
+    async with service.uow() as uow:
+        show = await bump_version(uow.session, found.show_id)
+        booking = await uow.session.get(Booking, booking_id, with_for_update=True)
+        assert show is not None and booking is not None
+        if booking.status not in CANCELLABLE:
+            raise Conflict(f"A {booking.status} booking cannot be cancelled.",
+                           field="bookingId", status=booking.status)
+        if show.starts_at <= utcnow() and not who.is_admin:
+            raise Conflict("The show has started; ask the organizer.", field="bookingId",
+                           status=booking.status)
+        freed = await _cancel(uow, booking, "CUSTOMER")
+        await announce_after_commit(service, uow, show, freed)
+    return booking
+
+
+async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
+    """The organizer cancelled the show: stop selling, release open holds, cancel bookings.
+
+    Every pending or confirmed booking is cancelled (payment refunds it) and every active
+    hold released, in one transaction under the show's lock.
+    """
+    show = await bump_version(uow.session, show_id)
+    if show is None or show.status == "CANCELLED":
+        return
+    show.status = "CANCELLED"
+    freed: list[str] = []
+    for booking in list(await uow.session.scalars(
+            select(Booking).where(Booking.show_id == show_id, Booking.status.in_(CANCELLABLE))
+            .order_by(Booking.created_at).with_for_update())):
+        freed += await _cancel(uow, booking, "SHOW_CANCELLED")
+    for hold in list(await uow.session.scalars(
+            select(Hold).where(Hold.show_id == show_id, Hold.status == "ACTIVE")
+            .with_for_update())):
+        freed += await _free_seats(uow.session, hold.id)
+        hold.status = "RELEASED"
+        uow.emit("HoldReleased", {"hold_id": hold.id, "show_id": show_id,
+                                  "user_id": hold.user_id, "reason": "SHOW_CANCELLED",
+                                  "general_admission": await _places(uow.session, hold.id)})
+    uow.emit("ShowSalesStopped", {"show_id": show_id})
+    await announce_after_commit(service, uow, show, freed)
+
+
+async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
+    """Venue's events: a published show gets inventory; a cancelled one stops selling."""
+    if event.type == "ShowPublished":
+        await apply_show_published(uow, event)
+    elif event.type == "ShowCancelled":
+        await cancel_show(service, uow, event.payload["show_id"])
+
+
+async def apply_payment_event(service: Service, uow: UnitOfWork, event: Event) -> None:
+    """Payment's events: a succeeded payment confirms its booking."""
+    if event.type == "PaymentSucceeded":
+        p = event.payload
+        paid_at = datetime.fromisoformat(p.get("succeeded_at") or event.occurred_at)
+        await confirm_booking(service, uow, p["booking_id"], p["payment_id"], paid_at)
+
+
+async def shows_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[BookableShow | None]:
+    """Shows in the order of ``ids``, in one query."""
+    return await one_each(session, BookableShow.id, ids)
 
 
 async def bookings_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Booking | None]:
@@ -368,9 +642,11 @@ async def lines_by_bookings(session: AsyncSession,
 
 
 async def hold_seat_ids(session: AsyncSession, hold_ids: Sequence[str]) -> list[list[str]]:
-    """The seats each hold still holds, in one query."""
-    rows = await session.execute(select(ShowSeat.hold_id, ShowSeat.seat_id).where(
-        ShowSeat.hold_id.in_(set(hold_ids))).order_by(ShowSeat.position))
+    """The seats each hold still holds (or whose sale it made), in one query."""
+    rows = await session.execute(
+        select(ShowSeat.hold_id, ShowSeat.seat_id)
+        .join(Hold, and_(Hold.id == ShowSeat.hold_id, Hold.leg_from == ShowSeat.leg))
+        .where(ShowSeat.hold_id.in_(set(hold_ids))).order_by(ShowSeat.position))
     grouped: dict[str, list[str]] = {h: [] for h in hold_ids}
     for hid, seat_id in rows:
         grouped[str(hid)].append(seat_id)

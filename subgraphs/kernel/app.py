@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -25,13 +26,13 @@ from subgraphs.kernel.auth import TokenVerifier
 from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
 from subgraphs.kernel.db import Database, new_id
 from subgraphs.kernel.errors import TicketFlowError
-from subgraphs.kernel.events import KernelTables
+from subgraphs.kernel.events import Event, KernelTables
 from subgraphs.kernel.graphql import Context
 from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
 from subgraphs.kernel.logs import request_id
-from subgraphs.kernel.relay import Apply, OutboxRelay, idempotent
+from subgraphs.kernel.relay import OutboxRelay, idempotent
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
 
@@ -69,6 +70,8 @@ class Runtime:
 
 
 Background = Callable[["Service"], Coroutine[Any, Any, None]]
+# Applies one event of another subgraph in this subgraph's unit of work (run once per event).
+Consumer = Callable[["Service", UnitOfWork, Event], Awaitable[None]]
 
 
 @dataclass
@@ -79,8 +82,8 @@ class SubgraphSpec:
     schema: strawberry.federation.Schema
     metadata: MetaData
     tables: KernelTables
-    # stream (source subgraph) -> apply(uow, event), run once per event
-    consumes: dict[str, Apply] = field(default_factory=dict)
+    # stream (source subgraph) -> apply(service, uow, event), run once per event
+    consumes: dict[str, Consumer] = field(default_factory=dict)
     background: list[Background] = field(default_factory=list)
     routes: Callable[[FastAPI, Service], None] | None = None
 
@@ -131,8 +134,8 @@ class Service:
                 stream,
                 self.spec.name,
                 consumer,
-                idempotent(self.db, self.spec.tables, self.spec.name, self.spec.name, apply,
-                           self.relay.wake),
+                idempotent(self.db, self.spec.tables, self.spec.name, self.spec.name,
+                           functools.partial(apply, self), self.relay.wake),
             )
             for stream, apply in self.spec.consumes.items()
         ]

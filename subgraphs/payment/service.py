@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import one_each
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import Payment
 
 
-async def apply_booking_event(uow: UnitOfWork, event: Event) -> None:
+async def apply_booking_event(_service: Service, uow: UnitOfWork, event: Event) -> None:
     """React to booking's events: a new booking needs a payment; an expired one cancels it."""
     p = event.payload
     if event.type == "BookingCreated":

@@ -315,10 +315,20 @@ async def _published(session: AsyncSession, show: Show, venue: Venue,
                      tiers: dict[str, int]) -> dict[str, Any]:
     sections = list(await session.scalars(
         select(Section).where(Section.hall_id == show.hall_id).order_by(Section.position)))
-    seats = (await session.execute(
-        select(Seat.id, Seat.label, Seat.category, Seat.section_id)
-        .where(Seat.hall_id == show.hall_id, Seat.blocked.is_(False))
-        .order_by(Seat.position))).all()
+    hall_kind = await session.scalar(select(Hall.kind).where(Hall.id == show.hall_id))
+    placed = (await session.execute(
+        select(Seat.id, Seat.label, Seat.category, Seat.section_id, Seat.row_label, Seat.x,
+               Seat.y, Seat.blocked)
+        .where(Seat.hall_id == show.hall_id).order_by(Seat.position))).all()
+    # A seat's place in its row counts the seats not for sale, so seats whose places
+    # differ by one are neighbours, and a blocked seat between two keeps them apart.
+    cols: dict[tuple[str, str], int] = {}
+    seats = []
+    for s in placed:
+        row = (s.section_id, s.row_label)
+        cols[row] = cols.get(row, -1) + 1
+        if not s.blocked:
+            seats.append((s, f"{s.section_id}:{s.row_label}", cols[row]))
     stops = list(await session.scalars(
         select(Stop).where(Stop.show_id == show.id).order_by(Stop.position)))
     return {
@@ -326,12 +336,15 @@ async def _published(session: AsyncSession, show: Show, venue: Venue,
         "organizer_id": venue.owner_id, "title": show.title, "kind": show.kind,
         "starts_at": show.starts_at.isoformat(), "ends_at": show.ends_at.isoformat(),
         "currency": show.currency, "prices": tiers,
+        "hall_kind": hall_kind or "OTHER",
         "seats": [{"id": s.id, "label": s.label, "category": s.category,
-                   "section_id": s.section_id, "price": tiers[s.category]} for s in seats],
+                   "section_id": s.section_id, "price": tiers[s.category],
+                   "row": row, "col": col, "x": s.x, "y": s.y} for s, row, col in seats],
         "general_admission": [
             {"id": s.id, "key": s.key, "name": s.name, "capacity": s.capacity,
              "category": s.category, "price": tiers[s.category or ""]}
             for s in sections if s.capacity is not None],
+        "stops": len(stops),
         "legs": [{"index": i, "from": a.name, "to": b.name}
                  for i, (a, b) in enumerate(itertools.pairwise(stops))]
         or [{"index": 0, "from": None, "to": None}],

@@ -1,0 +1,108 @@
+"""Best available seats: which free seats ``holdBestAvailable`` picks. Pure logic, no I/O.
+
+The rule (also in the README):
+
+1. **Rows, best first.** In a cinema (a hall of kind ``SCREEN``) the best rows are those
+   nearest two thirds of the way back from the screen; everywhere else (stages, arenas,
+   trains, aircraft) the rows nearest the front (smallest ``y``) come first. Ties keep
+   seat-map order.
+2. **One row, together.** The seats are adjacent in one row when any row can seat the
+   whole party: the first row, in that order, with room wins, and within it the block whose
+   middle is nearest the middle of the row.
+3. **No orphans.** A block is never placed so that it leaves a single free seat between it
+   and a taken seat, a seat not for sale or the end of the row (a seat nobody can buy).
+4. **Otherwise split.** When no row can seat everyone together, the party is split into as
+   few blocks as the rows allow, best rows first, each block at one end of a run of free
+   seats, still never leaving a single seat alone. When even that cannot seat them, there
+   are not enough seats (``SoldOut``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Place:
+    """A seat of the show: where it is and whether it is free on the legs asked for."""
+
+    seat_id: str
+    row: str  # section and row label
+    col: int  # place in the row, counting seats not for sale: neighbours differ by one
+    x: int
+    y: int
+    free: bool
+
+
+def _runs(row: Sequence[Place]) -> list[list[Place]]:
+    """The row's free seats, as runs of neighbours."""
+    runs: list[list[Place]] = []
+    for seat in row:
+        if not seat.free:
+            continue
+        if runs and runs[-1][-1].col == seat.col - 1:
+            runs[-1].append(seat)
+        else:
+            runs.append([seat])
+    return runs
+
+
+def _rank(rows: list[list[Place]], layout: str) -> list[list[Place]]:
+    ys = [p.y for row in rows for p in row]
+    front, back = min(ys), max(ys)
+    best = front + (back - front) * 2 / 3 if layout == "SCREEN" else front
+
+    def distance(row: list[Place]) -> float:
+        return abs(sorted(p.y for p in row)[len(row) // 2] - best)
+
+    return sorted(rows, key=distance)  # stable: ties keep seat-map order
+
+
+def _together(row: list[Place], quantity: int) -> list[Place] | None:
+    """The orphan-free block of ``quantity`` neighbours nearest the row's middle, if any."""
+    middle = (min(p.x for p in row) + max(p.x for p in row)) / 2
+    best: tuple[float, list[Place]] | None = None
+    for run in _runs(row):
+        for start in range(len(run) - quantity + 1):
+            left, right = start, len(run) - start - quantity
+            if left == 1 or right == 1:
+                continue
+            block = run[start:start + quantity]
+            off = abs((block[0].x + block[-1].x) / 2 - middle)
+            if best is None or off < best[0]:
+                best = (off, block)
+    return None if best is None else best[1]
+
+
+def _split(rows: list[list[Place]], quantity: int) -> list[Place] | None:
+    chosen: list[Place] = []
+    for row in rows:
+        for run in sorted(_runs(row), key=len, reverse=True):
+            need = quantity - len(chosen)
+            if need == 0:
+                return chosen
+            take = min(need, len(run))
+            if len(run) - take == 1:
+                take -= 1  # leave two or none, never one
+            chosen.extend(run[:take])
+    return chosen if len(chosen) == quantity else None
+
+
+def best_available(places: Sequence[Place], quantity: int, layout: str) -> list[str] | None:
+    """The seat ids to hold for a party of ``quantity``, or ``None`` when they do not fit.
+
+    ``places`` are every seat that may be offered (free or not), in seat-map order.
+    """
+    if quantity < 1 or not places:
+        return None
+    by_row: dict[str, list[Place]] = {}
+    for place in places:
+        by_row.setdefault(place.row, []).append(place)
+    rows = _rank([sorted(row, key=lambda p: p.col) for row in by_row.values()], layout)
+    for row in rows:
+        block = _together(row, quantity)
+        if block is not None:
+            return [p.seat_id for p in block]
+    split = _split(rows, quantity)
+    return None if split is None else [p.seat_id for p in split]
