@@ -79,7 +79,8 @@ class ShowOnSale:
 
 async def show_on_sale(venue: GraphQL, booking: GraphQL, organizer: User,
                        rows: list[dict[str, Any]] | None = None,
-                       price: int = 1000, via_router: bool = False) -> ShowOnSale:
+                       price: int = 1000, via_router: bool = False,
+                       stops: list[str] | None = None) -> ShowOnSale:
     """Create a venue and a show as ``organizer``, then wait until booking can sell it."""
     rows = rows or [{"label": "A", "seats": 5}, {"label": "B", "seats": 5}]
     v = await venue.data(CREATE_VENUE, {"i": {"name": f"Hall {uuid.uuid4().hex[:6]}",
@@ -87,7 +88,8 @@ async def show_on_sale(venue: GraphQL, booking: GraphQL, organizer: User,
     venue_id = v["createVenue"]["id"]
     s = await venue.data(CREATE_SHOW, {"i": {
         "venueId": venue_id, "title": "Test Show", "startsAt": "2030-01-01T19:00:00+00:00",
-        "price": {"amount": price, "currency": "EUR"}}}, organizer.token)
+        "price": {"amount": price, "currency": "EUR"},
+        **({"stops": [{"name": n} for n in stops]} if stops else {})}}, organizer.token)
     show_id = s["createShow"]["id"]
     await venue.data(PUBLISH_SHOW, {"id": show_id}, organizer.token)
 

@@ -11,10 +11,10 @@ The rule (also in the README):
    middle is nearest the middle of the row.
 3. **No orphans.** A block is never placed so that it leaves a single free seat between it
    and a taken seat, a seat not for sale or the end of the row (a seat nobody can buy).
-4. **Otherwise split.** When no row can seat everyone together, the party is split into as
-   few blocks as the rows allow, best rows first, each block at one end of a run of free
-   seats, still never leaving a single seat alone. When even that cannot seat them, there
-   are not enough seats (``SoldOut``).
+4. **Otherwise split.** When no row can seat everyone together, the party is split over
+   the best rows that can seat it, in as few blocks as those rows allow, each block at one
+   end of a run of free seats, still never leaving a single seat alone. When even that
+   cannot seat them, there are not enough seats (``SoldOut``).
 """
 
 from __future__ import annotations
@@ -75,18 +75,30 @@ def _together(row: list[Place], quantity: int) -> list[Place] | None:
     return None if best is None else best[1]
 
 
+def _better(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """Fewer blocks, then more seats from the better runs."""
+    return (len(a), [(i, -t) for i, t in a]) < (len(b), [(i, -t) for i, t in b])
+
+
 def _split(rows: list[list[Place]], quantity: int) -> list[Place] | None:
-    chosen: list[Place] = []
-    for row in rows:
-        for run in sorted(_runs(row), key=len, reverse=True):
-            need = quantity - len(chosen)
-            if need == 0:
-                return chosen
-            take = min(need, len(run))
-            if len(run) - take == 1:
-                take -= 1  # leave two or none, never one
-            chosen.extend(run[:take])
-    return chosen if len(chosen) == quantity else None
+    """Fewest blocks, taken from the best rows first, each at one end of a run of free
+    seats and leaving none or at least two of its seats: the first runs, in row order, that
+    can seat the party, fewest blocks among those."""
+    runs = [run for row in rows for run in _runs(row)]
+    # seats placed so far -> the (run, seats taken) blocks that place them
+    reach: dict[int, list[tuple[int, int]]] = {0: []}
+    for i, run in enumerate(runs):
+        takes = [t for t in range(1, len(run) + 1) if len(run) - t != 1]
+        for placed, blocks in list(reach.items()):
+            for t in takes:
+                total = placed + t
+                option = [*blocks, (i, t)]
+                if total <= quantity and (total not in reach
+                                          or _better(option, reach[total])):
+                    reach[total] = option
+        if quantity in reach:
+            return [seat for run_index, t in reach[quantity] for seat in runs[run_index][:t]]
+    return None
 
 
 def best_available(places: Sequence[Place], quantity: int, layout: str) -> list[str] | None:

@@ -82,6 +82,7 @@ class World:
     payment_id: str
     ga_show_id: str = ""
     ga_section_id: str = ""
+    best_show_id: str = ""
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -265,6 +266,23 @@ async def _extend(w: World, who: str) -> dict[str, Any]:
         {"h": hold}, w.tokens[who])
 
 
+@op("Mutation.holdBestAvailable", "holdBestAvailable")
+async def _hold_best(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        """mutation($show: ID!) { holdBestAvailable(showId: $show, quantity: 1) {
+          __typename ... on SeatHold { id } ... on SoldOut { available } } }""",
+        {"show": w.best_show_id}, w.tokens[who])
+
+
+@op("Mutation.cancelBooking", "cancelBooking")
+async def _cancel_booking(w: World, who: str) -> dict[str, Any]:
+    hold = await w.hold(30 + COLUMNS.index(who))
+    booked = await w.router.data(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex},
+                                 w.actors.customer.token)
+    return await w.router.run("mutation($b: ID!) { cancelBooking(bookingId: $b) { status } }",
+                              {"b": booked["checkout"]["id"]}, w.tokens[who])
+
+
 async def _standing_show(w: World) -> tuple[str, str]:
     """A show on sale in a hall with a standing section; its id and the section's."""
     seat_map = {"format": "ticketflow.seatmap/v1", "name": "Matrix Standing",
@@ -316,7 +334,8 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
     # Callers of its own: rows such as logoutEverywhere end every session of theirs.
     a = await make_actors(stack, lambda _service: stack.router_url)
     show = await show_on_sale(router, router, a.organizer, via_router=True,
-                              rows=[{"label": "A", "seats": 15}, {"label": "B", "seats": 15}])
+                              rows=[{"label": "A", "seats": 15}, {"label": "B", "seats": 15},
+                                    {"label": "C", "seats": 15}])
     people = {"customer": a.customer, "other customer": a.other_customer,
               "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin}
     w = World(stack=stack, router=router, actors=a,
@@ -328,6 +347,9 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
                               {"id": show.venue_id})
     w.hall_id = halls["venue"]["halls"][0]["id"]
     w.ga_show_id, w.ga_section_id = await _standing_show(w)
+    best = await show_on_sale(router, router, a.organizer, via_router=True,
+                              rows=[{"label": "A", "seats": 12}])
+    w.best_show_id = best.id
     hold = await w.hold(0)
     booked = await router.data(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex}, a.customer.token)
     w.booking_id = booked["checkout"]["id"]

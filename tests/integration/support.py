@@ -15,7 +15,7 @@ from subgraphs.booking.models import Hold, ShowSeat
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import Database
 from subgraphs.kernel.settings import SERVICES, Settings
-from tests.flows import Actors, new_user
+from tests.flows import PASSWORD, Actors, User, new_user
 from tests.harness import Stack, in_process_stack
 
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) {
@@ -115,3 +115,11 @@ async def deployment(env: dict[str, str]) -> AsyncIterator[Deployment]:
         actors = Actors(*[await new_user(stack, auth, role) for role in
                           ("CUSTOMER", "CUSTOMER", "ORGANIZER", "ORGANIZER", "ADMIN")])
         yield Deployment(stack, stack.services, dbs, actors)
+
+
+async def customer(stack: Stack) -> User:
+    """A newly registered customer of ``stack``, signed in."""
+    email = unique_email("crowd")
+    body = await stack.client("auth").data(
+        REGISTER, {"i": {"email": email, "password": PASSWORD, "name": "Crowd"}})
+    return User(body["register"]["user"]["id"], email, body["register"]["accessToken"])

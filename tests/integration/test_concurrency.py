@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import AVAILABLE, HELD, BookableShow, Hold, ShowSeat
 from subgraphs.kernel.db import Database
-from tests.flows import PASSWORD, Actors, User, show_on_sale
+from tests.flows import Actors, User, show_on_sale
 from tests.harness import Stack
-from tests.integration.support import HOLD_IDS, REGISTER, unique_email
+from tests.integration.support import HOLD_IDS, customer
 
 CUSTOMERS = 20
 HOLDS_PER_CUSTOMER = 5
@@ -39,13 +39,6 @@ class Outcome:
     @property
     def result(self) -> dict[str, Any]:
         return self.body["data"]["holdSeats"]  # type: ignore[no-any-return]
-
-
-async def customer(stack: Stack) -> User:
-    email = unique_email("crowd")
-    body = await stack.client("auth").data(
-        REGISTER, {"i": {"email": email, "password": PASSWORD, "name": "Crowd"}})
-    return User(body["register"]["user"]["id"], email, body["register"]["accessToken"])
 
 
 def attempts(customers: list[User], seat_ids: list[str]) -> list[Attempt]:
