@@ -23,6 +23,8 @@ _load_hold_seats = session_batch(service.hold_seat_ids)
 _load_hold_places = session_batch(service.admission_by_holds)
 _load_booking_places = session_batch(service.admission_by_bookings)
 _load_shows = session_batch(service.shows_by_ids)
+_load_hold_prices = session_batch(service.prices_of_holds)
+_load_holds = session_batch(service.holds_by_ids)
 
 
 @strawberry.input(description="Part of a journey: from one stop to a later one, as indexes "
@@ -160,6 +162,25 @@ class HeldPlaces:
     quantity: int
 
 
+@strawberry.type(description="A seat a hold holds, at its category's price.")
+class HeldSeat:
+    seat_id: strawberry.ID
+    label: str
+    category: str
+    price: Money
+
+
+@strawberry.type(description="One line of what a hold will cost at checkout: a seat, or the "
+                 "places held in one standing section.")
+class HoldLine:
+    seat_id: strawberry.ID | None = strawberry.field(description="Null for standing places.")
+    section_id: strawberry.ID | None = strawberry.field(description="Null for seats.")
+    label: str = strawberry.field(description="The seat's label or the section's name.")
+    quantity: int
+    unit_price: Money
+    price: Money
+
+
 @strawberry.federation.type(keys=["id"], description="Seats (or standing places) reserved for "
                             "a buyer for a while. status: ACTIVE, CHECKED_OUT, BOOKED (paid), "
                             "RELEASED, EXPIRED.")
@@ -187,10 +208,46 @@ class SeatHold:
     async def segment(self, info: Info) -> Segment | None:
         return await _segment(info, str(self.show.id), *self.legs)
 
+    @strawberry.field(description="The seats this hold holds, with their prices.")
+    async def seats(self, info: Info) -> list[HeldSeat]:
+        found = await info.context.loader(_load_hold_prices).load(str(self.id))
+        return [HeldSeat(seat_id=strawberry.ID(s.seat_id), label=s.label, category=s.category,
+                         price=Money(amount=s.price_amount, currency=found.currency))
+                for s in found.seats]
+
+    @strawberry.field(description="What checkout will charge, line by line: each seat, then "
+                      "each standing section's places.")
+    async def lines(self, info: Info) -> list[HoldLine]:
+        found = await info.context.loader(_load_hold_prices).load(str(self.id))
+
+        def money(amount: int) -> Money:
+            return Money(amount=amount, currency=found.currency)
+
+        return [HoldLine(seat_id=strawberry.ID(s.seat_id), section_id=None, label=s.label,
+                         quantity=1, unit_price=money(s.price_amount),
+                         price=money(s.price_amount)) for s in found.seats] + [
+            HoldLine(seat_id=None, section_id=strawberry.ID(g.section_id), label=g.name,
+                     quantity=a.quantity, unit_price=money(g.price_amount),
+                     price=money(a.quantity * g.price_amount)) for a, g in found.places]
+
+    @strawberry.field(description="What checkout will charge for this hold.")
+    async def total(self, info: Info) -> Money:
+        found = await info.context.loader(_load_hold_prices).load(str(self.id))
+        return Money(amount=found.total, currency=found.currency)
+
     @classmethod
     def from_model(cls, h: models.Hold) -> SeatHold:
         return cls(id=strawberry.ID(h.id), show=Show(id=strawberry.ID(h.show_id)),
                    expires_at=h.expires_at, status=h.status, legs=(h.leg_from, h.leg_to))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> SeatHold | None:
+        # A hold is its buyer's business: the same owner check as every way to reach it.
+        hold = await info.context.loader(_load_holds).load(str(id))
+        if hold is None:
+            return None
+        require_owner_or_admin(info.context.caller, hold.user_id)
+        return cls.from_model(hold)
 
 
 @strawberry.enum
@@ -343,6 +400,10 @@ class Query:
     @strawberry.field(description="One booking (its owner or an admin).")
     async def booking(self, info: Info, id: strawberry.ID) -> Booking | None:
         return await Booking.resolve_reference(info, id)
+
+    @strawberry.field(description="One hold, with what it will cost (its owner or an admin).")
+    async def hold(self, info: Info, id: strawberry.ID) -> SeatHold | None:
+        return await SeatHold.resolve_reference(info, id)
 
 
 @strawberry.type

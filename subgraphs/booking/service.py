@@ -403,19 +403,11 @@ async def checkout(
             return HoldLapsed(hold_id), None
         show = await uow.session.get(BookableShow, hold.show_id)
         assert show is not None
-        seats = list(await uow.session.scalars(
-            select(ShowSeat).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD,
-                                   ShowSeat.leg == hold.leg_from)
-            .order_by(ShowSeat.position)))
-        places = (await uow.session.execute(
-            select(HoldAdmission, AdmissionSection)
-            .join(AdmissionSection, and_(AdmissionSection.show_id == HoldAdmission.show_id,
-                                         AdmissionSection.section_id == HoldAdmission.section_id))
-            .where(HoldAdmission.hold_id == hold.id).order_by(AdmissionSection.position))).all()
+        price = (await prices_of_holds(uow.session, [hold.id]))[0]
+        seats, places = price.seats, price.places
         booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
-                          total_amount=sum(s.price_amount for s in seats)
-                          + sum(a.quantity * g.price_amount for a, g in places),
-                          currency=show.currency, leg_from=hold.leg_from, leg_to=hold.leg_to)
+                          total_amount=price.total, currency=show.currency,
+                          leg_from=hold.leg_from, leg_to=hold.leg_to)
         uow.session.add(booking)
         await uow.session.flush()
         uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
@@ -624,6 +616,11 @@ async def shows_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Bookab
     return await one_each(session, BookableShow.id, ids)
 
 
+async def holds_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Hold | None]:
+    """Holds in the order of ``ids``, in one query."""
+    return await one_each(session, Hold.id, ids)
+
+
 async def bookings_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Booking | None]:
     """Bookings in the order of ``ids``, in one query."""
     return await one_each(session, Booking.id, ids)
@@ -651,6 +648,43 @@ async def hold_seat_ids(session: AsyncSession, hold_ids: Sequence[str]) -> list[
     for hid, seat_id in rows:
         grouped[str(hid)].append(seat_id)
     return [grouped[h] for h in hold_ids]
+
+
+@dataclass
+class HoldPrice:
+    """What a hold would cost at checkout: its seats, its standing places, the currency."""
+
+    seats: list[ShowSeat]
+    places: list[tuple[HoldAdmission, AdmissionSection]]
+    currency: str
+
+    @property
+    def total(self) -> int:
+        return (sum(s.price_amount for s in self.seats)
+                + sum(a.quantity * g.price_amount for a, g in self.places))
+
+
+async def prices_of_holds(session: AsyncSession, hold_ids: Sequence[str]) -> list[HoldPrice]:
+    """Each hold's seats and places with their prices, in three queries for any number."""
+    ids = set(hold_ids)
+    seats = await session.scalars(
+        select(ShowSeat)
+        .join(Hold, and_(Hold.id == ShowSeat.hold_id, Hold.leg_from == ShowSeat.leg))
+        .where(ShowSeat.hold_id.in_(ids)).order_by(ShowSeat.position))
+    places = (await session.execute(
+        select(HoldAdmission, AdmissionSection)
+        .join(AdmissionSection, and_(AdmissionSection.show_id == HoldAdmission.show_id,
+                                     AdmissionSection.section_id == HoldAdmission.section_id))
+        .where(HoldAdmission.hold_id.in_(ids)).order_by(AdmissionSection.position))).all()
+    currencies = dict((await session.execute(
+        select(Hold.id, BookableShow.currency).join(BookableShow, BookableShow.id == Hold.show_id)
+        .where(Hold.id.in_(ids)))).all())
+    found = {h: HoldPrice([], [], currencies.get(h, "")) for h in hold_ids}
+    for seat in seats:
+        found[str(seat.hold_id)].seats.append(seat)
+    for a, g in places:
+        found[a.hold_id].places.append((a, g))
+    return [found[h] for h in hold_ids]
 
 
 async def admission_by_bookings(session: AsyncSession,

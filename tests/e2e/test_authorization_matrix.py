@@ -266,6 +266,13 @@ async def _extend(w: World, who: str) -> dict[str, Any]:
         {"h": hold}, w.tokens[who])
 
 
+@op("Query.hold", "hold")
+async def _read_hold(w: World, who: str) -> dict[str, Any]:
+    hold = await w.hold(36 + COLUMNS.index(who))
+    return await w.router.run("query($h: ID!) { hold(id: $h) { id total { amount } } }",
+                              {"h": hold}, w.tokens[who])
+
+
 @op("Mutation.holdBestAvailable", "holdBestAvailable")
 async def _hold_best(w: World, who: str) -> dict[str, Any]:
     return await w.router.run(

@@ -385,3 +385,37 @@ async def test_each_loser_is_told_too_few_places_were_left(rush: Rush) -> None:
             assert result["code"] == "SOLD_OUT"
             assert 0 <= result["available"] < n
 
+
+
+async def test_a_hold_shows_its_seats_lines_and_total_before_checkout(
+        stack: Stack, actors: Actors) -> None:
+    standing = await standing_show(stack, actors.organizer, 10)
+    booking = stack.client("booking")
+    token = actors.customer.token
+    seats = (await booking.data(HOLD, {"show": standing.show_id,
+                                       "seats": standing.seat_ids[:2]}, token))["holdSeats"]
+    places = (await booking.data(HOLD_GA, {"show": standing.show_id,
+                                           "section": standing.section_id, "n": 3}, token))
+    query = """query($r: [_Any!]!) { _entities(representations: $r) { ... on SeatHold {
+      seats { seatId price { amount currency } }
+      lines { seatId sectionId quantity unitPrice { amount } price { amount } }
+      total { amount currency } } } }"""
+    found = (await booking.data(query, {"r": [
+        {"__typename": "SeatHold", "id": seats["id"]},
+        {"__typename": "SeatHold", "id": places["holdGeneralAdmission"]["id"]}]}, token)
+             )["_entities"]
+    assert found[0]["seats"] == [{"seatId": s, "price": {"amount": SEAT_PRICE, "currency": "EUR"}}
+                                 for s in standing.seat_ids[:2]]
+    assert found[0]["total"] == {"amount": 2 * SEAT_PRICE, "currency": "EUR"}
+    assert found[1]["seats"] == []
+    assert found[1]["lines"] == [{"seatId": None, "sectionId": standing.section_id,
+                                  "quantity": 3, "unitPrice": {"amount": STANDING_PRICE},
+                                  "price": {"amount": 3 * STANDING_PRICE}}]
+    assert found[1]["total"] == {"amount": 3 * STANDING_PRICE, "currency": "EUR"}
+    # checkout charges exactly what the hold said
+    booked = await booking.data(CHECKOUT, {"hold": seats["id"], "key": uuid.uuid4().hex}, token)
+    assert booked["checkout"]["total"] == found[0]["total"]
+    # holds are private: another customer is refused
+    other = await booking.run(query, {"r": [{"__typename": "SeatHold", "id": seats["id"]}]},
+                              actors.other_customer.token)
+    assert refusal(other)[0] == "FORBIDDEN"
