@@ -73,7 +73,9 @@ class ShowSeat(Base):
 
 class Hold(Base):
     __tablename__ = "holds"
-    __table_args__ = (Index("ix_holds_status_expires", "status", "expires_at"),)
+    __table_args__ = (Index("ix_holds_status_expires", "status", "expires_at"),
+                      # the per-customer limit counts one customer's holds for one show
+                      Index("ix_holds_show_user", "show_id", "user_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)

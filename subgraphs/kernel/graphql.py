@@ -9,7 +9,7 @@ import strawberry
 from aiodataloader import DataLoader
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import SchemaExtension, ValidationCache
 from strawberry.fastapi import BaseContext
 from strawberry.types.graphql import OperationType
 
@@ -133,6 +133,8 @@ def build_schema(
         mutation=mutation,
         subscription=subscription,
         types=list(types),
-        extensions=[AuthGate, ErrorCodes],
+        # Validation results are cached (clients send the same few operations). Strawberry's
+        # ParserCache is left out: it raises parse errors past the error-code handling.
+        extensions=[AuthGate, ErrorCodes, lambda: ValidationCache(maxsize=256)],
         federation_version=FEDERATION_VERSION,
     )

@@ -38,6 +38,8 @@ def upgrade() -> None:
                                           nullable=False))
             batch_op.add_column(sa.Column('leg_to', sa.Integer(), server_default='1',
                                           nullable=False))
+    with op.batch_alter_table('holds', schema=None) as batch_op:
+        batch_op.create_index('ix_holds_show_user', ['show_id', 'user_id'], unique=False)
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('payment_id', sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column('updated_at', subgraphs.kernel.db.UTCDateTime(),
@@ -48,6 +50,8 @@ def downgrade() -> None:
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_column('updated_at')
         batch_op.drop_column('payment_id')
+    with op.batch_alter_table('holds', schema=None) as batch_op:
+        batch_op.drop_index('ix_holds_show_user')
     for table in ('bookings', 'holds'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('leg_to')
