@@ -344,12 +344,18 @@ async def bump_version(session: AsyncSession, show_id: str) -> BookableShow | No
     one show commit in version order, two holds can never deadlock on each other's seats,
     and a count read after it (places left, a customer's places) stays true until commit.
     """
-    show = await session.get(BookableShow, show_id, with_for_update=True)
+    show = await lock_show(session, show_id)
     if show is None:
         return None
     show.version += 1
     await session.flush()
     return show
+
+
+async def lock_show(session: AsyncSession, show_id: str) -> BookableShow | None:
+    """Lock the show's row without advancing its version (for a change that may touch no
+    seat: bump ``version`` only when something is announced, so versions stay consecutive)."""
+    return await session.get(BookableShow, show_id, with_for_update=True)
 
 
 async def announce_after_commit(service: Service, uow: UnitOfWork, show: BookableShow,

@@ -23,6 +23,7 @@ from subgraphs.booking.inventory import (
     enforce_customer_limit,
     is_free,
     legs_of,
+    lock_show,
     take_seats,
 )
 from subgraphs.booking.models import (
@@ -487,7 +488,8 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     if found is None:
         log.warning("payment %s succeeded for unknown booking %s", payment_id, booking_id)
         return
-    show = await bump_version(uow.session, found.show_id)
+    # The show's lock first, as always; its version moves only if seats or places change.
+    show = await lock_show(uow.session, found.show_id)
     booking = await uow.session.get(Booking, booking_id, with_for_update=True)
     hold = await uow.session.get(Hold, found.hold_id, with_for_update=True)
     assert show is not None and booking is not None and hold is not None
@@ -498,6 +500,7 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     if (booking.status != "PENDING_PAYMENT" or hold.status != "CHECKED_OUT"
             or (lapsed and (paid_at > hold.expires_at or not await _room_for(uow, hold, now)))):
         if booking.status == "PENDING_PAYMENT":  # lapsed and resold: it expires now
+            show.version += 1
             freed = await _free_seats(uow.session, hold.id)
             hold.status = "EXPIRED"
             _settle(booking, "EXPIRED")
@@ -507,6 +510,7 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
         uow.emit("BookingNotConfirmed", _booking_event(booking, payment_id=payment_id,
                                                        status=booking.status))
         return
+    show.version += 1
     sold = list(dict.fromkeys(await uow.session.scalars(
         select(ShowSeat.seat_id).where(ShowSeat.hold_id == hold.id, ShowSeat.state == HELD)
         .order_by(ShowSeat.position))))
@@ -586,10 +590,12 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
     for hold in list(await uow.session.scalars(
             select(Hold).where(Hold.show_id == show_id, Hold.status == "ACTIVE")
             .with_for_update())):
-        freed += await _free_seats(uow.session, hold.id)
+        seats = await _free_seats(uow.session, hold.id)
+        freed += seats
         hold.status = "RELEASED"
         uow.emit("HoldReleased", {"hold_id": hold.id, "show_id": show_id,
                                   "user_id": hold.user_id, "reason": "SHOW_CANCELLED",
+                                  "seat_ids": seats,
                                   "general_admission": await _places(uow.session, hold.id)})
     uow.emit("ShowSalesStopped", {"show_id": show_id})
     await announce_after_commit(service, uow, show, freed)

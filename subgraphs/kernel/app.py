@@ -150,9 +150,10 @@ class Service:
         finally:
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # Bounded: a job that ignores its cancellation must not hang shutdown forever.
+            _, stuck = await asyncio.wait(tasks, timeout=10)
+            for task in stuck:
+                log.error("background job %s did not stop within 10 s", task.get_coro())
             await self.db.dispose()
 
 

@@ -127,6 +127,7 @@ class RedisStreamsBus:
         # First our own unacknowledged messages (we restarted), then new ones.
         cursor = "0"
         while True:
+            _stop_if_cancelled()
             try:
                 messages = await self._read(key, group, consumer, cursor)
             except asyncio.CancelledError:
@@ -167,3 +168,11 @@ class RedisStreamsBus:
     async def close(self) -> None:
         """Close the Redis connection pool."""
         await self._redis.aclose(close_connection_pool=True)
+
+
+def _stop_if_cancelled() -> None:
+    """Raise if this task was asked to stop: a cancellation swallowed inside the Redis
+    client (a blocking read cut short) must not keep the consumer, and shutdown, going."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
