@@ -143,15 +143,12 @@ async def show_version(db: Database, show_id: str) -> int:
 
 
 async def seat_rows(db: Database, show_id: str) -> list[SeatRow]:
-    """Every stored row of a show's seats, one per seat and leg where seats have legs."""
-    leg = ShowSeat.__table__.c.get("leg")
-    columns: list[Any] = [ShowSeat.seat_id, ShowSeat.state, ShowSeat.hold_id]
+    """Every stored row of a show's seats: one per seat and leg."""
     async with db.session() as session:
-        rows: list[Any] = list(await session.execute(
-            select(*columns, *([leg] if leg is not None else []))
-            .where(ShowSeat.show_id == show_id)))
-    return [SeatRow(r.seat_id, r.leg if leg is not None else 0, r.state, r.hold_id)
-            for r in rows]
+        rows = (await session.execute(
+            select(ShowSeat.seat_id, ShowSeat.leg, ShowSeat.state, ShowSeat.hold_id)
+            .where(ShowSeat.show_id == show_id))).all()
+    return [SeatRow(seat, leg, state, hold) for seat, leg, state, hold in rows]
 
 
 async def show_holds(db: Database, show_id: str) -> dict[str, tuple[str, str]]:
