@@ -311,17 +311,15 @@ async def seat_states(session: AsyncSession, show: BookableShow, legs: range | N
              .where(ShowSeat.show_id == show.id).order_by(ShowSeat.position, ShowSeat.leg))
     if seat_ids is not None:
         query = query.where(ShowSeat.seat_id.in_(set(seat_ids)))
+    # Rows come seat by seat, each seat's legs in order.
     found: list[SeatInShow] = []
-    per_leg: list[str] = []
-    for seat_id, category, leg, state in await session.execute(query):
+    for seat_id, category, _leg, state in await session.execute(query):
         if not found or found[-1].seat_id != seat_id:
-            per_leg = []
-            found.append(SeatInShow(seat_id, AVAILABLE, per_leg, category))
-        per_leg.append(state)
-        if leg in legs:
-            found[-1].state = combine((found[-1].state, state))
-    if show.legs == 1:
-        for seat in found:
+            found.append(SeatInShow(seat_id, AVAILABLE, [], category))
+        found[-1].legs.append(state)
+    for seat in found:
+        seat.state = combine(seat.legs[legs.start:legs.stop])
+        if show.legs == 1:
             seat.legs = []
     return found
 

@@ -131,15 +131,16 @@ class Booking(Base):
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), index=True)
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), unique=True)
     # PENDING_PAYMENT -> CONFIRMED | EXPIRED | CANCELLED; CONFIRMED -> CANCELLED
+    # (its legs are its hold's)
     status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
-    leg_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    leg_to: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     total_amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The payment that confirmed it (from payment's PaymentSucceeded).
     payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When its status last changed (null until then).
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
+                                                        onupdate=utcnow)
 
 
 class BookingLine(Base):

@@ -19,7 +19,6 @@ _load_availability = session_batch(inventory.availability_by_show)
 _load_bookings = session_batch(service.bookings_by_ids)
 _load_user_bookings = session_batch(service.bookings_by_users)
 _load_lines = session_batch(service.lines_by_bookings)
-_load_hold_seats = session_batch(service.hold_seat_ids)
 _load_hold_places = session_batch(service.admission_by_holds)
 _load_booking_places = session_batch(service.admission_by_bookings)
 _load_shows = session_batch(service.shows_by_ids)
@@ -149,7 +148,7 @@ class Show:
                 return []
             seats = await inventory.seat_states(session, show,
                                                 inventory.legs_of(show, _pair(segment)))
-        return [SeatState.from_message(inventory.SeatChange.as_message(s)) for s in seats]
+        return [SeatState.from_message(s.as_message()) for s in seats]
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
@@ -192,8 +191,8 @@ class SeatHold:
 
     @strawberry.field
     async def seat_ids(self, info: Info) -> list[strawberry.ID]:
-        seats = await info.context.loader(_load_hold_seats).load(str(self.id))
-        return [strawberry.ID(s) for s in seats]
+        seats = (await info.context.loader(_load_hold_prices).load(str(self.id))).seats
+        return [strawberry.ID(s.seat_id) for s in seats]
 
     legs: strawberry.Private[tuple[int, int]]
 
@@ -281,12 +280,14 @@ class Booking:
     show: Show
     total: Money
     created_at: datetime
-    legs: strawberry.Private[tuple[int, int]]
+    hold_id: strawberry.Private[str]
 
     @strawberry.field(description="The stops the seats are booked between (null for a show "
                       "without stops).")
     async def segment(self, info: Info) -> Segment | None:
-        return await _segment(info, str(self.show.id), *self.legs)
+        hold = await info.context.loader(_load_holds).load(self.hold_id)
+        assert hold is not None  # a booking's hold is never deleted
+        return await _segment(info, str(self.show.id), hold.leg_from, hold.leg_to)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[BookingLine]:
@@ -310,7 +311,7 @@ class Booking:
         return cls(id=strawberry.ID(b.id), status=BookingStatus(b.status),
                    show=Show(id=strawberry.ID(b.show_id)),
                    total=Money(amount=b.total_amount, currency=b.currency),
-                   created_at=b.created_at, legs=(b.leg_from, b.leg_to))
+                   created_at=b.created_at, hold_id=b.hold_id)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Booking | None:
@@ -505,7 +506,7 @@ class Subscription:
                 raise NotFound("No show with this id is on sale.", field="showId")
             yield _event(SeatEventKind.SNAPSHOT, {
                 "show_id": snap.show_id, "version": snap.version,
-                "seats": [inventory.SeatChange.as_message(s) for s in snap.seats],
+                "seats": [s.as_message() for s in snap.seats],
                 **snap.availability.as_message()})
             last = snap.version
             async for message in watcher.messages():

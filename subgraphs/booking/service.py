@@ -69,6 +69,14 @@ class _Abort(Exception):
     """Rolls a unit of work back on an expected outcome."""
 
 
+class _SeatsTaken(Exception):
+    """Rolls a hold back: some of its seats are not free on some of these legs."""
+
+    def __init__(self, legs: range) -> None:
+        super().__init__(legs)
+        self.legs = legs
+
+
 class _Unchanged(Exception):
     """Rolls a unit of work back when there was nothing to change."""
 
@@ -84,11 +92,28 @@ def validate_seat_ids(seat_ids: Sequence[str], limit: int) -> list[str]:
     return list(seat_ids)
 
 
-def _new_hold(uow: UnitOfWork, show: BookableShow, user_id: str, legs: range,
-              expires: datetime) -> Hold:
+async def _take(service: Service, uow: UnitOfWork, show: BookableShow, user_id: str,
+                seat_ids: list[str], legs: range, expires: datetime, now: datetime,
+                field: str) -> Hold | None:
+    """A new hold of these seats on these legs, or ``None`` if any of them is not free.
+
+    Under the show's lock: the hold statement, then the per-customer limit (so a request
+    for seats someone else holds is SeatsUnavailable, not over the limit), the event and
+    the live message.
+    """
     hold = Hold(show_id=show.id, user_id=user_id, expires_at=expires, leg_from=legs.start,
                 leg_to=legs.stop)
     uow.session.add(hold)
+    await uow.session.flush()
+    result = await uow.session.execute(take_seats(show.id, seat_ids, legs, hold.id, expires, now))
+    if result.rowcount != len(seat_ids) * len(legs):  # type: ignore[attr-defined]
+        return None
+    await enforce_customer_limit(uow.session, service.settings.max_seats_per_customer,
+                                 show.id, user_id, now, 0, field)
+    uow.emit("SeatsHeld", {"hold_id": hold.id, "show_id": show.id, "user_id": user_id,
+                           "seat_ids": seat_ids, "legs": [legs.start, legs.stop],
+                           "expires_at": expires.isoformat()})
+    await announce_after_commit(service, uow, show, seat_ids)
     return hold
 
 
@@ -127,17 +152,10 @@ async def hold_seats(
         if unknown:
             raise BadUserInput("These seats are not part of this show.", field="seatIds",
                                seatIds=unknown)
-        hold = _new_hold(uow, show, who.user_id, legs, expires)
-        await uow.session.flush()
-        result = await uow.session.execute(
-            take_seats(show_id, wanted, legs, hold.id, expires, now))
-        if result.rowcount != len(wanted) * len(legs):  # type: ignore[attr-defined]
-            raise _Abort(legs)
-        # After the seats: a request for seats someone else holds is SeatsUnavailable.
-        await enforce_customer_limit(uow.session, service.settings.max_seats_per_customer,
-                                     show_id, who.user_id, now, 0, "seatIds")
-        _emit_held(uow, hold, wanted)
-        await announce_after_commit(service, uow, show, wanted)
+        hold = await _take(service, uow, show, who.user_id, wanted, legs, expires, now,
+                           "seatIds")
+        if hold is None:
+            raise _SeatsTaken(legs)
         return hold, hold.id
 
     try:
@@ -147,15 +165,8 @@ async def hold_seats(
             request={"show_id": show_id, "seat_ids": sorted(wanted),
                      **({"segment": list(segment)} if segment else {})},
             create=create, load=lambda id: service.get(Hold, id))
-    except _Abort as taken:
-        return SeatsTaken(await _taken(service, show_id, wanted, taken.args[0]))
-
-
-def _emit_held(uow: UnitOfWork, hold: Hold, seat_ids: list[str]) -> None:
-    uow.emit("SeatsHeld", {"hold_id": hold.id, "show_id": hold.show_id,
-                           "user_id": hold.user_id, "seat_ids": seat_ids,
-                           "legs": [hold.leg_from, hold.leg_to],
-                           "expires_at": hold.expires_at.isoformat()})
+    except _SeatsTaken as taken:
+        return SeatsTaken(await _taken(service, show_id, wanted, taken.legs))
 
 
 async def _taken(service: Service, show_id: str, seat_ids: Sequence[str],
@@ -211,16 +222,10 @@ async def hold_best_available(
         chosen = best_available(places, quantity, show.layout)
         if chosen is None:
             raise SoldOutError(sum(p.free for p in places))
-        hold = _new_hold(uow, show, who.user_id, legs, expires)
-        await uow.session.flush()
-        result = await uow.session.execute(
-            take_seats(show_id, chosen, legs, hold.id, expires, now))
+        hold = await _take(service, uow, show, who.user_id, chosen, legs, expires, now,
+                           "quantity")
         # The seats were read free under the show's lock, which every change takes first.
-        assert result.rowcount == len(chosen) * len(legs)  # type: ignore[attr-defined]
-        await enforce_customer_limit(uow.session, service.settings.max_seats_per_customer,
-                                     show_id, who.user_id, now, 0, "quantity")
-        _emit_held(uow, hold, chosen)
-        await announce_after_commit(service, uow, show, chosen)
+        assert hold is not None
         return hold, hold.id
 
     try:
@@ -260,17 +265,23 @@ async def _release(service: Service, hold: Hold) -> None:
         show, current = await _lock_hold(uow, hold)
         if current.status not in ("ACTIVE", "CHECKED_OUT"):
             raise _Abort  # someone else settled it; roll the version back
-        freed = await _free_seats(uow.session, hold.id)
-        current.status = "EXPIRED"
-        booking = await uow.session.scalar(
-            select(Booking).where(Booking.hold_id == hold.id, Booking.status == "PENDING_PAYMENT"))
-        if booking is not None:
-            _settle(booking, "EXPIRED")
-            uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
-                                        "show_id": booking.show_id})
-        uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed,
-                                 "general_admission": await _places(uow.session, hold.id)})
-        await announce_after_commit(service, uow, show, freed)
+        await _expire(service, uow, show, current)
+
+
+async def _expire(service: Service, uow: UnitOfWork, show: BookableShow, hold: Hold) -> None:
+    """A lapsed hold (under the show's lock, version advanced): its seats and places go back
+    on sale and its pending booking, if any, expires."""
+    freed = await _free_seats(uow.session, hold.id)
+    hold.status = "EXPIRED"
+    booking = await uow.session.scalar(
+        select(Booking).where(Booking.hold_id == hold.id, Booking.status == "PENDING_PAYMENT"))
+    if booking is not None:
+        booking.status = "EXPIRED"
+        uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
+                                    "show_id": booking.show_id})
+    uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed,
+                             "general_admission": await _places(uow.session, hold.id)})
+    await announce_after_commit(service, uow, show, freed)
 
 
 async def _free_seats(session: AsyncSession, hold_id: str, state: str = HELD) -> list[str]:
@@ -407,8 +418,7 @@ async def checkout(
         price = (await prices_of_holds(uow.session, [hold.id]))[0]
         seats, places = price.seats, price.places
         booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
-                          total_amount=price.total, currency=show.currency,
-                          leg_from=hold.leg_from, leg_to=hold.leg_to)
+                          total_amount=price.total, currency=show.currency)
         uow.session.add(booking)
         await uow.session.flush()
         uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
@@ -433,11 +443,6 @@ async def checkout(
     return await create_once(
         service, service.idempotency, user_id=who.user_id, key=key, operation="checkout",
         request={"hold_id": hold_id}, create=create, load=lambda id: service.get(Booking, id))
-
-
-def _settle(booking: Booking, status: str) -> None:
-    booking.status = status
-    booking.updated_at = utcnow()
 
 
 def _booking_event(booking: Booking, **extra: Any) -> dict[str, Any]:
@@ -475,6 +480,17 @@ async def _room_for(uow: UnitOfWork, hold: Hold, now: datetime) -> bool:
     return True
 
 
+async def _honourable(uow: UnitOfWork, booking: Booking, hold: Hold, paid_at: datetime) -> bool:
+    """Whether a payment can still buy this booking: it is pending, and its hold is live
+    or lapsed after the payment was made with every seat and place still there."""
+    if booking.status != "PENDING_PAYMENT" or hold.status != "CHECKED_OUT":
+        return False
+    now = utcnow()
+    if hold.expires_at > now:
+        return True
+    return paid_at <= hold.expires_at and await _room_for(uow, hold, now)
+
+
 async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, payment_id: str,
                           paid_at: datetime) -> None:
     """Payment succeeded: the booking's seats and places are sold (``BookingConfirmed``).
@@ -484,7 +500,9 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     was cancelled, or its seats went to someone else) the booking is not confirmed and
     ``BookingNotConfirmed`` asks payment to give the money back.
     """
-    found = await uow.session.get(Booking, booking_id)
+    # Read the keys only: the rows are loaded below, locked, in the usual order.
+    found = (await uow.session.execute(select(Booking.show_id, Booking.hold_id)
+                                       .where(Booking.id == booking_id))).first()
     if found is None:
         log.warning("payment %s succeeded for unknown booking %s", payment_id, booking_id)
         return
@@ -495,18 +513,10 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     assert show is not None and booking is not None and hold is not None
     if booking.status == "CONFIRMED" and booking.payment_id == payment_id:
         return
-    now = utcnow()
-    lapsed = hold.expires_at <= now
-    if (booking.status != "PENDING_PAYMENT" or hold.status != "CHECKED_OUT"
-            or (lapsed and (paid_at > hold.expires_at or not await _room_for(uow, hold, now)))):
+    if not await _honourable(uow, booking, hold, paid_at):
         if booking.status == "PENDING_PAYMENT":  # lapsed and resold: it expires now
             show.version += 1
-            freed = await _free_seats(uow.session, hold.id)
-            hold.status = "EXPIRED"
-            _settle(booking, "EXPIRED")
-            uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
-                                        "show_id": booking.show_id})
-            await announce_after_commit(service, uow, show, freed)
+            await _expire(service, uow, show, hold)
         uow.emit("BookingNotConfirmed", _booking_event(booking, payment_id=payment_id,
                                                        status=booking.status))
         return
@@ -520,7 +530,7 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     await _sold_places(uow, hold.id, 1)
     hold.status = "BOOKED"
     booking.payment_id = payment_id
-    _settle(booking, "CONFIRMED")
+    booking.status = "CONFIRMED"
     uow.emit("BookingConfirmed", _booking_event(booking, payment_id=payment_id, seat_ids=sold))
     await announce_after_commit(service, uow, show, sold)
 
@@ -539,7 +549,7 @@ async def _cancel(uow: UnitOfWork, booking: Booking, reason: str) -> list[str]:
     else:
         freed = await _free_seats(uow.session, hold.id)
     hold.status = "RELEASED"
-    _settle(booking, "CANCELLED")
+    booking.status = "CANCELLED"
     # Payment refunds what was captured (or cancels a payment still open).
     uow.emit("BookingCancelled", _booking_event(booking, previous_status=was, reason=reason,
                                                 payment_id=booking.payment_id, seat_ids=freed))
@@ -642,18 +652,6 @@ async def lines_by_bookings(session: AsyncSession,
                             booking_ids: Sequence[str]) -> list[list[BookingLine]]:
     """Each booking's line items, for many bookings in one query."""
     return await all_each(session, BookingLine.booking_id, booking_ids, BookingLine.label)
-
-
-async def hold_seat_ids(session: AsyncSession, hold_ids: Sequence[str]) -> list[list[str]]:
-    """The seats each hold still holds (or whose sale it made), in one query."""
-    rows = await session.execute(
-        select(ShowSeat.hold_id, ShowSeat.seat_id)
-        .join(Hold, and_(Hold.id == ShowSeat.hold_id, Hold.leg_from == ShowSeat.leg))
-        .where(ShowSeat.hold_id.in_(set(hold_ids))).order_by(ShowSeat.position))
-    grouped: dict[str, list[str]] = {h: [] for h in hold_ids}
-    for hid, seat_id in rows:
-        grouped[str(hid)].append(seat_id)
-    return [grouped[h] for h in hold_ids]
 
 
 @dataclass

@@ -151,9 +151,13 @@ class Service:
             for task in tasks:
                 task.cancel()
             # Bounded: a job that ignores its cancellation must not hang shutdown forever.
-            _, stuck = await asyncio.wait(tasks, timeout=10)
+            done, stuck = await asyncio.wait(tasks, timeout=10)
             for task in stuck:
                 log.error("background job %s did not stop within 10 s", task.get_coro())
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("background job %s failed", task.get_coro(),
+                              exc_info=task.exception())
             await self.db.dispose()
 
 

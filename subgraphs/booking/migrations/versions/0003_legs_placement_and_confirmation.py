@@ -1,4 +1,4 @@
-"""seats per leg, seat placement, hold and booking legs, booking confirmation
+"""seats per leg, seat placement, hold legs, booking confirmation
 
 Revision ID: 5b2f0c7a91e4
 Revises: d78828471d32
@@ -32,13 +32,11 @@ def upgrade() -> None:
         batch_op.create_primary_key('pk_show_seats', ['show_id', 'seat_id', 'leg'])
     with op.batch_alter_table('show_seats', schema=None) as batch_op:
         batch_op.alter_column('leg', server_default=None)
-    for table in ('holds', 'bookings'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('leg_from', sa.Integer(), server_default='0',
-                                          nullable=False))
-            batch_op.add_column(sa.Column('leg_to', sa.Integer(), server_default='1',
-                                          nullable=False))
     with op.batch_alter_table('holds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('leg_from', sa.Integer(), server_default='0',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('leg_to', sa.Integer(), server_default='1',
+                                      nullable=False))
         batch_op.create_index('ix_holds_show_user', ['show_id', 'user_id'], unique=False)
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('payment_id', sa.String(length=36), nullable=True))
@@ -52,10 +50,8 @@ def downgrade() -> None:
         batch_op.drop_column('payment_id')
     with op.batch_alter_table('holds', schema=None) as batch_op:
         batch_op.drop_index('ix_holds_show_user')
-    for table in ('bookings', 'holds'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('leg_to')
-            batch_op.drop_column('leg_from')
+        batch_op.drop_column('leg_to')
+        batch_op.drop_column('leg_from')
     op.execute("DELETE FROM show_seats WHERE leg <> 0")
     with op.batch_alter_table('show_seats', schema=None, recreate='always') as batch_op:
         batch_op.drop_constraint('pk_show_seats', type_='primary')
