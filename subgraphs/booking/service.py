@@ -619,12 +619,34 @@ async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> 
         await cancel_show(service, uow, event.payload["show_id"])
 
 
+async def refunded_in_full(service: Service, uow: UnitOfWork, booking_id: str) -> None:
+    """The organizer (or an admin) gave all the money back: a confirmed booking is
+    cancelled and its seats go back on sale. Any other booking is already over."""
+    show_id = await uow.session.scalar(select(Booking.show_id).where(Booking.id == booking_id))
+    if show_id is None:
+        return
+    show = await lock_show(uow.session, show_id)
+    booking = await uow.session.get(Booking, booking_id, with_for_update=True)
+    assert show is not None and booking is not None
+    if booking.status != "CONFIRMED":
+        return
+    show.version += 1
+    freed = await _cancel(uow, booking, "REFUNDED")
+    await announce_after_commit(service, uow, show, freed)
+
+
 async def apply_payment_event(service: Service, uow: UnitOfWork, event: Event) -> None:
-    """Payment's events: a succeeded payment confirms its booking."""
+    """Payment's events: a succeeded payment confirms its booking; a full refund cancels it.
+
+    PaymentFailed changes nothing: the booking stays pending until its hold expires, and
+    the customer can pay again.
+    """
+    p = event.payload
     if event.type == "PaymentSucceeded":
-        p = event.payload
         paid_at = datetime.fromisoformat(p.get("succeeded_at") or event.occurred_at)
         await confirm_booking(service, uow, p["booking_id"], p["payment_id"], paid_at)
+    elif event.type == "PaymentRefunded" and p.get("fully_refunded"):
+        await refunded_in_full(service, uow, p["booking_id"])
 
 
 async def shows_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[BookableShow | None]:

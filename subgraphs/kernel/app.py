@@ -48,7 +48,8 @@ class Runtime:
         self.live: InProcessLive | RedisLive
         self.guards: Guards
         if settings.redis_url:
-            self.bus = RedisStreamsBus(settings.redis_url, settings.redis_prefix)
+            self.bus = RedisStreamsBus(settings.redis_url, settings.redis_prefix,
+                                       claim_idle_ms=settings.event_claim_idle_ms)
             self.live = RedisLive(settings.redis_url, settings.redis_prefix)
             self.guards = RedisGuards(settings.redis_url, settings.redis_prefix)
         else:

@@ -58,10 +58,10 @@ def require_role(caller: Caller | None, *roles: str) -> Caller:
     return who
 
 
-def require_owner_or_admin(caller: Caller | None, owner_id: str) -> Caller:
-    """The caller if they own the object or are an admin."""
+def require_owner_or_admin(caller: Caller | None, owner_id: str, *also: str) -> Caller:
+    """The caller if they own the object (or are one of ``also``) or are an admin."""
     who = require_caller(caller)
-    if who.user_id != owner_id and not who.is_admin:
+    if who.user_id != owner_id and who.user_id not in also and not who.is_admin:
         raise Forbidden("This belongs to another user.")
     return who
 

@@ -14,6 +14,7 @@ from typing import Protocol
 from redis.exceptions import ResponseError
 
 from subgraphs.kernel.events import Event
+from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.redis_pool import redis_client
 
 log = logging.getLogger("ticketflow.bus")
@@ -86,6 +87,7 @@ class InProcessBus:
                 event = self._logs[stream][self._offsets[position]]
                 self._offsets[position] += 1
             await _handle_with_retry(handler, event)
+            crash_point("consumer.before_ack")
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -146,6 +148,7 @@ class RedisStreamsBus:
                 raw = fields.get(b"event")
                 if raw is not None:
                     await _handle_with_retry(handler, Event.from_json(raw))
+                    crash_point("consumer.before_ack")
                 await self._redis.xack(key, group, msg_id)
 
     async def _read(

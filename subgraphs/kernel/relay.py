@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from subgraphs.kernel.bus import EventBus
 from subgraphs.kernel.db import Database, utcnow
 from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.relay")
@@ -82,9 +83,12 @@ class OutboxRelay:
             if not self._db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.execute(query)).all()
+            if rows:
+                crash_point("relay.before_publish")
             for _seq, body in rows:
                 await self._bus.publish(self._stream, Event.from_json(body))
             if rows:
+                crash_point("relay.before_mark")
                 await session.execute(
                     update(outbox)
                     .where(outbox.c.seq.in_([r.seq for r in rows]))

@@ -72,6 +72,26 @@ class Settings(BaseSettings):
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     outbox_replay_hours: int = Field(default=24, ge=0)
 
+    # Payments (docs/payments.md). The sandbox needs no account; Razorpay is offered once
+    # its key id and secret are set.
+    payment_provider: Literal["sandbox", "razorpay"] = "sandbox"
+    # Public on purpose: the sandbox moves no money, and production refuses the sandbox.
+    sandbox_webhook_secret: str = "sandbox-webhook-secret"  # noqa: S105
+    # Production refuses the sandbox (test cards buy real seats) unless this says otherwise.
+    allow_sandbox: bool = False
+    # How long a sandbox "processing" card stays PROCESSING before its webhook settles it.
+    sandbox_settle_seconds: float = Field(default=3.0, ge=0)
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: str | None = None
+    razorpay_webhook_secret: str | None = None
+    razorpay_api_url: str = "https://api.razorpay.com"
+    # startPayment waits this long for a booking payment has not heard of yet.
+    payment_wait_seconds: float = Field(default=5.0, ge=0)
+    # How often payment retries refunds under way and settles sandbox payments.
+    payment_worker_interval_seconds: float = Field(default=2.0, gt=0)
+    # A Redis Streams message a dead consumer left unacknowledged is taken over after this.
+    event_claim_idle_ms: int = Field(default=30_000, ge=100)
+
     log_level: str = "INFO"
     # Only in development: tracebacks in error extensions. Never in production.
     debug_errors: bool = False
@@ -85,9 +105,23 @@ class Settings(BaseSettings):
         if self.hold_max_seconds < self.hold_ttl_seconds:
             raise ValueError(
                 "TICKETFLOW_HOLD_MAX_SECONDS must be at least TICKETFLOW_HOLD_TTL_SECONDS")
+        if self.env == "production" and self.payment_provider == "sandbox" \
+                and not self.allow_sandbox:
+            raise ValueError("TICKETFLOW_ENV=production takes real payments: set "
+                             "TICKETFLOW_PAYMENT_PROVIDER=razorpay (the sandbox gives tickets "
+                             "away), or TICKETFLOW_ALLOW_SANDBOX=true for a demo")
+        if self.payment_provider == "razorpay" and not (
+                self.razorpay_key_id and self.razorpay_key_secret):
+            raise ValueError("TICKETFLOW_PAYMENT_PROVIDER=razorpay needs "
+                             "TICKETFLOW_RAZORPAY_KEY_ID and TICKETFLOW_RAZORPAY_KEY_SECRET")
         if self.env == "production" and self.debug_errors:
             raise ValueError("TICKETFLOW_DEBUG_ERRORS must be off in production")
         return self
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """Whether test cards may pay: always outside production, in it only when allowed."""
+        return self.env != "production" or self.allow_sandbox
 
     @property
     def embedded(self) -> bool:

@@ -1,4 +1,4 @@
-"""The payment subgraph's tables."""
+"""The payment subgraph's tables: payments, their refunds, and the webhook log."""
 
 from __future__ import annotations
 
@@ -15,6 +15,20 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+# What a payment can be (docs/payments.md draws the machine).
+REQUIRES_PAYMENT = "REQUIRES_PAYMENT"
+PROCESSING = "PROCESSING"
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+CANCELLED = "CANCELLED"
+REFUNDED = "REFUNDED"
+PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+# A customer may (re)try to pay in these.
+PAYABLE = (REQUIRES_PAYMENT, FAILED)
+# Money was captured; refunds apply.
+CAPTURED = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED)
+
+
 class Payment(Base):
     __tablename__ = "payments"
 
@@ -23,13 +37,76 @@ class Payment(Base):
     # Copied from the BookingCreated event so access checks need no call to booking.
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     organizer_id: Mapped[str] = mapped_column(String(36), index=True)
+    show_id: Mapped[str] = mapped_column(String(36), default="")
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    # REQUIRES_PAYMENT -> PROCESSING -> SUCCEEDED | FAILED; CANCELLED; (PARTIALLY_)REFUNDED
-    status: Mapped[str] = mapped_column(String(30), default="REQUIRES_PAYMENT")
+    status: Mapped[str] = mapped_column(String(30), default=REQUIRES_PAYMENT)
     provider: Mapped[str] = mapped_column(String(30), default="sandbox")
+    # The booking as payment last heard of it: PENDING_PAYMENT, CONFIRMED, EXPIRED, CANCELLED.
+    booking_status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
+    # Payment is refused from then on (the hold lapses; checked-out holds are not extended).
+    booking_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The provider's order (Razorpay order_...) and the payment that paid it (pay_...).
+    provider_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    provider_payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True,
+                                                            index=True)
+    captured_amount: Mapped[int] = mapped_column(Integer, default=0)
+    # Refunds that succeeded; refunds under way are in ``refunds`` with status PENDING.
+    refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failure_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    failure_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Sandbox "processing" cards: when and how the provider settles the payment.
+    settle_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    settle_outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def refundable(self) -> int:
+        """Captured money not yet refunded (refunds under way not subtracted)."""
+        return self.captured_amount - self.refunded_amount
+
+
+REFUND_PENDING = "PENDING"
+REFUND_SUCCEEDED = "SUCCEEDED"
+REFUND_FAILED = "FAILED"
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    # Also the idempotency key sent to the provider: a retried refund is never paid twice.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    payment_id: Mapped[str] = mapped_column(String(36), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), default=REFUND_PENDING, index=True)
+    # CUSTOMER_CANCELLED, SHOW_CANCELLED, BOOKING_NOT_CONFIRMED, REQUESTED, PROVIDER
+    reason: Mapped[str] = mapped_column(String(40))
+    # Who asked (an organizer or admin); null when TicketFlow refunded on its own.
+    requested_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    provider_refund_id: Mapped[str | None] = mapped_column(String(64), nullable=True,
+                                                           index=True)
+    failure_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebhookEvent(Base):
+    """Each provider event applied once: a replayed webhook finds its row and stops."""
+
+    __tablename__ = "webhook_events"
+
+    provider: Mapped[str] = mapped_column(String(30), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(60))
+    # What it did: APPLIED, IGNORED (nothing to change) or UNMATCHED (no such payment).
+    outcome: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 TABLES = kernel_tables(Base.metadata)

@@ -20,6 +20,7 @@ from graphql import build_schema
 
 from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, eventually
+from tests.payments import CONFIRM, REFUND, START, SUCCEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "authorization.md"
@@ -83,6 +84,7 @@ class World:
     ga_show_id: str = ""
     ga_section_id: str = ""
     best_show_id: str = ""
+    refund_id: str = ""
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -97,6 +99,36 @@ class World:
                                              "seats": [self.seat_ids[seat_index]]},
                                       self.actors.customer.token)
         return str(data["holdSeats"]["id"])
+
+    async def pending_booking(self, seat_index: int) -> str:
+        """A new booking of the customer's, awaiting payment: its id."""
+        hold = await self.hold(seat_index)
+        booked = await self.router.data(CHECKOUT, {"hold": hold, "key": uuid.uuid4().hex},
+                                        self.actors.customer.token)
+        return str(booked["checkout"]["id"])
+
+    async def started_payment(self, seat_index: int) -> tuple[str, str]:
+        """A new booking of the customer's and its payment, started by the customer."""
+        booking_id = await self.pending_booking(seat_index)
+        started = await self.router.data(START, {"booking": booking_id},
+                                         self.actors.customer.token)
+        return booking_id, str(started["startPayment"]["id"])
+
+    async def paid_booking(self, seat_index: int) -> str:
+        """A new booking the customer paid for, once CONFIRMED: its payment's id."""
+        booking_id, payment_id = await self.started_payment(seat_index)
+        paid = await self.router.data(CONFIRM, {"id": payment_id, "card": SUCCEEDS},
+                                      self.actors.customer.token)
+        assert paid["confirmPayment"]["__typename"] == "Payment", paid
+        token = self.actors.customer.token
+
+        async def confirmed() -> bool:
+            body = await self.router.data("query($id: ID!) { booking(id: $id) { status } }",
+                                          {"id": booking_id}, token)
+            return bool(body["booking"]["status"] == "CONFIRMED")
+
+        await eventually(confirmed)
+        return payment_id
 
 
 Op = Callable[[World, str], Awaitable[dict[str, Any]]]
@@ -290,6 +322,40 @@ async def _cancel_booking(w: World, who: str) -> dict[str, Any]:
                               {"b": booked["checkout"]["id"]}, w.tokens[who])
 
 
+@op("Mutation.startPayment", "startPayment")
+async def _start_payment(w: World, who: str) -> dict[str, Any]:
+    booking_id = await w.pending_booking(45 + COLUMNS.index(who))
+    return await w.router.run(START, {"booking": booking_id, "key": uuid.uuid4().hex},
+                              w.tokens[who])
+
+
+@op("Mutation.confirmPayment", "confirmPayment")
+async def _confirm_payment(w: World, who: str) -> dict[str, Any]:
+    # A payment of its own for each caller: the owner's good card confirms the booking.
+    _, payment_id = await w.started_payment(51 + COLUMNS.index(who))
+    return await w.router.run(CONFIRM, {"id": payment_id, "card": SUCCEEDS}, w.tokens[who])
+
+
+@op("Mutation.refundPayment", "refundPayment")
+async def _refund_payment(w: World, who: str) -> dict[str, Any]:
+    # A paid booking for each caller: a full refund leaves nothing for the next one.
+    payment_id = await w.paid_booking(57 + COLUMNS.index(who))
+    return await w.router.run(REFUND, {"id": payment_id, "key": uuid.uuid4().hex},
+                              w.tokens[who])
+
+
+@op("Query.refund", "refund")
+async def _read_refund(w: World, who: str) -> dict[str, Any]:
+    if not w.refund_id:  # one refund, made by the organizer, read by everyone
+        payment_id = await w.paid_booking(63)
+        made = await w.router.data(REFUND, {"id": payment_id, "key": uuid.uuid4().hex},
+                                   w.actors.organizer.token)
+        w.refund_id = made["refundPayment"]["id"]
+    return await w.router.run(
+        "query($id: ID!) { refund(id: $id) { id status amount { amount } payment { id } } }",
+        {"id": w.refund_id}, w.tokens[who])
+
+
 async def _standing_show(w: World) -> tuple[str, str]:
     """A show on sale in a hall with a standing section; its id and the section's."""
     seat_map = {"format": "ticketflow.seatmap/v1", "name": "Matrix Standing",
@@ -340,9 +406,9 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
     router = GraphQL(stack.router_url)
     # Callers of its own: rows such as logoutEverywhere end every session of theirs.
     a = await make_actors(stack, lambda _service: stack.router_url)
+    # Seat indices 0-44 (rows A-C) serve the booking rows, 45-63 (rows D-E) the payment rows.
     show = await show_on_sale(router, router, a.organizer, via_router=True,
-                              rows=[{"label": "A", "seats": 15}, {"label": "B", "seats": 15},
-                                    {"label": "C", "seats": 15}])
+                              rows=[{"label": label, "seats": 15} for label in "ABCDE"])
     people = {"customer": a.customer, "other customer": a.other_customer,
               "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin}
     w = World(stack=stack, router=router, actors=a,

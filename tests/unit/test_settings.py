@@ -72,8 +72,25 @@ def test_redis_turns_embedded_mode_off() -> None:
     assert not Settings(postgres_dsn=PG, redis_url=REDIS).embedded
 
 
-def test_production_with_postgres_and_redis_is_accepted() -> None:
-    assert Settings(env="production", postgres_dsn=PG, redis_url=REDIS).env == "production"
+def test_production_with_postgres_redis_and_a_real_provider_is_accepted() -> None:
+    settings = Settings(env="production", postgres_dsn=PG, redis_url=REDIS,
+                        payment_provider="razorpay", razorpay_key_id="rzp_live_x",
+                        razorpay_key_secret="s")
+    assert settings.env == "production"
+    assert not settings.sandbox_enabled
+
+
+def test_production_refuses_the_sandbox_unless_a_demo_allows_it() -> None:
+    with pytest.raises(ValidationError, match="takes real payments"):
+        Settings(env="production", postgres_dsn=PG, redis_url=REDIS)
+    demo = Settings(env="production", postgres_dsn=PG, redis_url=REDIS, allow_sandbox=True)
+    assert demo.sandbox_enabled
+    assert Settings(env="development").sandbox_enabled
+
+
+def test_razorpay_needs_its_keys() -> None:
+    with pytest.raises(ValidationError, match="RAZORPAY_KEY_ID"):
+        Settings(payment_provider="razorpay", razorpay_key_id="rzp_test_x")
 
 
 @pytest.mark.parametrize(
@@ -88,7 +105,8 @@ def test_production_without_postgres_and_redis_is_refused(servers: dict[str, Any
 
 def test_production_with_debug_errors_is_refused() -> None:
     with pytest.raises(ValidationError, match="DEBUG_ERRORS"):
-        Settings(env="production", postgres_dsn=PG, redis_url=REDIS, debug_errors=True)
+        Settings(env="production", postgres_dsn=PG, redis_url=REDIS, debug_errors=True,
+                 allow_sandbox=True)
 
 
 def test_debug_errors_is_allowed_in_development() -> None:

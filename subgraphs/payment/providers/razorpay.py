@@ -1,0 +1,214 @@
+"""Razorpay: Orders API, checkout signatures, capture, refunds and webhooks.
+
+- ``start`` creates an order (``POST /v1/orders``); the client opens Razorpay Checkout with
+  the order id and our key id.
+- ``confirm`` checks ``razorpay_signature`` = hex HMAC-SHA256(``order_id|payment_id``, key
+  secret), then asks Razorpay for the payment (``GET /v1/payments/{id}``) and captures it if
+  it is only authorized: the browser's word alone never confirms a booking.
+- ``refund`` calls ``POST /v1/payments/{id}/refund`` with ``X-Refund-Idempotency`` set to our
+  refund's id, so a retry after a timeout or a crash never refunds twice.
+- Webhooks are verified with HMAC-SHA256(raw body, webhook secret) against
+  ``X-Razorpay-Signature`` and identified by ``X-Razorpay-Event-Id``.
+
+Transient failures (connection errors, 409, 429, 5xx) are retried with tenacity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from subgraphs.kernel.errors import BadUserInput
+from subgraphs.payment.providers import (
+    Charge,
+    Checkout,
+    InvalidWebhook,
+    Notice,
+    PaymentProviderError,
+    Proof,
+    RefundNotice,
+    RefundResult,
+)
+
+if TYPE_CHECKING:
+    from subgraphs.kernel.settings import Settings
+    from subgraphs.payment.models import Payment, Refund
+
+_REFUND_STATUS: dict[str, Any] = {"processed": "SUCCEEDED", "pending": "PENDING",
+                                  "failed": "FAILED", "created": "PENDING"}
+
+
+def signature(message: str | bytes, secret: str) -> str:
+    """Razorpay's signature: hex HMAC-SHA256 of ``message`` under ``secret``."""
+    raw = message.encode() if isinstance(message, str) else message
+    return hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+class RazorpayError(PaymentProviderError):
+    """Razorpay answered with an error (``status`` and its ``error.code``/``description``)."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        self.status = status
+        self.description = str(error.get("description") or f"HTTP {status}")
+        super().__init__(f"Razorpay refused the request: {self.description}",
+                         provider_status=status, provider_code=error.get("code"))
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.TransportError):
+        return True
+    return isinstance(exc, RazorpayError) and (exc.status in (409, 429) or exc.status >= 500)
+
+
+class Razorpay:
+    """A Razorpay account (key id and secret, webhook secret)."""
+
+    name = "razorpay"
+
+    def __init__(self, settings: Settings, *, attempts: int = 4) -> None:
+        assert settings.razorpay_key_id and settings.razorpay_key_secret
+        self.key_id = settings.razorpay_key_id
+        self._secret = settings.razorpay_key_secret
+        self._webhook_secret = settings.razorpay_webhook_secret or ""
+        self._attempts = attempts
+        self._http = httpx.AsyncClient(base_url=settings.razorpay_api_url,
+                                       auth=(self.key_id, self._secret), timeout=15.0)
+
+    async def _call(self, method: str, path: str, *, json_body: Any = None,
+                    headers: dict[str, str] | None = None) -> dict[str, Any]:
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(self._attempts),
+                                           wait=wait_exponential(multiplier=0.2, max=2.0),
+                                           retry=retry_if_exception(_transient), reraise=True):
+            with attempt:
+                response = await self._http.request(method, path, json=json_body,
+                                                     headers=headers)
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {}
+                if response.status_code >= 400:
+                    raise RazorpayError(response.status_code, body)
+                return dict(body)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def start(self, payment: Payment) -> str | None:
+        """Create the order the customer pays in Razorpay Checkout."""
+        order = await self._call("POST", "/v1/orders", json_body={
+            "amount": payment.amount, "currency": payment.currency,
+            "receipt": payment.id[:40],
+            "notes": {"payment_id": payment.id, "booking_id": payment.booking_id}})
+        return str(order["id"])
+
+    def checkout(self, payment: Payment) -> Checkout:
+        """The key id and order id Razorpay Checkout opens with."""
+        return Checkout(provider=self.name, key_id=self.key_id,
+                        order_id=payment.provider_order_id)
+
+    async def confirm(self, payment: Payment, proof: Proof) -> Charge:
+        """Verify Checkout's signature, then report the payment as Razorpay has it."""
+        order_id, pay_id, given = (proof.razorpay_order_id, proof.razorpay_payment_id,
+                                   proof.razorpay_signature)
+        if not (order_id and pay_id and given):
+            raise BadUserInput("Give razorpay.orderId, razorpay.paymentId and "
+                               "razorpay.signature from Razorpay Checkout.", field="razorpay")
+        if order_id != payment.provider_order_id:
+            raise BadUserInput("This Razorpay order is not this payment's.",
+                               field="razorpay.orderId")
+        if not hmac.compare_digest(given, signature(f"{order_id}|{pay_id}", self._secret)):
+            raise BadUserInput("The Razorpay signature does not match.",
+                               field="razorpay.signature")
+        return await self.capture(payment, pay_id)
+
+    async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
+        """Fetch the payment; capture it if it is only authorized."""
+        entity = await self._call("GET", f"/v1/payments/{provider_payment_id}")
+        if entity.get("order_id") != payment.provider_order_id:
+            raise BadUserInput("This Razorpay payment is not for this payment's order.",
+                               field="razorpay.paymentId")
+        if entity.get("status") == "authorized":
+            try:
+                entity = await self._call(
+                    "POST", f"/v1/payments/{provider_payment_id}/capture",
+                    json_body={"amount": entity["amount"], "currency": entity["currency"]})
+            except RazorpayError as exc:
+                if exc.status != 400:
+                    raise
+                # Captured meanwhile (a webhook, another replica): read it as it is now.
+                entity = await self._call("GET", f"/v1/payments/{provider_payment_id}")
+        return self._charge(entity)
+
+    @staticmethod
+    def _charge(entity: Mapping[str, Any]) -> Charge:
+        status, pay_id = entity.get("status"), str(entity.get("id"))
+        if status in ("captured", "refunded"):
+            return Charge("SUCCEEDED", pay_id, int(entity["amount"]), str(entity["currency"]))
+        if status == "failed":
+            return Charge("FAILED", pay_id, failure_code=str(entity.get("error_reason")
+                                                              or entity.get("error_code")),
+                          failure_message=str(entity.get("error_description") or "Failed."))
+        return Charge("PROCESSING", pay_id)
+
+    async def refund(self, payment: Payment, refund: Refund) -> RefundResult:
+        """Create the refund (idempotent on our refund id) or read it back."""
+        try:
+            if refund.provider_refund_id:
+                entity = await self._call("GET", f"/v1/refunds/{refund.provider_refund_id}")
+            else:
+                entity = await self._call(
+                    "POST", f"/v1/payments/{payment.provider_payment_id}/refund",
+                    json_body={"amount": refund.amount, "speed": "normal", "receipt": refund.id,
+                               "notes": {"refund_id": refund.id, "payment_id": payment.id}},
+                    headers={"X-Refund-Idempotency": refund.id})
+        except RazorpayError as exc:
+            if exc.status == 400:  # refused for good (more than is left, not captured…)
+                return RefundResult("FAILED", refund.provider_refund_id, exc.description)
+            raise
+        return RefundResult(_REFUND_STATUS.get(str(entity.get("status")), "PENDING"),
+                            str(entity["id"]))
+
+    def verify_webhook(self, raw: bytes, headers: Mapping[str, str]) -> Notice:
+        """The event, if ``X-Razorpay-Signature`` matches the raw body."""
+        given = headers.get("x-razorpay-signature", "")
+        if not self._webhook_secret or not hmac.compare_digest(
+                given, signature(raw, self._webhook_secret)):
+            raise InvalidWebhook("The X-Razorpay-Signature does not match the body.")
+        try:
+            body = json.loads(raw)
+            kind = str(body["event"])
+            payload = body.get("payload") or {}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidWebhook(f"Not a Razorpay event: {exc}") from exc
+        # Razorpay names each event in a header; its retries carry the same id.
+        event_id = headers.get("x-razorpay-event-id") or hashlib.sha256(raw).hexdigest()
+        pay = (payload.get("payment") or {}).get("entity") or {}
+        order_id = pay.get("order_id") or ((payload.get("order") or {}).get("entity") or {}
+                                           ).get("id")
+        if kind in ("payment.captured", "order.paid") and pay:
+            return Notice(event_id, kind, order_id=order_id, charge=self._charge(pay))
+        if kind == "payment.authorized" and pay:
+            return Notice(event_id, kind, order_id=order_id, authorized=True,
+                          charge=Charge("PROCESSING", str(pay["id"])))
+        if kind == "payment.failed" and pay:
+            return Notice(event_id, kind, order_id=order_id, charge=self._charge(pay))
+        ref = (payload.get("refund") or {}).get("entity")
+        if kind.startswith("refund.") and ref:
+            notes = ref.get("notes") or {}
+            ours = (notes.get("refund_id") if isinstance(notes, dict) else None) \
+                or ref.get("receipt")
+            return Notice(event_id, kind, order_id=order_id, refund=RefundNotice(
+                provider_refund_id=str(ref["id"]), refund_id=ours,
+                provider_payment_id=str(ref.get("payment_id")), amount=int(ref["amount"]),
+                status=_REFUND_STATUS.get(str(ref.get("status")), "PENDING"),
+                failure_message=None))
+        return Notice(event_id, kind, order_id=order_id)
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        await self._http.aclose()
