@@ -37,19 +37,20 @@ PAYMENT_FIELDS = """id status attempts amount { amount currency } captured { amo
   checkout { provider keyId orderId } refunds { id status amount { amount } reason }"""
 START = """mutation($booking: ID!, $provider: PaymentProvider, $key: String) {
   startPayment(bookingId: $booking, provider: $provider, idempotencyKey: $key) {
-    %s } }""" % PAYMENT_FIELDS
+    FIELDS } }""".replace("FIELDS", PAYMENT_FIELDS)
 CONFIRM = """mutation($id: ID!, $card: String, $rzp: RazorpayProofInput) {
   confirmPayment(paymentId: $id, card: $card, razorpay: $rzp) {
     __typename
-    ... on Payment { %s }
+    ... on Payment { FIELDS }
     ... on PaymentDeclined { code message reason payment { id status } }
-    ... on PaymentWindowClosed { code message payment { id status } } } }""" % PAYMENT_FIELDS
+    ... on PaymentWindowClosed { code message payment { id status } } } }""".replace(
+    "FIELDS", PAYMENT_FIELDS)
 REFUND = """mutation($id: ID!, $amount: Int, $key: String!) {
   refundPayment(paymentId: $id, amount: $amount, idempotencyKey: $key) {
     id status reason amount { amount currency } providerRefundId payment { id status } } }"""
-PAYMENT = "query($id: ID!) { payment(id: $id) { %s } }" % PAYMENT_FIELDS
+PAYMENT = "query($id: ID!) { payment(id: $id) { FIELDS } }".replace("FIELDS", PAYMENT_FIELDS)
 BOOKING_PAYMENT = """query($r: [_Any!]!) { _entities(representations: $r) {
-  ... on Booking { payment { %s } } } }""" % PAYMENT_FIELDS
+  ... on Booking { payment { FIELDS } } } }""".replace("FIELDS", PAYMENT_FIELDS)
 BOOKING = "query($id: ID!) { booking(id: $id) { id status total { amount } } }"
 CANCEL_BOOKING = "mutation($id: ID!) { cancelBooking(bookingId: $id) { id status } }"
 

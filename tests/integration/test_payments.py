@@ -242,7 +242,8 @@ async def test_only_the_buyer_pays(paying: Deployment, show: ShowOnSale) -> None
 async def refund(d: Deployment, who: User | None, payment_id: str, amount: int | None = None,
                  key: str | None = None) -> dict:  # type: ignore[type-arg]
     return await d.stack.client("payment").run(
-        REFUND, {"id": payment_id, "amount": amount, "key": uuid.uuid4().hex if key is None else key},
+        REFUND,
+        {"id": payment_id, "amount": amount, "key": uuid.uuid4().hex if key is None else key},
         who.token if who else None)
 
 
