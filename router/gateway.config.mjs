@@ -85,7 +85,32 @@ const EXAMPLES = [
 }`,
   },
   {
-    name: '4. Watch a seat map live',
+    name: '4. Check out, then pay with a sandbox test card (docs/payments.md)',
+    headers: TOKEN_HEADERS,
+    variables: JSON.stringify({ holdId: '<hold id>', key: 'checkout-1', card: '4242 4242 4242 4242' }, null, 2),
+    query: `mutation Checkout($holdId: ID!, $key: String!) {
+  checkout(holdId: $holdId, idempotencyKey: $key) {
+    __typename
+    ... on Booking { id status total { amount currency } }
+    ... on HoldExpired { code message }
+  }
+}
+
+mutation StartPayment($bookingId: ID!) {
+  startPayment(bookingId: $bookingId) { id status amount { amount currency } }
+}
+
+mutation Confirm($paymentId: ID!, $card: String!) {
+  confirmPayment(paymentId: $paymentId, card: $card) {
+    __typename
+    ... on Payment { id status captured { amount currency } booking { id status } }
+    ... on PaymentDeclined { code reason message }
+    ... on PaymentWindowClosed { code message }
+  }
+}`,
+  },
+  {
+    name: '5. Watch a seat map live',
     variables: JSON.stringify({ showId: '<show id>' }, null, 2),
     query: `subscription Watch($showId: ID!) {
   seatAvailability(showId: $showId) {

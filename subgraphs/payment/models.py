@@ -83,7 +83,7 @@ class Refund(Base):
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default=REFUND_PENDING, index=True)
-    # CUSTOMER_CANCELLED, SHOW_CANCELLED, BOOKING_NOT_CONFIRMED, REQUESTED, PROVIDER
+    # BOOKING_CANCELLED, SHOW_CANCELLED, BOOKING_NOT_CONFIRMED, REQUESTED, PROVIDER
     reason: Mapped[str] = mapped_column(String(40))
     # Who asked (an organizer or admin); null when TicketFlow refunded on its own.
     requested_by: Mapped[str | None] = mapped_column(String(36), nullable=True)

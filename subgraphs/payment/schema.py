@@ -69,8 +69,8 @@ class Refund:
     id: strawberry.ID
     amount: Money
     status: RefundStatus
-    reason: str = strawberry.field(description="CUSTOMER_CANCELLED, BOOKING_CANCELLED, "
-                                   "SHOW_CANCELLED, BOOKING_NOT_CONFIRMED, REQUESTED (by the "
+    reason: str = strawberry.field(description="BOOKING_CANCELLED, SHOW_CANCELLED, "
+                                   "BOOKING_NOT_CONFIRMED (paid too late), REQUESTED (by the "
                                    "organizer or an admin) or PROVIDER (its dashboard).")
     provider_refund_id: str | None
     failure_message: str | None
