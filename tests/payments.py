@@ -3,8 +3,10 @@
 ``money_and_seats_agree`` is DESIGN invariant 4 read from the two databases: for every
 booking, what its payment captured minus what was refunded equals the booking's total if
 it is CONFIRMED, and 0 otherwise; and the two services agree on where the booking stands.
-Partial refunds an organizer granted on a confirmed booking (reason REQUESTED, booking
-still CONFIRMED) are goodwill: they come off the total, and nothing else may.
+Partial refunds an organizer granted on a confirmed booking (reason REQUESTED, or PROVIDER
+when made in the provider's dashboard; booking still CONFIRMED) are goodwill: they come off
+the total, and nothing else may. A duplicate capture given back (DUPLICATE_PAYMENT) never
+entered the books; it only has to be settled.
 """
 
 from __future__ import annotations
@@ -149,12 +151,14 @@ async def disagreements(booking_db: Database, payment_db: Database,
         if p.booking_status != b.status:
             problems.append(f"payment {p.id} thinks booking {b.id} is {p.booking_status}, "
                             f"booking says {b.status}")
+        # A second capture given back whole (DUPLICATE_PAYMENT) is outside the books.
+        mine = [r for r in mine if r.reason != "DUPLICATE_PAYMENT"]
         succeeded = sum(r.amount for r in mine if r.status == "SUCCEEDED")
         if succeeded != p.refunded_amount:
             problems.append(f"payment {p.id} refunded {p.refunded_amount} but its refunds "
                             f"sum to {succeeded}")
         goodwill = sum(r.amount for r in mine if r.status == "SUCCEEDED"
-                       and r.reason == "REQUESTED") if b.status == "CONFIRMED" else 0
+                       and r.reason in ("REQUESTED", "PROVIDER")) if b.status == "CONFIRMED" else 0
         expected = b.total_amount - goodwill if b.status == "CONFIRMED" else 0
         net = p.captured_amount - p.refunded_amount
         if net != expected:

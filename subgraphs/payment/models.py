@@ -72,6 +72,7 @@ class Payment(Base):
 REFUND_PENDING = "PENDING"
 REFUND_SUCCEEDED = "SUCCEEDED"
 REFUND_FAILED = "FAILED"
+DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
 
 
 class Refund(Base):
@@ -83,8 +84,14 @@ class Refund(Base):
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default=REFUND_PENDING, index=True)
-    # BOOKING_CANCELLED, SHOW_CANCELLED, BOOKING_NOT_CONFIRMED, REQUESTED, PROVIDER
+    # BOOKING_CANCELLED, SHOW_CANCELLED, BOOKING_NOT_CONFIRMED, REQUESTED, PROVIDER, and
+    # DUPLICATE_PAYMENT: a second capture for a payment already paid (another tab, another
+    # provider); it is given back whole and stays outside the payment's captured/refunded.
     reason: Mapped[str] = mapped_column(String(40))
+    # Where the money goes back from: the payment's provider, or for DUPLICATE_PAYMENT the
+    # provider (and provider payment) that took it the second time.
+    provider: Mapped[str] = mapped_column(String(30))
+    provider_payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Who asked (an organizer or admin); null when TicketFlow refunded on its own.
     requested_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     provider_refund_id: Mapped[str | None] = mapped_column(String(64), nullable=True,

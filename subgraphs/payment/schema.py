@@ -71,7 +71,8 @@ class Refund:
     status: RefundStatus
     reason: str = strawberry.field(description="BOOKING_CANCELLED, SHOW_CANCELLED, "
                                    "BOOKING_NOT_CONFIRMED (paid too late), REQUESTED (by the "
-                                   "organizer or an admin) or PROVIDER (its dashboard).")
+                                   "organizer or an admin), PROVIDER (its dashboard) or "
+                                   "DUPLICATE_PAYMENT (a second capture, given back whole).")
     provider_refund_id: str | None
     failure_message: str | None
     created_at: datetime

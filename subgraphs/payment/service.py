@@ -32,6 +32,7 @@ from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import (
     CANCELLED,
     CAPTURED,
+    DUPLICATE_PAYMENT,
     FAILED,
     PARTIALLY_REFUNDED,
     PAYABLE,
@@ -106,17 +107,22 @@ async def _locked(uow: UnitOfWork, payment_id: str) -> Payment:
 
 # --- charges: what the provider says about a payment ---------------------------------------
 
-async def apply_charge(uow: UnitOfWork, payment: Payment, charge: Charge) -> bool:
-    """Move a locked payment as ``charge`` reports, if it may still move so; changed?
+async def apply_charge(service: Service, uow: UnitOfWork, payment: Payment, charge: Charge,
+                       provider: Provider) -> bool:
+    """Move a locked payment as ``provider``'s ``charge`` reports, if it may still move so;
+    changed?
 
     SUCCEEDED wins over everything that captured nothing (even CANCELLED: the money
     arrived, so booking decides, and a booking that cannot take it gets it refunded).
-    FAILED and PROCESSING only move a payment that is not settled.
+    A second capture of real money for a payment already paid (a second browser tab, or
+    an order paid after switching provider) is given back whole. FAILED and PROCESSING
+    only move a payment that is not settled.
     """
     if charge.status == "SUCCEEDED":
         if payment.status in CAPTURED:
-            return False
+            return await _refund_duplicate(service, uow, payment, charge, provider)
         payment.status = SUCCEEDED
+        payment.provider = provider.name  # refunds go where the money is
         payment.captured_amount = charge.amount or payment.amount
         payment.provider_payment_id = charge.provider_payment_id or payment.provider_payment_id
         payment.succeeded_at = utcnow()
@@ -151,6 +157,24 @@ async def apply_charge(uow: UnitOfWork, payment: Payment, charge: Charge) -> boo
     return True
 
 
+async def _refund_duplicate(service: Service, uow: UnitOfWork, payment: Payment, charge: Charge,
+                            provider: Provider) -> bool:
+    paid_by = charge.provider_payment_id
+    if provider.virtual or not paid_by or paid_by == payment.provider_payment_id:
+        return False
+    known = await uow.session.scalar(select(Refund.id).where(
+        Refund.payment_id == payment.id, Refund.provider_payment_id == paid_by))
+    if known is not None:
+        return False
+    log.warning("payment %s was paid twice (%s and %s): refunding the second",
+                payment.id, payment.provider_payment_id, paid_by)
+    uow.session.add(Refund(payment_id=payment.id, amount=charge.amount or payment.amount,
+                           currency=payment.currency, reason=DUPLICATE_PAYMENT,
+                           provider=provider.name, provider_payment_id=paid_by))
+    _wake_after_commit(service, uow)
+    return True
+
+
 def _cancel(uow: UnitOfWork, payment: Payment) -> None:
     payment.status = CANCELLED
     uow.emit("PaymentCancelled", {"payment_id": payment.id, "booking_id": payment.booking_id})
@@ -161,7 +185,8 @@ def _cancel(uow: UnitOfWork, payment: Payment) -> None:
 async def _pending_refunds(session: AsyncSession, payment_id: str) -> int:
     return int(await session.scalar(
         select(func.coalesce(func.sum(Refund.amount), 0))
-        .where(Refund.payment_id == payment_id, Refund.status == REFUND_PENDING)) or 0)
+        .where(Refund.payment_id == payment_id, Refund.status == REFUND_PENDING,
+               Refund.reason != DUPLICATE_PAYMENT)) or 0)
 
 
 async def open_refund(service: Service, uow: UnitOfWork, payment: Payment, amount: int | None,
@@ -180,7 +205,7 @@ async def open_refund(service: Service, uow: UnitOfWork, payment: Payment, amoun
     if amount <= 0:
         return None
     refund = Refund(payment_id=payment.id, amount=amount, currency=payment.currency,
-                    reason=reason, requested_by=requested_by)
+                    reason=reason, requested_by=requested_by, provider=payment.provider)
     uow.session.add(refund)
     await uow.session.flush()
     _wake_after_commit(service, uow)
@@ -205,9 +230,10 @@ def apply_refund_result(uow: UnitOfWork, payment: Payment, refund: Refund,
             "message": refund.failure_message})
         return True
     refund.status = REFUND_SUCCEEDED
-    payment.refunded_amount += refund.amount
-    payment.status = REFUNDED if payment.refunded_amount >= payment.captured_amount \
-        else PARTIALLY_REFUNDED
+    if refund.reason != DUPLICATE_PAYMENT:  # a duplicate was never the booking's money
+        payment.refunded_amount += refund.amount
+        payment.status = REFUNDED if payment.refunded_amount >= payment.captured_amount \
+            else PARTIALLY_REFUNDED
     uow.emit("PaymentRefunded", {
         "payment_id": payment.id, "booking_id": payment.booking_id, "refund_id": refund.id,
         "amount": refund.amount, "currency": refund.currency, "reason": refund.reason,
@@ -226,7 +252,7 @@ async def settle_refund(service: Service, refund_id: str) -> Refund:
     payment = await service.get(Payment, refund.payment_id)
     assert payment is not None
     try:
-        result = await provider_of(service, payment.provider).refund(payment, refund)
+        result = await provider_of(service, refund.provider).refund(payment, refund)
     except (PaymentProviderError, BadUserInput) as exc:
         log.warning("refund %s of payment %s not sent yet: %s", refund.id, payment.id, exc)
         result = RefundResult("PENDING")
@@ -291,7 +317,8 @@ async def _create_payment(service: Service, uow: UnitOfWork, p: Mapping[str, Any
     uow.session.add(payment)
     await uow.session.flush()
     if payment.amount == 0:  # a free booking is paid by definition
-        await apply_charge(uow, payment, Charge("SUCCEEDED", None, 0, payment.currency))
+        await apply_charge(service, uow, payment, Charge("SUCCEEDED", None, 0, payment.currency),
+                           provider_of(service, payment.provider))
 
 
 # --- the customer's and the organizer's mutations ----------------------------------------
@@ -339,14 +366,17 @@ async def start_payment(service: Service, caller: Caller | None, booking_id: str
     if payment.status == CANCELLED or not _payable(payment):
         raise Conflict("This booking can no longer be paid for; hold the seats again.",
                        field="bookingId", status=payment.status)
-    order_id = payment.provider_order_id if payment.provider == name else None
+    # An order, once made, is kept whatever the provider: if the customer pays it after all
+    # (another tab), its webhook still finds this payment.
+    order_id = payment.provider_order_id
     if order_id is None:
         order_id = await chosen.start(payment)
 
     async def create(uow: UnitOfWork) -> tuple[Payment, str]:
         p = await _locked(uow, payment.id)
-        if p.status in PAYABLE and (p.provider != name or p.provider_order_id is None):
-            p.provider, p.provider_order_id = name, order_id
+        if p.status in PAYABLE:
+            p.provider = name
+            p.provider_order_id = p.provider_order_id or order_id
         return p, p.id
 
     return await create_once(
@@ -411,7 +441,7 @@ async def confirm_payment(service: Service, caller: Caller | None, payment_id: s
         payment = await _locked(uow, payment_id)
         if payment.status in PAYABLE:
             payment.attempts += 1
-        await apply_charge(uow, payment, charge)
+        await apply_charge(service, uow, payment, charge, chosen)
     if charge.status == "FAILED" and payment.status in (FAILED, CANCELLED):
         return Declined(payment)
     return payment
@@ -520,9 +550,9 @@ async def receive_webhook(service: Service, provider: str, raw: bytes,
                 locked = await _locked(uow, payment.id)
                 changed = False
                 if charge is not None:
-                    changed = await apply_charge(uow, locked, charge)
+                    changed = await apply_charge(service, uow, locked, charge, found)
                 if notice.refund is not None:
-                    changed = await _apply_refund_notice(uow, locked, notice.refund)
+                    changed = await _apply_refund_notice(uow, locked, notice.refund, provider)
                 row.outcome = "APPLIED" if changed else "IGNORED"
             outcome = row.outcome
     except IntegrityError:
@@ -530,7 +560,8 @@ async def receive_webhook(service: Service, provider: str, raw: bytes,
     return WebhookAnswer(200, outcome)
 
 
-async def _apply_refund_notice(uow: UnitOfWork, payment: Payment, notice: RefundNotice) -> bool:
+async def _apply_refund_notice(uow: UnitOfWork, payment: Payment, notice: RefundNotice,
+                               provider: str) -> bool:
     refund = None
     if notice.refund_id:
         refund = await uow.session.get(Refund, notice.refund_id, with_for_update=True)
@@ -543,7 +574,8 @@ async def _apply_refund_notice(uow: UnitOfWork, payment: Payment, notice: Refund
             return False
         # Refunded outside TicketFlow (the provider's dashboard): record it so the books agree.
         refund = Refund(payment_id=payment.id, amount=notice.amount, currency=payment.currency,
-                        reason="PROVIDER", provider_refund_id=notice.provider_refund_id)
+                        reason="PROVIDER", provider=provider,
+                        provider_refund_id=notice.provider_refund_id)
         uow.session.add(refund)
         await uow.session.flush()
     return apply_refund_result(uow, payment, refund, RefundResult(

@@ -37,6 +37,7 @@ from tests.payments import (
     CONFIRM,
     PAYMENT,
     REFUND,
+    SUCCEEDS,
     booking_status,
     pending_booking,
     settled,
@@ -679,3 +680,35 @@ async def test_cancelling_a_booking_paid_with_razorpay_refunds_it_there(
     assert (theirs["receipt"], theirs["amount"], theirs["status"]) == (
         ours["id"], PRICE, "processed")
     assert (await standin.state())["payments"][pay_id]["status"] == "refunded"
+
+
+async def test_an_order_paid_after_switching_provider_is_given_back_not_kept(
+        rzp: Deployment, standin: StandIn, show: ShowOnSale) -> None:
+    c, pay_api = rzp.actors.customer, rzp.stack.client("payment")
+    booking_id, started = await razorpay_booking(rzp, show, 2)
+    order_id = started["checkout"]["orderId"]
+    # The customer switches to the sandbox and pays there ...
+    switched = await start(pay_api, c, booking_id, "SANDBOX")
+    assert switched["provider"] == "SANDBOX"
+    paid = await pay_api.data(CONFIRM, {"id": started["id"], "card": SUCCEEDS}, c.token)
+    assert paid["confirmPayment"]["status"] == "SUCCEEDED"
+    # ... and pays the Razorpay order as well, in a tab left open: that money goes back.
+    handler = await standin.checkout(order_id, "captured")
+    captured = await standin.one_event("payment.captured", order_id=order_id)
+    assert await replay(rzp, captured) == "APPLIED"
+    assert await replay(rzp, captured) == "DUPLICATE"
+
+    async def given_back() -> list[dict[str, Any]]:
+        return await standin.refunds_of(handler["razorpay_payment_id"])
+
+    [back] = await eventually(given_back)
+    assert (back["amount"], back["status"]) == (PRICE, "processed")
+    row = await payment_row(rzp, started["id"])
+    assert (row.status, row.captured_amount, row.refunded_amount) == ("SUCCEEDED", PRICE, 0)
+    async with rzp.dbs["payment"].session() as s:
+        [duplicate] = list(await s.scalars(select(Refund).where(
+            Refund.payment_id == started["id"])))
+    assert (duplicate.reason, duplicate.provider_payment_id, duplicate.id) == (
+        "DUPLICATE_PAYMENT", handler["razorpay_payment_id"], back["receipt"])
+    await wait_booking(rzp.stack.client("booking"), c, booking_id, "CONFIRMED")
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [booking_id])

@@ -107,6 +107,9 @@ class Provider(Protocol):
     """One payment provider."""
 
     name: str
+    # True when charging moves no real money (the sandbox): a charge that lost a race to
+    # another is dropped instead of refunded.
+    virtual: bool
 
     async def start(self, payment: Payment) -> str | None:
         """Create the provider's order for ``payment``; its id (``None``: not needed)."""

@@ -71,6 +71,7 @@ class Razorpay:
     """A Razorpay account (key id and secret, webhook secret)."""
 
     name = "razorpay"
+    virtual = False
 
     def __init__(self, settings: Settings, *, attempts: int = 4) -> None:
         assert settings.razorpay_key_id and settings.razorpay_key_secret
@@ -83,19 +84,24 @@ class Razorpay:
 
     async def _call(self, method: str, path: str, *, json_body: Any = None,
                     headers: dict[str, str] | None = None) -> dict[str, Any]:
-        async for attempt in AsyncRetrying(stop=stop_after_attempt(self._attempts),
-                                           wait=wait_exponential(multiplier=0.2, max=2.0),
-                                           retry=retry_if_exception(_transient), reraise=True):
-            with attempt:
-                response = await self._http.request(method, path, json=json_body,
-                                                     headers=headers)
-                try:
-                    body = response.json()
-                except ValueError:
-                    body = {}
-                if response.status_code >= 400:
-                    raise RazorpayError(response.status_code, body)
-                return dict(body)
+        try:
+            async for attempt in AsyncRetrying(stop=stop_after_attempt(self._attempts),
+                                               wait=wait_exponential(multiplier=0.2, max=2.0),
+                                               retry=retry_if_exception(_transient),
+                                               reraise=True):
+                with attempt:
+                    response = await self._http.request(method, path, json=json_body,
+                                                         headers=headers)
+                    try:
+                        body = response.json()
+                    except ValueError:
+                        body = {}
+                    if response.status_code >= 400:
+                        raise RazorpayError(response.status_code, body)
+                    return dict(body)
+        except httpx.TransportError as exc:
+            raise PaymentProviderError(f"Razorpay could not be reached ({type(exc).__name__}); "
+                                       "try again.") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def start(self, payment: Payment) -> str | None:
@@ -157,12 +163,13 @@ class Razorpay:
 
     async def refund(self, payment: Payment, refund: Refund) -> RefundResult:
         """Create the refund (idempotent on our refund id) or read it back."""
+        paid_by = refund.provider_payment_id or payment.provider_payment_id
         try:
             if refund.provider_refund_id:
                 entity = await self._call("GET", f"/v1/refunds/{refund.provider_refund_id}")
             else:
                 entity = await self._call(
-                    "POST", f"/v1/payments/{payment.provider_payment_id}/refund",
+                    "POST", f"/v1/payments/{paid_by}/refund",
                     json_body={"amount": refund.amount, "speed": "normal", "receipt": refund.id,
                                "notes": {"refund_id": refund.id, "payment_id": payment.id}},
                     headers={"X-Refund-Idempotency": refund.id})

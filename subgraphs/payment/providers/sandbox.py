@@ -65,6 +65,7 @@ class Sandbox:
     """Test cards, no network; webhooks signed with the sandbox secret."""
 
     name = "sandbox"
+    virtual = True
 
     def __init__(self, settings: Settings) -> None:
         self._secret = settings.sandbox_webhook_secret

@@ -24,6 +24,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=False),
     sa.Column('requested_by', sa.String(length=36), nullable=True),
+    sa.Column('provider', sa.String(length=30), nullable=False),
+    sa.Column('provider_payment_id', sa.String(length=64), nullable=True),
     sa.Column('provider_refund_id', sa.String(length=64), nullable=True),
     sa.Column('failure_message', sa.String(length=300), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
