@@ -10,10 +10,11 @@ PYTEST := $(BIN)/pytest
 
 install: $(PY_OK) $(JS_OK)
 
-$(PY_OK): pyproject.toml
+$(PY_OK): pyproject.toml sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e sdk
 	touch $@
 
 $(JS_OK): router/package.json router/package-lock.json
@@ -52,7 +53,7 @@ test-e2e: install services
 
 lint: install
 	$(BIN)/ruff check subgraphs tests bench
-	$(BIN)/mypy subgraphs
+	$(BIN)/mypy subgraphs sdk/ticketflow_sdk
 
 clean:
 	rm -rf var $(VENV) router/node_modules

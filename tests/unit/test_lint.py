@@ -15,10 +15,10 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_finds_nothing() -> None:
-    result = run(str(BIN / "ruff"), "check", "subgraphs", "tests", "bench")
+    result = run(str(BIN / "ruff"), "check", "subgraphs", "tests", "bench", "sdk")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_finds_nothing_in_the_subgraphs() -> None:
-    result = run(str(BIN / "mypy"), "subgraphs")
+def test_mypy_finds_nothing_in_the_subgraphs_and_the_sdk() -> None:
+    result = run(str(BIN / "mypy"), "subgraphs", "sdk/ticketflow_sdk")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,87 @@
+"""TicketFlow's typed Python SDK: the whole GraphQL API as async (and sync) methods.
+
+    async with AsyncClient("http://localhost:4000/graphql") as tf:
+        await tf.login("customer@ticketflow.dev", "customer-demo-pass")
+        hold = await tf.hold_best_available(show_id, 2)
+        booking = await tf.checkout(hold.id)
+        await tf.pay(booking.id, card="4242 4242 4242 4242")
+
+See sdk/README.md for errors, retries and idempotency, and live seats.
+"""
+
+from ticketflow_sdk.client import AsyncClient, new_key
+from ticketflow_sdk.errors import (
+    BadUserInput,
+    Conflict,
+    Forbidden,
+    HoldExpired,
+    InternalError,
+    NotFound,
+    PaymentFailed,
+    RateLimited,
+    SeatsUnavailable,
+    SoldOut,
+    TicketFlowError,
+    TransportError,
+    Unauthenticated,
+)
+from ticketflow_sdk.live import SeatCounts, SeatMapState, SeatWatch
+from ticketflow_sdk.models import (
+    AdmissionLine,
+    Availability,
+    Booking,
+    BookingLine,
+    BookingStatus,
+    CategoryAvailability,
+    GeneralAdmissionAvailability,
+    Hall,
+    HallKind,
+    HeldPlaces,
+    HeldSeat,
+    HoldLine,
+    Leg,
+    Money,
+    Payment,
+    PaymentCheckout,
+    PaymentFailure,
+    PaymentProvider,
+    PaymentStatus,
+    PriceTier,
+    RazorpayProof,
+    Refund,
+    RefundStatus,
+    Role,
+    RowSpec,
+    Seat,
+    SeatEventKind,
+    SeatHold,
+    SeatMap,
+    SeatStatus,
+    Section,
+    Segment,
+    Show,
+    ShowKind,
+    ShowPage,
+    ShowStatus,
+    ShowSummary,
+    Stop,
+    Tokens,
+    User,
+    Venue,
+)
+from ticketflow_sdk.sync import Client
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdmissionLine", "AsyncClient", "Availability", "BadUserInput", "Booking", "BookingLine",
+    "BookingStatus", "CategoryAvailability", "Client", "Conflict", "Forbidden",
+    "GeneralAdmissionAvailability", "Hall", "HallKind", "HeldPlaces", "HeldSeat",
+    "HoldExpired", "HoldLine", "InternalError", "Leg", "Money", "NotFound", "Payment",
+    "PaymentCheckout", "PaymentFailed", "PaymentFailure", "PaymentProvider", "PaymentStatus",
+    "PriceTier", "RateLimited", "RazorpayProof", "Refund", "RefundStatus", "Role", "RowSpec",
+    "Seat", "SeatCounts", "SeatEventKind", "SeatHold", "SeatMap", "SeatMapState",
+    "SeatStatus", "SeatWatch", "SeatsUnavailable", "Section", "Segment", "Show", "ShowKind",
+    "ShowPage", "ShowStatus", "ShowSummary", "SoldOut", "Stop", "TicketFlowError", "Tokens",
+    "TransportError", "Unauthenticated", "User", "Venue", "new_key",
+]

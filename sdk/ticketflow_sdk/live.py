@@ -1,0 +1,274 @@
+"""Live seat maps: ``seatAvailability`` over graphql-transport-ws, kept whole for the caller.
+
+The server sends a SNAPSHOT of every seat with the show's ``version``, then a DELTA per
+change with the next version. :func:`apply_event` folds one message into a
+:class:`SeatMapState`; :class:`SeatWatch` runs the protocol and starts over from a fresh
+snapshot whenever a version is skipped or the connection drops, so the caller only ever
+sees whole, consistent states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.typing import Subprotocol
+
+from ticketflow_sdk import operations
+from ticketflow_sdk.errors import (
+    InternalError,
+    TransportError,
+    Unauthenticated,
+    error_from_graphql,
+    is_expired_token,
+)
+from ticketflow_sdk.models import GeneralAdmissionAvailability, SeatEventKind, SeatStatus, Segment
+
+PROTOCOL = Subprotocol("graphql-transport-ws")
+
+
+@dataclass(frozen=True)
+class SeatCounts:
+    """Numbered seats in each state."""
+
+    total: int
+    available: int
+    held: int
+    sold: int
+
+
+@dataclass(frozen=True)
+class SeatMapState:
+    """A show's seats as of ``version``: every seat's state, and the counts.
+
+    ``kind`` says what produced it: a SNAPSHOT (the first state, and each fresh start
+    after a gap or a dropped connection) or a DELTA; ``changed`` lists the seats that
+    message named (every seat, for a snapshot).
+    """
+
+    show_id: str
+    version: int
+    seats: Mapping[str, SeatStatus]
+    counts: SeatCounts
+    general_admission: tuple[GeneralAdmissionAvailability, ...]
+    kind: SeatEventKind
+    changed: tuple[str, ...]
+
+    def seats_in(self, state: SeatStatus) -> list[str]:
+        """Ids of the seats in ``state``, in seat-map order."""
+        return [seat for seat, s in self.seats.items() if s == state]
+
+
+class VersionGap(Exception):
+    """A DELTA did not follow the state it should apply to: start over from a snapshot."""
+
+
+def _combine(states: list[str]) -> SeatStatus:
+    # As the server does: sold on any leg, else held on any, else available.
+    found = set(states)
+    return (SeatStatus.SOLD if SeatStatus.SOLD in found else
+            SeatStatus.HELD if SeatStatus.HELD in found else SeatStatus.AVAILABLE)
+
+
+def _seat_state(entry: Mapping[str, Any], segment: Segment | None) -> SeatStatus:
+    legs = entry.get("legs") or []
+    if segment is not None and legs:
+        return _combine(legs[segment.from_stop:segment.to_stop])
+    return SeatStatus(entry["state"])
+
+
+def _counts(seats: Mapping[str, SeatStatus]) -> SeatCounts:
+    by_state = Counter(seats.values())
+    return SeatCounts(len(seats), by_state[SeatStatus.AVAILABLE], by_state[SeatStatus.HELD],
+                      by_state[SeatStatus.SOLD])
+
+
+def apply_event(state: SeatMapState | None, event: Mapping[str, Any],
+                segment: Segment | None = None) -> SeatMapState | None:
+    """The state after one ``seatAvailability`` message.
+
+    A SNAPSHOT replaces whatever was known. A DELTA must carry exactly the next version:
+    an older one is a repeat (None: nothing new), a later one, or a delta with no state
+    to apply to, raises :class:`VersionGap`. With ``segment``, each seat's state is its
+    state over those legs and the counts are counted from the seats.
+    """
+    kind = SeatEventKind(event["kind"])
+    version = int(event["version"])
+    changes = {str(e["seatId"]): _seat_state(e, segment) for e in event["seats"]}
+    if kind is SeatEventKind.SNAPSHOT:
+        seats = changes
+    elif state is None:
+        raise VersionGap(f"a delta (version {version}) before any snapshot")
+    elif version <= state.version:
+        return None
+    elif version != state.version + 1:
+        raise VersionGap(f"version {version} after {state.version}")
+    else:
+        seats = {**state.seats, **changes}
+    a = event["availability"]
+    counts = (_counts(seats) if segment is not None
+              else SeatCounts(a["total"], a["available"], a["held"], a["sold"]))
+    return SeatMapState(
+        show_id=str(event["showId"]), version=version, seats=seats, counts=counts,
+        general_admission=tuple(GeneralAdmissionAvailability.from_graphql(g)
+                                for g in event["generalAdmission"]),
+        kind=kind, changed=tuple(changes))
+
+
+class _Dropped(Exception):
+    """The server ended the subscription without an error: subscribe again."""
+
+
+_CONNECTION_FAILURES = (ConnectionClosed, InvalidHandshake, OSError, TimeoutError, _Dropped,
+                        InternalError)
+
+
+class SeatWatch:
+    """An async iterator of :class:`SeatMapState` for one show (see ``AsyncClient.watch_seats``).
+
+    Use it as ``async with client.watch_seats(show_id) as watch: async for state in watch``
+    (or iterate it directly and call :meth:`aclose`). ``state`` is the last state given
+    out; ``resubscriptions`` counts the fresh starts after a gap or a dropped connection.
+    """
+
+    def __init__(self, url: str, show_id: str, segment: Segment | None, *,
+                 token: Callable[[], str | None],
+                 refresh: Callable[[str], Awaitable[bool]],
+                 reconnect_attempts: int, backoff: float, max_backoff: float,
+                 open_timeout: float) -> None:
+        self.url = url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        self.show_id = show_id
+        self.segment = segment
+        self.state: SeatMapState | None = None
+        self.resubscriptions = 0
+        self._token = token
+        self._refresh = refresh
+        self._attempts = reconnect_attempts
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._open_timeout = open_timeout
+        self._ws: ClientConnection | None = None
+        self._states = self._run()
+
+    def __aiter__(self) -> SeatWatch:
+        return self
+
+    async def __anext__(self) -> SeatMapState:
+        return await self._states.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop watching and close the connection."""
+        await self._states.aclose()
+
+    async def __aenter__(self) -> SeatWatch:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def _run(self) -> AsyncGenerator[SeatMapState, None]:
+        failures = 0
+        refreshed = False
+        while True:
+            try:
+                async with aclosing(self._connection()) as states:
+                    async for state in states:
+                        failures, refreshed = 0, False
+                        yield state
+            except Unauthenticated as exc:
+                rejected = self._token()
+                if refreshed or rejected is None or not is_expired_token(exc):
+                    raise
+                if not await self._refresh(rejected):
+                    raise
+                refreshed = True
+            except _CONNECTION_FAILURES as exc:
+                failures += 1
+                if failures > self._attempts:
+                    if isinstance(exc, InternalError):
+                        raise
+                    raise TransportError(f"live seats for {self.show_id}: {exc!r}") from exc
+                await asyncio.sleep(min(self._max_backoff, self._backoff * 2 ** (failures - 1)))
+            self.resubscriptions += 1
+
+    async def _connection(self) -> AsyncGenerator[SeatMapState, None]:
+        async with connect(self.url, subprotocols=[PROTOCOL], max_size=None,
+                           open_timeout=self._open_timeout) as ws:
+            self._ws = ws
+            try:
+                await self._initialise(ws)
+                async with aclosing(self._subscription(ws)) as states:
+                    async for state in states:
+                        yield state
+            finally:
+                self._ws = None
+
+    async def _initialise(self, ws: ClientConnection) -> None:
+        token = self._token()
+        payload = {"Authorization": f"Bearer {token}"} if token else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        async with asyncio.timeout(self._open_timeout):
+            while True:
+                message = json.loads(await ws.recv())
+                if message.get("type") == "connection_ack":
+                    return
+                await self._answer_ping(ws, message)
+
+    async def _subscription(self, ws: ClientConnection) -> AsyncGenerator[SeatMapState, None]:
+        serial = 1
+        await self._subscribe(ws, serial)
+        current: SeatMapState | None = None  # None until this subscription's snapshot
+        while True:
+            message = json.loads(await ws.recv())
+            if await self._answer_ping(ws, message) or message.get("id") != str(serial):
+                continue  # a ping, or a late message of a subscription given up
+            event = self._event(message)
+            try:
+                new = apply_event(current, event, self.segment)
+            except VersionGap:
+                await ws.send(json.dumps({"id": str(serial), "type": "complete"}))
+                serial += 1
+                self.resubscriptions += 1
+                current = None
+                await self._subscribe(ws, serial)
+                continue
+            if new is not None:
+                current = self.state = new
+                yield new
+
+    async def _subscribe(self, ws: ClientConnection, serial: int) -> None:
+        await ws.send(json.dumps({"id": str(serial), "type": "subscribe", "payload": {
+            "query": operations.WATCH_SEATS, "operationName": "WatchSeats",
+            "variables": {"showId": self.show_id}}}))
+
+    @staticmethod
+    async def _answer_ping(ws: ClientConnection, message: Mapping[str, Any]) -> bool:
+        kind = message.get("type")
+        if kind == "ping":
+            await ws.send(json.dumps({"type": "pong"}))
+        return kind in ("ping", "pong")
+
+    @staticmethod
+    def _event(message: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The seatAvailability of a ``next``; raises for ``error``, an error in ``next``,
+        and ``complete``."""
+        kind = message.get("type")
+        payload = message.get("payload")
+        if kind == "error":
+            errors = payload if isinstance(payload, list) else [payload or {}]
+            raise error_from_graphql(errors[0])
+        if kind != "next" or not isinstance(payload, dict):
+            raise _Dropped(f"the server ended the subscription ({kind})")
+        if payload.get("errors"):
+            raise error_from_graphql(payload["errors"][0])
+        event: Mapping[str, Any] = payload["data"]["seatAvailability"]
+        return event

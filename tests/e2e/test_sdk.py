@@ -1,0 +1,343 @@
+"""The Python SDK against the real stack, through the router: a customer's whole journey,
+an organizer's venue and show, typed failures, live seat maps that survive a dropped
+connection, the synchronous client, and (on a deployment of this module's own whose
+access tokens last two seconds) tokens refreshed without the caller noticing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ticketflow_sdk import (
+    AsyncClient,
+    BadUserInput,
+    BookingStatus,
+    Client,
+    Forbidden,
+    Money,
+    NotFound,
+    PaymentFailed,
+    PaymentStatus,
+    RowSpec,
+    SeatMapState,
+    SeatStatus,
+    SeatsUnavailable,
+    SeatWatch,
+    Segment,
+    Show,
+    ShowStatus,
+    SoldOut,
+    Tokens,
+    Unauthenticated,
+    live,
+)
+from ticketflow_sdk.live import apply_event
+
+from tests.flows import PASSWORD, Actors, new_user
+from tests.harness import Processes, Stack, process_stack, router_argv, wait_http
+from tests.harness import test_env as env_for  # (not a test: pytest collects test_*)
+from tests.payments import DECLINED, SUCCEEDS
+
+ROOT = Path(__file__).resolve().parents[2]
+# How long a watcher waits for the state a change caused (generous, for a loaded machine).
+WAIT = 30.0
+TOKEN_SECONDS = 2
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def email() -> str:
+    return f"sdk-{uuid.uuid4().hex[:10]}@example.com"
+
+
+async def next_state(watch: SeatWatch) -> SeatMapState:
+    return await asyncio.wait_for(anext(watch), WAIT)
+
+
+async def show_for_sale(organizer: AsyncClient, seats_per_row: int = 10) -> Show:
+    """A venue of two rows and a show in it, on sale, made with the SDK."""
+    venue = await organizer.create_venue(unique("SDK Hall"), [
+        RowSpec("A", seats_per_row), RowSpec("B", seats_per_row, "PREMIUM")])
+    show = await organizer.create_show(
+        unique("SDK Show"), datetime(2031, 5, 1, 19, tzinfo=UTC), venue_id=venue.id,
+        price_tiers={"STANDARD": 1500, "PREMIUM": 2500}, currency="EUR")
+    return await organizer.publish_show(show.id)
+
+
+@pytest.fixture(scope="module")
+async def organizer(e2e: tuple[Stack, Processes], e2e_actors: Actors
+                    ) -> AsyncIterator[AsyncClient]:
+    stack, _ = e2e
+    async with AsyncClient(stack.router_url, token=e2e_actors.organizer.token) as client:
+        yield client
+
+
+@pytest.fixture
+async def customer(e2e: tuple[Stack, Processes]) -> AsyncIterator[AsyncClient]:
+    """A customer who just registered through the SDK."""
+    stack, _ = e2e
+    async with AsyncClient(stack.router_url) as client:
+        await client.register(email(), PASSWORD, "SDK Customer")
+        yield client
+
+
+async def test_a_customer_finds_a_show_holds_checks_out_pays_and_sees_it_confirmed(
+        organizer: AsyncClient, customer: AsyncClient) -> None:
+    on_sale = await show_for_sale(organizer)
+    page = await customer.shows(text=on_sale.title)
+    assert [s.id for s in page.shows] == [on_sale.id]
+    found = page.shows[0]
+    assert found.availability is not None and found.availability.available == 20
+    assert found.price == Money(1500, "EUR")
+
+    hold = await customer.hold_best_available(found.id, 2, category="STANDARD")
+    assert len(hold.seat_ids) == 2 and hold.total == Money(3000, "EUR")
+    booking = await customer.checkout(hold.id, idempotency_key="sdk-checkout")
+    assert booking.status is BookingStatus.PENDING_PAYMENT
+    # What a retry of the call sends: the same key, so the same booking and nothing new.
+    assert (await customer.checkout(hold.id, idempotency_key="sdk-checkout")).id == booking.id
+    payment = await customer.pay(booking.id, card=SUCCEEDS)
+    assert payment.status is PaymentStatus.SUCCEEDED and payment.captured == Money(3000, "EUR")
+
+    await customer.wait_for_booking(booking.id, BookingStatus.CONFIRMED)
+    mine = await customer.my_bookings()
+    assert [(b.id, b.status) for b in mine] == [(booking.id, BookingStatus.CONFIRMED)]
+    assert mine[0].payment is not None and mine[0].payment.id == payment.id
+    assert {line.seat_id for line in mine[0].lines} == set(hold.seat_ids)
+    seats = await customer.seat_map(found.id)
+    assert {s.id for s in seats.seats if s.state is SeatStatus.SOLD} == set(hold.seat_ids)
+
+
+async def test_an_organizer_creates_a_venue_imports_a_hall_and_sells_a_show(
+        organizer: AsyncClient) -> None:
+    venue = await organizer.create_venue(unique("SDK Cinema"))
+    hall = await organizer.import_seat_map(venue.id, ROOT / "samples/seatmaps/cinema.json")
+    assert (await organizer.venue(venue.id)).halls == (hall,)
+    draft = await organizer.create_show(
+        unique("SDK Film"), datetime(2031, 6, 1, 20, tzinfo=UTC), hall_id=hall.id,
+        kind="MOVIE", ends_at=datetime(2031, 6, 1, 22, tzinfo=UTC), currency="EUR",
+        price_tiers={"STANDARD": 1200, "PREMIUM": 1800, "WHEELCHAIR": 1200})
+    assert (draft.status, draft.availability) == (ShowStatus.DRAFT, None)
+
+    on_sale = await organizer.publish_show(draft.id)
+    assert on_sale.status is ShowStatus.ON_SALE and on_sale.availability is not None
+    seat_map = await organizer.seat_map(on_sale.id)
+    for_sale = [s for s in seat_map.seats if not s.blocked]
+    assert for_sale and all(s.state is SeatStatus.AVAILABLE for s in for_sale)
+    assert len(for_sale) == on_sale.availability.total
+    assert {s.category for s in seat_map.seats} == {"STANDARD", "PREMIUM", "WHEELCHAIR"}
+
+    cancelled = await organizer.cancel_show(on_sale.id)
+    assert cancelled.status is ShowStatus.CANCELLED
+
+
+async def test_expected_failures_are_typed_exceptions(
+        organizer: AsyncClient, customer: AsyncClient, e2e: tuple[Stack, Processes]) -> None:
+    on_sale = await show_for_sale(organizer, seats_per_row=3)
+    seats = [s.id for s in (await customer.seat_map(on_sale.id)).seats]
+    held = await customer.hold_seats(on_sale.id, seats[:2])
+    async with AsyncClient(e2e[0].router_url) as rival:
+        await rival.register(email(), PASSWORD, "Rival")
+        with pytest.raises(SeatsUnavailable) as taken:
+            await rival.hold_seats(on_sale.id, seats[1:3])
+        assert taken.value.seat_ids == (seats[1],)
+        with pytest.raises(SoldOut) as sold_out:
+            await rival.hold_best_available(on_sale.id, 5)
+        assert sold_out.value.available == 4
+        with pytest.raises(Forbidden):
+            await rival.create_venue("Not mine")
+    booking = await customer.checkout(held.id)
+    with pytest.raises(PaymentFailed) as declined:
+        await customer.pay(booking.id, card=DECLINED)
+    assert declined.value.reason == "card_declined"
+    assert declined.value.payment is not None
+    assert declined.value.payment.status is PaymentStatus.FAILED
+    with pytest.raises(BadUserInput) as bad:
+        await organizer.import_seat_map(on_sale.venue_id, {"format": "ticketflow.seatmap/v1",
+                                                            "name": "Empty", "sections": []})
+    assert bad.value.field is not None and bad.value.field.startswith("seatMap")
+    async with AsyncClient(e2e[0].router_url) as anonymous:
+        with pytest.raises(Unauthenticated):
+            await anonymous.my_bookings()
+        with pytest.raises(NotFound):
+            await next_state(anonymous.watch_seats(str(uuid.uuid4())))
+
+
+async def test_a_watcher_sees_another_clients_hold(organizer: AsyncClient,
+                                                   customer: AsyncClient,
+                                                   e2e: tuple[Stack, Processes]) -> None:
+    on_sale = await show_for_sale(organizer)
+    async with AsyncClient(e2e[0].router_url) as watcher, \
+            watcher.watch_seats(on_sale.id) as watch:
+        first = await next_state(watch)
+        assert first.kind == "SNAPSHOT" and first.counts.available == 20
+        assert set(first.seats.values()) == {SeatStatus.AVAILABLE}
+        hold = await customer.hold_best_available(on_sale.id, 3)
+        seen = await next_state(watch)
+    assert (seen.kind, seen.version) == ("DELTA", first.version + 1)
+    assert sorted(seen.seats_in(SeatStatus.HELD)) == sorted(hold.seat_ids)
+    assert sorted(seen.changed) == sorted(hold.seat_ids)
+    assert (seen.counts.held, seen.counts.available) == (3, 17)
+
+
+async def test_a_dropped_connection_is_resubscribed_from_a_fresh_snapshot(
+        organizer: AsyncClient, customer: AsyncClient, e2e: tuple[Stack, Processes]) -> None:
+    on_sale = await show_for_sale(organizer)
+    async with AsyncClient(e2e[0].router_url) as watcher, \
+            watcher.watch_seats(on_sale.id) as watch:
+        first = await next_state(watch)
+        assert watch._ws is not None
+        await watch._ws.close()  # the connection drops under the watcher
+        hold = await customer.hold_best_available(on_sale.id, 2)  # while nobody listens
+        fresh = await next_state(watch)
+        later = await customer.hold_best_available(on_sale.id, 1)
+        after = await next_state(watch)
+    assert watch.resubscriptions == 1
+    assert fresh.kind == "SNAPSHOT" and fresh.version == first.version + 1
+    assert sorted(fresh.seats_in(SeatStatus.HELD)) == sorted(hold.seat_ids)
+    assert (after.kind, after.version) == ("DELTA", fresh.version + 1)
+    assert sorted(after.seats_in(SeatStatus.HELD)) == sorted(hold.seat_ids + later.seat_ids)
+
+
+async def test_a_skipped_version_is_resubscribed_from_a_fresh_snapshot(
+        organizer: AsyncClient, customer: AsyncClient, e2e: tuple[Stack, Processes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    on_sale = await show_for_sale(organizer)
+    lost: list[int] = []
+
+    def losing_the_first_delta(state: SeatMapState | None, event: Mapping[str, Any],
+                               segment: Segment | None = None) -> SeatMapState | None:
+        if event["kind"] == "DELTA" and not lost:
+            lost.append(event["version"])  # as if the message never arrived
+            return None
+        return apply_event(state, event, segment)
+
+    monkeypatch.setattr(live, "apply_event", losing_the_first_delta)
+    async with AsyncClient(e2e[0].router_url) as watcher, \
+            watcher.watch_seats(on_sale.id) as watch:
+        first = await next_state(watch)
+        one = await customer.hold_best_available(on_sale.id, 1)
+        two = await customer.hold_best_available(on_sale.id, 2)
+        fresh = await next_state(watch)
+    assert lost == [first.version + 1] and watch.resubscriptions == 1
+    assert (fresh.kind, fresh.version) == ("SNAPSHOT", first.version + 2)
+    assert sorted(fresh.seats_in(SeatStatus.HELD)) == sorted(one.seat_ids + two.seat_ids)
+
+
+def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
+                                                   e2e_actors: Actors) -> None:
+    stack, _ = e2e
+    with Client(stack.router_url, token=e2e_actors.organizer.token) as organizer:
+        venue = organizer.create_venue(unique("Sync Hall"), [RowSpec("A", 4)])
+        show = organizer.create_show(unique("Sync Show"), datetime(2031, 7, 1, tzinfo=UTC),
+                                     venue_id=venue.id, price=Money(900, "EUR"))
+        on_sale = organizer.publish_show(show.id)
+    with Client(stack.router_url) as customer:
+        user = customer.register(email(), PASSWORD, "Sync Customer")
+        assert customer.me() == user
+        assert [s.id for s in customer.shows(text=on_sale.title).shows] == [on_sale.id]
+        seats = customer.seat_map(on_sale.id).seats
+        watch = customer.watch_seats(on_sale.id)
+        assert next(watch).counts.available == 4
+        hold = customer.hold_seats(on_sale.id, [seats[0].id])
+        assert next(watch).seats[seats[0].id] is SeatStatus.HELD
+        watch.close()
+        assert customer.release_hold(hold.id).status == "RELEASED"
+        assert customer.my_bookings() == ()
+
+
+# --- tokens that last two seconds --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def short_tokens(mode: str, tmp_path_factory: pytest.TempPathFactory
+                       ) -> AsyncIterator[tuple[Stack, Processes]]:
+    """The real processes and router, with access tokens that expire after two seconds."""
+    base = tmp_path_factory.mktemp(f"sdk-{mode}")
+    logs = base / "logs"
+    logs.mkdir()
+    env = env_for(mode, base / "data") | {
+        "TICKETFLOW_ACCESS_TOKEN_TTL_SECONDS": str(TOKEN_SECONDS),
+        "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000"}
+    async with process_stack(env, logs) as running:
+        yield running
+
+
+async def expired(client: AsyncClient) -> None:
+    """Wait until the client's access token has expired (the only way is to let it)."""
+    assert client.tokens is not None and client.tokens.expires_at is not None
+    await asyncio.sleep(max(0.0, (client.tokens.expires_at - datetime.now(UTC)
+                                  + timedelta(seconds=0.5)).total_seconds()))
+
+
+async def test_an_expired_access_token_is_refreshed_and_the_request_sent_again(
+        short_tokens: tuple[Stack, Processes]) -> None:
+    stack, _ = short_tokens
+    told: list[Tokens | None] = []
+    async with AsyncClient(stack.router_url, on_tokens=told.append) as client:
+        user = await client.register(email(), PASSWORD, "Short Tokens")
+        signed_in = client.tokens
+        await expired(client)
+        assert await client.me() == user
+        assert await client.my_bookings() == ()
+        assert len(told) == 2 and told[0] == signed_in
+        refreshed = told[1]
+        assert refreshed is not None and signed_in is not None
+        assert refreshed.access_token != signed_in.access_token
+        assert refreshed.refresh_token != signed_in.refresh_token
+
+        # The saved session resumes in another client, which refreshes it and signs out.
+        resumed: list[Tokens | None] = []
+        await expired(client)
+        async with AsyncClient(stack.router_url, token=refreshed.access_token,
+                               refresh_token=refreshed.refresh_token,
+                               on_tokens=resumed.append) as again:
+            assert await again.me() == user
+            await again.logout()
+        assert len(resumed) == 2 and resumed[0] is not None and resumed[1] is None
+
+        # The first client's refresh token was spent by the other: its session is over.
+        with pytest.raises(Unauthenticated):
+            await client.me()
+        assert client.tokens is None and told[-1] is None
+
+
+async def test_a_watcher_refreshes_its_token_to_resubscribe_after_the_router_restarts(
+        short_tokens: tuple[Stack, Processes]) -> None:
+    stack, procs = short_tokens
+    organizer_user = await new_user(stack, stack.router_url, "ORGANIZER")
+    async with AsyncClient(stack.router_url) as organizer, \
+            AsyncClient(stack.router_url) as customer:
+        await organizer.login(organizer_user.email, PASSWORD)
+        await expired(organizer)  # every organizer call below starts with a refresh
+        on_sale = await show_for_sale(organizer)
+        await customer.register(email(), PASSWORD, "Watcher")
+        async with customer.watch_seats(on_sale.id) as watch:
+            first = await next_state(watch)
+            await expired(customer)
+            stale = customer.tokens
+            await restart_router(stack, procs)  # drops the connection; the token is stale
+            hold = await organizer.hold_best_available(on_sale.id, 2)
+            fresh = await next_state(watch)
+        assert first.counts.available == 20
+        assert fresh.kind == "SNAPSHOT" and watch.resubscriptions >= 1
+        assert customer.tokens is not None and customer.tokens != stale  # refreshed to watch
+        assert sorted(fresh.seats_in(SeatStatus.HELD)) == sorted(hold.seat_ids)
+
+
+async def restart_router(stack: Stack, procs: Processes) -> None:
+    from subgraphs.dev import router_env
+
+    procs.stop("router")
+    procs.start("router", router_argv(stack.env), {**stack.env, **router_env(stack.settings)},
+                cwd=ROOT / "router")
+    await wait_http(f"http://127.0.0.1:{stack.env['TICKETFLOW_ROUTER_PORT']}/readiness",
+                    procs=procs)
