@@ -64,7 +64,8 @@ CRASH_AT = "TICKETFLOW_CRASH_AT"
 EMBEDDED = "subgraphs"  # the one process of embedded mode
 # Which consumer group reads which stream (subgraphs/*/schema.py ``consumes``).
 GROUPS = (("venue", "booking"), ("payment", "booking"), ("booking", "payment"))
-# A crashed process comes back without the crash point, before the replay: keep it short.
+# Embedded, a process started with consumer.before_ack would die on the first duplicate its
+# relays replay at start-up; without the replay, the first event it handles is the test's.
 NO_REPLAY = {"TICKETFLOW_OUTBOX_REPLAY_HOURS": "0"}
 
 
@@ -344,6 +345,15 @@ async def ready_to_pay(dep: Deployment, seats: int = 2) -> tuple[ShowOnSale, dic
     show = await show_on_sale(dep.client("venue"), dep.client("booking"), dep.organizer)
     booking = await pending_booking(dep.client("booking"), dep.customer, show.id,
                                     [s["id"] for s in show.seats[:seats]])
+
+    async def payment_heard_of_it() -> bool:
+        # startPayment itself waits only a few seconds for BookingCreated; after an embedded
+        # restart the consumers first drop the replayed events, on a machine others share.
+        async with dep.dbs["payment"].session() as session:
+            return await session.scalar(
+                select(Payment.id).where(Payment.booking_id == booking["id"])) is not None
+
+    await eventually(payment_heard_of_it, 30)
     payment = await start(dep.client("payment"), dep.customer, booking["id"])
     return show, booking, payment
 
@@ -406,7 +416,7 @@ async def test_a_payment_that_succeeds_as_a_process_dies_confirms_its_booking_on
             assert owners == {f"booking-{socket.gethostname()}-{dead_pid}": 1}, owners
 
     await dep.start(unit)
-    await wait_booking(dep.client("booking"), dep.customer, booking["id"], "CONFIRMED")
+    await wait_booking(dep.client("booking"), dep.customer, booking["id"], "CONFIRMED", 30)
     await settled(dep.dbs["booking"], dep.dbs["payment"], [booking["id"]])
     await dep.quiet()
 
@@ -440,7 +450,7 @@ async def test_a_cancelled_booking_is_refunded_once_across_a_payment_crash(
     _show, booking, payment = await ready_to_pay(dep)
     paid = await confirm(dep.client("payment"), dep.customer, payment["id"], SUCCEEDS)
     assert paid["status"] == "SUCCEEDED", paid
-    await wait_booking(dep.client("booking"), dep.customer, booking["id"], "CONFIRMED")
+    await wait_booking(dep.client("booking"), dep.customer, booking["id"], "CONFIRMED", 30)
     await settled(dep.dbs["booking"], dep.dbs["payment"], [booking["id"]])
     await dep.quiet()
     before = await facts(dep, booking["id"])
@@ -500,3 +510,37 @@ async def test_a_cancelled_booking_is_refunded_once_across_a_payment_crash(
     if dep.redis is not None:
         assert await times_on_bus(dep, "booking", after.cancelled[0]["id"]) == 1
         assert await pending_owners(dep, "booking", "payment") == {}
+
+
+# --- payment dies between the provider's charge and recording it ----------------------------
+
+async def test_a_confirmation_lost_to_a_crash_can_be_retried_and_confirms_once(
+        crashy: Deployment) -> None:
+    dep = crashy
+    show, booking, payment = await ready_to_pay(dep)
+    await dep.quiet()
+    before = await facts(dep, booking["id"])
+    unit = dep.unit_of("payment")
+    await dep.restart(unit, "payment.charged")
+
+    # The process dies inside the request: the customer never hears how it went.
+    assert await answered(dep, "payment", CONFIRM, {"id": payment["id"], "card": SUCCEEDS},
+                          dep.customer) is None
+    await dep.died(unit)
+    crashed = await facts(dep, booking["id"])
+    assert (crashed.payment.status, crashed.payment.attempts) == ("REQUIRES_PAYMENT", 0)
+    assert crashed.succeeded == [] and crashed.booking.status == "PENDING_PAYMENT"
+
+    await dep.start(unit)
+    retried = await confirm(dep.client("payment"), dep.customer, payment["id"], SUCCEEDS)
+    assert retried["status"] == "SUCCEEDED", retried
+    await wait_booking(dep.client("booking"), dep.customer, booking["id"], "CONFIRMED", 30)
+    await settled(dep.dbs["booking"], dep.dbs["payment"], [booking["id"]])
+    await dep.quiet()
+    after = await facts(dep, booking["id"])
+    assert after.payment.attempts == 1 and after.payment.captured_amount == \
+        booking["total"]["amount"]
+    assert len(after.succeeded) == 1 and len(after.confirmed) == 1
+    assert after.version == before.version + 1 and after.sold == 2
+    assert sorted(after.confirmed[0]["payload"]["seat_ids"]) == sorted(
+        s["id"] for s in show.seats[:2])
