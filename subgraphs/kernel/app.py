@@ -32,7 +32,7 @@ from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
 from subgraphs.kernel.logs import request_id
-from subgraphs.kernel.relay import OutboxRelay, idempotent
+from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
 
@@ -130,16 +130,13 @@ class Service:
 
     def _consumer_tasks(self) -> list[Coroutine[Any, Any, None]]:
         consumer = f"{self.spec.name}-{socket.gethostname()}-{os.getpid()}"
-        return [
-            self.runtime.bus.consume(
-                stream,
-                self.spec.name,
-                consumer,
-                idempotent(self.db, self.spec.tables, self.spec.name, self.spec.name,
-                           functools.partial(apply, self), self.relay.wake),
-            )
-            for stream, apply in self.spec.consumes.items()
-        ]
+        tasks = []
+        for stream, apply in self.spec.consumes.items():
+            handler = IdempotentConsumer(self.db, self.spec.tables, self.spec.name, self.spec.name,
+                                         functools.partial(apply, self), self.relay.wake)
+            tasks.append(self.runtime.bus.consume(stream, self.spec.name, consumer, handler,
+                                                  handler.batch))
+        return tasks
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

@@ -20,7 +20,10 @@ from subgraphs.kernel.redis_pool import redis_client
 log = logging.getLogger("ticketflow.bus")
 
 Handler = Callable[[Event], Awaitable[None]]
+# Applies several events at once, in order (one transaction: a hot show is locked once).
+BatchHandler = Callable[[list[Event]], Awaitable[None]]
 RETRY_DELAYS = (0.05, 0.2, 1.0, 5.0)
+BATCH = 100
 
 
 class EventBus(Protocol):
@@ -29,8 +32,10 @@ class EventBus(Protocol):
     async def publish(self, stream: str, event: Event) -> None:
         """Append ``event`` to ``stream``."""
 
-    async def consume(self, stream: str, group: str, consumer: str, handler: Handler) -> None:
-        """Feed every event of ``stream`` to ``handler`` for ``group``; runs until cancelled."""
+    async def consume(self, stream: str, group: str, consumer: str, handler: Handler,
+                      batch: BatchHandler | None = None) -> None:
+        """Feed every event of ``stream`` to ``handler`` (or several at once to ``batch``)
+        for ``group``; runs until cancelled."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -54,6 +59,22 @@ async def _handle_with_retry(handler: Handler, event: Event) -> None:
             await asyncio.sleep(delay)
 
 
+async def _handle_all(handler: Handler, batch: BatchHandler | None, events: list[Event]) -> None:
+    # Several events go to ``batch`` in one go; if that fails (one bad event, a conflict
+    # with another replica), each is handled on its own, with the usual retries.
+    if batch is not None and len(events) > 1:
+        try:
+            await batch(events)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("a batch of %d events failed; handling them one by one", len(events),
+                        exc_info=True)
+    for event in events:
+        await _handle_with_retry(handler, event)
+
+
 class InProcessBus:
     """An in-memory, append-only log per stream with one read offset per group.
 
@@ -74,19 +95,22 @@ class InProcessBus:
             self._logs[stream].append(event)
             cond.notify_all()
 
-    async def consume(self, stream: str, group: str, consumer: str, handler: Handler) -> None:
+    async def consume(self, stream: str, group: str, consumer: str, handler: Handler,
+                      batch: BatchHandler | None = None) -> None:
         """Deliver every event of ``stream`` to ``group``, from the first, then wait for more.
 
-        Consumers of one group take turns: each event goes to one of them.
+        Consumers of one group take turns: each event goes to one of them. Events that
+        are already waiting go to ``batch`` together (up to 100).
         """
         cond = self._changed[stream]
         position = (stream, group)
         while True:
             async with cond:
                 await cond.wait_for(lambda: self._offsets[position] < len(self._logs[stream]))
-                event = self._logs[stream][self._offsets[position]]
-                self._offsets[position] += 1
-            await _handle_with_retry(handler, event)
+                start = self._offsets[position]
+                events = self._logs[stream][start:start + BATCH]
+                self._offsets[position] += len(events)
+            await _handle_all(handler, batch, events)
             crash_point("consumer.before_ack")
 
     async def close(self) -> None:
@@ -122,8 +146,10 @@ class RedisStreamsBus:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def consume(self, stream: str, group: str, consumer: str, handler: Handler) -> None:
-        """Read as ``consumer`` of ``group``; acknowledge each event once handled."""
+    async def consume(self, stream: str, group: str, consumer: str, handler: Handler,
+                      batch: BatchHandler | None = None) -> None:
+        """Read as ``consumer`` of ``group``; acknowledge events once handled (what one read
+        returns goes to ``batch`` together)."""
         key = self.key(stream)
         await self._ensure_group(key, group)
         # First our own unacknowledged messages (we restarted), then new ones.
@@ -144,12 +170,13 @@ class RedisStreamsBus:
             if cursor != ">" and not messages:
                 cursor = ">"
                 continue
-            for msg_id, fields in messages:
-                raw = fields.get(b"event")
-                if raw is not None:
-                    await _handle_with_retry(handler, Event.from_json(raw))
-                    crash_point("consumer.before_ack")
-                await self._redis.xack(key, group, msg_id)
+            events = [Event.from_json(raw) for _, fields in messages
+                      if (raw := fields.get(b"event")) is not None]
+            if events:
+                await _handle_all(handler, batch, events)
+                crash_point("consumer.before_ack")
+            if messages:
+                await self._redis.xack(key, group, *[msg_id for msg_id, _ in messages])
 
     async def _read(
         self, key: str, group: str, consumer: str, cursor: str
@@ -161,7 +188,7 @@ class RedisStreamsBus:
             if claimed[1]:  # type: ignore[index]
                 return [(m, f) for m, f in claimed[1] if f is not None]  # type: ignore[index,misc]
         response = await self._redis.xreadgroup(
-            group, consumer, {key: cursor}, count=100, block=1000 if cursor == ">" else None
+            group, consumer, {key: cursor}, count=BATCH, block=1000 if cursor == ">" else None
         )
         if not response:
             return []

@@ -112,46 +112,53 @@ class OutboxRelay:
             self._wake.clear()
 
 
-def idempotent(
-    db: Database,
-    tables: KernelTables,
-    source: str,
-    consumer: str,
-    apply: Apply,
-    on_commit: Callable[[], Awaitable[None]] | None = None,
-) -> Callable[[Event], Awaitable[None]]:
-    """Wrap ``apply`` so each event changes state at most once for ``consumer``.
+class IdempotentConsumer:
+    """Wraps ``apply`` so each event changes state at most once for ``consumer``.
 
     The processed-event record is written in the same transaction as the change, so a
     crash between the two cannot happen; a redelivered event finds the record and stops.
+    Call it with one event, or give :meth:`batch` several: they are applied in order in
+    one transaction (a show locked by the first is not waited for again by the next).
     """
 
-    async def handle(event: Event) -> None:
-        processed = tables.processed
+    def __init__(self, db: Database, tables: KernelTables, source: str, consumer: str,
+                 apply: Apply, on_commit: Callable[[], Awaitable[None]] | None = None) -> None:
+        self._db, self._tables, self._source = db, tables, source
+        self._consumer, self._apply, self._on_commit = consumer, apply, on_commit
+
+    async def __call__(self, event: Event) -> None:
+        """Apply one event, unless this consumer already did."""
         try:
-            async with UnitOfWork(db, tables, source, on_commit) as uow:
-                seen = await uow.session.scalar(
-                    select(processed.c.event_id).where(
-                        processed.c.event_id == event.id, processed.c.consumer == consumer
-                    )
-                )
-                if seen is not None:
-                    return
-                await uow.session.execute(
-                    insert(processed).values(event_id=event.id, consumer=consumer)
-                )
-                await apply(uow, event)
+            await self._apply_new([event])
         except IntegrityError:
             # Another replica may have applied it at the same moment and won; anything
             # else is a real failure and goes back to the bus for a retry.
-            async with db.session() as session:
-                done = await session.scalar(
-                    select(processed.c.event_id).where(
-                        processed.c.event_id == event.id, processed.c.consumer == consumer
-                    )
-                )
-            if done is None:
+            if not await self._applied(event.id):
                 raise
-            log.info("event %s already applied by %s", event.id, consumer)
+            log.info("event %s already applied by %s", event.id, self._consumer)
 
-    return handle
+    async def batch(self, events: list[Event]) -> None:
+        """Apply the events this consumer has not applied yet, in order, in one transaction.
+        Any failure rolls all of them back (the bus then applies them one by one)."""
+        await self._apply_new(events)
+
+    async def _apply_new(self, events: list[Event]) -> None:
+        processed = self._tables.processed
+        async with UnitOfWork(self._db, self._tables, self._source, self._on_commit) as uow:
+            seen = set(await uow.session.scalars(select(processed.c.event_id).where(
+                processed.c.event_id.in_([e.id for e in events]),
+                processed.c.consumer == self._consumer)))
+            fresh = list({e.id: e for e in events if e.id not in seen}.values())
+            if not fresh:
+                return
+            await uow.session.execute(insert(processed), [
+                {"event_id": e.id, "consumer": self._consumer} for e in fresh])
+            for event in fresh:
+                await self._apply(uow, event)
+
+    async def _applied(self, event_id: str) -> bool:
+        processed = self._tables.processed
+        async with self._db.session() as session:
+            return await session.scalar(select(processed.c.event_id).where(
+                processed.c.event_id == event_id,
+                processed.c.consumer == self._consumer)) is not None

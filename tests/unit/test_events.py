@@ -209,3 +209,34 @@ async def test_a_watcher_within_its_queue_size_is_not_lagged(
         watcher.offer({"version": version})
     assert not watcher.lagged
     assert watcher.queue.qsize() == 3
+
+
+async def test_waiting_events_go_to_the_batch_handler_together_and_one_by_one_if_it_fails(
+) -> None:
+    bus, batches, singles = InProcessBus(), [], []
+    for n in range(5):
+        await bus.publish("s", event(n))
+
+    async def batch(events: list[Event]) -> None:
+        batches.append([e.payload["n"] for e in events])
+        if len(batches) == 1:
+            raise RuntimeError("the first batch fails")
+
+    async def single(e: Event) -> None:
+        singles.append(e.payload["n"])
+
+    task = asyncio.create_task(bus.consume("s", "g", "g-1", single, batch))
+    try:
+        await until(lambda: len(singles) == 5)
+        await bus.publish("s", event(5))
+        await bus.publish("s", event(6))
+        await until(lambda: len(batches) == 2 or len(singles) == 7)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    # The five waiting events went to the batch together; it failed, so each was handled
+    # on its own, in order. Later events go on in batches (or alone, if one arrives alone).
+    assert batches[0] == [0, 1, 2, 3, 4]
+    assert singles[:5] == [0, 1, 2, 3, 4]
+    assert batches[1:] == [[5, 6]] or singles[5:] == [5, 6]
