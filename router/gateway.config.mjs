@@ -11,7 +11,8 @@
 //                               a relative value is resolved against the current directory)
 //   TICKETFLOW_ROUTER_PORT      listen port (default 4000)
 //   TICKETFLOW_ROUTER_HOST      listen host (default 127.0.0.1)
-//   TICKETFLOW_AUTH_URL, TICKETFLOW_VENUE_URL, TICKETFLOW_BOOKING_URL, TICKETFLOW_PAYMENT_URL
+//   TICKETFLOW_AUTH_URL, TICKETFLOW_VENUE_URL, TICKETFLOW_BOOKING_URL, TICKETFLOW_PAYMENT_URL,
+//   TICKETFLOW_NOTIFICATION_URL
 //                               subgraph URL overrides (full http(s) URL ending /graphql); they replace the
 //                               supergraph's routing_url for HTTP *and* the ws:// subscription connection.
 //                               Any TICKETFLOW_<NAME>_URL works for a subgraph named <name> (lower case).

@@ -1,1 +1,1 @@
-"""TicketFlow: four Strawberry federation subgraphs and the small kernel they share."""
+"""TicketFlow: five Strawberry federation subgraphs and the small kernel they share."""

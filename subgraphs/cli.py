@@ -56,7 +56,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     if len(names) < len(SERVICES) and settings.embedded:
         raise SystemExit(
             "Subgraphs in separate processes need TICKETFLOW_REDIS_URL for their events; "
-            "without Redis, serve all four in one process: `ticketflow serve`."
+            "without Redis, serve them all in one process: `ticketflow serve`."
         )
     asyncio.run(serve(settings, names))
 
@@ -119,7 +119,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ticketflow", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("serve", help="serve subgraphs (all four in one process by default)")
+    s = sub.add_parser("serve", help="serve subgraphs (all of them in one process by default)")
     s.add_argument("names", nargs="*", help=f"any of {', '.join(SERVICES)}")
     s.set_defaults(func=cmd_serve)
 

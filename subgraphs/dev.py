@@ -65,6 +65,13 @@ async def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], limit: flo
     raise RuntimeError(f"{url} did not become ready within {limit:.0f}s")
 
 
+def _mail_line(settings: Settings) -> str:
+    if settings.smtp_host:
+        return f"  Mail:      sent through {settings.smtp_host}:{settings.smtp_port}"
+    return (f"  Mail:      not sent, written to {settings.mail_dir.resolve()}/ "
+            "(open the .eml files; set TICKETFLOW_SMTP_HOST to send)")
+
+
 def _banner(settings: Settings, demo_text: str | None) -> str:
     mode = ("embedded (SQLite files in "
             f"{settings.data_dir}/, in-process events)" if settings.embedded
@@ -73,7 +80,9 @@ def _banner(settings: Settings, demo_text: str | None) -> str:
         "",
         "TicketFlow is running — " + mode,
         f"  GraphiQL:  http://localhost:{settings.router_port}/graphql",
-        *(f"  {name:<9}  {settings.url_of(name)}" for name in SERVICES),
+        *(f"  {name:<12}  {settings.url_of(name)}" for name in SERVICES),
+        "",
+        _mail_line(settings),
     ]
     if demo_text:
         lines += ["", demo_text]

@@ -1,4 +1,4 @@
-"""The four subgraphs by name."""
+"""The subgraphs by name."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from subgraphs.kernel.settings import SERVICES
 
 
 def spec(name: str) -> SubgraphSpec:
-    """The spec of subgraph ``name`` (auth, venue, booking, payment)."""
+    """The spec of subgraph ``name`` (auth, venue, booking, payment, notification)."""
     if name not in SERVICES:
         raise ValueError(f"unknown subgraph {name!r}; choose from {', '.join(SERVICES)}")
     return importlib.import_module(f"subgraphs.{name}.schema").SPEC  # type: ignore[no-any-return]

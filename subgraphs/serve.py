@@ -1,4 +1,4 @@
-"""Running subgraphs: one per process, or all four in one process (embedded mode)."""
+"""Running subgraphs: one per process, or all of them in one process (embedded mode)."""
 
 from __future__ import annotations
 

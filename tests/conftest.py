@@ -19,7 +19,7 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 async def stack(mode: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """The four subgraphs in this process, on a fresh database set (integration level)."""
+    """Every subgraph in this process, on a fresh database set (integration level)."""
     async with in_process_stack(test_env(mode, tmp_path_factory.mktemp(f"int-{mode}"))) as s:
         yield s
 

@@ -188,7 +188,7 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def in_process_stack(env: dict[str, str]) -> AsyncIterator[Stack]:
-    """All four subgraphs served by uvicorn inside the test's own event loop."""
+    """Every subgraph served by uvicorn inside the test's own event loop."""
     settings = settings_from(env)
     await migrate_all(settings)
     runtime = Runtime(settings)
@@ -274,7 +274,7 @@ def router_argv(env: dict[str, str]) -> list[str]:
 async def process_stack(env: dict[str, str], log_dir: Path, *, router: bool = True
                         ) -> AsyncIterator[tuple[Stack, Processes]]:
     """The real deployment: uvicorn processes (one per subgraph with Redis, one hosting all
-    four when embedded) and the real router, on free ports."""
+    of them when embedded) and the real router, on free ports."""
     settings = settings_from(env)
     await migrate_all(settings)
     procs = Processes(log_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -25,6 +25,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="CUSTOMER")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Notification preferences (E.164 phone); notification keeps a replica from events.
+    phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                      server_default=true())
+    sms_notifications: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
 
 
 class SigningKey(Base):

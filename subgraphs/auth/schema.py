@@ -34,12 +34,21 @@ def _passwords(svc: Service) -> Passwords:
 _load_users = session_batch(service.users_by_ids)
 
 
+@strawberry.type(description="How a user wants to hear about bookings, payments and refunds.")
+class NotificationPreferences:
+    email: bool = strawberry.field(description="Mails: confirmations with e-tickets, receipts, "
+                                   "cancellation, refund and expiry notices.")
+    sms: bool = strawberry.field(description="Short text messages to `phone`.")
+    phone: str | None = strawberry.field(description="E.164, e.g. +4915112345678.")
+
+
 @strawberry.federation.type(keys=["id"], description="A person with a TicketFlow account.")
 class User:
     id: strawberry.ID
     name: str
     role: Role
     _email: strawberry.Private[str]
+    _model: strawberry.Private[models.User]
     # True when the payload is the caller's own account (register and login answers).
     _own: strawberry.Private[bool] = False
 
@@ -49,10 +58,18 @@ class User:
             require_owner_or_admin(info.context.caller, str(self.id))
         return self._email
 
+    @strawberry.field(description="Visible to the user themself and to admins.")
+    def notification_preferences(self, info: Info) -> NotificationPreferences:
+        if not self._own:
+            require_owner_or_admin(info.context.caller, str(self.id))
+        u = self._model
+        return NotificationPreferences(email=u.email_notifications, sms=u.sms_notifications,
+                                       phone=u.phone)
+
     @classmethod
     def from_model(cls, user: models.User, *, own: bool = False) -> User:
         return cls(id=strawberry.ID(user.id), name=user.name, role=Role(user.role),
-                   _email=user.email, _own=own)
+                   _email=user.email, _model=user, _own=own)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
@@ -96,6 +113,14 @@ class RegisterInput:
     email: str
     password: str = strawberry.field(description="At least 10 characters, not the email.")
     name: str
+
+
+@strawberry.input(description="Leave a field out to keep it; `phone: null` removes the phone.")
+class NotificationPreferencesInput:
+    email: bool | None = None
+    sms: bool | None = strawberry.field(default=None, description="Needs a phone.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET,
+                                         description="E.164, e.g. +4915112345678.")
 
 
 @strawberry.input
@@ -165,6 +190,16 @@ class Mutation:
         svc = info.context.service
         return await service.change_password(svc, _passwords(svc), info.context.caller,
                                              input.current_password, input.new_password)
+
+    @strawberry.mutation(description="Change how you hear from TicketFlow (your own account). "
+                         "SMS needs a phone number in E.164 form.")
+    async def update_notification_preferences(self, info: Info,
+                                              input: NotificationPreferencesInput) -> User:
+        given = input.phone is not strawberry.UNSET
+        user = await service.update_notification_preferences(
+            info.context.service, info.context.caller, input.email, input.sms,
+            input.phone if given else None, given)
+        return User.from_model(user, own=True)
 
     @strawberry.mutation(description="Give a user a role (admins). The user's sessions end, "
                          "so the new role applies at their next sign-in.")

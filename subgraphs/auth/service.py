@@ -22,6 +22,7 @@ from subgraphs.kernel.guards import RateLimited
 from subgraphs.kernel.uow import UnitOfWork
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # hashing cost should not be the attacker's to choose
 
@@ -98,7 +99,47 @@ async def _insert_user(uow: UnitOfWork, email: str, password_hash: str, name: st
     uow.session.add(user)
     await uow.session.flush()
     uow.emit("UserRegistered", {"user_id": user.id, "email": email, "name": user.name,
-                                "role": role})
+                                "role": role, **_preferences(user)})
+    return user
+
+
+def _preferences(user: User) -> dict[str, object]:
+    # What notification's replica of a recipient holds (no call to auth on its send path).
+    return {"phone": user.phone,
+            "email_notifications": True if user.email_notifications is None
+            else user.email_notifications,
+            "sms_notifications": bool(user.sms_notifications)}
+
+
+def validate_phone(phone: str) -> None:
+    """E.164: a plus, a country code and subscriber number, 8 to 15 digits in all."""
+    if not PHONE.match(phone):
+        raise BadUserInput("Enter the phone number in E.164 form, like +4915112345678.",
+                           field="input.phone")
+
+
+async def update_notification_preferences(service: Service, caller: Caller | None,
+                                          email: bool | None, sms: bool | None,
+                                          phone: str | None, phone_given: bool) -> User:
+    """Change the caller's own notification preferences (``None``: leave as it is; the phone
+    is cleared by giving null). SMS needs a phone; bad input changes nothing."""
+    who = require_caller(caller)
+    if phone_given and phone is not None:
+        validate_phone(phone)
+    async with service.uow() as uow:
+        user = await uow.session.get(User, who.user_id, with_for_update=True)
+        if user is None:
+            raise Unauthenticated("This account no longer exists.")
+        new_phone = phone if phone_given else user.phone
+        new_sms = user.sms_notifications if sms is None else sms
+        if new_sms and not new_phone:
+            raise BadUserInput("Give a phone number to get text messages.", field="input.phone")
+        user.phone = new_phone
+        user.sms_notifications = new_sms
+        if email is not None:
+            user.email_notifications = email
+        uow.emit("NotificationPreferencesChanged", {
+            "user_id": user.id, "email": user.email, "name": user.name, **_preferences(user)})
     return user
 
 

@@ -8,14 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from jwt.algorithms import OKPAlgorithm
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.auth.models import SigningKey, User
 from subgraphs.kernel.db import new_id, utcnow
+from subgraphs.kernel.keys import load_private_key, new_ed25519_key
 from subgraphs.kernel.settings import Settings
 
 
@@ -26,16 +24,8 @@ class AccessToken:
 
 
 def _new_key() -> SigningKey:
-    private = Ed25519PrivateKey.generate()
-    kid = new_id()
-    jwk: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(private.public_key()))
-    jwk.update({"kid": kid, "alg": "EdDSA", "use": "sig"})
-    pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return SigningKey(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk))
+    pair = new_ed25519_key()
+    return SigningKey(kid=pair.kid, private_pem=pair.private_pem, public_jwk=pair.public_jwk)
 
 
 async def rotate_key(session: AsyncSession) -> SigningKey:
@@ -91,6 +81,6 @@ def issue_access_token(user: User, key: SigningKey, settings: Settings,
         "roles": [user.role],
         "sid": session_id,
     }
-    private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
-    token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})  # type: ignore[arg-type]
+    private = load_private_key(key.private_pem)
+    token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})
     return AccessToken(token=token, expires_at=expires.replace(microsecond=0))

@@ -3,7 +3,6 @@ read bookings. Standing places (general admission) are held in :mod:`.admission`
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from subgraphs.booking.models import (
     ShowSeat,
 )
 from subgraphs.booking.placement import Place, best_available
-from subgraphs.kernel.app import Service
+from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import all_each, one_each, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
@@ -278,7 +277,9 @@ async def _expire(service: Service, uow: UnitOfWork, show: BookableShow, hold: H
     if booking is not None:
         booking.status = "EXPIRED"
         uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
-                                    "show_id": booking.show_id})
+                                    "show_id": booking.show_id,
+                                    "amount": booking.total_amount, "currency": booking.currency,
+                                    "show": await _show_of(uow.session, booking.show_id)})
     uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed,
                              "general_admission": await _places(uow.session, hold.id)})
     await announce_after_commit(service, uow, show, freed)
@@ -388,15 +389,11 @@ async def extend_hold(service: Service, caller: Caller | None,
 
 async def sweeper(service: Service) -> None:
     """Background job: release lapsed holds every ``sweep_interval_seconds``."""
-    while True:
-        try:
-            while await release_expired(service) > 0:
-                pass
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("hold sweeper failed; retrying")
-        await asyncio.sleep(service.settings.sweep_interval_seconds)
+    async def step() -> None:
+        while await release_expired(service) > 0:
+            pass
+
+    await repeat(step, every=service.settings.sweep_interval_seconds, what="hold sweeper")
 
 
 async def checkout(
@@ -448,6 +445,26 @@ async def checkout(
 def _booking_event(booking: Booking, **extra: Any) -> dict[str, Any]:
     return {"booking_id": booking.id, "user_id": booking.user_id, "show_id": booking.show_id,
             "amount": booking.total_amount, "currency": booking.currency, **extra}
+
+
+async def _show_of(session: AsyncSession, show_id: str) -> dict[str, Any]:
+    """What a notice about a booking names (notification sends it without asking anyone)."""
+    show = await session.get(BookableShow, show_id)
+    if show is None:
+        return {"title": "", "starts_at": None}
+    return {"title": show.title, "starts_at": show.starts_at.isoformat()}
+
+
+async def _tickets(session: AsyncSession, booking_id: str) -> list[dict[str, Any]]:
+    """One entry per seat (``id`` the seat's) and per standing place (``section:n``)."""
+    seats = [{"id": line.seat_id, "label": line.label} for line in await session.scalars(
+        select(BookingLine).where(BookingLine.booking_id == booking_id)
+        .order_by(BookingLine.label))]
+    places = [{"id": f"{a.section_id}:{n}", "label": f"{a.name} #{n}"}
+              for a in await session.scalars(select(BookingAdmission).where(
+                  BookingAdmission.booking_id == booking_id).order_by(BookingAdmission.name))
+              for n in range(1, a.quantity + 1)]
+    return seats + places
 
 
 async def _sold_places(uow: UnitOfWork, hold_id: str, sign: int) -> None:
@@ -531,7 +548,10 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     hold.status = "BOOKED"
     booking.payment_id = payment_id
     booking.status = "CONFIRMED"
-    uow.emit("BookingConfirmed", _booking_event(booking, payment_id=payment_id, seat_ids=sold))
+    uow.emit("BookingConfirmed", _booking_event(
+        booking, payment_id=payment_id, seat_ids=sold,
+        show=await _show_of(uow.session, booking.show_id),
+        tickets=await _tickets(uow.session, booking.id)))
     await announce_after_commit(service, uow, show, sold)
 
 
@@ -552,7 +572,9 @@ async def _cancel(uow: UnitOfWork, booking: Booking, reason: str) -> list[str]:
     booking.status = "CANCELLED"
     # Payment refunds what was captured (or cancels a payment still open).
     uow.emit("BookingCancelled", _booking_event(booking, previous_status=was, reason=reason,
-                                                payment_id=booking.payment_id, seat_ids=freed))
+                                                payment_id=booking.payment_id, seat_ids=freed,
+                                                show=await _show_of(uow.session,
+                                                                    booking.show_id)))
     return freed
 
 

@@ -89,6 +89,25 @@ class SubgraphSpec:
     routes: Callable[[FastAPI, Service], None] | None = None
 
 
+async def repeat(step: Callable[[], Awaitable[Any]], *, every: float, what: str,
+                 wake: asyncio.Event | None = None) -> None:
+    """Run ``step`` until cancelled: again after ``every`` seconds, or at once when ``wake``
+    is set. A failing step is logged and tried again; it never ends the job."""
+    while True:
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; retrying", what)
+        if wake is None:
+            await asyncio.sleep(every)
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=every)
+        wake.clear()
+
+
 class Service:
     """One subgraph running in this process: its database, relay and shared runtime."""
 
@@ -127,6 +146,20 @@ class Service:
     def uow(self) -> UnitOfWork:
         """A new unit of work on this subgraph's database."""
         return UnitOfWork(self.db, self.spec.tables, self.spec.name, self.relay.wake)
+
+    def wake(self) -> asyncio.Event:
+        """The event that wakes this subgraph's background worker before its next round."""
+        event: asyncio.Event | None = self.state.get("wake")
+        if event is None:
+            event = self.state["wake"] = asyncio.Event()
+        return event
+
+    def wake_after_commit(self, uow: UnitOfWork) -> None:
+        """Wake the worker once ``uow`` commits (it has new work)."""
+        async def wake() -> None:
+            self.wake().set()
+
+        uow.after_commit(wake)
 
     def _consumer_tasks(self) -> list[Coroutine[Any, Any, None]]:
         consumer = f"{self.spec.name}-{socket.gethostname()}-{os.getpid()}"

@@ -111,7 +111,7 @@ class InProcessBus:
                 events = self._logs[stream][start:start + BATCH]
                 self._offsets[position] += len(events)
             await _handle_all(handler, batch, events)
-            crash_point("consumer.before_ack")
+            crash_point("consumer.before_ack", group)
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -174,7 +174,7 @@ class RedisStreamsBus:
                       if (raw := fields.get(b"event")) is not None]
             if events:
                 await _handle_all(handler, batch, events)
-                crash_point("consumer.before_ack")
+                crash_point("consumer.before_ack", group)
             if messages:
                 await self._redis.xack(key, group, *[msg_id for msg_id, _ in messages])
 

@@ -8,6 +8,8 @@ Points: ``relay.before_publish`` (events committed, not yet published),
 ``relay.before_mark`` (published, not yet marked), ``consumer.before_ack`` (an event
 applied and committed, not yet acknowledged), ``payment.charged`` (the provider charged,
 nothing recorded yet) and ``payment.refund_sent`` (the provider refunded, nothing recorded).
+``point@where`` names the point for one place only: ``consumer.before_ack@booking`` is
+reached by booking's consumers and not by the others sharing the process (embedded mode).
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ log = logging.getLogger("ticketflow.faults")
 EXIT_CODE = 97
 
 
-def crash_point(name: str) -> None:
-    """Exit the process here if ``TICKETFLOW_CRASH_AT`` names this point."""
+def crash_point(name: str, where: str | None = None) -> None:
+    """Exit the process here if ``TICKETFLOW_CRASH_AT`` names this point (``name``, or
+    ``name@where`` for this place only)."""
     points = os.environ.get("TICKETFLOW_CRASH_AT")
-    if points and name in points.split(","):
+    if not points:
+        return
+    named = points.split(",")
+    if name in named or (where is not None and f"{name}@{where}" in named):
         log.critical("crash point %s reached: exiting now", name)
         logging.shutdown()
         os._exit(EXIT_CODE)

@@ -10,8 +10,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-SERVICES: tuple[str, ...] = ("auth", "venue", "booking", "payment")
-DEFAULT_PORTS: dict[str, int] = {"auth": 4001, "venue": 4002, "booking": 4003, "payment": 4004}
+SERVICES: tuple[str, ...] = ("auth", "venue", "booking", "payment", "notification")
+DEFAULT_PORTS: dict[str, int] = {"auth": 4001, "venue": 4002, "booking": 4003, "payment": 4004,
+                                 "notification": 4005}
 
 
 class Settings(BaseSettings):
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     venue_port: int = DEFAULT_PORTS["venue"]
     booking_port: int = DEFAULT_PORTS["booking"]
     payment_port: int = DEFAULT_PORTS["payment"]
+    notification_port: int = DEFAULT_PORTS["notification"]
     router_port: int = 4000
 
     jwks_url: str | None = None
@@ -92,6 +94,22 @@ class Settings(BaseSettings):
     # A Redis Streams message a dead consumer left unacknowledged is taken over after this.
     event_claim_idle_ms: int = Field(default=30_000, ge=100)
 
+    # Notifications (README "Notifications"). Without an SMTP host the notification service
+    # writes each mail it would send as an .eml file into <data_dir>/mail/ (make dev's default).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # none: plain SMTP (a relay on localhost); starttls: upgrade after connecting; tls: SMTPS.
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "TicketFlow <tickets@ticketflow.dev>"
+    # A delivery that failed this many times (or was refused for good) is parked for admins.
+    notification_max_attempts: int = Field(default=8, ge=1)
+    # Backoff after the n-th failure: this * 2**(n-1) seconds, at most an hour.
+    notification_retry_seconds: float = Field(default=30.0, gt=0)
+    sms_provider: Literal["log"] = "log"
+
     log_level: str = "INFO"
     # Only in development: tracebacks in error extensions. Never in production.
     debug_errors: bool = False
@@ -127,6 +145,11 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when no event server is configured: the in-process bus connects the subgraphs."""
         return self.redis_url is None
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the file transport writes mails when no SMTP host is set."""
+        return self.data_dir / "mail"
 
     def port_of(self, service: str) -> int:
         """The HTTP port a subgraph listens on."""

@@ -10,7 +10,6 @@ docs/payments.md draws the state machine.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.app import Service
+from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import all_each, one_each, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, NotFound
@@ -82,20 +81,6 @@ def provider_of(service: Service, name: str) -> Provider:
         raise BadUserInput(f"The payment provider {name} is not configured here.",
                            field="provider")
     return found
-
-
-def _wake(service: Service) -> asyncio.Event:
-    event: asyncio.Event | None = service.state.get("wake")
-    if event is None:
-        event = service.state["wake"] = asyncio.Event()
-    return event
-
-
-def _wake_after_commit(service: Service, uow: UnitOfWork) -> None:
-    async def wake() -> None:
-        _wake(service).set()
-
-    uow.after_commit(wake)
 
 
 async def _locked(uow: UnitOfWork, payment_id: str) -> Payment:
@@ -171,7 +156,7 @@ async def _refund_duplicate(service: Service, uow: UnitOfWork, payment: Payment,
     uow.session.add(Refund(payment_id=payment.id, amount=charge.amount or payment.amount,
                            currency=payment.currency, reason=DUPLICATE_PAYMENT,
                            provider=provider.name, provider_payment_id=paid_by))
-    _wake_after_commit(service, uow)
+    service.wake_after_commit(uow)
     return True
 
 
@@ -208,7 +193,7 @@ async def open_refund(service: Service, uow: UnitOfWork, payment: Payment, amoun
                     reason=reason, requested_by=requested_by, provider=payment.provider)
     uow.session.add(refund)
     await uow.session.flush()
-    _wake_after_commit(service, uow)
+    service.wake_after_commit(uow)
     return refund
 
 
@@ -236,6 +221,7 @@ def apply_refund_result(uow: UnitOfWork, payment: Payment, refund: Refund,
             else PARTIALLY_REFUNDED
     uow.emit("PaymentRefunded", {
         "payment_id": payment.id, "booking_id": payment.booking_id, "refund_id": refund.id,
+        "user_id": payment.user_id, "provider": refund.provider,
         "amount": refund.amount, "currency": refund.currency, "reason": refund.reason,
         "refunded_total": payment.refunded_amount,
         "fully_refunded": payment.status == REFUNDED})
@@ -619,20 +605,13 @@ async def retry_refunds(service: Service) -> int:
 
 async def worker(service: Service) -> None:
     """Background job: settle due sandbox payments and drive pending refunds."""
-    wake = _wake(service)
-    interval = service.settings.payment_worker_interval_seconds
+    async def step() -> None:
+        await settle_sandbox(service)
+        await retry_refunds(service)
+
     try:
-        while True:
-            try:
-                await settle_sandbox(service)
-                await retry_refunds(service)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("payment worker failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=interval)
-            wake.clear()
+        await repeat(step, every=service.settings.payment_worker_interval_seconds,
+                     what="payment worker", wake=service.wake())
     finally:
         for provider in providers(service).values():
             await provider.close()

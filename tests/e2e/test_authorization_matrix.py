@@ -8,6 +8,7 @@ document fails the test, and so does a row without an operation here.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,8 @@ from typing import Any
 import pytest
 from graphql import build_schema
 
+from subgraphs.kernel.db import Database
+from subgraphs.notification.models import Delivery
 from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, eventually
 from tests.payments import CONFIRM, REFUND, START, SUCCEEDS
@@ -356,6 +359,36 @@ async def _read_refund(w: World, who: str) -> dict[str, Any]:
         {"id": w.refund_id}, w.tokens[who])
 
 
+OPS["Query.ticketKeys"] = ("ticketKeys", q("{ ticketKeys }"))
+OPS["Query.notificationDeliveries"] = ("notificationDeliveries", q(
+    "{ notificationDeliveries(first: 5) { id status } }"))
+OPS["Mutation.updateNotificationPreferences"] = ("updateNotificationPreferences", q(
+    """mutation { updateNotificationPreferences(input: {email: true}) {
+      notificationPreferences { email } } }"""))
+
+
+RECEIPT_PAYLOAD = {"payment_id": "p", "booking_id": "b", "amount": 100, "currency": "EUR",
+                   "provider": "sandbox", "succeeded_at": "2030-01-01T19:00:00+00:00"}
+
+
+@op("Mutation.retryNotification", "retryNotification")
+async def _retry_notification(w: World, who: str) -> dict[str, Any]:
+    # A parked delivery of its own for each caller, as a failing address would leave one.
+    event_id = str(uuid.uuid4())
+    db = Database(w.stack.settings.database_url("notification"))
+    try:
+        async with db.sessions() as session, session.begin():
+            session.add(Delivery(event_id=event_id, channel="EMAIL", kind="RECEIPT",
+                                 user_id=w.actors.customer.id, recipient=w.actors.customer.email,
+                                 subject="Receipt", payload=json.dumps(RECEIPT_PAYLOAD),
+                                 status="PARKED", attempts=8,
+                                 last_error="550 no such user"))
+    finally:
+        await db.dispose()
+    return await w.router.run("mutation($id: ID!) { retryNotification(id: $id) { status } }",
+                              {"id": f"{event_id}:EMAIL"}, w.tokens[who])
+
+
 async def _standing_show(w: World) -> tuple[str, str]:
     """A show on sale in a hall with a standing section; its id and the section's."""
     seat_map = {"format": "ticketflow.seatmap/v1", "name": "Matrix Standing",
@@ -394,6 +427,8 @@ def entity(service: str, typename: str, key: Callable[[World], str], selection: 
 
 
 OPS["User.email"] = ("_entities", entity("auth", "User", lambda w: w.actors.customer.id, "email"))
+OPS["User.notificationPreferences"] = ("_entities", entity(
+    "auth", "User", lambda w: w.actors.customer.id, "notificationPreferences { email sms }"))
 OPS["User.bookings"] = ("_entities", entity("booking", "User", lambda w: w.actors.customer.id,
                                             "bookings { id }"))
 OPS["Booking.payment"] = ("_entities", entity("payment", "Booking", lambda w: w.booking_id,

@@ -181,6 +181,7 @@ ANONYMOUS_OK = {
     "booking": """{ _entities(representations: [{__typename: "Show", id: "x"}]) {
                     ... on Show { availability { total } } } }""",
     "payment": """{ payment(id: "x") { id } }""",
+    "notification": "{ ticketKeys }",
 }
 
 

@@ -1,0 +1,115 @@
+"""The notification subgraph's GraphQL schema (admins' view of deliveries, the ticket keys)
+and its ticket-key endpoint."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import cast
+
+import strawberry
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from strawberry.scalars import JSON
+
+from subgraphs.kernel.app import Service, SubgraphSpec
+from subgraphs.kernel.graphql import Info, build_schema
+from subgraphs.notification import models, service
+
+
+@strawberry.enum(description="Where a notification stands.")
+class DeliveryStatus(Enum):
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    FAILED = strawberry.enum_value("FAILED", description="Failed for now; tried again at "
+                                   "nextAttemptAt.")
+    PARKED = strawberry.enum_value("PARKED", description="Given up: refused for good, failed "
+                                   "too often, interrupted mid-send, or the recipient is "
+                                   "unknown. retryNotification queues it again.")
+
+
+@strawberry.enum
+class NotificationChannel(Enum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+@strawberry.federation.type(keys=["id"], description="One message about one event on one "
+                            "channel, sent at most once (admins).")
+class NotificationDelivery:
+    id: strawberry.ID = strawberry.field(description="<event id>:<channel>")
+    event_id: str
+    channel: NotificationChannel
+    kind: str = strawberry.field(description="CONFIRMATION, RECEIPT, CANCELLATION, REFUND or "
+                                 "EXPIRY.")
+    user_id: strawberry.ID
+    recipient: str = strawberry.field(description="The address or phone number; empty while "
+                                      "the recipient is unknown.")
+    subject: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def from_model(cls, d: models.Delivery) -> NotificationDelivery:
+        return cls(id=strawberry.ID(d.id), event_id=d.event_id,
+                   channel=NotificationChannel(d.channel), kind=d.kind,
+                   user_id=strawberry.ID(d.user_id), recipient=d.recipient, subject=d.subject,
+                   status=DeliveryStatus(d.status), attempts=d.attempts,
+                   next_attempt_at=d.next_attempt_at, last_error=d.last_error,
+                   created_at=d.created_at, sent_at=d.sent_at)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID
+                                ) -> NotificationDelivery | None:
+        found = await service.delivery(info.context.service, info.context.caller, str(id))
+        return None if found is None else cls.from_model(found)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The public keys e-tickets are signed with (a JWKS: EdDSA, "
+                      "Ed25519). A scanner fetches them once and verifies ticket QR codes "
+                      "offline. Also at /.well-known/ticket-keys.json on the notification "
+                      "service.")
+    async def ticket_keys(self, info: Info) -> JSON:
+        async with info.context.service.db.session() as session:
+            return cast(JSON, await service.ticket_jwks(session))
+
+    @strawberry.field(description="Notifications, newest first (admins): PARKED ones need a "
+                      "look.")
+    async def notification_deliveries(self, info: Info, status: DeliveryStatus | None = None,
+                                       first: int = 50) -> list[NotificationDelivery]:
+        rows = await service.deliveries(info.context.service, info.context.caller,
+                                        status.value if status else None, first)
+        return [NotificationDelivery.from_model(d) for d in rows]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Queue a parked notification again, with a fresh set of "
+                         "attempts (admins).")
+    async def retry_notification(self, info: Info, id: strawberry.ID) -> NotificationDelivery:
+        delivery = await service.retry(info.context.service, info.context.caller, str(id))
+        return NotificationDelivery.from_model(delivery)
+
+
+def _routes(app: FastAPI, svc: Service) -> None:
+    @app.get("/.well-known/ticket-keys.json")
+    async def ticket_keys() -> JSONResponse:
+        async with svc.db.session() as session:
+            document = await service.ticket_jwks(session)
+        return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
+
+
+schema = build_schema(Query, Mutation, types=[NotificationDelivery])
+SPEC = SubgraphSpec(
+    name="notification", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
+    consumes={"auth": service.apply_auth_event,
+              "booking": service.apply_booking_or_payment_event,
+              "payment": service.apply_booking_or_payment_event},
+    background=[service.worker], routes=_routes)

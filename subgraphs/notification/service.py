@@ -1,0 +1,371 @@
+"""Notification use cases: turn events into deliveries, and send each delivery at most once.
+
+Consumers (run once per event by the kernel's idempotent wrapper) only *record* what is
+to be sent: a PENDING delivery per channel, keyed by (event id, channel), in the same
+transaction as the processed-event mark. Nothing is sent inside that transaction. The
+worker claims due deliveries with a conditional update (SENDING, attempts + 1, committed
+before the message goes out), sends, and marks them SENT. A transient failure waits with
+exponential backoff (FAILED); a permanent one, or too many, parks the delivery for admins.
+A delivery left in SENDING by a crash is parked, never re-sent: it may have gone out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.kernel.app import Service, repeat
+from subgraphs.kernel.auth import Caller, require_role
+from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.events import Event
+from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.notification import mail, tickets
+from subgraphs.notification.models import (
+    DUE,
+    EMAIL,
+    FAILED,
+    PARKED,
+    PENDING,
+    SENDING,
+    SENT,
+    SMS,
+    Delivery,
+    Recipient,
+)
+from subgraphs.notification.sms import SmsProvider, build_sms_provider
+
+log = logging.getLogger("ticketflow.notification")
+
+# What each event becomes.
+KINDS = {
+    "BookingConfirmed": "CONFIRMATION",
+    "PaymentSucceeded": "RECEIPT",
+    "BookingCancelled": "CANCELLATION",
+    "PaymentRefunded": "REFUND",
+    "BookingExpired": "EXPIRY",
+}
+# A booking event may overtake the UserRegistered event of a brand-new customer (two
+# streams): an unknown recipient is waited for this long before the delivery is parked.
+RECIPIENT_GRACE = timedelta(seconds=60)
+RECIPIENT_RECHECK = timedelta(seconds=1)
+MAX_BACKOFF = timedelta(hours=1)
+POLL_SECONDS = 0.5
+UNKNOWN_RECIPIENT = "unknown recipient"
+INTERRUPTED = "interrupted: may have been sent"
+
+
+# --- the process's senders and the worker's wake-up -----------------------------------------
+
+@dataclass
+class Senders:
+    mail: mail.MailTransport
+    sms: SmsProvider
+
+
+def senders(service: Service) -> Senders:
+    """The mail transport and SMS provider of this process, built once."""
+    found: Senders | None = service.state.get("senders")
+    if found is None:
+        found = service.state["senders"] = Senders(mail.build_transport(service.settings),
+                                                   build_sms_provider(service.settings))
+    return found
+
+
+# --- consumers ------------------------------------------------------------------------------
+
+async def apply_auth_event(service: Service, uow: UnitOfWork, event: Event) -> None:
+    """Keep the local replica of recipients and their preferences."""
+    if event.type not in ("UserRegistered", "NotificationPreferencesChanged"):
+        return
+    p = event.payload
+    recipient = await uow.session.get(Recipient, p["user_id"], with_for_update=True)
+    if recipient is None:
+        recipient = Recipient(user_id=p["user_id"])
+        uow.session.add(recipient)
+    recipient.email = p["email"]
+    recipient.name = p.get("name") or ""
+    recipient.phone = p.get("phone")
+    recipient.email_enabled = bool(p.get("email_notifications", True))
+    recipient.sms_enabled = bool(p.get("sms_notifications", False))
+    recipient.updated_at = utcnow()
+
+
+async def apply_booking_or_payment_event(service: Service, uow: UnitOfWork,
+                                         event: Event) -> None:
+    """Record the deliveries an event asks for: a mail and, if wanted, a text message."""
+    kind = KINDS.get(event.type)
+    user_id = event.payload.get("user_id")
+    if kind is None:
+        return
+    if not user_id:
+        log.warning("%s %s names no user: nothing to send", event.type, event.id)
+        return
+    recipient = await uow.session.get(Recipient, user_id)
+    wanted: list[tuple[str, str]] = []
+    if recipient is None:
+        wanted.append((EMAIL, ""))  # resolved (or parked) by the worker
+    else:
+        if recipient.email_enabled:
+            wanted.append((EMAIL, recipient.email))
+        if recipient.sms_enabled and recipient.phone:
+            wanted.append((SMS, recipient.phone))
+    payload = json.dumps(event.payload, sort_keys=True)
+    subject = mail.TEMPLATE_ENV.get_template(f"{kind.lower()}.subject").render(
+        _context(event.payload, "")).strip()
+    for channel, address in wanted:
+        if await uow.session.get(Delivery, (event.id, channel)) is not None:
+            continue
+        uow.session.add(Delivery(event_id=event.id, channel=channel, kind=kind, user_id=user_id,
+                                 recipient=address, subject=subject, payload=payload,
+                                 status=PENDING, attempts=0, next_attempt_at=utcnow()))
+    service.wake_after_commit(uow)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+def _context(payload: dict[str, Any], name: str) -> dict[str, Any]:
+    return {"p": payload, "name": name or "there",
+            "show": payload.get("show") or {"title": "your show", "starts_at": None},
+            "tickets": [], "images": []}
+
+
+async def _render_mail(service: Service, delivery: Delivery, name: str) -> mail.Rendered:
+    payload = json.loads(delivery.payload)
+    context = _context(payload, name)
+    if delivery.kind == "CONFIRMATION":
+        async with service.db.session() as session:
+            key = await tickets.signing_key(session)
+        signed = tickets.sign_tickets(key, payload)
+        images = [mail.Image(cid=mail.new_cid(), filename=f"ticket-{i}.png", png=t.qr_png())
+                  for i, t in enumerate(signed, 1)]
+        context["tickets"] = [{"label": t.label, "token": t.token, "cid": image.cid}
+                              for t, image in zip(signed, images, strict=True)]
+        context["images"] = images
+    context["subject"] = delivery.subject
+    return mail.render(delivery.kind, context)
+
+
+def _render_sms(delivery: Delivery) -> str:
+    payload = json.loads(delivery.payload)
+    context = _context(payload, "")
+    context["tickets"] = payload.get("tickets") or []
+    return mail.render_sms(delivery.kind, context)
+
+
+# --- the worker -----------------------------------------------------------------------------
+
+def backoff(settings: Any, attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failure: base * 2**(attempts-1), at most an hour."""
+    seconds = settings.notification_retry_seconds * 2 ** max(0, attempts - 1)
+    return min(timedelta(seconds=seconds), MAX_BACKOFF)
+
+
+def _key(delivery_id: str) -> tuple[str, str]:
+    event_id, _, channel = delivery_id.rpartition(":")
+    if not event_id or channel not in (EMAIL, SMS):
+        raise NotFound("No delivery with this id.", field="id")
+    return event_id, channel
+
+
+async def _claim(service: Service, event_id: str, channel: str) -> Delivery | None:
+    """Take a due delivery for this process (SENDING, one more attempt); ``None`` if another
+    worker was first. Committed before anything is sent: at most once."""
+    now = utcnow()
+    async with service.db.sessions() as session, session.begin():
+        claimed = await session.execute(
+            update(Delivery)
+            .where(Delivery.event_id == event_id, Delivery.channel == channel,
+                   Delivery.status.in_(DUE), Delivery.next_attempt_at <= now)
+            .values(status=SENDING, attempts=Delivery.attempts + 1, claimed_at=now)
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return await session.get(Delivery, (event_id, channel), populate_existing=True)
+
+
+async def _finish(service: Service, delivery: Delivery, **values: Any) -> None:
+    async with service.db.sessions() as session, session.begin():
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.event_id == delivery.event_id, Delivery.channel == delivery.channel,
+                   Delivery.status == SENDING)
+            .values(**values).execution_options(synchronize_session=False))
+
+
+async def _recipient(service: Service, delivery: Delivery) -> Recipient | None:
+    async with service.db.session() as session:
+        return await session.get(Recipient, delivery.user_id)
+
+
+async def _resolve(service: Service, delivery: Delivery) -> str | None:
+    """The address of a delivery recorded before its recipient was known; ``None`` when it
+    is still unknown (the delivery was put back or parked)."""
+    recipient = await _recipient(service, delivery)
+    if recipient is not None and recipient.email_enabled:
+        return recipient.email
+    if recipient is not None:
+        await _finish(service, delivery, status=PARKED, last_error="the recipient turned "
+                      "email notifications off")
+        return None
+    now = utcnow()
+    if now - delivery.created_at < RECIPIENT_GRACE:
+        await _finish(service, delivery, status=PENDING, attempts=delivery.attempts - 1,
+                      next_attempt_at=now + RECIPIENT_RECHECK,
+                      last_error="waiting for the recipient")
+    else:
+        log.warning("delivery %s parked: %s %s", delivery.id, UNKNOWN_RECIPIENT,
+                    delivery.user_id)
+        await _finish(service, delivery, status=PARKED, last_error=UNKNOWN_RECIPIENT)
+    return None
+
+
+async def _send(service: Service, delivery: Delivery) -> None:
+    """One attempt at one claimed delivery, and what came of it."""
+    out = senders(service)
+    address = delivery.recipient
+    if not address:
+        resolved = await _resolve(service, delivery)
+        if resolved is None:
+            return
+        address = resolved
+    try:
+        if delivery.channel == SMS:
+            await out.sms.send(address, _render_sms(delivery))
+        else:
+            recipient = await _recipient(service, delivery)
+            rendered = await _render_mail(service, delivery, recipient.name if recipient else "")
+            message = mail.build_message(service.settings.mail_from, address, rendered,
+                                         f"{delivery.event_id}.{delivery.channel.lower()}")
+            await out.mail.send(message)
+    except mail.DeliveryError as exc:
+        await _failed(service, delivery, str(exc), permanent=exc.permanent)
+        return
+    except Exception as exc:  # a bug in rendering, say: retried, then parked, never lost
+        log.exception("delivery %s failed unexpectedly", delivery.id)
+        await _failed(service, delivery, f"internal error: {exc!r}", permanent=False)
+        return
+    await _finish(service, delivery, status=SENT, sent_at=utcnow(), recipient=address,
+                  last_error=None)
+    log.info("sent %s %s %s to %s", delivery.kind, delivery.channel, delivery.id, address)
+
+
+async def _failed(service: Service, delivery: Delivery, error: str, *, permanent: bool) -> None:
+    limit = service.settings.notification_max_attempts
+    if permanent or delivery.attempts >= limit:
+        why = "refused" if permanent else f"failed {delivery.attempts} times"
+        log.warning("delivery %s parked (%s): %s", delivery.id, why, error)
+        await _finish(service, delivery, status=PARKED, last_error=error[:500])
+        return
+    wait = backoff(service.settings, delivery.attempts)
+    log.info("delivery %s failed (attempt %d), retrying in %.1fs: %s", delivery.id,
+             delivery.attempts, wait.total_seconds(), error)
+    await _finish(service, delivery, status=FAILED, last_error=error[:500],
+                  next_attempt_at=utcnow() + wait)
+
+
+async def deliver_due(service: Service, limit: int = 50) -> int:
+    """Send up to ``limit`` due deliveries; how many this process claimed."""
+    async with service.db.session() as session:
+        due = (await session.execute(
+            select(Delivery.event_id, Delivery.channel)
+            .where(Delivery.status.in_(DUE), Delivery.next_attempt_at <= utcnow())
+            .order_by(Delivery.next_attempt_at).limit(limit))).all()
+    claimed = 0
+    for event_id, channel in due:
+        delivery = await _claim(service, event_id, channel)
+        if delivery is not None:
+            claimed += 1
+            await _send(service, delivery)
+    return claimed
+
+
+async def park_interrupted(service: Service) -> int:
+    """Park deliveries left SENDING by a process that died mid-send (claimed longer ago
+    than any send may take): they may have gone out, so they are never sent again."""
+    stale = utcnow() - timedelta(seconds=service.settings.smtp_timeout_seconds + 30)
+    async with service.db.sessions() as session, session.begin():
+        done = await session.execute(
+            update(Delivery).where(Delivery.status == SENDING, Delivery.claimed_at < stale)
+            .values(status=PARKED, last_error=INTERRUPTED)
+            .execution_options(synchronize_session=False))
+    parked = int(done.rowcount)  # type: ignore[attr-defined]
+    if parked:
+        log.warning("parked %d deliveries interrupted while sending", parked)
+    return parked
+
+
+async def start_up(service: Service) -> None:
+    """The ticket key exists before the first ticket is signed or the JWKS is read."""
+    async with service.uow() as uow:
+        await tickets.signing_key(uow.session)
+
+
+async def worker(service: Service) -> None:
+    """Background job: send what is due, forever."""
+    await start_up(service)
+
+    async def step() -> None:
+        await park_interrupted(service)
+        while await deliver_due(service) > 0:
+            pass
+
+    await repeat(step, every=POLL_SECONDS, what="notification worker", wake=service.wake())
+
+
+# --- admins ---------------------------------------------------------------------------------
+
+async def deliveries(service: Service, caller: Caller | None, status: str | None,
+                     first: int) -> list[Delivery]:
+    """The newest deliveries (of one status), for admins."""
+    require_role(caller, "ADMIN")
+    if not 1 <= first <= 500:
+        raise BadUserInput("first must be between 1 and 500.", field="first")
+    query = select(Delivery).order_by(Delivery.created_at.desc(), Delivery.event_id).limit(first)
+    if status is not None:
+        query = query.where(Delivery.status == status)
+    async with service.db.session() as session:
+        return list(await session.scalars(query))
+
+
+async def delivery(service: Service, caller: Caller | None, delivery_id: str
+                   ) -> Delivery | None:
+    """One delivery by id (admins)."""
+    require_role(caller, "ADMIN")
+    try:
+        key = _key(delivery_id)
+    except NotFound:
+        return None
+    async with service.db.session() as session:
+        return await session.get(Delivery, key)
+
+
+async def retry(service: Service, caller: Caller | None, delivery_id: str) -> Delivery:
+    """Queue a parked delivery again with a fresh set of attempts (admins)."""
+    require_role(caller, "ADMIN")
+    event_id, channel = _key(delivery_id)
+    async with service.uow() as uow:
+        delivery = await uow.session.get(Delivery, (event_id, channel), with_for_update=True)
+        if delivery is None:
+            raise NotFound("No delivery with this id.", field="id")
+        if delivery.status != PARKED:
+            raise Conflict(f"Only parked deliveries can be retried; this one is "
+                           f"{delivery.status}.", field="id")
+        delivery.status = PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = utcnow()
+        delivery.claimed_at = None
+        service.wake_after_commit(uow)
+    return delivery
+
+
+async def ticket_jwks(session: AsyncSession) -> dict[str, Any]:
+    """The public keys tickets are signed with."""
+    return await tickets.ticket_keys(session)
+

@@ -1,0 +1,360 @@
+"""Notifications against a real SMTP server on loopback (aiosmtpd), in both modes.
+
+A paid booking brings exactly one confirmation, with one signed ticket per seat that
+verifies with the published key, and one receipt; replayed events send nothing more; an
+SMTP outage delays the mail and then it goes out once; an address the server refuses for
+good ends parked, where admins see it. Preferences belong to auth and reach notification
+as events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import httpx
+import jwt
+import pytest
+from sqlalchemy import select
+
+from subgraphs.booking.models import TABLES as BOOKING_TABLES
+from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.events import Event
+from subgraphs.notification import tickets
+from subgraphs.notification.models import Delivery, Recipient
+from subgraphs.notification.service import INTERRUPTED, UNKNOWN_RECIPIENT
+from subgraphs.payment.models import TABLES as PAYMENT_TABLES
+from tests.flows import PASSWORD, ShowOnSale, User, show_on_sale
+from tests.harness import error_codes, eventually
+from tests.integration.conftest import own_deployment
+from tests.integration.mailbox import SmtpServer, images, qr_codes, tokens
+from tests.integration.support import REGISTER, Deployment, refusal, unique_email
+from tests.payments import CANCEL_BOOKING, pay, pending_booking, wait_booking
+
+PREFERENCES = """mutation($i: NotificationPreferencesInput!) {
+  updateNotificationPreferences(input: $i) { id notificationPreferences { email sms phone } } }"""
+MY_PREFERENCES = "{ me { notificationPreferences { email sms phone } } }"
+USER_PREFERENCES = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on User { notificationPreferences { email sms phone } } } }"""
+DELIVERIES = """query($status: DeliveryStatus) {
+  notificationDeliveries(status: $status, first: 200) {
+  id eventId channel kind userId recipient subject status attempts lastError sentAt } }"""
+RETRY = "mutation($id: ID!) { retryNotification(id: $id) { id status attempts } }"
+CONFIRMATION = "Your tickets for "
+RECEIPT = "Receipt: "
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+async def notifying(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
+                    ) -> AsyncIterator[Deployment]:
+    """Mail goes to the loopback SMTP server; failed sends are retried after 0.3 s, 0.6 s..."""
+    async with own_deployment(mode, tmp_path_factory, "notify", smtp_host="127.0.0.1",
+                              smtp_port=smtp.port, smtp_tls="none", smtp_timeout_seconds=5,
+                              mail_from="TicketFlow <tickets@example.com>",
+                              notification_retry_seconds=0.3,
+                              notification_max_attempts=8) as running:
+        yield running
+
+
+@pytest.fixture
+async def show(notifying: Deployment) -> ShowOnSale:
+    return await show_on_sale(notifying.stack.client("venue"), notifying.stack.client("booking"),
+                              notifying.actors.organizer, price=1250)
+
+
+async def register(d: Deployment, stem: str = "notify") -> User:
+    email = unique_email(stem)
+    body = await d.stack.client("auth").data(
+        REGISTER, {"i": {"email": email, "password": PASSWORD, "name": "Nora Notified"}})
+    return User(body["register"]["user"]["id"], email, body["register"]["accessToken"])
+
+
+async def known(d: Deployment, who: User) -> Recipient:
+    """Wait until notification's replica knows ``who``."""
+    async def found() -> Recipient | None:
+        async with d.dbs["notification"].session() as s:
+            return await s.get(Recipient, who.id)
+
+    return await eventually(found)  # type: ignore[no-any-return]
+
+
+async def paid_booking(d: Deployment, show: ShowOnSale, who: User, seats: list[int]) -> str:
+    await known(d, who)
+    booking = await pending_booking(d.stack.client("booking"), who, show.id,
+                                    [show.seats[i]["id"] for i in seats])
+    paid = await pay(d.stack.client("payment"), who, booking["id"])
+    assert paid["status"] == "SUCCEEDED", paid
+    await wait_booking(d.stack.client("booking"), who, booking["id"], "CONFIRMED")
+    return str(booking["id"])
+
+
+async def deliveries_of(d: Deployment, who: User) -> list[Delivery]:
+    async with d.dbs["notification"].session() as s:
+        return list(await s.scalars(select(Delivery).where(Delivery.user_id == who.id)))
+
+
+async def mails(smtp: SmtpServer, who: User, subject: str, count: int) -> None:
+    await eventually(lambda: asyncio.sleep(0, len(smtp.mailbox.to(who.email, subject)) >= count))
+
+
+async def test_a_paid_booking_brings_one_confirmation_with_verifiable_tickets_and_one_receipt(
+        notifying: Deployment, smtp: SmtpServer, show: ShowOnSale) -> None:
+    d, who = notifying, await register(notifying)
+    booking_id = await paid_booking(d, show, who, [0, 1])
+    await mails(smtp, who, CONFIRMATION, 1)
+    await mails(smtp, who, RECEIPT, 1)
+    await asyncio.sleep(1)  # anything extra would have arrived by now
+    (confirmation,) = smtp.mailbox.to(who.email, CONFIRMATION)
+    (receipt,) = smtp.mailbox.to(who.email, RECEIPT)
+    assert confirmation["Subject"] == "Your tickets for Test Show"
+    assert confirmation["From"] == "TicketFlow <tickets@example.com>"
+    assert receipt["Subject"] == "Receipt: 25.00 EUR paid"
+    inline, attached = images(confirmation)
+    assert len(inline) == 2 and sorted(attached) == ["ticket-1.png", "ticket-2.png"]
+    html = confirmation.get_body(("html",))
+    assert html is not None
+    assert all(f"cid:{cid.strip('<>')}" in str(html.get_content())  # type: ignore[attr-defined]
+               for cid in inline)
+
+    # The key a scanner fetches: from the service and through the graph, the same.
+    base = d.stack.url("notification").removesuffix("/graphql")
+    async with httpx.AsyncClient() as client:
+        jwks = (await client.get(f"{base}/.well-known/ticket-keys.json")).json()
+    graph = await d.stack.client("notification").data("{ ticketKeys }")
+    assert graph["ticketKeys"] == jwks and len(jwks["keys"]) == 1
+    claims = [tickets.verify_ticket(t, jwks) for t in tokens(confirmation)]
+    assert len(claims) == 2
+    # Each QR image holds exactly its ticket's token, inline and attached alike.
+    inline_codes, attached_codes = qr_codes(confirmation)
+    assert sorted(inline_codes) == sorted(attached_codes) == sorted(tokens(confirmation))
+    assert {c["bid"] for c in claims} == {booking_id}
+    assert {c["sid"] for c in claims} == {show.id}
+    assert sorted(c["seat"] for c in claims) == sorted(s["label"] for s in show.seats[:2])
+    assert sorted(c["tid"] for c in claims) == sorted(
+        f"{booking_id}:{s['id']}" for s in show.seats[:2])
+    assert all(c["iss"] == "ticketflow-tickets" for c in claims)
+    header, body, signature = tokens(confirmation)[0].split(".")
+    other = tokens(confirmation)[1].split(".")[1]
+    with pytest.raises(jwt.InvalidSignatureError):  # another seat's claims, this signature
+        tickets.verify_ticket(f"{header}.{other if other != body else body}.{signature}", jwks)
+    sent = await deliveries_of(d, who)
+    assert sorted((x.kind, x.channel, x.status, x.attempts) for x in sent) == [
+        ("CONFIRMATION", "EMAIL", "SENT", 1), ("RECEIPT", "EMAIL", "SENT", 1)]
+
+
+async def test_replayed_events_send_nothing_more(notifying: Deployment, smtp: SmtpServer,
+                                                 show: ShowOnSale) -> None:
+    d, who = notifying, await register(notifying)
+    booking_id = await paid_booking(d, show, who, [2])
+    await mails(smtp, who, CONFIRMATION, 1)
+    await mails(smtp, who, RECEIPT, 1)
+    bus = d.services["notification"].runtime.bus
+    for name, tables in (("booking", BOOKING_TABLES), ("payment", PAYMENT_TABLES)):
+        async with d.dbs[name].session() as s:
+            bodies = list(await s.scalars(select(tables.outbox.c.body)))
+        for body in bodies:
+            event = Event.from_json(body)
+            if event.payload.get("booking_id") == booking_id:
+                await bus.publish(name, event)  # at-least-once: delivered again
+    await asyncio.sleep(2)
+    assert len(smtp.mailbox.to(who.email)) == 2
+    assert len(await deliveries_of(d, who)) == 2
+
+
+async def test_an_smtp_outage_delays_the_mail_which_then_goes_out_once(
+        notifying: Deployment, smtp: SmtpServer, show: ShowOnSale) -> None:
+    d, who = notifying, await register(notifying)
+    await known(d, who)
+    smtp.stop()
+    try:
+        await paid_booking(d, show, who, [3])
+
+        async def failed() -> bool:
+            rows = await deliveries_of(d, who)
+            return any(x.kind == "CONFIRMATION" and x.status == "FAILED" and x.attempts >= 2
+                       for x in rows)
+
+        await eventually(failed)
+        (row,) = [x for x in await deliveries_of(d, who) if x.kind == "CONFIRMATION"]
+        assert "unreachable" in (row.last_error or "")
+        assert row.next_attempt_at > row.created_at
+        assert smtp.mailbox.to(who.email) == []
+    finally:
+        smtp.start()
+    await mails(smtp, who, CONFIRMATION, 1)
+    await mails(smtp, who, RECEIPT, 1)
+    await asyncio.sleep(1)
+    assert len(smtp.mailbox.to(who.email, CONFIRMATION)) == 1
+    assert len(smtp.mailbox.to(who.email, RECEIPT)) == 1
+    assert {x.status for x in await deliveries_of(d, who)} == {"SENT"}
+
+
+async def test_an_address_refused_for_good_ends_parked_where_admins_see_it(
+        notifying: Deployment, smtp: SmtpServer, show: ShowOnSale) -> None:
+    d, who = notifying, await register(notifying, "bounce")
+    await paid_booking(d, show, who, [4])
+
+    async def parked() -> list[Delivery]:
+        rows = await deliveries_of(d, who)
+        return rows if len(rows) == 2 and {x.status for x in rows} == {"PARKED"} else []
+
+    rows = await eventually(parked)
+    assert {x.attempts for x in rows} == {1}  # a 550 is not retried
+    assert all("550" in (x.last_error or "") for x in rows)
+    api = d.stack.client("notification")
+    seen = await api.data(DELIVERIES, {"status": "PARKED"}, d.actors.admin.token)
+    mine = [x for x in seen["notificationDeliveries"] if x["userId"] == who.id]
+    assert sorted(x["kind"] for x in mine) == ["CONFIRMATION", "RECEIPT"]
+    assert {x["recipient"] for x in mine} == {who.email}
+    assert error_codes(await api.run(DELIVERIES, {}, who.token)) == ["FORBIDDEN"]
+    assert error_codes(await api.run(DELIVERIES, {})) == ["UNAUTHENTICATED"]
+    assert error_codes(await api.run(RETRY, {"id": mine[0]["id"]}, who.token)) == ["FORBIDDEN"]
+    # An admin queues it again; the address is still refused, so it is parked again.
+    again = await api.data(RETRY, {"id": mine[0]["id"]}, d.actors.admin.token)
+    assert again["retryNotification"]["status"] == "PENDING"
+    assert refusal(await api.run(RETRY, {"id": "nope"}, d.actors.admin.token))[0] == "NOT_FOUND"
+
+    async def parked_again() -> bool:
+        rows = {x.id: x for x in await deliveries_of(d, who)}
+        return rows[mine[0]["id"]].status == "PARKED"
+
+    await eventually(parked_again)
+    assert smtp.mailbox.to(who.email) == []
+
+
+async def test_cancelling_a_paid_booking_brings_a_cancellation_and_a_refund_notice(
+        notifying: Deployment, smtp: SmtpServer, show: ShowOnSale) -> None:
+    d, who = notifying, await register(notifying)
+    booking_id = await paid_booking(d, show, who, [5])
+    await d.stack.client("booking").data(CANCEL_BOOKING, {"id": booking_id}, who.token)
+    await mails(smtp, who, "Booking cancelled: Test Show", 1)
+    await mails(smtp, who, "Refund: 12.50 EUR", 1)
+    await asyncio.sleep(1)
+    assert len(smtp.mailbox.to(who.email)) == 4
+
+
+async def test_preferences_are_the_owners_and_bad_input_changes_nothing(
+        notifying: Deployment) -> None:
+    d, who = notifying, await register(notifying)
+    auth = d.stack.client("auth")
+    before = await auth.data(MY_PREFERENCES, token=who.token)
+    assert before["me"]["notificationPreferences"] == {"email": True, "sms": False,
+                                                       "phone": None}
+    for bad in ({"phone": "0151 123"}, {"phone": "+0123456789"}, {"sms": True},
+                {"sms": True, "phone": ""}):
+        assert refusal(await auth.run(PREFERENCES, {"i": bad}, who.token)) == (
+            "BAD_USER_INPUT", "input.phone"), bad
+    assert await auth.data(MY_PREFERENCES, token=who.token) == before
+    assert refusal(await auth.run(PREFERENCES, {"i": {"email": False}}))[0] == "UNAUTHENTICATED"
+    done = await auth.data(PREFERENCES, {"i": {"sms": True, "phone": "+4915112345678"}},
+                           who.token)
+    assert done["updateNotificationPreferences"]["notificationPreferences"] == {
+        "email": True, "sms": True, "phone": "+4915112345678"}
+    ref = {"r": [{"__typename": "User", "id": who.id}]}
+    assert error_codes(await auth.run(USER_PREFERENCES, ref)) == ["UNAUTHENTICATED"]
+    assert error_codes(await auth.run(USER_PREFERENCES, ref,
+                                      d.actors.customer.token)) == ["FORBIDDEN"]
+    assert error_codes(await auth.run(USER_PREFERENCES, ref,
+                                      d.actors.organizer.token)) == ["FORBIDDEN"]
+    admin = await auth.data(USER_PREFERENCES, ref, d.actors.admin.token)
+    assert admin["_entities"][0]["notificationPreferences"]["sms"] is True
+    # SMS cannot lose its phone; phone: null with sms off clears it.
+    assert refusal(await auth.run(PREFERENCES, {"i": {"phone": None}}, who.token))[0] == (
+        "BAD_USER_INPUT")
+    cleared = await auth.data(PREFERENCES, {"i": {"sms": False, "phone": None}}, who.token)
+    assert cleared["updateNotificationPreferences"]["notificationPreferences"] == {
+        "email": True, "sms": False, "phone": None}
+
+
+async def test_with_sms_on_a_text_goes_through_the_log_provider_and_email_off_sends_none(
+        notifying: Deployment, smtp: SmtpServer, show: ShowOnSale,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ticketflow.notification.sms")
+    d, who = notifying, await register(notifying)
+    await d.stack.client("auth").data(
+        PREFERENCES, {"i": {"email": False, "sms": True, "phone": "+4915112345678"}}, who.token)
+
+    async def replicated() -> bool:
+        r = await known(d, who)
+        return r.sms_enabled and not r.email_enabled
+
+    await eventually(replicated)
+    await paid_booking(d, show, who, [6])
+
+    async def texted() -> list[Delivery]:
+        rows = await deliveries_of(d, who)
+        return rows if len(rows) == 2 and {x.status for x in rows} == {"SENT"} else []
+
+    rows = await eventually(texted)
+    assert {(x.channel, x.recipient) for x in rows} == {("SMS", "+4915112345678")}
+    logged = [r.getMessage() for r in caplog.records if r.name == "ticketflow.notification.sms"]
+    assert any("+4915112345678" in m and "confirmed" in m for m in logged), logged
+    assert smtp.mailbox.to(who.email) == []
+
+
+async def test_unknown_recipients_and_interrupted_sends_are_parked_not_sent(
+        notifying: Deployment, smtp: SmtpServer) -> None:
+    d = notifying
+    long_ago = utcnow() - timedelta(minutes=10)
+    stranger, crashed = str(uuid.uuid4()), str(uuid.uuid4())
+    async with d.dbs["notification"].sessions() as s, s.begin():
+        s.add(Delivery(event_id=str(uuid.uuid4()), channel="EMAIL", kind="RECEIPT",
+                       user_id=stranger, recipient="", subject="Receipt", payload="{}",
+                       status="PENDING", attempts=0, next_attempt_at=long_ago,
+                       created_at=long_ago))
+        s.add(Delivery(event_id=str(uuid.uuid4()), channel="EMAIL", kind="RECEIPT",
+                       user_id=crashed, recipient="crashed@example.com", subject="Receipt",
+                       payload="{}", status="SENDING", attempts=1, next_attempt_at=long_ago,
+                       created_at=long_ago, claimed_at=long_ago))
+
+    async def parked() -> dict[str, str | None]:
+        async with d.dbs["notification"].session() as s:
+            rows = list(await s.scalars(select(Delivery).where(
+                Delivery.user_id.in_([stranger, crashed]), Delivery.status == "PARKED")))
+        return {r.user_id: r.last_error for r in rows} if len(rows) == 2 else {}
+
+    assert await eventually(parked) == {stranger: UNKNOWN_RECIPIENT, crashed: INTERRUPTED}
+    assert smtp.mailbox.to("crashed@example.com") == []
+
+
+@pytest.fixture(scope="module")
+async def lapsing(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
+                  ) -> AsyncIterator[Deployment]:
+    """Holds last one second and the sweeper runs often: bookings left unpaid expire."""
+    async with own_deployment(mode, tmp_path_factory, "notify-lapse", smtp_host="127.0.0.1",
+                              smtp_port=smtp.port, smtp_tls="none",
+                              mail_from="TicketFlow <tickets@example.com>",
+                              hold_ttl_seconds=1, sweep_interval_seconds=0.3) as running:
+        yield running
+
+
+async def test_a_booking_left_unpaid_brings_one_expiry_notice(lapsing: Deployment,
+                                                              smtp: SmtpServer) -> None:
+    d = lapsing
+    who = await register(d, "lapse")
+    await known(d, who)
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                              d.actors.organizer)
+    booking = await pending_booking(d.stack.client("booking"), who, show.id,
+                                    [show.seats[0]["id"]])
+    await wait_booking(d.stack.client("booking"), who, booking["id"], "EXPIRED")
+    subject = "Your booking for Test Show has expired"
+    await mails(smtp, who, subject, 1)
+    await asyncio.sleep(1)  # a second notice would have arrived by now
+    assert len(smtp.mailbox.to(who.email, subject)) == 1
+    assert smtp.mailbox.to(who.email, CONFIRMATION) == []
+    kinds = sorted(x.kind for x in await deliveries_of(d, who))
+    assert kinds == ["EXPIRY"]

@@ -1,0 +1,96 @@
+"""Notification's pure parts: every mail renders, tickets sign and verify, backoff grows."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from types import SimpleNamespace
+
+import jwt
+import pytest
+
+from subgraphs.kernel.keys import new_ed25519_key
+from subgraphs.notification import mail, tickets
+from subgraphs.notification.models import TicketKey
+from subgraphs.notification.service import KINDS, _context, backoff
+
+SHOW = {"title": "Northern Lights Live", "starts_at": "2030-01-04T19:30:00+00:00"}
+PAYLOADS = {
+    "CONFIRMATION": {"booking_id": "b1", "user_id": "u1", "show_id": "s1", "amount": 9000,
+                     "currency": "EUR", "payment_id": "p1", "show": SHOW,
+                     "tickets": [{"id": "seat-1", "label": "A1"},
+                                 {"id": "floor:1", "label": "Floor #1"}]},
+    "RECEIPT": {"payment_id": "p1", "booking_id": "b1", "user_id": "u1", "amount": 9000,
+                "currency": "EUR", "provider": "sandbox",
+                "succeeded_at": "2030-01-01T10:00:00+00:00"},
+    "CANCELLATION": {"booking_id": "b1", "user_id": "u1", "show_id": "s1", "amount": 9000,
+                     "currency": "EUR", "previous_status": "CONFIRMED",
+                     "reason": "SHOW_CANCELLED", "payment_id": "p1", "seat_ids": [],
+                     "show": SHOW},
+    "REFUND": {"payment_id": "p1", "booking_id": "b1", "refund_id": "r1", "user_id": "u1",
+               "amount": 9000, "currency": "EUR", "reason": "SHOW_CANCELLED",
+               "refunded_total": 9000, "fully_refunded": True, "provider": "sandbox"},
+    "EXPIRY": {"booking_id": "b1", "user_id": "u1", "show_id": "s1", "amount": 9000,
+               "currency": "EUR", "show": SHOW},
+}
+
+
+def key() -> TicketKey:
+    pair = new_ed25519_key()
+    return TicketKey(kid=pair.kid, private_pem=pair.private_pem, public_jwk=pair.public_jwk)
+
+
+@pytest.mark.parametrize("kind", sorted(set(KINDS.values())))
+def test_every_kind_renders_text_html_and_an_sms(kind: str) -> None:
+    context = _context(PAYLOADS[kind], "Ada <Lovelace>")
+    context["subject"] = "S"
+    rendered = mail.render(kind, context)
+    assert rendered.subject and "Ada <Lovelace>" in rendered.text
+    assert "Ada &lt;Lovelace&gt;" in rendered.html  # HTML is escaped
+    assert "90.00 EUR" in rendered.text or kind in ("CONFIRMATION", "EXPIRY")
+    assert mail.render_sms(kind, {**context, "tickets": PAYLOADS[kind].get("tickets", [])})
+
+
+def test_a_confirmation_mail_has_a_qr_per_ticket_inline_and_attached() -> None:
+    signing = key()
+    signed = tickets.sign_tickets(signing, PAYLOADS["CONFIRMATION"])
+    images = [mail.Image(mail.new_cid(), f"ticket-{i}.png", t.qr_png())
+              for i, t in enumerate(signed, 1)]
+    context = _context(PAYLOADS["CONFIRMATION"], "Ada") | {
+        "subject": "S", "images": images,
+        "tickets": [{"label": t.label, "token": t.token, "cid": i.cid}
+                    for t, i in zip(signed, images, strict=True)]}
+    message = mail.build_message("TicketFlow <t@example.com>", "ada@example.com",
+                                 mail.render("CONFIRMATION", context), "e1.email")
+    pngs = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert [p.get_content_disposition() for p in pngs] == ["inline", "inline",
+                                                           "attachment", "attachment"]
+    assert all(p.get_content().startswith(b"\x89PNG") for p in pngs)  # type: ignore[attr-defined]
+    assert message["Message-ID"] == "<e1.email@ticketflow>"
+    jwks = {"keys": [json.loads(signing.public_jwk)]}
+    claims = [tickets.verify_ticket(t.token, jwks) for t in signed]
+    assert [c["tid"] for c in claims] == ["b1:seat-1", "b1:floor:1"]
+    assert [c["seat"] for c in claims] == ["A1", "Floor #1"]
+    assert {c["sid"] for c in claims} == {"s1"}
+
+
+def test_a_ticket_signed_by_another_key_does_not_verify() -> None:
+    (token,) = tickets.sign_tickets(key(), {**PAYLOADS["CONFIRMATION"],
+                                            "tickets": [{"id": "x", "label": "A1"}]})
+    stranger = key()
+    other = json.loads(stranger.public_jwk) | {"kid": jwt.get_unverified_header(
+        token.token)["kid"]}
+    with pytest.raises(jwt.InvalidSignatureError):
+        tickets.verify_ticket(token.token, {"keys": [other]})
+    with pytest.raises(jwt.InvalidKeyError):
+        tickets.verify_ticket(token.token, {"keys": [json.loads(stranger.public_jwk)]})
+
+
+def test_backoff_doubles_up_to_an_hour_and_money_reads_as_people_read_it() -> None:
+    settings = SimpleNamespace(notification_retry_seconds=30)
+    assert [backoff(settings, n) for n in (1, 2, 3)] == [
+        timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
+    assert backoff(settings, 20) == timedelta(hours=1)
+    assert mail.money(1250, "EUR") == "12.50 EUR"
+    assert mail.money(1250, "JPY") == "1250 JPY"
+    assert mail.when("2030-01-04T19:30:00+00:00") == "Fri 4 Jan 2030, 19:30 UTC"
