@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -30,21 +31,34 @@ async def actors(stack: Stack) -> Actors:
     return await make_actors(stack, lambda service: stack.url(service))
 
 
+# End-to-end tests sign callers in, and register, many times a minute (rate limits
+# themselves are proven with their own small limits).
+E2E_LIMITS = {"login_limit_per_email": 50, "login_limit_per_address": 1000,
+              "register_limit_per_address": 1000}
+
+
+@contextlib.asynccontextmanager
+async def own_processes(mode: str, factory: pytest.TempPathFactory, name: str,
+                        **settings: object) -> AsyncIterator[tuple[Stack, Processes]]:
+    """Real processes and router of a test module's own: the end-to-end sign-in limits and
+    ``settings`` (``sandbox_settle_seconds=1``...)."""
+    base = factory.mktemp(f"{name}-{mode}")
+    logs = base / "logs"
+    logs.mkdir()
+    env = test_env(mode, base / "data") | {
+        f"TICKETFLOW_{key.upper()}": str(value) for key, value in (E2E_LIMITS | settings).items()}
+    async with process_stack(env, logs) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 async def e2e(mode: str, tmp_path_factory: pytest.TempPathFactory
               ) -> AsyncIterator[tuple[Stack, Processes]]:
-    """The real processes: uvicorn subgraphs and the Hive Gateway router."""
-    base = tmp_path_factory.mktemp(f"e2e-{mode}")
-    logs = base / "logs"
-    logs.mkdir()
-    # The authorization matrix signs each caller in, and registers, many times a minute
-    # (rate limits themselves are proven with their own small limits), and its customer
-    # holds a seat per row and caller (the per-customer limit is proven at integration level).
-    env = test_env(mode, base / "data") | {"TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "50",
-                                           "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "1000",
-                                           "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000",
-                                           "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": "100"}
-    async with process_stack(env, logs) as running:
+    """The real processes: uvicorn subgraphs and the Hive Gateway router. The authorization
+    matrix's customer holds a seat per row and caller (the per-customer limit is proven at
+    integration level)."""
+    async with own_processes(mode, tmp_path_factory, "e2e",
+                             max_seats_per_customer=100) as running:
         yield running
 
 

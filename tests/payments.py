@@ -102,6 +102,27 @@ async def wait_booking(booking: GraphQL, who: User, booking_id: str, status: str
     await eventually(reached, timeout)
 
 
+async def applied_by_booking(booking_db: Database, payment_db: Database, event_type: str,
+                             payment_id: str) -> None:
+    """Wait until booking has applied every ``event_type`` event payment emitted about
+    ``payment_id`` (its processed-event record is there), so a test can then check that
+    the event changed nothing."""
+    outbox, processed = PAYMENT_TABLES.outbox, BOOKING_TABLES.processed
+    async with payment_db.session() as s:
+        ids = [i for i, body in (await s.execute(
+            select(outbox.c.event_id, outbox.c.body).where(outbox.c.type == event_type))).all()
+               if payment_id in body]
+    assert ids, f"payment emitted no {event_type} about {payment_id}"
+
+    async def applied() -> bool:
+        async with booking_db.session() as s:
+            done = await s.scalar(select(func.count()).select_from(processed).where(
+                processed.c.event_id.in_(ids)))
+        return done == len(ids)
+
+    await eventually(applied)
+
+
 AGREE = {
     "CONFIRMED": {"SUCCEEDED", "PARTIALLY_REFUNDED"},
     "PENDING_PAYMENT": {"REQUIRES_PAYMENT", "FAILED", "PROCESSING"},

@@ -26,9 +26,7 @@ class Role(Enum):
 
 
 def _passwords(svc: Service) -> Passwords:
-    if "passwords" not in svc.state:
-        svc.state["passwords"] = Passwords(svc.settings)
-    return svc.state["passwords"]  # type: ignore[no-any-return]
+    return svc.once("passwords", lambda: Passwords(svc.settings))
 
 
 _load_users = session_batch(service.users_by_ids)

@@ -11,7 +11,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 import strawberry
@@ -37,6 +37,7 @@ from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.app")
+T = TypeVar("T")
 
 
 class Runtime:
@@ -147,12 +148,16 @@ class Service:
         """A new unit of work on this subgraph's database."""
         return UnitOfWork(self.db, self.spec.tables, self.spec.name, self.relay.wake)
 
+    def once(self, name: str, build: Callable[[], T]) -> T:
+        """This subgraph's one ``name`` in this process (a password hasher, the payment
+        providers), built by ``build`` on first use."""
+        if name not in self.state:
+            self.state[name] = build()
+        return cast(T, self.state[name])
+
     def wake(self) -> asyncio.Event:
         """The event that wakes this subgraph's background worker before its next round."""
-        event: asyncio.Event | None = self.state.get("wake")
-        if event is None:
-            event = self.state["wake"] = asyncio.Event()
-        return event
+        return self.once("wake", asyncio.Event)
 
     def wake_after_commit(self, uow: UnitOfWork) -> None:
         """Wake the worker once ``uow`` commits (it has new work)."""

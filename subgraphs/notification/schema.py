@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 
 from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.graphql import Info, build_schema
-from subgraphs.notification import models, service
+from subgraphs.notification import models, service, tickets
 
 
 @strawberry.enum(description="Where a notification stands.")
@@ -78,7 +78,7 @@ class Query:
                       "service.")
     async def ticket_keys(self, info: Info) -> JSON:
         async with info.context.service.db.session() as session:
-            return cast(JSON, await service.ticket_jwks(session))
+            return cast(JSON, await tickets.ticket_keys(session))
 
     @strawberry.field(description="Notifications, newest first (admins): PARKED ones need a "
                       "look.")
@@ -102,7 +102,7 @@ def _routes(app: FastAPI, svc: Service) -> None:
     @app.get("/.well-known/ticket-keys.json")
     async def ticket_keys() -> JSONResponse:
         async with svc.db.session() as session:
-            document = await service.ticket_jwks(session)
+            document = await tickets.ticket_keys(session)
         return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
 
 

@@ -18,13 +18,13 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
 from subgraphs.kernel.events import Event
+from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.notification import mail, tickets
 from subgraphs.notification.models import (
@@ -71,11 +71,8 @@ class Senders:
 
 def senders(service: Service) -> Senders:
     """The mail transport and SMS provider of this process, built once."""
-    found: Senders | None = service.state.get("senders")
-    if found is None:
-        found = service.state["senders"] = Senders(mail.build_transport(service.settings),
-                                                   build_sms_provider(service.settings))
-    return found
+    return service.once("senders", lambda: Senders(mail.build_transport(service.settings),
+                                                   build_sms_provider(service.settings)))
 
 
 # --- consumers ------------------------------------------------------------------------------
@@ -136,13 +133,11 @@ def _context(payload: dict[str, Any], name: str) -> dict[str, Any]:
             "tickets": [], "images": []}
 
 
-async def _render_mail(service: Service, delivery: Delivery, name: str) -> mail.Rendered:
+def _render_mail(service: Service, delivery: Delivery, name: str) -> mail.Rendered:
     payload = json.loads(delivery.payload)
     context = _context(payload, name)
     if delivery.kind == "CONFIRMATION":
-        async with service.db.session() as session:
-            key = await tickets.signing_key(session)
-        signed = tickets.sign_tickets(key, payload)
+        signed = tickets.sign_tickets(_ticket_key(service), payload)
         images = [mail.Image(cid=mail.new_cid(), filename=f"ticket-{i}.png", png=t.qr_png())
                   for i, t in enumerate(signed, 1)]
         context["tickets"] = [{"label": t.label, "token": t.token, "cid": image.cid}
@@ -161,7 +156,7 @@ def _render_sms(delivery: Delivery) -> str:
 
 # --- the worker -----------------------------------------------------------------------------
 
-def backoff(settings: Any, attempts: int) -> timedelta:
+def backoff(settings: Settings, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure: base * 2**(attempts-1), at most an hour."""
     seconds = settings.notification_retry_seconds * 2 ** max(0, attempts - 1)
     return min(timedelta(seconds=seconds), MAX_BACKOFF)
@@ -204,10 +199,10 @@ async def _recipient(service: Service, delivery: Delivery) -> Recipient | None:
         return await session.get(Recipient, delivery.user_id)
 
 
-async def _resolve(service: Service, delivery: Delivery) -> str | None:
+async def _resolve(service: Service, delivery: Delivery, recipient: Recipient | None
+                   ) -> str | None:
     """The address of a delivery recorded before its recipient was known; ``None`` when it
     is still unknown (the delivery was put back or parked)."""
-    recipient = await _recipient(service, delivery)
     if recipient is not None and recipient.email_enabled:
         return recipient.email
     if recipient is not None:
@@ -229,9 +224,10 @@ async def _resolve(service: Service, delivery: Delivery) -> str | None:
 async def _send(service: Service, delivery: Delivery) -> None:
     """One attempt at one claimed delivery, and what came of it."""
     out = senders(service)
+    recipient = await _recipient(service, delivery)
     address = delivery.recipient
     if not address:
-        resolved = await _resolve(service, delivery)
+        resolved = await _resolve(service, delivery, recipient)
         if resolved is None:
             return
         address = resolved
@@ -239,8 +235,7 @@ async def _send(service: Service, delivery: Delivery) -> None:
         if delivery.channel == SMS:
             await out.sms.send(address, _render_sms(delivery))
         else:
-            recipient = await _recipient(service, delivery)
-            rendered = await _render_mail(service, delivery, recipient.name if recipient else "")
+            rendered = _render_mail(service, delivery, recipient.name if recipient else "")
             message = mail.build_message(service.settings.mail_from, address, rendered,
                                          f"{delivery.event_id}.{delivery.channel.lower()}")
             await out.mail.send(message)
@@ -302,9 +297,16 @@ async def park_interrupted(service: Service) -> int:
 
 
 async def start_up(service: Service) -> None:
-    """The ticket key exists before the first ticket is signed or the JWKS is read."""
+    """The ticket key exists before the first ticket is signed or the JWKS is read; this
+    process signs with it from memory (ticket keys are never rotated or retired)."""
     async with service.uow() as uow:
-        await tickets.signing_key(uow.session)
+        key = await tickets.signing_key(uow.session)
+    service.state["ticket_key"] = tickets.SigningKey.of(key)
+
+
+def _ticket_key(service: Service) -> tickets.SigningKey:
+    found: tickets.SigningKey = service.state["ticket_key"]  # set by start_up
+    return found
 
 
 async def worker(service: Service) -> None:
@@ -363,9 +365,4 @@ async def retry(service: Service, caller: Caller | None, delivery_id: str) -> De
         delivery.claimed_at = None
         service.wake_after_commit(uow)
     return delivery
-
-
-async def ticket_jwks(session: AsyncSession) -> dict[str, Any]:
-    """The public keys tickets are signed with."""
-    return await tickets.ticket_keys(session)
 

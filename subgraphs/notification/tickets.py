@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 import segno
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +37,18 @@ class Ticket:
         return out.getvalue()
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    """A ticket key ready to sign: its id and its parsed private half."""
+
+    kid: str
+    private: Ed25519PrivateKey
+
+    @classmethod
+    def of(cls, key: TicketKey) -> SigningKey:
+        return cls(kid=key.kid, private=load_private_key(key.private_pem))
+
+
 async def signing_key(session: AsyncSession) -> TicketKey:
     """The newest key, created on first use (like auth's token keys)."""
     key = await session.scalar(
@@ -54,16 +67,15 @@ async def ticket_keys(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
     return {"keys": [json.loads(k.public_jwk) for k in rows]}
 
 
-def sign_tickets(key: TicketKey, booking: dict[str, Any]) -> list[Ticket]:
+def sign_tickets(key: SigningKey, booking: dict[str, Any]) -> list[Ticket]:
     """One token per ticket of a BookingConfirmed payload."""
-    private = load_private_key(key.private_pem)
     now = int(utcnow().timestamp())
     tickets = []
     for entry in booking.get("tickets") or []:
         tid = f"{booking['booking_id']}:{entry['id']}"
         claims = {"tid": tid, "bid": booking["booking_id"], "sid": booking["show_id"],
                   "seat": entry["label"], "iat": now, "iss": ISSUER}
-        token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})
+        token = jwt.encode(claims, key.private, algorithm="EdDSA", headers={"kid": key.kid})
         tickets.append(Ticket(tid=tid, label=entry["label"], token=token))
     return tickets
 

@@ -68,10 +68,7 @@ PENDING_BOOKING = "PENDING_PAYMENT"
 
 def providers(service: Service) -> dict[str, Provider]:
     """The providers this process can use, built once."""
-    found: dict[str, Provider] | None = service.state.get("providers")
-    if found is None:
-        found = service.state["providers"] = build_providers(service.settings)
-    return found
+    return service.once("providers", lambda: build_providers(service.settings))
 
 
 def provider_of(service: Service, name: str) -> Provider:
@@ -327,9 +324,15 @@ def _require_buyer(caller: Caller | None, payment: Payment) -> Caller:
     return who
 
 
+# Paid, or the provider is deciding: starting or confirming again returns it as it is.
+UNDER_WAY = (*CAPTURED, PROCESSING)
+
+
 def _payable(payment: Payment) -> bool:
+    """Whether the customer may still pay: the payment is open and its booking waits."""
     expired = payment.booking_expires_at is not None and payment.booking_expires_at <= utcnow()
-    return payment.booking_status == PENDING_BOOKING and not expired
+    return payment.status in PAYABLE and payment.booking_status == PENDING_BOOKING \
+        and not expired
 
 
 async def start_payment(service: Service, caller: Caller | None, booking_id: str,
@@ -347,9 +350,9 @@ async def start_payment(service: Service, caller: Caller | None, booking_id: str
     _require_buyer(who, payment)
     name = provider or payment.provider
     chosen = provider_of(service, name)
-    if payment.status in CAPTURED or payment.status == PROCESSING:
+    if payment.status in UNDER_WAY:
         return payment
-    if payment.status == CANCELLED or not _payable(payment):
+    if not _payable(payment):
         raise Conflict("This booking can no longer be paid for; hold the seats again.",
                        field="bookingId", status=payment.status)
     # An order, once made, is kept whatever the provider: if the customer pays it after all
@@ -417,9 +420,9 @@ async def confirm_payment(service: Service, caller: Caller | None, payment_id: s
         raise BadUserInput(f"This payment is set up for {payment.provider}; start it again "
                            f"with provider {name.upper()} first.", field="provider")
     chosen = provider_of(service, name)
-    if payment.status in CAPTURED or payment.status == PROCESSING:
+    if payment.status in UNDER_WAY:
         return payment
-    if payment.status == CANCELLED or not _payable(payment):
+    if not _payable(payment):
         return TooLate(payment)
     charge = await chosen.confirm(payment, proof)
     crash_point("payment.charged")

@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import Hold
 from subgraphs.kernel.db import Database
+from tests.conftest import own_processes
 from tests.flows import CHECKOUT, HOLD, Actors, ShowOnSale, User, make_actors, show_on_sale
-from tests.harness import GraphQL, Processes, Stack, Subscription, process_stack
-from tests.harness import test_env as env_for  # (not a test: pytest collects test_*)
+from tests.harness import GraphQL, Processes, Stack, Subscription
 
 # Holds last long enough for an action and both watchers' messages to come and go before
 # the next action on the same hold (a release, an extension, a checkout), and short
@@ -42,15 +42,8 @@ WAIT = 30.0
 async def short_holds(mode: str, tmp_path_factory: pytest.TempPathFactory
                       ) -> AsyncIterator[tuple[Stack, Processes]]:
     """The real processes and router, with holds of a few seconds and a busy sweeper."""
-    base = tmp_path_factory.mktemp(f"live-{mode}")
-    logs = base / "logs"
-    logs.mkdir()
-    env = env_for(mode, base / "data") | {"TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "50",
-                                           "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "1000",
-                                           "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000",
-                                           "TICKETFLOW_HOLD_TTL_SECONDS": str(HOLD_SECONDS),
-                                           "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5"}
-    async with process_stack(env, logs) as running:
+    async with own_processes(mode, tmp_path_factory, "live", hold_ttl_seconds=HOLD_SECONDS,
+                             sweep_interval_seconds=0.5) as running:
         yield running
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import own_processes
 from tests.flows import PASSWORD, ShowOnSale, User, new_user, show_on_sale
-from tests.harness import GraphQL, Processes, Stack, Subscription, process_stack
-from tests.harness import test_env as env_for  # (not a test: pytest collects test_*)
+from tests.harness import GraphQL, Processes, Stack, Subscription
 from tests.integration.support import databases
 from tests.payments import (
     CONFIRM,
@@ -52,15 +52,9 @@ WAIT = 30.0
 async def paying(mode: str, tmp_path_factory: pytest.TempPathFactory
                  ) -> AsyncIterator[tuple[Stack, Processes]]:
     """The real processes and router; sandbox "processing" cards settle after a second."""
-    base = tmp_path_factory.mktemp(f"pay-{mode}")
-    logs = base / "logs"
-    logs.mkdir()
-    env = env_for(mode, base / "data") | {"TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "50",
-                                           "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "1000",
-                                           "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000",
-                                           "TICKETFLOW_SANDBOX_SETTLE_SECONDS": str(SETTLE_SECONDS),
-                                           "TICKETFLOW_PAYMENT_WORKER_INTERVAL_SECONDS": "0.2"}
-    async with process_stack(env, logs) as running:
+    async with own_processes(mode, tmp_path_factory, "pay",
+                             sandbox_settle_seconds=SETTLE_SECONDS,
+                             payment_worker_interval_seconds=0.2) as running:
         yield running
 
 

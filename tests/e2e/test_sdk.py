@@ -39,9 +39,9 @@ from ticketflow_sdk import (
 )
 from ticketflow_sdk.live import apply_event
 
+from tests.conftest import own_processes
 from tests.flows import PASSWORD, Actors, new_user
-from tests.harness import Processes, Stack, process_stack, router_argv, wait_http
-from tests.harness import test_env as env_for  # (not a test: pytest collects test_*)
+from tests.harness import Processes, Stack, router_argv, wait_http
 from tests.payments import DECLINED, SUCCEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -261,13 +261,8 @@ def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
 async def short_tokens(mode: str, tmp_path_factory: pytest.TempPathFactory
                        ) -> AsyncIterator[tuple[Stack, Processes]]:
     """The real processes and router, with access tokens that expire after two seconds."""
-    base = tmp_path_factory.mktemp(f"sdk-{mode}")
-    logs = base / "logs"
-    logs.mkdir()
-    env = env_for(mode, base / "data") | {
-        "TICKETFLOW_ACCESS_TOKEN_TTL_SECONDS": str(TOKEN_SECONDS),
-        "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000"}
-    async with process_stack(env, logs) as running:
+    async with own_processes(mode, tmp_path_factory, "sdk",
+                             access_token_ttl_seconds=TOKEN_SECONDS) as running:
         yield running
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from subgraphs.booking.models import SOLD, ShowSeat
+from subgraphs.kernel.db import utcnow
 from subgraphs.payment.models import Payment, Refund
 from tests.flows import ShowOnSale, User, show_on_sale
 from tests.harness import eventually
@@ -32,6 +33,7 @@ from tests.payments import (
     REFUND,
     START,
     SUCCEEDS,
+    applied_by_booking,
     booking_status,
     confirm,
     pay,
@@ -103,7 +105,8 @@ async def test_a_declined_card_leaves_the_booking_pending_and_another_card_pays(
     # Nothing was captured and the booking keeps its seats for the customer.
     row = await payment_row(paying, declined["payment"]["id"])
     assert row.captured_amount == 0 and row.failure_code == reason
-    await asyncio.sleep(0.5)  # PaymentFailed has reached booking by now, and changed nothing
+    await applied_by_booking(paying.dbs["booking"], paying.dbs["payment"], "PaymentFailed",
+                             row.id)  # ... and changed nothing there
     assert await booking_status(book_api, c, booking["id"]) == "PENDING_PAYMENT"
     again = await confirm(pay_api, c, declined["payment"]["id"], SUCCEEDS)
     assert again["status"] == "SUCCEEDED" and again["attempts"] == 2
@@ -268,7 +271,8 @@ async def test_a_partial_refund_keeps_the_booking_and_the_rest_cancels_it(
     same = await refund(paying, a.organizer, payment_id, 1000, key)
     assert same["data"]["refundPayment"]["id"] == part["data"]["refundPayment"]["id"]
     assert (await payment_row(paying, payment_id)).refunded_amount == 1000
-    await asyncio.sleep(0.5)
+    await applied_by_booking(paying.dbs["booking"], paying.dbs["payment"], "PaymentRefunded",
+                             payment_id)  # a partial refund: the booking stands
     assert await booking_status(paying.stack.client("booking"), a.customer,
                                 booking_id) == "CONFIRMED"
     await settled(paying.dbs["booking"], paying.dbs["payment"], [booking_id])
@@ -382,7 +386,9 @@ async def test_paying_after_the_hold_lapsed_is_refused_and_charges_nothing(
                               lapsing.actors.organizer)
     booking = await pending_booking(stack.client("booking"), c, show.id, seats(show, 1))
     payment_id = (await start(stack.client("payment"), c, booking["id"]))["id"]
-    await asyncio.sleep(2.2)  # the hold's two seconds are up, swept or not
+    expires = (await payment_row(lapsing, payment_id)).booking_expires_at
+    assert expires is not None
+    await asyncio.sleep((expires - utcnow()).total_seconds() + 0.05)  # up, swept or not
     late = await confirm(stack.client("payment"), c, payment_id, SUCCEEDS)
     assert late["__typename"] == "PaymentWindowClosed"
     await wait_booking(stack.client("booking"), c, booking["id"], "EXPIRED")

@@ -53,7 +53,7 @@ def test_every_kind_renders_text_html_and_an_sms(kind: str) -> None:
 
 def test_a_confirmation_mail_has_a_qr_per_ticket_inline_and_attached() -> None:
     signing = key()
-    signed = tickets.sign_tickets(signing, PAYLOADS["CONFIRMATION"])
+    signed = tickets.sign_tickets(tickets.SigningKey.of(signing), PAYLOADS["CONFIRMATION"])
     images = [mail.Image(mail.new_cid(), f"ticket-{i}.png", t.qr_png())
               for i, t in enumerate(signed, 1)]
     context = _context(PAYLOADS["CONFIRMATION"], "Ada") | {
@@ -75,7 +75,7 @@ def test_a_confirmation_mail_has_a_qr_per_ticket_inline_and_attached() -> None:
 
 
 def test_a_ticket_signed_by_another_key_does_not_verify() -> None:
-    (token,) = tickets.sign_tickets(key(), {**PAYLOADS["CONFIRMATION"],
+    (token,) = tickets.sign_tickets(tickets.SigningKey.of(key()), {**PAYLOADS["CONFIRMATION"],
                                             "tickets": [{"id": "x", "label": "A1"}]})
     stranger = key()
     other = json.loads(stranger.public_jwk) | {"kid": jwt.get_unverified_header(
