@@ -61,14 +61,23 @@ from sqlalchemy.dialects import postgresql
 
 from bench.common import CpuMeter, group_pids, percentile, show_on_sale
 from subgraphs.booking import service as booking_service
-from subgraphs.booking.inventory import take_seats
 from subgraphs.booking.models import BookableShow, Hold
+from subgraphs.booking.outcomes import Held
+from subgraphs.booking.seats import take_statement
 from subgraphs.kernel.app import Runtime, Service
 from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.settings import Settings
 from subgraphs.registry import spec
 from tests.flows import HOLD, User, new_user
-from tests.harness import POSTGRES_DSN, Processes, Stack, client_address, process_stack, test_env
+from tests.harness import (
+    POSTGRES_DSN,
+    Processes,
+    Stack,
+    client_address,
+    process_stack,
+    test_env,
+    wait_http,
+)
 
 PGBENCH = shutil.which("pgbench") or "/usr/bin/pgbench"
 NOW_SQL = "(now() AT TIME ZONE 'UTC')"
@@ -193,6 +202,8 @@ def pg_literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, list | tuple):
+        return "ARRAY[" + ", ".join(pg_literal(v) for v in value) + "]"
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -227,12 +238,13 @@ async def capture_hold(settings: Settings, show_id: str, seat_ids: list[str]) ->
         at = datetime.now(UTC).replace(tzinfo=None)
         event.listen(booking.db.engine.sync_engine, "before_cursor_execute", record)
         try:
-            hold = await booking_service.hold_seats(
+            held = await booking_service.hold_seats(
                 booking, Caller(user_id=user_id, roles=frozenset({"CUSTOMER"})), show_id,
                 seat_ids)
         finally:
             event.remove(booking.db.engine.sync_engine, "before_cursor_execute", record)
-        assert isinstance(hold, Hold), hold
+        assert isinstance(held, Held), held
+        hold = held.hold
         # Give the seats back, so pgbench finds every seat free.
         async with booking.uow() as uow:
             await uow.session.execute(text(
@@ -290,8 +302,13 @@ def compiled(statement: Any) -> str:
                                  compile_kwargs={"literal_binds": True})).strip() + ";"
 
 
-def minimal(show_id: str, seats: int) -> list[str]:
-    """The hold at SQL level as the brief lists it, from the service's own expressions."""
+def minimal(show_id: str, seats: int, lock_first: bool = True) -> list[str]:
+    """The hold at SQL level, from the service's own expressions.
+
+    ``lock_first`` (issue 5's brief): lock the show's row and advance its version, insert
+    the hold, take the seats. Otherwise the order of today's design: take the seats, insert
+    the hold, then advance the version (the show's row is locked only for the commit).
+    """
     expires = datetime(2000, 1, 1, tzinfo=UTC)  # stand-ins, replaced below
     now = datetime(2001, 1, 1, tzinfo=UTC)
 
@@ -304,13 +321,14 @@ def minimal(show_id: str, seats: int) -> list[str]:
                     .values(version=BookableShow.version + 1))
     new_hold = times(compiled(insert(Hold).values(
         id="h:client_id-:h", show_id=show_id, user_id="bench-user-:client_id", status="ACTIVE",
-        leg_from=0, leg_to=1, expires_at=expires, created_at=now)),
+        leg_from=0, leg_to=1, expires_at=expires, created_at=now, places=1)),
         f"({NOW_SQL} + interval '600 seconds')")
     branches = []
     for wanted in ([":s1"], [":s1", ":s2"]):
-        take = times(compiled(take_seats(show_id, wanted, range(0, 1), "h:client_id-:h",
-                                         expires, now)), PAST_SQL)
-        branches.append(["BEGIN;", lock, bump, new_hold, take, "COMMIT;"])
+        take = times(compiled(take_statement(show_id, wanted, None, "h:client_id-:h",
+                                             expires, now)), PAST_SQL)
+        branches.append(["BEGIN;", lock, bump, new_hold, take, "COMMIT;"] if lock_first
+                        else ["BEGIN;", take, new_hold, bump, "COMMIT;"])
     return script(seats, branches[0], branches[1])
 
 
@@ -388,7 +406,9 @@ async def pgbench_runs(stack: Stack, procs: Processes, organizer: User, seats: i
         await conn.executemany("INSERT INTO bench_seat VALUES ($1, $2)",
                                list(enumerate(show.seat_ids)))
         await conn.execute("ANALYZE")
-        scripts = {"minimal": minimal(show.id, seats), "full": full(one, two, show.id, seats)}
+        scripts = {"minimal": minimal(show.id, seats),
+                   "minimal-lock-last": minimal(show.id, seats, lock_first=False),
+                   "full": full(one, two, show.id, seats)}
         files = {}
         for name, lines in scripts.items():
             files[name] = tmp / f"{name}.sql"
@@ -403,9 +423,13 @@ async def pgbench_runs(stack: Stack, procs: Processes, organizer: User, seats: i
             await conn.execute("UPDATE show_seats SET state = 'AVAILABLE', hold_id = NULL, "
                                "hold_expires_at = NULL WHERE show_id = $1", show.id)
             await conn.execute("DELETE FROM holds WHERE show_id = $1", show.id)
-            await conn.execute("VACUUM ANALYZE show_seats, holds, shows, outbox")
+            await conn.execute("DELETE FROM customer_places WHERE show_id = $1", show.id)
+            await conn.execute("UPDATE show_counts SET held = 0, sold = 0 WHERE show_id = $1",
+                               show.id)
+            await conn.execute("VACUUM ANALYZE show_seats, holds, shows, outbox, show_counts, "
+                               "customer_places")
 
-        for name in ("minimal", "full"):
+        for name in ("minimal", "minimal-lock-last", "full"):
             for c in clients:
                 await reset()
                 result = await pgbench(db, files[name], c, seconds, tmp)
@@ -461,8 +485,17 @@ async def our_backends(prefix: str) -> list[int]:
     return [int(r["pid"]) for r in rows]
 
 
+async def restart_booking(stack: Stack, procs: Processes, processes: int) -> None:
+    """Serve booking from ``processes`` worker processes sharing its port."""
+    procs.stop("booking")
+    procs.start("booking", [sys.executable, "-m", "subgraphs.cli", "serve", "booking",
+                            "--processes", str(processes)], stack.env)
+    await wait_http(f"http://127.0.0.1:{stack.settings.port_of('booking')}/readyz",
+                    procs=procs)
+
+
 async def main(mode: str, clients: list[int], seats: int, seconds: int, warmup: float,
-               direct: bool, run_pgbench: bool) -> None:
+               direct: bool, run_pgbench: bool, booking_processes: list[int]) -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -511,6 +544,16 @@ async def main(mode: str, clients: list[int], seats: int, seconds: int, warmup: 
                         backends[:] = await our_backends(stack.settings.db_prefix)
                     rows.append(await hold_run(stack, url, label, users[:c], organizer, seats,
                                                seconds, warmup, groups, idle))
+            for n in [] if stack.settings.embedded else [b for b in booking_processes if b > 1]:
+                await restart_booking(stack, procs, n)
+                # Booking's workers are the supervisor's children, in its process group.
+                pid["booking"] = procs.procs["booking"].pid
+                groups["booking"] = lambda: group_pids(pid["booking"])
+                for c in clients:
+                    backends[:] = await our_backends(stack.settings.db_prefix)
+                    rows.append(await hold_run(stack, stack.router_url,
+                                               f"router, booking x{n}", users[:c], organizer,
+                                               seats, seconds, warmup, groups, idle))
             if run_pgbench and not stack.settings.embedded:
                 rows += await pgbench_runs(stack, procs, organizer, seats, clients, seconds, tmp)
     lines = ["", "| run | clients | holds/s | p50 | p99 |", "|---|---|---|---|---|"]
@@ -522,7 +565,7 @@ async def main(mode: str, clients: list[int], seats: int, seconds: int, warmup: 
         lines.append(f"{r.what} c={r.clients}: {r.note}")
     by = {(r.what, r.clients): r.rate for r in rows}
     for c in clients:
-        for name in ("pgbench minimal", "pgbench full"):
+        for name in ("pgbench minimal", "pgbench minimal-lock-last", "pgbench full"):
             if (name, c) in by and ("router", c) in by:
                 lines.append(f"router / {name} at {c} clients: "
                              f"{by['router', c] / by[name, c] * 100:.1f} %")
@@ -540,6 +583,9 @@ if __name__ == "__main__":
     parser.add_argument("--no-direct", dest="direct", action="store_false",
                         help="skip the runs straight to the booking subgraph")
     parser.add_argument("--no-pgbench", dest="pgbench", action="store_false")
+    parser.add_argument("--booking-processes", type=int, nargs="+", default=[1, 2],
+                        help="also run through the router with booking served by this many "
+                             "processes (postgres mode)")
     args = parser.parse_args()
     asyncio.run(main(args.mode, args.clients, args.seats, args.seconds, args.warmup,
-                     args.direct, args.pgbench))
+                     args.direct, args.pgbench, args.booking_processes))

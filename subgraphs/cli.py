@@ -58,6 +58,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             "Subgraphs in separate processes need TICKETFLOW_REDIS_URL for their events; "
             "without Redis, serve them all in one process: `ticketflow serve`."
         )
+    if args.processes > 1:
+        from subgraphs.serve import serve_processes
+
+        if len(names) != 1:
+            raise SystemExit("--processes serves one subgraph: name it (`serve booking`).")
+        serve_processes(settings, names[0], args.processes)
+        return
     asyncio.run(serve(settings, names))
 
 
@@ -121,6 +128,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="serve subgraphs (all of them in one process by default)")
     s.add_argument("names", nargs="*", help=f"any of {', '.join(SERVICES)}")
+    s.add_argument("--processes", type=int, default=1,
+                   help="replicas of one subgraph sharing its port (needs Redis)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("migrate", help="create and migrate the subgraphs' databases")

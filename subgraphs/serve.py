@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Iterator, Sequence
 
 import uvicorn
+from fastapi import FastAPI
 
 from subgraphs.kernel.app import Runtime, create_app
-from subgraphs.kernel.settings import Settings
+from subgraphs.kernel.logs import configure_logging
+from subgraphs.kernel.settings import Settings, get_settings
 from subgraphs.registry import spec
+
+# The subgraph a worker process of ``serve_processes`` builds (uvicorn imports the factory).
+SUBGRAPH_VAR = "TICKETFLOW_SERVE_SUBGRAPH"
 
 
 class _Server(uvicorn.Server):
@@ -52,3 +58,23 @@ async def serve(settings: Settings, names: Sequence[str]) -> None:
         await asyncio.gather(*(s.serve() for s in servers))
     finally:
         await runtime.close()
+
+
+def one_subgraph_app() -> FastAPI:
+    """The app of the subgraph named by ``TICKETFLOW_SERVE_SUBGRAPH``, with a runtime of its
+    own: what each worker process of :func:`serve_processes` runs."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(spec(os.environ[SUBGRAPH_VAR]), Runtime(settings), own_runtime=True)
+
+
+def serve_processes(settings: Settings, name: str, processes: int) -> None:
+    """Serve one subgraph from ``processes`` worker processes sharing its port (uvicorn's
+    supervisor binds the socket once and restarts a worker that dies). Each worker is a
+    full replica: its own pools, relay, consumers and live subscriptions."""
+    os.environ[SUBGRAPH_VAR] = name
+    uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True, host=settings.host,
+                port=settings.port_of(name), workers=processes, log_config=None,
+                lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
+                # A worker starts by importing the whole service: give a busy machine time.
+                timeout_worker_healthcheck=30)

@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
 from subgraphs.kernel.events import kernel_tables
 
 AVAILABLE, HELD, SOLD = "AVAILABLE", "HELD", "SOLD"
+
+
+ON_SALE, CANCELLED = "ON_SALE", "CANCELLED"  # a show's status in booking
+
+
+class HoldStatus:
+    """``holds.status``: ACTIVE -> CHECKED_OUT -> BOOKED (paid), or RELEASED | EXPIRED."""
+
+    ACTIVE: Final = "ACTIVE"
+    CHECKED_OUT: Final = "CHECKED_OUT"
+    BOOKED: Final = "BOOKED"
+    RELEASED: Final = "RELEASED"
+    EXPIRED: Final = "EXPIRED"
+    # A hold in one of these still owns its seats and places (and counts for its customer).
+    OPEN: Final = (ACTIVE, CHECKED_OUT, BOOKED)
+
+
+class BookingStatus:
+    """``bookings.status``: PENDING_PAYMENT -> CONFIRMED | EXPIRED | CANCELLED."""
+
+    PENDING_PAYMENT: Final = "PENDING_PAYMENT"
+    CONFIRMED: Final = "CONFIRMED"
+    EXPIRED: Final = "EXPIRED"
+    CANCELLED: Final = "CANCELLED"
+    CANCELLABLE: Final = (PENDING_PAYMENT, CONFIRMED)
 
 
 class Base(DeclarativeBase):
@@ -28,7 +54,7 @@ class BookableShow(Base):
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(20), default="ON_SALE")
+    status: Mapped[str] = mapped_column(String(20), default=ON_SALE)
     # Stops of a journey (0 for a show without stops); seats sell per leg between stops.
     stops: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The hall's kind (SCREEN, STAGE, ...): holdBestAvailable ranks rows by it.
@@ -69,6 +95,42 @@ class ShowSeat(Base):
     state: Mapped[str] = mapped_column(String(10), default=AVAILABLE)
     hold_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set by the hold statement from the state it took the seat in: True when it took the
+    # seat from a lapsed hold (the seat was counted as held already), so the counts move
+    # only for seats that were available. Meaningless outside that statement's RETURNING.
+    was_held: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class ShowCount(Base):
+    """Seats of one show, category and leg in each state, kept in step by every change.
+
+    ``held`` counts seat rows in state ``HELD``, lapsed holds included until the sweeper
+    releases them; reads subtract the lapsed ones (:mod:`.counts`), so nothing on the hot
+    path ever recounts a show's seats.
+    """
+
+    __tablename__ = "show_counts"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    leg: Mapped[int] = mapped_column(Integer, primary_key=True)
+    total: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CustomerPlaces(Base):
+    """Seats and standing places one customer holds or has booked for one show.
+
+    Raised when a hold is made, lowered when the hold (or its booking) ends: the
+    per-customer limit is one conditional upsert of this row, never a count.
+    """
+
+    __tablename__ = "customer_places"
+
+    show_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    places: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Hold(Base):
@@ -82,19 +144,23 @@ class Hold(Base):
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     # ACTIVE -> CHECKED_OUT -> BOOKED (paid: its places are sold), or RELEASED | EXPIRED
     # (a lapsed ACTIVE hold counts as EXPIRED); RELEASED also when its booking is cancelled.
-    status: Mapped[str] = mapped_column(String(20), default="ACTIVE")
+    status: Mapped[str] = mapped_column(String(20), default=HoldStatus.ACTIVE)
     # The legs held, first and one past the last ([0, 1) for a show without stops).
     leg_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     leg_to: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Seats (a seat held on several legs is one) plus standing places: what the hold adds to
+    # its customer's places until it ends (released or expired, or its booking cancelled).
+    places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AdmissionSection(Base):
     """A general-admission (standing) section of one show, from ``ShowPublished``.
 
-    Places held are never stored as a counter: they are the sum of the lines of live
-    holds (:class:`HoldAdmission`), so an expired hold stops counting the moment it lapses.
+    ``held`` counts the places of holds that have not ended, lapsed ones included until the
+    sweeper releases them; a hold takes places with one conditional update
+    (``capacity - sold - held >= quantity``), and reads subtract lapsed holds' places.
     """
 
     __tablename__ = "ga_sections"
@@ -106,8 +172,9 @@ class AdmissionSection(Base):
     category: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
     capacity: Mapped[int] = mapped_column(Integer)
-    # Places whose payment was confirmed (a held place counts in its hold until then).
+    # Places whose payment was confirmed (a held place counts in ``held`` until then).
     sold: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     price_amount: Mapped[int] = mapped_column(Integer)  # minor units, the show's currency
 
 
@@ -121,6 +188,9 @@ class HoldAdmission(Base):
     section_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     show_id: Mapped[str] = mapped_column(String(36))
     quantity: Mapped[int] = mapped_column(Integer)
+    # True once these places no longer count in the section's ``held``: the hold ended, was
+    # paid (they moved to ``sold``), or lapsed and another hold reclaimed its places.
+    released: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Booking(Base):
@@ -132,7 +202,7 @@ class Booking(Base):
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), unique=True)
     # PENDING_PAYMENT -> CONFIRMED | EXPIRED | CANCELLED; CONFIRMED -> CANCELLED
     # (its legs are its hold's)
-    status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
+    status: Mapped[str] = mapped_column(String(20), default=BookingStatus.PENDING_PAYMENT)
     total_amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

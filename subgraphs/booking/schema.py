@@ -9,21 +9,21 @@ from typing import Annotated, Any
 
 import strawberry
 
-from subgraphs.booking import admission, inventory, models, service
+from subgraphs.booking import inventory, models, outcomes, reads, service
 from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import NotFound
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 
 _load_availability = session_batch(inventory.availability_by_show)
-_load_bookings = session_batch(service.bookings_by_ids)
-_load_user_bookings = session_batch(service.bookings_by_users)
-_load_lines = session_batch(service.lines_by_bookings)
-_load_hold_places = session_batch(service.admission_by_holds)
-_load_booking_places = session_batch(service.admission_by_bookings)
-_load_shows = session_batch(service.shows_by_ids)
-_load_hold_prices = session_batch(service.prices_of_holds)
-_load_holds = session_batch(service.holds_by_ids)
+_load_bookings = session_batch(reads.bookings_by_ids)
+_load_user_bookings = session_batch(reads.bookings_by_users)
+_load_lines = session_batch(reads.lines_by_bookings)
+_load_hold_places = session_batch(reads.admission_by_holds)
+_load_booking_places = session_batch(reads.admission_by_bookings)
+_load_shows = session_batch(reads.shows_by_ids)
+_load_hold_prices = session_batch(reads.prices_of_holds)
+_load_holds = session_batch(reads.holds_by_ids)
 
 
 @strawberry.input(description="Part of a journey: from one stop to a later one, as indexes "
@@ -240,6 +240,14 @@ class SeatHold:
                    expires_at=h.expires_at, status=h.status, legs=(h.leg_from, h.leg_to))
 
     @classmethod
+    def from_held(cls, info: Info, held: outcomes.Held) -> SeatHold:
+        """A hold a mutation returns: what it just made is known, so its seats and prices
+        are given to the request's loader instead of being read back."""
+        if held.price is not None:
+            info.context.loader(_load_hold_prices).prime(held.hold.id, held.price)
+        return cls.from_model(held.hold)
+
+    @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> SeatHold | None:
         # A hold is its buyer's business: the same owner check as every way to reach it.
         hold = await info.context.loader(_load_holds).load(str(id))
@@ -418,9 +426,9 @@ class Mutation:
         result = await service.hold_seats(info.context.service, info.context.caller,
                                           str(show_id), [str(s) for s in seat_ids],
                                           idempotency_key, _pair(segment))
-        if isinstance(result, service.SeatsTaken):
+        if isinstance(result, outcomes.SeatsUnavailable):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
-        return SeatHold.from_model(result)
+        return SeatHold.from_held(info, result)
 
     @strawberry.mutation(description="Hold the best quantity seats left (of category, on "
                          "segment), together in one row when any row has room, never leaving "
@@ -434,9 +442,9 @@ class Mutation:
         result = await service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
             _pair(segment), idempotency_key)
-        if isinstance(result, admission.NotEnoughPlaces):
+        if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
-        return SeatHold.from_model(result)
+        return SeatHold.from_held(info, result)
 
     @strawberry.mutation(description="Cancel your booking (until the show starts; admins at "
                          "any time): its seats go back on sale and a paid booking is refunded. "
@@ -452,7 +460,7 @@ class Mutation:
                        idempotency_key: str) -> CheckoutResult:
         result = await service.checkout(info.context.service, info.context.caller,
                                         str(hold_id), idempotency_key)
-        if isinstance(result, service.HoldLapsed):
+        if isinstance(result, outcomes.HoldExpired):
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
         return Booking.from_model(result)
 
@@ -463,12 +471,12 @@ class Mutation:
         self, info: Info, show_id: strawberry.ID, section_id: strawberry.ID, quantity: int,
         idempotency_key: str | None = None,
     ) -> HoldGeneralAdmissionResult:
-        result = await admission.hold_general_admission(
+        result = await service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
             idempotency_key)
-        if isinstance(result, admission.NotEnoughPlaces):
+        if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
-        return SeatHold.from_model(result)
+        return SeatHold.from_held(info, result)
 
     @strawberry.mutation(description="Give your active hold's seats and places back. A hold "
                          "that is not active (released, expired, checked out) is a CONFLICT "
@@ -486,7 +494,7 @@ class Mutation:
     async def extend_hold(self, info: Info, hold_id: strawberry.ID) -> ExtendHoldResult:
         result = await service.extend_hold(info.context.service, info.context.caller,
                                            str(hold_id))
-        if isinstance(result, service.HoldLapsed):
+        if isinstance(result, outcomes.HoldExpired):
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
         return SeatHold.from_model(result)
 

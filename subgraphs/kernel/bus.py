@@ -32,6 +32,9 @@ class EventBus(Protocol):
     async def publish(self, stream: str, event: Event) -> None:
         """Append ``event`` to ``stream``."""
 
+    async def publish_many(self, stream: str, events: list[Event]) -> None:
+        """Append ``events`` to ``stream``, in order, in one round trip where possible."""
+
     async def consume(self, stream: str, group: str, consumer: str, handler: Handler,
                       batch: BatchHandler | None = None) -> None:
         """Feed every event of ``stream`` to ``handler`` (or several at once to ``batch``)
@@ -90,9 +93,13 @@ class InProcessBus:
 
     async def publish(self, stream: str, event: Event) -> None:
         """Append ``event`` and wake the stream's consumers."""
+        await self.publish_many(stream, [event])
+
+    async def publish_many(self, stream: str, events: list[Event]) -> None:
+        """Append ``events`` and wake the stream's consumers once."""
         cond = self._changed[stream]
         async with cond:
-            self._logs[stream].append(event)
+            self._logs[stream].extend(events)
             cond.notify_all()
 
     async def consume(self, stream: str, group: str, consumer: str, handler: Handler,
@@ -135,9 +142,15 @@ class RedisStreamsBus:
 
     async def publish(self, stream: str, event: Event) -> None:
         """``XADD`` the event; the stream is capped well above any consumer's lag."""
-        await self._redis.xadd(
-            self.key(stream), {"event": event.to_json()}, maxlen=1_000_000, approximate=True
-        )
+        await self.publish_many(stream, [event])
+
+    async def publish_many(self, stream: str, events: list[Event]) -> None:
+        """``XADD`` each event, pipelined: one round trip for the lot."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.xadd(self.key(stream), {"event": event.to_json()}, maxlen=1_000_000,
+                          approximate=True)
+            await pipe.execute()
 
     async def _ensure_group(self, key: str, group: str) -> None:
         try:

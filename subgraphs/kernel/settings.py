@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_seats_per_customer: int = Field(default=10, gt=0)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     relay_interval_seconds: float = Field(default=0.5, gt=0)
+    # A commit wakes the outbox relay, which first waits this long for more: under load one
+    # round publishes many transactions' events (a hold adds no transaction of its own).
+    relay_linger_seconds: float = Field(default=0.01, ge=0)
     outbox_replay_hours: int = Field(default=24, ge=0)
 
     # Payments (docs/payments.md). The sandbox needs no account; Razorpay is offered once

@@ -1,0 +1,283 @@
+"""Bookings: checking a hold out, confirming it when payment succeeds, cancelling it, and
+what booking does with venue's and payment's events.
+
+Rows are locked hold first, then its booking, in every path (the sweeper's too), so two
+of them can never wait for each other; the show's row is locked last, by the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from subgraphs.booking import expiry, seats, sections
+from subgraphs.booking.holds import show_of
+from subgraphs.booking.inventory import apply_show_published
+from subgraphs.booking.ledger import Ledger
+from subgraphs.booking.models import (
+    CANCELLED,
+    HELD,
+    BookableShow,
+    Booking,
+    BookingAdmission,
+    BookingLine,
+    BookingStatus,
+    Hold,
+    HoldStatus,
+    ShowSeat,
+)
+from subgraphs.booking.outcomes import HoldExpired
+from subgraphs.booking.reads import prices_of_holds
+from subgraphs.booking.shows import ShowInfo
+from subgraphs.kernel.app import Service
+from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
+from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.errors import Conflict, NotFound
+from subgraphs.kernel.events import Event
+from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.uow import UnitOfWork, retrying
+
+log = logging.getLogger("ticketflow.booking")
+
+
+async def checkout(
+    service: Service, caller: Caller | None, hold_id: str, idempotency_key: str
+) -> Booking | HoldExpired:
+    """Turn the caller's hold into a booking awaiting payment; a retried key returns it again."""
+    who = require_caller(caller)
+    key = clean_key(idempotency_key)
+
+    async def create(uow: UnitOfWork) -> tuple[Booking | HoldExpired, str | None]:
+        hold = await uow.session.get(Hold, hold_id, with_for_update=True)
+        if hold is None:
+            raise NotFound("No hold with this id.", field="holdId")
+        require_owner_or_admin(who, hold.user_id)
+        if hold.status != HoldStatus.ACTIVE or hold.expires_at <= utcnow():
+            return HoldExpired(hold_id), None
+        show = await show_of(service, hold.show_id)
+        price = (await prices_of_holds(uow.session, [hold.id]))[0]
+        booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
+                          total_amount=price.total, currency=show.currency)
+        uow.session.add(booking)
+        await uow.session.flush()
+        uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
+                                        label=s.label, price_amount=s.price_amount)
+                            for s in price.seats)
+        uow.session.add_all(BookingAdmission(booking_id=booking.id, section_id=g.section_id,
+                                             name=g.name, quantity=a.quantity,
+                                             price_amount=g.price_amount)
+                            for a, g in price.places)
+        hold.status = HoldStatus.CHECKED_OUT
+        uow.emit("BookingCreated", {
+            "booking_id": booking.id, "user_id": booking.user_id,
+            "show_id": booking.show_id, "organizer_id": show.organizer_id,
+            "amount": booking.total_amount, "currency": booking.currency,
+            "seat_ids": [s.seat_id for s in price.seats],
+            "general_admission": [{"section_id": a.section_id, "quantity": a.quantity}
+                                  for a, _ in price.places],
+            "legs": [hold.leg_from, hold.leg_to],
+            "expires_at": hold.expires_at.isoformat()})
+        return booking, booking.id
+
+    return await create_once(
+        service, service.idempotency, user_id=who.user_id, key=key, operation="checkout",
+        request={"hold_id": hold_id}, create=create, load=lambda id: service.get(Booking, id))
+
+
+def _booking_event(booking: Booking, **extra: Any) -> dict[str, Any]:
+    return {"booking_id": booking.id, "user_id": booking.user_id, "show_id": booking.show_id,
+            "amount": booking.total_amount, "currency": booking.currency, **extra}
+
+
+async def _tickets(uow: UnitOfWork, booking_id: str) -> list[dict[str, Any]]:
+    """One entry per seat (``id`` the seat's) and per standing place (``section:n``)."""
+    session = uow.session
+    found = [{"id": line.seat_id, "label": line.label} for line in await session.scalars(
+        select(BookingLine).where(BookingLine.booking_id == booking_id)
+        .order_by(BookingLine.label))]
+    places = [{"id": f"{a.section_id}:{n}", "label": f"{a.name} #{n}"}
+              for a in await session.scalars(select(BookingAdmission).where(
+                  BookingAdmission.booking_id == booking_id).order_by(BookingAdmission.name))
+              for n in range(1, a.quantity + 1)]
+    return found + places
+
+
+async def _room_for(uow: UnitOfWork, booking: Booking, hold: Hold) -> bool:
+    """Whether a lapsed hold still has every seat and place its booking bought (its places
+    are gone if another hold reclaimed them)."""
+    held = await uow.session.scalar(
+        select(func.count()).select_from(ShowSeat).where(ShowSeat.hold_id == hold.id,
+                                                         ShowSeat.state == HELD))
+    wanted = await uow.session.scalar(
+        select(func.count()).select_from(BookingLine).where(BookingLine.booking_id == booking.id))
+    return (held == (wanted or 0) * (hold.leg_to - hold.leg_from)
+            and await sections.all_counted(uow.session, hold.id))
+
+
+async def _honourable(uow: UnitOfWork, booking: Booking, hold: Hold, paid_at: datetime) -> bool:
+    """Whether a payment can still buy this booking: it is pending, and its hold is live
+    or lapsed after the payment was made with every seat and place still there."""
+    if (booking.status != BookingStatus.PENDING_PAYMENT
+            or hold.status != HoldStatus.CHECKED_OUT):
+        return False
+    if hold.expires_at > utcnow():
+        return True
+    return paid_at <= hold.expires_at and await _room_for(uow, booking, hold)
+
+
+async def _lock(uow: UnitOfWork, booking_id: str) -> tuple[Booking, Hold] | None:
+    """The booking and its hold, locked hold first (the order every path takes)."""
+    hold_id = await uow.session.scalar(select(Booking.hold_id).where(Booking.id == booking_id))
+    if hold_id is None:
+        return None
+    hold = await uow.session.get(Hold, hold_id, with_for_update=True)
+    booking = await uow.session.get(Booking, booking_id, with_for_update=True)
+    if hold is None or booking is None:  # neither is ever deleted
+        return None
+    return booking, hold
+
+
+async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, payment_id: str,
+                          paid_at: datetime) -> None:
+    """Payment succeeded: the booking's seats and places are sold (``BookingConfirmed``).
+
+    A payment made before the hold lapsed confirms even if the sweeper released nothing
+    yet, as long as every seat and place is still there. Otherwise (the booking expired,
+    was cancelled, or its seats went to someone else) the booking is not confirmed and
+    ``BookingNotConfirmed`` asks payment to give the money back.
+    """
+    locked = await _lock(uow, booking_id)
+    if locked is None:
+        log.warning("payment %s succeeded for unknown booking %s", payment_id, booking_id)
+        return
+    booking, hold = locked
+    if booking.status == BookingStatus.CONFIRMED and booking.payment_id == payment_id:
+        return
+    show = await show_of(service, booking.show_id)
+    if not await _honourable(uow, booking, hold, paid_at):
+        if booking.status == BookingStatus.PENDING_PAYMENT:  # lapsed and resold: expires now
+            await expiry.expire(service, uow, show, hold)
+        uow.emit("BookingNotConfirmed", _booking_event(booking, payment_id=payment_id,
+                                                       status=booking.status))
+        return
+    sold = await seats.sell(uow.session, hold.id)
+    await sections.sell(uow.session, hold.id)
+    hold.status = HoldStatus.BOOKED
+    booking.payment_id = payment_id
+    booking.status = BookingStatus.CONFIRMED
+    Ledger.of(service, uow).moved(show, sold)
+    uow.emit("BookingConfirmed", _booking_event(
+        booking, payment_id=payment_id, seat_ids=seats.seat_ids(sold), show=show.notice(),
+        tickets=await _tickets(uow, booking.id)))
+
+
+async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo, booking: Booking,
+                  hold: Hold, reason: str) -> None:
+    """Cancel a pending or confirmed booking (and its hold, locked): its seats and places go
+    back on sale, and payment refunds what was paid (``BookingCancelled``)."""
+    was = booking.status
+    freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
+                             sold=was == BookingStatus.CONFIRMED)
+    booking.status = BookingStatus.CANCELLED
+    uow.emit("BookingCancelled", _booking_event(booking, previous_status=was, reason=reason,
+                                                payment_id=booking.payment_id, seat_ids=freed,
+                                                show=show.notice()))
+
+
+async def cancel_booking(service: Service, caller: Caller | None, booking_id: str) -> Booking:
+    """Cancel a booking (its owner until the show starts, or an admin at any time).
+
+    Its seats and places go back on sale and ``BookingCancelled`` tells payment to refund.
+    A booking that is already expired or cancelled is a ``CONFLICT``.
+    """
+    who = require_caller(caller)
+    found = await service.get(Booking, booking_id)
+    if found is None:
+        raise NotFound("No booking with this id.", field="bookingId")
+    require_owner_or_admin(who, found.user_id)
+    show = await show_of(service, found.show_id)
+
+    async def attempt() -> Booking:
+        async with service.uow() as uow:
+            locked = await _lock(uow, booking_id)
+            if locked is None:
+                raise NotFound("No booking with this id.", field="bookingId")
+            booking, hold = locked
+            if booking.status not in BookingStatus.CANCELLABLE:
+                raise Conflict(f"A {booking.status} booking cannot be cancelled.",
+                               field="bookingId", status=booking.status)
+            if show.starts_at <= utcnow() and not who.is_admin:
+                raise Conflict("The show has started; ask the organizer.", field="bookingId",
+                               status=booking.status)
+            await _cancel(service, uow, show, booking, hold, "CUSTOMER")
+        return booking
+
+    return await retrying(attempt)
+
+
+async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
+    """The organizer cancelled the show: stop selling, release open holds, cancel bookings.
+
+    The show's row is locked FOR UPDATE first, which waits for the holds under way (they
+    share it) and makes the next ones wait and then see the show cancelled. Every pending
+    or confirmed booking is cancelled (payment refunds it) and every active hold released,
+    in one transaction.
+    """
+    row = await uow.session.get(BookableShow, show_id, with_for_update=True)
+    if row is None or row.status == CANCELLED:
+        return
+    row.status = CANCELLED
+    show = ShowInfo.of(row)
+    for booking in list(await uow.session.scalars(
+            select(Booking).where(Booking.show_id == show_id,
+                                  Booking.status.in_(BookingStatus.CANCELLABLE))
+            .order_by(Booking.created_at))):
+        locked = await _lock(uow, booking.id)
+        if locked is not None:
+            await _cancel(service, uow, show, *locked, "SHOW_CANCELLED")
+    for hold in list(await uow.session.scalars(
+            select(Hold).where(Hold.show_id == show_id, Hold.status == HoldStatus.ACTIVE)
+            .order_by(Hold.created_at).with_for_update())):
+        places = await sections.of_hold(uow.session, hold.id)
+        freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED)
+        uow.emit("HoldReleased", {"hold_id": hold.id, "show_id": show_id,
+                                  "user_id": hold.user_id, "reason": "SHOW_CANCELLED",
+                                  "seat_ids": freed, "general_admission": places})
+    uow.emit("ShowSalesStopped", {"show_id": show_id})
+    Ledger.of(service, uow).touched(show)
+
+
+async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
+    """Venue's events: a published show gets inventory; a cancelled one stops selling."""
+    if event.type == "ShowPublished":
+        await apply_show_published(uow, event)
+    elif event.type == "ShowCancelled":
+        await cancel_show(service, uow, event.payload["show_id"])
+
+
+async def refunded_in_full(service: Service, uow: UnitOfWork, booking_id: str) -> None:
+    """The organizer (or an admin) gave all the money back: a confirmed booking is
+    cancelled and its seats go back on sale. Any other booking is already over."""
+    locked = await _lock(uow, booking_id)
+    if locked is None or locked[0].status != BookingStatus.CONFIRMED:
+        return
+    booking, hold = locked
+    await _cancel(service, uow, await show_of(service, booking.show_id), booking, hold,
+                  "REFUNDED")
+
+
+async def apply_payment_event(service: Service, uow: UnitOfWork, event: Event) -> None:
+    """Payment's events: a succeeded payment confirms its booking; a full refund cancels it.
+
+    PaymentFailed changes nothing: the booking stays pending until its hold expires, and
+    the customer can pay again.
+    """
+    p = event.payload
+    if event.type == "PaymentSucceeded":
+        paid_at = datetime.fromisoformat(p.get("succeeded_at") or event.occurred_at)
+        await confirm_booking(service, uow, p["booking_id"], p["payment_id"], paid_at)
+    elif event.type == "PaymentRefunded" and p.get("fully_refunded"):
+        await refunded_in_full(service, uow, p["booking_id"])

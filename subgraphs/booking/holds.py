@@ -1,0 +1,400 @@
+"""Holding seats: the seats a buyer chose, or the best ones left; releasing and extending.
+
+A hold is a short transaction (on PostgreSQL five statements between BEGIN and COMMIT):
+
+1. the seats' conditional UPDATE (:func:`seats.take`) — the database decides, row by row;
+2. the hold, its idempotency key and the customer's places, in one statement
+   (:func:`insert_hold`);
+3. the outbox row of ``SeatsHeld``;
+4. and 5. the show's version and counts (:mod:`.ledger`), the only moment the show's row
+   is locked.
+
+Anything unusual — a seat someone else has, a lapsed hold of this customer still counting
+against the limit, a retried idempotency key — is sorted out after a rollback, off the hot
+path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from subgraphs.booking import expiry, limits, seats, sections
+from subgraphs.booking.inventory import Segment, legs_of
+from subgraphs.booking.ledger import Ledger
+from subgraphs.booking.models import ON_SALE, BookableShow, Hold, HoldStatus, ShowSeat
+from subgraphs.booking.outcomes import (
+    Held,
+    HoldExpired,
+    OverLimit,
+    Refused,
+    SeatsUnavailable,
+    SoldOut,
+)
+from subgraphs.booking.placement import Place, best_available
+from subgraphs.booking.reads import HoldPrice, PricedSeat
+from subgraphs.booking.shows import ShowInfo, show_info
+from subgraphs.kernel.app import Service
+from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
+from subgraphs.kernel.db import new_id, utcnow
+from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.idempotency import clean_key, fingerprint
+from subgraphs.kernel.uow import UnitOfWork, retrying
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a hold needs to know of the caller's request."""
+
+    service: Service
+    who: Caller
+    show: ShowInfo
+    operation: str
+    arguments: dict[str, Any]
+    key: str | None
+    field: str
+
+
+def validate_quantity(quantity: int, limit: int) -> int:
+    """``quantity`` if it is 1 to ``limit``, or ``BAD_USER_INPUT``."""
+    if not 1 <= quantity <= limit:
+        raise BadUserInput(f"Hold 1 to {limit} places at once.", field="quantity")
+    return quantity
+
+
+def validate_seat_ids(seat_ids: Sequence[str], limit: int) -> list[str]:
+    """Distinct seat ids, 1 to ``limit`` of them, or ``BAD_USER_INPUT``."""
+    if not seat_ids:
+        raise BadUserInput("Choose at least one seat.", field="seatIds")
+    if len(set(seat_ids)) != len(seat_ids):
+        raise BadUserInput("A seat appears twice.", field="seatIds")
+    if len(seat_ids) > limit:
+        raise BadUserInput(f"Hold at most {limit} seats at once.", field="seatIds")
+    return list(seat_ids)
+
+
+async def show_of(service: Service, show_id: str) -> ShowInfo:
+    """The show's facts, or ``NOT_FOUND`` when booking has no such show."""
+    show = await show_info(service, show_id)
+    if show is None:
+        raise NotFound("No show with this id is on sale.", field="showId")
+    return show
+
+
+def new_hold(req: Request, legs: range, places: int) -> Hold:
+    """A hold of ``places`` for the caller, starting now (not yet stored)."""
+    now = utcnow()
+    return Hold(id=new_id(), show_id=req.show.id, user_id=req.who.user_id,
+                status=HoldStatus.ACTIVE, leg_from=legs.start, leg_to=legs.stop,
+                expires_at=now + timedelta(seconds=req.service.settings.hold_ttl_seconds),
+                created_at=now, places=places)
+
+
+async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> None:
+    """Store ``hold``, its idempotency key and the customer's new places; one statement on
+    PostgreSQL. ``OverLimit`` when the customer would pass the limit."""
+    limit = req.service.settings.max_seats_per_customer
+    if hold.places > limit:
+        raise limits.over_limit(limit, req.field)
+    session = uow.session
+    dialect = session.get_bind().dialect.name
+    statements: list[Any] = [insert(Hold).values(
+        id=hold.id, show_id=hold.show_id, user_id=hold.user_id, status=hold.status,
+        leg_from=hold.leg_from, leg_to=hold.leg_to, expires_at=hold.expires_at,
+        created_at=hold.created_at, places=hold.places)]
+    if req.key is not None:
+        statements.append(insert(req.service.idempotency.table).values(
+            user_id=hold.user_id, key=req.key, operation=req.operation,
+            fingerprint=fingerprint(req.arguments), result_id=hold.id,
+            created_at=hold.created_at))
+    upsert = limits.take(dialect, hold.show_id, hold.user_id, hold.places, limit)
+    if dialect == "postgresql":
+        upsert = upsert.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(statements)))
+    else:
+        for statement in statements:
+            await session.execute(statement)
+    if await session.scalar(upsert) is None:
+        raise OverLimit
+
+
+async def make(req: Request, attempt: Callable[[], Awaitable[Held]]) -> Held:
+    """Run a hold's ``attempt`` (again after a deadlock); sort out what refused it.
+
+    Over the limit, the customer's own lapsed holds on the show (which still count until
+    swept) are released and the attempt runs once more. A refused attempt and a
+    duplicate key may be a retried request: the first answer wins. ``Refused`` passes
+    through when it was not.
+    """
+    try:
+        try:
+            return await retrying(attempt)
+        except OverLimit:
+            if await expiry.release_expired(req.service, show_id=req.show.id,
+                                            user_id=req.who.user_id) == 0:
+                raise
+            return await retrying(attempt)
+    except OverLimit:
+        if (first := await _first(req)) is not None:
+            return first
+        raise limits.over_limit(req.service.settings.max_seats_per_customer,
+                                req.field) from None
+    except (Refused, IntegrityError):
+        if (first := await _first(req)) is not None:
+            return first
+        raise
+
+
+async def _first(req: Request) -> Held | None:
+    """The hold an earlier request with this key made (``CONFLICT`` if the key was used for
+    something else), or ``None``."""
+    if req.key is None:
+        return None
+    async with req.service.db.session() as session:
+        first = await req.service.idempotency.seen(session, req.who.user_id, req.key,
+                                                   req.operation, req.arguments)
+        hold = None if first is None else await session.get(Hold, first)
+    return None if hold is None else Held(hold)
+
+
+def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken]) -> HoldPrice:
+    """What a hold just made will charge: its seats at their prices (on its first leg)."""
+    return HoldPrice([PricedSeat(t.seat_id, t.label, t.category, t.price_amount)
+                      for t in taken if t.leg == hold.leg_from], [], show.currency)
+
+
+def _held_event(hold: Hold, seat_ids: list[str]) -> dict[str, Any]:
+    return {"hold_id": hold.id, "show_id": hold.show_id, "user_id": hold.user_id,
+            "seat_ids": seat_ids, "legs": [hold.leg_from, hold.leg_to],
+            "expires_at": hold.expires_at.isoformat()}
+
+
+async def _take(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[str],
+                legs: range, whole: bool) -> Held:
+    """Take the seats for ``hold`` and store it; ``Refused`` unless every row was free."""
+    taken = await seats.take(uow.session, hold.show_id, seat_ids, None if whole else legs,
+                             hold.id, hold.expires_at, hold.created_at)
+    if len(taken) != len(seat_ids) * len(legs):
+        raise Refused
+    await insert_hold(req, uow, hold)
+    Ledger.of(req.service, uow).moved(req.show, taken)
+    uow.emit("SeatsHeld", _held_event(hold, seats.seat_ids(taken)))
+    return Held(hold, price_of(req.show, hold, taken))
+
+
+async def hold_seats(
+    service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str],
+    idempotency_key: str | None = None, segment: Segment | None = None,
+) -> Held | SeatsUnavailable:
+    """Hold all of ``seat_ids`` for the caller (on ``segment``'s legs), or none of them.
+
+    The database decides: one conditional UPDATE takes exactly the seat rows (a row per
+    seat and leg) that are free (available, or held past expiry). If it changed fewer rows
+    than asked, another holder won at least one and the whole transaction rolls back.
+    """
+    who = require_caller(caller)
+    wanted = validate_seat_ids(seat_ids, service.settings.max_seats_per_hold)
+    key = clean_key(idempotency_key)
+    show = await show_of(service, show_id)
+    legs = legs_of(show, segment)
+    req = Request(service, who, show, "holdSeats",
+                  {"show_id": show_id, "seat_ids": sorted(wanted),
+                   **({"segment": list(segment)} if segment else {})}, key, "seatIds")
+
+    async def attempt() -> Held:
+        hold = new_hold(req, legs, len(wanted))
+        async with service.uow() as uow:
+            return await _take(req, uow, hold, wanted, legs, segment is None)
+
+    for _ in range(3):
+        try:
+            return await make(req, attempt)
+        except Refused:
+            taken = await _not_free(service, show_id, wanted, legs)
+            if taken:
+                return SeatsUnavailable(taken)
+            # Free again by now (a hold released between the two): try again.
+    raise Conflict("The seats changed hands while holding them; try again.", field="seatIds")
+
+
+async def _not_free(service: Service, show_id: str, seat_ids: Sequence[str],
+                    legs: range) -> list[str]:
+    """Why a hold of these seats was refused: the show is not on sale (an error), a seat is
+    not the show's (an error), or these seats are not free on every one of ``legs``."""
+    now = utcnow()
+    async with service.db.session() as session:
+        status = await session.scalar(select(BookableShow.status)
+                                      .where(BookableShow.id == show_id))
+        if status is None:
+            raise NotFound("No show with this id is on sale.", field="showId")
+        if status != ON_SALE:
+            raise BadUserInput("This show is not on sale.", field="showId")
+        free = dict((await session.execute(
+            select(ShowSeat.seat_id, func.sum(case((seats.is_free(now), 1), else_=0)))
+            .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids),
+                   ShowSeat.leg >= legs.start, ShowSeat.leg < legs.stop)
+            .group_by(ShowSeat.seat_id))).all())
+    unknown = [s for s in seat_ids if s not in free]
+    if unknown:
+        raise BadUserInput("These seats are not part of this show.", field="seatIds",
+                           seatIds=unknown)
+    return [s for s in seat_ids if free[s] < len(legs)]
+
+
+async def seats_for_placement(session: Any, show_id: str, legs: range, category: str | None,
+                              now: datetime) -> list[Place]:
+    """Every seat of the show (of ``category``) with whether it is free on all of ``legs``,
+    in seat-map order: what :func:`placement.best_available` chooses from."""
+    query = (select(ShowSeat.seat_id, ShowSeat.row, ShowSeat.col, ShowSeat.x, ShowSeat.y,
+                    func.min(case((seats.is_free(now), 1), else_=0)))
+             .where(ShowSeat.show_id == show_id, ShowSeat.leg >= legs.start,
+                    ShowSeat.leg < legs.stop)
+             .group_by(ShowSeat.seat_id, ShowSeat.row, ShowSeat.col, ShowSeat.x, ShowSeat.y,
+                       ShowSeat.position)
+             .order_by(ShowSeat.position))
+    if category is not None:
+        query = query.where(ShowSeat.category == category)
+    return [Place(seat_id, row, col, x, y, bool(free))
+            for seat_id, row, col, x, y, free in await session.execute(query)]
+
+
+async def hold_best_available(
+    service: Service, caller: Caller | None, show_id: str, quantity: int,
+    category: str | None = None, segment: Segment | None = None,
+    idempotency_key: str | None = None,
+) -> Held | SoldOut:
+    """Hold the ``quantity`` best free seats (see :mod:`.placement` for the rule), or none.
+
+    The seats are chosen from a read and then taken by the usual conditional UPDATE; if a
+    concurrent hold took one of them first, the choice is made again. After a first lost
+    race, requests for the best seats of one show queue on an advisory lock (PostgreSQL),
+    so they stop racing each other for the same seats; holds of chosen seats never wait
+    on it. Fewer free seats than asked is :class:`.SoldOut`.
+    """
+    who = require_caller(caller)
+    validate_quantity(quantity, service.settings.max_seats_per_hold)
+    wanted_category = category.strip().upper() if category is not None else None
+    key = clean_key(idempotency_key)
+    show = await show_of(service, show_id)
+    legs = legs_of(show, segment)
+    req = Request(service, who, show, "holdBestAvailable",
+                  {"show_id": show_id, "quantity": quantity, "category": wanted_category,
+                   "segment": list(segment) if segment else None}, key, "quantity")
+    queued = False
+
+    async def attempt() -> Held:
+        hold = new_hold(req, legs, quantity)
+        async with service.uow() as uow:
+            if queued and uow.session.get_bind().dialect.name == "postgresql":
+                await uow.session.execute(select(func.pg_advisory_xact_lock(
+                    func.hashtext(f"best-available:{show_id}"))))
+            places = await seats_for_placement(uow.session, show_id, legs, wanted_category,
+                                               hold.created_at)
+            if wanted_category is not None and not places:
+                raise BadUserInput("This show has no seats of this category.",
+                                   field="category")
+            chosen = best_available(places, quantity, show.layout)
+            if chosen is None:
+                raise Refused(SoldOut(sum(p.free for p in places)))
+            return await _take(req, uow, hold, chosen, legs, segment is None)
+
+    for _ in range(50):
+        try:
+            return await make(req, attempt)
+        except Refused as refused:
+            if refused.outcome is not None:
+                return refused.outcome
+            await _not_free(service, show_id, [], legs)  # the show may have stopped selling
+            queued = True
+    raise Conflict("The seats changed hands while holding them; try again.", field="quantity")
+
+
+def effective_status(hold: Hold, now: datetime) -> str:
+    """A hold's status as its owner sees it: an active hold past its expiry has expired."""
+    if hold.status == HoldStatus.ACTIVE and hold.expires_at <= now:
+        return HoldStatus.EXPIRED
+    return hold.status
+
+
+async def owned_hold(service: Service, caller: Caller | None, hold_id: str) -> Hold:
+    """The hold, if the caller owns it (or is an admin); ``NOT_FOUND`` or ``FORBIDDEN``."""
+    who = require_caller(caller)
+    hold = await service.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound("No hold with this id.", field="holdId")
+    require_owner_or_admin(who, hold.user_id)
+    return hold
+
+
+async def _locked(uow: UnitOfWork, hold_id: str) -> Hold:
+    hold = await uow.session.get(Hold, hold_id, with_for_update=True)
+    if hold is None:  # holds are never deleted
+        raise NotFound("No hold with this id.", field="holdId")
+    return hold
+
+
+async def release_hold(service: Service, caller: Caller | None, hold_id: str) -> Hold:
+    """Give an active hold's seats and places back (its owner or an admin).
+
+    A hold that is no longer active (released, expired or lapsed, checked out) is a
+    ``CONFLICT`` whose ``status`` extension says what it is.
+    """
+    found = await owned_hold(service, caller, hold_id)
+    show = await show_of(service, found.show_id)
+
+    async def attempt() -> Hold:
+        async with service.uow() as uow:
+            hold = await _locked(uow, hold_id)
+            status = effective_status(hold, utcnow())
+            if status != HoldStatus.ACTIVE:
+                raise Conflict(f"Only an active hold can be released; this one is {status}.",
+                               field="holdId", status=status)
+            places = await sections.of_hold(uow.session, hold_id)
+            freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED)
+            uow.emit("HoldReleased", {"hold_id": hold_id, "show_id": hold.show_id,
+                                      "user_id": hold.user_id, "seat_ids": freed,
+                                      "general_admission": places})
+        return hold
+
+    return await retrying(attempt)
+
+
+async def extend_hold(service: Service, caller: Caller | None,
+                      hold_id: str) -> Hold | HoldExpired:
+    """Push an active hold's expiry to now + the hold TTL (its owner or an admin).
+
+    Never past its creation + ``hold_max_seconds`` and never earlier than it was: a hold
+    at its maximum comes back unchanged. A lapsed hold is :class:`.HoldExpired`; a released
+    or checked-out one is a ``CONFLICT``.
+    """
+    found = await owned_hold(service, caller, hold_id)
+    show = await show_of(service, found.show_id)
+    settings = service.settings
+
+    async def attempt() -> Hold | HoldExpired:
+        async with service.uow() as uow:
+            hold = await _locked(uow, hold_id)
+            now = utcnow()
+            status = effective_status(hold, now)
+            if status == HoldStatus.EXPIRED:
+                return HoldExpired(hold_id)
+            if status != HoldStatus.ACTIVE:
+                raise Conflict(f"Only an active hold can be extended; this one is {status}.",
+                               field="holdId", status=status)
+            until = min(now + timedelta(seconds=settings.hold_ttl_seconds),
+                        hold.created_at + timedelta(seconds=settings.hold_max_seconds))
+            if until <= hold.expires_at:
+                return hold  # at its maximum already: nothing changes
+            hold.expires_at = until
+            await seats.prolong(uow.session, hold_id, until)
+            # No seat changes state, but the version moves: watchers see every version.
+            Ledger.of(service, uow).touched(show)
+            uow.emit("HoldExtended", {"hold_id": hold_id, "show_id": hold.show_id,
+                                      "user_id": hold.user_id, "expires_at": until.isoformat()})
+        return hold
+
+    return await retrying(attempt)

@@ -1,0 +1,109 @@
+"""Reads behind the schema's loaders: each batch function answers many keys in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.booking.models import (
+    AdmissionSection,
+    BookableShow,
+    Booking,
+    BookingAdmission,
+    BookingLine,
+    Hold,
+    HoldAdmission,
+    ShowSeat,
+)
+from subgraphs.kernel.db import all_each, one_each
+
+
+async def shows_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[BookableShow | None]:
+    """Shows in the order of ``ids``, in one query."""
+    return await one_each(session, BookableShow.id, ids)
+
+
+async def holds_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Hold | None]:
+    """Holds in the order of ``ids``, in one query."""
+    return await one_each(session, Hold.id, ids)
+
+
+async def bookings_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Booking | None]:
+    """Bookings in the order of ``ids``, in one query."""
+    return await one_each(session, Booking.id, ids)
+
+
+async def bookings_by_users(session: AsyncSession, user_ids: Sequence[str]) -> list[list[Booking]]:
+    """Each user's bookings, newest first, for many users in one query."""
+    return await all_each(session, Booking.user_id, user_ids, Booking.created_at.desc(),
+                          Booking.id)
+
+
+async def lines_by_bookings(session: AsyncSession,
+                            booking_ids: Sequence[str]) -> list[list[BookingLine]]:
+    """Each booking's line items, for many bookings in one query."""
+    return await all_each(session, BookingLine.booking_id, booking_ids, BookingLine.label)
+
+
+@dataclass(frozen=True)
+class PricedSeat:
+    """A seat a hold holds, at its price (on the hold's first leg)."""
+
+    seat_id: str
+    label: str
+    category: str
+    price_amount: int
+
+
+@dataclass
+class HoldPrice:
+    """What a hold would cost at checkout: its seats, its standing places, the currency."""
+
+    seats: list[PricedSeat]
+    places: list[tuple[HoldAdmission, AdmissionSection]]
+    currency: str
+
+    @property
+    def total(self) -> int:
+        return (sum(s.price_amount for s in self.seats)
+                + sum(a.quantity * g.price_amount for a, g in self.places))
+
+
+async def prices_of_holds(session: AsyncSession, hold_ids: Sequence[str]) -> list[HoldPrice]:
+    """Each hold's seats and places with their prices, in three queries for any number."""
+    ids = set(hold_ids)
+    seats = await session.execute(
+        select(ShowSeat.hold_id, ShowSeat.seat_id, ShowSeat.label, ShowSeat.category,
+               ShowSeat.price_amount)
+        .join(Hold, and_(Hold.id == ShowSeat.hold_id, Hold.leg_from == ShowSeat.leg))
+        .where(ShowSeat.hold_id.in_(ids)).order_by(ShowSeat.position))
+    places = (await session.execute(
+        select(HoldAdmission, AdmissionSection)
+        .join(AdmissionSection, and_(AdmissionSection.show_id == HoldAdmission.show_id,
+                                     AdmissionSection.section_id == HoldAdmission.section_id))
+        .where(HoldAdmission.hold_id.in_(ids)).order_by(AdmissionSection.position))).all()
+    currencies = dict((await session.execute(
+        select(Hold.id, BookableShow.currency).join(BookableShow, BookableShow.id == Hold.show_id)
+        .where(Hold.id.in_(ids)))).all())
+    found = {h: HoldPrice([], [], currencies.get(h, "")) for h in hold_ids}
+    for hold_id, seat_id, label, category, price_amount in seats:
+        found[str(hold_id)].seats.append(PricedSeat(seat_id, label, category, price_amount))
+    for a, g in places:
+        found[a.hold_id].places.append((a, g))
+    return [found[h] for h in hold_ids]
+
+
+async def admission_by_bookings(session: AsyncSession,
+                                booking_ids: Sequence[str]) -> list[list[BookingAdmission]]:
+    """Each booking's standing places, for many bookings in one query."""
+    return await all_each(session, BookingAdmission.booking_id, booking_ids,
+                          BookingAdmission.name)
+
+
+async def admission_by_holds(session: AsyncSession,
+                             hold_ids: Sequence[str]) -> list[list[HoldAdmission]]:
+    """Each hold's standing places, for many holds in one query."""
+    return await all_each(session, HoldAdmission.hold_id, hold_ids, HoldAdmission.section_id)

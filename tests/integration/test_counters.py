@@ -1,0 +1,270 @@
+"""Booking never recounts a show on the hot path: every change moves counters instead. So the
+counters must agree with a count of the rows themselves after every kind of change —
+holds of seats and of standing places, releases, checkouts, payments, cancellations, holds
+that lapse before the sweeper comes and the sweep itself — and after a crowd changes one
+show at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from subgraphs.booking.models import (
+    HELD,
+    SOLD,
+    AdmissionSection,
+    BookableShow,
+    CustomerPlaces,
+    Hold,
+    HoldAdmission,
+    ShowSeat,
+)
+from subgraphs.booking.service import release_expired
+from subgraphs.kernel.db import Database, utcnow
+from tests.flows import CHECKOUT, HOLD, Actors, User, new_user
+from tests.harness import GraphQL, Stack, eventually
+from tests.integration.support import Deployment
+from tests.integration.test_general_admission import (
+    AVAILABILITY,
+    RELEASE,
+    Standing,
+    hold_places,
+    standing_show,
+)
+from tests.payments import CANCEL_BOOKING, pay, wait_booking
+
+LIVE = ("ACTIVE", "CHECKED_OUT")
+OPEN = ("ACTIVE", "CHECKED_OUT", "BOOKED")
+
+
+async def recount(db: Database, show_id: str) -> dict[str, Any]:
+    """The show's availability counted from its rows, as the API reports it."""
+    now = utcnow()
+    async with db.session() as session:
+        seats = (await session.execute(
+            select(ShowSeat.category, ShowSeat.state, ShowSeat.hold_expires_at)
+            .where(ShowSeat.show_id == show_id, ShowSeat.leg == 0))).all()
+        sections = list(await session.scalars(
+            select(AdmissionSection).where(AdmissionSection.show_id == show_id)
+            .order_by(AdmissionSection.position)))
+        lines = (await session.execute(
+            select(HoldAdmission.section_id, HoldAdmission.quantity, Hold.status,
+                   Hold.expires_at)
+            .join(Hold, Hold.id == HoldAdmission.hold_id)
+            .where(HoldAdmission.show_id == show_id))).all()
+
+    def state(stored: str, expires: datetime | None) -> str:
+        return "AVAILABLE" if stored == HELD and expires is not None and expires <= now \
+            else stored
+
+    seat_states = [(category, state(s, e)) for category, s, e in seats]
+    counts = {"total": len(seat_states),
+              "held": sum(s == HELD for _, s in seat_states),
+              "sold": sum(s == SOLD for _, s in seat_states)}
+    counts["available"] = counts["total"] - counts["held"] - counts["sold"]
+    standing = []
+    for g in sections:
+        held = sum(q for section, q, status, expires in lines
+                   if section == g.section_id and status in LIVE and expires > now)
+        sold = sum(q for section, q, status, _ in lines
+                   if section == g.section_id and status == "BOOKED")
+        standing.append({"sectionId": g.section_id, "key": g.key, "name": g.name,
+                         "capacity": g.capacity, "held": held, "sold": sold,
+                         "available": g.capacity - held - sold})
+    by_category: dict[str, dict[str, Any]] = {}
+    for category, s in seat_states:
+        c = by_category.setdefault(category, {"category": category, "total": 0,
+                                              "available": 0, "held": 0, "sold": 0})
+        c["total"] += 1
+        c[{"HELD": "held", "SOLD": "sold"}.get(s, "available")] += 1
+    for g, found in zip(sections, standing, strict=True):
+        c = by_category.setdefault(g.category, {"category": g.category, "total": 0,
+                                                "available": 0, "held": 0, "sold": 0})
+        for key in ("held", "sold", "available"):
+            c[key] += found[key]
+        c["total"] += g.capacity
+    return {**counts, "byCategory": sorted(by_category.values(), key=lambda c: c["category"]),
+            "generalAdmission": standing}
+
+
+async def reported(booking: GraphQL, show_id: str) -> dict[str, Any]:
+    body = await booking.data(AVAILABILITY, {"r": [{"__typename": "Show", "id": show_id}]})
+    return body["_entities"][0]["availability"]  # type: ignore[no-any-return]
+
+
+async def places_by_customer(db: Database, show_id: str) -> tuple[dict[str, int],
+                                                                   dict[str, int]]:
+    """Each customer's places as booking keeps them, and as the holds say (seats counted
+    once on the hold's first leg, plus standing places)."""
+    async with db.session() as session:
+        kept = dict((await session.execute(
+            select(CustomerPlaces.user_id, CustomerPlaces.places)
+            .where(CustomerPlaces.show_id == show_id, CustomerPlaces.places != 0))).all())
+        holds = (await session.execute(
+            select(Hold.id, Hold.user_id, Hold.places).where(Hold.show_id == show_id,
+                                                             Hold.status.in_(OPEN)))).all()
+    truth: dict[str, int] = {}
+    for _, user, places in holds:
+        truth[user] = truth.get(user, 0) + places
+    return kept, truth
+
+
+async def agree(dep: Deployment, show_id: str) -> None:
+    """Booking's counts and customers' places equal the rows' own count."""
+    assert await reported(dep.stack.client("booking"), show_id) == \
+        await recount(dep.dbs["booking"], show_id)
+    kept, truth = await places_by_customer(dep.dbs["booking"], show_id)
+    assert kept == truth
+
+
+async def seats_held(booking: GraphQL, show: Standing, positions: list[int],
+                     who: User) -> str:
+    body = await booking.data(HOLD, {"show": show.show_id,
+                                     "seats": [show.seat_ids[p] for p in positions]},
+                              who.token)
+    assert body["holdSeats"]["__typename"] == "SeatHold", body
+    return str(body["holdSeats"]["id"])
+
+
+async def places_held(booking: GraphQL, show: Standing, quantity: int, who: User) -> str:
+    body = await hold_places(booking, show, quantity, who)
+    assert body["data"]["holdGeneralAdmission"]["__typename"] == "SeatHold", body
+    return str(body["data"]["holdGeneralAdmission"]["id"])
+
+
+async def bought(dep: Deployment, hold_id: str, who: User) -> str:
+    """Check the hold out and pay for it: the confirmed booking's id."""
+    booking, payment = dep.stack.client("booking"), dep.stack.client("payment")
+    out = await booking.data(CHECKOUT, {"hold": hold_id, "key": uuid.uuid4().hex}, who.token)
+    booking_id = str(out["checkout"]["id"])
+    await pay(payment, who, booking_id)
+    await wait_booking(booking, who, booking_id, "CONFIRMED")
+    return booking_id
+
+
+async def lapse(dep: Deployment, hold_id: str) -> datetime:
+    async with dep.dbs["booking"].session() as session:
+        expires = await session.scalar(select(Hold.expires_at).where(Hold.id == hold_id))
+    assert isinstance(expires, datetime)
+
+    async def past() -> bool:
+        return utcnow() > expires
+
+    await eventually(past, timeout=30)
+    return expires
+
+
+async def test_counts_agree_with_the_rows_after_every_kind_of_change(
+        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    dep = short_holds
+    a, b = dep.actors.customer, dep.actors.other_customer
+    booking = dep.stack.client("booking")
+    show = await standing_show(dep.stack, dep.actors.organizer, 4)
+    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)
+    await agree(dep, show.show_id)
+
+    first = await seats_held(booking, show, [0], a)
+    await places_held(booking, show, 2, b)
+    await agree(dep, show.show_id)
+    await booking.data(RELEASE, {"h": first}, a.token)
+    await agree(dep, show.show_id)
+    sold_seat = await bought(dep, await seats_held(booking, show, [1], b), b)
+    sold_places = await bought(dep, await places_held(booking, show, 1, a), a)
+    await agree(dep, show.show_id)
+    await booking.data(CANCEL_BOOKING, {"id": sold_places}, a.token)
+    await booking.data(CANCEL_BOOKING, {"id": sold_seat}, b.token)
+    await agree(dep, show.show_id)
+
+    # Holds that lapse: they count as available at once, before any sweep.
+    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 1)
+    short_seat = await seats_held(booking, show, [0], a)
+    short_places = await places_held(booking, show, 2, a)
+    await lapse(dep, short_seat)
+    await lapse(dep, short_places)
+    await agree(dep, show.show_id)
+    # Taken again before the sweep: the seat from its lapsed hold, the places reclaimed.
+    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)
+    await seats_held(booking, show, [0], b)
+    await places_held(booking, show, 2, b)  # the lapsed hold's 2 are all that is left
+    await agree(dep, show.show_id)
+    assert await release_expired(dep.services["booking"]) == 2
+    await agree(dep, show.show_id)
+    availability = await reported(booking, show.show_id)
+    assert availability["generalAdmission"][0]["available"] == 0
+
+
+async def test_lapsed_standing_places_are_reclaimed_once(
+        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    dep = short_holds
+    booking = dep.stack.client("booking")
+    show = await standing_show(dep.stack, dep.actors.organizer, 3)
+    lapsed = await places_held(booking, show, 3, dep.actors.customer)
+    expires = await lapse(dep, lapsed)
+    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)  # the racers' holds last
+    # Four customers race for the lapsed places: three places, two for each winner.
+    racers = [await new_user(dep.stack, dep.stack.url("auth")) for _ in range(4)]
+    bodies = await asyncio.gather(*(hold_places(booking, show, 2, who) for who in racers))
+    kinds = [b["data"]["holdGeneralAdmission"]["__typename"] for b in bodies]
+    assert kinds.count("SeatHold") == 1, bodies
+    await release_expired(dep.services["booking"], now=expires + timedelta(seconds=1))
+    async with dep.dbs["booking"].session() as session:
+        section = await session.get(AdmissionSection, (show.show_id, show.section_id))
+    assert section is not None and (section.held, section.sold) == (2, 0)
+    assert (await reported(booking, show.show_id))["generalAdmission"][0]["available"] == 1
+
+
+# A crowd on one show at once
+
+
+async def hold_and_maybe_release(booking: GraphQL, show: Standing, who: User,
+                                 rng: random.Random) -> int:
+    """Hold a seat or some places, then give half of what was won back; the changes made."""
+    if rng.random() < 0.6:
+        seat = rng.choice(show.seat_ids)
+        body = (await booking.run(HOLD, {"show": show.show_id, "seats": [seat]},
+                                  who.token))["data"]["holdSeats"]
+    else:
+        body = (await hold_places(booking, show, rng.randint(1, 3),
+                                  who))["data"]["holdGeneralAdmission"]
+    if body["__typename"] != "SeatHold":
+        return 0
+    if rng.random() < 0.5:
+        await booking.data(RELEASE, {"h": body["id"]}, who.token)
+        return 2
+    return 1
+
+
+async def test_counts_agree_after_a_crowd_changes_one_show_at_once(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    show = await standing_show(stack, actors.organizer, 12)
+    async with dbs["booking"].session() as session:
+        before = await session.scalar(select(BookableShow.version)
+                                      .where(BookableShow.id == show.show_id))
+    crowd = [await new_user(stack, stack.url("auth")) for _ in range(30)]
+    booking = stack.client("booking")
+    rng = random.Random(20261204)
+    changes = await asyncio.gather(*(hold_and_maybe_release(booking, show, who,
+                                                            random.Random(rng.random()))
+                                     for who in crowd))
+    assert await reported(booking, show.show_id) == await recount(dbs["booking"], show.show_id)
+    async with dbs["booking"].session() as session:
+        after = await session.scalar(select(BookableShow.version)
+                                     .where(BookableShow.id == show.show_id))
+        places = dict((await session.execute(
+            select(CustomerPlaces.user_id, func.sum(CustomerPlaces.places))
+            .where(CustomerPlaces.show_id == show.show_id)
+            .group_by(CustomerPlaces.user_id))).all())
+        open_places = dict((await session.execute(
+            select(Hold.user_id, func.sum(Hold.places))
+            .where(Hold.show_id == show.show_id, Hold.status.in_(OPEN))
+            .group_by(Hold.user_id))).all())
+    # Every hold and every release moved the version once.
+    assert after - before == sum(changes)
+    assert {u: p for u, p in places.items() if p} == open_places
