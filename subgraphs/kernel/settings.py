@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     # A commit wakes the outbox relay, which first waits this long for more: under load one
     # round publishes many transactions' events (a hold adds no transaction of its own).
-    relay_linger_seconds: float = Field(default=0.01, ge=0)
+    relay_linger_seconds: float = Field(default=0.005, ge=0)
     outbox_replay_hours: int = Field(default=24, ge=0)
 
     # Payments (docs/payments.md). The sandbox needs no account; Razorpay is offered once
