@@ -27,6 +27,7 @@ from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
 from subgraphs.kernel.db import Database, new_id
 from subgraphs.kernel.errors import TicketFlowError
 from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.feeds import SharedSubscription
 from subgraphs.kernel.graphql import Context
 from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
@@ -35,6 +36,7 @@ from subgraphs.kernel.logs import request_id
 from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.kernel.ws import SharedFeedsHandler
 
 log = logging.getLogger("ticketflow.app")
 T = TypeVar("T")
@@ -88,6 +90,8 @@ class SubgraphSpec:
     consumes: dict[str, Consumer] = field(default_factory=dict)
     background: list[Background] = field(default_factory=list)
     routes: Callable[[FastAPI, Service], None] | None = None
+    # Subscription fields served by shared feeds (kernel/feeds.py), not one generator each.
+    shared: list[SharedSubscription] = field(default_factory=list)
 
 
 async def repeat(step: Callable[[], Awaitable[Any]], *, every: float, what: str,
@@ -227,6 +231,8 @@ def _context_getter(service: Service) -> Callable[..., Awaitable[Context]]:
 
 
 class _GraphQLRouter(GraphQLRouter[Context, None]):
+    graphql_transport_ws_handler_class = SharedFeedsHandler
+
     # orjson: a 50,000-seat map is a few MB of JSON; the standard encoder is the bottleneck.
     # Text, not bytes: WebSocket messages must go out as text frames.
     def encode_json(self, data: object) -> str:

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_seats_per_customer: int = Field(default=10, gt=0)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     relay_interval_seconds: float = Field(default=0.5, gt=0)
+    # Live seats: a change within this many ms of the show's last delta waits for the
+    # window to end and goes out merged with what else came (0: every change at once).
+    live_coalesce_ms: int = Field(default=50, ge=0)
     outbox_replay_hours: int = Field(default=24, ge=0)
 
     # Payments (docs/payments.md). The sandbox needs no account; Razorpay is offered once
