@@ -94,7 +94,7 @@ class SeatFeed(Feed):
             return  # the load ends by sending every member its snapshot
         subscriber.start(self._snapshot(subscriber.group))
 
-    def _snapshot(self, group: Group) -> str:
+    def _snapshot(self, group: Group) -> bytes:
         assert self.state is not None
         version = self.state.version
         if group.snapshot is None or group.snapshot[0] != version:

@@ -36,7 +36,7 @@ from subgraphs.kernel.logs import request_id
 from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
-from subgraphs.kernel.ws import SharedFeedsHandler
+from subgraphs.kernel.ws import KeepServerSend, SharedFeedsHandler
 
 log = logging.getLogger("ticketflow.app")
 T = TypeVar("T")
@@ -256,6 +256,7 @@ def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = Fals
     app = FastAPI(title=f"TicketFlow {spec.name}", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.service = service
+    app.add_middleware(KeepServerSend)
 
     @app.middleware("http")
     async def with_request_id(request: Request, call_next: Any) -> Response:

@@ -15,9 +15,11 @@ operation id::
 front (the router) may rewrite the prefix without parsing the payload.
 
 Writes go through one bounded :class:`Outbox` per connection, so a slow client never
-slows the others down. A subscriber whose frame does not fit is *lagging*: it gets
-nothing more until its connection has written everything queued, and then starts over
-from the feed's current state (:meth:`Feed.join` again, which sends a fresh snapshot).
+slows the others down: a frame the connection can take at once is written at once (the
+fan-out does not switch tasks per subscriber), the rest waits in the outbox. A
+subscriber whose frame does not fit is *lagging*: it gets nothing more until its
+connection has written everything queued, and then starts over from the feed's current
+state (:meth:`Feed.join` again, which sends a fresh snapshot).
 
 Only fields whose messages are the same for every subscriber may be shared: nothing in
 their selection set may depend on the caller.
@@ -77,24 +79,39 @@ class SharedSubscription:
     feed: Callable[[FeedRegistry, str], Feed]
 
 
-class Outbox:
-    """One connection's queue of frames, written in order by one task."""
+# Writes one frame now if the connection can take it without waiting (False: it can't).
+WriteNow = Callable[[bytes], bool]
 
-    def __init__(self, send: Callable[[str], Awaitable[None]], limit: int = OUTBOX_BYTES) -> None:
+
+class Outbox:
+    """One connection's frames, in order.
+
+    A frame goes straight out (``write_now``, no task switch) when nothing is queued
+    before it and the connection can take it; otherwise it is queued for the
+    connection's writer task, which waits for the connection as long as it must.
+    """
+
+    def __init__(self, send: Callable[[str], Awaitable[None]],
+                 write_now: WriteNow | None = None, limit: int = OUTBOX_BYTES) -> None:
         self._send = send
+        self._write_now = write_now
         self.limit = limit
         self.queued = 0
-        self._frames: deque[tuple[Subscriber, str]] = deque()
+        self._frames: deque[tuple[Subscriber, bytes]] = deque()
         self._lagging: list[Subscriber] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sending = False
         self.closed = False
 
-    def offer(self, subscriber: Subscriber, frame: str) -> bool:
-        """Queue ``frame`` unless the queue is over its limit; False if it was not queued."""
+    def offer(self, subscriber: Subscriber, frame: bytes) -> bool:
+        """Write or queue ``frame`` unless the queue is over its limit; False if it was not."""
         if self.closed:
             return False
-        if self._frames and self.queued + len(frame) > self.limit:
+        if not self._frames:
+            if not self._sending and self._write_now is not None and self._write_now(frame):
+                return True
+        elif self.queued + len(frame) > self.limit:
             self._lagging.append(subscriber)
             return False
         self._frames.append((subscriber, frame))
@@ -118,7 +135,11 @@ class Outbox:
                 # A subscription the client completed gets nothing more (its id may be
                 # reused by the next one already).
                 if subscriber.active:
-                    await self._send(frame)
+                    self._sending = True
+                    await self._send(frame.decode())
+                    self._sending = False
+                # Not kept while waiting for the next: a snapshot is big.
+                del subscriber, frame
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the connection is going away; its handler cleans up
@@ -157,18 +178,18 @@ class Subscriber:
         # Called when the feed cannot serve it (no such show): the ordinary
         # subscription path then answers as it always did.
         self.refuse = refuse
-        self.prefix = '{"id":' + orjson.dumps(operation_id).decode() + ',"type":"next","payload":'
+        self.prefix = b'{"id":' + orjson.dumps(operation_id) + b',"type":"next","payload":'
         self.active = True
         self.ready = False  # has its first message: a snapshot, or a fresh start
 
-    def start(self, payload: str) -> None:
+    def start(self, payload: bytes) -> None:
         """Send the subscriber's first message (a snapshot); later ones follow it."""
         self.ready = True
         self.send(payload)
 
-    def send(self, payload: str) -> None:
-        """Queue one ``next`` frame; a subscriber whose frame does not fit lags behind."""
-        if self.ready and not self.outbox.offer(self, self.prefix + payload + "}"):
+    def send(self, payload: bytes) -> None:
+        """Send one ``next`` frame; a subscriber whose frame does not fit lags behind."""
+        if self.ready and not self.outbox.offer(self, self.prefix + payload + b"}"):
             self.ready = False
 
 
@@ -182,9 +203,9 @@ class Group:
         self.feed = feed
         self.executor = executor
         self.members: set[Subscriber] = set()
-        self.snapshot: tuple[int, str] | None = None  # (version, payload) of the last one
+        self.snapshot: tuple[int, bytes] | None = None  # (version, payload) of the last one
 
-    def render(self, event: object) -> str:
+    def render(self, event: object) -> bytes:
         """The ``payload`` of a ``next`` message for ``event``: executed and serialised once."""
         result = execute_subscription_event(self.executor.build_per_event_executor(event))
         if isinstance(result, Awaitable):  # shared fields resolve synchronously
@@ -193,9 +214,9 @@ class Group:
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [classify(e).formatted for e in result.errors]
-        return orjson.dumps(payload).decode()
+        return orjson.dumps(payload)
 
-    def send(self, payload: str) -> None:
+    def send(self, payload: bytes) -> None:
         """The same payload to every member that is ready for it."""
         for subscriber in self.members:
             subscriber.send(payload)

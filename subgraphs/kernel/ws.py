@@ -5,6 +5,12 @@ ordinary subscriptions. Only a ``subscribe`` whose operation is a valid shared
 subscription, sent on a connection whose token was good, goes to the subgraph's feeds
 instead; anything else (a syntax or validation error, bad variables, a bad token, a show
 the feed does not know) is answered by Strawberry exactly as before.
+
+On uvicorn's websockets-sansio connections a shared frame the connection can take at
+once is written to it directly, not through a task switch and the ASGI ``send`` chain:
+that is most of what a subscriber costs per message. :class:`KeepServerSend` keeps the
+server's own ``send`` in the websocket's scope for that; on any other server every frame
+goes through ``send`` as usual.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import asyncio
 from typing import Any
 
 from graphql import GraphQLError
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -21,9 +28,49 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     CompleteMessage,
     SubscribeMessage,
 )
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 
-from subgraphs.kernel.feeds import FeedRegistry, Group, Outbox, Subscriber, feeds_of
+from subgraphs.kernel.feeds import FeedRegistry, Group, Outbox, Subscriber, WriteNow, feeds_of
 from subgraphs.kernel.graphql import Context
+
+SERVER_SEND = "ticketflow.server_send"
+
+
+class KeepServerSend:
+    """ASGI middleware: keeps a websocket's ``send`` as the server gave it in its scope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SERVER_SEND] = send
+        await self.app(scope, receive, send)
+
+
+def write_now(scope: Scope) -> WriteNow | None:
+    """A writer of text frames straight to the connection, when uvicorn's websockets-sansio
+    connection serves ``scope``; None on any other server."""
+    connection = getattr(scope.get(SERVER_SEND), "__self__", None)
+    if not isinstance(connection, WebSocketsSansIOProtocol):
+        return None
+
+    def write(frame: bytes) -> bool:
+        # What the connection's own send does for a text message, minus the waiting: a
+        # connection whose transport asked for a pause, or that is closing, takes nothing.
+        if (not connection.writable.is_set() or connection.close_sent
+                or connection.disconnected or not connection.handshake_complete
+                or connection.transport.is_closing()):
+            return False
+        try:
+            connection.conn.send_text(frame)
+        except InvalidState:
+            return False
+        connection.transport.write(b"".join(connection.conn.data_to_send()))
+        return True
+
+    return write
 
 
 class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -75,7 +122,8 @@ class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def _outbox_of_connection(self) -> Outbox:
         if self._outbox is None:
             assert isinstance(self.websocket, ASGIWebSocketAdapter)
-            self._outbox = Outbox(self.websocket.ws.send_text)
+            ws = self.websocket.ws
+            self._outbox = Outbox(ws.send_text, write_now(ws.scope))
         return self._outbox
 
     def _hand_back(self, message: SubscribeMessage) -> None:

@@ -108,7 +108,7 @@ class Recorded(Feed):
 
     def join(self, subscriber: Subscriber) -> None:
         self.joined.append(subscriber)
-        subscriber.start('"snapshot"')
+        subscriber.start(b'"snapshot"')
 
 
 class Registry:
@@ -118,11 +118,20 @@ class Registry:
         self.stats: Counter[str] = Counter()
 
 
-async def test_a_subscriber_whose_frames_do_not_fit_starts_over_once_its_connection_caught_up(
-) -> None:
+def one_group() -> tuple[FeedRegistry, Recorded, Group]:
     registry = cast(FeedRegistry, Registry())
     feed = Recorded(registry)
-    group = Group(("q", None, b"{}"), feed, cast(Any, None))
+    return registry, feed, Group(("q", None, b"{}"), feed, cast(Any, None))
+
+
+async def until(condition: Any) -> None:
+    while not condition():
+        await asyncio.sleep(0)
+
+
+async def test_a_subscriber_whose_frames_do_not_fit_starts_over_once_its_connection_caught_up(
+) -> None:
+    registry, feed, group = one_group()
     sent: list[str] = []
     stuck = asyncio.Event()
 
@@ -132,25 +141,25 @@ async def test_a_subscriber_whose_frames_do_not_fit_starts_over_once_its_connect
 
     outbox = Outbox(send, limit=200)
     slow = Subscriber("1", outbox, group, registry, lambda: None)
-    slow.start('"first"')
+    slow.start(b'"first"')
     await asyncio.wait_for(until(lambda: len(sent) == 1), GUARD)
-    deltas = [f'"delta {i}"' for i in range(10)]
+    deltas = [f'"delta {i}"'.encode() for i in range(10)]
     for delta in deltas:
         slow.send(delta)
-    # The first frame is being written; the queue holds what fits in 200 characters.
-    fitted = deltas[:200 // len(f"{slow.prefix}{deltas[0]}}}")]
+    # The first frame is being written; the queue holds what fits in 200 bytes.
+    fitted = deltas[:200 // len(slow.prefix + deltas[0] + b"}")]
     assert 0 < len(fitted) < len(deltas) and not slow.ready
     stuck.set()
     await asyncio.wait_for(until(lambda: len(sent) == 2 + len(fitted)), GUARD)
-    assert [s.removeprefix(slow.prefix) for s in sent] == [
-        '"first"}', *[f"{d}}}" for d in fitted], '"snapshot"}']
+    prefix = slow.prefix.decode()
+    assert [s.removeprefix(prefix) for s in sent] == [
+        '"first"}', *[f"{d.decode()}}}" for d in fitted], '"snapshot"}']
     assert feed.joined == [slow] and slow.ready and registry.stats["lagging_restarts"] == 1
     await outbox.close()
 
 
 async def test_frames_of_a_completed_subscription_are_not_written() -> None:
-    registry = cast(FeedRegistry, Registry())
-    group = Group(("q", None, b"{}"), Recorded(registry), cast(Any, None))
+    registry, _, group = one_group()
     sent: list[str] = []
     gate = asyncio.Event()
 
@@ -161,21 +170,47 @@ async def test_frames_of_a_completed_subscription_are_not_written() -> None:
     outbox = Outbox(send)
     first = Subscriber("1", outbox, group, registry, lambda: None)
     second = Subscriber("2", outbox, group, registry, lambda: None)
-    first.start('"a"')
+    first.start(b'"a"')
     await asyncio.wait_for(until(lambda: len(sent) == 1), GUARD)
-    first.send('"b"')
-    second.start('"c"')
+    first.send(b'"b"')
+    second.start(b'"c"')
     first.active = False  # the client completed it; its id may come back at once
     gate.set()
     await asyncio.wait_for(until(lambda: len(sent) == 2), GUARD)
-    assert sent == [f'{first.prefix}"a"}}', f'{second.prefix}"c"}}']
-    assert second.prefix == '{"id":"2","type":"next","payload":'
+    assert sent == ['{"id":"1","type":"next","payload":"a"}',
+                    '{"id":"2","type":"next","payload":"c"}']
     await outbox.close()
 
 
-async def until(condition: Any) -> None:
-    while not condition():
-        await asyncio.sleep(0)
+async def test_a_frame_goes_straight_out_only_when_nothing_waits_before_it() -> None:
+    registry, _, group = one_group()
+    order: list[bytes] = []
+    open_ = True
+    gate = asyncio.Event()
+
+    def write_now(frame: bytes) -> bool:
+        if open_:
+            order.append(frame)
+        return open_
+
+    async def send(frame: str) -> None:
+        await gate.wait()
+        order.append(frame.encode())
+
+    outbox = Outbox(send, write_now)
+    sub = Subscriber("x", outbox, group, registry, lambda: None)
+    sub.start(b"1")
+    sub.send(b"2")
+    assert order == [sub.prefix + b"1}", sub.prefix + b"2}"]  # no task, no waiting
+    open_ = False  # the connection asks for a pause
+    sub.send(b"3")
+    open_ = True
+    sub.send(b"4")  # behind 3, so it waits too
+    assert len(order) == 2
+    gate.set()
+    await asyncio.wait_for(until(lambda: len(order) == 4), GUARD)
+    assert order[2:] == [sub.prefix + b"3}", sub.prefix + b"4}"]
+    await outbox.close()
 
 
 # --- watchers ------------------------------------------------------------------------------
