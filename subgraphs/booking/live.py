@@ -24,8 +24,9 @@ from typing import Any
 
 from subgraphs.booking import inventory
 from subgraphs.booking.coalesce import Changes, Message, SeatMap, Window, merged
-from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription, Subscriber
+from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription
 from subgraphs.kernel.live import Watcher
+from subgraphs.kernel.outbox import Subscriber
 
 log = logging.getLogger("ticketflow.booking.live")
 

@@ -31,8 +31,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
 
-from subgraphs.kernel.feeds import FeedRegistry, Group, Outbox, Subscriber, WriteNow, feeds_of
+from subgraphs.kernel.feeds import FeedRegistry, Group, feeds_of
 from subgraphs.kernel.graphql import Context
+from subgraphs.kernel.outbox import Outbox, Subscriber, WriteNow
 
 SERVER_SEND = "ticketflow.server_send"
 

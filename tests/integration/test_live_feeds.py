@@ -333,9 +333,8 @@ async def test_subscribers_start_over_from_a_snapshot_when_live_messages_may_be_
     assert after[0] == after[1]
 
 
-@pytest.mark.parametrize("query", [SEAT_AVAILABILITY])
-async def test_the_subscription_of_every_existing_test_is_shared(
-        stack: Stack, show: ShowOnSale, query: str) -> None:
-    async with watching(stack, show.id, 2, query):
+async def test_the_subscription_of_the_existing_tests_is_shared(
+        stack: Stack, show: ShowOnSale) -> None:
+    async with watching(stack, show.id, 2, SEAT_AVAILABILITY):
         await eventually(lambda: asyncio.sleep(0, show.id in registry(stack).feeds
                                                and len(feed(stack, show.id).subscribers()) == 2))

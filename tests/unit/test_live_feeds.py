@@ -10,8 +10,9 @@ from typing import Any, cast
 import pytest
 
 from subgraphs.booking.coalesce import Changes, SeatMap, Window, merged
-from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, Outbox, Subscriber
+from subgraphs.kernel.feeds import Feed, FeedRegistry, Group
 from subgraphs.kernel.live import InProcessLive
+from subgraphs.kernel.outbox import Outbox, Subscriber
 
 GUARD = 5.0  # a guard against a hung test, not a measurement
 
