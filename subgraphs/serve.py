@@ -42,6 +42,7 @@ async def serve(settings: Settings, names: Sequence[str]) -> None:
             log_config=None,
             lifespan="on",
             ws="websockets-sansio",
+            ws_per_message_deflate=settings.ws_per_message_deflate,
             timeout_graceful_shutdown=5,
         ))
         for name in names

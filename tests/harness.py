@@ -195,7 +195,8 @@ async def in_process_stack(env: dict[str, str]) -> AsyncIterator[Stack]:
     apps = {name: create_app(spec(name), runtime) for name in SERVICES}
     servers = [
         _Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port_of(name),
-                               log_config=None, lifespan="on", ws="websockets-sansio"))
+                               log_config=None, lifespan="on", ws="websockets-sansio",
+                               ws_per_message_deflate=settings.ws_per_message_deflate))
         for name, app in apps.items()
     ]
     tasks = [asyncio.create_task(s.serve()) for s in servers]

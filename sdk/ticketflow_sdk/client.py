@@ -478,10 +478,12 @@ class AsyncClient:
 
     def watch_seats(self, show_id: str, segment: SegmentLike | None = None, *,
                     reconnect_attempts: int = 10) -> SeatWatch:
-        """Live seat-map states of a show: a fresh SNAPSHOT, then one state per change.
+        """Live seat-map states of a show: a fresh SNAPSHOT, then one state per delta
+        (changes that came close together arrive as one delta covering their versions).
 
-        A skipped version or a dropped connection starts over from a fresh snapshot
-        without the caller noticing (but for ``kind`` SNAPSHOT); after
+        A delta that does not follow the state, or a dropped connection, starts over from
+        a fresh snapshot without the caller noticing (but for ``kind`` SNAPSHOT); a
+        SNAPSHOT the server sends mid-stream replaces the state. After
         ``reconnect_attempts`` failures in a row it raises TransportError.
         """
         seg = None if segment is None else (

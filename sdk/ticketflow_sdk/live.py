@@ -1,10 +1,13 @@
 """Live seat maps: ``seatAvailability`` over graphql-transport-ws, kept whole for the caller.
 
-The server sends a SNAPSHOT of every seat with the show's ``version``, then a DELTA per
-change with the next version. :func:`apply_event` folds one message into a
+The server sends a SNAPSHOT of every seat with the show's ``version``, then DELTAs: each
+names the version it follows (``fromVersion``) and the version it brings the seats to
+(``version``); changes that came close together arrive as one delta covering several
+versions. The server may send a SNAPSHOT again at any time (after it lost track of a
+change); it replaces the state. :func:`apply_event` folds one message into a
 :class:`SeatMapState`; :class:`SeatWatch` runs the protocol and starts over from a fresh
-snapshot whenever a version is skipped or the connection drops, so the caller only ever
-sees whole, consistent states.
+snapshot whenever a delta does not follow the state or the connection drops, so the
+caller only ever sees whole, consistent states.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from websockets.typing import Subprotocol
 from ticketflow_sdk import operations
 from ticketflow_sdk.errors import (
     InternalError,
+    TicketFlowError,
     TransportError,
     Unauthenticated,
     error_from_graphql,
@@ -49,9 +53,9 @@ class SeatCounts:
 class SeatMapState:
     """A show's seats as of ``version``: every seat's state, and the counts.
 
-    ``kind`` says what produced it: a SNAPSHOT (the first state, and each fresh start
-    after a gap or a dropped connection) or a DELTA; ``changed`` lists the seats that
-    message named (every seat, for a snapshot).
+    ``kind`` says what produced it: a SNAPSHOT (the first state, each fresh start after a
+    gap or a dropped connection, and whenever the server starts over) or a DELTA;
+    ``changed`` lists the seats that message named (every seat, for a snapshot).
     """
 
     show_id: str
@@ -95,10 +99,11 @@ def apply_event(state: SeatMapState | None, event: Mapping[str, Any],
                 segment: Segment | None = None) -> SeatMapState | None:
     """The state after one ``seatAvailability`` message.
 
-    A SNAPSHOT replaces whatever was known. A DELTA must carry exactly the next version:
-    an older one is a repeat (None: nothing new), a later one, or a delta with no state
-    to apply to, raises :class:`VersionGap`. With ``segment``, each seat's state is its
-    state over those legs and the counts are counted from the seats.
+    A SNAPSHOT replaces whatever was known. A DELTA applies only to the state at its
+    ``fromVersion`` (``version - 1`` when the server does not send it): one up to the
+    state's version is a repeat (None: nothing new); one that follows another version, or
+    a delta with no state to apply to, raises :class:`VersionGap`. With ``segment``, each
+    seat's state is its state over those legs and the counts are counted from the seats.
     """
     kind = SeatEventKind(event["kind"])
     version = int(event["version"])
@@ -109,9 +114,11 @@ def apply_event(state: SeatMapState | None, event: Mapping[str, Any],
         raise VersionGap(f"a delta (version {version}) before any snapshot")
     elif version <= state.version:
         return None
-    elif version != state.version + 1:
-        raise VersionGap(f"version {version} after {state.version}")
     else:
+        after = event.get("fromVersion")
+        after = version - 1 if after is None else int(after)
+        if after != state.version:
+            raise VersionGap(f"a delta from version {after} to {version} after {state.version}")
         seats = {**state.seats, **changes}
     a = event["availability"]
     counts = (_counts(seats) if segment is not None
@@ -156,6 +163,7 @@ class SeatWatch:
         self._max_backoff = max_backoff
         self._open_timeout = open_timeout
         self._ws: ClientConnection | None = None
+        self._document, self._operation = operations.WATCH_SEATS, "WatchSeats"
         self._states = self._run()
 
     def __aiter__(self) -> SeatWatch:
@@ -231,7 +239,17 @@ class SeatWatch:
             message = json.loads(await ws.recv())
             if await self._answer_ping(ws, message) or message.get("id") != str(serial):
                 continue  # a ping, or a late message of a subscription given up
-            event = self._event(message)
+            try:
+                event = self._event(message)
+            except TicketFlowError as exc:
+                if not self._older_server(exc):
+                    raise
+                # A server from before fromVersion: ask without it, follow version by version.
+                self._document = operations.WATCH_SEATS_BY_VERSION
+                self._operation = "WatchSeatsByVersion"
+                serial += 1
+                await self._subscribe(ws, serial)
+                continue
             try:
                 new = apply_event(current, event, self.segment)
             except VersionGap:
@@ -245,9 +263,13 @@ class SeatWatch:
                 current = self.state = new
                 yield new
 
+    def _older_server(self, exc: TicketFlowError) -> bool:
+        return (self._document == operations.WATCH_SEATS
+                and exc.code == "GRAPHQL_VALIDATION_FAILED" and "fromVersion" in exc.message)
+
     async def _subscribe(self, ws: ClientConnection, serial: int) -> None:
         await ws.send(json.dumps({"id": str(serial), "type": "subscribe", "payload": {
-            "query": operations.WATCH_SEATS, "operationName": "WatchSeats",
+            "query": self._document, "operationName": self._operation,
             "variables": {"showId": self.show_id}}}))
 
     @staticmethod

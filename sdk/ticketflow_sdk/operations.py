@@ -155,9 +155,12 @@ PAYMENT = _document("query Payment($id: ID!) { payment(id: $id) { ...PaymentFiel
 
 WATCH_SEATS = _document("""subscription WatchSeats($showId: ID!) {
   seatAvailability(showId: $showId) {
-    showId kind version seats { seatId state legs }
+    showId kind version fromVersion seats { seatId state legs }
     availability { total available held sold }
     generalAdmission { ...AdmissionFields } } }""")
+# For a server from before fromVersion (it refuses the field): every delta is one version.
+WATCH_SEATS_BY_VERSION = WATCH_SEATS.replace(" fromVersion", "", 1).replace(
+    "WatchSeats(", "WatchSeatsByVersion(", 1)
 
 ALL: dict[str, str] = {name: value for name, value in globals().items()
                        if name.isupper() and isinstance(value, str) and not name.startswith("_")}

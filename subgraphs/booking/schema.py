@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from subgraphs.booking import inventory, models, outcomes, reads, service
+from subgraphs.booking import inventory, live, models, outcomes, reads, service
 from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import NotFound
@@ -388,7 +388,13 @@ class SeatEventKind(Enum):
 class SeatAvailabilityEvent:
     show_id: strawberry.ID
     kind: SeatEventKind
-    version: int = strawberry.field(description="Consecutive per show; a gap means resubscribe.")
+    version: int = strawberry.field(description="The show's version this message brings "
+                                    "the seats to.")
+    from_version: int | None = strawberry.field(
+        description="On a DELTA, the version it follows: apply it only to a state at exactly "
+                    "this version (else resubscribe). A delta may cover several versions "
+                    "(fromVersion < version - 1) when changes came close together. Null on "
+                    "a SNAPSHOT, which replaces whatever was known.")
     seats: list[SeatState]
     availability: Availability
     general_admission: list[GeneralAdmissionAvailability] = strawberry.field(
@@ -396,11 +402,13 @@ class SeatAvailabilityEvent:
                     "standing places only is a delta with no seats).")
 
 
-def _event(kind: SeatEventKind, message: dict[str, Any]) -> SeatAvailabilityEvent:
+def _event(message: dict[str, Any], from_version: int | None) -> SeatAvailabilityEvent:
+    """A live message as a SNAPSHOT (``from_version`` None) or a DELTA after it."""
     availability = Availability.from_message(message)
+    kind = SeatEventKind.SNAPSHOT if from_version is None else SeatEventKind.DELTA
     return SeatAvailabilityEvent(
         show_id=strawberry.ID(message["show_id"]), kind=kind, version=message["version"],
-        seats=[SeatState.from_message(s) for s in message["seats"]],
+        from_version=from_version, seats=[SeatState.from_message(s) for s in message["seats"]],
         availability=availability, general_admission=availability.general_admission)
 
 
@@ -501,10 +509,13 @@ class Mutation:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="A snapshot of the show's seats, then every change.")
+    @strawberry.subscription(description="A snapshot of the show's seats, then every change "
+                             "as a delta (changes close together may come as one).")
     async def seat_availability(
         self, info: Info, show_id: strawberry.ID
     ) -> AsyncGenerator[SeatAvailabilityEvent, None]:
+        # Over graphql-transport-ws this is served by booking/live.py's shared feed; this
+        # generator answers what the feed hands back (an unknown show) and other transports.
         svc = info.context.service
         # Watch before reading the snapshot, so no change falls between the two.
         async with svc.runtime.live.watch(inventory.channel(str(show_id))) as watcher:
@@ -512,16 +523,16 @@ class Subscription:
                 snap = await inventory.snapshot(session, str(show_id))
             if snap is None:
                 raise NotFound("No show with this id is on sale.", field="showId")
-            yield _event(SeatEventKind.SNAPSHOT, {
-                "show_id": snap.show_id, "version": snap.version,
-                "seats": [s.as_message() for s in snap.seats],
-                **snap.availability.as_message()})
+            yield _event({"show_id": snap.show_id, "version": snap.version,
+                          "seats": [s.as_message() for s in snap.seats],
+                          **snap.availability.as_message()}, None)
             last = snap.version
             async for message in watcher.messages():
                 if message["version"] <= last:
                     continue
+                # One message is one version: after a lost one, a client sees the gap.
                 last = message["version"]
-                yield _event(SeatEventKind.DELTA, message)
+                yield _event(message, last - 1)
 
 
 schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Booking, User])
@@ -529,4 +540,5 @@ SPEC = SubgraphSpec(
     name="booking", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
     consumes={"venue": service.apply_venue_event, "payment": service.apply_payment_event},
     background=[service.sweeper],
+    shared=[live.seat_availability(_event)],
 )

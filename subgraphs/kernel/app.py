@@ -28,6 +28,7 @@ from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
 from subgraphs.kernel.db import Database, new_id
 from subgraphs.kernel.errors import TicketFlowError
 from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.feeds import SharedSubscription
 from subgraphs.kernel.graphql import Context
 from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
@@ -36,6 +37,7 @@ from subgraphs.kernel.logs import request_id
 from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.kernel.ws import KeepServerSend, SharedFeedsHandler
 
 log = logging.getLogger("ticketflow.app")
 T = TypeVar("T")
@@ -89,6 +91,8 @@ class SubgraphSpec:
     consumes: dict[str, Consumer] = field(default_factory=dict)
     background: list[Background] = field(default_factory=list)
     routes: Callable[[FastAPI, Service], None] | None = None
+    # Subscription fields served by shared feeds (kernel/feeds.py), not one generator each.
+    shared: list[SharedSubscription] = field(default_factory=list)
 
 
 async def repeat(step: Callable[[], Awaitable[Any]], *, every: float, what: str,
@@ -260,6 +264,8 @@ def _context_getter(service: Service) -> Callable[..., Awaitable[Context]]:
 
 
 class _GraphQLRouter(GraphQLRouter[Context, None]):
+    graphql_transport_ws_handler_class = SharedFeedsHandler
+
     # orjson: a 50,000-seat map is a few MB of JSON; the standard encoder is the bottleneck.
     # Text, not bytes: WebSocket messages must go out as text frames.
     def encode_json(self, data: object) -> str:
@@ -283,6 +289,7 @@ def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = Fals
     app = FastAPI(title=f"TicketFlow {spec.name}", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.service = service
+    app.add_middleware(KeepServerSend)
 
     app.add_middleware(RequestIds)
 

@@ -119,6 +119,11 @@ def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
                         extensions=extensions)
 
 
+def classify(error: GraphQLError, debug: bool = False) -> GraphQLError:
+    """``error`` as clients see it: with its ``extensions.code``, the unexpected masked."""
+    return _classify(error, debug)
+
+
 class ErrorCodes(SchemaExtension):
     """Gives every error an ``extensions.code`` and masks the unexpected (no stack traces)."""
 

@@ -1,7 +1,9 @@
 """Live messages for subscriptions: Redis pub/sub across processes, or in-process.
 
-Each process keeps one Redis subscription per channel however many local websocket
-clients watch it, and fans messages out to them in memory.
+Each process keeps one Redis subscription per channel however many local watchers it
+has, and fans messages out to them in memory. A watcher's stream ends when it may have
+missed a message (it fell behind, or the Redis connection was lost and made again):
+whoever watches must start over from the source of truth.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ log = logging.getLogger("ticketflow.live")
 QUEUE_SIZE = 1024
 
 
+# Wakes a reader blocked on an empty queue once its watcher is cut off.
+_END: dict[str, Any] = {}
+
+
 class Watcher:
     """One local subscriber's queue. A watcher that falls too far behind is cut off."""
 
@@ -29,16 +35,28 @@ class Watcher:
         self.lagged = False
 
     def offer(self, message: dict[str, Any]) -> None:
-        """Queue a message without waiting; mark the watcher lagged if it is full."""
+        """Queue a message without waiting; cut the watcher off if it is full."""
+        if self.lagged:
+            return
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
-            self.lagged = True
+            self.interrupt()
+
+    def interrupt(self) -> None:
+        """End the stream: messages may have been missed, so what is queued is no use."""
+        self.lagged = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(_END)
 
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         """Messages in arrival order; ends when the watcher lagged (it must resubscribe)."""
         while not self.lagged:
-            yield await self.queue.get()
+            message = await self.queue.get()
+            if self.lagged:
+                return
+            yield message
 
 
 class _LocalFanout:
@@ -48,6 +66,11 @@ class _LocalFanout:
     def deliver(self, channel: str, message: dict[str, Any]) -> None:
         for watcher in list(self.watchers.get(channel, ())):
             watcher.offer(message)
+
+    def interrupt_all(self) -> None:
+        for watchers in self.watchers.values():
+            for watcher in watchers:
+                watcher.interrupt()
 
 
 class InProcessLive:
@@ -80,12 +103,15 @@ class RedisLive:
     """Redis pub/sub with one subscription per watched channel in this process."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = redis_client(url)
+        # Named, so an operator (or a test) can tell this process's live connections apart.
+        self._redis = redis_client(url, name=f"{prefix}:live")
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._prefix = prefix
         self._fanout = _LocalFanout()
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
+        self._connected_before = False
+        self.reconnects = 0
 
     def _key(self, channel: str) -> str:
         return f"{self._prefix}:live:{channel}"
@@ -93,6 +119,17 @@ class RedisLive:
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         """``PUBLISH`` to every process watching ``channel``."""
         await self._redis.publish(self._key(channel), json.dumps(message, separators=(",", ":")))
+
+    async def _connected(self, _connection: object) -> None:
+        # redis-py calls this on every (re)connect of the pub/sub connection, after its own
+        # callback subscribed every channel again. Whatever was published in between is
+        # lost, so every watcher starts over.
+        if self._connected_before:
+            self.reconnects += 1
+            log.warning("live: Redis pub/sub reconnected; %d channels resubscribed, "
+                        "watchers start over", len(self._fanout.watchers))
+            self._fanout.interrupt_all()
+        self._connected_before = True
 
     async def _read(self) -> None:
         prefix = f"{self._prefix}:live:"
@@ -109,7 +146,8 @@ class RedisLive:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("live reader failed; continuing")
+                # The connection is made again (and resubscribed) by the next read.
+                log.exception("live reader failed; reconnecting")
                 await asyncio.sleep(0.5)
 
     @contextlib.asynccontextmanager
@@ -121,6 +159,9 @@ class RedisLive:
                 self._reader = asyncio.create_task(self._read())
             if not self._fanout.watchers.get(channel):
                 await self._pubsub.subscribe(self._key(channel))
+                if self._pubsub.connection is not None:
+                    self._pubsub.connection.register_connect_callback(self._connected)
+                    self._connected_before = True
             self._fanout.watchers[channel].add(watcher)
         try:
             yield watcher

@@ -10,13 +10,14 @@ MAX_CONNECTIONS = 100
 WAIT_SECONDS = 20
 
 
-def redis_client(url: str) -> aioredis.Redis:
+def redis_client(url: str, name: str | None = None) -> aioredis.Redis:
     """A Redis client whose commands wait for a free pooled connection.
 
     redis-py's default pool refuses the 101st concurrent command ("Too many connections"),
     which turned a burst of requests into 500s; a blocking pool queues them instead.
-    Close it with ``aclose(close_connection_pool=True)``.
+    ``name`` names its connections (``CLIENT LIST``). Close it with
+    ``aclose(close_connection_pool=True)``.
     """
     pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS,
-                                                    timeout=WAIT_SECONDS)
+                                                    timeout=WAIT_SECONDS, client_name=name)
     return aioredis.Redis(connection_pool=pool)

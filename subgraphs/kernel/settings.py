@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     # A commit wakes the outbox relay, which first waits this long for more: under load one
     # round publishes many transactions' events (a hold adds no transaction of its own).
     relay_linger_seconds: float = Field(default=0.005, ge=0)
+    # Live seats: a change within this many ms of the show's last delta waits for the
+    # window to end and goes out merged with what else came (0: every change at once).
+    live_coalesce_ms: int = Field(default=50, ge=0)
+    # Compression of WebSocket messages (permessage-deflate), per connection.
+    ws_per_message_deflate: bool = False
     outbox_replay_hours: int = Field(default=24, ge=0)
 
     # Payments (docs/payments.md). The sandbox needs no account; Razorpay is offered once

@@ -1,0 +1,263 @@
+"""Shared subscriptions: execute a selection set once, write the same bytes to everyone.
+
+A root subscription field registered as a :class:`SharedSubscription` (booking's
+``seatAvailability``) is not run as one async generator per subscriber. Its subscribers
+are grouped by ``(field, subscription document text, operationName, variables)``; the
+field's arguments name a *feed* (a show), and one :class:`Feed` per key and process runs
+one task for all of its groups. For each message the feed executes each group's selection
+set once (graphql-core, the message as root value), serialises the payload once
+(orjson) and hands every subscriber of the group a frame whose only own part is its
+operation id::
+
+    {"id":"<id>","type":"next","payload":<the group's bytes>}
+
+``"id"`` comes first and ``"type":"next"`` second, always in this layout: a proxy in
+front (the router) may rewrite the prefix without parsing the payload.
+
+Writes go through one bounded :class:`~subgraphs.kernel.outbox.Outbox` per connection,
+so a slow client never slows the others down: a frame the connection can take at once is
+written at once (the fan-out does not switch tasks per subscriber), the rest waits in the
+outbox. A subscriber whose frame does not fit is *lagging*: it gets nothing more until
+its connection has written everything queued, and then starts over from the feed's
+current state (:meth:`Feed.join` again, which sends a fresh snapshot).
+
+Only fields whose messages are the same for every subscriber may be shared: nothing in
+their selection set may depend on the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    get_operation_ast,
+    parse,
+    specified_rules,
+)
+from graphql.execution import Executor, execute_subscription_event
+from graphql.execution.values import get_argument_values
+from strawberry.schema.schema import validate_document
+
+from subgraphs.kernel.errors import classify
+
+if TYPE_CHECKING:
+    from subgraphs.kernel.app import Service
+    from subgraphs.kernel.outbox import Subscriber
+
+log = logging.getLogger("ticketflow.feeds")
+
+# (document text, operationName, variables as sorted JSON): they name the field and its
+# arguments, and so the feed too.
+GroupKey = tuple[str, str | None, bytes]
+DOCUMENT_CACHE = 256
+
+
+@dataclass(frozen=True)
+class SharedSubscription:
+    """A root subscription field served by per-key feeds instead of one generator each.
+
+    ``key`` turns the field's coerced arguments into the feed's key (a show id);
+    ``feed`` builds the feed of a key, started when its first subscriber arrives.
+    """
+
+    field: str
+    key: Callable[[dict[str, Any]], str]
+    feed: Callable[[FeedRegistry, str], Feed]
+
+
+class Group:
+    """Subscribers of one feed with the same document, operation and variables."""
+
+    __slots__ = ("executor", "feed", "key", "members", "snapshot")
+
+    def __init__(self, key: GroupKey, feed: Feed, executor: Executor) -> None:
+        self.key = key
+        self.feed = feed
+        self.executor = executor
+        self.members: set[Subscriber] = set()
+        self.snapshot: tuple[int, bytes] | None = None  # (version, payload) of the last one
+
+    def render(self, event: object) -> bytes:
+        """The ``payload`` of a ``next`` message for ``event``: executed and serialised once."""
+        result = execute_subscription_event(self.executor.build_per_event_executor(event))
+        if isinstance(result, Awaitable):  # shared fields resolve synchronously
+            raise TypeError("a shared subscription must resolve synchronously")
+        self.feed.registry.stats["executions"] += 1
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [classify(e).formatted for e in result.errors]
+        return orjson.dumps(payload)
+
+    def send(self, payload: bytes) -> None:
+        """The same payload to every member that is ready for it."""
+        for subscriber in self.members:
+            subscriber.send(payload)
+
+
+class Feed:
+    """One key's (a show's) subscribers in this process, served by one task.
+
+    Subclasses implement :meth:`run` (follow the source, send to ``groups``) and
+    :meth:`join` (give a new or lagging subscriber its first message).
+    """
+
+    def __init__(self, registry: FeedRegistry, key: str) -> None:
+        self.registry = registry
+        self.service = registry.service
+        self.key = key
+        self.groups: dict[GroupKey, Group] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the feed's task."""
+        self.task = asyncio.create_task(self.run(), name=f"feed {self.key}")
+
+    async def run(self) -> None:
+        """Follow the source until cancelled."""
+        raise NotImplementedError
+
+    def join(self, subscriber: Subscriber) -> None:
+        """Send ``subscriber`` (a member of one of ``groups``) its first message."""
+        raise NotImplementedError
+
+    def subscribers(self) -> list[Subscriber]:
+        """Every member of every group."""
+        return [s for g in self.groups.values() for s in g.members]
+
+    def refuse_all(self) -> None:
+        """Hand every subscriber back to the ordinary path (the key names nothing)."""
+        for subscriber in self.subscribers():
+            self.registry.leave(subscriber)
+            subscriber.refuse()
+
+
+@dataclass
+class Route:
+    """Where a subscribe message goes: an existing group, or the parts of a new one."""
+
+    spec: SharedSubscription
+    group_key: GroupKey
+    feed_key: str
+    executor: Executor
+
+
+def feeds_of(service: Service) -> FeedRegistry | None:
+    """The shared feeds of a subgraph in this process (None: it has no shared field)."""
+    specs = service.spec.shared
+    if not specs:
+        return None
+    return service.once("feeds", lambda: FeedRegistry(service, specs))
+
+
+class FeedRegistry:
+    """Every shared feed of one subgraph in this process.
+
+    ``stats`` counts what the feeds did (``executions`` of a selection set, snapshot
+    ``snapshot_reads`` and ``snapshot_renders``, ``deltas`` sent, ``resyncs``...).
+    """
+
+    def __init__(self, service: Service, specs: Sequence[SharedSubscription]) -> None:
+        self.service = service
+        self.specs = {s.field: s for s in specs}
+        self.schema: GraphQLSchema = service.spec.schema._schema
+        self.feeds: dict[str, Feed] = {}
+        self.groups: dict[GroupKey, Group] = {}
+        self.stats: Counter[str] = Counter()
+        self._documents: OrderedDict[str, DocumentNode | None] = OrderedDict()
+
+    def _document(self, query: str) -> DocumentNode | None:
+        """The parsed document if it is valid (cached by text); None otherwise."""
+        if query in self._documents:
+            self._documents.move_to_end(query)
+            return self._documents[query]
+        found: DocumentNode | None
+        try:
+            found = parse(query)
+        except GraphQLError:
+            found = None
+        # The rules Strawberry applies (it adds its own to these).
+        if found is not None and validate_document(self.schema, found, tuple(specified_rules)):
+            found = None
+        self._documents[query] = found
+        if len(self._documents) > DOCUMENT_CACHE:
+            self._documents.popitem(last=False)
+        return found
+
+    def group_of(self, payload: dict[str, Any]) -> Group | Route | None:
+        """The group a subscribe payload joins (or how to make it); None when the
+        operation is not a shared one, or is invalid: the ordinary path answers it."""
+        query, name = payload.get("query"), payload.get("operationName")
+        variables = payload.get("variables") or {}
+        if not self.specs or not isinstance(query, str) or not isinstance(variables, dict):
+            return None
+        try:
+            key: GroupKey = (query, name, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
+        except TypeError:
+            return None
+        found = self.groups.get(key)
+        return found if found is not None else self._route(key, query, name, variables)
+
+    def _route(self, key: GroupKey, query: str, name: str | None,
+               variables: dict[str, Any]) -> Route | None:
+        document = self._document(query)
+        operation = None if document is None else get_operation_ast(document, name)
+        if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
+            return None
+        [node] = operation.selection_set.selections  # validation: exactly one root field
+        if not isinstance(node, FieldNode) or node.directives or \
+                node.name.value not in self.specs:
+            return None
+        assert document is not None
+        executor = Executor.build(self.schema, document, raw_variable_values=variables,
+                                  operation_name=name)
+        if isinstance(executor, list):  # variables that do not fit: the ordinary answer
+            return None
+        spec = self.specs[node.name.value]
+        assert self.schema.subscription_type is not None
+        field = self.schema.subscription_type.fields[node.name.value]
+        args = get_argument_values(field, node, executor.variable_values)
+        return Route(spec, key, spec.key(args), executor)
+
+    def join(self, found: Group | Route, make: Callable[[Group], Subscriber]) -> Subscriber:
+        """Add a subscriber (made by ``make`` for its group) and send it its first message."""
+        group = found if isinstance(found, Group) else self._new_group(found)
+        subscriber = make(group)
+        group.members.add(subscriber)
+        group.feed.join(subscriber)
+        return subscriber
+
+    def _new_group(self, route: Route) -> Group:
+        feed = self.feeds.get(route.feed_key)
+        if feed is None:
+            feed = self.feeds[route.feed_key] = route.spec.feed(self, route.feed_key)
+            feed.start()
+        group = Group(route.group_key, feed, route.executor)
+        feed.groups[group.key] = group
+        self.groups[group.key] = group
+        return group
+
+    def leave(self, subscriber: Subscriber) -> None:
+        """Remove a subscriber; a feed without subscribers stops."""
+        subscriber.active = False
+        group = subscriber.group
+        group.members.discard(subscriber)
+        if group.members:
+            return
+        self.groups.pop(group.key, None)
+        feed = group.feed
+        feed.groups.pop(group.key, None)
+        if not feed.groups and self.feeds.get(feed.key) is feed:
+            del self.feeds[feed.key]
+            if feed.task is not None:
+                feed.task.cancel()

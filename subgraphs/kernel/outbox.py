@@ -1,0 +1,134 @@
+"""A connection's frames of shared subscriptions (:mod:`subgraphs.kernel.feeds`): written
+at once when the connection can take them, else queued for its writer task, bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import orjson
+
+if TYPE_CHECKING:
+    from subgraphs.kernel.feeds import FeedRegistry, Group
+
+log = logging.getLogger("ticketflow.feeds")
+
+# A connection queues at most this many bytes of frames (one frame of any size fits
+# into an empty queue: a big seat map's snapshot is sent whole).
+OUTBOX_BYTES = 1 << 20
+# Writes one frame now if the connection can take it without waiting (False: it can't).
+WriteNow = Callable[[bytes], bool]
+
+
+class Outbox:
+    """One connection's frames, in order.
+
+    A frame goes straight out (``write_now``, no task switch) when nothing is queued
+    before it and the connection can take it; otherwise it is queued for the
+    connection's writer task, which waits for the connection as long as it must.
+    """
+
+    def __init__(self, send: Callable[[str], Awaitable[None]],
+                 write_now: WriteNow | None = None, limit: int = OUTBOX_BYTES) -> None:
+        self._send = send
+        self._write_now = write_now
+        self.limit = limit
+        self.queued = 0
+        self._frames: deque[tuple[Subscriber, bytes]] = deque()
+        self._lagging: list[Subscriber] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._sending = False
+        self.closed = False
+
+    def offer(self, subscriber: Subscriber, frame: bytes) -> bool:
+        """Write or queue ``frame`` unless the queue is over its limit; False if it was not."""
+        if self.closed:
+            return False
+        if not self._frames:
+            if not self._sending and self._write_now is not None and self._write_now(frame):
+                return True
+        elif self.queued + len(frame) > self.limit:
+            self._lagging.append(subscriber)
+            return False
+        self._frames.append((subscriber, frame))
+        self.queued += len(frame)
+        if self._task is None:
+            self._task = asyncio.create_task(self._write())
+        self._wake.set()
+        return True
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                if not self._frames:
+                    self._catch_up()
+                if not self._frames:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                subscriber, frame = self._frames.popleft()
+                self.queued -= len(frame)
+                # A subscription the client completed gets nothing more (its id may be
+                # reused by the next one already).
+                if subscriber.active:
+                    self._sending = True
+                    await self._send(frame.decode())
+                    self._sending = False
+                # Not kept while waiting for the next: a snapshot is big.
+                del subscriber, frame
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the connection is going away; its handler cleans up
+            log.debug("live: a connection stopped taking frames: %r", exc)
+            self.closed = True
+
+    def _catch_up(self) -> None:
+        lagging, self._lagging = self._lagging, []
+        for subscriber in lagging:
+            if subscriber.active:
+                subscriber.registry.stats["lagging_restarts"] += 1
+                subscriber.feed.join(subscriber)
+
+    async def close(self) -> None:
+        """Stop writing; queued frames are dropped (the connection is closing)."""
+        self.closed = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class Subscriber:
+    """One shared subscription of one connection."""
+
+    __slots__ = ("active", "feed", "group", "id", "outbox", "prefix", "ready", "refuse",
+                 "registry")
+
+    def __init__(self, operation_id: str, outbox: Outbox, group: Group, registry: FeedRegistry,
+                 refuse: Callable[[], None]) -> None:
+        self.id = operation_id
+        self.outbox = outbox
+        self.group = group
+        self.feed = group.feed
+        self.registry = registry
+        # Called when the feed cannot serve it (no such show): the ordinary
+        # subscription path then answers as it always did.
+        self.refuse = refuse
+        self.prefix = b'{"id":' + orjson.dumps(operation_id) + b',"type":"next","payload":'
+        self.active = True
+        self.ready = False  # has its first message: a snapshot, or a fresh start
+
+    def start(self, payload: bytes) -> None:
+        """Send the subscriber's first message (a snapshot); later ones follow it."""
+        self.ready = True
+        self.send(payload)
+
+    def send(self, payload: bytes) -> None:
+        """Send one ``next`` frame; a subscriber whose frame does not fit lags behind."""
+        if self.ready and not self.outbox.offer(self, self.prefix + payload + b"}"):
+            self.ready = False
