@@ -6,6 +6,7 @@
 
     options: [--rate 20] [--duration 30] [--seats 1000] [--concurrency 200]
              [--router-env NAME=VALUE ...]   e.g. TICKETFLOW_ROUTER_PASSTHROUGH=false
+             [--hive-cli]                     the router is hive-gateway's CLI (the baseline)
              [--cpu-prof DIR]                 the router runs under node --cpu-prof
 
 Starts the real deployment (uvicorn subgraph processes and the router) on free ports with
@@ -142,6 +143,35 @@ async def send_holds(router_url: str, customer: User, show_id: str, seats: list[
     return records
 
 
+def hive_cli_router() -> None:
+    """Start Hive Gateway's own CLI as the router (what ran before router/server.mjs): the
+    baseline the pass-through is measured against."""
+    import subgraphs.dev
+
+    def hive_cli(_settings: Any) -> list[str]:
+        router = subgraphs.dev.ROUTER_DIR
+        return [str(router / "node_modules" / ".bin" / "hive-gateway"), "--config-path",
+                str(router / "gateway.config.mjs"), "supergraph"]
+
+    subgraphs.dev.router_command = hive_cli  # type: ignore[assignment]
+
+
+def profile_router(directory: Path) -> None:
+    """Start the router under ``node --cpu-prof`` (Node refuses it in NODE_OPTIONS)."""
+    import subgraphs.dev
+
+    command = subgraphs.dev.router_command
+
+    def profiled(settings: Any) -> list[str]:
+        argv = command(settings)
+        flags = ["--cpu-prof", f"--cpu-prof-dir={directory}"]
+        if Path(argv[0]).name == "node":
+            return [argv[0], *flags, *argv[1:]]
+        return [shutil.which("node") or "node", *flags, str(Path(argv[0]).resolve()), *argv[1:]]
+
+    subgraphs.dev.router_command = profiled  # type: ignore[assignment]
+
+
 def raise_fd_limit(wanted: int) -> str:
     """Raise this process's open-file limit (children inherit it) toward ``wanted``."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -184,8 +214,10 @@ async def run(args: argparse.Namespace) -> None:
             "TICKETFLOW_ROUTER_LOG_LEVEL": "warn",
         }
         env |= dict(pair.split("=", 1) for pair in args.router_env)
+        if args.hive_cli:
+            hive_cli_router()
         if args.cpu_prof:
-            env["NODE_OPTIONS"] = f"--cpu-prof --cpu-prof-dir={args.cpu_prof}"
+            profile_router(args.cpu_prof)
         logs = Path(tmp) / "logs"
         logs.mkdir()
         async with process_stack(env, logs) as (stack, procs):
@@ -213,8 +245,9 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any, holds: int
     def rss() -> dict[str, int]:
         return {"router": sum(rss_kib(p) for p in router_pids()), booking: rss_kib(pid[booking])}
 
+    router = "hive-gateway CLI" if args.hive_cli else "server.mjs"
     out(f"mode={args.mode} subscribers={args.subscribers} seats={args.seats} holds={holds} "
-        f"at {args.rate}/s for {args.duration} s; router env {args.router_env or '-'}; "
+        f"at {args.rate}/s for {args.duration} s; router {router}, env {args.router_env or '-'}; "
         f"{limit}; {load()}\n")
     before = rss()
     subscribers = await Subscribers.start(stack.router_url, show.id, args.subscribers,
@@ -292,6 +325,8 @@ def main() -> None:
                         help="subscriptions being opened at once")
     parser.add_argument("--router-env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the deployment (e.g. the router's)")
+    parser.add_argument("--hive-cli", action="store_true",
+                        help="run Hive Gateway's CLI as the router instead of router/server.mjs")
     parser.add_argument("--cpu-prof", metavar="DIR",
                         help="run the router under node --cpu-prof, profiles into DIR")
     args = parser.parse_args()
