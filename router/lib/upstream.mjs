@@ -32,7 +32,7 @@ export class UpstreamPool {
     this.keepAliveMs = keepAliveMs;
     this.lingerMs = lingerMs;
     this.connections = new Map(); // key -> Upstream
-    this.opened = 0; // connections ever opened (for /debug/passthrough and tests)
+    this.opened = {}; // subgraph -> connections ever opened (for /debug/passthrough and tests)
   }
 
   /**
@@ -45,7 +45,7 @@ export class UpstreamPool {
     if (!upstream) {
       upstream = new Upstream(this, key, subgraph, authorization, forwardedFor);
       this.connections.set(key, upstream);
-      this.opened++;
+      this.opened[subgraph.name] = (this.opened[subgraph.name] ?? 0) + 1;
     }
     return upstream.add(payload, sink);
   }
@@ -54,11 +54,14 @@ export class UpstreamPool {
     if (this.connections.get(upstream.key) === upstream) this.connections.delete(upstream.key);
   }
 
-  /** What is open: per subgraph, connections and subscriptions (anonymous ones apart). */
+  /** Per subgraph: connections ever opened, connections open now (anonymous ones apart), subscriptions. */
   stats() {
-    const out = { opened: this.opened, subgraphs: {} };
+    const out = {};
+    for (const [name, opened] of Object.entries(this.opened)) {
+      out[name] = { opened, connections: 0, anonymousConnections: 0, subscriptions: 0 };
+    }
     for (const upstream of this.connections.values()) {
-      const s = (out.subgraphs[upstream.subgraph.name] ??= { connections: 0, anonymousConnections: 0, subscriptions: 0 });
+      const s = out[upstream.subgraph.name];
       s.connections++;
       if (!upstream.authorization) s.anonymousConnections++;
       s.subscriptions += upstream.sinks.size;
