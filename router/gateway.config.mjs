@@ -1,9 +1,10 @@
 // TicketFlow router - Hive Gateway configuration.
 //
-// Run (from router/ the CLI finds ./gateway.config.mjs by itself; from anywhere else pass --config-path,
-// the CLI has no --config option):
-//   cd router && npx hive-gateway supergraph                       # supergraph from TICKETFLOW_SUPERGRAPH
-//   cd router && npx hive-gateway supergraph ../schema/supergraph.graphql   # a CLI path wins over the env
+// Run:
+//   node router/server.mjs        # what make dev, the tests and the image run: this config behind the
+//                                 # router's own server, with the subscription pass-through (server.mjs)
+// The config is also a plain Hive Gateway config; the gateway's CLI runs it without the pass-through
+// (from router/ the CLI finds ./gateway.config.mjs by itself; from anywhere else pass --config-path):
 //   router/node_modules/.bin/hive-gateway supergraph --config-path router/gateway.config.mjs
 //
 // Environment (all optional):
@@ -24,11 +25,13 @@
 //                               (default: they become {"message":"Unexpected error.","extensions":{"code":"INTERNAL"}}
 //                               and the original is logged) - defence in depth for invariant 6.
 //   TICKETFLOW_SUBGRAPH_WS_SHARING
+//                               subscriptions the gateway itself executes (not the pass-through's, which
+//                               always share per Authorization, see lib/upstream.mjs):
 //                               "client" (default): one upstream WebSocket per client connection (and per
-//                               token), so Strawberry's per-connection subscription limit (100) applies
-//                               per client; "auth": share one upstream WebSocket between all clients that
-//                               present the same Authorization (Hive Gateway's native behaviour; all
-//                               anonymous subscribers then share ONE connection and the 101st fails).
+//                               token); "auth": share one upstream WebSocket between all clients that
+//                               present the same Authorization (Hive Gateway's native behaviour). The
+//                               subgraphs set no per-connection subscription limit; the router caps
+//                               subscriptions per client connection (server.mjs).
 //   TICKETFLOW_QUERY_PLANNER    "js" (default): Hive Gateway's JavaScript planner; "rust": the Rust query
 //                               planner of @graphql-hive/router-runtime (measured for live fan-out in
 //                               docs/benchmarks.md)
