@@ -156,20 +156,24 @@ def hive_cli_router() -> None:
     subgraphs.dev.router_command = hive_cli  # type: ignore[assignment]
 
 
-def profile_router(directory: Path) -> None:
-    """Start the router under ``node --cpu-prof`` (Node refuses it in NODE_OPTIONS)."""
+def node_flags(flags: list[str], cpu_prof: Path | None) -> None:
+    """Start the router's node with ``flags`` (and under --cpu-prof into ``cpu_prof``):
+    ``--expose-gc`` lets /debug/passthrough?gc collect garbage before a memory reading."""
     import subgraphs.dev
 
+    if cpu_prof:
+        flags = [*flags, "--cpu-prof", f"--cpu-prof-dir={cpu_prof}"]  # refused in NODE_OPTIONS
+    if not flags:
+        return
     command = subgraphs.dev.router_command
 
-    def profiled(settings: Any) -> list[str]:
+    def with_flags(settings: Any) -> list[str]:
         argv = command(settings)
-        flags = ["--cpu-prof", f"--cpu-prof-dir={directory}"]
         if Path(argv[0]).name == "node":
             return [argv[0], *flags, *argv[1:]]
         return [shutil.which("node") or "node", *flags, str(Path(argv[0]).resolve()), *argv[1:]]
 
-    subgraphs.dev.router_command = profiled  # type: ignore[assignment]
+    subgraphs.dev.router_command = with_flags  # type: ignore[assignment]
 
 
 def raise_fd_limit(wanted: int) -> str:
@@ -216,8 +220,9 @@ async def run(args: argparse.Namespace) -> None:
         env |= dict(pair.split("=", 1) for pair in args.router_env)
         if args.hive_cli:
             hive_cli_router()
-        if args.cpu_prof:
-            profile_router(args.cpu_prof)
+        else:
+            env["TICKETFLOW_ROUTER_DEBUG"] = "true"
+        node_flags(["--expose-gc"] if not args.hive_cli else [], args.cpu_prof)
         logs = Path(tmp) / "logs"
         logs.mkdir()
         async with process_stack(env, logs) as (stack, procs):
@@ -242,14 +247,22 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any, holds: int
     groups: dict[str, Callable[[], list[int]]] = {"router": router_pids,
                                                   booking: lambda: [pid[booking]]}
 
-    def rss() -> dict[str, int]:
-        return {"router": sum(rss_kib(p) for p in router_pids()), booking: rss_kib(pid[booking])}
+    async def rss() -> dict[str, int]:
+        """KiB of RSS (and of the router's heap in use), garbage collected first where we can."""
+        found = {}
+        if not args.hive_cli:
+            async with httpx.AsyncClient(timeout=60) as client:
+                debug = await client.get(stack.router_url.replace("/graphql",
+                                                                  "/debug/passthrough?gc"))
+            found["router heap"] = debug.json()["memory"]["heapUsed"] // 1024
+        return {"router": sum(rss_kib(p) for p in router_pids()), booking: rss_kib(pid[booking]),
+                **found}
 
     router = "hive-gateway CLI" if args.hive_cli else "server.mjs"
     out(f"mode={args.mode} subscribers={args.subscribers} seats={args.seats} holds={holds} "
         f"at {args.rate}/s for {args.duration} s; router {router}, env {args.router_env or '-'}; "
         f"{limit}; {load()}\n")
-    before = rss()
+    before = await rss()
     subscribers = await Subscribers.start(stack.router_url, show.id, args.subscribers,
                                           args.concurrency, query_file)
     groups["subscribers (bench client)"] = lambda: [subscribers.proc.pid]
@@ -265,9 +278,10 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any, holds: int
         idle.start()
         await asyncio.sleep(IDLE_SECONDS)
         idle.stop()
-        subscribed = rss()
+        subscribed = await rss()
         for name in subscribed:
-            out(f"  {name} RSS {before[name] / 1024:.0f} MiB before, "
+            what = name if name.endswith("heap") else f"{name} RSS"
+            out(f"  {what} {before[name] / 1024:.0f} MiB before, "
                 f"{subscribed[name] / 1024:.0f} MiB with every subscriber idle: "
                 f"{(subscribed[name] - before[name]) / args.subscribers:.0f} KiB per subscriber\n")
 

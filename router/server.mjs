@@ -13,7 +13,8 @@
 //   TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION
 //                                       subscriptions one client connection may hold at once (default 100)
 //   TICKETFLOW_ROUTER_DEBUG             "true" serves GET /debug/passthrough: the upstream connections and
-//                                       subscriptions the pass-through holds (tests read it; default off)
+//                                       subscriptions the pass-through holds, and memory (tests and the
+//                                       fan-out benchmark read it; default off)
 
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -71,9 +72,11 @@ async function main() {
 
   let sockets;
   const server = createServer({ maxHeaderSize: 16384 }, (req, res) => {
-    if (debug && req.method === 'GET' && req.url === '/debug/passthrough') {
+    if (debug && req.method === 'GET' && req.url.startsWith('/debug/passthrough')) {
+      // ?gc: collect garbage first when node runs with --expose-gc (the fan-out benchmark's memory readings)
+      if (req.url.endsWith('?gc') && typeof globalThis.gc === 'function') globalThis.gc();
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ clients: sockets.clients(), upstream: pool.stats() }));
+      res.end(JSON.stringify({ clients: sockets.clients(), upstream: pool.stats(), memory: process.memoryUsage() }));
       return;
     }
     gateway(req, res);
