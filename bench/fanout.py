@@ -126,8 +126,8 @@ async def send_holds(router_url: str, customer: User, show_id: str, seats: list[
                 "show": show_id, "seats": [seat]}})
             record["answered"] = time.monotonic() * 1000
             body = response.json()
-            record["ok"] = body.get("data", {}).get("holdSeats", {}).get("__typename") \
-                == "SeatHold"
+            held = (body.get("data") or {}).get("holdSeats") or {}
+            record["ok"] = held.get("__typename") == "SeatHold"
             if not record["ok"]:
                 record["body"] = str(body)[:300]
 

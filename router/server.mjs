@@ -21,6 +21,7 @@ import { createServer } from 'node:http';
 import {
   createGatewayRuntime,
   createLoggerFromLogging,
+  defaultOptions,
   getBuiltinPluginsFromConfig,
   getCacheInstanceFromConfig,
   MemPubSub,
@@ -49,6 +50,9 @@ async function gatewayRuntime(log) {
   const cache = await getCacheInstanceFromConfig(gatewayConfig, { pubsub, log, cwd: process.cwd() });
   const builtin = await getBuiltinPluginsFromConfig(gatewayConfig, { log, cache });
   return createGatewayRuntime({
+    // the CLI's IDE (Hive Laboratory); the rest of its defaults (fork, polling) are for its own server
+    renderGraphiQL: defaultOptions.renderGraphiQL,
+    playgroundName: defaultOptions.playgroundName,
     ...gatewayConfig,
     logging: log,
     pubsub,
