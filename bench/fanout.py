@@ -59,6 +59,7 @@ from tests.harness import ROOT, GraphQL, Stack, client_address, process_stack, t
 CLIENT = Path(__file__).with_name("fanout_client.mjs")
 EVENT_FIELDS = "{ __type(name: \"SeatAvailabilityEvent\") { fields { name } } }"
 IDLE_SECONDS = 3.0
+SETTLE_SECONDS = 2.0
 DRAIN_SECONDS = 180.0  # at most this long after the last hold for the last deliveries
 
 
@@ -259,6 +260,7 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any, holds: int
                 debug = await client.get(stack.router_url.replace("/graphql",
                                                                   "/debug/passthrough?gc"))
             found["router heap"] = debug.json()["memory"]["heapUsed"] // 1024
+            await asyncio.sleep(SETTLE_SECONDS)  # V8 hands freed pages back a moment later
         return {"router": sum(rss_kib(p) for p in router_pids()), booking: rss_kib(pid[booking]),
                 **found}
 
@@ -276,8 +278,8 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any, holds: int
         assert len(opened["snapshotVersions"]) == 1, opened
         base = opened["snapshotVersions"][0]
         out(f"  opened {args.subscribers} subscriptions (every snapshot received) in "
-            f"{opened['seconds']:.1f} s: {args.subscribers / opened['seconds']:.0f} per second;"
-            f" {load()}\n")
+            f"{opened['seconds']:.1f} s: {args.subscribers / opened['seconds']:.0f} per second "
+            f"({opened['retried']} connections tried again); {load()}\n")
         idle = CpuMeter(groups)
         idle.start()
         await asyncio.sleep(IDLE_SECONDS)

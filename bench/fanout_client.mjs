@@ -36,6 +36,7 @@ const URL_ = args.url;
 const SHOW = args.show;
 const N = Number(args.subscribers ?? 1000);
 const CONCURRENCY = Number(args.concurrency ?? 200);
+const OPEN_ATTEMPTS = 3;
 const QUERY = args['query-file']
   ? readFileSync(args['query-file'], 'utf8')
   : `subscription($show: ID!) { seatAvailability(showId: $show) {
@@ -99,7 +100,7 @@ class Subscriber {
       ws.on('message', (data) => this.message(data));
       ws.on('error', (err) => rejectOpen(err));
       ws.on('close', (code) => {
-        if (!this.closing) {
+        if (!this.closing && !this.onSnapshot) {
           stats.closed++;
           problem(`subscriber ${this.index}: connection closed (${code})`);
         }
@@ -176,21 +177,31 @@ async function openAll() {
   const started = now();
   let next = 0;
   let failures = 0;
+  let retried = 0;
   const worker = async () => {
     while (next < N) {
       const s = subscribers[next++];
-      try {
-        await s.open();
-      } catch (err) {
-        failures++;
-        problem(`subscriber ${s.index}: ${err.message}`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await s.open();
+          break;
+        } catch (err) {
+          // as a real client would: try again (e.g. 4408, connection_init late on a loaded machine)
+          problem(`subscriber ${s.index}: ${err.message} (attempt ${attempt})`);
+          s.ws?.terminate();
+          if (attempt === OPEN_ATTEMPTS) {
+            failures++;
+            break;
+          }
+          retried++;
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, N) }, worker));
   const versions = new Set(subscribers.filter((s) => s.last >= 0).map((s) => s.last));
   const lastSnapshot = Math.max(...subscribers.map((s) => s.snapshotAt));
-  out({ event: 'opened', subscribers: N, failures, seconds: (lastSnapshot - started) / 1000,
+  out({ event: 'opened', subscribers: N, failures, retried, seconds: (lastSnapshot - started) / 1000,
     snapshotVersions: [...versions], problems });
 }
 
