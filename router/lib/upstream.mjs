@@ -9,7 +9,10 @@
 //
 // A connection that drops, or never opens, ends every subscription on it (sink.lost): the client is told
 // and subscribes again, which opens a new connection. Keep-alive: a WebSocket ping every KEEPALIVE_MS;
-// no pong within as long again and the connection counts as dropped.
+// a connection that sent neither a pong nor any frame for MISSED_PINGS of them counts as dropped. Any
+// frame counts because a busy subgraph answers pings late (its event loop is fanning out) while its
+// frames keep coming, and dropping a connection that many subscriptions share makes them all
+// subscribe again at once - the worst moment for it.
 //
 // The upgrade request carries X-Forwarded-For of the client whose subscription opened the connection
 // (the subgraphs only use the address for rate limits of HTTP mutations, never for subscriptions).
@@ -18,6 +21,7 @@ import WebSocket from 'ws';
 import { fastNext, mayHaveErrors } from './frames.mjs';
 
 const KEEPALIVE_MS = 12_000;
+const MISSED_PINGS = 3;
 const LINGER_MS = 10_000;
 const HANDSHAKE_MS = 10_000;
 
@@ -102,20 +106,20 @@ class Upstream {
     });
     this.ws.on('message', (data, isBinary) => this.message(data, isBinary));
     this.ws.on('pong', () => {
-      this.alive = true;
+      this.missed = 0;
     });
     this.ws.on('error', (err) => pool.log?.warn?.(`[passthrough] ${subgraph.name} websocket: ${err.message}`));
     this.ws.on('close', (code, reason) => this.lost(code, String(reason)));
   }
 
   keepAlive() {
-    this.alive = true;
+    this.missed = 0;
     this.pinger = setInterval(() => {
-      if (!this.alive) {
+      if (this.missed >= MISSED_PINGS) {
         this.ws.terminate(); // 'close' follows
         return;
       }
-      this.alive = false;
+      this.missed++;
       this.ws.ping();
     }, this.pool.keepAliveMs);
     this.pinger.unref();
@@ -149,6 +153,7 @@ class Upstream {
   }
 
   message(data, isBinary) {
+    this.missed = 0;
     if (isBinary) return this.close(4400, 'Binary frame');
     if (this.ready) {
       const fast = fastNext(data);
