@@ -116,11 +116,15 @@ class Subscriber {
       payload: { query: QUERY, variables: { show: SHOW } } }));
   }
 
-  resubscribe(why) {
+  resubscribe(why, ended = false) {
     stats.resubscribes++;
     problem(`subscriber ${this.index}: ${why}; resubscribed`);
-    this.ws.send(JSON.stringify({ id: String(this.sub), type: 'complete' }));
-    this.subscribe();
+    if (!ended) this.ws.send(JSON.stringify({ id: String(this.sub), type: 'complete' }));
+    this.last = -1;
+    // After a gap at once (the SDK's way); after an error the server may be struggling: back off a
+    // little, with jitter, so that a thousand subscribers do not all come back in the same instant.
+    if (!ended) this.subscribe();
+    else setTimeout(() => this.ws.readyState === WebSocket.OPEN && this.subscribe(), 500 + Math.random() * 1000);
   }
 
   message(data) {
@@ -132,12 +136,14 @@ class Subscriber {
       if (msg.type === 'pong') return undefined;
       if (msg.id !== String(this.sub)) return undefined; // the end of a subscription we left
       stats[msg.type === 'complete' ? 'ended' : 'errors']++;
-      return this.resubscribe(`${msg.type} ${JSON.stringify(msg.payload ?? '').slice(0, 200)}`);
+      return this.resubscribe(`${msg.type} ${JSON.stringify(msg.payload ?? '').slice(0, 200)}`, true);
     }
     if (data.indexOf(`"id":"${this.sub}"`) < 0) return undefined; // an old subscription's
     if (data.indexOf(ERRORS) >= 0) {
+      // a `next` with errors is followed by the server's `complete` for it: that one resubscribes
       stats.errors++;
-      return this.resubscribe(`errors ${data.toString().slice(0, 300)}`);
+      problem(`subscriber ${this.index}: errors ${data.toString().slice(0, 300)}`);
+      return undefined;
     }
     stats.messages[this.index]++;
     const version = intAfter(data, VERSION);
