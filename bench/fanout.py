@@ -1,26 +1,37 @@
-"""Benchmark: one hold fanned out live to 1,000 seatAvailability subscribers (issue 5).
+"""Benchmark: live seat maps fanned out to N subscribers while holds arrive (the on-sale issue).
 
-    .venv/bin/python -m bench.fanout [--mode postgres|embedded] [--subscribers 1000]
-        [--holds 20] [--seats 1000] [--probes 5] [--direct 1000] [--batch 50]
+    .venv/bin/python -m bench.fanout --mode postgres --subscribers 1000
+    .venv/bin/python -m bench.fanout --mode postgres --subscribers 5000
+    .venv/bin/python -m bench.fanout --mode embedded --subscribers 1000   # reference
 
-Starts the real deployment (uvicorn subgraph processes and Hive Gateway) on free ports with
-databases of its own and publishes one show of ``--seats`` seats. Opens ``--subscribers``
-websocket connections (graphql-transport-ws) to the router, ``--batch`` at a time, each
-with one ``seatAvailability`` subscription, plus ``--probes`` straight to the booking
-subgraph, and waits for every snapshot. Then one customer holds one seat ``--holds`` times
-through the router, one hold at a time: the next hold is sent once every subscriber has
-the previous one's delta.
+    options: [--rate 20] [--duration 30] [--seats 1000] [--concurrency 200]
+             [--router-env NAME=VALUE ...]   e.g. TICKETFLOW_ROUTER_PASSTHROUGH=false
+             [--hive-cli]                     the router is hive-gateway's CLI (the baseline)
+             [--cpu-prof DIR]                 the router runs under node --cpu-prof
 
-For each delivery it records the time since the holdSeats response came back (the commit
-lies between the request and the response: the service publishes the message after commit
-and before answering, so a delivery can beat the response) and since the request was sent.
-It reads VmRSS of the router and the booking process (the one process of all four subgraphs
-in embedded mode) before subscribing and with every subscriber connected, and the CPU time
-each process spends during the holds.
+Starts the real deployment (uvicorn subgraph processes and the router) on free ports with
+databases of its own and publishes one show of ``--seats`` seats (1,000 by default, for
+1,000 and 5,000 subscribers alike: 600 holds of one seat fit). Then:
 
-Unless ``--direct 0``, it then closes those subscribers and repeats the holds with
-``--direct`` subscribers connected straight to the booking subgraph: the same fan-out
-without the router.
+1. opens ``--subscribers`` graphql-transport-ws connections to the router, ``--concurrency``
+   at a time, each with one ``seatAvailability`` subscription, and waits for every snapshot:
+   subscriptions opened per second = N / (first connect .. last snapshot);
+2. reads RSS of the router and of booking (all subgraphs, embedded) before and after that:
+   memory per idle subscriber (the snapshots are sent by then);
+3. holds one seat at a time from a separate client (this process, over HTTP through the
+   router) at a steady ``--rate`` per second for ``--duration`` seconds, whatever the answers'
+   latency, and waits until every subscriber has the last version;
+4. reports, per hold and subscriber, the time from the hold request's send to the delivery
+   of the delta carrying that hold's seat (the commit lies between send and answer, so this
+   is an upper bound of commit -> delivery) and from the answer; messages per subscriber;
+   gaps (a delta that does not follow the version before it: ``fromVersion`` when the event
+   has it, so a coalesced delta that jumps several versions is no gap); CPU of the router,
+   booking and the subscribers' own process during the holds, per delta and per
+   subscriber-delivery, from /proc.
+
+The subscribers are one Node process (bench/fanout_client.mjs, the router's pinned ``ws``)
+that reads versions out of the raw frames and JSON-parses only one subscriber's messages, so
+it stays a small share of the two cores; its CPU is reported too.
 """
 
 from __future__ import annotations
@@ -31,247 +42,143 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import websockets
-from websockets.typing import Subprotocol
 
-from bench.common import (
-    CpuMeter,
-    fd_count,
-    fd_limit,
-    group_pids,
-    percentile,
-    rss_kib,
-    show_on_sale,
-    summary,
-)
+from bench.common import CpuMeter, group_pids, rss_kib, show_on_sale
 from tests.flows import HOLD, User, new_user
-from tests.harness import Stack, client_address, process_stack, test_env
+from tests.harness import ROOT, GraphQL, Stack, client_address, process_stack, test_env
 
-WATCH = """subscription($show: ID!) { seatAvailability(showId: $show) {
-  kind version seats { seatId state } availability { total available held sold } } }"""
-
-
-@dataclass
-class Arrivals:
-    """When each subscriber got each version, and who is waited for."""
-
-    expected: int = 0
-    times: dict[int, dict[str, list[float]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list)))
-    complete: dict[int, asyncio.Event] = field(default_factory=lambda: defaultdict(asyncio.Event))
-    counts: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-
-    def arrived(self, group: str, version: int, at: float) -> None:
-        self.times[version][group].append(at)
-        self.counts[version] += 1
-        if self.counts[version] >= self.expected:
-            self.complete[version].set()
+CLIENT = Path(__file__).with_name("fanout_client.mjs")
+EVENT_FIELDS = "{ __type(name: \"SeatAvailabilityEvent\") { fields { name } } }"
+IDLE_SECONDS = 3.0
+SETTLE_SECONDS = 2.0
+DRAIN_SECONDS = 180.0  # at most this long after the last hold for the last deliveries
 
 
-class Subscriber:
-    """One websocket connection with one seatAvailability subscription."""
+def watch_query(fields: set[str]) -> str:
+    """The subscribers' document; ``fromVersion`` once booking has it (coalesced deltas)."""
+    from_version = " fromVersion" if "fromVersion" in fields else ""
+    return ("subscription($show: ID!) { seatAvailability(showId: $show) {\n"
+            f"  kind version{from_version} seats {{ seatId state }}\n"
+            "  availability { total available held sold } } }")
 
-    def __init__(self, url: str, group: str, show_id: str, arrivals: Arrivals) -> None:
-        self.url = url.replace("http://", "ws://")
-        self.group = group
-        self.show_id = show_id
-        self.arrivals = arrivals
-        self.snapshot_version = -1
-        self.failure: str | None = None
-        self._ws: Any = None
-        self._reader: asyncio.Task[None] | None = None
 
-    async def open(self) -> None:
-        self._ws = await websockets.connect(
-            self.url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None,
-            open_timeout=60)
-        await self._ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        ack = json.loads(await asyncio.wait_for(self._ws.recv(), 60))
-        assert ack["type"] == "connection_ack", ack
-        await self._ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": WATCH, "variables": {"show": self.show_id}}}))
-        while True:
-            msg = json.loads(await asyncio.wait_for(self._ws.recv(), 120))
-            if msg["type"] == "ping":
-                await self._ws.send('{"type":"pong"}')
-                continue
-            assert msg["type"] == "next", msg
-            event = msg["payload"]["data"]["seatAvailability"]
-            assert event["kind"] == "SNAPSHOT", event["kind"]
-            self.snapshot_version = event["version"]
-            break
-        self._reader = asyncio.create_task(self._read())
+class Subscribers:
+    """The Node process holding every subscriber; one JSON line per command and answer."""
 
-    async def _read(self) -> None:
-        try:
-            async for raw in self._ws:
-                at = time.perf_counter()
-                msg = json.loads(raw)
-                if msg["type"] == "next":
-                    self.arrivals.arrived(self.group,
-                                          msg["payload"]["data"]["seatAvailability"]["version"],
-                                          at)
-                elif msg["type"] == "ping":
-                    await self._ws.send('{"type":"pong"}')
-                else:
-                    self.failure = str(msg)[:300]
-                    return
-        except websockets.ConnectionClosed as closed:
-            self.failure = f"closed: {closed}"
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, url: str, show_id: str, n: int, concurrency: int,
+                    query_file: Path) -> Subscribers:
+        node = shutil.which("node") or "node"
+        proc = await asyncio.create_subprocess_exec(
+            node, str(CLIENT), "--url", url.replace("http://", "ws://"), "--show", show_id,
+            "--subscribers", str(n), "--concurrency", str(concurrency),
+            "--query-file", str(query_file),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**24)
+        return cls(proc)
+
+    async def answer(self, within: float) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), within)
+        if not line:
+            raise AssertionError(f"the subscribers' process exited ({self.proc.returncode})")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    async def ask(self, command: dict[str, Any], within: float = 60) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(command) + "\n").encode())
+        await self.proc.stdin.drain()
+        return await self.answer(within)
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        if self._ws is not None:
-            with contextlib.suppress(Exception):
-                await self._ws.send(json.dumps({"id": "1", "type": "complete"}))
-                await self._ws.close()
+        with contextlib.suppress(Exception):
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b'{"cmd":"close"}\n')
+            await self.proc.stdin.drain()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 30)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
 
 
-async def open_all(subscribers: list[Subscriber], batch: int) -> float:
-    """Open every subscription, ``batch`` at a time; the seconds it took."""
-    started = time.perf_counter()
-    for i in range(0, len(subscribers), batch):
-        await asyncio.gather(*(s.open() for s in subscribers[i:i + batch]))
-    return time.perf_counter() - started
-
-
-async def close_all(subscribers: list[Subscriber], batch: int) -> None:
-    for i in range(0, len(subscribers), batch):
-        await asyncio.gather(*(s.close() for s in subscribers[i:i + batch]))
-
-
-@dataclass
-class Phase:
-    """One round of holds watched by one set of subscribers."""
-
-    name: str
-    subscribers: int
-    subscribe_seconds: float
-    from_response: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    from_send: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    last: list[float] = field(default_factory=list)  # per hold: the last delivery, from send
-    hold_ms: list[float] = field(default_factory=list)
-    rss: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # before, open, after
-    cpu: str = ""
-    idle: str = ""
-    failures: list[str] = field(default_factory=list)
-
-
-async def holds_watched(stack: Stack, customer: User, show_id: str, seat_ids: list[str],
-                        holds: int,
-                        arrivals: Arrivals, base_version: int, phase: Phase,
-                        meter: CpuMeter) -> None:
-    """Hold one seat at a time; wait until every subscriber has the delta."""
+async def send_holds(router_url: str, customer: User, show_id: str, seats: list[str],
+                     rate: float) -> list[dict[str, Any]]:
+    """One hold of one seat every 1/rate seconds, each on its own, however long they take."""
     headers = {"authorization": f"Bearer {customer.token}", "x-forwarded-for": client_address()}
-    async with httpx.AsyncClient(timeout=60, headers=headers) as client:
-        # One hold before measuring: the connection and the router's plan are warm.
-        await hold(client, stack.router_url, show_id, seat_ids[0])
-        await wait_version(arrivals, base_version + 1)
-        meter.start()  # idle first: what the processes use when nobody asks anything
-        await asyncio.sleep(IDLE_SECONDS)
-        meter.stop()
-        idle = meter.rates()
-        phase.idle = ", ".join(f"{k} {v * 1000:.0f} ms/s" for k, v in idle.items())
-        meter.start()
-        for i in range(1, holds + 1):
-            sent = time.perf_counter()
-            await hold(client, stack.router_url, show_id, seat_ids[i])
-            answered = time.perf_counter()
-            version = base_version + 1 + i
-            await wait_version(arrivals, version)
-            phase.hold_ms.append((answered - sent) * 1000)
-            for group, times in arrivals.times[version].items():
-                phase.from_response[group] += [(t - answered) * 1000 for t in times]
-                phase.from_send[group] += [(t - sent) * 1000 for t in times]
-            phase.last.append((max(max(t) for t in arrivals.times[version].values()) - sent)
-                              * 1000)
-            await asyncio.sleep(0.2)  # let the processes go idle between holds
-        meter.stop()
-    phase.cpu = meter.line(holds, "hold", idle)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    records: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(timeout=120, headers=headers, limits=limits) as client:
+        async def one(seat: str) -> None:
+            record: dict[str, Any] = {"seat": seat, "sent": time.monotonic() * 1000}
+            records.append(record)
+            try:
+                response = await client.post(router_url, json={"query": HOLD, "variables": {
+                    "show": show_id, "seats": [seat]}})
+                body = response.json()
+            except (httpx.HTTPError, ValueError) as exc:  # an overloaded booking times out
+                record.update(ok=False, body=repr(exc))
+                return
+            record["answered"] = time.monotonic() * 1000
+            held = (body.get("data") or {}).get("holdSeats") or {}
+            record["ok"] = held.get("__typename") == "SeatHold"
+            if not record["ok"]:
+                record["body"] = str(body)[:300]
+
+        # a warm connection and a planned operation before the clock starts
+        await client.post(router_url, json={"query": HOLD, "variables": {
+            "show": show_id, "seats": [seats[0]]}})
+        tasks = []
+        start = time.monotonic()
+        for i, seat in enumerate(seats[1:]):
+            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+            tasks.append(asyncio.create_task(one(seat)))
+        await asyncio.gather(*tasks)
+    return records
 
 
-async def hold(client: httpx.AsyncClient, url: str, show_id: str, seat: str) -> None:
-    response = await client.post(url, json={"query": HOLD, "variables": {
-        "show": show_id, "seats": [seat]}})
-    body = response.json()
-    assert body.get("data", {}).get("holdSeats", {}).get("__typename") == "SeatHold", body
+def hive_cli_router() -> None:
+    """Start Hive Gateway's own CLI as the router (what ran before router/server.mjs): the
+    baseline the pass-through is measured against."""
+    import subgraphs.dev
+
+    def hive_cli(_settings: Any) -> list[str]:
+        router = subgraphs.dev.ROUTER_DIR
+        return [str(router / "node_modules" / ".bin" / "hive-gateway"), "--config-path",
+                str(router / "gateway.config.mjs"), "supergraph"]
+
+    subgraphs.dev.router_command = hive_cli  # type: ignore[assignment]
 
 
-WAIT_SECONDS = 60.0
-IDLE_SECONDS = 3.0
+def node_flags(flags: list[str], cpu_prof: Path | None) -> None:
+    """Start the router's node with ``flags`` (and under --cpu-prof into ``cpu_prof``):
+    ``--expose-gc`` lets /debug/passthrough?gc collect garbage before a memory reading."""
+    import subgraphs.dev
 
+    if cpu_prof:
+        flags = [*flags, "--cpu-prof", f"--cpu-prof-dir={cpu_prof}"]  # refused in NODE_OPTIONS
+    if not flags:
+        return
+    command = subgraphs.dev.router_command
 
-async def wait_version(arrivals: Arrivals, version: int) -> None:
-    try:
-        await asyncio.wait_for(arrivals.complete[version].wait(), WAIT_SECONDS)
-    except TimeoutError:
-        raise AssertionError(f"version {version}: {arrivals.counts[version]} of "
-                             f"{arrivals.expected} deliveries after {WAIT_SECONDS} s") from None
+    def with_flags(settings: Any) -> list[str]:
+        argv = command(settings)
+        if Path(argv[0]).name == "node":
+            return [argv[0], *flags, *argv[1:]]
+        return [shutil.which("node") or "node", *flags, str(Path(argv[0]).resolve()), *argv[1:]]
 
-
-async def phase_run(stack: Stack, customer: User, show_id: str, seat_ids: list[str], name: str,
-                    groups: dict[str, tuple[str, int]], holds: int, batch: int,
-                    watched: dict[str, int], cpu_groups: dict[str, Callable[[], list[int]]]
-                    ) -> Phase:
-    """Subscribe ``groups`` (name -> url, how many), hold ``holds`` seats, close them all."""
-    arrivals = Arrivals(expected=sum(n for _, n in groups.values()))
-    subscribers = [Subscriber(url, group, show_id, arrivals)
-                   for group, (url, n) in groups.items() for _ in range(n)]
-    before = {k: rss_kib(pid) for k, pid in watched.items()}
-    sys.stdout.write(f"{name}: opening {len(subscribers)} subscriptions "
-                     f"({', '.join(f'{g} {n}' for g, (_, n) in groups.items())})\n")
-    took = await open_all(subscribers, batch)
-    phase = Phase(name, len(subscribers), took)
-    versions = {s.snapshot_version for s in subscribers}
-    assert len(versions) == 1, versions
-    await asyncio.sleep(2)
-    opened = {k: rss_kib(pid) for k, pid in watched.items()}
-    fds = ", ".join(f"{k} {fd_count(pid)} (limit {fd_limit(pid)})" for k, pid in watched.items())
-    sys.stdout.write(f"  subscribed in {took:.1f} s; open files: {fds}, this client "
-                     f"{fd_count(os.getpid())}\n")
-    try:
-        await holds_watched(stack, customer, show_id, seat_ids, holds, arrivals,
-                            versions.pop(), phase, CpuMeter(cpu_groups))
-    finally:
-        phase.failures = [s.failure for s in subscribers if s.failure]
-        after = {k: rss_kib(pid) for k, pid in watched.items()}
-        phase.rss = {k: (before[k], opened[k], after[k]) for k in watched}
-        await close_all(subscribers, batch)
-    report(phase)
-    return phase
-
-
-def report(phase: Phase) -> None:
-    lines = [f"  {phase.name}: {phase.subscribers} subscribers, "
-             f"{len(phase.hold_ms)} holds measured"]
-    for group in phase.from_response:
-        lines.append(f"    {group}: delivery p50 / p99 / max from the hold's response "
-                     f"{summary(phase.from_response[group])}; from its request "
-                     f"{summary(phase.from_send[group])}")
-    lines.append(f"    last delivery of each hold, from its request: {summary(phase.last)}; "
-                 f"holdSeats itself {summary(phase.hold_ms)}")
-    for name, (before, opened, after) in phase.rss.items():
-        lines.append(f"    {name} RSS: {before / 1024:.0f} MiB before, {opened / 1024:.0f} MiB "
-                     f"subscribed (+{(opened - before) / phase.subscribers:.0f} KiB per "
-                     f"subscriber), {after / 1024:.0f} MiB after the holds")
-    lines.append(f"    {phase.cpu}")
-    lines.append(f"    CPU when idle (subscribers connected): {phase.idle}")
-    if phase.failures:
-        lines.append(f"    {len(phase.failures)} subscribers failed, e.g. {phase.failures[0]}")
-    sys.stdout.write("\n".join(lines) + "\n")
+    subgraphs.dev.router_command = with_flags  # type: ignore[assignment]
 
 
 def raise_fd_limit(wanted: int) -> str:
@@ -281,75 +188,175 @@ def raise_fd_limit(wanted: int) -> str:
         new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
     now = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return f"open-file limit {soft}/{hard} -> {now[0]}/{now[1]}"
+    return f"open files {now[0]}/{now[1]}"
 
 
-async def main(mode: str, subscribers: int, holds: int, seats: int, probes: int, direct: int,
-               batch: int) -> None:
-    limit = raise_fd_limit(4 * (subscribers + direct + probes) + 1024)
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def ms(stats: dict[str, float] | None) -> str:
+    if not stats:
+        return "-"
+    return f"{stats['p50']:.0f} / {stats['p99']:.0f} / {stats['max']:.0f} ms"
+
+
+async def drain(subscribers: Subscribers, version: int) -> float:
+    """Seconds until every subscriber has ``version`` (or DRAIN_SECONDS)."""
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN_SECONDS:
+        progress = await subscribers.ask({"cmd": "progress", "version": version})
+        if progress["behind"] == 0:
+            break
+        await asyncio.sleep(0.1)
+    return time.monotonic() - started
+
+
+async def run(args: argparse.Namespace) -> None:
+    holds = int(args.rate * args.duration)
+    limit = raise_fd_limit(4 * args.subscribers + 4096)
     with tempfile.TemporaryDirectory() as tmp:
-        env = test_env(mode, Path(tmp) / "data") | {
-            "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": str(2 * holds + 2),
+        env = test_env(args.mode, Path(tmp) / "data") | {
+            "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": str(holds + 10),
             "TICKETFLOW_DB_POOL_SIZE": "10",
+            "TICKETFLOW_ROUTER_LOG_LEVEL": "warn",
         }
+        env |= dict(pair.split("=", 1) for pair in args.router_env)
+        if args.hive_cli:
+            hive_cli_router()
+        else:
+            env["TICKETFLOW_ROUTER_DEBUG"] = "true"
+        node_flags(["--expose-gc"] if not args.hive_cli else [], args.cpu_prof)
         logs = Path(tmp) / "logs"
         logs.mkdir()
         async with process_stack(env, logs) as (stack, procs):
-            organizer = await new_user(stack, stack.url("auth"), "ORGANIZER")
-            customer = await new_user(stack, stack.url("auth"))
-            show = await show_on_sale(stack, organizer, seats, "fan-out")
-            booking = "subgraphs" if stack.settings.embedded else "booking"
-            pid = {name: p.pid for name, p in procs.procs.items()}
-            watched = {"router": pid["router"], booking: pid[booking]}
-            cpu: dict[str, Callable[[], list[int]]] = {
-                "router": lambda: group_pids(pid["router"]), booking: lambda: [pid[booking]],
-                "this client": lambda: [os.getpid()]}
-            if not stack.settings.embedded:
-                cpu["auth+venue+payment"] = lambda: [pid["auth"], pid["venue"], pid["payment"]]
-            sys.stdout.write(f"mode={mode} seats={seats} holds={holds}; {limit}; router pids "
-                             f"{group_pids(pid['router'])}; load average "
-                             f"{os.getloadavg()[0]:.2f}\n")
-            phases = []
-            if subscribers:
-                phases.append(await phase_run(
-                    stack, customer, show.id, show.seat_ids[:holds + 1], "through the router",
-                    {"router": (stack.router_url, subscribers), "direct probe":
-                     (stack.url("booking"), probes)}, holds, batch, watched, cpu))
-            if direct:
-                phases.append(await phase_run(
-                    stack, customer, show.id, show.seat_ids[holds + 1:2 * holds + 2],
-                    "straight to booking", {"direct": (stack.url("booking"), direct)},
-                    holds, batch, {booking: pid[booking]}, cpu))
-    lines = ["", "| subscribers | deliveries | p50 from response | p99 from response | "
-             "p99 from request | last of a hold, max | RSS per subscriber |",
-             "|---|---|---|---|---|---|---|"]
-    for p in phases:
-        for group in p.from_response:
-            r, s = p.from_response[group], p.from_send[group]
-            rss = ", ".join(f"{k} {(o - b) / p.subscribers:.0f} KiB"
-                            for k, (b, o, _) in p.rss.items())
-            lines.append(f"| {group} ({p.name}) | {len(r)} | {summary_one(r, 50)} | "
-                         f"{summary_one(r, 99)} | {summary_one(s, 99)} | "
-                         f"{max(p.last):.0f} ms | {rss} |")
-    sys.stdout.write("\n".join(lines) + "\n")
+            await measure(args, stack, procs, holds, limit, Path(tmp))
 
 
-def summary_one(values: list[float], p: float) -> str:
-    return f"{percentile(values, p):.0f} ms" if values else "-"
+async def measure(args: argparse.Namespace, stack: Stack, procs: Any, holds: int,
+                  limit: str, tmp: Path) -> None:
+    out = sys.stdout.write
+    organizer = await new_user(stack, stack.url("auth"), "ORGANIZER")
+    customer = await new_user(stack, stack.url("auth"))
+    show = await show_on_sale(stack, organizer, args.seats, "fan-out")
+    assert holds + 1 <= len(show.seat_ids), "more holds than seats: lower --rate or --duration"
+    fields = (await GraphQL(stack.router_url).data(EVENT_FIELDS))["__type"]["fields"]
+    query = watch_query({f["name"] for f in fields})
+    query_file = tmp / "watch.graphql"
+    query_file.write_text(query)
+
+    booking = "subgraphs" if stack.settings.embedded else "booking"
+    pid = {name: p.pid for name, p in procs.procs.items()}
+    router_pids: Callable[[], list[int]] = lambda: group_pids(pid["router"])  # noqa: E731
+    groups: dict[str, Callable[[], list[int]]] = {"router": router_pids,
+                                                  booking: lambda: [pid[booking]]}
+
+    async def rss() -> dict[str, int]:
+        """KiB of RSS (and of the router's heap in use), garbage collected first where we can."""
+        found = {}
+        if not args.hive_cli:
+            async with httpx.AsyncClient(timeout=60) as client:
+                debug = await client.get(stack.router_url.replace("/graphql",
+                                                                  "/debug/passthrough?gc"))
+            found["router heap"] = debug.json()["memory"]["heapUsed"] // 1024
+            await asyncio.sleep(SETTLE_SECONDS)  # V8 hands freed pages back a moment later
+        return {"router": sum(rss_kib(p) for p in router_pids()), booking: rss_kib(pid[booking]),
+                **found}
+
+    router = "hive-gateway CLI" if args.hive_cli else "server.mjs"
+    out(f"mode={args.mode} subscribers={args.subscribers} seats={args.seats} holds={holds} "
+        f"at {args.rate}/s for {args.duration} s; router {router}, env {args.router_env or '-'}; "
+        f"{limit}; {load()}\n")
+    before = await rss()
+    subscribers = await Subscribers.start(stack.router_url, show.id, args.subscribers,
+                                          args.concurrency, query_file)
+    groups["subscribers (bench client)"] = lambda: [subscribers.proc.pid]
+    try:
+        opened = await subscribers.answer(within=1800)
+        assert not opened["failures"], opened
+        assert len(opened["snapshotVersions"]) == 1, opened
+        base = opened["snapshotVersions"][0]
+        out(f"  opened {args.subscribers} subscriptions (every snapshot received) in "
+            f"{opened['seconds']:.1f} s: {args.subscribers / opened['seconds']:.0f} per second "
+            f"({opened['retried']} connections tried again); {load()}\n")
+        idle = CpuMeter(groups)
+        idle.start()
+        await asyncio.sleep(IDLE_SECONDS)
+        idle.stop()
+        subscribed = await rss()
+        for name in subscribed:
+            what = name if name.endswith("heap") else f"{name} RSS"
+            out(f"  {what} {before[name] / 1024:.0f} MiB before, "
+                f"{subscribed[name] / 1024:.0f} MiB with every subscriber idle: "
+                f"{(subscribed[name] - before[name]) / args.subscribers:.0f} KiB per subscriber\n")
+
+        meter = CpuMeter(groups)
+        meter.start()
+        records = await send_holds(stack.router_url, customer, show.id,
+                                   show.seat_ids[:holds + 1], args.rate)
+        sent_for = records[-1]["sent"] - records[0]["sent"]
+        failed = [r for r in records if not r["ok"]]
+        # the warm-up hold is base + 1; a hold that timed out may have committed too: not waited for
+        final = base + 1 + len(records) - len(failed)
+        drained = await drain(subscribers, final)
+        meter.stop()
+        holds_file = tmp / "holds.json"
+        holds_file.write_text(json.dumps(records))
+        result = await subscribers.ask({"cmd": "report", "holds": str(holds_file)}, within=300)
+    finally:
+        await subscribers.close()
+
+    answered = sorted(r["answered"] - r["sent"] for r in records if "answered" in r) or [0.0]
+    deltas = max(result["deltas"], 1)
+    deliveries = deltas * args.subscribers
+    out(f"  {len(records)} holds sent over {sent_for / 1000:.1f} s ({len(failed)} failed"
+        f"{', e.g. ' + failed[0]['body'] if failed else ''}); holdSeats p50 / p99 "
+        f"{answered[len(answered) // 2]:.0f} / {answered[int(len(answered) * 0.99) - 1]:.0f} ms;"
+        f" the last deliveries came {drained:.1f} s after the last answer; {load()}\n")
+    out(f"  deltas {result['deltas']} carrying {result['holdsSeen']} of {len(records)} holds; "
+        f"messages per subscriber {result['messagesPerSubscriber']['min']}.."
+        f"{result['messagesPerSubscriber']['max']} (snapshot included); deliveries missing "
+        f"{result['missing']}; gaps {result['gaps']}, resubscribed {result['resubscribes']}, "
+        f"ended by the server {result['ended']}, errors {result['errors']}, connections lost "
+        f"{result['closed']}\n")
+    if result["problems"]:
+        out(f"    e.g. {result['problems'][:3]}\n")
+    out(f"  hold -> delivery p50 / p99 / max: from the hold's send {ms(result['fromSent'])}; "
+        f"from its answer {ms(result['fromAnswered'])} ({result['holdDeliveries']} deliveries)\n")
+    idle_rates = idle.rates()
+    for name, used in meter.used.items():
+        busy = used - idle_rates.get(name, 0.0) * meter.wall
+        out(f"  CPU {name}: {used:.1f} s in {meter.wall:.1f} s "
+            f"({used / meter.wall * 100 / (os.cpu_count() or 1):.0f} % of all cores); above "
+            f"idle {busy * 1000 / deltas:.1f} ms per delta, "
+            f"{busy * 1e6 / deliveries:.0f} µs per subscriber-delivery\n")
+    out(f"  {load()}\n")
 
 
-if __name__ == "__main__":
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", default="postgres", choices=["postgres", "embedded"])
     parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--holds", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=20.0, help="holds per second")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of holds")
     parser.add_argument("--seats", type=int, default=1000)
-    parser.add_argument("--probes", type=int, default=5,
-                        help="subscribers straight to booking beside the router's")
-    parser.add_argument("--direct", type=int, default=1000,
-                        help="subscribers straight to booking in a second round (0: none)")
-    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=200,
+                        help="subscriptions being opened at once")
+    parser.add_argument("--router-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the deployment (e.g. the router's)")
+    parser.add_argument("--hive-cli", action="store_true",
+                        help="run Hive Gateway's CLI as the router instead of router/server.mjs")
+    parser.add_argument("--cpu-prof", metavar="DIR",
+                        help="run the router under node --cpu-prof, profiles into DIR")
     args = parser.parse_args()
-    asyncio.run(main(args.mode, args.subscribers, args.holds, args.seats, args.probes,
-                     args.direct, args.batch))
+    if args.cpu_prof:
+        args.cpu_prof = Path(args.cpu_prof).resolve()
+        args.cpu_prof.mkdir(parents=True, exist_ok=True)
+    os.chdir(ROOT)
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

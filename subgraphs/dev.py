@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,9 +29,9 @@ EXAMPLE_QUERY = """query Tonight {
 
 
 def router_command(settings: Settings) -> list[str]:
-    """The argv that starts Hive Gateway with TicketFlow's config."""
-    gateway = ROUTER_DIR / "node_modules" / ".bin" / "hive-gateway"
-    return [str(gateway), "--config-path", str(ROUTER_DIR / "gateway.config.mjs"), "supergraph"]
+    """The argv that starts the router: Hive Gateway with TicketFlow's config behind
+    router/server.mjs (the subscription pass-through)."""
+    return [shutil.which("node") or "node", str(ROUTER_DIR / "server.mjs")]
 
 
 def router_env(settings: Settings) -> dict[str, str]:

@@ -1,0 +1,69 @@
+// Error masking: what a client may see of an error.
+//
+// Out of the box Hive Gateway (Yoga) already gives request errors a code and the GraphQL-over-HTTP status:
+// GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT (bad variables), BAD_REQUEST,
+// OPERATION_RESOLUTION_FAILURE; subgraph errors keep their own extensions.code (+ extensions.serviceName).
+// What it lets through and we close here:
+//   * unexpected router errors -> "Unexpected error." with code INTERNAL_SERVER_ERROR  => we use INTERNAL
+//     (the one code DESIGN.md documents for unexpected failures);
+//   * subgraph errors without a code get DOWNSTREAM_SERVICE_ERROR but keep the subgraph's message,
+//     e.g. a Python exception text                                                     => masked, INTERNAL;
+//   * errors with no code at all, e.g. "connect ECONNREFUSED 127.0.0.1:4003" when a subgraph's
+//     WebSocket is down, or a non-null violation                                       => masked, INTERNAL.
+// Left alone on purpose: "POST body sent invalid JSON." (BAD_REQUEST) carries extensions.originalError
+// {name, message} of the JSON parser (the client's own input, no stack); Yoga keys the spec's HTTP 400 for
+// application/json off that field, so removing it would turn the 400 into a 200.
+
+import { GraphQLError } from 'graphql';
+import { envFlag } from './env.mjs';
+
+const INTERNAL_CODE = 'INTERNAL';
+const maskSubgraphErrors = envFlag('TICKETFLOW_MASK_SUBGRAPH_ERRORS', true);
+
+export function isOriginalGraphQLError(error) {
+  if (!(error instanceof GraphQLError)) return false;
+  return error.originalError == null ? true : isOriginalGraphQLError(error.originalError);
+}
+
+function maskedCopy(error, message, extra = {}) {
+  const ext = error?.extensions ?? {};
+  return new GraphQLError(message, {
+    nodes: error?.nodes,
+    source: error?.source,
+    positions: error?.positions,
+    path: error?.path,
+    extensions: {
+      code: INTERNAL_CODE,
+      ...(typeof ext.serviceName === 'string' ? { serviceName: ext.serviceName } : {}),
+      ...(ext.http ? { http: ext.http } : {}), // internal: tells Yoga which HTTP status to use; not serialised
+      ...extra,
+    },
+  });
+}
+
+export function maskError(error, message) {
+  // a thrown (non-GraphQL) Error: never leak it; `unexpected` keeps Yoga's HTTP 500 when there is no data
+  if (!isOriginalGraphQLError(error)) return maskedCopy(error, message, { unexpected: true });
+  const ext = error.extensions ?? {};
+  const code = ext.code;
+  if (!code || (maskSubgraphErrors && code === 'DOWNSTREAM_SERVICE_ERROR')) return maskedCopy(error, message);
+  return error;
+}
+
+/**
+ * The same rules for a subgraph's errors as JSON (the pass-through never builds GraphQLErrors): what the
+ * gateway's subgraph-error plugin adds (a code when there is none, serviceName), then maskError's verdict.
+ */
+export function maskSubgraphErrorJSON(error, serviceName) {
+  const ext = { ...(error?.extensions ?? {}) };
+  ext.code ||= 'DOWNSTREAM_SERVICE_ERROR';
+  ext.serviceName ||= serviceName;
+  if (maskSubgraphErrors && ext.code === 'DOWNSTREAM_SERVICE_ERROR') {
+    return {
+      message: 'Unexpected error.',
+      ...(error?.path ? { path: error.path } : {}),
+      extensions: { code: INTERNAL_CODE, serviceName: ext.serviceName },
+    };
+  }
+  return { ...error, extensions: ext };
+}

@@ -1,0 +1,96 @@
+// The router's graphql-transport-ws endpoint: the pass-through first, the gateway's graphql-ws server
+// for everything else, on the same client connection.
+//
+// This is graphql-ws's own `useServer` for `ws` (what the hive-gateway CLI runs), with one step added:
+// each client message is offered to the connection's ClientSubscriptions before graphql-ws sees it.
+// graphql-ws keeps the protocol's rules - connection_init and its timeout, ping/pong, 4401 before the
+// ack, 4400 on garbage - and the gateway's path; keep-alive is WebSocket pings every KEEPALIVE_MS, and a
+// client that does not answer within as long again is dropped.
+
+import { getGraphQLWSOptions } from '@graphql-hive/gateway';
+import { normalizeNodeRequest } from '@whatwg-node/server';
+import { handleProtocols, makeServer } from 'graphql-ws';
+import { WebSocketServer } from 'ws';
+import { ClientSubscriptions } from './passthrough.mjs';
+
+const KEEPALIVE_MS = 12_000;
+
+/** Serves graphql-transport-ws on `path` of `server`; returns { close() }. */
+export function serveWebSockets({ server, path, gateway, planner, pool, jwks, log, maxSubscriptions, maxBufferedBytes }) {
+  const wss = new WebSocketServer({ server, path, handleProtocols, perMessageDeflate: false });
+  const connections = new Map(); // socket -> ClientSubscriptions
+  const contexts = new WeakMap(); // socket -> graphql-ws ctx
+  const options = getGraphQLWSOptions(gateway, (ctx) => ({
+    req: ctx.extra.request,
+    socket: ctx.extra.socket,
+    request: normalizeNodeRequest(ctx.extra.request, gateway.fetchAPI),
+  }));
+  const graphqlWs = makeServer({
+    ...options,
+    onConnect(ctx) {
+      contexts.set(ctx.extra.socket, ctx); // what the pass-through needs: ack state, params, ids in use
+    },
+  });
+
+  wss.on('connection', (socket, request) => {
+    const mine = new ClientSubscriptions({
+      socket, request, planner, pool, jwks, log, maxSubscriptions, maxBufferedBytes,
+      gateway: () => contexts.get(socket),
+    });
+    connections.set(socket, mine);
+    let alive = true;
+    socket.on('pong', () => {
+      alive = true;
+    });
+    const pinger = setInterval(() => {
+      if (!alive) return socket.terminate();
+      alive = false;
+      return socket.ping();
+    }, KEEPALIVE_MS);
+    socket.once('error', (err) => {
+      log?.warn?.(`[websocket] ${err.message}`);
+      socket.close(1011, 'Internal server error');
+    });
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => new Promise((resolve, reject) => {
+          if (socket.readyState !== socket.OPEN) return resolve();
+          return socket.send(data, (err) => (err ? reject(err) : resolve()));
+        }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) => socket.on('message', async (data) => {
+          const text = String(data);
+          let msg;
+          try {
+            msg = JSON.parse(text);
+          } catch {
+            msg = null; // graphql-ws answers garbage (4400)
+          }
+          try {
+            if (msg && typeof msg === 'object' && mine.take(msg)) return;
+            await handle(text);
+          } catch (err) {
+            log?.error?.(err);
+            socket.close(1011, 'Internal server error');
+          }
+        }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      clearInterval(pinger);
+      connections.delete(socket);
+      mine.closed();
+      closed(code, String(reason));
+    });
+  });
+
+  return {
+    clients: () => connections.size,
+    async close() {
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
