@@ -101,6 +101,30 @@ async def destroy(settings: Settings) -> None:
             await r.aclose()
 
 
+# Building an httpx client builds a TLS context (tens of milliseconds, more than a request
+# to a local server costs), so the run shares one client per event loop. It keeps no
+# connection alive: each request still opens its own, as a client of its own would, and
+# no server can close an idle connection under a later request.
+_http: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+
+def http() -> httpx.AsyncClient:
+    """The test run's HTTP client on the running event loop (closed by :func:`close_http`)."""
+    loop = asyncio.get_running_loop()
+    client = _http.get(loop)
+    if client is None or client.is_closed:
+        client = _http[loop] = httpx.AsyncClient(timeout=30, limits=httpx.Limits(
+            max_connections=None, max_keepalive_connections=0))
+    return client
+
+
+async def close_http() -> None:
+    """Close the running event loop's shared HTTP client."""
+    client = _http.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
+
+
 def client_address() -> str:
     """A made-up client address (TEST-NET-3, never routed) for one test client."""
     return f"203.0.113.{random.randint(1, 254)}"
@@ -125,9 +149,8 @@ class GraphQL:
         bearer = token if token is not None else self.token
         if bearer:
             headers["authorization"] = f"Bearer {bearer}"
-        async with httpx.AsyncClient(timeout=30) as client:
-            return await client.post(self.url, json={"query": query, "variables": variables or {}},
-                                     headers=headers, **extra)
+        return await http().post(self.url, json={"query": query, "variables": variables or {}},
+                                 headers=headers, **extra)
 
     async def run(self, query: str, variables: dict[str, Any] | None = None,
                   token: str | None = None) -> dict[str, Any]:
@@ -251,8 +274,7 @@ async def wait_http(url: str, timeout: float = 60.0, procs: Processes | None = N
                 if p.poll() is not None:
                     raise AssertionError(f"{name} exited with {p.returncode}:\n{procs.log(name)}")
         try:
-            async with httpx.AsyncClient(timeout=2) as client:
-                return (await client.get(url)).status_code == 200
+            return (await http().get(url, timeout=2)).status_code == 200
         except httpx.HTTPError:
             return False
 
