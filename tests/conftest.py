@@ -14,6 +14,7 @@ from tests.harness import (
     Processes,
     Stack,
     close_http,
+    drop_discarded,
     in_process_stack,
     process_stack,
     test_env,
@@ -22,10 +23,11 @@ from tests.harness import (
 
 @pytest.fixture(scope="session", autouse=True)
 async def run_resources() -> AsyncIterator[None]:
-    """What the harness keeps for the whole run (an HTTP client), given back after
-    everything else."""
+    """What the harness keeps for the whole run (an HTTP client, template databases,
+    PostgreSQL databases to drop), given back after everything else."""
     yield
     await close_http()
+    await drop_discarded()
 
 
 @pytest.fixture(scope="session", params=MODES)

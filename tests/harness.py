@@ -7,10 +7,12 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,6 +24,9 @@ import httpx
 import redis.asyncio as aioredis
 import uvicorn
 import websockets
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from subgraphs.kernel.app import Runtime, Service, create_app
 from subgraphs.kernel.migrate import drop_database, upgrade
@@ -81,16 +86,96 @@ def settings_from(env: dict[str, str], **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+# One migrated database per subgraph and backend, made the first time a deployment needs
+# it; every test deployment after that is a copy. tests/integration/test_migrations.py
+# still migrates brand-new databases for real.
+_RUN = uuid.uuid4().hex[:10]
+_templates: set[str] = set()
+_template_lock = asyncio.Lock()
+_template_dir = Path(tempfile.gettempdir()) / f"tft-templates-{_RUN}"
+
+
+def _template_url(service: str, url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite+aiosqlite:///{_template_dir / f'{service}.db'}"
+    return parsed.set(database=f"tft_template_{_RUN}_{service}").render_as_string(
+        hide_password=False)
+
+
+async def _template(service: str, url: str) -> str:
+    """The migrated template database of ``service`` on ``url``'s backend (made once)."""
+    template = _template_url(service, url)
+    async with _template_lock:
+        if template not in _templates:
+            await upgrade(service, template)
+            _templates.add(template)
+    return template
+
+
+async def copy_database(template: str, url: str) -> None:
+    """A new database at ``url`` holding what ``template`` holds (no one may be connected
+    to a PostgreSQL template while it is copied)."""
+    source, target = make_url(template), make_url(url)
+    if target.get_backend_name() == "sqlite":
+        assert target.database and source.database
+        await asyncio.to_thread(Path(target.database).parent.mkdir, parents=True,
+                                exist_ok=True)
+        await asyncio.to_thread(shutil.copyfile, source.database, target.database)
+        return
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(
+                f'CREATE DATABASE "{target.database}" TEMPLATE "{source.database}"'))
+    finally:
+        await admin.dispose()
+
+
 async def migrate_all(settings: Settings) -> None:
-    """Create and migrate every subgraph's database."""
+    """Create every subgraph's database, migrated to head: a copy of a template database
+    migrated once per test run (migrating takes seconds, copying a fraction of one)."""
     for name in SERVICES:
-        await upgrade(name, settings.database_url(name))
+        url = settings.database_url(name)
+        await copy_database(await _template(name, url), url)
+
+
+_discarded: list[str] = []
+
+
+async def discard_database(url: str) -> None:
+    """Drop a test database: a SQLite file at once, a PostgreSQL database when the run ends.
+
+    PostgreSQL 15 checkpoints the whole server for each DROP DATABASE, which takes up to
+    seconds on a busy server; dropped together at the end, the drops share checkpoints.
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        await drop_database(url)
+    else:
+        _discarded.append(url)
+
+
+async def drop_discarded() -> None:
+    """Drop the PostgreSQL databases discarded so far and the run's template databases."""
+    async with _template_lock:
+        urls = [*_discarded, *(t for t in _templates if not t.startswith("sqlite"))]
+        _discarded.clear()
+        _templates.clear()
+    # A few at a time: each drop holds a connection of PostgreSQL's hundred.
+    slots = asyncio.Semaphore(8)
+
+    async def drop(url: str) -> None:
+        async with slots:
+            await drop_database(url)
+
+    await asyncio.gather(*(drop(url) for url in urls))
+    await asyncio.to_thread(shutil.rmtree, _template_dir, ignore_errors=True)
 
 
 async def destroy(settings: Settings) -> None:
     """Drop every database and Redis key a test deployment made."""
     for name in SERVICES:
-        await drop_database(settings.database_url(name))
+        await discard_database(settings.database_url(name))
     if settings.redis_url:
         r = aioredis.from_url(settings.redis_url)
         try:
