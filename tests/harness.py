@@ -403,15 +403,16 @@ async def process_stack(env: dict[str, str], log_dir: Path, *, router: bool = Tr
         else:
             for name in SERVICES:
                 procs.start(name, [*cli, name], env)
-        for name in SERVICES:
-            await wait_http(f"http://127.0.0.1:{settings.port_of(name)}/readyz", procs=procs)
+        ready = [f"http://127.0.0.1:{settings.port_of(name)}/readyz" for name in SERVICES]
         if router:
             from subgraphs.dev import router_env
 
+            # The router reads the supergraph from a file and asks the subgraphs nothing
+            # until a request comes, so it starts beside them instead of after them.
             procs.start("router", router_argv(env), {**env, **router_env(settings)},
                         cwd=ROOT / "router")
-            await wait_http(
-                f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness", procs=procs)
+            ready.append(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness")
+        await asyncio.gather(*(wait_http(url, procs=procs) for url in ready))
         yield Stack(env, settings), procs
     finally:
         procs.stop_all()
