@@ -60,6 +60,9 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         "TICKETFLOW_ARGON2_TIME_COST": "1",
         "TICKETFLOW_ARGON2_PARALLELISM": "1",
         "TICKETFLOW_RELAY_INTERVAL_SECONDS": "0.2",
+        # Users signed in when a deployment starts keep their tokens for as long as a loaded
+        # machine takes to run its tests (expiry has tests with short tokens of their own).
+        "TICKETFLOW_ACCESS_TOKEN_TTL_SECONDS": "86400",
         # Several deployments live at once in one test run; PostgreSQL allows 100 clients.
         "TICKETFLOW_DB_POOL_SIZE": "4",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
