@@ -6,7 +6,7 @@ PY_OK  := $(VENV)/.installed
 JS_OK  := router/node_modules/.installed
 PYTEST := $(BIN)/pytest
 
-.PHONY: dev install schema schema-check test test-unit test-integration test-e2e lint services clean
+.PHONY: dev install schema schema-check test test-fast test-unit test-integration test-e2e lint services clean
 
 install: $(PY_OK) $(JS_OK)
 
@@ -41,6 +41,10 @@ services:
 ## Every test: unit, integration (both modes), end-to-end (both modes).
 test: install services
 	$(PYTEST)
+
+## The inner loop: every level in embedded mode only (SQLite, in-process bus; no servers).
+test-fast: install
+	TICKETFLOW_TEST_MODES=embedded $(PYTEST)
 
 test-unit: install
 	$(PYTEST) tests/unit

@@ -9,7 +9,25 @@ from pathlib import Path
 import pytest
 
 from tests.flows import Actors, make_actors
-from tests.harness import MODES, Processes, Stack, in_process_stack, process_stack, test_env
+from tests.harness import (
+    MODES,
+    Processes,
+    Stack,
+    close_http,
+    drop_discarded,
+    in_process_stack,
+    process_stack,
+    test_env,
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def run_resources() -> AsyncIterator[None]:
+    """What the harness keeps for the whole run (an HTTP client, template databases,
+    PostgreSQL databases to drop), given back after everything else."""
+    yield
+    await close_http()
+    await drop_discarded()
 
 
 @pytest.fixture(scope="session", params=MODES)

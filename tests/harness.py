@@ -7,10 +7,12 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,6 +24,9 @@ import httpx
 import redis.asyncio as aioredis
 import uvicorn
 import websockets
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from subgraphs.kernel.app import Runtime, Service, create_app
 from subgraphs.kernel.migrate import drop_database, upgrade
@@ -55,6 +60,9 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         "TICKETFLOW_ARGON2_TIME_COST": "1",
         "TICKETFLOW_ARGON2_PARALLELISM": "1",
         "TICKETFLOW_RELAY_INTERVAL_SECONDS": "0.2",
+        # Users signed in when a deployment starts keep their tokens for as long as a loaded
+        # machine takes to run its tests (expiry has tests with short tokens of their own).
+        "TICKETFLOW_ACCESS_TOKEN_TTL_SECONDS": "86400",
         # Several deployments live at once in one test run; PostgreSQL allows 100 clients.
         "TICKETFLOW_DB_POOL_SIZE": "4",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
@@ -81,16 +89,96 @@ def settings_from(env: dict[str, str], **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+# One migrated database per subgraph and backend, made the first time a deployment needs
+# it; every test deployment after that is a copy. tests/integration/test_migrations.py
+# still migrates brand-new databases for real.
+_RUN = uuid.uuid4().hex[:10]
+_templates: set[str] = set()
+_template_lock = asyncio.Lock()
+_template_dir = Path(tempfile.gettempdir()) / f"tft-templates-{_RUN}"
+
+
+def _template_url(service: str, url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite+aiosqlite:///{_template_dir / f'{service}.db'}"
+    return parsed.set(database=f"tft_template_{_RUN}_{service}").render_as_string(
+        hide_password=False)
+
+
+async def _template(service: str, url: str) -> str:
+    """The migrated template database of ``service`` on ``url``'s backend (made once)."""
+    template = _template_url(service, url)
+    async with _template_lock:
+        if template not in _templates:
+            await upgrade(service, template)
+            _templates.add(template)
+    return template
+
+
+async def copy_database(template: str, url: str) -> None:
+    """A new database at ``url`` holding what ``template`` holds (no one may be connected
+    to a PostgreSQL template while it is copied)."""
+    source, target = make_url(template), make_url(url)
+    if target.get_backend_name() == "sqlite":
+        assert target.database and source.database
+        await asyncio.to_thread(Path(target.database).parent.mkdir, parents=True,
+                                exist_ok=True)
+        await asyncio.to_thread(shutil.copyfile, source.database, target.database)
+        return
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(
+                f'CREATE DATABASE "{target.database}" TEMPLATE "{source.database}"'))
+    finally:
+        await admin.dispose()
+
+
 async def migrate_all(settings: Settings) -> None:
-    """Create and migrate every subgraph's database."""
+    """Create every subgraph's database, migrated to head: a copy of a template database
+    migrated once per test run (migrating takes seconds, copying a fraction of one)."""
     for name in SERVICES:
-        await upgrade(name, settings.database_url(name))
+        url = settings.database_url(name)
+        await copy_database(await _template(name, url), url)
+
+
+_discarded: list[str] = []
+
+
+async def discard_database(url: str) -> None:
+    """Drop a test database: a SQLite file at once, a PostgreSQL database when the run ends.
+
+    PostgreSQL 15 checkpoints the whole server for each DROP DATABASE, which takes up to
+    seconds on a busy server; dropped together at the end, the drops share checkpoints.
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        await drop_database(url)
+    else:
+        _discarded.append(url)
+
+
+async def drop_discarded() -> None:
+    """Drop the PostgreSQL databases discarded so far and the run's template databases."""
+    async with _template_lock:
+        urls = [*_discarded, *(t for t in _templates if not t.startswith("sqlite"))]
+        _discarded.clear()
+        _templates.clear()
+    # A few at a time: each drop holds a connection of PostgreSQL's hundred.
+    slots = asyncio.Semaphore(8)
+
+    async def drop(url: str) -> None:
+        async with slots:
+            await drop_database(url)
+
+    await asyncio.gather(*(drop(url) for url in urls))
+    await asyncio.to_thread(shutil.rmtree, _template_dir, ignore_errors=True)
 
 
 async def destroy(settings: Settings) -> None:
     """Drop every database and Redis key a test deployment made."""
     for name in SERVICES:
-        await drop_database(settings.database_url(name))
+        await discard_database(settings.database_url(name))
     if settings.redis_url:
         r = aioredis.from_url(settings.redis_url)
         try:
@@ -99,6 +187,30 @@ async def destroy(settings: Settings) -> None:
                 await r.delete(*keys)
         finally:
             await r.aclose()
+
+
+# Building an httpx client builds a TLS context (tens of milliseconds, more than a request
+# to a local server costs), so the run shares one client per event loop. It keeps no
+# connection alive: each request still opens its own, as a client of its own would, and
+# no server can close an idle connection under a later request.
+_http: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+
+def http() -> httpx.AsyncClient:
+    """The test run's HTTP client on the running event loop (closed by :func:`close_http`)."""
+    loop = asyncio.get_running_loop()
+    client = _http.get(loop)
+    if client is None or client.is_closed:
+        client = _http[loop] = httpx.AsyncClient(timeout=30, limits=httpx.Limits(
+            max_connections=None, max_keepalive_connections=0))
+    return client
+
+
+async def close_http() -> None:
+    """Close the running event loop's shared HTTP client."""
+    client = _http.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
 
 
 def client_address() -> str:
@@ -125,9 +237,8 @@ class GraphQL:
         bearer = token if token is not None else self.token
         if bearer:
             headers["authorization"] = f"Bearer {bearer}"
-        async with httpx.AsyncClient(timeout=30) as client:
-            return await client.post(self.url, json={"query": query, "variables": variables or {}},
-                                     headers=headers, **extra)
+        return await http().post(self.url, json={"query": query, "variables": variables or {}},
+                                 headers=headers, **extra)
 
     async def run(self, query: str, variables: dict[str, Any] | None = None,
                   token: str | None = None) -> dict[str, Any]:
@@ -238,9 +349,20 @@ class Processes:
                 proc.wait()
         return proc.returncode
 
-    def stop_all(self) -> None:
+    def stop_all(self, timeout: float = 15) -> None:
+        """Stop every process: all are told at once and exit side by side (an interpreter
+        takes a second or more to exit; one after another, a deployment took many)."""
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
         for name in list(self.procs):
-            self.stop(name)
+            proc = self.procs.pop(name)
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 async def wait_http(url: str, timeout: float = 60.0, procs: Processes | None = None) -> None:
@@ -252,8 +374,7 @@ async def wait_http(url: str, timeout: float = 60.0, procs: Processes | None = N
                 if p.poll() is not None:
                     raise AssertionError(f"{name} exited with {p.returncode}:\n{procs.log(name)}")
         try:
-            async with httpx.AsyncClient(timeout=2) as client:
-                return (await client.get(url)).status_code == 200
+            return (await http().get(url, timeout=2)).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -286,15 +407,16 @@ async def process_stack(env: dict[str, str], log_dir: Path, *, router: bool = Tr
         else:
             for name in SERVICES:
                 procs.start(name, [*cli, name], env)
-        for name in SERVICES:
-            await wait_http(f"http://127.0.0.1:{settings.port_of(name)}/readyz", procs=procs)
+        ready = [f"http://127.0.0.1:{settings.port_of(name)}/readyz" for name in SERVICES]
         if router:
             from subgraphs.dev import router_env
 
+            # The router reads the supergraph from a file and asks the subgraphs nothing
+            # until a request comes, so it starts beside them instead of after them.
             procs.start("router", router_argv(env), {**env, **router_env(settings)},
                         cwd=ROOT / "router")
-            await wait_http(
-                f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness", procs=procs)
+            ready.append(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness")
+        await asyncio.gather(*(wait_http(url, procs=procs) for url in ready))
         yield Stack(env, settings), procs
     finally:
         procs.stop_all()

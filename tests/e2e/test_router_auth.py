@@ -56,6 +56,7 @@ from tests.harness import (
     error_codes,
     eventually,
     free_port,
+    http,
     router_argv,
     wait_http,
 )
@@ -107,8 +108,8 @@ class Recorder:
 
     async def _jwks(self, request: Request) -> Response:
         self.seen.append(Seen("jwks", "auth", dict(request.headers)))
-        async with httpx.AsyncClient(timeout=10) as client:
-            real = (await client.get(f"{self.upstream['auth']}/.well-known/jwks.json")).json()
+        real = (await http().get(f"{self.upstream['auth']}/.well-known/jwks.json",
+                                 timeout=10)).json()
         return JSONResponse({"keys": [*real["keys"], *self.extra_keys]})
 
     async def _graphql(self, request: Request) -> Response:
@@ -117,10 +118,9 @@ class Recorder:
         self.seen.append(Seen("http", service, dict(request.headers),
                               body.decode(errors="replace")))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        async with httpx.AsyncClient(timeout=30) as client:
-            answer = await client.request(request.method, f"{self.upstream[service]}/graphql",
-                                          params=request.query_params, content=body,
-                                          headers=headers)
+        answer = await http().request(request.method, f"{self.upstream[service]}/graphql",
+                                      params=request.query_params, content=body,
+                                      headers=headers)
         return Response(answer.content, answer.status_code, headers={
             k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP})
 
@@ -309,9 +309,8 @@ async def post(url: str, query: str, variables: dict[str, Any] | None = None,
         headers["authorization"] = f"Bearer {token}"
     if forwarded_for is not None:
         headers["x-forwarded-for"] = forwarded_for
-    async with httpx.AsyncClient(timeout=30) as client:
-        return await client.post(url, json={"query": query, "variables": variables or {}},
-                                 headers=headers)
+    return await http().post(url, json={"query": query, "variables": variables or {}},
+                             headers=headers)
 
 
 def venue_input(name: str) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 from sqlalchemy import select, update
@@ -21,7 +20,7 @@ from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.seed import rotate_signing_key
 from tests.flows import PASSWORD, ShowOnSale, show_on_sale
-from tests.harness import GraphQL
+from tests.harness import GraphQL, http
 from tests.integration.support import Deployment
 from tests.integration.test_sessions import assert_accepted_everywhere, on_every_subgraph
 
@@ -46,9 +45,7 @@ def kid_of(token: str) -> str:
 
 
 async def published(d: Deployment) -> dict[str, dict[str, Any]]:
-    async with httpx.AsyncClient() as client:
-        response = await client.get(d.stack.url("auth").replace("/graphql",
-                                                                 "/.well-known/jwks.json"))
+    response = await http().get(d.stack.url("auth").replace("/graphql", "/.well-known/jwks.json"))
     response.raise_for_status()
     return {key["kid"]: key for key in response.json()["keys"]}
 

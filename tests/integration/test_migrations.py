@@ -14,10 +14,10 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.migrate import drop_database, upgrade
+from subgraphs.kernel.migrate import upgrade
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.registry import spec
-from tests.harness import POSTGRES_DSN
+from tests.harness import POSTGRES_DSN, discard_database
 
 
 def differences(metadata: MetaData) -> Any:
@@ -45,7 +45,7 @@ async def migrated(mode: str, service: str, tmp_path: Path) -> AsyncIterator[Dat
         yield db
     finally:
         await db.dispose()
-        await drop_database(url)
+        await discard_database(url)
 
 
 async def test_migrated_database_matches_the_models(migrated: Database, service: str) -> None:

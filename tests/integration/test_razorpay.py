@@ -29,7 +29,7 @@ from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from subgraphs.payment.models import Payment, Refund, WebhookEvent
 from subgraphs.payment.providers.razorpay import Razorpay
 from tests.flows import ShowOnSale, show_on_sale
-from tests.harness import PYTHON, Processes, eventually, free_port, wait_http
+from tests.harness import PYTHON, Processes, eventually, free_port, http, wait_http
 from tests.integration.conftest import own_deployment
 from tests.integration.support import Deployment, count, refusal
 from tests.payments import (
@@ -65,9 +65,8 @@ class StandIn:
     async def _request(self, method: str, path: str, body: Any = None, *,
                        auth: bool = False, headers: dict[str, str] | None = None
                        ) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=self.url, timeout=10,
-                                     auth=(KEY_ID, KEY_SECRET) if auth else None) as client:
-            return await client.request(method, path, json=body, headers=headers)
+        return await http().request(method, f"{self.url}{path}", json=body, headers=headers,
+                                    auth=(KEY_ID, KEY_SECRET) if auth else None, timeout=10)
 
     async def control(self, method: str, path: str, body: Any = None) -> Any:
         response = await self._request(method, f"/_standin{path}", body)
@@ -136,8 +135,7 @@ async def post_webhook(d: Deployment, body: str | bytes, signature: str | None,
     if signature is not None:
         headers["x-razorpay-signature"] = signature
     content = body.encode() if isinstance(body, str) else body
-    async with httpx.AsyncClient(timeout=30) as client:
-        response = await client.post(webhook_url(d), content=content, headers=headers)
+    response = await http().post(webhook_url(d), content=content, headers=headers)
     return response.status_code, response.json()
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from subgraphs.payment.models import TABLES, Payment, WebhookEvent
 from subgraphs.payment.providers.sandbox import sign
 from tests.flows import ShowOnSale, show_on_sale
+from tests.harness import http
 from tests.integration.conftest import own_deployment
 from tests.integration.support import Deployment, count
 from tests.payments import pending_booking, settled, start, wait_booking
@@ -59,8 +60,7 @@ async def post(d: Deployment, body: bytes, signature: str | bool | None = None,
     headers = {"content-type": "application/json"}
     if signature is not False:
         headers["x-sandbox-signature"] = sign(body, SECRET) if signature is None else str(signature)
-    async with httpx.AsyncClient(timeout=30) as client:
-        return await client.post(url(d, provider), content=body, headers=headers)
+    return await http().post(url(d, provider), content=body, headers=headers)
 
 
 async def open_payment(d: Deployment, show: ShowOnSale, seat: int) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,17 @@ def quiet_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "configure_logging", lambda level: None)
 
 
+def lay_out(root: Path) -> Path:
+    """``root`` with a copy of supergraph.yaml and schema/, laid out as in the repository."""
+    shutil.copy(ROOT / "supergraph.yaml", root / "supergraph.yaml")
+    shutil.copytree(SCHEMA, root / "schema")
+    return root
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A copy of supergraph.yaml and schema/, laid out as in the repository."""
-    shutil.copy(ROOT / "supergraph.yaml", tmp_path / "supergraph.yaml")
-    shutil.copytree(SCHEMA, tmp_path / "schema")
-    return tmp_path
+    return lay_out(tmp_path)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -43,12 +49,9 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def compose_check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["node", str(COMPOSE), str(root / "supergraph.yaml"),
-         str(root / "schema" / "supergraph.graphql"), "--check"],
-        capture_output=True, text=True, cwd=root, timeout=60, check=False,
-    )
+def compose_argv(root: Path) -> list[str]:
+    return ["node", str(COMPOSE), str(root / "supergraph.yaml"),
+            str(root / "schema" / "supergraph.graphql"), "--check"]
 
 
 # --- (a) exported subgraph SDL ----------------------------------------------------------
@@ -95,42 +98,87 @@ def test_export_writes_what_is_committed(tmp_path: Path) -> None:
 # --- (b) the composed supergraph --------------------------------------------------------
 
 
-def test_the_committed_supergraph_composes_under_both_composers_without_drift() -> None:
-    done = compose_check(ROOT)
+def conflicting_non_shareable_field(checkout: Path) -> None:
+    # auth owns Query.me; venue claiming it too, without @shareable, cannot compose.
+    edit(checkout / "schema" / "venue.graphql", "type Query {", "type Query {\n  me: User\n")
+
+
+def key_on_a_missing_field(checkout: Path) -> None:
+    edit(checkout / "schema" / "venue.graphql",
+         'type Venue @key(fields: "id")', 'type Venue @key(fields: "venueId")')
+
+
+def newer_federation_than_pinned(checkout: Path) -> None:
+    edit(checkout / "schema" / "booking.graphql", "federation/v2.7", "federation/v2.11")
+
+
+def drifted_committed_supergraph(checkout: Path) -> None:
+    edit(checkout / "schema" / "supergraph.graphql", "type Query", "type Query @deprecated")
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "conflicting field": conflicting_non_shareable_field,
+    "key on a missing field": key_on_a_missing_field,
+    "newer federation": newer_federation_than_pinned,
+    "drifted supergraph": drifted_committed_supergraph,
+}
+
+
+@pytest.fixture(scope="module")
+def composed(tmp_path_factory: pytest.TempPathFactory
+             ) -> dict[str, subprocess.CompletedProcess[str]]:
+    """``compose.mjs --check`` on the repository itself ("committed") and on a checkout
+    with each of ``CHANGES``. Each run takes node a second or two of CPU, so all of them
+    run side by side."""
+    roots = {"committed": ROOT}
+    for name, change in CHANGES.items():
+        root = lay_out(tmp_path_factory.mktemp("checkout"))
+        change(root)
+        roots[name] = root
+    running = {name: subprocess.Popen(compose_argv(root), cwd=root, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for name, root in roots.items()}
+    done = {}
+    for name, proc in running.items():
+        out, err = proc.communicate(timeout=60)
+        done[name] = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return done
+
+
+def test_the_committed_supergraph_composes_under_both_composers_without_drift(
+        composed: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    done = composed["committed"]
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stdout
     assert "The Guild's" in done.stdout and "Apollo's" in done.stdout
 
 
-def test_a_conflicting_non_shareable_field_fails_under_both_composers(checkout: Path) -> None:
-    # auth owns Query.me; venue claiming it too, without @shareable, cannot compose.
-    edit(checkout / "schema" / "venue.graphql", "type Query {", "type Query {\n  me: User\n")
-    done = compose_check(checkout)
+def test_a_conflicting_non_shareable_field_fails_under_both_composers(
+        composed: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    done = composed["conflicting field"]
     assert done.returncode == 1
     assert "INVALID_FIELD_SHARING" in done.stderr
     assert GUILD in done.stderr and APOLLO in done.stderr
 
 
-def test_a_key_on_a_missing_field_fails_under_both_composers(checkout: Path) -> None:
-    edit(checkout / "schema" / "venue.graphql",
-         'type Venue @key(fields: "id")', 'type Venue @key(fields: "venueId")')
-    done = compose_check(checkout)
+def test_a_key_on_a_missing_field_fails_under_both_composers(
+        composed: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    done = composed["key on a missing field"]
     assert done.returncode == 1
     assert "KEY_INVALID_FIELDS" in done.stderr
     assert GUILD in done.stderr and APOLLO in done.stderr
 
 
-def test_a_subgraph_linking_a_newer_federation_than_pinned_fails(checkout: Path) -> None:
-    edit(checkout / "schema" / "booking.graphql", "federation/v2.7", "federation/v2.11")
-    done = compose_check(checkout)
+def test_a_subgraph_linking_a_newer_federation_than_pinned_fails(
+        composed: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    done = composed["newer federation"]
     assert done.returncode == 1
     assert "booking" in done.stderr and "v2.11" in done.stderr
 
 
-def test_a_drifted_committed_supergraph_fails_the_check(checkout: Path) -> None:
-    supergraph = checkout / "schema" / "supergraph.graphql"
-    edit(supergraph, "type Query", "type Query @deprecated")
-    done = compose_check(checkout)
+def test_a_drifted_committed_supergraph_fails_the_check(
+        composed: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    done = composed["drifted supergraph"]
     assert done.returncode == 1
     assert "supergraph drift" in done.stderr
 
