@@ -26,7 +26,7 @@ from subgraphs.booking import inventory
 from subgraphs.booking.coalesce import Changes, Message, SeatMap, Window, merged
 from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription
 from subgraphs.kernel.live import Watcher
-from subgraphs.kernel.outbox import Subscriber
+from subgraphs.kernel.sendqueue import Subscriber
 
 log = logging.getLogger("ticketflow.booking.live")
 

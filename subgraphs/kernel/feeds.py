@@ -14,10 +14,10 @@ operation id::
 ``"id"`` comes first and ``"type":"next"`` second, always in this layout: a proxy in
 front (the router) may rewrite the prefix without parsing the payload.
 
-Writes go through one bounded :class:`~subgraphs.kernel.outbox.Outbox` per connection,
+Writes go through one bounded :class:`~subgraphs.kernel.sendqueue.SendQueue` per connection,
 so a slow client never slows the others down: a frame the connection can take at once is
 written at once (the fan-out does not switch tasks per subscriber), the rest waits in the
-outbox. A subscriber whose frame does not fit is *lagging*: it gets nothing more until
+send queue. A subscriber whose frame does not fit is *lagging*: it gets nothing more until
 its connection has written everything queued, and then starts over from the feed's
 current state (:meth:`Feed.join` again, which sends a fresh snapshot).
 
@@ -53,7 +53,7 @@ from subgraphs.kernel.errors import classify
 
 if TYPE_CHECKING:
     from subgraphs.kernel.app import Service
-    from subgraphs.kernel.outbox import Subscriber
+    from subgraphs.kernel.sendqueue import Subscriber
 
 log = logging.getLogger("ticketflow.feeds")
 

@@ -33,7 +33,7 @@ from websockets.exceptions import InvalidState
 
 from subgraphs.kernel.feeds import FeedRegistry, Group, feeds_of
 from subgraphs.kernel.graphql import Context
-from subgraphs.kernel.outbox import Outbox, Subscriber, WriteNow
+from subgraphs.kernel.sendqueue import SendQueue, Subscriber, WriteNow
 
 SERVER_SEND = "ticketflow.server_send"
 
@@ -80,7 +80,7 @@ class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.shared: dict[str, Subscriber] = {}
-        self._outbox: Outbox | None = None
+        self._queue: SendQueue | None = None
         self._handing_back: set[asyncio.Task[None]] = set()
 
     def _shared_group(self, message: SubscribeMessage) -> tuple[FeedRegistry, Any] | None:
@@ -115,17 +115,17 @@ class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
         registry, found = routed
 
         def make(group: Group) -> Subscriber:
-            return Subscriber(operation_id, self._outbox_of_connection(), group, registry,
+            return Subscriber(operation_id, self._queue_of_connection(), group, registry,
                               lambda: self._hand_back(message))
 
         self.shared[operation_id] = registry.join(found, make)
 
-    def _outbox_of_connection(self) -> Outbox:
-        if self._outbox is None:
+    def _queue_of_connection(self) -> SendQueue:
+        if self._queue is None:
             assert isinstance(self.websocket, ASGIWebSocketAdapter)
             ws = self.websocket.ws
-            self._outbox = Outbox(ws.send_text, write_now(ws.scope))
-        return self._outbox
+            self._queue = SendQueue(ws.send_text, write_now(ws.scope))
+        return self._queue
 
     def _hand_back(self, message: SubscribeMessage) -> None:
         """The feed cannot serve this subscription: Strawberry answers it as it always did."""
@@ -148,8 +148,8 @@ class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
         for subscriber in self.shared.values():
             subscriber.registry.leave(subscriber)
         self.shared.clear()
-        if self._outbox is not None:
-            await self._outbox.close()
+        if self._queue is not None:
+            await self._queue.close()
         for task in list(self._handing_back):
             task.cancel()
         await super().shutdown()

@@ -1,5 +1,5 @@
 """Live seat feeds, the pure parts: merging changes, the send window, a connection's
-bounded outbox, and a watcher cut off while its reader waits."""
+bounded send queue, and a watcher cut off while its reader waits."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from subgraphs.booking.coalesce import Changes, SeatMap, Window, merged
 from subgraphs.kernel.feeds import Feed, FeedRegistry, Group
 from subgraphs.kernel.live import InProcessLive
-from subgraphs.kernel.outbox import Outbox, Subscriber
+from subgraphs.kernel.sendqueue import SendQueue, Subscriber
 
 GUARD = 5.0  # a guard against a hung test, not a measurement
 
@@ -98,7 +98,7 @@ def test_a_window_of_zero_sends_everything_at_once() -> None:
     assert window.due(100.0) == 100.0
 
 
-# --- a connection's outbox -----------------------------------------------------------------
+# --- a connection's send queue -----------------------------------------------------------------
 
 class Recorded(Feed):
     """A feed that only records who joined and answers with a snapshot."""
@@ -140,8 +140,8 @@ async def test_a_subscriber_whose_frames_do_not_fit_starts_over_once_its_connect
         sent.append(frame)
         await stuck.wait()  # a client that does not read
 
-    outbox = Outbox(send, limit=200)
-    slow = Subscriber("1", outbox, group, registry, lambda: None)
+    queue = SendQueue(send, limit=200)
+    slow = Subscriber("1", queue, group, registry, lambda: None)
     slow.start(b'"first"')
     await asyncio.wait_for(until(lambda: len(sent) == 1), GUARD)
     deltas = [f'"delta {i}"'.encode() for i in range(10)]
@@ -156,7 +156,7 @@ async def test_a_subscriber_whose_frames_do_not_fit_starts_over_once_its_connect
     assert [s.removeprefix(prefix) for s in sent] == [
         '"first"}', *[f"{d.decode()}}}" for d in fitted], '"snapshot"}']
     assert feed.joined == [slow] and slow.ready and registry.stats["lagging_restarts"] == 1
-    await outbox.close()
+    await queue.close()
 
 
 async def test_frames_of_a_completed_subscription_are_not_written() -> None:
@@ -168,9 +168,9 @@ async def test_frames_of_a_completed_subscription_are_not_written() -> None:
         sent.append(frame)
         await gate.wait()
 
-    outbox = Outbox(send)
-    first = Subscriber("1", outbox, group, registry, lambda: None)
-    second = Subscriber("2", outbox, group, registry, lambda: None)
+    queue = SendQueue(send)
+    first = Subscriber("1", queue, group, registry, lambda: None)
+    second = Subscriber("2", queue, group, registry, lambda: None)
     first.start(b'"a"')
     await asyncio.wait_for(until(lambda: len(sent) == 1), GUARD)
     first.send(b'"b"')
@@ -180,7 +180,7 @@ async def test_frames_of_a_completed_subscription_are_not_written() -> None:
     await asyncio.wait_for(until(lambda: len(sent) == 2), GUARD)
     assert sent == ['{"id":"1","type":"next","payload":"a"}',
                     '{"id":"2","type":"next","payload":"c"}']
-    await outbox.close()
+    await queue.close()
 
 
 async def test_a_frame_goes_straight_out_only_when_nothing_waits_before_it() -> None:
@@ -198,8 +198,8 @@ async def test_a_frame_goes_straight_out_only_when_nothing_waits_before_it() -> 
         await gate.wait()
         order.append(frame.encode())
 
-    outbox = Outbox(send, write_now)
-    sub = Subscriber("x", outbox, group, registry, lambda: None)
+    queue = SendQueue(send, write_now)
+    sub = Subscriber("x", queue, group, registry, lambda: None)
     sub.start(b"1")
     sub.send(b"2")
     assert order == [sub.prefix + b"1}", sub.prefix + b"2}"]  # no task, no waiting
@@ -211,7 +211,7 @@ async def test_a_frame_goes_straight_out_only_when_nothing_waits_before_it() -> 
     gate.set()
     await asyncio.wait_for(until(lambda: len(order) == 4), GUARD)
     assert order[2:] == [sub.prefix + b"3}", sub.prefix + b"4}"]
-    await outbox.close()
+    await queue.close()
 
 
 # --- watchers ------------------------------------------------------------------------------

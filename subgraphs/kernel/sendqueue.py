@@ -19,12 +19,12 @@ log = logging.getLogger("ticketflow.feeds")
 
 # A connection queues at most this many bytes of frames (one frame of any size fits
 # into an empty queue: a big seat map's snapshot is sent whole).
-OUTBOX_BYTES = 1 << 20
+QUEUE_BYTES = 1 << 20
 # Writes one frame now if the connection can take it without waiting (False: it can't).
 WriteNow = Callable[[bytes], bool]
 
 
-class Outbox:
+class SendQueue:
     """One connection's frames, in order.
 
     A frame goes straight out (``write_now``, no task switch) when nothing is queued
@@ -33,7 +33,7 @@ class Outbox:
     """
 
     def __init__(self, send: Callable[[str], Awaitable[None]],
-                 write_now: WriteNow | None = None, limit: int = OUTBOX_BYTES) -> None:
+                 write_now: WriteNow | None = None, limit: int = QUEUE_BYTES) -> None:
         self._send = send
         self._write_now = write_now
         self.limit = limit
@@ -106,13 +106,23 @@ class Outbox:
 class Subscriber:
     """One shared subscription of one connection."""
 
-    __slots__ = ("active", "feed", "group", "id", "outbox", "prefix", "ready", "refuse",
-                 "registry")
+    __slots__ = (
+        "active",
+        "feed",
+        "group",
+        "id",
+        "prefix",
+        "queue",
+        "ready",
+        "refuse",
+        "registry",
+    )
 
-    def __init__(self, operation_id: str, outbox: Outbox, group: Group, registry: FeedRegistry,
+    def __init__(self, operation_id: str, queue: SendQueue, group: Group,
+                 registry: FeedRegistry,
                  refuse: Callable[[], None]) -> None:
         self.id = operation_id
-        self.outbox = outbox
+        self.queue = queue
         self.group = group
         self.feed = group.feed
         self.registry = registry
@@ -130,5 +140,5 @@ class Subscriber:
 
     def send(self, payload: bytes) -> None:
         """Send one ``next`` frame; a subscriber whose frame does not fit lags behind."""
-        if self.ready and not self.outbox.offer(self, self.prefix + payload + b"}"):
+        if self.ready and not self.queue.offer(self, self.prefix + payload + b"}"):
             self.ready = False
