@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -55,12 +57,32 @@ def IdColumnType() -> String:
     return String(36)
 
 
+SQLITE_BUSY_MS = 30_000
+
+
+def _switch_to_wal(cur: Any) -> None:
+    # A database made before WAL (ours are born in it: migrate.ensure_database). The switch
+    # needs the database to itself and SQLite does not wait for that (busy_timeout does not
+    # apply), so the first connections of a process, all asking at once, take turns here.
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # on the driver's own thread, not the event loop's
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers run beside the single writer; busy_timeout makes a second writer
     # wait instead of failing at once.
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cur.execute("PRAGMA journal_mode")
+    if cur.fetchone()[0] != "wal":
+        _switch_to_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

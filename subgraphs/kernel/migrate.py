@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from pathlib import Path
 
 from alembic import command, context
@@ -46,13 +48,20 @@ def run_env(metadata: MetaData) -> None:
     asyncio.run(run())
 
 
+def _new_sqlite(path: Path) -> None:
+    # Born in WAL mode (a database keeps its journal mode), so the processes that open
+    # it later never race each other to switch it.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
 async def ensure_database(url: str) -> None:
     """Create the PostgreSQL database named in ``url`` if it is missing; make SQLite's folder."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
-            await asyncio.to_thread(Path(parsed.database).parent.mkdir, parents=True,
-                                    exist_ok=True)
+            await asyncio.to_thread(_new_sqlite, Path(parsed.database))
         return
     admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:

@@ -99,10 +99,14 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self) -> None:
-        """Publish forever; cancel to stop."""
-        await self._replay_recent()
+        """Publish forever; cancel to stop. Nothing it meets ends it: a failed round (the
+        replay at start-up included) is logged and tried again at the next one."""
+        replayed = False
         while True:
             try:
+                if not replayed:
+                    await self._replay_recent()
+                    replayed = True
                 while await self.publish_pending() > 0:
                     pass
             except asyncio.CancelledError:
