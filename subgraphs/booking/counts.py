@@ -123,7 +123,9 @@ WHERE g.show_id = :show
 """)
 
 
-def _parse(rows: Iterable[Sequence[Any]]) -> ShowCounts:
+def from_rows(rows: Iterable[Sequence[Any]]) -> ShowCounts:
+    """Counts from rows of (kind, id, leg, total, held, sold, lapsed, key, name, category,
+    position): the settle statement's, or the settle trigger's (migration 0005)."""
     seats: list[SeatCount] = []
     sections: list[SectionCount] = []
     for kind, ident, leg, total, held, sold, lapsed, key, name, category, position in rows:
@@ -152,7 +154,7 @@ async def settle(session: AsyncSession, show_id: str, deltas: Deltas,
             "active": LIVE[0], "checked_out": LIVE[1],
             "cats": [c for c, _, _, _ in changed], "legs": [leg for _, leg, _, _ in changed],
             "held": [h for _, _, h, _ in changed], "sold": [s for _, _, _, s in changed]})
-        return _parse(rows.all())
+        return from_rows(rows.all())
     if changed:
         table = cast(Table, ShowCount.__table__)
         t = table.c

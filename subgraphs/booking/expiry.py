@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from subgraphs.booking import limits, seats, sections
-from subgraphs.booking.ledger import Ledger
+from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, show_info
 from subgraphs.kernel.app import Service, repeat
@@ -94,9 +94,11 @@ async def _release(service: Service, hold_id: str) -> int:
 
 
 async def sweeper(service: Service) -> None:
-    """Background job: release lapsed holds every ``sweep_interval_seconds``."""
+    """Background job: release lapsed holds every ``sweep_interval_seconds`` (and remove
+    settled show changes nobody took back)."""
     async def step() -> None:
         while await release_expired(service) > 0:
             pass
+        await forget_stale_changes(service)
 
     await repeat(step, every=service.settings.sweep_interval_seconds, what="hold sweeper")

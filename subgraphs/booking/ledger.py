@@ -4,30 +4,43 @@ Operations move seat rows and standing places themselves (that is where the data
 decides who gets what) and tell the ledger what moved. Just before the transaction
 commits, the ledger visits each show it was told about, in id order: it advances the
 show's version (which locks the show's row), moves the show's counts by what changed and
-reads them back (:func:`counts.settle`, one statement on PostgreSQL), and schedules the
-live message for after the commit. So a show's lock is held for two statements and the
-commit — never for a whole hold — and changes to one show still commit in version order:
-the next writer waits on the row the version lives in.
+reads them back, and schedules the live message for after the commit. Changes to one show
+commit in version order: the next writer waits on the row the version lives in.
+
+On PostgreSQL the ledger does not lock the show itself. It writes one ``show_changes`` row
+per show (:class:`~.models.ShowChange`); a deferred trigger settles it as the transaction
+commits, so the lock is held for the commit alone and never across a round trip to this
+process, however busy its event loop. Right after the commit one ``DELETE ... RETURNING``
+takes back the versions and counts for the live messages. Journeys (shows with legs), whose
+message reads seat states under the lock, and SQLite settle here with
+:func:`counts.settle`: two statements and the commit under the lock.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, delete, insert, update
 
 from subgraphs.booking import counts
 from subgraphs.booking.inventory import availability_from, channel, seat_states
-from subgraphs.booking.models import HELD, SOLD, BookableShow
+from subgraphs.booking.models import HELD, SOLD, BookableShow, ShowChange
 from subgraphs.booking.seats import Moved
 from subgraphs.booking.shows import ShowInfo
 from subgraphs.kernel.app import Service
-from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.db import new_id, utcnow
 from subgraphs.kernel.uow import UnitOfWork
 
+log = logging.getLogger("ticketflow.booking")
 KEY = "booking.ledger"
+CHANGES = cast(Table, ShowChange.__table__)
+# A settled change nobody took back (its process died right after the commit) is removed
+# by the sweeper after this long; its watchers have long resynced past the gap.
+STALE_CHANGE = timedelta(minutes=1)
 
 
 @dataclass
@@ -78,6 +91,10 @@ class Ledger:
     async def _settle(self, uow: UnitOfWork) -> None:
         session = uow.session
         await session.flush()
+        if session.get_bind().dialect.name == "postgresql" \
+                and all(c.show.legs == 1 for c in self._shows.values()):
+            await self._settle_at_commit(uow)
+            return
         messages = []
         for show_id in sorted(self._shows):
             changes = self._shows[show_id]
@@ -94,6 +111,43 @@ class Ledger:
                 await live.publish(channel(message["show_id"]), message)
 
         uow.after_commit(announce)
+
+    async def _settle_at_commit(self, uow: UnitOfWork) -> None:
+        now = utcnow()
+        rows = [{"id": new_id(), "show_id": show_id, "at": now,
+                 "deltas": [[c, leg, int(d[0]), int(d[1])]
+                            for (c, leg), d in self._shows[show_id].deltas.items()
+                            if d[0] or d[1]]}
+                for show_id in sorted(self._shows)]  # triggers fire in this order
+        await uow.session.execute(insert(CHANGES), rows)
+        service, shows = self._service, self._shows
+        ids = [r["id"] for r in rows]
+
+        async def announce() -> None:
+            try:
+                async with service.db.autocommit.connect() as conn:
+                    settled = (await conn.execute(
+                        delete(CHANGES).where(CHANGES.c.id.in_(ids))
+                        .returning(CHANGES.c.show_id, CHANGES.c.version, CHANGES.c.counts)
+                    )).all()
+            except Exception:  # committed all the same: watchers resync past the gap
+                log.exception("live: reading back the settled versions failed")
+                return
+            for show_id, version, counted in sorted(settled, key=lambda r: r[1] or 0):
+                message = await _message(None, shows[show_id], int(version or 0),
+                                         counts.from_rows(counted or []))
+                await service.runtime.live.publish(channel(show_id), message)
+
+        uow.after_commit(announce)
+
+
+async def forget_stale_changes(service: Service) -> int:
+    """Remove settled changes nobody took back (the sweeper's job); how many."""
+    if service.db.is_sqlite:
+        return 0
+    async with service.db.autocommit.connect() as conn:
+        result = await conn.execute(delete(CHANGES).where(CHANGES.c.at < utcnow() - STALE_CHANGE))
+    return int(result.rowcount or 0)
 
 
 async def _message(session: Any, changes: _Changes, version: int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -99,6 +99,31 @@ class ShowSeat(Base):
     # seat from a lapsed hold (the seat was counted as held already), so the counts move
     # only for seats that were available. Meaningless outside that statement's RETURNING.
     was_held: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class ShowChange(Base):
+    """A unit of work's change to one show, settled by PostgreSQL as the transaction commits.
+
+    On PostgreSQL the ledger writes a row here instead of locking the show itself: a
+    deferred trigger (migration 0005) runs at COMMIT, advances the show's version (the
+    show's row lock), applies ``deltas`` to ``show_counts`` and writes the version and
+    every count back into the row. The lock is held for the commit alone, with no round
+    trip to Python inside it. Right after the commit the ledger takes the row back out
+    (``DELETE ... RETURNING``) to build the live message. Unlogged: a row only lives for
+    that moment, and the sweeper removes any whose taker died in between.
+    """
+
+    __tablename__ = "show_changes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(36))
+    # [[category, leg, held delta, sold delta], ...]
+    deltas: Mapped[list[list[object]]] = mapped_column(JSON)
+    # When the change was made: holds lapsed by then count as available in ``counts``.
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Written at commit by the trigger.
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    counts: Mapped[list[list[object]] | None] = mapped_column(JSON, nullable=True)
 
 
 class ShowCount(Base):

@@ -130,6 +130,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self._read_engine.sync_engine, "connect", _sqlite_pragmas)
         self.reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        # Single statements that commit by themselves: one round trip, no BEGIN or COMMIT.
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import strawberry
 from aiodataloader import DataLoader
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
+from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from subgraphs.kernel.auth import Caller
@@ -110,6 +112,84 @@ class AuthGate(SchemaExtension):
         yield
 
 
+class ParsedDocuments:
+    """A bounded LRU of parsed and validated documents, shared by one schema's requests.
+
+    Clients send the same few operations; parsing and validating each again was a fifth
+    of booking's CPU per hold. Keyed by the query text, not the document: graphql-core's
+    nodes hash and compare their whole tree, so a cache keyed by the document (Strawberry's
+    ValidationCache) walks it twice a request. Only documents that parsed are kept, so a
+    syntax error still reaches the error-code handling as the parser raised it (Strawberry's
+    ParserCache would raise it past that). Long texts are not kept: a made-up document
+    costs its sender, not memory.
+    """
+
+    MAX_TEXT = 64 * 1024
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        # query -> [document, the validation rules checked, their errors]
+        self._docs: OrderedDict[str, list[Any]] = OrderedDict()
+
+    def get(self, query: str) -> list[Any] | None:
+        """The entry kept for ``query``, if any (marked most recently used)."""
+        entry = self._docs.get(query)
+        if entry is not None:
+            self._docs.move_to_end(query)
+        return entry
+
+    def put(self, query: str, doc: DocumentNode) -> list[Any] | None:
+        """Keep ``doc`` for ``query``, forgetting the least recently used past ``maxsize``."""
+        if len(query) > self.MAX_TEXT:
+            return None
+        entry = [doc, None, None]
+        self._docs[query] = entry
+        self._docs.move_to_end(query)
+        while len(self._docs) > self.maxsize:
+            self._docs.popitem(last=False)
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def extension(self) -> SchemaExtension:
+        """A fresh extension instance (Strawberry makes one per request) using this cache."""
+        return _Documents(self)
+
+
+class _Documents(SchemaExtension):
+    def __init__(self, cache: ParsedDocuments) -> None:
+        super().__init__()
+        self._cache = cache
+        self._entry: list[Any] | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query
+        cacheable = bool(query) and context.graphql_document is None \
+            and not context.parse_options
+        if cacheable:
+            self._entry = self._cache.get(query)  # type: ignore[arg-type]
+            if self._entry is not None:
+                context.graphql_document = self._entry[0]
+        yield
+        # Strawberry parsed it (a parse error leaves no document): keep it for next time.
+        if cacheable and self._entry is None and context.graphql_document is not None:
+            self._entry = self._cache.put(query, context.graphql_document)  # type: ignore[arg-type]
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        entry, document = self._entry, context.graphql_document
+        rules = context.validation_rules
+        if entry is not None and document is not None and entry[0] is document \
+                and context.pre_execution_errors is None:
+            if entry[1] != rules:
+                entry[2] = validate_document(context.schema._schema, document, rules)
+                entry[1] = rules
+            context.pre_execution_errors = entry[2]
+        yield
+
+
 FEDERATION_VERSION: Final = "2.7"  # composes under both Hive's and Apollo's composers
 
 
@@ -128,13 +208,13 @@ def build_schema(
     types: Sequence[type] = (),
 ) -> strawberry.federation.Schema:
     """A federation schema with TicketFlow's error handling and token gate."""
+    parsed = ParsedDocuments(maxsize=256)
     return _Schema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
-        # Validation results are cached (clients send the same few operations). Strawberry's
-        # ParserCache is left out: it raises parse errors past the error-code handling.
-        extensions=[AuthGate, ErrorCodes, lambda: ValidationCache(maxsize=256)],
+        # Clients send the same few operations: each is parsed and validated once.
+        extensions=[AuthGate, ErrorCodes, parsed.extension],
         federation_version=FEDERATION_VERSION,
     )
