@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -331,3 +332,93 @@ def test_require_owner_or_admin_passes_an_admin_for_anyone_s_object() -> None:
 def test_require_owner_or_admin_refuses_an_anonymous_request() -> None:
     with pytest.raises(Unauthenticated):
         require_owner_or_admin(None, "cust-1")
+
+
+# --- tokens verified before -----------------------------------------------------------
+
+
+class Sessions:
+    """Revocations without Redis: the ended session ids, and how often each was asked."""
+
+    def __init__(self) -> None:
+        self.ended: set[str] = set()
+        self.asked = 0
+
+    async def is_revoked(self, session_id: str) -> bool:
+        self.asked += 1
+        return session_id in self.ended
+
+
+def counting_decode(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls = [0]
+    real = jwt.decode
+
+    def decode(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", decode)
+    return calls
+
+
+async def test_a_token_verified_before_is_not_decoded_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counting_decode(monkeypatch)
+    verifier = Jwks(KEY).verifier()
+    token = issue()
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first
+    assert calls[0] == 1
+
+
+async def test_an_ended_session_refuses_a_token_verified_before() -> None:
+    sessions = Sessions()
+    jwks = Jwks(KEY)
+    verifier = TokenVerifier(JWKS_URL, issuer=ISSUER, audience=AUDIENCE,
+                             transport=httpx.MockTransport(jwks.handle), revocations=sessions)
+    token = issue()
+    await verifier.verify(token)
+    sessions.ended.add("session-1")
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(token)
+    assert sessions.asked == 2  # asked on every use, not only the first
+
+
+async def test_a_token_verified_before_is_judged_afresh_once_it_expires(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its expiry the kept verdict is not used: the token goes through the full check
+    again (which refuses an expired token: ``test_an_expired_token_is_refused``)."""
+    calls = counting_decode(monkeypatch)
+    verifier = Jwks(KEY).verifier()
+    token = issue()
+    await verifier.verify(token)
+    later = time.time() + SETTINGS.access_token_ttl_seconds + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    await verifier.verify(token)  # PyJWT's own clock is not moved: it still accepts
+    assert calls[0] == 2
+
+
+async def test_a_token_verified_before_is_checked_again_after_its_key_is_withdrawn() -> None:
+    jwks = Jwks(KEY)
+    verifier = jwks.verifier()
+    token = issue()
+    await verifier.verify(token)
+    jwks.keys = [STRANGER]  # the key rotated out; the verifier refetches for a new kid
+    await verifier.verify(issue(key=STRANGER))
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(token)
+
+
+async def test_the_least_recently_used_token_is_forgotten_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TokenVerifier, "MAX_VERIFIED", 2)
+    calls = counting_decode(monkeypatch)
+    verifier = Jwks(KEY).verifier()
+    a, b, c = issue(), issue(), issue()
+    for token in (a, b, a, c):  # a is used again before c comes: b is forgotten
+        await verifier.verify(token)
+    assert calls[0] == 3
+    await verifier.verify(a)
+    assert calls[0] == 3
+    await verifier.verify(b)
+    assert calls[0] == 4
