@@ -15,7 +15,8 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningUpdate
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.visitors import cloned_traverse
 
 from subgraphs.booking.models import AVAILABLE, HELD, ON_SALE, SOLD, BookableShow, ShowSeat
 
@@ -61,7 +62,7 @@ def _take(legs: bool) -> ReturningUpdate[str, str, int, int, bool | None, str, i
              # UPDATE) waits for the holds under way and is waited for by the next ones.
              exists(select(SHOWS.c.id).where(SHOWS.c.id == bindparam("b_show"),
                                              SHOWS.c.status == ON_SALE)
-                    .with_for_update(key_share=True))]
+                    .with_for_update(read=True, key_share=True))]
     if legs:
         where += [t.leg >= bindparam("b_leg_from"), t.leg < bindparam("b_leg_to")]
     return (update(SEATS).where(*where)
@@ -92,8 +93,13 @@ def take_statement(show_id: str, seat_ids: Sequence[str], legs: range | None, ho
     """The hold statement: mark these seats held on these legs (``None``: every leg) for
     ``hold_id`` where each is free and the show is on sale, returning the rows taken; its
     values bound (to print it, as the benchmark does)."""
-    return _TAKE[legs is not None].params(
-        _take_values(show_id, seat_ids, legs, hold_id, expires, now))
+    values = _take_values(show_id, seat_ids, legs, hold_id, expires, now)
+
+    def bind(param: BindParameter[Any]) -> None:
+        if param.key in values:
+            param.value = values[param.key]
+
+    return cloned_traverse(_TAKE[legs is not None], {}, {"bindparam": bind})
 
 
 async def take(session: AsyncSession, show_id: str, seat_ids: Sequence[str],

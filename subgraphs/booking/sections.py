@@ -35,7 +35,7 @@ async def take(session: AsyncSession, show_id: str, section_id: str, quantity: i
     sale; whether it did."""
     on_sale = (select(BookableShow.id).where(BookableShow.id == show_id,
                                               BookableShow.status == ON_SALE)
-               .with_for_update(key_share=True).exists())
+               .with_for_update(read=True, key_share=True).exists())
     s = AdmissionSection
     taken = await session.scalar(
         update(s).where(s.show_id == show_id, s.section_id == section_id,
