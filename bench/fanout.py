@@ -25,7 +25,9 @@ databases of its own and publishes one show of ``--seats`` seats (1,000 by defau
    of the delta carrying that hold's seat (the commit lies between send and answer, so this
    is an upper bound of commit -> delivery) and from the answer; messages per subscriber;
    gaps (a delta that does not follow the version before it: ``fromVersion`` when the event
-   has it, so a coalesced delta that jumps several versions is no gap); CPU of the router,
+   has it, so a coalesced delta that jumps several versions is no gap; a snapshot in the
+   middle of the stream, booking's answer to a subscriber that fell behind, is no gap
+   either: it is counted, and carries every change since the last version); CPU of the router,
    booking and the subscribers' own process during the holds, per delta and per
    subscriber-delivery, from /proc.
 
@@ -317,7 +319,8 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any, holds: int
     out(f"  deltas {result['deltas']} carrying {result['holdsSeen']} of {len(records)} holds; "
         f"messages per subscriber {result['messagesPerSubscriber']['min']}.."
         f"{result['messagesPerSubscriber']['max']} (snapshot included); deliveries missing "
-        f"{result['missing']}; gaps {result['gaps']}, resubscribed {result['resubscribes']}, "
+        f"{result['missing']}; gaps {result['gaps']}, brought up to date by a snapshot "
+        f"{result['restarts']}, resubscribed {result['resubscribes']}, "
         f"ended by the server {result['ended']}, errors {result['errors']}, connections lost "
         f"{result['closed']}\n")
     if result["problems"]:

@@ -76,7 +76,7 @@ function arrivalsOf(version) {
 // version -> {from, seats} as the observer saw it
 const observed = new Map();
 
-const stats = { gaps: 0, resubscribes: 0, ended: 0, errors: 0, closed: 0, messages: new Uint32Array(N) };
+const stats = { gaps: 0, restarts: 0, resubscribes: 0, ended: 0, errors: 0, closed: 0, messages: new Uint32Array(N) };
 const problems = [];
 function problem(text) {
   if (problems.length < 20) problems.push(text);
@@ -153,6 +153,14 @@ class Subscriber {
       this.snapshotAt = at;
       if (this.onSnapshot) this.onSnapshot(at);
       this.onSnapshot = null;
+      return undefined;
+    }
+    if (data.indexOf(SNAPSHOT) >= 0) {
+      // A mid-stream snapshot (the server's way to bring a lagging subscriber up to date):
+      // the state at that version, so every change since the last version arrived now.
+      stats.restarts++;
+      for (let v = this.last + 1; v <= version; v++) arrivalsOf(v)[this.index] = at;
+      this.last = Math.max(this.last, version);
       return undefined;
     }
     const from = intAfter(data, FROM_VERSION);
@@ -258,6 +266,7 @@ function report(holdsPath) {
     messagesPerSubscriber: { min: Math.min(...perSubscriber), max: Math.max(...perSubscriber),
       mean: perSubscriber.reduce((a, b) => a + b, 0) / N },
     gaps: stats.gaps,
+    restarts: stats.restarts,
     resubscribes: stats.resubscribes,
     ended: stats.ended,
     errors: stats.errors,

@@ -9,6 +9,8 @@ until it is CONFIRMED. Reported per concurrency level:
 - ``saga``: from the payment's ``succeeded_at`` to the booking's confirmation
   (``updated_at``), read from the two databases afterwards, so the clients' polling
   (every 200 ms) does not load the booking service it measures;
+- the saga's parts (medians): payment's relay taking the event from its outbox, the stream
+  to booking's consumer starting to apply it, and applying it;
 - ``journey``: hold to the first read that sees CONFIRMED; and paid bookings per second.
 
     .venv/bin/python -m bench.payments --mode postgres --clients 1 8 32 --seconds 15
@@ -21,19 +23,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
 from bench.common import show_on_sale, summary
+from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import Booking
+from subgraphs.kernel.events import Event
 from subgraphs.kernel.settings import Settings
+from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from subgraphs.payment.models import Payment
 from tests.flows import User, new_user
 from tests.harness import process_stack, test_env
@@ -52,7 +59,7 @@ BOOKING = "query($id: ID!) { booking(id: $id) { status } }"
 @dataclass
 class Timings:
     confirm: list[float] = field(default_factory=list)
-    saga: list[float] = field(default_factory=list)
+    saga: dict[str, list[float]] = field(default_factory=dict)
     journey: list[float] = field(default_factory=list)
     bookings: list[str] = field(default_factory=list)
     errors: int = 0
@@ -92,8 +99,11 @@ async def journey(http: httpx.AsyncClient, url: str, user: User, show_id: str,
     t.bookings.append(str(booking_id))
 
 
-async def saga_latencies(settings: Settings, booking_ids: list[str]) -> list[float]:
-    """Milliseconds from each payment's success to its booking's confirmation."""
+async def saga_latencies(settings: Settings, booking_ids: list[str]) -> dict[str, list[float]]:
+    """Milliseconds from each payment's success to its booking's confirmation (``saga``), and
+    its parts: to payment's relay taking its PaymentSucceeded from the outbox (``relay``),
+    from there to booking's consumer starting to apply it (``stream``), and applying it
+    (``apply``: booking's ``processed_at`` to the booking's ``updated_at``)."""
     async with databases(settings) as dbs:
         async with dbs["booking"].session() as s:
             confirmed = dict((await s.execute(select(Booking.id, Booking.updated_at).where(
@@ -101,8 +111,27 @@ async def saga_latencies(settings: Settings, booking_ids: list[str]) -> list[flo
         async with dbs["payment"].session() as s:
             paid = dict((await s.execute(select(Payment.booking_id, Payment.succeeded_at)
                                          .where(Payment.booking_id.in_(booking_ids)))).all())
-    return [(confirmed[b] - paid[b]).total_seconds() * 1000 for b in booking_ids
-            if b in confirmed and paid.get(b) is not None]
+            outbox = PAYMENT_TABLES.outbox
+            published, booking_of = {}, {}
+            for event_id, body, at in await s.execute(
+                    select(outbox.c.event_id, outbox.c.body, outbox.c.published_at)
+                    .where(outbox.c.type == "PaymentSucceeded")):
+                if at is not None:
+                    booking = Event.from_json(body).payload["booking_id"]
+                    published[booking], booking_of[event_id] = at, booking
+        async with dbs["booking"].session() as s:
+            processed = BOOKING_TABLES.processed
+            began = {booking_of[e]: at for e, at in await s.execute(
+                select(processed.c.event_id, processed.c.processed_at)
+                .where(processed.c.event_id.in_(list(booking_of))))}
+    ids = [b for b in booking_ids if b in confirmed and paid.get(b) is not None]
+
+    def ms(later: dict[str, datetime], earlier: dict[str, datetime]) -> list[float]:
+        return [(later[b] - earlier[b]).total_seconds() * 1000 for b in ids
+                if b in later and b in earlier]
+
+    return {"saga": ms(confirmed, paid), "relay": ms(published, paid),
+            "stream": ms(began, published), "apply": ms(confirmed, began)}
 
 
 async def run(url: str, users: list[User], show_id: str, seconds: float) -> tuple[Timings, float]:
@@ -137,13 +166,17 @@ async def main(mode: str, clients: list[int], seconds: float) -> None:
             show = await show_on_sale(stack, organizer, 5000, "Payments bench")
             sys.stdout.write(f"mode={mode} window={seconds} s; load average before: "
                              f"{os.getloadavg()[0]:.2f}\n\n| clients | paid/s | confirm p50 / "
-                             "p99 / max | saga p50 / p99 / max | journey p50 / p99 / max | "
-                             "errors |\n|---|---|---|---|---|---|\n")
+                             "p99 / max | saga p50 / p99 / max | saga's parts p50: relay / "
+                             "stream / apply | journey p50 / p99 / max | errors |\n"
+                             "|---|---|---|---|---|---|---|\n")
             for c in clients:
                 t, took = await run(stack.router_url, users[:c], show.id, seconds)
                 t.saga = await saga_latencies(stack.settings, t.bookings)
+                parts = " / ".join(f"{statistics.median(t.saga[k] or [0]):.0f}"
+                                   for k in ("relay", "stream", "apply"))
                 sys.stdout.write(f"| {c} | {len(t.journey) / took:.1f} | {summary(t.confirm)} "
-                                 f"| {summary(t.saga)} | {summary(t.journey)} | {t.errors} |\n")
+                                 f"| {summary(t.saga['saga'])} | {parts} ms "
+                                 f"| {summary(t.journey)} | {t.errors} |\n")
                 sys.stdout.flush()
 
 

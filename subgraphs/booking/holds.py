@@ -18,6 +18,7 @@ path.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from subgraphs.booking import expiry, limits, seats, sections
+from subgraphs.booking import expiry, limits, placement, seats, sections
 from subgraphs.booking.inventory import Segment, legs_of
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import ON_SALE, BookableShow, Hold, HoldStatus, ShowSeat
@@ -38,7 +39,7 @@ from subgraphs.booking.outcomes import (
     SeatsUnavailable,
     SoldOut,
 )
-from subgraphs.booking.placement import Place, best_available
+from subgraphs.booking.placement import Place
 from subgraphs.booking.reads import HoldPrice, PricedSeat
 from subgraphs.booking.shows import ShowInfo, show_info
 from subgraphs.kernel.app import Service
@@ -247,21 +248,35 @@ async def _not_free(service: Service, show_id: str, seat_ids: Sequence[str],
     return [s for s in seat_ids if free[s] < len(legs)]
 
 
-async def seats_for_placement(session: Any, show_id: str, legs: range, category: str | None,
-                              now: datetime) -> list[Place]:
-    """Every seat of the show (of ``category``) with whether it is free on all of ``legs``,
-    in seat-map order: what :func:`placement.best_available` chooses from."""
-    query = (select(ShowSeat.seat_id, ShowSeat.row, ShowSeat.col, ShowSeat.x, ShowSeat.y,
-                    func.min(case((seats.is_free(now), 1), else_=0)))
-             .where(ShowSeat.show_id == show_id, ShowSeat.leg >= legs.start,
-                    ShowSeat.leg < legs.stop)
-             .group_by(ShowSeat.seat_id, ShowSeat.row, ShowSeat.col, ShowSeat.x, ShowSeat.y,
-                       ShowSeat.position)
-             .order_by(ShowSeat.position))
-    if category is not None:
-        query = query.where(ShowSeat.category == category)
-    return [Place(seat_id, row, col, x, y, bool(free))
-            for seat_id, row, col, x, y, free in await session.execute(query)]
+LAYOUTS = 16  # shows whose ranked rows a process keeps (a 50,000-seat hall is ~10 MB)
+
+
+async def ranked_rows(service: Service, session: Any, show: ShowInfo,
+                      category: str | None) -> list[list[Place]]:
+    """The show's rows of seats (of ``category``), best first: read once per process, as
+    where a seat is never changes once the show is on sale."""
+    cache: OrderedDict[tuple[str, str | None], list[list[Place]]] = service.once(
+        "ranked_rows", OrderedDict)
+    key = (show.id, category)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = placement.rank(await seats.layout_of(session, show.id, category),
+                                            show.layout)
+        if len(cache) > LAYOUTS:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return found
+
+
+def _placing(service: Service, show_id: str) -> set[str]:
+    shows: dict[str, set[str]] = service.once("placing", dict)
+    found = shows.get(show_id)
+    if found is None:
+        if len(shows) > 1024:  # forget the shows nobody is placing seats on
+            for idle in [k for k, v in shows.items() if not v]:
+                del shows[idle]
+        found = shows[show_id] = set()
+    return found
 
 
 async def hold_best_available(
@@ -287,6 +302,10 @@ async def hold_best_available(
                   {"show_id": show_id, "quantity": quantity, "category": wanted_category,
                    "segment": list(segment) if segment else None}, key, "quantity")
     queued = False
+    # Seats other requests in this process are placing on this show right now: left out of
+    # the choice, so concurrent buyers of one show do not all race for the same best block
+    # (the loser's whole transaction was wasted). The database still decides.
+    placing = _placing(service, show_id)
 
     async def attempt() -> Held:
         hold = new_hold(req, legs, quantity)
@@ -294,15 +313,25 @@ async def hold_best_available(
             if queued and uow.session.get_bind().dialect.name == "postgresql":
                 await uow.session.execute(select(func.pg_advisory_xact_lock(
                     func.hashtext(f"best-available:{show_id}"))))
-            places = await seats_for_placement(uow.session, show_id, legs, wanted_category,
-                                               hold.created_at)
-            if wanted_category is not None and not places:
+            ranked = await ranked_rows(service, uow.session, show, wanted_category)
+            if wanted_category is not None and not ranked:
                 raise BadUserInput("This show has no seats of this category.",
                                    field="category")
-            chosen = best_available(places, quantity, show.layout)
+
+            async def free_of(seat_ids: list[str]) -> set[str]:
+                return await seats.free_among(uow.session, show_id, seat_ids, legs,
+                                              hold.created_at) - placing
+
+            chosen, free = await placement.choose(ranked, quantity, free_of)
             if chosen is None:
-                raise Refused(SoldOut(sum(p.free for p in places)))
-            return await _take(req, uow, hold, chosen, legs, segment is None)
+                if placing:  # seats being placed may yet come free: not sold out
+                    raise Refused
+                raise Refused(SoldOut(free))
+            placing.update(chosen)
+            try:
+                return await _take(req, uow, hold, chosen, legs, segment is None)
+            finally:
+                placing.difference_update(chosen)
 
     for _ in range(50):
         try:

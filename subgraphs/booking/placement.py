@@ -19,7 +19,7 @@ The rule (also in the README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -101,6 +101,25 @@ def _split(rows: list[list[Place]], quantity: int) -> list[Place] | None:
     return None
 
 
+def rank(places: Sequence[Place], layout: str) -> list[list[Place]]:
+    """The rows of these seats, best first (rule 1), each in column order. Only where the
+    seats are counts here, not whether they are free: a show's ranking never changes."""
+    by_row: dict[str, list[Place]] = {}
+    for place in places:
+        by_row.setdefault(place.row, []).append(place)
+    if not by_row:
+        return []
+    return _rank([sorted(row, key=lambda p: p.col) for row in by_row.values()], layout)
+
+
+def _together_in(rows: list[list[Place]], quantity: int) -> list[str] | None:
+    for row in rows:
+        block = _together(row, quantity)
+        if block is not None:
+            return [p.seat_id for p in block]
+    return None
+
+
 def best_available(places: Sequence[Place], quantity: int, layout: str) -> list[str] | None:
     """The seat ids to hold for a party of ``quantity``, or ``None`` when they do not fit.
 
@@ -108,13 +127,47 @@ def best_available(places: Sequence[Place], quantity: int, layout: str) -> list[
     """
     if quantity < 1 or not places:
         return None
-    by_row: dict[str, list[Place]] = {}
-    for place in places:
-        by_row.setdefault(place.row, []).append(place)
-    rows = _rank([sorted(row, key=lambda p: p.col) for row in by_row.values()], layout)
-    for row in rows:
-        block = _together(row, quantity)
-        if block is not None:
-            return [p.seat_id for p in block]
+    rows = rank(places, layout)
+    together = _together_in(rows, quantity)
+    if together is not None:
+        return together
     split = _split(rows, quantity)
     return None if split is None else [p.seat_id for p in split]
+
+
+# Free seats of a show among these seat ids.
+FreeOf = Callable[[list[str]], Awaitable[set[str]]]
+
+
+async def choose(ranked: list[list[Place]], quantity: int, free_of: FreeOf,
+                 first: int = 256, most: int = 8192) -> tuple[list[str] | None, int]:
+    """:func:`best_available` over a show's ranked rows (:func:`rank`), asking ``free_of``
+    which seats are free a few rows at a time, best rows first: the first rows with room
+    for the party together end the search, so a hold on a big hall reads the rows it
+    could take, not the hall. The rows asked about grow from ``first`` seats to ``most``.
+    The same answer as :func:`best_available` on the whole hall (a unit test holds them
+    side by side), and how many free seats it saw: all of them when there is no answer.
+    """
+    if quantity < 1 or not ranked:
+        return None, 0
+    seen: list[list[Place]] = []
+    free_seen = 0
+    i, size = 0, first
+    while i < len(ranked):
+        chunk: list[list[Place]] = []
+        seats = 0
+        while i < len(ranked) and (not chunk or seats + len(ranked[i]) <= size):
+            chunk.append(ranked[i])
+            seats += len(ranked[i])
+            i += 1
+        free = await free_of([p.seat_id for row in chunk for p in row])
+        free_seen += len(free)
+        rows = [[Place(p.seat_id, p.row, p.col, p.x, p.y, p.seat_id in free) for p in row]
+                for row in chunk]
+        together = _together_in(rows, quantity)
+        if together is not None:
+            return together, free_seen
+        seen += rows
+        size = min(size * 2, most)
+    split = _split(seen, quantity)
+    return (None if split is None else [p.seat_id for p in split]), free_seen

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import cloned_traverse
 
 from subgraphs.booking.models import AVAILABLE, HELD, ON_SALE, SOLD, BookableShow, ShowSeat
+from subgraphs.booking.placement import Place
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ def _take(legs: bool) -> ReturningUpdate[str, str, int, int, bool | None, str, i
 SEATS = cast(Table, ShowSeat.__table__)
 SHOWS = cast(Table, BookableShow.__table__)
 _TAKE = {False: _take(False), True: _take(True)}
+# The seats among b_seats that are free on every leg of [b_leg_from, b_leg_to).
+_FREE = (select(SEATS.c.seat_id)
+         .where(SEATS.c.show_id == bindparam("b_show"),
+                SEATS.c.seat_id.in_(bindparam("b_seats", expanding=True)),
+                SEATS.c.leg >= bindparam("b_leg_from"), SEATS.c.leg < bindparam("b_leg_to"),
+                or_(SEATS.c.state == AVAILABLE,
+                    and_(SEATS.c.state == HELD, SEATS.c.hold_expires_at <= bindparam("b_now"))))
+         .group_by(SEATS.c.seat_id)
+         .having(func.count() == bindparam("b_legs")))
 
 
 def _take_values(show_id: str, seat_ids: Sequence[str], legs: range | None, hold_id: str,
@@ -117,6 +127,26 @@ async def take(session: AsyncSession, show_id: str, seat_ids: Sequence[str],
             in result]
     rows.sort(key=lambda r: (r.position, r.leg))
     return rows
+
+
+async def free_among(session: AsyncSession, show_id: str, seat_ids: Sequence[str],
+                     legs: range, now: datetime) -> set[str]:
+    """Which of these seats of the show are free on every one of ``legs``."""
+    return set((await session.execute(_FREE, {
+        "b_show": show_id, "b_seats": list(seat_ids), "b_leg_from": legs.start,
+        "b_leg_to": legs.stop, "b_now": now, "b_legs": len(legs)})).scalars())
+
+
+async def layout_of(session: AsyncSession, show_id: str, category: str | None) -> list[Place]:
+    """Where each seat of the show (of ``category``) is, in seat-map order; never changes
+    once the show is on sale (its ``free`` flags say nothing)."""
+    t = SEATS.c
+    query = (select(t.seat_id, t.row, t.col, t.x, t.y)
+             .where(t.show_id == show_id, t.leg == 0).order_by(t.position))
+    if category is not None:
+        query = query.where(t.category == category)
+    return [Place(seat_id, row, col, x, y, False)
+            for seat_id, row, col, x, y in await session.execute(query)]
 
 
 async def _move(session: AsyncSession, hold: str, was: str, now: str,

@@ -17,9 +17,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ticketflow.feeds")
 
-# A connection queues at most this many bytes of frames (one frame of any size fits
-# into an empty queue: a big seat map's snapshot is sent whole).
-QUEUE_BYTES = 1 << 20
+# A subscriber has at most this many bytes of frames queued (one frame of any size fits
+# when it has none queued: a big seat map's snapshot is sent whole); past that it lags and
+# starts over from a snapshot once its connection has caught up. The bound is per
+# subscriber, not per connection: the router carries thousands of subscriptions over one
+# upstream connection, and one delta to each of them is megabytes of frames at once.
+SUBSCRIBER_BYTES = 256 << 10
+# A connection queues at most this many bytes whatever its subscribers (a stalled one
+# costs at most this much memory).
+CONNECTION_BYTES = 64 << 20
 # Writes one frame now if the connection can take it without waiting (False: it can't).
 WriteNow = Callable[[bytes], bool]
 
@@ -33,10 +39,12 @@ class SendQueue:
     """
 
     def __init__(self, send: Callable[[str], Awaitable[None]],
-                 write_now: WriteNow | None = None, limit: int = QUEUE_BYTES) -> None:
+                 write_now: WriteNow | None = None, limit: int = SUBSCRIBER_BYTES,
+                 total: int = CONNECTION_BYTES) -> None:
         self._send = send
         self._write_now = write_now
         self.limit = limit
+        self.total = total
         self.queued = 0
         self._frames: deque[tuple[Subscriber, bytes]] = deque()
         self._lagging: list[Subscriber] = []
@@ -52,11 +60,13 @@ class SendQueue:
         if not self._frames:
             if not self._sending and self._write_now is not None and self._write_now(frame):
                 return True
-        elif self.queued + len(frame) > self.limit:
+        elif (subscriber.queued and subscriber.queued + len(frame) > self.limit) \
+                or self.queued + len(frame) > self.total:
             self._lagging.append(subscriber)
             return False
         self._frames.append((subscriber, frame))
         self.queued += len(frame)
+        subscriber.queued += len(frame)
         if self._task is None:
             self._task = asyncio.create_task(self._write())
         self._wake.set()
@@ -73,6 +83,7 @@ class SendQueue:
                     continue
                 subscriber, frame = self._frames.popleft()
                 self.queued -= len(frame)
+                subscriber.queued -= len(frame)
                 # A subscription the client completed gets nothing more (its id may be
                 # reused by the next one already).
                 if subscriber.active:
@@ -113,6 +124,7 @@ class Subscriber:
         "id",
         "prefix",
         "queue",
+        "queued",
         "ready",
         "refuse",
         "registry",
@@ -132,6 +144,7 @@ class Subscriber:
         self.prefix = b'{"id":' + orjson.dumps(operation_id) + b',"type":"next","payload":'
         self.active = True
         self.ready = False  # has its first message: a snapshot, or a fresh start
+        self.queued = 0  # bytes of its frames waiting in the queue
 
     def start(self, payload: bytes) -> None:
         """Send the subscriber's first message (a snapshot); later ones follow it."""

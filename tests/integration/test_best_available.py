@@ -135,3 +135,31 @@ async def test_many_at_once_never_share_a_seat_or_leave_one_alone(
     for r in "ABCDEF":
         picture = "".join("x" if f"{r}{n}" in stored else "." for n in range(1, 9))
         assert 1 not in [len(run) for run in picture.split("x") if run], (r, picture)
+
+
+async def test_more_buyers_than_seats_at_once_fill_the_hall_and_the_rest_hear_sold_out(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    # Concurrent requests leave out the seats others are placing; when those are all that
+    # is left, the request waits for them to be taken or given back before it says sold out.
+    # Pairs fill rows of 6 and 4 without leaving a seat alone: 5 pairs in all.
+    show = await show_on_sale(stack.client("venue"), stack.client("booking"), actors.organizer,
+                              rows=[{"label": "A", "seats": 6}, {"label": "B", "seats": 4}])
+    crowd = await asyncio.gather(*(customer(stack) for _ in range(25)))
+    bodies = await asyncio.gather(*(best(stack, c.token, show.id, 2) for c in crowd))
+    assert [b for b in bodies if "errors" in b] == []
+    results = [b["data"]["holdBestAvailable"] for b in bodies]
+    claimed = [s for r in results if r["__typename"] == "SeatHold" for s in r["seatIds"]]
+    assert len(claimed) == 10 and len(set(claimed)) == 10
+    assert [r for r in results if r["__typename"] != "SeatHold"] == \
+        [{"__typename": "SoldOut", "code": "SOLD_OUT", "available": 0}] * 20
+    stored = await held_labels(dbs["booking"], show)
+    assert sorted(stored) == sorted(labels(show, claimed))
+    # Nothing stays set aside once the requests are over: a pair given back is offered again.
+    first = next(i for i, r in enumerate(results) if r["__typename"] == "SeatHold")
+    released = await stack.client("booking").run(
+        "mutation($h: ID!) { releaseHold(holdId: $h) { status } }",
+        {"h": results[first]["id"]}, crowd[first].token)
+    assert released["data"]["releaseHold"]["status"] == "RELEASED"
+    again = await best(stack, (await customer(stack)).token, show.id, 2)
+    assert sorted(again["data"]["holdBestAvailable"]["seatIds"]) == \
+        sorted(results[first]["seatIds"])

@@ -231,3 +231,48 @@ async def test_a_watcher_cut_off_while_its_reader_waits_ends_the_readers_stream(
         assert await asyncio.wait_for(waiting, GUARD) is None
         await live.publish("show:1", {"version": 2})
         assert watcher.lagged and [m async for m in watcher.messages()] == []
+
+
+async def test_the_bound_is_each_subscribers_own_so_many_can_share_one_connection() -> None:
+    # The router carries every watcher of a show over one upstream connection: one delta
+    # to each of them must not make any of them lag, however many they are.
+    registry, feed, group = one_group()
+    sent: list[str] = []
+    gate = asyncio.Event()
+
+    async def send(frame: str) -> None:
+        sent.append(frame)
+        await gate.wait()
+
+    queue = SendQueue(send, limit=200, total=10_000)
+    many = [Subscriber(str(i), queue, group, registry, lambda: None) for i in range(50)]
+    for sub in many:
+        sub.start(b'"snapshot"')
+    for sub in many:
+        sub.send(b'"delta"')  # 50 x 2 frames: far more than 200 bytes in all
+    assert all(sub.ready for sub in many) and feed.joined == []
+    # One subscriber's own backlog past 200 bytes lags it, and it alone.
+    for _ in range(10):
+        many[7].send(b'"more"')
+    assert not many[7].ready and all(sub.ready for sub in many if sub is not many[7])
+    gate.set()
+    await asyncio.wait_for(until(lambda: feed.joined == [many[7]]), GUARD)
+    assert queue.queued == 0 and all(sub.queued == 0 for sub in many)
+    await queue.close()
+
+
+async def test_a_connection_queues_no_more_than_its_total() -> None:
+    registry, _, group = one_group()
+    gate = asyncio.Event()
+
+    async def send(frame: str) -> None:
+        await gate.wait()
+
+    queue = SendQueue(send, limit=10_000, total=300)
+    many = [Subscriber(str(i), queue, group, registry, lambda: None) for i in range(20)]
+    for sub in many:
+        sub.start(b'"snapshot"')
+    assert 0 < sum(sub.ready for sub in many) < len(many)
+    assert queue.queued <= 300 + len(many[0].prefix) + 20
+    gate.set()
+    await queue.close()

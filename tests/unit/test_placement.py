@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from subgraphs.booking.placement import Place, best_available
+import random
+from dataclasses import replace
+
+import pytest
+
+from subgraphs.booking.placement import Place, best_available, choose, rank
 
 
 def row(label: str, y: int, layout: str) -> list[Place]:
@@ -62,3 +67,50 @@ def test_none_when_the_seats_do_not_fit() -> None:
     assert best_available(row("A", 0, "x.x.x"), 2, "STAGE") == ["A2", "A4"]  # split, no orphan
     assert best_available([], 1, "STAGE") is None
     assert best_available(row("A", 0, "...."), 0, "STAGE") is None
+
+
+def random_hall(rng: random.Random) -> list[Place]:
+    """A hall of 1-30 rows of 1-40 places, some not for sale, some taken."""
+    hall: list[Place] = []
+    for r in range(rng.randint(1, 30)):
+        width = rng.randint(1, 40)
+        taken = rng.random()
+        picture = "".join(" " if rng.random() < 0.05 else ("x" if rng.random() < taken else ".")
+                          for _ in range(width))
+        hall += row(f"R{r}-", rng.randint(0, 500), picture)
+    return hall
+
+
+@pytest.mark.parametrize("layout", ["STAGE", "SCREEN"])
+async def test_choosing_a_few_rows_at_a_time_gives_what_the_whole_hall_gives(layout: str) -> None:
+    rng = random.Random(20261204)
+    for _ in range(300):
+        hall = random_hall(rng)
+        free = {p.seat_id for p in hall if p.free}
+        asked: list[list[str]] = []
+
+        async def free_of(seat_ids: list[str], free: set[str] = free,
+                          asked: list[list[str]] = asked) -> set[str]:
+            asked.append(seat_ids)
+            return free & set(seat_ids)
+
+        ranked = rank([replace(p, free=False) for p in hall], layout)  # where, not whether
+        for quantity in (1, 2, 3, 5, 9):
+            asked.clear()
+            chosen, seen = await choose(ranked, quantity, free_of, first=rng.choice([1, 8, 64]))
+            assert chosen == best_available(hall, quantity, layout)
+            if chosen is None:  # it looked at every seat before giving up
+                assert seen == len(free)
+                assert sorted(s for ids in asked for s in ids) == sorted(p.seat_id for p in hall)
+
+
+async def test_a_party_that_fits_in_the_best_rows_reads_no_further() -> None:
+    hall = [p for i in range(100) for p in row(f"R{i}-", i, "." * 50)]  # 5,000 seats
+    asked: list[int] = []
+
+    async def free_of(seat_ids: list[str]) -> set[str]:
+        asked.append(len(seat_ids))
+        return set(seat_ids)
+
+    chosen, _ = await choose(rank(hall, "STAGE"), 4, free_of)
+    assert chosen == ["R0-24", "R0-25", "R0-26", "R0-27"] and asked == [250]
