@@ -152,19 +152,20 @@ async def run(url: str, users: list[User], show_id: str, seconds: float) -> tupl
     return t, time.perf_counter() - began
 
 
-async def main(mode: str, clients: list[int], seconds: float) -> None:
+async def main(mode: str, clients: list[int], seconds: float, separate: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         env = test_env(mode, tmp / "data") | {
             "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": "100000",
             "TICKETFLOW_DB_POOL_SIZE": "10",
-        }
+        } | ({"TICKETFLOW_SEPARATE_WORKERS": "true"} if separate else {})
         (tmp / "logs").mkdir()
         async with process_stack(env, tmp / "logs") as (stack, _procs):
             organizer = await new_user(stack, stack.url("auth"), "ORGANIZER")
             users = [await new_user(stack, stack.url("auth")) for _ in range(max(clients))]
             show = await show_on_sale(stack, organizer, 5000, "Payments bench")
-            sys.stdout.write(f"mode={mode} window={seconds} s; load average before: "
+            sys.stdout.write(f"mode={mode} window={seconds} s; separate workers: {separate}; "
+                             f"load average before: "
                              f"{os.getloadavg()[0]:.2f}\n\n| clients | paid/s | confirm p50 / "
                              "p99 / max | saga p50 / p99 / max | saga's parts p50: relay / "
                              "stream / apply | journey p50 / p99 / max | errors |\n"
@@ -186,5 +187,7 @@ if __name__ == "__main__":
     parser.add_argument("--mode", default="postgres", choices=["postgres", "embedded"])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--separate-workers", action="store_true",
+                        help="consumers and background jobs in `ticketflow work` processes")
     args = parser.parse_args()
-    asyncio.run(main(args.mode, args.clients, args.seconds))
+    asyncio.run(main(args.mode, args.clients, args.seconds, args.separate_workers))

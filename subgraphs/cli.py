@@ -58,6 +58,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             "Subgraphs in separate processes need TICKETFLOW_REDIS_URL for their events; "
             "without Redis, serve them all in one process: `ticketflow serve`."
         )
+    if settings.separate_workers and settings.embedded:
+        raise SystemExit("TICKETFLOW_SEPARATE_WORKERS needs TICKETFLOW_REDIS_URL: without "
+                         "Redis the events are consumed where they are served.")
     if args.processes > 1:
         from subgraphs.serve import serve_processes
 
@@ -66,6 +69,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         serve_processes(settings, names[0], args.processes)
         return
     asyncio.run(serve(settings, names))
+
+
+def cmd_work(settings: Settings, args: argparse.Namespace) -> None:
+    from subgraphs.serve import work
+
+    if settings.embedded:
+        raise SystemExit("`ticketflow work` needs TICKETFLOW_REDIS_URL: without Redis the "
+                         "subgraphs' events stay inside the one `ticketflow serve` process.")
+    asyncio.run(work(settings, _names(args.names)))
 
 
 def cmd_create_user(settings: Settings, args: argparse.Namespace) -> None:
@@ -131,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--processes", type=int, default=1,
                    help="replicas of one subgraph sharing its port (needs Redis)")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("work", help="run subgraphs' event consumers and background jobs, no "
+                       "HTTP (with TICKETFLOW_SEPARATE_WORKERS=true on the serving side)")
+    s.add_argument("names", nargs="*", help=f"any of {', '.join(SERVICES)}")
+    s.set_defaults(func=cmd_work)
 
     s = sub.add_parser("migrate", help="create and migrate the subgraphs' databases")
     s.add_argument("names", nargs="*")

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 import uvicorn
 from fastapi import FastAPI
 
-from subgraphs.kernel.app import Runtime, create_app
+from subgraphs.kernel.app import Runtime, Service, create_app
 from subgraphs.kernel.logs import configure_logging
 from subgraphs.kernel.settings import Settings, get_settings
 from subgraphs.registry import spec
@@ -57,6 +57,24 @@ async def serve(settings: Settings, names: Sequence[str]) -> None:
         loop.add_signal_handler(sig, stop)
     try:
         await asyncio.gather(*(s.serve() for s in servers))
+    finally:
+        await runtime.close()
+
+
+async def work(settings: Settings, names: Sequence[str]) -> None:
+    """Run the event consumers, background jobs and outbox relay of ``names`` (no HTTP)
+    until SIGINT or SIGTERM: the other half of a deployment with ``separate_workers``."""
+    runtime = Runtime(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            for name in names:
+                await stack.enter_async_context(Service(spec(name), runtime)
+                                                .running(serving=False))
+            await stopping.wait()
     finally:
         await runtime.close()
 

@@ -407,6 +407,10 @@ async def process_stack(env: dict[str, str], log_dir: Path, *, router: bool = Tr
         else:
             for name in SERVICES:
                 procs.start(name, [*cli, name], env)
+            if settings.separate_workers:
+                for name in SERVICES:
+                    procs.start(f"{name}-worker",
+                                [PYTHON, "-m", "subgraphs.cli", "work", name], env)
         ready = [f"http://127.0.0.1:{settings.port_of(name)}/readyz" for name in SERVICES]
         if router:
             from subgraphs.dev import router_env

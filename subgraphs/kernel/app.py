@@ -183,9 +183,13 @@ class Service:
         return tasks
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Run the relay, the consumers and background jobs for the duration of the block."""
-        jobs = [self.relay.run(), *self._consumer_tasks(), *(b(self) for b in self.spec.background)]
+    async def running(self, *, serving: bool = True) -> AsyncIterator[None]:
+        """Run the relay, and the consumers and background jobs, for the duration of the
+        block. A serving process with ``separate_workers`` runs the relay alone (its own
+        commits wake it): the subgraph's ``ticketflow work`` process runs the rest."""
+        jobs = [self.relay.run()]
+        if not (serving and self.settings.separate_workers):
+            jobs += [*self._consumer_tasks(), *(b(self) for b in self.spec.background)]
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
             yield

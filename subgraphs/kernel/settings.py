@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # Compression of WebSocket messages (permessage-deflate), per connection.
     ws_per_message_deflate: bool = False
     outbox_replay_hours: int = Field(default=24, ge=0)
+    # With Redis: the serving processes run no event consumers and no background jobs (only
+    # their outbox relay); `ticketflow work <subgraph>` processes run them, so a busy API
+    # never delays the saga, and each side scales on its own (README, "Workers").
+    separate_workers: bool = False
 
     # Payments (docs/payments.md). The sandbox needs no account; Razorpay is offered once
     # its key id and secret are set.

@@ -52,3 +52,20 @@ def test_router_is_told_where_every_subgraph_is_as_the_dev_launcher_tells_it() -
     for name in SERVICES:
         assert router[f"TICKETFLOW_{name.upper()}_URL"] == (
             f"http://{name}:{DEFAULT_PORTS[name]}/graphql")
+
+
+def test_a_subgraph_that_leaves_its_events_to_a_worker_has_one() -> None:
+    # Without a `ticketflow work` process its consumers and sweeper would run nowhere.
+    services = compose()
+    separate = [name for name in SERVICES
+                if services[name]["environment"].get("TICKETFLOW_SEPARATE_WORKERS") == "true"]
+    assert separate  # booking's on-sale load is why the option exists
+    for name in separate:
+        workers = [s for s in services.values()
+                   if s.get("command", [])[:2] == ["ticketflow", "work"]
+                   and parser().parse_args(s["command"][1:]).names == [name]]
+        assert len(workers) == 1, name
+        # It reaches the same databases and Redis as the subgraph it works for.
+        env = services[name]["environment"]
+        for key in ("TICKETFLOW_POSTGRES_DSN", "TICKETFLOW_REDIS_URL"):
+            assert workers[0]["environment"][key] == env[key]
