@@ -38,6 +38,7 @@ from subgraphs.kernel.uow import UnitOfWork
 log = logging.getLogger("ticketflow.booking")
 KEY = "booking.ledger"
 CHANGES = cast(Table, ShowChange.__table__)
+_RECORD = insert(CHANGES)  # built once: it is the same statement for every hold
 # A settled change nobody took back (its process died right after the commit) is removed
 # by the sweeper after this long; its watchers have long resynced past the gap.
 STALE_CHANGE = timedelta(minutes=1)
@@ -119,7 +120,7 @@ class Ledger:
                             for (c, leg), d in self._shows[show_id].deltas.items()
                             if d[0] or d[1]]}
                 for show_id in sorted(self._shows)]  # triggers fire in this order
-        await uow.session.execute(insert(CHANGES), rows)
+        await uow.session.execute(_RECORD, rows)
         service, shows = self._service, self._shows
         ids = [r["id"] for r in rows]
 
