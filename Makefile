@@ -40,7 +40,7 @@ services:
 
 ## Every test: unit, integration (both modes), end-to-end (both modes).
 test: install services
-	$(PYTEST)
+	$(PYTEST) -n 2 --dist loadgroup
 
 ## The inner loop: every level in embedded mode only (SQLite, in-process bus; no servers).
 test-fast: install

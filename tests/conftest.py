@@ -88,8 +88,14 @@ async def e2e_actors(e2e: tuple[Stack, Processes]) -> Actors:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The folder names the level, so `pytest -m unit` and `make test-unit` agree.
     for item in items:
+        # The folder names the level, so `pytest -m unit` and `make test-unit` agree.
         level = Path(str(item.fspath)).parent.name
         if level in ("unit", "integration", "e2e"):
             item.add_marker(getattr(pytest.mark, level))
+        # `make test` runs two workers (pytest-xdist, --dist loadgroup): every test of a
+        # mode goes to the same worker, so each mode's shared deployments start once, in one
+        # worker, and the two modes run side by side. Tests of no mode fill the gaps.
+        mode_param = getattr(item, "callspec", None)
+        if mode_param is not None and "mode" in mode_param.params:
+            item.add_marker(pytest.mark.xdist_group(mode_param.params["mode"]))
