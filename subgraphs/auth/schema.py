@@ -16,6 +16,7 @@ from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.auth import require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.graphql import Info, build_schema, session_batch
+from subgraphs.kernel.inputs import text_rule
 
 
 @strawberry.enum(description="What a user may do: customers buy, organizers sell, admins run.")
@@ -30,6 +31,9 @@ def _passwords(svc: Service) -> Passwords:
 
 
 _load_users = session_batch(service.users_by_ids)
+# Longer than the kernel's 256 characters: the service's own limits say what is too long.
+EMAIL_TEXT = text_rule(service.MAX_EMAIL)
+PASSWORD_TEXT = text_rule(service.MAX_PASSWORD)
 
 
 @strawberry.type(description="How a user wants to hear about bookings, payments and refunds.")
@@ -102,14 +106,16 @@ class SessionInfo:
 
 @strawberry.input
 class ChangePasswordInput:
-    current_password: str
-    new_password: str = strawberry.field(description="At least 10 characters, not the email.")
+    current_password: str = strawberry.field(metadata=PASSWORD_TEXT)
+    new_password: str = strawberry.field(description="At least 10 characters, not the email.",
+                                         metadata=PASSWORD_TEXT)
 
 
 @strawberry.input
 class RegisterInput:
-    email: str
-    password: str = strawberry.field(description="At least 10 characters, not the email.")
+    email: str = strawberry.field(metadata=EMAIL_TEXT)
+    password: str = strawberry.field(description="At least 10 characters, not the email.",
+                                     metadata=PASSWORD_TEXT)
     name: str
 
 
@@ -123,8 +129,8 @@ class NotificationPreferencesInput:
 
 @strawberry.input
 class LoginInput:
-    email: str
-    password: str
+    email: str = strawberry.field(metadata=EMAIL_TEXT)
+    password: str = strawberry.field(metadata=PASSWORD_TEXT)
 
 
 @strawberry.type

@@ -25,6 +25,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # hashing cost should not be the attacker's to choose
+MAX_EMAIL = 320  # RFC 5321: 64 for the local part, @, 255 for the domain
 
 
 def normalise_email(email: str) -> str:
@@ -46,7 +47,7 @@ def validate_password(email: str, password: str, field: str = "input.password") 
 
 def validate_registration(email: str, password: str, name: str) -> None:
     """Raise ``BAD_USER_INPUT`` naming the first offending field."""
-    if not EMAIL.match(email) or len(email) > 320:
+    if not EMAIL.match(email) or len(email) > MAX_EMAIL:
         raise BadUserInput("Enter a valid email address.", field="input.email")
     validate_password(email, password)
     if not name.strip() or len(name) > 200:

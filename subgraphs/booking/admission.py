@@ -22,6 +22,9 @@ from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, NotFound
 from subgraphs.kernel.idempotency import clean_key
+from subgraphs.kernel.inputs import could_be_id
+
+NO_SECTION = "This show has no standing section with this id."
 
 
 async def hold_general_admission(
@@ -33,6 +36,11 @@ async def hold_general_admission(
     validate_quantity(quantity, service.settings.max_seats_per_hold)
     key = clean_key(idempotency_key)
     show = await show_of(service, show_id)
+    if not could_be_id(section_id):
+        # The hold's row names its section before the section is counted, and the column
+        # holds an id: what cannot be one is answered as an unknown section, unwritten.
+        await _left(service, show_id, section_id)  # raises, as for any unknown section
+        raise BadUserInput(NO_SECTION, field="sectionId")
     req = Request(service, who, show, "holdGeneralAdmission",
                   {"show_id": show_id, "section_id": section_id, "quantity": quantity}, key,
                   "quantity")
@@ -92,7 +100,6 @@ async def _left(service: Service, show_id: str, section_id: str) -> tuple[int, i
             raise BadUserInput("This show is not on sale.", field="showId")
         section = await session.get(AdmissionSection, (show_id, section_id))
         if section is None:
-            raise BadUserInput("This show has no standing section with this id.",
-                               field="sectionId")
+            raise BadUserInput(NO_SECTION, field="sectionId")
         lapsed = await sections.lapsed(session, show_id, section_id, now)
     return section.capacity - section.sold - section.held, lapsed

@@ -50,6 +50,7 @@ from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import validate_document
 
 from subgraphs.kernel.errors import classify
+from subgraphs.kernel.inputs import input_error
 
 if TYPE_CHECKING:
     from subgraphs.kernel.app import Service
@@ -223,6 +224,8 @@ class FeedRegistry:
                                   operation_name=name)
         if isinstance(executor, list):  # variables that do not fit: the ordinary answer
             return None
+        if input_error(self.schema, document, name, variables) is not None:
+            return None  # a string breaking the input rule: the ordinary answer refuses it
         spec = self.specs[node.name.value]
         assert self.schema.subscription_type is not None
         field = self.schema.subscription_type.fields[node.name.value]

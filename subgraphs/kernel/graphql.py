@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import strawberry
 from aiodataloader import DataLoader
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, ExecutionResult, GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
@@ -16,7 +16,8 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from subgraphs.kernel.auth import Caller
-from subgraphs.kernel.errors import ErrorCodes, TicketFlowError
+from subgraphs.kernel.errors import BadUserInput, ErrorCodes, TicketFlowError
+from subgraphs.kernel.inputs import plan_operation
 
 if TYPE_CHECKING:
     from subgraphs.kernel.app import Service
@@ -104,8 +105,6 @@ class AuthGate(SchemaExtension):
             # A subscription ignores a preset result; failing this hook is what stops it.
             raise error
         if error is not None:
-            from graphql import ExecutionResult
-
             self.execution_context.result = ExecutionResult(
                 data=None, errors=[GraphQLError(error.message, extensions=error.extensions())]
             )
@@ -118,17 +117,19 @@ class ParsedDocuments:
     Clients send the same few operations; parsing and validating each again was a fifth
     of booking's CPU per hold. Keyed by the query text, not the document: graphql-core's
     nodes hash and compare their whole tree, so a cache keyed by the document (Strawberry's
-    ValidationCache) walks it twice a request. Only documents that parsed are kept, so a
-    syntax error still reaches the error-code handling as the parser raised it (Strawberry's
-    ParserCache would raise it past that). Long texts are not kept: a made-up document
-    costs its sender, not memory.
+    ValidationCache) walks it twice a request. Each operation's input plan (which
+    arguments hold strings: ``kernel.inputs``) is kept with its document. Only documents
+    that parsed are kept, so a syntax error still reaches the error-code handling as the
+    parser raised it (Strawberry's ParserCache would raise it past that). Long texts are not
+    kept: a made-up document costs its sender, not memory.
     """
 
     MAX_TEXT = 64 * 1024
 
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
-        # query -> [document, the validation rules checked, their errors]
+        # query -> [document, the validation rules checked, their errors,
+        #           {operation name: InputPlan}]
         self._docs: OrderedDict[str, list[Any]] = OrderedDict()
 
     def get(self, query: str) -> list[Any] | None:
@@ -142,7 +143,7 @@ class ParsedDocuments:
         """Keep ``doc`` for ``query``, forgetting the least recently used past ``maxsize``."""
         if len(query) > self.MAX_TEXT:
             return None
-        entry = [doc, None, None]
+        entry: list[Any] = [doc, None, None, {}]
         self._docs[query] = entry
         self._docs.move_to_end(query)
         while len(self._docs) > self.maxsize:
@@ -155,6 +156,9 @@ class ParsedDocuments:
     def extension(self) -> SchemaExtension:
         """A fresh extension instance (Strawberry makes one per request) using this cache."""
         return _Documents(self)
+
+
+MAX_PLANS = 8  # input plans kept per document: one per operation it holds, usually one
 
 
 class _Documents(SchemaExtension):
@@ -188,6 +192,36 @@ class _Documents(SchemaExtension):
                 entry[1] = rules
             context.pre_execution_errors = entry[2]
         yield
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        # Nothing is resolved yet: a string that breaks the input rule stops the operation
+        # here, so no resolver, and no database, ever sees it. A preset result (AuthGate's)
+        # already answers.
+        error = None if context.result is not None else self._input_error()
+        if error is not None and context.operation_type is OperationType.SUBSCRIPTION:
+            raise error  # a subscription ignores a preset result (see AuthGate)
+        if error is not None:
+            context.result = ExecutionResult(data=None, errors=[
+                GraphQLError(error.message, extensions=error.extensions())])
+        yield
+
+    def _input_error(self) -> BadUserInput | None:
+        context = self.execution_context
+        document, name = context.graphql_document, context.operation_name
+        if document is None:
+            return None
+        entry = self._entry
+        if entry is None or entry[0] is not document:
+            plan = plan_operation(context.schema._schema, document, name)
+        else:
+            plans = entry[3]
+            plan = plans.get(name)
+            if plan is None:
+                plan = plan_operation(context.schema._schema, document, name)
+                if len(plans) < MAX_PLANS:  # made-up operation names are not kept
+                    plans[name] = plan
+        return plan.error(context.variables)
 
 
 FEDERATION_VERSION: Final = "2.7"  # composes under both Hive's and Apollo's composers
