@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from fastapi import FastAPI
@@ -34,6 +35,8 @@ _load_users = session_batch(service.users_by_ids)
 # Longer than the kernel's 256 characters: the service's own limits say what is too long.
 EMAIL_TEXT = text_rule(service.MAX_EMAIL)
 PASSWORD_TEXT = text_rule(service.MAX_PASSWORD)
+# A token of any length is a token to check: one that is not ours is UNAUTHENTICATED.
+TOKEN_TEXT = text_rule(4096)
 
 
 @strawberry.type(description="How a user wants to hear about bookings, payments and refunds.")
@@ -171,7 +174,8 @@ class Mutation:
             svc, _passwords(svc), input.email, input.password, _client(info)))
 
     @strawberry.mutation(description="Spend a refresh token for new tokens of its session.")
-    async def refresh(self, info: Info, refresh_token: str) -> AuthPayload:
+    async def refresh(self, info: Info, refresh_token: Annotated[
+            str, strawberry.argument(metadata=TOKEN_TEXT)]) -> AuthPayload:
         return AuthPayload.of(await sessions.refresh(info.context.service, refresh_token))
 
     @strawberry.mutation(description="End this session (its tokens stop working).")

@@ -85,7 +85,9 @@ async def hold_status(db: Database, hold_id: str) -> str | None:
 @contextlib.asynccontextmanager
 async def databases(settings: Settings) -> AsyncIterator[dict[str, Database]]:
     """Our own connections to every subgraph's database, to check what was stored."""
-    dbs = {name: Database(settings.database_url(name)) for name in SERVICES}
+    # Two connections each: the checks read one thing at a time, and PostgreSQL's hundred
+    # connections are shared by every deployment of the run.
+    dbs = {name: Database(settings.database_url(name), pool_size=2) for name in SERVICES}
     try:
         yield dbs
     finally:
