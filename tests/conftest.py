@@ -39,7 +39,11 @@ def mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 async def stack(mode: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     """Every subgraph in this process, on a fresh database set (integration level)."""
-    async with in_process_stack(test_env(mode, tmp_path_factory.mktemp(f"int-{mode}"))) as s:
+    env = test_env(mode, tmp_path_factory.mktemp(f"int-{mode}"))
+    # The crowd and concurrency tests race here: more connections, more at once in the
+    # database (4 kept + 4 overflow per subgraph).
+    env["TICKETFLOW_DB_POOL_SIZE"] = "4"
+    async with in_process_stack(env) as s:
         yield s
 
 

@@ -63,8 +63,10 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         # Users signed in when a deployment starts keep their tokens for as long as a loaded
         # machine takes to run its tests (expiry has tests with short tokens of their own).
         "TICKETFLOW_ACCESS_TOKEN_TTL_SECONDS": "86400",
-        # Several deployments live at once in one test run; PostgreSQL allows 100 clients.
-        "TICKETFLOW_DB_POOL_SIZE": "4",
+        # Several deployments live at once in one test run (a worker's session stack and
+        # router stack, a module's own ones); PostgreSQL allows 100 clients. The session
+        # stack, where the crowds race, keeps more (tests/conftest.py).
+        "TICKETFLOW_DB_POOL_SIZE": "2",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
         "TICKETFLOW_DEBUG_ERRORS": "false",
     }

@@ -27,6 +27,7 @@ from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, NotFound
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.inputs import could_be_id
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import (
     CANCELLED,
@@ -308,6 +309,8 @@ async def _create_payment(service: Service, uow: UnitOfWork, p: Mapping[str, Any
 
 async def _payment_of_booking(service: Service, booking_id: str) -> Payment | None:
     """The booking's payment, waiting a moment for a BookingCreated still on its way."""
+    if not could_be_id(booking_id):  # no booking of ours: nothing is on its way
+        return None
     deadline = asyncio.get_running_loop().time() + service.settings.payment_wait_seconds
     while True:
         async with service.db.session() as session:
