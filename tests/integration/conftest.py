@@ -11,14 +11,13 @@ import pytest
 from subgraphs.kernel.db import Database
 from tests.flows import Actors, ShowOnSale, show_on_sale
 from tests.harness import Stack, test_env
-from tests.integration.support import Deployment, databases, deployment
+from tests.integration.support import Deployment, deployment, own_databases
 
 
 @pytest.fixture(scope="session")
-async def dbs(stack: Stack) -> AsyncIterator[dict[str, Database]]:
+def dbs(stack: Stack) -> dict[str, Database]:
     """The integration stack's databases by subgraph name."""
-    async with databases(stack.settings) as found:
-        yield found
+    return own_databases(stack)
 
 
 @pytest.fixture

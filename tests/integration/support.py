@@ -82,11 +82,18 @@ async def hold_status(db: Database, hold_id: str) -> str | None:
         return await session.scalar(select(Hold.status).where(Hold.id == hold_id))
 
 
+def own_databases(stack: Stack) -> dict[str, Database]:
+    """The databases of an in-process stack's services, to check what was stored: the
+    services' own handles (PostgreSQL's hundred connections are shared by every
+    deployment of the run)."""
+    return {name: service.db for name, service in stack.services.items()}
+
+
 @contextlib.asynccontextmanager
 async def databases(settings: Settings) -> AsyncIterator[dict[str, Database]]:
-    """Our own connections to every subgraph's database, to check what was stored."""
-    # Two connections each: the checks read one thing at a time, and PostgreSQL's hundred
-    # connections are shared by every deployment of the run.
+    """Our own connections to every subgraph's database, to check what other processes
+    stored."""
+    # Two connections each: the checks read one thing at a time.
     dbs = {name: Database(settings.database_url(name), pool_size=2) for name in SERVICES}
     try:
         yield dbs
@@ -112,11 +119,11 @@ class Deployment:
 @contextlib.asynccontextmanager
 async def deployment(env: dict[str, str]) -> AsyncIterator[Deployment]:
     """An in-process stack with its services, databases and signed-in users at hand."""
-    async with in_process_stack(env) as stack, databases(stack.settings) as dbs:
+    async with in_process_stack(env) as stack:
         auth = stack.url("auth")
         actors = Actors(*[await new_user(stack, auth, role) for role in
                           ("CUSTOMER", "CUSTOMER", "ORGANIZER", "ORGANIZER", "ADMIN")])
-        yield Deployment(stack, stack.services, dbs, actors)
+        yield Deployment(stack, stack.services, own_databases(stack), actors)
 
 
 async def customer(stack: Stack) -> User:
