@@ -91,6 +91,8 @@ async def e2e_actors(e2e: tuple[Stack, Processes]) -> Actors:
     return await make_actors(stack, lambda _service: stack.router_url)
 
 
+# First: pytest-xdist's own hook reads the xdist_group markers to group the tests.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         # The folder names the level, so `pytest -m unit` and `make test-unit` agree.

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
 
 
 def utcnow() -> datetime:
@@ -155,7 +154,8 @@ class Database:
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = (
-            create_async_engine(url, poolclass=NullPool) if self.is_sqlite else self.engine
+            create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            if self.is_sqlite else self.engine
         )
         if self.is_sqlite:
             event.listen(self._read_engine.sync_engine, "connect", _sqlite_pragmas)
