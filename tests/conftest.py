@@ -102,6 +102,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # `make test` runs two workers (pytest-xdist, --dist loadgroup): every test of a
         # mode goes to the same worker, so each mode's shared deployments start once, in one
         # worker, and the two modes run side by side. Tests of no mode fill the gaps.
-        mode_param = getattr(item, "callspec", None)
-        if mode_param is not None and "mode" in mode_param.params:
-            item.add_marker(pytest.mark.xdist_group(mode_param.params["mode"]))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "mode" in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(callspec.params["mode"]))
