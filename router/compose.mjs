@@ -33,7 +33,8 @@ import { composeServices as composeGuild } from '@theguild/federation-compositio
 import { composeServices as composeApollo } from '@apollo/composition';
 
 const USAGE = 'usage: node router/compose.mjs <supergraph.yaml> <out.graphql> [--check]';
-// The Guild's composer accepts Federation v2.0 .. v2.9 (see /work/shared/DESIGN.md "Known pitfalls").
+// The Guild's composer accepts Federation v2.0 .. v2.9; the subgraphs pin 2.7, which composes
+// under both composers (subgraphs/kernel/graphql.py, FEDERATION_VERSION).
 const GUILD_MAX_FEDERATION = [2, 9];
 
 class InputError extends Error {}
