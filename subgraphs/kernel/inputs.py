@@ -97,13 +97,6 @@ def text_problem(value: str, rule: TextRule = PLAIN) -> str | None:
     return None
 
 
-def check_text(value: str, field: str, rule: TextRule = PLAIN) -> None:
-    """Raise ``BAD_USER_INPUT`` naming ``field`` when ``value`` breaks ``rule``."""
-    problem = text_problem(value, rule)
-    if problem is not None:
-        raise BadUserInput(problem, field=field)
-
-
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

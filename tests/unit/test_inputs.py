@@ -9,14 +9,12 @@ import pytest
 import strawberry
 from graphql import parse
 
-from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.graphql import build_schema
 from subgraphs.kernel.inputs import (
     MAX_FREE_TEXT,
     MAX_TEXT,
     PLAIN,
     TextRule,
-    check_text,
     could_be_id,
     plan_operation,
     text_problem,
@@ -66,13 +64,6 @@ def test_text_rule_declares_a_limit_and_free_text() -> None:
     assert next(iter(text_rule(320).values())) == TextRule(320, False)
     assert next(iter(text_rule(free_text=True).values())) == FREE
     assert next(iter(text_rule().values())) == PLAIN
-
-
-def test_check_text_names_the_field() -> None:
-    with pytest.raises(BadUserInput) as caught:
-        check_text("a\x00", "input.name")
-    assert caught.value.extensions() == {"code": "BAD_USER_INPUT", "field": "input.name"}
-    check_text("fine", "input.name")
 
 
 def test_could_be_id_takes_only_our_ids() -> None:
