@@ -1,15 +1,17 @@
 """Holding seats: the seats a buyer chose, or the best ones left; releasing and extending.
 
-A hold is a short transaction (on PostgreSQL four statements between BEGIN and COMMIT, and
+A hold is a short transaction (on PostgreSQL three statements between BEGIN and COMMIT, and
 one after):
 
 1. the seats' conditional UPDATE (:func:`seats.take`) — the database decides, row by row;
 2. the hold, its idempotency key and the customer's places, in one statement
    (:func:`insert_hold`);
-3. the outbox row of ``SeatsHeld``;
-4. the show's change (:mod:`.ledger`): PostgreSQL settles the show's version and counts as
-   the transaction commits, the only moment the show's row is locked;
-5. after the commit, the settled version and counts taken back for the live message.
+3. the outbox row of ``SeatsHeld`` and the show's change (:mod:`.ledger`), in one statement
+   (:meth:`~subgraphs.kernel.uow.UnitOfWork.insert_at_commit`): PostgreSQL settles the
+   show's version and counts as the transaction commits, the only moment the show's row is
+   locked;
+4. after the commit, the settled version and counts taken back for the live message (one
+   statement for every hold that committed meanwhile).
 
 Anything unusual — a seat someone else has, a lapsed hold of this customer still counting
 against the limit, a retried idempotency key — is sorted out after a rollback, off the hot

@@ -11,20 +11,22 @@ On PostgreSQL the ledger does not lock the show itself. It writes one ``show_cha
 per show (:class:`~.models.ShowChange`); a deferred trigger settles it as the transaction
 commits, so the lock is held for the commit alone and never across a round trip to this
 process, however busy its event loop. Right after the commit one ``DELETE ... RETURNING``
-takes back the versions and counts for the live messages. Journeys (shows with legs), whose
-message reads seat states under the lock, and SQLite settle here with
+takes back the versions and counts for the live messages (one for every hold of the process
+that committed meanwhile: :class:`~subgraphs.kernel.batch.Coalesced`). Journeys (shows with
+legs), whose message reads seat states under the lock, and SQLite settle here with
 :func:`counts.settle`: two statements and the commit under the lock.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, update
+from sqlalchemy import String, Table, any_, bindparam, delete, update
+from sqlalchemy.dialects import postgresql
 
 from subgraphs.booking import counts
 from subgraphs.booking.inventory import availability_from, channel, seat_states
@@ -32,13 +34,17 @@ from subgraphs.booking.models import HELD, SOLD, BookableShow, ShowChange
 from subgraphs.booking.seats import Moved
 from subgraphs.booking.shows import ShowInfo
 from subgraphs.kernel.app import Service
+from subgraphs.kernel.batch import Coalesced
 from subgraphs.kernel.db import new_id, utcnow
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.booking")
 KEY = "booking.ledger"
 CHANGES = cast(Table, ShowChange.__table__)
-_RECORD = insert(CHANGES)  # built once: it is the same statement for every hold
+# One statement text whatever the number of ids (PostgreSQL only: ``= ANY(array)``).
+_TAKE_BACK = delete(CHANGES).where(
+    CHANGES.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(String)))
+).returning(CHANGES.c.id, CHANGES.c.show_id, CHANGES.c.version, CHANGES.c.counts)
 # A settled change nobody took back (its process died right after the commit) is removed
 # by the sweeper after this long; its watchers have long resynced past the gap.
 STALE_CHANGE = timedelta(minutes=1)
@@ -120,26 +126,37 @@ class Ledger:
                             for (c, leg), d in self._shows[show_id].deltas.items()
                             if d[0] or d[1]]}
                 for show_id in sorted(self._shows)]  # triggers fire in this order
-        await uow.session.execute(_RECORD, rows)
+        uow.insert_at_commit(CHANGES, rows)  # with the outbox rows: one statement
         service, shows = self._service, self._shows
-        ids = [r["id"] for r in rows]
+        ids = [str(r["id"]) for r in rows]
+        take_back = service.once("booking.settled", lambda: Coalesced(_take_back(service)))
 
         async def announce() -> None:
             try:
-                async with service.db.autocommit.connect() as conn:
-                    settled = (await conn.execute(
-                        delete(CHANGES).where(CHANGES.c.id.in_(ids))
-                        .returning(CHANGES.c.show_id, CHANGES.c.version, CHANGES.c.counts)
-                    )).all()
+                found = await take_back(ids)
             except Exception:  # committed all the same: watchers resync past the gap
                 log.exception("live: reading back the settled versions failed")
                 return
+            settled = [found[i] for i in ids if i in found]
             for show_id, version, counted in sorted(settled, key=lambda r: r[1] or 0):
                 message = await _message(None, shows[show_id], int(version or 0),
                                          counts.from_rows(counted or []))
                 await service.runtime.live.publish(channel(show_id), message)
 
         uow.after_commit(announce)
+
+
+Settled = tuple[str, int | None, Any]  # show id, version, counts
+
+
+def _take_back(service: Service) -> Callable[[list[str]], Awaitable[dict[str, Settled]]]:
+    """Take back settled changes: one ``DELETE ... RETURNING`` for every hold of this process
+    that committed while the previous one was in flight (:class:`~kernel.batch.Coalesced`)."""
+    async def fetch(ids: list[str]) -> dict[str, Settled]:
+        async with service.db.autocommit.connect() as conn:
+            rows = (await conn.execute(_TAKE_BACK, {"ids": ids})).all()
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+    return fetch
 
 
 async def forget_stale_changes(service: Service) -> int:

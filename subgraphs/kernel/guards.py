@@ -7,6 +7,7 @@ import math
 import time
 from typing import Protocol
 
+from subgraphs.kernel.batch import Coalesced
 from subgraphs.kernel.errors import ErrorCode, TicketFlowError
 from subgraphs.kernel.redis_pool import redis_client
 
@@ -79,6 +80,9 @@ class RedisGuards:
     def __init__(self, url: str, prefix: str) -> None:
         self._redis = redis_client(url)
         self._prefix = prefix
+        # Every request checks its session: the checks that arrive while one is in flight
+        # go together in one MGET.
+        self._revoked: Coalesced[str, bool] = Coalesced(self._revoked_among)
 
     async def revoke(self, session_ids: list[str], ttl_seconds: int) -> None:
         if not session_ids:
@@ -89,7 +93,11 @@ class RedisGuards:
             await pipe.execute()
 
     async def is_revoked(self, session_id: str) -> bool:
-        return bool(await self._redis.exists(f"{self._prefix}:revoked:{session_id}"))
+        return (await self._revoked([session_id]))[session_id]
+
+    async def _revoked_among(self, session_ids: list[str]) -> dict[str, bool]:
+        found = await self._redis.mget([f"{self._prefix}:revoked:{sid}" for sid in session_ids])
+        return {sid: value is not None for sid, value in zip(session_ids, found, strict=True)}
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         name = f"{self._prefix}:rate:{key}"

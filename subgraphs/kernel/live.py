@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
+from subgraphs.kernel.batch import Coalesced
 from subgraphs.kernel.redis_pool import redis_client
 
 log = logging.getLogger("ticketflow.live")
@@ -112,13 +113,25 @@ class RedisLive:
         self._reader: asyncio.Task[None] | None = None
         self._connected_before = False
         self.reconnects = 0
+        # Messages published while a round trip is in flight go out together next, in order.
+        self._publish: Coalesced[tuple[str, str], None] = Coalesced(self._publish_all)
 
     def _key(self, channel: str) -> str:
         return f"{self._prefix}:live:{channel}"
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         """``PUBLISH`` to every process watching ``channel``."""
-        await self._redis.publish(self._key(channel), json.dumps(message, separators=(",", ":")))
+        await self._publish([(self._key(channel), json.dumps(message, separators=(",", ":")))])
+
+    async def _publish_all(self, messages: list[tuple[str, str]]) -> dict[tuple[str, str], None]:
+        if len(messages) == 1:
+            await self._redis.publish(*messages[0])
+            return {}
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, text in messages:
+                pipe.publish(key, text)
+            await pipe.execute()
+        return {}
 
     async def _connected(self, _connection: object) -> None:
         # redis-py calls this on every (re)connect of the pub/sub connection, after its own

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -22,9 +22,9 @@ T = TypeVar("T")
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 AfterCommit = Callable[[], Awaitable[None]]
-# Runs inside the transaction, after its events are written and just before it commits:
-# the place for the last statements of a change (a subgraph's ledger of counters), so that
-# the row locks they take are held for the commit only.
+# Runs inside the transaction just before it commits (its inserts and events are written
+# after it): the place for the last statements of a change (a subgraph's ledger of
+# counters), so that the row locks they take are held for the commit only.
 BeforeCommit = Callable[["UnitOfWork"], Awaitable[None]]
 
 
@@ -51,6 +51,7 @@ class UnitOfWork:
         self._events: list[Event] = []
         self._after: list[AfterCommit] = []
         self._before: list[BeforeCommit] = []
+        self._inserts: list[tuple[Table, list[dict[str, Any]]]] = []
         # What a subgraph keeps for the length of one unit of work (its ledger, say).
         self.extras: dict[str, Any] = {}
         self.session: AsyncSession
@@ -71,9 +72,16 @@ class UnitOfWork:
         self._after.append(callback)
 
     def before_commit(self, callback: BeforeCommit) -> None:
-        """Run ``callback(uow)`` in the transaction, after the outbox rows are written and
-        right before the commit (not at all if the block raised)."""
+        """Run ``callback(uow)`` in the transaction right before the commit, before the
+        outbox rows and :meth:`insert_at_commit` rows are written (not at all if the block
+        raised)."""
         self._before.append(callback)
+
+    def insert_at_commit(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` (each with the same columns) into ``table`` right before the
+        commit, together with the outbox rows: one statement on PostgreSQL."""
+        if rows:
+            self._inserts.append((table, rows))
 
     async def __aexit__(
         self,
@@ -85,17 +93,15 @@ class UnitOfWork:
             if exc_type is not None:
                 await self.session.rollback()
                 return
-            if self._events:
-                await self.session.execute(
-                    insert(self._tables.outbox),
-                    [
-                        {"event_id": e.id, "type": e.type, "body": e.to_json(),
-                         "created_at": e.occurred}
-                        for e in self._events
-                    ],
-                )
             for before in self._before:
                 await before(self)
+            if self._events:
+                self._inserts.insert(0, (self._tables.outbox, [
+                    {"event_id": e.id, "type": e.type, "body": e.to_json(),
+                     "created_at": e.occurred}
+                    for e in self._events
+                ]))
+            await insert_all(self.session, self._inserts)
             await self.session.commit()
         finally:
             await self.session.close()
@@ -107,6 +113,41 @@ class UnitOfWork:
                 await callback()
             except Exception:
                 log.exception("after-commit callback failed")
+
+
+_INSERTS: dict[tuple[tuple[Table, tuple[str, ...], int], ...], Any] = {}
+
+
+def _inserts_statement(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> Any:
+    """One ``INSERT`` per table of ``shape`` (table, columns, rows), the last one the main
+    statement and the others data-modifying CTEs; built once per shape, with bound
+    parameters named ``p<table>_<row>_<column>``, so it is compiled once."""
+    statement = _INSERTS.get(shape)
+    if statement is None:
+        parts = [insert(table).values([
+            {c: bindparam(f"p{i}_{j}_{c}", type_=table.c[c].type) for c in columns}
+            for j in range(n)]) for i, (table, columns, n) in enumerate(shape)]
+        statement = parts[-1].add_cte(*(p.cte(f"w{i}") for i, p in enumerate(parts[:-1])))
+        if len(_INSERTS) < 256:  # shapes are few: a table or two, a row or two each
+            _INSERTS[shape] = statement
+    return statement
+
+
+async def insert_all(session: AsyncSession,
+                     inserts: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+    """Insert every table's rows; on PostgreSQL in one round trip (PostgreSQL runs every
+    data-modifying CTE of a statement, referenced or not)."""
+    if not inserts:
+        return
+    if len(inserts) == 1 or session.get_bind().dialect.name != "postgresql":
+        for table, rows in inserts:
+            await session.execute(insert(table), rows)
+        return
+    shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in inserts)
+    await session.execute(_inserts_statement(shape), {
+        f"p{i}_{j}_{c}": v
+        for i, (_, rows) in enumerate(inserts) for j, row in enumerate(rows)
+        for c, v in row.items()})
 
 
 def _retryable(error: BaseException) -> bool:

@@ -1,10 +1,10 @@
 """The hold is the hot path of an on-sale: what one costs in SQL statements is fixed.
 
 A hold of seats is the conditional UPDATE of the seats, one statement storing the hold and
-the customer's places, the outbox row, and the show's change (settled by PostgreSQL at
-COMMIT: the show's version and counts), then, after the commit, taking the settled change
-back for the live message: five statements on PostgreSQL, none of them locking the show's
-row, and no read of the show's seats besides the UPDATE itself. Answering with
+the customer's places, one storing the outbox row and the show's change (settled by
+PostgreSQL at COMMIT: the show's version and counts), then, after the commit, taking the
+settled change back for the live message: four statements on PostgreSQL, none of them
+locking the show's row, and no read of the show's seats besides the UPDATE itself. Answering with
 the hold's seats and prices costs nothing more (the mutation knows them), and a show's fixed
 facts are read once per process. Statements are counted per request as in
 ``test_batching``.
@@ -25,10 +25,10 @@ from tests.integration.test_batching import statements_of
 HOLD_PRICED = """mutation($show: ID!, $seats: [ID!]!) { holdSeats(showId: $show, seatIds: $seats) {
   __typename ... on SeatHold { id expiresAt seatIds seats { seatId label price { amount } }
                                lines { label price { amount } } total { amount } } } }"""
-# PostgreSQL runs the hold's five statements (four in the transaction); SQLite (embedded,
+# PostgreSQL runs the hold's four statements (three in the transaction); SQLite (embedded,
 # one writer at a time) has no data-modifying CTEs, so it runs the hold and the customer's
 # places, and the counts' update and reads, one by one.
-STATEMENTS = {"postgresql": 5, "sqlite": 11}
+STATEMENTS = {"postgresql": 4, "sqlite": 11}
 
 
 async def test_a_hold_of_seats_costs_a_fixed_handful_of_statements(
