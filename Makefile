@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 PY_OK  := $(VENV)/.installed
 JS_OK  := router/node_modules/.installed
 PYTEST := $(BIN)/pytest
+NODE   := router/node_modules/.bin/node --no-experimental-webstorage
 
 .PHONY: dev install schema schema-check test test-fast test-unit test-integration test-e2e lint services clean
 
@@ -29,11 +30,11 @@ dev: install
 ## Export every subgraph's SDL and compose the supergraph (Hive's and Apollo's composers).
 schema: install
 	$(BIN)/ticketflow export-schema
-	node router/compose.mjs supergraph.yaml schema/supergraph.graphql
+	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql
 
 schema-check: install
 	$(BIN)/ticketflow export-schema --check
-	node router/compose.mjs supergraph.yaml schema/supergraph.graphql --check
+	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql --check
 
 services:
 	@scripts/services.sh

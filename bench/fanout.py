@@ -44,7 +44,6 @@ import contextlib
 import json
 import os
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -55,6 +54,7 @@ from typing import Any
 import httpx
 
 from bench.common import CpuMeter, group_pids, rss_kib, show_on_sale
+from subgraphs.dev import node_command
 from tests.flows import HOLD, User, new_user
 from tests.harness import ROOT, GraphQL, Stack, client_address, process_stack, test_env
 
@@ -82,9 +82,8 @@ class Subscribers:
     @classmethod
     async def start(cls, url: str, show_id: str, n: int, concurrency: int,
                     query_file: Path) -> Subscribers:
-        node = shutil.which("node") or "node"
         proc = await asyncio.create_subprocess_exec(
-            node, str(CLIENT), "--url", url.replace("http://", "ws://"), "--show", show_id,
+            *node_command(str(CLIENT)), "--url", url.replace("http://", "ws://"), "--show", show_id,
             "--subscribers", str(n), "--concurrency", str(concurrency),
             "--query-file", str(query_file),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**24)
@@ -175,10 +174,8 @@ def node_flags(flags: list[str], cpu_prof: Path | None) -> None:
     command = subgraphs.dev.router_command
 
     def with_flags(settings: Any) -> list[str]:
-        argv = command(settings)
-        if Path(argv[0]).name == "node":
-            return [argv[0], *flags, *argv[1:]]
-        return [shutil.which("node") or "node", *flags, str(Path(argv[0]).resolve()), *argv[1:]]
+        argv = command(settings)  # the project's node, then the script
+        return [argv[0], *flags, *argv[1:]]
 
     subgraphs.dev.router_command = with_flags  # type: ignore[assignment]
 

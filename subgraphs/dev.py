@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,10 +27,25 @@ EXAMPLE_QUERY = """query Tonight {
 }"""
 
 
+# The router runs on the Node.js LTS that router/package.json pins (a devDependency: the npm
+# package ``node`` carries the binary), whatever Node the machine has; `make install` puts
+# it here. The container image runs the same major from its base image instead.
+NODE = ROUTER_DIR / "node_modules" / ".bin" / "node"
+
+
+def node_command(*args: str) -> list[str]:
+    """The argv that runs the project's own Node with ``args``."""
+    if not NODE.exists():
+        raise SystemExit(f"{NODE} is missing: run `make install` (it runs npm ci in router/)")
+    # Node 26 turns Web Storage on and a dependency touches ``localStorage``, which warns on
+    # every start; nothing of ours uses it.
+    return [str(NODE), "--no-experimental-webstorage", *args]
+
+
 def router_command(settings: Settings) -> list[str]:
     """The argv that starts the router: Hive Gateway with TicketFlow's config behind
     router/server.mjs (the subscription pass-through)."""
-    return [shutil.which("node") or "node", str(ROUTER_DIR / "server.mjs")]
+    return node_command(str(ROUTER_DIR / "server.mjs"))
 
 
 def router_env(settings: Settings) -> dict[str, str]:

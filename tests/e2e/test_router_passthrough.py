@@ -30,7 +30,7 @@ from strawberry.asgi import GraphQL as StrawberryASGI
 from strawberry.federation.schema_directives import Key
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from subgraphs.dev import router_env
+from subgraphs.dev import node_command, router_env
 from subgraphs.kernel.graphql import FEDERATION_VERSION
 from subgraphs.kernel.settings import SERVICES
 from tests.conftest import own_processes
@@ -308,7 +308,8 @@ async def compose_with_ticker(base: Path, ticker_url: str) -> Path:
                                                       "subgraphs": subgraphs}))
     out = base / "supergraph.graphql"
     node = await asyncio.create_subprocess_exec(
-        "node", str(ROOT / "router" / "compose.mjs"), str(base / "supergraph.yaml"), str(out),
+        *node_command(str(ROOT / "router" / "compose.mjs"), str(base / "supergraph.yaml"),
+                      str(out)),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output, _ = await node.communicate()
     assert node.returncode == 0, output.decode()

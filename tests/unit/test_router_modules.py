@@ -3,9 +3,11 @@ that one subgraph serves a whole subscription - proven by their own node:test su
 
 from __future__ import annotations
 
-import shutil
+import json
 import subprocess
 from pathlib import Path
+
+from subgraphs.dev import node_command
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = sorted((ROOT / "router" / "test").glob("*.test.mjs"))
@@ -16,9 +18,21 @@ def test_the_router_unit_suites_exist() -> None:
 
 
 def test_the_router_unit_suites_pass() -> None:
-    node = shutil.which("node")
-    assert node, "node (20 or later) is needed to run the router"
-    run = subprocess.run([node, "--test", *map(str, TESTS)], cwd=ROOT / "router",
+    run = subprocess.run(node_command("--test", "--test-reporter=tap", *map(str, TESTS)),
+                         cwd=ROOT / "router",
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "# fail 0" in run.stdout, run.stdout
+
+
+def test_the_router_runs_on_the_node_its_package_pins() -> None:
+    """`npm ci` installs the pinned Node (the npm package ``node``); the router, the tests and
+    the image's base all run that major, and ``engines`` says so."""
+    package = json.loads((ROOT / "router" / "package.json").read_text())
+    pinned = package["devDependencies"]["node"]
+    version = subprocess.run(node_command("--version"), capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert version == f"v{pinned}"
+    major = pinned.split(".")[0]
+    assert package["engines"]["node"] == f">={pinned} <{int(major) + 1}"
+    assert f"FROM node:{major}-slim" in (ROOT / "router" / "Dockerfile").read_text()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from subgraphs import cli
+from subgraphs.dev import node_command
 from subgraphs.kernel.settings import SERVICES
 from subgraphs.registry import spec
 
@@ -50,8 +51,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def compose_argv(root: Path) -> list[str]:
-    return ["node", str(COMPOSE), str(root / "supergraph.yaml"),
-            str(root / "schema" / "supergraph.graphql"), "--check"]
+    return node_command(str(COMPOSE), str(root / "supergraph.yaml"),
+                        str(root / "schema" / "supergraph.graphql"), "--check")
 
 
 # --- (a) exported subgraph SDL ----------------------------------------------------------
