@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +18,17 @@ from subgraphs.auth.sessions import Tokens
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import ROLES, Caller, require_caller, require_role
 from subgraphs.kernel.db import one_each
-from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound, Unauthenticated
+from subgraphs.kernel.errors import (
+    BadUserInput,
+    Conflict,
+    NotFound,
+    Unauthenticated,
+    unavailable_cause,
+)
 from subgraphs.kernel.guards import RateLimited
 from subgraphs.kernel.uow import UnitOfWork
+
+log = logging.getLogger("ticketflow.auth")
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
@@ -67,11 +76,19 @@ async def _limit(service: Service, action: str, email: str, client: Client) -> N
     s = service.settings
     per_email = getattr(s, f"{action}_limit_per_email")
     per_address = getattr(s, f"{action}_limit_per_address")
-    waits = [await service.runtime.guards.hit(f"{action}:email:{email}", per_email,
-                                              s.rate_limit_window_seconds)]
+    keys = [(f"{action}:email:{email}", per_email)]
     if client.address:
-        waits.append(await service.runtime.guards.hit(
-            f"{action}:address:{client.address}", per_address, s.rate_limit_window_seconds))
+        keys.append((f"{action}:address:{client.address}", per_address))
+    try:
+        waits = [await service.runtime.guards.hit(key, limit, s.rate_limit_window_seconds)
+                 for key, limit in keys]
+    except Exception as exc:
+        if not unavailable_cause(exc):
+            raise
+        # Redis (the shared counters) is unreachable: signing in must not stop with it.
+        # Argon2's cost per attempt still bounds guessing (docs/failures.md).
+        log.warning("rate limit skipped, Redis unreachable: %r", exc)
+        return
     refused = [w for w in waits if w is not None]
     if refused:
         raise RateLimited(max(refused))

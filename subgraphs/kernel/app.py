@@ -25,7 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from subgraphs.kernel.auth import TokenVerifier
 from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
-from subgraphs.kernel.db import Database, new_id
+from subgraphs.kernel.db import Database, Deadlines, new_id
 from subgraphs.kernel.errors import TicketFlowError
 from subgraphs.kernel.events import Event, KernelTables
 from subgraphs.kernel.feeds import SharedSubscription
@@ -52,10 +52,12 @@ class Runtime:
         self.live: InProcessLive | RedisLive
         self.guards: Guards
         if settings.redis_url:
+            timeout = settings.redis_timeout_seconds
             self.bus = RedisStreamsBus(settings.redis_url, settings.redis_prefix,
-                                       claim_idle_ms=settings.event_claim_idle_ms)
-            self.live = RedisLive(settings.redis_url, settings.redis_prefix)
-            self.guards = RedisGuards(settings.redis_url, settings.redis_prefix)
+                                       claim_idle_ms=settings.event_claim_idle_ms,
+                                       timeout=timeout)
+            self.live = RedisLive(settings.redis_url, settings.redis_prefix, timeout)
+            self.guards = RedisGuards(settings.redis_url, settings.redis_prefix, timeout)
         else:
             self.bus = InProcessBus()
             self.live = InProcessLive()
@@ -66,6 +68,10 @@ class Runtime:
             audience=settings.jwt_audience,
             revocations=self.guards,
         )
+
+    async def ping(self) -> None:
+        """Raise unless what the process shares through (Redis, when configured) answers."""
+        await self.live.ping()
 
     async def close(self) -> None:
         """Close the buses' connections."""
@@ -121,8 +127,11 @@ class Service:
         self.spec = spec
         self.runtime = runtime
         self.settings = runtime.settings
-        self.db = Database(runtime.settings.database_url(spec.name),
-                           runtime.settings.db_pool_size)
+        settings = runtime.settings
+        self.db = Database(settings.database_url(spec.name), settings.db_pool_size,
+                           Deadlines(settings.db_pool_timeout_seconds,
+                                     settings.db_connect_timeout_seconds,
+                                     settings.db_statement_timeout_ms))
         # Subgraph-specific singletons (a password hasher, say), built once per process.
         self.state: dict[str, Any] = {}
         replay = (
@@ -303,11 +312,17 @@ def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = Fals
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        try:
-            await service.db.ping()
-        except Exception as exc:  # any failure means "not ready"; the reason is logged
-            log.warning("readiness check failed: %s", exc)
-            return JSONResponse({"status": "unavailable", "service": spec.name}, status_code=503)
+        """Ready when the database and Redis (if configured) answer; 503 names what did not."""
+        down = []
+        for part, ping in (("database", service.db.ping), ("redis", runtime.ping)):
+            try:
+                await ping()
+            except Exception as exc:  # any failure means "not ready"; the reason is logged
+                log.warning("readiness check failed (%s): %r", part, exc)
+                down.append(part)
+        if down:
+            return JSONResponse({"status": "unavailable", "service": spec.name,
+                                 "unavailable": down}, status_code=503)
         return JSONResponse({"status": "ok", "service": spec.name})
 
     graphql = _GraphQLRouter(

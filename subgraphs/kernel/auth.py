@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import httpx
 import jwt
 
-from subgraphs.kernel.errors import Forbidden, Unauthenticated
+from subgraphs.kernel.errors import Forbidden, Unauthenticated, unavailable_cause
 
 log = logging.getLogger("ticketflow.auth")
 ALGORITHMS = ["EdDSA"]
@@ -180,7 +180,21 @@ class TokenVerifier:
         return caller
 
     async def _check_session(self, session_id: str) -> None:
-        if self._revocations and await self._revocations.is_revoked(session_id):
+        if not self._revocations:
+            return
+        try:
+            revoked = await self._revocations.is_revoked(session_id)
+        except Exception as exc:
+            if not unavailable_cause(exc):
+                raise
+            # Redis (where revocations live) is unreachable. The token's signature and
+            # expiry were checked; refusing every signed-in request would take the whole
+            # graph down with Redis, so the session is taken as live (docs/failures.md):
+            # a session ended during the outage keeps working until its access token
+            # expires (access_token_ttl_seconds).
+            log.warning("revocation check skipped, Redis unreachable: %r", exc)
+            return
+        if revoked:
             raise Unauthenticated("This session has ended; sign in again.")
 
     async def _verify_signed(self, token: str) -> tuple[Caller, float, str, jwt.PyJWK]:

@@ -17,6 +17,9 @@ from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.redis_pool import redis_client
 
+# How long a consumer's XREADGROUP waits in Redis for new events.
+BLOCK_MS = 1000
+
 log = logging.getLogger("ticketflow.bus")
 
 Handler = Callable[[Event], Awaitable[None]]
@@ -131,8 +134,10 @@ class RedisStreamsBus:
     another consumer of the group after ``claim_idle_ms``.
     """
 
-    def __init__(self, url: str, prefix: str, *, claim_idle_ms: int = 30_000) -> None:
-        self._redis = redis_client(url)
+    def __init__(self, url: str, prefix: str, *, claim_idle_ms: int = 30_000,
+                 timeout: float = 2.0) -> None:
+        # A consumer's read blocks up to BLOCK_MS in Redis: its reply may take that long more.
+        self._redis = redis_client(url, timeout=timeout + BLOCK_MS / 1000)
         self._prefix = prefix
         self._claim_idle_ms = claim_idle_ms
 
@@ -201,7 +206,7 @@ class RedisStreamsBus:
             if claimed[1]:  # type: ignore[index]
                 return [(m, f) for m, f in claimed[1] if f is not None]  # type: ignore[index,misc]
         response = await self._redis.xreadgroup(
-            group, consumer, {key: cursor}, count=BATCH, block=1000 if cursor == ">" else None
+            group, consumer, {key: cursor}, count=BATCH, block=BLOCK_MS if cursor == ">" else None
         )
         if not response:
             return []

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,7 +89,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+@dataclass(frozen=True)
+class Deadlines:
+    """How long a request may wait for its database (PostgreSQL; SQLite is a local file)."""
+
+    pool_seconds: float = 5.0  # for a pooled connection
+    connect_seconds: float = 5.0  # to open a new connection
+    statement_ms: int = 10_000  # for one statement (PostgreSQL's statement_timeout; 0: none)
+
+
+def create_engine(url: str, *, pool_size: int = 10,
+                  deadlines: Deadlines | None = None) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite).
 
     SQLite transactions begin with ``BEGIN IMMEDIATE`` so that two writers serialise on
@@ -112,7 +123,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    d = deadlines or Deadlines()
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=d.pool_seconds,
+        connect_args={"timeout": d.connect_seconds,
+                      "server_settings": {"statement_timeout": str(d.statement_ms)}})
     _ping_when_idle(engine)
     return engine
 
@@ -149,9 +164,10 @@ class Database:
     transactions begin deferred, so reads never queue behind the write lock.
     """
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool_size: int = 10,
+                 deadlines: Deadlines | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url, pool_size=pool_size)
+        self.engine = create_engine(url, pool_size=pool_size, deadlines=deadlines)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = (
             create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)

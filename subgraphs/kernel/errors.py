@@ -6,7 +6,9 @@ Everything here is for GraphQL ``errors``: authentication, validation and the un
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
@@ -30,6 +32,9 @@ class ErrorCode(StrEnum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
+    # A part the request needs (a subgraph, or a subgraph's database or Redis) is down, too
+    # slow or refused: nothing is wrong with the request; retry it shortly.
+    SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
     INTERNAL = "INTERNAL"
     # Protocol-level codes, as every GraphQL server names them.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -84,7 +89,53 @@ class Conflict(TicketFlowError):
     code = ErrorCode.CONFLICT
 
 
-def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
+# SQLSTATE classes of a database that is down or refusing: connection exceptions (08),
+# operator intervention (57: a cancelled statement, e.g. statement_timeout, or a shutdown),
+# insufficient resources (53: too many connections, out of memory, disk full).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+_NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED,
+                             errno.ETIMEDOUT, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                             errno.EPIPE})
+
+
+def unavailable_cause(error: BaseException | None) -> bool:
+    """True if ``error`` (or what caused it) says a database or Redis could not answer: the
+    request may succeed when retried."""
+    import redis.exceptions
+    from sqlalchemy import exc as sa
+
+    seen = 0
+    while error is not None and seen < 8:
+        if isinstance(error, (ConnectionError, TimeoutError, socket.gaierror, sa.TimeoutError,
+                              sa.DisconnectionError, redis.exceptions.ConnectionError,
+                              redis.exceptions.TimeoutError)):
+            return True
+        if isinstance(error, OSError) and (error.errno in _NETWORK_ERRNOS or str(error)
+                                           .startswith("Multiple exceptions")):
+            return True  # asyncio's connect to every address of a name failed
+        if isinstance(error, sa.DBAPIError) and error.connection_invalidated:
+            return True
+        state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if type(error).__name__ == "ConnectionDoesNotExistError":  # asyncpg: no SQLSTATE
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+def unavailable(service: str | None, nodes: Any = None, path: Any = None) -> GraphQLError:
+    """The error of a request whose subgraph could not reach its database or Redis."""
+    where = f"The {service} service" if service else "A service"
+    return GraphQLError(
+        f"{where} cannot reach its database or Redis right now; retry shortly.",
+        nodes=nodes, path=path,
+        extensions={"code": str(ErrorCode.SUBGRAPH_UNAVAILABLE), "retryable": True,
+                    **({"serviceName": service} if service else {})})
+
+
+def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> GraphQLError:
     original = error.original_error
     if isinstance(original, TicketFlowError):
         return GraphQLError(
@@ -111,6 +162,9 @@ def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
             path=error.path,
             extensions={**(error.extensions or {}), "code": str(code)},
         )
+    if unavailable_cause(original):
+        log.warning("unavailable at %s: %r", error.path, original)
+        return unavailable(service, error.nodes, error.path)
     log.error("unexpected error at %s", error.path, exc_info=original)
     extensions: dict[str, Any] = {"code": str(ErrorCode.INTERNAL)}
     if debug:
@@ -119,9 +173,10 @@ def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
                         extensions=extensions)
 
 
-def classify(error: GraphQLError, debug: bool = False) -> GraphQLError:
+def classify(error: GraphQLError, debug: bool = False, service: str | None = None
+             ) -> GraphQLError:
     """``error`` as clients see it: with its ``extensions.code``, the unexpected masked."""
-    return _classify(error, debug)
+    return _classify(error, debug, service)
 
 
 class ErrorCodes(SchemaExtension):
@@ -140,7 +195,8 @@ class ErrorCodes(SchemaExtension):
             service = getattr(context, "service", None)
             # Only a development deployment may show an unexpected error's repr (never a trace).
             debug = bool(getattr(getattr(service, "settings", None), "debug_errors", False))
-            self._done[id(error)] = (error, _classify(error, debug))
+            name = getattr(getattr(service, "spec", None), "name", None)
+            self._done[id(error)] = (error, _classify(error, debug, name))
         return self._done[id(error)][1]
 
     def on_operation(self) -> Iterator[None]:

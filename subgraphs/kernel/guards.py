@@ -77,8 +77,8 @@ class MemoryGuards:
 class RedisGuards:
     """Guards in Redis: ``SET … EX`` for revocations, fixed windows with ``INCR``."""
 
-    def __init__(self, url: str, prefix: str) -> None:
-        self._redis = redis_client(url)
+    def __init__(self, url: str, prefix: str, timeout: float = 2.0) -> None:
+        self._redis = redis_client(url, timeout=timeout)
         self._prefix = prefix
         # Every request checks its session: the checks that arrive while one is in flight
         # go together in one MGET.

@@ -96,6 +96,9 @@ class InProcessLive:
             if not self._fanout.watchers[channel]:
                 del self._fanout.watchers[channel]
 
+    async def ping(self) -> None:
+        """Always answers: nothing outside the process."""
+
     async def close(self) -> None:
         """Nothing to release."""
 
@@ -103,9 +106,9 @@ class InProcessLive:
 class RedisLive:
     """Redis pub/sub with one subscription per watched channel in this process."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, timeout: float = 2.0) -> None:
         # Named, so an operator (or a test) can tell this process's live connections apart.
-        self._redis = redis_client(url, name=f"{prefix}:live")
+        self._redis = redis_client(url, name=f"{prefix}:live", timeout=timeout)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._prefix = prefix
         self._fanout = _LocalFanout()
@@ -122,6 +125,10 @@ class RedisLive:
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         """``PUBLISH`` to every process watching ``channel``."""
         await self._publish([(self._key(channel), json.dumps(message, separators=(",", ":")))])
+
+    async def ping(self) -> None:
+        """Raise unless Redis answers (within the client's timeout)."""
+        await self._redis.ping()
 
     async def _publish_all(self, messages: list[tuple[str, str]]) -> dict[tuple[str, str], None]:
         if len(messages) == 1:

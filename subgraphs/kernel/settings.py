@@ -31,9 +31,18 @@ class Settings(BaseSettings):
     db_prefix: str = "ticketflow"
     # PostgreSQL connections per subgraph process: this many, and as many again in bursts.
     db_pool_size: int = Field(default=10, ge=1)
+    # Deadlines (docs/failures.md): a request never waits longer than these for its database.
+    # A pooled connection is waited for this long, a new connection is made within this long,
+    # and PostgreSQL cancels any one statement running longer (statement_timeout).
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=10_000, ge=0)
     redis_url: str | None = None
     # Prefix for Redis keys and streams, so several deployments (or test runs) can share a server.
     redis_prefix: str = "ticketflow"
+    # A Redis command (a revocation check, a publish) fails after this long instead of hanging
+    # on a server that stopped answering; connecting has the same deadline.
+    redis_timeout_seconds: float = Field(default=2.0, gt=0)
 
     host: str = "127.0.0.1"
     auth_port: int = DEFAULT_PORTS["auth"]
