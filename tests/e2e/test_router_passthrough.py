@@ -367,7 +367,7 @@ async def test_a_booking_restart_ends_subscriptions_so_that_clients_can_subscrib
         for w in (a, b):
             ended = await w.receive()
             assert (ended["type"], ended["id"]) == ("error", "before"), ended
-            assert [e["extensions"]["code"] for e in ended["payload"]] == ["INTERNAL"]
+            assert [e["extensions"]["code"] for e in ended["payload"]] == ["SUBGRAPH_UNAVAILABLE"]
         procs.start(booking, argv, stack.env)
         await wait_http(f"http://127.0.0.1:{stack.settings.port_of('booking')}/readyz",
                         procs=procs)
