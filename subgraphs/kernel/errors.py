@@ -14,6 +14,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from subgraphs.kernel.logs import request_id
+
 log = logging.getLogger("ticketflow.errors")
 
 
@@ -30,6 +32,9 @@ class ErrorCode(StrEnum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
+    # Given by the router, never by a subgraph: a subgraph that did not answer (down, timed
+    # out, or its circuit breaker open); extensions carry serviceName and retryable: true.
+    SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
     INTERNAL = "INTERNAL"
     # Protocol-level codes, as every GraphQL server names them.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -113,6 +118,10 @@ def _classify(error: GraphQLError, debug: bool) -> GraphQLError:
         )
     log.error("unexpected error at %s", error.path, exc_info=original)
     extensions: dict[str, Any] = {"code": str(ErrorCode.INTERNAL)}
+    # The id the log line above carries (the router's, which it sends as X-Request-Id).
+    rid = request_id.get()
+    if rid:
+        extensions["requestId"] = rid
     if debug:
         extensions["debug"] = repr(original)
     return GraphQLError("Internal server error", nodes=error.nodes, path=error.path,
