@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import uuid
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from ticketflow_sdk import AsyncClient
 
 from tests.conftest import own_processes
 from tests.flows import HOLD, ShowOnSale, User, new_user, show_on_sale
@@ -157,6 +159,57 @@ async def test_subscriptions_outlive_the_upstream_deadline(
         assert held["holdSeats"]["__typename"] == "SeatHold"
         delta = await watch.next(ANSWERED)
     assert delta["data"]["seatAvailability"]["seats"] == [{"seatId": seat, "state": "HELD"}]
+
+
+class Recorder(httpx.AsyncHTTPTransport):
+    """The SDK's real transport, noting each request's variables and each answer's error
+    codes; ``unavailable`` is set once an answer said SUBGRAPH_UNAVAILABLE."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[dict[str, Any]] = []
+        self.answers: list[list[str | None]] = []
+        self.unavailable = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(json.loads(request.content)["variables"])
+        response = await super().handle_async_request(request)
+        codes = error_codes(json.loads(await response.aread()))
+        self.answers.append(codes)
+        if "SUBGRAPH_UNAVAILABLE" in codes:
+            self.unavailable.set()
+        return response
+
+
+async def held_seats(tf: AsyncClient, show_id: str) -> int:
+    counts = await tf.availability(show_id)
+    assert counts is not None
+    return counts.held
+
+
+async def test_the_sdk_retries_a_retryable_answer_with_the_same_idempotency_key(
+        deployment: tuple[Stack, Processes], show: ShowOnSale) -> None:
+    stack, procs = deployment
+    router = GraphQL(stack.router_url)
+    await healthy(router, show.id)
+    customer = await new_user(stack, stack.router_url)
+    seat = str(show.seats[0]["id"])
+    recorder = Recorder()
+    async with AsyncClient(stack.router_url, token=customer.token, retries=10, backoff=0.2,
+                           max_backoff=1.0, timeout=ANSWERED, transport=recorder) as tf:
+        before = await held_seats(tf, show.id)
+        with stopped(procs, "booking"):
+            hold = asyncio.create_task(tf.hold_seats(show.id, [seat]))
+            # booking comes back once the SDK has been told it is unavailable
+            await asyncio.wait_for(recorder.unavailable.wait(), ANSWERED)
+        done = await asyncio.wait_for(hold, ANSWERED)
+        after = await held_seats(tf, show.id)
+    assert done.seat_ids == (seat,)
+    attempts = recorder.sent[1:-1]  # between the two availability queries
+    assert len(attempts) >= 2, recorder.answers
+    assert len({a["idempotencyKey"] for a in attempts}) == 1  # one key, every attempt
+    assert recorder.answers[1] == ["SUBGRAPH_UNAVAILABLE"] and recorder.answers[-2] == []
+    assert after == before + 1  # held once, however many attempts reached booking
 
 
 # ------------------------------------------------------------------------------------------
