@@ -151,8 +151,9 @@ class AsyncClient:
 
         ``idempotent`` lets timeouts, 502/503/504 and ``retryable`` errors
         (``SubgraphUnavailable``) be retried, with the same variables and so the same
-        idempotency key (connection failures always are). An access token the server calls expired is refreshed once and the request
-        sent once more (it was refused before anything ran).
+        idempotency key (connection failures always are). An access token the server calls
+        expired is refreshed once and the request sent once more (it was refused before
+        anything ran).
         """
         token = None if anonymous else self._keeper.access_token
         body = await self._http.post(document, variables or {}, token=token,

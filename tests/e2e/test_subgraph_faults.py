@@ -37,7 +37,6 @@ from tests.harness import (
     router_argv,
     wait_http,
 )
-from tests.harness import test_env as env_of
 
 # PostgreSQL only (booking must be a process of its own): it runs in the worker of the postgres
 # tests (see tests/conftest.py).

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tenacity import RetryCallState
 from ticketflow_sdk import (
     AsyncClient,
     BadUserInput,
@@ -34,7 +35,6 @@ from ticketflow_sdk import (
     TransportError,
     Unauthenticated,
 )
-from tenacity import RetryCallState
 from ticketflow_sdk._http import backoff_wait, should_retry
 from ticketflow_sdk.errors import error_from_graphql, error_from_member, is_expired_token
 from ticketflow_sdk.live import SeatCounts, VersionGap, apply_event
@@ -148,7 +148,8 @@ def test_a_seat_map_joins_the_compact_map_with_the_states() -> None:
     ("UNAUTHENTICATED", Unauthenticated), ("FORBIDDEN", Forbidden),
     ("BAD_USER_INPUT", BadUserInput), ("NOT_FOUND", NotFound), ("CONFLICT", Conflict),
     ("RATE_LIMITED", RateLimited), ("INTERNAL", InternalError),
-    ("SUBGRAPH_UNAVAILABLE", SubgraphUnavailable), ("SEATS_UNAVAILABLE", SeatsUnavailable), ("SOLD_OUT", SoldOut),
+    ("SUBGRAPH_UNAVAILABLE", SubgraphUnavailable),
+    ("SEATS_UNAVAILABLE", SeatsUnavailable), ("SOLD_OUT", SoldOut),
     ("HOLD_EXPIRED", HoldExpired), ("PAYMENT_FAILED", PaymentFailed)])
 def test_each_error_code_has_its_class(code: str, cls: type[TicketFlowError]) -> None:
     error = error_from_graphql({"message": "No.", "extensions": {"code": code}})
