@@ -26,15 +26,14 @@ from tests.conftest import own_processes
 from tests.flows import HOLD, ShowOnSale, User, new_user, show_on_sale
 from tests.harness import (
     PYTHON,
-    ROOT,
     GraphQL,
     Processes,
     Stack,
     Subscription,
+    another_router,
     error_codes,
     eventually,
     free_port,
-    router_argv,
     wait_http,
 )
 
@@ -260,21 +259,11 @@ async def piped(deployment: tuple[Stack, Processes], tmp_path_factory: pytest.Te
                 ) -> AsyncIterator[tuple[str, CountingPipe]]:
     """A second router (its own breakers, turned off here) whose booking is behind a pipe."""
     stack, _ = deployment
-    from subgraphs.dev import router_env
-
-    async with CountingPipe(stack.settings.port_of("booking")) as pipe:
-        procs = Processes(tmp_path_factory.mktemp("piped-router"))
-        port = free_port()
-        env = {**stack.env, **router_env(stack.settings),
-               "TICKETFLOW_BOOKING_URL": f"http://127.0.0.1:{pipe.port}/graphql",
-               "TICKETFLOW_CIRCUIT_BREAKER_FAILURES": "0",
-               "TICKETFLOW_ROUTER_PORT": str(port)}
-        procs.start("router", router_argv(env), env, cwd=ROOT / "router")
-        try:
-            await wait_http(f"http://127.0.0.1:{port}/readiness", procs=procs)
-            yield f"http://127.0.0.1:{port}/graphql", pipe
-        finally:
-            procs.stop_all()
+    async with CountingPipe(stack.settings.port_of("booking")) as pipe, another_router(
+            stack, tmp_path_factory.mktemp("piped-router"), {
+                "TICKETFLOW_BOOKING_URL": f"http://127.0.0.1:{pipe.port}/graphql",
+                "TICKETFLOW_CIRCUIT_BREAKER_FAILURES": "0"}) as url:
+        yield url, pipe
 
 
 async def test_queries_and_keyed_mutations_are_retried_other_mutations_sent_once(
