@@ -40,6 +40,10 @@
 //                               http://127.0.0.1:4001/.well-known/jwks.json)
 //   TICKETFLOW_JWT_ISSUER       required `iss` of access tokens (default ticketflow-auth)
 //   TICKETFLOW_JWT_AUDIENCE     required `aud` of access tokens (default ticketflow)
+//   TICKETFLOW_UPSTREAM_TIMEOUT_MS, TICKETFLOW_<NAME>_UPSTREAM_TIMEOUT_MS, TICKETFLOW_UPSTREAM_RETRIES,
+//   TICKETFLOW_UPSTREAM_RETRY_DELAY_MS, TICKETFLOW_CIRCUIT_BREAKER_FAILURES, TICKETFLOW_CIRCUIT_BREAKER_RESET_MS
+//                               deadlines, retries and circuit breakers of subgraph calls (lib/faults.mjs,
+//                               docs/failures.md); a subgraph that does not answer is SUBGRAPH_UNAVAILABLE
 //
 // Access tokens: the router verifies every presented token (EdDSA only, see "access tokens" below) and
 // refuses a bad one with UNAUTHENTICATED (HTTP 401) before any subgraph is called; a request without a
@@ -57,7 +61,8 @@ import { defineConfig } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 import { forwardedFor } from './lib/address.mjs';
 import { envFlag, envPort } from './lib/env.mjs';
-import { maskError } from './lib/errors.mjs';
+import { generateRequestId, maskError, useRequestScope } from './lib/errors.mjs';
+import { faultSettings, useSubgraphFaults } from './lib/faults.mjs';
 import {
   RemoteJwks,
   clientAuthorization,
@@ -249,6 +254,10 @@ if (!['js', 'rust'].includes(queryPlanner)) {
 const unifiedGraphHandler =
   queryPlanner === 'rust' ? (await import('@graphql-hive/router-runtime')).unifiedGraphHandler : undefined;
 
+const faults = faultSettings();
+/** Each subgraph's circuit breaker (name -> CircuitBreaker), made on its first call. */
+export const breakers = new Map();
+
 const corsOrigins = (env.TICKETFLOW_CORS_ORIGINS || '')
   .split(',')
   .map((s) => s.trim())
@@ -339,7 +348,17 @@ export const gatewayConfig = defineConfig({
   // Unexpected errors are masked ("Unexpected error.", code INTERNAL, no stack traces, logged server-side);
   // GraphQL errors from subgraphs that carry an extensions.code keep their message and code.
   maskedErrors: { errorMessage: 'Unexpected error.', maskError },
+  // X-Request-Id: the client's, or a new one; sent to every subgraph and back in the response; masked
+  // errors carry it as extensions.requestId (lib/errors.mjs).
+  requestId: { headerName: 'x-request-id', generateRequestId },
 
   // Hive Gateway's own `jwt` option is not used: it can't verify EdDSA (see "access tokens" above).
-  plugins: () => [useTicketflowAccessTokens(jwks), useTicketflowContext()],
+  // Upstream deadlines, retries and breakers are plugins here, not the upstreamTimeout/upstreamRetry
+  // options: lib/faults.mjs needs them in its own order around the breaker.
+  plugins: (ctx) => [
+    useTicketflowAccessTokens(jwks),
+    useTicketflowContext(),
+    useRequestScope(),
+    ...useSubgraphFaults({ settings: faults, log: ctx?.log, breakers }),
+  ],
 });

@@ -27,23 +27,14 @@ import {
   MemPubSub,
 } from '@graphql-hive/gateway';
 import { gatewayConfig, jwks, subgraphUrl } from './gateway.config.mjs';
-import { envFlag } from './lib/env.mjs';
+import { envFlag, envInt } from './lib/env.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
 import { UpstreamPool } from './lib/upstream.mjs';
 import { serveWebSockets } from './lib/websocket.mjs';
 
-const env = process.env;
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const SHUTDOWN_MS = 10_000;
-
-function positiveInt(name, fallback) {
-  const value = env[name]?.trim();
-  if (!value) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${value} is not a positive integer`);
-  return n;
-}
 
 async function gatewayRuntime(log) {
   const pubsub = new MemPubSub();
@@ -93,7 +84,7 @@ async function main() {
     pool,
     jwks,
     log,
-    maxSubscriptions: positiveInt('TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100),
+    maxSubscriptions: envInt('TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, { min: 1 }),
     maxBufferedBytes: MAX_BUFFERED_BYTES,
   });
 

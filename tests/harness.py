@@ -395,6 +395,25 @@ def router_argv(env: dict[str, str]) -> list[str]:
 
 
 @contextlib.asynccontextmanager
+async def another_router(stack: Stack, log_dir: Path, overrides: dict[str, str]
+                         ) -> AsyncIterator[str]:
+    """A second router over ``stack``'s subgraphs, its settings changed by ``overrides``
+    (``TICKETFLOW_BOOKING_URL`` through a proxy...), on a port of its own: its URL."""
+    from subgraphs.dev import router_env
+
+    env = {**stack.env, **router_env(stack.settings), "TICKETFLOW_ROUTER_PORT": str(free_port()),
+           **overrides}
+    procs = Processes(log_dir)
+    procs.start("router", router_argv(env), env, cwd=ROOT / "router")
+    try:
+        await wait_http(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness",
+                        procs=procs)
+        yield f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/graphql"
+    finally:
+        procs.stop_all()
+
+
+@contextlib.asynccontextmanager
 async def process_stack(env: dict[str, str], log_dir: Path, *, router: bool = True
                         ) -> AsyncIterator[tuple[Stack, Processes]]:
     """The real deployment: uvicorn processes (one per subgraph with Redis, one hosting all

@@ -15,3 +15,14 @@ export function envPort(name, fallback) {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${v} is not a port number`);
   return n;
 }
+
+/** A whole number in [min, max] (`fallback` when unset or blank); anything else throws, naming the variable. */
+export function envInt(name, fallback, { min = 0, max = Number.MAX_SAFE_INTEGER, env: from = env } = {}) {
+  const v = from[name];
+  if (v == null || v.trim() === '') return fallback;
+  const n = Number(v.trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name}=${v} is not a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+  }
+  return n;
+}

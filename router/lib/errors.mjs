@@ -10,10 +10,15 @@
 //     e.g. a Python exception text                                                     => masked, INTERNAL;
 //   * errors with no code at all, e.g. "connect ECONNREFUSED 127.0.0.1:4003" when a subgraph's
 //     WebSocket is down, or a non-null violation                                       => masked, INTERNAL.
+// Every masked error carries extensions.requestId, the id of the request it answers (the response's
+// X-Request-Id, which the gateway also sends to each subgraph, whose logs carry it too), and is logged with
+// it: useRequestScope (below) keeps the request's id and logger while its operation runs.
 // Left alone on purpose: "POST body sent invalid JSON." (BAD_REQUEST) carries extensions.originalError
 // {name, message} of the JSON parser (the client's own input, no stack); Yoga keys the spec's HTTP 400 for
 // application/json off that field, so removing it would turn the 400 into a 200.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { envFlag } from './env.mjs';
 
@@ -25,8 +30,51 @@ export function isOriginalGraphQLError(error) {
   return error.originalError == null ? true : isOriginalGraphQLError(error.originalError);
 }
 
+// ---------------------------------------------------------------------------------------------------
+// request ids
+
+const REQUEST_ID_HEADER = 'x-request-id';
+const generatedIds = new WeakMap(); // request -> the id the gateway made for it
+const requestScope = new AsyncLocalStorage(); // { requestId, log } of the operation running
+
+/** For the gateway's `requestId` option: a new id for a request that brought none, remembered. */
+export function generateRequestId({ request }) {
+  const id = randomUUID();
+  if (request) generatedIds.set(request, id);
+  return id;
+}
+
+/** The id of `request`: the client's X-Request-Id, or the one the gateway made. */
+export function requestIdOf(request) {
+  return request?.headers?.get?.(REQUEST_ID_HEADER) || generatedIds.get(request);
+}
+
+/** Runs each operation with its request's id and logger at hand, for maskError. */
+export function useRequestScope() {
+  return {
+    instrumentation: {
+      operation({ context, request }, wrapped) {
+        const requestId = requestIdOf(request ?? context?.request);
+        return requestId ? requestScope.run({ requestId, log: context?.log }, wrapped) : wrapped();
+      },
+    },
+  };
+}
+
+function logMasked(error, requestId) {
+  const log = requestScope.getStore()?.log;
+  if (typeof log?.error !== 'function') return;
+  const path = error?.path?.join('.');
+  log.error({ requestId, path, error: String(error?.originalError?.stack ?? error?.stack ?? error) },
+    `INTERNAL answered to request ${requestId}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
 function maskedCopy(error, message, extra = {}) {
   const ext = error?.extensions ?? {};
+  const requestId = requestScope.getStore()?.requestId;
+  if (requestId) logMasked(error, requestId);
   return new GraphQLError(message, {
     nodes: error?.nodes,
     source: error?.source,
@@ -36,6 +84,7 @@ function maskedCopy(error, message, extra = {}) {
       code: INTERNAL_CODE,
       ...(typeof ext.serviceName === 'string' ? { serviceName: ext.serviceName } : {}),
       ...(ext.http ? { http: ext.http } : {}), // internal: tells Yoga which HTTP status to use; not serialised
+      ...(requestId ? { requestId } : {}),
       ...extra,
     },
   });

@@ -12,6 +12,7 @@
 import { getOperationAST, getVariableValues, parse, validate } from 'graphql';
 import { forwardedFor } from './address.mjs';
 import { maskSubgraphErrorJSON } from './errors.mjs';
+import { UNAVAILABLE } from './faults.mjs';
 import { clientHead, message, rewrite } from './frames.mjs';
 import { singleSubgraph } from './ownership.mjs';
 import { clientAuthorization, presentedAuthorizations, verifyAuthorization } from './tokens.mjs';
@@ -161,7 +162,7 @@ export class ClientSubscriptions {
         // the upstream connection dropped: an error the client recovers from by subscribing again
         lost: () => this.end(id, sub, message(id, 'error', [{
           message: `The live connection to ${service} was lost; subscribe again.`,
-          extensions: { code: 'INTERNAL', serviceName: service },
+          extensions: { code: UNAVAILABLE, serviceName: service, retryable: true, reason: 'UNREACHABLE' },
         }])),
       },
     });

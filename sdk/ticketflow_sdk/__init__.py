@@ -21,6 +21,7 @@ from ticketflow_sdk.errors import (
     RateLimited,
     SeatsUnavailable,
     SoldOut,
+    SubgraphUnavailable,
     TicketFlowError,
     TransportError,
     Unauthenticated,
@@ -82,6 +83,7 @@ __all__ = [
     "PriceTier", "RateLimited", "RazorpayProof", "Refund", "RefundStatus", "Role", "RowSpec",
     "Seat", "SeatCounts", "SeatEventKind", "SeatHold", "SeatMap", "SeatMapState",
     "SeatStatus", "SeatWatch", "SeatsUnavailable", "Section", "Segment", "Show", "ShowKind",
-    "ShowPage", "ShowStatus", "ShowSummary", "SoldOut", "Stop", "TicketFlowError", "Tokens",
+    "ShowPage", "ShowStatus", "ShowSummary", "SoldOut", "Stop", "SubgraphUnavailable",
+    "TicketFlowError", "Tokens",
     "TransportError", "Unauthenticated", "User", "Venue", "new_key",
 ]

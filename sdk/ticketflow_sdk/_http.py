@@ -1,11 +1,18 @@
-"""GraphQL over HTTP with retries: one POST per operation, transport failures retried.
+"""GraphQL over HTTP with retries: one POST per operation, failures retried.
 
 Which failures are retried depends on whether repeating the operation is harmless:
 
 * a refused connection (the request never left): always;
 * a timeout, a dropped connection, or HTTP 502/503/504 (the server may have acted):
   only for operations that are safe to repeat (queries, and mutations the server makes
-  idempotent, mostly through an idempotency key the caller reuses on every attempt).
+  idempotent, mostly through an idempotency key the caller reuses on every attempt);
+* an answer whose error says ``retryable: true`` (``SUBGRAPH_UNAVAILABLE``: a subgraph
+  behind the router did not answer, and may have acted): the same, only operations that
+  are safe to repeat.
+
+Attempts are at most ``retries + 1``; between them the wait grows exponentially from
+``backoff`` seconds (doubling, capped at ``max_backoff``) plus a random jitter of up to
+``backoff`` seconds, so clients that failed together do not come back together.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from ticketflow_sdk.errors import TransportError
+from ticketflow_sdk.errors import TicketFlowError, TransportError, error_from_graphql
 
 USER_AGENT = "ticketflow-sdk/0.1.0"
 _GATEWAY_FAILURES = {502, 503, 504}
@@ -32,9 +39,25 @@ def _transport_error(exc: httpx.TransportError) -> TransportError:
 
 def should_retry(error: BaseException, *, idempotent: bool) -> bool:
     """Whether an attempt that failed with ``error`` may be made again."""
-    if not isinstance(error, TransportError) or not error.retryable:
+    if not isinstance(error, TicketFlowError) or not error.retryable:
         return False
-    return idempotent or not error.sent
+    if isinstance(error, TransportError):
+        return idempotent or not error.sent
+    return idempotent  # answered, retryable: the server may have acted
+
+
+def backoff_wait(backoff: float, max_backoff: float) -> wait_exponential_jitter:
+    """The wait before the n-th retry: ``backoff * 2**(n-1)`` plus up to ``backoff`` of
+    random jitter, at most ``max_backoff`` seconds."""
+    return wait_exponential_jitter(initial=backoff, max=max_backoff, jitter=backoff)
+
+
+def retryable_error(body: Mapping[str, Any]) -> TicketFlowError | None:
+    """The first error of an answer that says trying again may work, if any."""
+    for entry in body.get("errors") or ():
+        if isinstance(entry, Mapping) and (entry.get("extensions") or {}).get("retryable") is True:
+            return error_from_graphql(entry)
+    return None
 
 
 class GraphQLHttp:
@@ -59,17 +82,22 @@ class GraphQLHttp:
                    token: str | None, idempotent: bool) -> dict[str, Any]:
         """The JSON body of the answer, after as many attempts as the operation allows.
 
-        Raises :class:`TransportError` when no attempt got a GraphQL answer.
+        Raises :class:`TransportError` when no attempt got a GraphQL answer, and the
+        retryable error (``SubgraphUnavailable``) of the last answer when every attempt got
+        one (or the operation may not be repeated).
         """
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retries + 1),
-            wait=wait_exponential_jitter(initial=self.backoff, max=self.max_backoff,
-                                         jitter=self.backoff),
+            wait=backoff_wait(self.backoff, self.max_backoff),
             retry=retry_if_exception(lambda e: should_retry(e, idempotent=idempotent)),
             reraise=True)
         async for attempt in retrying:
             with attempt:
-                return await self._post_once(document, variables, token)
+                body = await self._post_once(document, variables, token)
+                error = retryable_error(body)
+                if error is not None:
+                    raise error
+                return body
         raise AssertionError("unreachable: tenacity reraises the last failure")
 
     async def _post_once(self, document: str, variables: Mapping[str, Any],

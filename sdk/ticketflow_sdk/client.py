@@ -107,19 +107,23 @@ class AsyncClient:
     use the same URL over ``ws://``. ``token``/``refresh_token`` resume a saved session;
     ``on_tokens`` is called with new tokens after every sign-in and refresh (and with None
     once signed out) so an app can persist them. ``retries`` is how many times a transport
-    failure is retried (exponential backoff from ``backoff`` seconds); ``transport`` is
+    failure or a ``retryable`` error (``SubgraphUnavailable``) is retried, when the operation
+    is safe to repeat: the wait doubles from ``backoff`` seconds up to ``max_backoff``, plus
+    a random jitter of up to ``backoff``; ``retries=0`` turns retries off. ``transport`` is
     passed to httpx (tests, proxies).
     """
 
     def __init__(self, url: str, *, token: str | None = None, refresh_token: str | None = None,
                  on_tokens: TokensCallback | None = None, timeout: float = 15.0,
-                 retries: int = 3, backoff: float = 0.25,
+                 retries: int = 3, backoff: float = 0.25, max_backoff: float = 5.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
+        if retries < 0 or backoff < 0 or max_backoff < backoff:
+            raise ValueError("retries and backoff must be >= 0, and max_backoff >= backoff")
         self.url = url
         self.timeout = timeout
         self.backoff = backoff
         self._http = GraphQLHttp(url, timeout=timeout, retries=retries, backoff=backoff,
-                                 transport=transport)
+                                 max_backoff=max_backoff, transport=transport)
         tokens = Tokens(token, refresh_token) if token else None
         self._keeper = TokenKeeper(tokens, on_tokens)
 
@@ -145,9 +149,11 @@ class AsyncClient:
                       idempotent: bool = False, anonymous: bool = False) -> dict[str, Any]:
         """Run any GraphQL document and return its ``data``; raises the first error.
 
-        ``idempotent`` lets timeouts and 502/503/504 be retried (connection failures always
-        are). An access token the server calls expired is refreshed once and the request
-        sent once more (it was refused before anything ran).
+        ``idempotent`` lets timeouts, 502/503/504 and ``retryable`` errors
+        (``SubgraphUnavailable``) be retried, with the same variables and so the same
+        idempotency key (connection failures always are). An access token the server calls
+        expired is refreshed once and the request sent once more (it was refused before
+        anything ran).
         """
         token = None if anonymous else self._keeper.access_token
         body = await self._http.post(document, variables or {}, token=token,

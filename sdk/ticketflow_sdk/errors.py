@@ -25,6 +25,9 @@ class TicketFlowError(Exception):
         self.code = code
         self.message = message
         self.extensions: dict[str, Any] = dict(extensions or {})
+        #: The server says trying again may work (``extensions.retryable``); the client
+        #: does so by itself for operations that are safe to repeat.
+        self.retryable: bool = self.extensions.get("retryable") is True
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
@@ -131,10 +134,37 @@ class RateLimited(_Coded):
         return int(value) if isinstance(value, int | float | str) else None
 
 
+class SubgraphUnavailable(_Coded):
+    """A part of TicketFlow did not answer: down, too slow, or the router's circuit breaker
+    stopped calling it for a while. ``retryable``; the client retries operations that are
+    safe to repeat by itself and raises this once its attempts are spent."""
+
+    CODE = "SUBGRAPH_UNAVAILABLE"
+
+    @property
+    def service_name(self) -> str | None:
+        """The subgraph that did not answer (``booking``, ``payment``...)."""
+        value = self.extensions.get("serviceName")
+        return str(value) if value is not None else None
+
+    @property
+    def reason(self) -> str | None:
+        """``TIMEOUT``, ``UNREACHABLE``, ``BAD_GATEWAY`` or ``CIRCUIT_OPEN``."""
+        value = self.extensions.get("reason")
+        return str(value) if value is not None else None
+
+
 class InternalError(_Coded):
-    """Something unexpected went wrong on the server (the message is generic)."""
+    """Something unexpected went wrong on the server (the message is generic).
+    ``request_id`` names the request in the server's logs, for a bug report."""
 
     CODE = "INTERNAL"
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id the server logged the failure under, when it said."""
+        value = self.extensions.get("requestId")
+        return str(value) if value is not None else None
 
 
 class TransportError(TicketFlowError):
@@ -156,7 +186,7 @@ class TransportError(TicketFlowError):
 
 _BY_CODE: dict[str, type[_Coded]] = {cls.CODE: cls for cls in (
     Unauthenticated, Forbidden, BadUserInput, NotFound, SeatsUnavailable, SoldOut,
-    HoldExpired, PaymentFailed, Conflict, RateLimited, InternalError)}
+    HoldExpired, PaymentFailed, Conflict, RateLimited, SubgraphUnavailable, InternalError)}
 
 
 def error_from_graphql(error: Mapping[str, Any]) -> TicketFlowError:
@@ -213,7 +243,8 @@ def is_expired_token(error: TicketFlowError) -> bool:
 
 __all__ = [
     "BadUserInput", "Conflict", "Forbidden", "HoldExpired", "InternalError", "NotFound",
-    "PaymentFailed", "RateLimited", "SeatsUnavailable", "SoldOut", "TicketFlowError",
+    "PaymentFailed", "RateLimited", "SeatsUnavailable", "SoldOut", "SubgraphUnavailable",
+    "TicketFlowError",
     "TransportError", "Unauthenticated", "error_from_graphql", "error_from_member",
     "is_expired_token",
 ]

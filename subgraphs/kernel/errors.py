@@ -16,6 +16,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from subgraphs.kernel.logs import request_id
+
 log = logging.getLogger("ticketflow.errors")
 
 
@@ -167,6 +169,10 @@ def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> G
         return unavailable(service, error.nodes, error.path)
     log.error("unexpected error at %s", error.path, exc_info=original)
     extensions: dict[str, Any] = {"code": str(ErrorCode.INTERNAL)}
+    # The id the log line above carries (the router's, which it sends as X-Request-Id).
+    rid = request_id.get()
+    if rid:
+        extensions["requestId"] = rid
     if debug:
         extensions["debug"] = repr(original)
     return GraphQLError("Internal server error", nodes=error.nodes, path=error.path,

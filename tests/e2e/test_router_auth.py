@@ -41,24 +41,21 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from subgraphs.auth.models import SigningKey
-from subgraphs.dev import router_env
 from subgraphs.kernel.db import Database
 from subgraphs.kernel.settings import SERVICES
 from subgraphs.seed import create_user
 from subgraphs.venue.models import Venue
 from tests.flows import PASSWORD, Actors, make_actors, show_on_sale
 from tests.harness import (
-    ROOT,
     GraphQL,
     Processes,
     Stack,
     Subscription,
+    another_router,
     error_codes,
     eventually,
     free_port,
     http,
-    router_argv,
-    wait_http,
 )
 
 CREATE_VENUE = """mutation($i: CreateVenueInput!) { createVenue(input: $i) { id name } }"""
@@ -164,23 +161,17 @@ async def recorded(e2e: tuple[Stack, Processes], tmp_path_factory: pytest.TempPa
     server = _Server(uvicorn.Config(recorder.app(), host="127.0.0.1", port=proxy_port,
                                     log_config=None, lifespan="off", ws="websockets-sansio"))
     task = asyncio.create_task(server.serve())
-    logs = tmp_path_factory.mktemp("recorded-router")
-    procs = Processes(logs)
     try:
         await eventually(lambda: asyncio.sleep(0, server.started), 20)
         proxy = f"http://127.0.0.1:{proxy_port}"
-        env = {**stack.env, **router_env(stack.settings)}
-        env.update({f"TICKETFLOW_{name.upper()}_URL": f"{proxy}/{name}/graphql"
-                    for name in SERVICES})
+        overrides = {f"TICKETFLOW_{name.upper()}_URL": f"{proxy}/{name}/graphql"
+                     for name in SERVICES}
         # No JWKS URL: the router derives <origin of TICKETFLOW_AUTH_URL>/.well-known/jwks.json.
-        env["TICKETFLOW_JWKS_URL"] = ""
-        env["TICKETFLOW_ROUTER_PORT"] = str(free_port())
-        procs.start("router", router_argv(env), env, cwd=ROOT / "router")
-        await wait_http(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness",
-                        procs=procs)
-        yield Recorded(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/graphql", recorder)
+        overrides["TICKETFLOW_JWKS_URL"] = ""
+        async with another_router(stack, tmp_path_factory.mktemp("recorded-router"),
+                                  overrides) as url:
+            yield Recorded(url, recorder)
     finally:
-        procs.stop_all()
         server.should_exit = True
         await task
 

@@ -30,7 +30,7 @@ from strawberry.asgi import GraphQL as StrawberryASGI
 from strawberry.federation.schema_directives import Key
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from subgraphs.dev import node_command, router_env
+from subgraphs.dev import node_command
 from subgraphs.kernel.graphql import FEDERATION_VERSION
 from subgraphs.kernel.settings import SERVICES
 from tests.conftest import own_processes
@@ -41,10 +41,10 @@ from tests.harness import (
     GraphQL,
     Processes,
     Stack,
+    another_router,
     error_codes,
     eventually,
     free_port,
-    router_argv,
     wait_http,
 )
 
@@ -278,20 +278,14 @@ async def ticker_router(deployment: tuple[Stack, Processes],
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=ticker_port, log_config=None,
                                     lifespan="off", ws="websockets-sansio"))
     task = asyncio.create_task(server.serve())
-    procs = Processes(base)
     try:
         await eventually(lambda: asyncio.sleep(0, server.started), 20)
         supergraph = await compose_with_ticker(base, f"http://127.0.0.1:{ticker_port}/graphql")
-        env = {**stack.env, **router_env(stack.settings), "TICKETFLOW_ROUTER_DEBUG": "true",
-               "TICKETFLOW_SUPERGRAPH": str(supergraph),
-               "TICKETFLOW_TICKER_URL": f"http://127.0.0.1:{ticker_port}/graphql",
-               "TICKETFLOW_ROUTER_PORT": str(free_port())}
-        procs.start("router", router_argv(env), env, cwd=ROOT / "router")
-        await wait_http(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness",
-                        procs=procs)
-        yield TickerRouter(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/graphql")
+        async with another_router(stack, base, {
+                "TICKETFLOW_ROUTER_DEBUG": "true", "TICKETFLOW_SUPERGRAPH": str(supergraph),
+                "TICKETFLOW_TICKER_URL": f"http://127.0.0.1:{ticker_port}/graphql"}) as url:
+            yield TickerRouter(url)
     finally:
-        procs.stop_all()
         server.should_exit = True
         await task
 
@@ -368,7 +362,7 @@ async def test_a_booking_restart_ends_subscriptions_so_that_clients_can_subscrib
         for w in (a, b):
             ended = await w.receive()
             assert (ended["type"], ended["id"]) == ("error", "before"), ended
-            assert [e["extensions"]["code"] for e in ended["payload"]] == ["INTERNAL"]
+            assert [e["extensions"]["code"] for e in ended["payload"]] == ["SUBGRAPH_UNAVAILABLE"]
         procs.start(booking, argv, stack.env)
         await wait_http(f"http://127.0.0.1:{stack.settings.port_of('booking')}/readyz",
                         procs=procs)

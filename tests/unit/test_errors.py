@@ -12,6 +12,7 @@ from strawberry.types import ExecutionResult
 
 from subgraphs.kernel.errors import BadUserInput, ErrorCode, NotFound, Unauthenticated
 from subgraphs.kernel.graphql import Context, build_schema
+from subgraphs.kernel.logs import JsonFormatter, request_id
 from subgraphs.kernel.settings import Settings
 
 SECRET = "secret db password"
@@ -89,6 +90,21 @@ async def test_an_unexpected_exception_is_masked_as_internal() -> None:
     error = only_error(result)
     assert error["message"] == "Internal server error"
     assert error["extensions"] == {"code": "INTERNAL"}
+
+
+async def test_an_unexpected_exception_names_the_request_its_log_line_names(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = request_id.set("req-from-the-router")
+    try:
+        with caplog.at_level(logging.ERROR, logger="ticketflow.errors"):
+            error = only_error(await run("{ crash }"))
+        [record] = [r for r in caplog.records if r.name == "ticketflow.errors"]
+        logged = json.loads(JsonFormatter().format(record))  # as the handler writes it
+    finally:
+        request_id.reset(token)
+    assert error["extensions"] == {"code": "INTERNAL", "requestId": "req-from-the-router"}
+    assert logged["request_id"] == "req-from-the-router"
 
 
 async def test_an_unexpected_exception_leaks_nothing_into_the_response() -> None:

@@ -1,5 +1,6 @@
-"""The router's pure parts - frame rewriting of the subscription pass-through and the check
-that one subgraph serves a whole subscription - proven by their own node:test suites."""
+"""The router's pure parts - frame rewriting of the subscription pass-through, the check
+that one subgraph serves a whole subscription, error masking and subgraph faults (deadlines,
+retries, breakers) - proven by their own node:test suites."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ TESTS = sorted((ROOT / "router" / "test").glob("*.test.mjs"))
 
 
 def test_the_router_unit_suites_exist() -> None:
-    assert {t.name for t in TESTS} >= {"frames.test.mjs", "ownership.test.mjs"}
+    assert {t.name for t in TESTS} >= {"errors.test.mjs", "faults.test.mjs", "frames.test.mjs",
+                                      "ownership.test.mjs"}
 
 
 def test_the_router_unit_suites_pass() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tenacity import RetryCallState
 from ticketflow_sdk import (
     AsyncClient,
     BadUserInput,
@@ -28,12 +29,13 @@ from ticketflow_sdk import (
     SeatsUnavailable,
     Segment,
     SoldOut,
+    SubgraphUnavailable,
     TicketFlowError,
     Tokens,
     TransportError,
     Unauthenticated,
 )
-from ticketflow_sdk._http import should_retry
+from ticketflow_sdk._http import backoff_wait, should_retry
 from ticketflow_sdk.errors import error_from_graphql, error_from_member, is_expired_token
 from ticketflow_sdk.live import SeatCounts, VersionGap, apply_event
 from ticketflow_sdk.tokens import TokenKeeper, token_expired
@@ -146,6 +148,7 @@ def test_a_seat_map_joins_the_compact_map_with_the_states() -> None:
     ("UNAUTHENTICATED", Unauthenticated), ("FORBIDDEN", Forbidden),
     ("BAD_USER_INPUT", BadUserInput), ("NOT_FOUND", NotFound), ("CONFLICT", Conflict),
     ("RATE_LIMITED", RateLimited), ("INTERNAL", InternalError),
+    ("SUBGRAPH_UNAVAILABLE", SubgraphUnavailable),
     ("SEATS_UNAVAILABLE", SeatsUnavailable), ("SOLD_OUT", SoldOut),
     ("HOLD_EXPIRED", HoldExpired), ("PAYMENT_FAILED", PaymentFailed)])
 def test_each_error_code_has_its_class(code: str, cls: type[TicketFlowError]) -> None:
@@ -161,6 +164,14 @@ def test_error_details_come_from_the_extensions() -> None:
     limited = error_from_graphql({"message": "x", "extensions": {
         "code": "RATE_LIMITED", "retryAfter": 42}})
     assert isinstance(limited, RateLimited) and limited.retry_after == 42
+    down = error_from_graphql({"message": "x", "extensions": {
+        "code": "SUBGRAPH_UNAVAILABLE", "serviceName": "booking", "retryable": True,
+        "reason": "TIMEOUT"}})
+    assert isinstance(down, SubgraphUnavailable)
+    assert (down.service_name, down.reason, down.retryable) == ("booking", "TIMEOUT", True)
+    bug = error_from_graphql({"message": "x", "extensions": {
+        "code": "INTERNAL", "requestId": "r-1"}})
+    assert isinstance(bug, InternalError) and bug.request_id == "r-1" and not bug.retryable
 
 
 def test_an_unknown_code_is_a_plain_ticketflow_error() -> None:
@@ -221,6 +232,10 @@ def test_an_expired_token_is_told_by_the_answer_or_by_its_exp() -> None:
     (TransportError("read timeout", sent=True), True, True),
     (TransportError("HTTP 400", status=400, retryable=False), True, False),
     (Conflict("taken"), True, False),
+    (SubgraphUnavailable("booking did not answer", {"retryable": True}), True, True),
+    (SubgraphUnavailable("booking did not answer", {"retryable": True}), False, False),
+    (SubgraphUnavailable("no flag, no retry"), True, False),
+    (InternalError("a bug"), True, False),
 ])
 def test_what_is_retried(error: Exception, idempotent: bool, retried: bool) -> None:
     assert should_retry(error, idempotent=idempotent) is retried
@@ -307,6 +322,65 @@ async def test_retries_give_up_with_a_transport_error() -> None:
         with pytest.raises(TransportError) as failed:
             await tf.checkout("h1")
     assert failed.value.status == 502 and len(script.requests) == 4
+
+
+def unavailable(service: str = "booking", reason: str = "TIMEOUT") -> httpx.Response:
+    return httpx.Response(200, json={"data": None, "errors": [{
+        "message": f"{service} did not answer.", "extensions": {
+            "code": "SUBGRAPH_UNAVAILABLE", "serviceName": service, "retryable": True,
+            "reason": reason}}]})
+
+
+async def test_a_retryable_answer_is_retried_with_the_same_idempotency_key() -> None:
+    script = Script(unavailable(), unavailable(reason="CIRCUIT_OPEN"),
+                    httpx.Response(200, json={"data": {"checkout": BOOKING}}))
+    async with client(script) as tf:
+        booking = await tf.checkout("h1")
+    assert booking.id == "b1"
+    first, second, third = script.keys()
+    assert first == second == third
+
+
+async def test_retryable_answers_are_retried_a_bounded_number_of_times() -> None:
+    script = Script(*[unavailable()] * 4)
+    async with client(script) as tf:  # retries=3: four attempts
+        with pytest.raises(SubgraphUnavailable) as failed:
+            await tf.checkout("h1")
+    assert failed.value.service_name == "booking" and len(script.requests) == 4
+    once = Script(unavailable())
+    async with AsyncClient("http://tf.test/graphql", token="t", retries=0,
+                           transport=httpx.MockTransport(once)) as tf:
+        with pytest.raises(SubgraphUnavailable):
+            await tf.checkout("h1")
+    assert len(once.requests) == 1
+
+
+async def test_a_retryable_answer_to_an_unkeyed_mutation_is_not_retried() -> None:
+    script = Script(unavailable())
+    async with client(script) as tf:
+        with pytest.raises(SubgraphUnavailable):
+            await tf.release_hold("h1")  # releaseHold carries no key: it may have happened
+    assert len(script.requests) == 1
+
+
+def test_the_backoff_doubles_with_jitter_up_to_its_ceiling() -> None:
+    wait = backoff_wait(0.25, 1.0)
+    state = RetryCallState(None, None, (), {})  # type: ignore[arg-type]
+
+    def waits(attempt: int) -> list[float]:
+        state.attempt_number = attempt
+        return [wait(state) for _ in range(200)]
+
+    first, second, late = waits(1), waits(2), waits(8)
+    assert all(0.25 <= w <= 0.5 for w in first) and len(set(first)) > 1  # jittered
+    assert all(0.5 <= w <= 0.75 for w in second)
+    assert all(w == 1.0 for w in late)  # capped
+
+
+def test_bad_retry_settings_are_refused() -> None:
+    for options in ({"retries": -1}, {"backoff": -0.1}, {"backoff": 2.0, "max_backoff": 1.0}):
+        with pytest.raises(ValueError, match="retries and backoff"):
+            AsyncClient("http://tf.test/graphql", **options)  # type: ignore[arg-type]
 
 
 # --- one refresh at a time ---------------------------------------------------------------
