@@ -479,6 +479,19 @@ class Subscription:
                 return msg["payload"]  # type: ignore[no-any-return]
             raise AssertionError(f"unexpected message {msg}")
 
+    async def end(self, timeout: float = 20.0) -> list[dict[str, Any]]:
+        """Wait for the subscription to end (``error`` or ``complete``); the errors it was
+        given on the way (those of ``next`` payloads, then the ``error`` message's)."""
+        errors: list[dict[str, Any]] = []
+        while True:
+            msg = json.loads(await asyncio.wait_for(self._ws.recv(), timeout))
+            if msg["type"] == "ping":
+                await self._ws.send(json.dumps({"type": "pong"}))
+            elif msg["type"] == "next":
+                errors += msg["payload"].get("errors") or []
+            else:
+                return errors + (msg["payload"] if msg["type"] == "error" else [])
+
     async def __aexit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):
             await self._ws.send(json.dumps({"id": "1", "type": "complete"}))

@@ -24,6 +24,7 @@ from typing import Any
 
 from subgraphs.booking import inventory
 from subgraphs.booking.coalesce import Changes, Message, SeatMap, Window, merged
+from subgraphs.kernel.errors import unavailable_cause
 from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription
 from subgraphs.kernel.live import Watcher
 from subgraphs.kernel.sendqueue import Subscriber
@@ -66,7 +67,14 @@ class SeatFeed(Feed):
                         return
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # a bug must not leave the show's watchers stale
+                except Exception as exc:  # a bug must not leave the show's watchers stale
+                    if unavailable_cause(exc):
+                        # Redis or the database is unreachable: the watchers go back to
+                        # the ordinary path, which answers SUBGRAPH_UNAVAILABLE while it
+                        # lasts; their clients subscribe again (docs/failures.md).
+                        log.warning("live: show %s's feed lost its source: %r", self.key, exc)
+                        self.refuse_all()
+                        return
                     log.exception("live: show %s's feed failed; starting over", self.key)
                     await asyncio.sleep(RETRY_SECONDS)
                 # Messages may have been missed: watch again, start over from the database.

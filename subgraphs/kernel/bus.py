@@ -6,6 +6,7 @@ Both deliver at least once to each consumer group, in publish order per stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -178,10 +179,19 @@ class RedisStreamsBus:
                 messages = await self._read(key, group, consumer, cursor)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+                    # Redis came back without its data (no persistence, or a new server):
+                    # the stream and its group start over from what is published now on.
+                    log.warning("%s lost its group %s (Redis restarted empty?); making it "
+                                "again", key, group)
+                    with contextlib.suppress(Exception):  # else the next read fails again
+                        await self._ensure_group(key, group)
+                    cursor = "0"
+                    continue
                 # A lost connection or a busy pool must not end the consumer for good:
                 # unacknowledged messages are read again once Redis answers.
-                log.exception("reading %s as %s failed; retrying", key, group)
+                log.warning("reading %s as %s failed; retrying", key, group, exc_info=True)
                 await asyncio.sleep(1.0)
                 cursor = "0"
                 continue

@@ -165,9 +165,12 @@ class RedisLive:
                 self._fanout.deliver(channel, json.loads(msg["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                # The connection is made again (and resubscribed) by the next read.
-                log.exception("live reader failed; reconnecting")
+            except Exception as exc:
+                # The connection is made again (and resubscribed) by the next read; what
+                # was published meanwhile is lost, so every watcher ends now rather than
+                # going quietly stale (and its subscriber starts over).
+                log.warning("live reader failed; reconnecting: %r", exc)
+                self._fanout.interrupt_all()
                 await asyncio.sleep(0.5)
 
     @contextlib.asynccontextmanager
