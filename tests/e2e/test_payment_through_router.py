@@ -6,7 +6,8 @@ second.
 For every payment that succeeds the booking reads CONFIRMED (with its payment, from the
 payment subgraph, in the same query) and a watcher of ``seatAvailability`` that
 subscribed before paying is told the seats are SOLD; a refund puts them back AVAILABLE.
-Every scenario, and the module, ends with DESIGN invariant 4 read from both databases.
+Every scenario, and the module, ends with invariant 4 of docs/architecture.md read from both
+databases.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Paying with the sandbox: each test card, retries, the booking it confirms, refunds, and
-the saga's answers when booking and payment cross (DESIGN invariant 4).
+the saga's answers when booking and payment cross (invariant 4 of docs/architecture.md).
 
 Every scenario ends with ``settled``: both databases agree, and for each booking captured
 minus refunded is its total if CONFIRMED and 0 otherwise.
