@@ -23,7 +23,7 @@
 //   TICKETFLOW_MASK_SUBGRAPH_ERRORS
 //                               "false" lets subgraph errors that carry no extensions.code through verbatim
 //                               (default: they become {"message":"Unexpected error.","extensions":{"code":"INTERNAL"}}
-//                               and the original is logged) - defence in depth for invariant 6.
+//                               and the original is logged) - defence in depth (docs/architecture.md, invariant 6).
 //   TICKETFLOW_SUBGRAPH_WS_SHARING
 //                               subscriptions the gateway itself executes (not the pass-through's, which
 //                               always share per Authorization, see lib/upstream.mjs):
@@ -163,8 +163,11 @@ const routerDir = dirname(fileURLToPath(import.meta.url));
 // ---------------------------------------------------------------------------------------------------
 // helpers
 
-// Router-level variables that look like TICKETFLOW_<X>_URL but are not subgraph overrides.
-const NOT_SUBGRAPH_URL_VARS = new Set(['TICKETFLOW_JWKS_URL', 'TICKETFLOW_DATABASE_URL', 'TICKETFLOW_REDIS_URL']);
+// Settings that look like TICKETFLOW_<X>_URL but are not subgraph overrides: the *_URL fields of
+// subgraphs/kernel/settings.py (the database is TICKETFLOW_POSTGRES_DSN, which does not match).
+const NOT_SUBGRAPH_URL_VARS = new Set([
+  'TICKETFLOW_JWKS_URL', 'TICKETFLOW_REDIS_URL', 'TICKETFLOW_RAZORPAY_API_URL',
+]);
 
 /** TICKETFLOW_<NAME>_URL -> { <name>: url }, validated. Unknown names are harmless (ignored by the gateway). */
 function subgraphUrlOverrides() {

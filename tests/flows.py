@@ -1,4 +1,5 @@
-"""Multi-step flows tests share: users with roles, a venue with a show on sale."""
+"""Multi-step flows tests share: users with roles, a venue with a show on sale, its seats'
+ids, and the documents every level of tests sends."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ CHECKOUT = """mutation($hold: ID!, $key: String!) { checkout(holdId: $hold, idem
   __typename
   ... on Booking { id status total { amount currency } lines { seatId label } }
   ... on HoldExpired { code holdId } } }"""
+# Booking's live seat map, as a client that checks fromVersion follows it.
+SEAT_AVAILABILITY = """subscription($show: ID!) { seatAvailability(showId: $show) {
+  showId kind version fromVersion seats { seatId state }
+  availability { total available held sold } } }"""
 PASSWORD = "correct horse battery"
 
 
@@ -104,3 +109,14 @@ async def show_on_sale(venue: GraphQL, booking: GraphQL, organizer: User,
 
     await eventually(inventory_ready)
     return ShowOnSale(show_id, venue_id, v["createVenue"]["seats"])
+
+
+def seat_ids(show: ShowOnSale, *positions: int) -> list[str]:
+    """The ids of the show's seats at these positions (seat-map order, from 0)."""
+    return [str(show.seats[p]["id"]) for p in positions]
+
+
+def seat_id(show: ShowOnSale, position: int) -> str:
+    """The id of the show's seat at ``position``."""
+    [found] = seat_ids(show, position)
+    return found

@@ -388,7 +388,7 @@ NODE_GATEWAY = ROOT / "router" / "node_modules" / ".bin" / "hive-gateway"
 
 
 def router_argv(env: dict[str, str]) -> list[str]:
-    """The command that starts the router (see router/README.md)."""
+    """The command that starts the router (README, "Router"; ``subgraphs/dev.py``)."""
     from subgraphs.dev import router_command
 
     return router_command(settings_from(env))

@@ -1,6 +1,6 @@
 """Paying for bookings in tests, and the checks every payment scenario ends with.
 
-``money_and_seats_agree`` is DESIGN invariant 4 read from the two databases: for every
+``disagreements`` is invariant 4 of docs/architecture.md read from the two databases: for every
 booking, what its payment captured minus what was refunded equals the booking's total if
 it is CONFIRMED, and 0 otherwise; and the two services agree on where the booking stands.
 Partial refunds an organizer granted on a confirmed booking (reason REQUESTED, or PROVIDER

@@ -5,7 +5,7 @@
 // OPERATION_RESOLUTION_FAILURE; subgraph errors keep their own extensions.code (+ extensions.serviceName).
 // What it lets through and we close here:
 //   * unexpected router errors -> "Unexpected error." with code INTERNAL_SERVER_ERROR  => we use INTERNAL
-//     (the one code DESIGN.md documents for unexpected failures);
+//     (the one code docs/architecture.md, invariant 6, gives unexpected failures);
 //   * subgraph errors without a code get DOWNSTREAM_SERVICE_ERROR but keep the subgraph's message,
 //     e.g. a Python exception text                                                     => masked, INTERNAL;
 //   * errors with no code at all, e.g. "connect ECONNREFUSED 127.0.0.1:4003" when a subgraph's

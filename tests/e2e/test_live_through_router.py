@@ -20,15 +20,23 @@ from sqlalchemy import select
 from subgraphs.booking.models import Hold
 from subgraphs.kernel.db import Database
 from tests.conftest import own_processes
-from tests.flows import CHECKOUT, HOLD, Actors, ShowOnSale, User, make_actors, show_on_sale
+from tests.flows import (
+    CHECKOUT,
+    HOLD,
+    SEAT_AVAILABILITY,
+    Actors,
+    ShowOnSale,
+    User,
+    make_actors,
+    seat_ids,
+    show_on_sale,
+)
 from tests.harness import GraphQL, Processes, Stack, Subscription
 
 # Holds last long enough for an action and both watchers' messages to come and go before
 # the next action on the same hold (a release, an extension, a checkout), and short
 # enough to wait for two of them to lapse.
 HOLD_SECONDS = 4
-WATCH = """subscription($show: ID!) { seatAvailability(showId: $show) {
-  showId kind version seats { seatId state } availability { total available held sold } } }"""
 RELEASE = "mutation($h: ID!) { releaseHold(holdId: $h) { id status } }"
 EXTEND = """mutation($h: ID!) { extendHold(holdId: $h) {
   __typename ... on SeatHold { id status expiresAt } ... on HoldExpired { code } } }"""
@@ -69,7 +77,7 @@ class Story:
         return next(c for c in self.changes if c.step == step)
 
     def seats(self, *positions: int) -> list[str]:
-        return [str(self.show.seats[p]["id"]) for p in positions]
+        return seat_ids(self.show, *positions)
 
 
 def at(iso: str) -> datetime:
@@ -86,8 +94,8 @@ async def story(short_holds: tuple[Stack, Processes]) -> Story:
     seat = [str(s["id"]) for s in show.seats]
     changes: list[Change] = []
 
-    async with Subscription(stack.router_url, WATCH, {"show": show.id}) as a, \
-            Subscription(stack.router_url, WATCH, {"show": show.id}) as b:
+    async with Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}) as a, \
+            Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}) as b:
         watchers = (a, b)
         snapshots = [(await w.next(WAIT))["data"]["seatAvailability"] for w in watchers]
 

@@ -6,7 +6,8 @@ second.
 For every payment that succeeds the booking reads CONFIRMED (with its payment, from the
 payment subgraph, in the same query) and a watcher of ``seatAvailability`` that
 subscribed before paying is told the seats are SOLD; a refund puts them back AVAILABLE.
-Every scenario, and the module, ends with DESIGN invariant 4 read from both databases.
+Every scenario, and the module, ends with invariant 4 of docs/architecture.md read from both
+databases.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import own_processes
-from tests.flows import PASSWORD, ShowOnSale, User, new_user, show_on_sale
+from tests.flows import PASSWORD, SEAT_AVAILABILITY, ShowOnSale, User, new_user, show_on_sale
+from tests.flows import seat_ids as seats
 from tests.harness import GraphQL, Processes, Stack, Subscription
 from tests.integration.support import databases
 from tests.payments import (
@@ -38,8 +40,6 @@ from tests.payments import (
 
 PRICE = 1500
 SETTLE_SECONDS = 1
-WATCH = """subscription($show: ID!) { seatAvailability(showId: $show) {
-  showId kind version seats { seatId state } availability { total available held sold } } }"""
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) {
   accessToken user { id email } } }"""
 BOOKING = """query($id: ID!) { booking(id: $id) { id status total { amount currency }
@@ -97,15 +97,11 @@ def booked() -> list[str]:
     return []
 
 
-def seats(show: ShowOnSale, *positions: int) -> list[str]:
-    return [str(show.seats[p]["id"]) for p in positions]
-
-
 @pytest.fixture
 async def watcher(stack: Stack, show: ShowOnSale) -> AsyncIterator[Subscription]:
     """A watcher of the show's seats through the router, subscribed before anything is
     paid, past its snapshot."""
-    async with Subscription(stack.router_url, WATCH, {"show": show.id}) as w:
+    async with Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}) as w:
         first = (await w.next(WAIT))["data"]["seatAvailability"]
         assert (first["showId"], first["kind"]) == (show.id, "SNAPSHOT")
         yield w
@@ -228,7 +224,7 @@ async def test_insufficient_funds_is_declined_and_sells_nothing(
     assert read["payment"] == {"id": payment["id"], "status": "FAILED",
                                "captured": {"amount": 0}, "refunded": {"amount": 0}}
     # A watcher who comes now is shown the seat still held for the booking, not sold.
-    async with Subscription(stack.router_url, WATCH, {"show": show.id}) as late:
+    async with Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}) as late:
         snapshot = (await late.next(WAIT))["data"]["seatAvailability"]
     assert snapshot["kind"] == "SNAPSHOT"
     assert {s["seatId"]: s["state"] for s in snapshot["seats"]}[wanted[0]] == "HELD"

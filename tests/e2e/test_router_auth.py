@@ -45,7 +45,7 @@ from subgraphs.kernel.db import Database
 from subgraphs.kernel.settings import SERVICES
 from subgraphs.seed import create_user
 from subgraphs.venue.models import Venue
-from tests.flows import PASSWORD, Actors, make_actors, show_on_sale
+from tests.flows import PASSWORD, SEAT_AVAILABILITY, Actors, make_actors, show_on_sale
 from tests.harness import (
     GraphQL,
     Processes,
@@ -60,7 +60,6 @@ from tests.harness import (
 
 CREATE_VENUE = """mutation($i: CreateVenueInput!) { createVenue(input: $i) { id name } }"""
 ME = "query { me { id } }"
-WATCH = """subscription($show: ID!) { seatAvailability(showId: $show) { kind version } }"""
 ROUTER_PEER = "127.0.0.1"  # the address tests connect to the router from
 
 
@@ -329,7 +328,7 @@ async def subscribe_once(url: str, payload: dict[str, Any] | None = None,
         await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
         messages.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": WATCH, "variables": {"show": show_id}}}))
+            "query": SEAT_AVAILABILITY, "variables": {"show": show_id}}}))
         while messages[-1]["type"] not in ("complete", "error"):
             messages.append(json.loads(await asyncio.wait_for(ws.recv(), 20)))
     return messages
@@ -451,7 +450,7 @@ async def test_subscriptions_with_a_bad_token_are_refused_before_any_subgraph(
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": WATCH, "variables": {"show": "no-such-show"}}}))
+            "query": SEAT_AVAILABILITY, "variables": {"show": "no-such-show"}}}))
         [upgrade, *_] = await eventually(
             lambda: asyncio.sleep(0, recorded.recorder.from_address(address, "ws")))
     assert upgrade.service == "booking"
@@ -465,7 +464,7 @@ async def test_subscription_with_a_valid_token_gets_its_snapshot(
     router = GraphQL(stack.router_url)
     show = await show_on_sale(router, router, people.organizer, via_router=True)
     token = {"Authorization": f"Bearer {people.customer.token}"}
-    async with Subscription(stack.router_url, WATCH, {"show": show.id}, token) as watch:
+    async with Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}, token) as watch:
         first = (await watch.next())["data"]["seatAvailability"]
     assert first["kind"] == "SNAPSHOT"
 

@@ -34,7 +34,7 @@ from subgraphs.dev import node_command
 from subgraphs.kernel.graphql import FEDERATION_VERSION
 from subgraphs.kernel.settings import SERVICES
 from tests.conftest import own_processes
-from tests.flows import HOLD, Actors, ShowOnSale, make_actors, show_on_sale
+from tests.flows import HOLD, SEAT_AVAILABILITY, Actors, ShowOnSale, make_actors, show_on_sale
 from tests.harness import (
     PYTHON,
     ROOT,
@@ -48,8 +48,6 @@ from tests.harness import (
     wait_http,
 )
 
-WATCH = """subscription($show: ID!) { seatAvailability(showId: $show) {
-  showId kind version seats { seatId state } availability { total available held sold } } }"""
 MAX_PER_CONNECTION = 4
 WAIT = 30.0
 
@@ -140,7 +138,7 @@ async def test_watchers_of_one_show_share_an_upstream_connection_per_token_and_s
         watchers = [await opened.enter_async_context(Watcher.connect(
             stack.router_url, {"Authorization": bearer[c]} if c else None)) for c in callers]
         for i, w in enumerate(watchers):
-            await w.subscribe(f"watch-{i}", WATCH, {"show": show.id})
+            await w.subscribe(f"watch-{i}", SEAT_AVAILABILITY, {"show": show.id})
         snapshots = [(await w.event(f"watch-{i}"))["seatAvailability"]
                      for i, w in enumerate(watchers)]
         assert all(s == snapshots[0] for s in snapshots)
@@ -182,7 +180,7 @@ async def test_bad_tokens_are_refused_before_booking_hears_of_them(
                              ({"Authorization": f"Bearer {people.customer.token}"},
                               {"Authorization": f"Bearer {forged}"})):
         async with Watcher.connect(stack.router_url, payload, headers) as w:
-            await w.subscribe("s", WATCH, {"show": show.id})
+            await w.subscribe("s", SEAT_AVAILABILITY, {"show": show.id})
             refusal, end = await w.receive(), await w.receive()
         assert (refusal["type"], refusal["id"]) == ("next", "s"), refusal
         assert error_codes(refusal["payload"]) == ["UNAUTHENTICATED"], refusal
@@ -199,16 +197,16 @@ async def test_a_connection_holds_a_limited_number_of_subscriptions_with_ids_of_
     stack, _ = deployment
     async with Watcher.connect(stack.router_url) as w:
         for i in range(MAX_PER_CONNECTION):
-            await w.subscribe(f"s{i}", WATCH, {"show": show.id})
+            await w.subscribe(f"s{i}", SEAT_AVAILABILITY, {"show": show.id})
             assert (await w.event(f"s{i}"))["seatAvailability"]["kind"] == "SNAPSHOT"
-        await w.subscribe("one too many", WATCH, {"show": show.id})
+        await w.subscribe("one too many", SEAT_AVAILABILITY, {"show": show.id})
         refused = await w.receive()
         assert (refused["type"], refused["id"]) == ("error", "one too many"), refused
         assert [e["extensions"]["code"] for e in refused["payload"]] == ["TOO_MANY_SUBSCRIPTIONS"]
         await w.complete("s0")
-        await w.subscribe("room again", WATCH, {"show": show.id})
+        await w.subscribe("room again", SEAT_AVAILABILITY, {"show": show.id})
         assert (await w.event("room again"))["seatAvailability"]["kind"] == "SNAPSHOT"
-        await w.subscribe("s1", WATCH, {"show": show.id})
+        await w.subscribe("s1", SEAT_AVAILABILITY, {"show": show.id})
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await w.receive()
     assert closed.value.rcvd is not None
@@ -356,7 +354,7 @@ async def test_a_booking_restart_ends_subscriptions_so_that_clients_can_subscrib
                                                       ["booking"])]
     async with Watcher.connect(stack.router_url) as a, Watcher.connect(stack.router_url) as b:
         for w in (a, b):
-            await w.subscribe("before", WATCH, {"show": show.id})
+            await w.subscribe("before", SEAT_AVAILABILITY, {"show": show.id})
             assert (await w.event("before"))["seatAvailability"]["kind"] == "SNAPSHOT"
         procs.stop(booking)
         for w in (a, b):
@@ -368,5 +366,5 @@ async def test_a_booking_restart_ends_subscriptions_so_that_clients_can_subscrib
                         procs=procs)
         # The same client connections, a new subscription each: a fresh snapshot.
         for w in (a, b):
-            await w.subscribe("after", WATCH, {"show": show.id})
+            await w.subscribe("after", SEAT_AVAILABILITY, {"show": show.id})
             assert (await w.event("after"))["seatAvailability"]["kind"] == "SNAPSHOT"

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 
 from subgraphs.kernel.settings import SERVICES
-from tests.flows import CHECKOUT, HOLD, Actors, show_on_sale
+from tests.flows import CHECKOUT, HOLD, SEAT_AVAILABILITY, Actors, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, Subscription, error_codes, eventually
 
 SPANNING = """query($show: ID!) {
@@ -22,8 +22,6 @@ SPANNING = """query($show: ID!) {
   }
 }"""
 
-WATCH = """subscription($show: ID!) { seatAvailability(showId: $show) {
-  kind fromVersion version seats { seatId state } availability { total available held sold } } }"""
 
 
 async def test_one_query_spans_all_four_subgraphs(
@@ -61,7 +59,7 @@ async def test_subscription_through_router_sees_another_clients_hold(
     stack, _ = e2e
     router = GraphQL(stack.router_url)
     show = await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
-    async with Subscription(stack.router_url, WATCH, {"show": show.id}) as watch:
+    async with Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}) as watch:
         first = (await watch.next())["data"]["seatAvailability"]
         assert first["kind"] == "SNAPSHOT"
         assert len(first["seats"]) == 10
@@ -84,8 +82,8 @@ async def test_two_watchers_see_the_same_changes_in_version_order(
     stack, _ = e2e
     router = GraphQL(stack.router_url)
     show = await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
-    async with Subscription(stack.router_url, WATCH, {"show": show.id}) as a, \
-            Subscription(stack.router_url, WATCH, {"show": show.id}) as b:
+    async with Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}) as a, \
+            Subscription(stack.router_url, SEAT_AVAILABILITY, {"show": show.id}) as b:
         snap_a, snap_b = (await a.next()), (await b.next())
         for seat in show.seats[:3]:
             await router.data(HOLD, {"show": show.id, "seats": [seat["id"]]},

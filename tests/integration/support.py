@@ -23,8 +23,6 @@ REGISTER = """mutation($i: RegisterInput!) { register(input: $i) {
 ME = "{ me { id name role email } }"
 HOLD_IDS = """mutation($show: ID!, $seats: [ID!]!) { holdSeats(showId: $show, seatIds: $seats) {
   __typename ... on SeatHold { id seatIds } ... on SeatsUnavailable { code seatIds } } }"""
-SEAT_AVAILABILITY = """subscription($show: ID!) { seatAvailability(showId: $show) {
-  showId kind version seats { seatId state } availability { total available held sold } } }"""
 
 
 def refusal(body: dict[str, Any]) -> tuple[str | None, str | None]:

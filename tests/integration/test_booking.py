@@ -11,6 +11,7 @@ from sqlalchemy import select
 from subgraphs.booking.models import AVAILABLE, HELD, BookableShow, Booking, Hold
 from subgraphs.kernel.db import Database
 from tests.flows import CHECKOUT, HOLD, Actors, ShowOnSale, User, show_on_sale
+from tests.flows import seat_ids as ids
 from tests.harness import Stack, eventually
 from tests.integration.support import count, hold_status, refusal, seat_rows
 
@@ -56,10 +57,6 @@ async def version(db: Database, show_id: str) -> int:
                                      .where(BookableShow.id == show_id))
     assert found is not None
     return int(found)
-
-
-def ids(show: ShowOnSale, *positions: int) -> list[str]:
-    return [str(show.seats[p]["id"]) for p in positions]
 
 
 # holdSeats

@@ -31,11 +31,19 @@ from subgraphs.booking.models import (
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import Database, utcnow
 from subgraphs.kernel.events import Event
-from tests.flows import CHECKOUT, HOLD, Actors, ShowOnSale, User, show_on_sale
+from tests.flows import (
+    CHECKOUT,
+    HOLD,
+    SEAT_AVAILABILITY,
+    Actors,
+    ShowOnSale,
+    User,
+    show_on_sale,
+)
+from tests.flows import seat_ids as ids
 from tests.harness import Stack, Subscription, eventually
 from tests.integration.seating import CANCEL_SHOW, Venues, at, small_map
 from tests.integration.support import (
-    SEAT_AVAILABILITY,
     Deployment,
     count,
     hold_status,
@@ -73,10 +81,6 @@ class Floor:
 
     show_id: str
     section_id: str
-
-
-def ids(show: ShowOnSale, *positions: int) -> list[str]:
-    return [str(show.seats[p]["id"]) for p in positions]
 
 
 def token(who: User | None) -> str | None:

@@ -21,10 +21,10 @@ from sqlalchemy import func, select, text
 
 from subgraphs.kernel.db import Database, Deadlines
 from subgraphs.kernel.errors import unavailable_cause
-from tests.flows import HOLD, ShowOnSale, show_on_sale
+from tests.flows import HOLD, SEAT_AVAILABILITY, ShowOnSale, show_on_sale
 from tests.harness import Subscription, eventually, free_port
 from tests.integration.conftest import own_deployment
-from tests.integration.support import SEAT_AVAILABILITY, Deployment
+from tests.integration.support import Deployment
 
 pytestmark = pytest.mark.xdist_group("postgres")
 

@@ -19,9 +19,18 @@ from subgraphs.booking.models import AVAILABLE, HELD, Booking
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import utcnow
 from subgraphs.payment.models import Payment
-from tests.flows import AVAILABILITY, CHECKOUT, HOLD, ShowOnSale, User, show_on_sale
+from tests.flows import (
+    AVAILABILITY,
+    CHECKOUT,
+    HOLD,
+    SEAT_AVAILABILITY,
+    ShowOnSale,
+    User,
+    seat_ids,
+    show_on_sale,
+)
 from tests.harness import Subscription, eventually
-from tests.integration.support import SEAT_AVAILABILITY, Deployment, hold_status, seat_rows
+from tests.integration.support import Deployment, hold_status, seat_rows
 
 SEAT_STATES = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Show { seatStates { seatId state } } } }"""
@@ -36,12 +45,12 @@ class HeldSeats:
 
 async def hold(dep: Deployment, show: ShowOnSale, positions: list[int], who: User) -> HeldSeats:
     """Hold free seats; the hold as the API described it."""
-    seat_ids = [str(show.seats[p]["id"]) for p in positions]
-    body = await dep.stack.client("booking").data(HOLD, {"show": show.id, "seats": seat_ids},
+    wanted = seat_ids(show, *positions)
+    body = await dep.stack.client("booking").data(HOLD, {"show": show.id, "seats": wanted},
                                                   who.token)
     result = body["holdSeats"]
     assert result["__typename"] == "SeatHold", result
-    return HeldSeats(result["id"], seat_ids, datetime.fromisoformat(result["expiresAt"]))
+    return HeldSeats(result["id"], wanted, datetime.fromisoformat(result["expiresAt"]))
 
 
 async def lapsed(hold: HeldSeats) -> None:

@@ -16,9 +16,18 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import AVAILABLE, HELD, TABLES, BookableShow, Hold, ShowSeat
 from subgraphs.kernel.db import Database, utcnow
-from tests.flows import CHECKOUT, HOLD, Actors, ShowOnSale, User, show_on_sale
+from tests.flows import (
+    CHECKOUT,
+    HOLD,
+    SEAT_AVAILABILITY,
+    Actors,
+    ShowOnSale,
+    User,
+    seat_ids,
+    show_on_sale,
+)
 from tests.harness import Stack, Subscription, eventually
-from tests.integration.support import SEAT_AVAILABILITY, Deployment, refusal, seat_rows
+from tests.integration.support import Deployment, refusal, seat_rows
 
 RELEASE = """mutation($h: ID!) { releaseHold(holdId: $h) { id status seatIds expiresAt } }"""
 EXTEND = """mutation($h: ID!) { extendHold(holdId: $h) { __typename
@@ -27,14 +36,10 @@ EXTEND = """mutation($h: ID!) { extendHold(holdId: $h) { __typename
 
 async def held(client: Any, show: ShowOnSale, positions: list[int], who: User) -> str:
     """Hold free seats; the hold's id."""
-    seat_ids = [str(show.seats[p]["id"]) for p in positions]
-    body = await client.run(HOLD, {"show": show.id, "seats": seat_ids}, who.token)
+    body = await client.run(HOLD, {"show": show.id, "seats": seat_ids(show, *positions)},
+                            who.token)
     assert body["data"]["holdSeats"]["__typename"] == "SeatHold", body
     return str(body["data"]["holdSeats"]["id"])
-
-
-def seat_ids(show: ShowOnSale, *positions: int) -> list[str]:
-    return [str(show.seats[p]["id"]) for p in positions]
 
 
 async def stored_hold(db: Database, hold_id: str) -> Hold:

@@ -22,7 +22,7 @@ from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from subgraphs.payment.models import Payment
 from subgraphs.venue.models import TABLES as VENUE_TABLES
 from subgraphs.venue.models import Hall, PriceTier, Show, Stop, Venue
-from tests.flows import Actors, ShowOnSale
+from tests.flows import SEAT_AVAILABILITY, Actors, ShowOnSale
 from tests.harness import GraphQL, Stack, error_codes, eventually
 from tests.integration.seating import small_map
 from tests.integration.support import REGISTER, count, counts, refusal, unique_email
@@ -47,7 +47,6 @@ HOLD_KEYED = """mutation($show: ID!, $seats: [ID!]!, $key: String) {
 ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Show { id } } }"""
 BOOKING_ENTITIES = ENTITIES.replace("on Show", "on Booking")
 SET_ROLE = "mutation($id: ID!) { setUserRole(userId: $id, role: ORGANIZER) { id } }"
-LIVE = "subscription($show: ID!) { seatAvailability(showId: $show) { showId } }"
 
 
 def bad_input(body: dict[str, Any], field: str) -> None:
@@ -182,7 +181,7 @@ async def test_set_user_role_id(stack: Stack, actors: Actors, bad: str) -> None:
 
 
 async def test_a_subscription_with_a_nul_is_refused_by_name(stack: Stack) -> None:
-    message = await first_message(stack.url("booking"), LIVE, {"show": NUL})
+    message = await first_message(stack.url("booking"), SEAT_AVAILABILITY, {"show": NUL})
     assert message["type"] == "next", message
     [error] = message["payload"]["errors"]
     assert (error["extensions"]["code"], error["extensions"]["field"]) == (

@@ -8,9 +8,8 @@ from typing import Any
 
 import websockets
 
-from tests.flows import HOLD, Actors, ShowOnSale, User
+from tests.flows import HOLD, SEAT_AVAILABILITY, Actors, ShowOnSale, User, seat_ids
 from tests.harness import Stack, Subscription
-from tests.integration.support import SEAT_AVAILABILITY
 
 
 def watch(stack: Stack, show_id: str) -> Subscription:
@@ -25,14 +24,9 @@ async def event(live: Subscription) -> dict[str, Any]:
 
 
 async def hold(stack: Stack, show: ShowOnSale, positions: list[int], who: User) -> str:
-    seat_ids = [str(show.seats[p]["id"]) for p in positions]
-    body = await stack.client("booking").data(HOLD, {"show": show.id, "seats": seat_ids},
-                                              who.token)
+    body = await stack.client("booking").data(
+        HOLD, {"show": show.id, "seats": seat_ids(show, *positions)}, who.token)
     return str(body["holdSeats"]["__typename"])
-
-
-def seat_ids(show: ShowOnSale, *positions: int) -> list[str]:
-    return [str(show.seats[p]["id"]) for p in positions]
 
 
 async def test_the_first_message_is_a_snapshot_of_every_seat(

@@ -20,10 +20,11 @@ import websockets
 from subgraphs.booking import inventory
 from subgraphs.booking.live import SeatFeed
 from subgraphs.kernel.feeds import FeedRegistry, feeds_of
-from tests.flows import HOLD, Actors, ShowOnSale, User, show_on_sale
+from tests.flows import HOLD, SEAT_AVAILABILITY, Actors, ShowOnSale, User, seat_ids, show_on_sale
+from tests.flows import seat_id as seat
 from tests.harness import Stack, eventually
 from tests.integration.conftest import own_deployment
-from tests.integration.support import SEAT_AVAILABILITY, Deployment
+from tests.integration.support import Deployment
 
 RELEASE = "mutation($h: ID!) { releaseHold(holdId: $h) { id status } }"
 SEATS = """subscription($show: ID!) { seatAvailability(showId: $show) {
@@ -98,14 +99,10 @@ def payload_of(frame: str, op: str) -> str:
 
 async def hold(stack: Stack, show: ShowOnSale, who: User, *positions: int) -> str:
     body = await stack.client("booking").data(
-        HOLD, {"show": show.id, "seats": [str(show.seats[p]["id"]) for p in positions]},
+        HOLD, {"show": show.id, "seats": seat_ids(show, *positions)},
         who.token)
     assert body["holdSeats"]["__typename"] == "SeatHold", body
     return str(body["holdSeats"]["id"])
-
-
-def seat(show: ShowOnSale, position: int) -> str:
-    return str(show.seats[position]["id"])
 
 
 async def test_one_document_is_executed_once_per_delta_and_everyone_gets_its_bytes(

@@ -29,7 +29,7 @@ from subgraphs.notification import tickets
 from subgraphs.notification.models import Delivery, Recipient
 from subgraphs.notification.service import INTERRUPTED, UNKNOWN_RECIPIENT
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
-from tests.flows import PASSWORD, ShowOnSale, User, show_on_sale
+from tests.flows import PASSWORD, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import error_codes, eventually
 from tests.integration.conftest import own_deployment
 from tests.integration.mailbox import SmtpServer, images, qr_codes, tokens
@@ -96,7 +96,7 @@ async def known(d: Deployment, who: User) -> Recipient:
 async def paid_booking(d: Deployment, show: ShowOnSale, who: User, seats: list[int]) -> str:
     await known(d, who)
     booking = await pending_booking(d.stack.client("booking"), who, show.id,
-                                    [show.seats[i]["id"] for i in seats])
+                                    seat_ids(show, *seats))
     paid = await pay(d.stack.client("payment"), who, booking["id"])
     assert paid["status"] == "SUCCEEDED", paid
     await wait_booking(d.stack.client("booking"), who, booking["id"], "CONFIRMED")

@@ -1,5 +1,5 @@
 """Paying with the sandbox: each test card, retries, the booking it confirms, refunds, and
-the saga's answers when booking and payment cross (DESIGN invariant 4).
+the saga's answers when booking and payment cross (invariant 4 of docs/architecture.md).
 
 Every scenario ends with ``settled``: both databases agree, and for each booking captured
 minus refunded is its total if CONFIRMED and 0 otherwise.
@@ -18,6 +18,7 @@ from subgraphs.booking.models import SOLD, ShowSeat
 from subgraphs.kernel.db import utcnow
 from subgraphs.payment.models import Payment, Refund
 from tests.flows import ShowOnSale, User, show_on_sale
+from tests.flows import seat_ids as seats
 from tests.harness import eventually
 from tests.integration.conftest import own_deployment
 from tests.integration.support import Deployment, count, refusal
@@ -58,10 +59,6 @@ async def show(paying: Deployment) -> ShowOnSale:
     stack = paying.stack
     return await show_on_sale(stack.client("venue"), stack.client("booking"),
                               paying.actors.organizer, price=1500)
-
-
-def seats(show: ShowOnSale, *indexes: int) -> list[str]:
-    return [show.seats[i]["id"] for i in indexes]
 
 
 async def sold_seats(d: Deployment, show_id: str) -> set[str]:
