@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     router_port: int = 4000
 
     jwks_url: str | None = None
+    # A subgraph fetches the JWKS again once its copy is this old, so a key withdrawn from
+    # it stops verifying; the router's JWKS_MAX_AGE_MS (router/lib/tokens.mjs) is the same.
+    jwks_max_age_seconds: float = Field(default=600.0, gt=0)
     jwt_issuer: str = "ticketflow-auth"
     jwt_audience: str = "ticketflow"
     access_token_ttl_seconds: int = Field(default=900, gt=0)
