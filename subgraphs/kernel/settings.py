@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
 
-    # Fixed windows per client address and per email for login and register.
+    # Moving windows per client address and per email for login and register.
     rate_limit_window_seconds: int = Field(default=60, gt=0)
     login_limit_per_email: int = Field(default=5, gt=0)
     login_limit_per_address: int = Field(default=20, gt=0)
