@@ -38,3 +38,10 @@ class Passwords:
 
         ok = await asyncio.to_thread(check)
         return ok and password_hash is not None
+
+    async def upgrade(self, password_hash: str, password: str) -> str | None:
+        """A new hash of ``password`` if ``password_hash``, which it was just verified
+        against, was made with other parameters than the configured ones; else ``None``."""
+        if not self._hasher.check_needs_rehash(password_hash):
+            return None
+        return await self.hash(password)

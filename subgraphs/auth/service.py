@@ -186,7 +186,16 @@ async def login(service: Service, passwords: Passwords, email: str, password: st
     ok = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
         raise Unauthenticated("The email or password is wrong.")
+    # The password is at hand only now: a hash made with older argon2 parameters is
+    # replaced by one made with the current ones, in the sign-in's own transaction.
+    upgraded = await passwords.upgrade(user.password_hash, password)
     async with service.uow() as uow:
+        if upgraded is not None:
+            # Only over the hash just verified: a password changed meanwhile is kept.
+            await uow.session.execute(
+                update(User).where(User.id == user.id,
+                                   User.password_hash == user.password_hash)
+                .values(password_hash=upgraded))
         return await sessions.start(service, uow, user, client.user_agent, client.address)
 
 

@@ -67,6 +67,7 @@ class Runtime:
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             revocations=self.guards,
+            max_age=settings.jwks_max_age_seconds,
         )
 
     async def ping(self) -> None:

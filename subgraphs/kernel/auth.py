@@ -1,17 +1,25 @@
 """Access-token verification shared by every subgraph (defence in depth behind the router).
 
 The auth subgraph signs tokens with an asymmetric key and publishes its public keys as a
-JWKS document. Each subgraph fetches that document once, caches it, and fetches it again
-only when a token names a key id it has not seen (key rotation).
+JWKS document. Each subgraph fetches that document on first use and caches it, by the same
+rules as the router (router/lib/tokens.mjs):
+
+- a token naming a key id not seen yet fetches it again at once (key rotation);
+- the cached document is fetched again once it is older than ``max_age``
+  (``TICKETFLOW_JWKS_MAX_AGE_SECONDS``, the router's ten minutes by default), so a key
+  withdrawn from the JWKS stops verifying within that time;
+- when the JWKS cannot be fetched, the keys already read keep verifying, and tokens naming
+  any other key id are refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -87,6 +95,10 @@ class Revocations(Protocol):
         """True if tokens of this session must be refused."""
 
 
+class JwksUnavailable(Exception):
+    """The last fetch of the JWKS failed (and is not tried again yet)."""
+
+
 class TokenVerifier:
     """Verifies ``Authorization: Bearer`` access tokens against the auth service's JWKS."""
 
@@ -108,50 +120,80 @@ class TokenVerifier:
         audience: str,
         transport: httpx.AsyncBaseTransport | None = None,
         revocations: Revocations | None = None,
+        max_age: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.jwks_url = jwks_url
+        # Keys read longer ago than this are fetched again before they verify a token.
+        self.max_age = max_age
+        # Seconds, for the key cache's ages (tests pass one they can move on).
+        self._clock = clock
         self.issuer = issuer
         self.audience = audience
         # None means the network; tests pass httpx.MockTransport or httpx.ASGITransport.
         self._transport = transport
         self._revocations = revocations
         self._keys: dict[str, jwt.PyJWK] = {}
-        # When the last fetch began, and when each missing key id was last looked up.
-        self._fetched_at = 0.0
+        # When the last successful fetch began, when the last fetch of any outcome began
+        # (and whether it failed), and when each missing key id was last looked up.
+        self._fetched_at = -math.inf
+        self._tried_at = -math.inf
+        self._failed = False
         self._missing: dict[str, float] = {}
         self._lock = asyncio.Lock()
         # token -> (caller, expiry as a Unix time, key id, the key that verified it)
         self._verified: OrderedDict[str, tuple[Caller, float, str, jwt.PyJWK]] = OrderedDict()
 
+    def _fresh(self) -> bool:
+        return self._clock() - self._fetched_at < self.max_age
+
     async def _refresh(self, kid: str) -> None:
-        asked = time.monotonic()
+        asked = self._clock()
         async with self._lock:
             # One fetch at a time; a fetch that began after this token arrived has answered
             # it already (the token's key existed before the token did).
-            if kid in self._keys or self._fetched_at >= asked:
+            if self._tried_at >= asked:
+                if self._failed:
+                    raise JwksUnavailable(self.jwks_url)
                 return
-            missed = self._missing.get(kid)
-            if missed is not None and asked - missed < self.REFETCH_INTERVAL:
-                return
-            started = time.monotonic()
-            async with httpx.AsyncClient(timeout=5.0, transport=self._transport) as client:
-                response = await client.get(self.jwks_url)
-                response.raise_for_status()
-                document = response.json()
+            if kid in self._keys:
+                if asked - self._fetched_at < self.max_age:
+                    return
+                # Stale, and the JWKS failed a moment ago: the keys read last keep verifying
+                # (see _key_for) without a fetch per token while the auth service is away.
+                if self._failed and asked - self._tried_at < self.REFETCH_INTERVAL:
+                    raise JwksUnavailable(self.jwks_url)
+            else:
+                missed = self._missing.get(kid)
+                if missed is not None and asked - missed < self.REFETCH_INTERVAL:
+                    return
+            started = self._clock()
+            self._tried_at, self._failed = started, True
+            try:
+                async with httpx.AsyncClient(timeout=5.0, transport=self._transport) as client:
+                    response = await client.get(self.jwks_url)
+                    response.raise_for_status()
+                    document = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("JWKS %s could not be fetched: %r", self.jwks_url, exc)
+                raise
             self._keys = dict(_usable_keys(document))
-            self._fetched_at = started
+            self._fetched_at, self._failed = started, False
             if kid not in self._keys:
                 if len(self._missing) >= self.MAX_MISSING:
                     self._missing.clear()
                 self._missing[kid] = started
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
-        if kid not in self._keys:
+        if kid not in self._keys or not self._fresh():
             try:
                 await self._refresh(kid)
-            except (httpx.HTTPError, ValueError) as exc:
-                # An unreachable or unreadable JWKS means the token can't be trusted.
-                raise Unauthenticated("The token's signing key cannot be checked now.") from exc
+            except (httpx.HTTPError, ValueError, JwksUnavailable) as exc:
+                # An unreachable or unreadable JWKS: a key read before still verifies (as
+                # in the router); a token naming any other key can't be trusted.
+                if kid not in self._keys:
+                    raise Unauthenticated(
+                        "The token's signing key cannot be checked now.") from exc
         key = self._keys.get(kid)
         if key is None:
             raise Unauthenticated("The token is signed with an unknown key.")
@@ -160,14 +202,14 @@ class TokenVerifier:
     async def verify(self, token: str) -> Caller:
         """The caller named by a valid token; ``UNAUTHENTICATED`` for anything else.
 
-        A token verified before is not checked again while it is unexpired and the key
-        that signed it is still the one this verifier holds for its key id; whether its
-        session has ended is asked every time.
+        A token verified before is not checked again while it is unexpired, the keys are
+        younger than ``max_age`` and the key that signed it is still the one this verifier
+        holds for its key id; whether its session has ended is asked every time.
         """
         known = self._verified.get(token)
         if known is not None:
             caller, expires, kid, key = known
-            if time.time() < expires and self._keys.get(kid) is key:
+            if time.time() < expires and self._keys.get(kid) is key and self._fresh():
                 self._verified.move_to_end(token)
                 await self._check_session(caller.session_id or "")
                 return caller

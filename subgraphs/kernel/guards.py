@@ -1,11 +1,23 @@
 """Shared request guards backed by Redis (or memory when embedded): revoked sessions and
-rate limits. Both are small, time-bounded facts that every process must agree on."""
+rate limits. Both are small, time-bounded facts that every process must agree on.
+
+Rate limits are moving windows (the ``limits`` library's ``MovingWindowRateLimiter``): at
+most ``limit`` attempts in any ``window_seconds``, where fixed windows let twice the limit
+through around a window's edge. Each allowed attempt is kept until it is a window old, so
+what a key holds is bounded by its limit, and expired keys are dropped (Redis: by their
+TTL; memory: by the storage's own sweep on the next attempt).
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Protocol
+
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from subgraphs.kernel.batch import Coalesced
 from subgraphs.kernel.errors import ErrorCode, TicketFlowError
@@ -38,44 +50,66 @@ class Guards(Protocol):
         """Release connections."""
 
 
-class MemoryGuards:
-    """The embedded mode's guards: one process, so a dict is the shared truth."""
+class MovingWindows:
+    """Rate limits in moving windows, in a ``limits`` storage (memory or Redis).
 
-    def __init__(self) -> None:
+    An attempt of ``key`` is stored as ``<key>/<limit>/<window>/second`` (a list of the
+    allowed attempts' times), so a changed limit starts counting afresh.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
+        """Count an attempt; ``None`` if allowed, else whole seconds until one would be."""
+        item = RateLimitItemPerSecond(limit, window_seconds, namespace=key)
+        if await self._limiter.hit(item):
+            return None
+        # Refused attempts are not stored: the wait is until the oldest allowed one leaves.
+        stats = await self._limiter.get_window_stats(item)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+class MemoryGuards:
+    """The embedded mode's guards: one process, so memory is the shared truth."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._revoked: dict[str, float] = {}
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._storage = MemoryStorage()
+        self.rates = MovingWindows(self._storage)
 
     async def revoke(self, session_ids: list[str], ttl_seconds: int) -> None:
-        until = time.monotonic() + ttl_seconds
+        now = self._clock()
+        # Revocations past their time are dropped here, not only when asked about again.
+        for sid in [sid for sid, until in self._revoked.items() if until < now]:
+            del self._revoked[sid]
         for sid in session_ids:
-            self._revoked[sid] = until
+            self._revoked[sid] = now + ttl_seconds
 
     async def is_revoked(self, session_id: str) -> bool:
         until = self._revoked.get(session_id)
         if until is None:
             return False
-        if until < time.monotonic():
+        if until < self._clock():
             del self._revoked[session_id]
             return False
         return True
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
-        now = time.monotonic()
-        start, count = self._windows.get(key, (now, 0))
-        if now - start >= window_seconds:
-            start, count = now, 0
-        count += 1
-        self._windows[key] = (start, count)
-        if count <= limit:
-            return None
-        return max(1, math.ceil(start + window_seconds - now))
+        return await self.rates.hit(key, limit, window_seconds)
 
     async def close(self) -> None:
-        """Nothing to release."""
+        """Stop the memory storage's sweep, should one be under way."""
+        sweep = self._storage.timer
+        if sweep is not None and not sweep.done():
+            sweep.cancel()
 
 
 class RedisGuards:
-    """Guards in Redis: ``SET … EX`` for revocations, fixed windows with ``INCR``."""
+    """Guards in Redis: ``SET … EX`` for revocations, moving windows under
+    ``<prefix>:rate:`` (``limits``' Redis storage on this client's connection pool)."""
 
     def __init__(self, url: str, prefix: str, timeout: float = 2.0) -> None:
         self._redis = redis_client(url, timeout=timeout)
@@ -83,6 +117,10 @@ class RedisGuards:
         # Every request checks its session: the checks that arrive while one is in flight
         # go together in one MGET.
         self._revoked: Coalesced[str, bool] = Coalesced(self._revoked_among)
+        # The URI only picks redis-py; connections come from the pool above.
+        self.rates = MovingWindows(RedisStorage(
+            "async+redis://", implementation="redispy", key_prefix=f"{prefix}:rate",
+            connection_pool=self._redis.connection_pool))  # type: ignore[arg-type]
 
     async def revoke(self, session_ids: list[str], ttl_seconds: int) -> None:
         if not session_ids:
@@ -100,15 +138,7 @@ class RedisGuards:
         return {sid: value is not None for sid, value in zip(session_ids, found, strict=True)}
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
-        name = f"{self._prefix}:rate:{key}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window_seconds, nx=True)
-            pipe.ttl(name)
-            count, _, ttl = await pipe.execute()
-        if int(count) <= limit:
-            return None
-        return max(1, int(ttl))
+        return await self.rates.hit(key, limit, window_seconds)
 
     async def close(self) -> None:
         await self._redis.aclose(close_connection_pool=True)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     router_port: int = 4000
 
     jwks_url: str | None = None
+    # A subgraph fetches the JWKS again once its copy is this old, so a key withdrawn from
+    # it stops verifying; the router's JWKS_MAX_AGE_MS (router/lib/tokens.mjs) is the same.
+    jwks_max_age_seconds: float = Field(default=600.0, gt=0)
     jwt_issuer: str = "ticketflow-auth"
     jwt_audience: str = "ticketflow"
     access_token_ttl_seconds: int = Field(default=900, gt=0)
@@ -63,7 +66,7 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
 
-    # Fixed windows per client address and per email for login and register.
+    # Moving windows per client address and per email for login and register.
     rate_limit_window_seconds: int = Field(default=60, gt=0)
     login_limit_per_email: int = Field(default=5, gt=0)
     login_limit_per_address: int = Field(default=20, gt=0)

@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from argon2 import PasswordHasher
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select, update
 
 from subgraphs.auth.models import User as UserRow
 from subgraphs.kernel.db import Database
@@ -88,6 +90,44 @@ async def test_wrong_password_and_unknown_email_fail_alike(stack: Stack, actors:
     assert only_error(wrong_password)["message"] == only_error(unknown_email)["message"]
     assert only_error(wrong_password)["extensions"] == only_error(unknown_email)["extensions"]
     assert wrong_password["data"] is None and unknown_email["data"] is None
+
+
+async def stored_hash(db: Database, email: str) -> str:
+    async with db.session() as session:
+        found = await session.scalar(select(UserRow.password_hash)
+                                     .where(UserRow.email == email))
+    assert found is not None
+    return found
+
+
+async def test_signing_in_rehashes_a_password_hashed_with_other_parameters(
+        stack: Stack, dbs: dict[str, Database]) -> None:
+    auth = stack.client("auth")
+    email = unique_email("rehash")
+    await auth.data(REGISTER, registration(email))
+    # The account's hash as an older deployment, with other argon2 parameters, made it.
+    older = PasswordHasher(time_cost=2, memory_cost=512, parallelism=2).hash(PASSWORD)
+    async with dbs["auth"].sessions() as session, session.begin():
+        await session.execute(update(UserRow).where(UserRow.email == email)
+                              .values(password_hash=older))
+    current = PasswordHasher(time_cost=stack.settings.argon2_time_cost,
+                             memory_cost=stack.settings.argon2_memory_kib,
+                             parallelism=stack.settings.argon2_parallelism)
+    assert current.check_needs_rehash(older)
+
+    wrong = await auth.run(LOGIN, {"i": {"email": email, "password": "not the password"}})
+    assert error_codes(wrong) == ["UNAUTHENTICATED"]
+    assert await stored_hash(dbs["auth"], email) == older
+
+    body = await auth.data(LOGIN, {"i": {"email": email, "password": PASSWORD}})
+    assert body["login"]["accessToken"]
+    rehashed = await stored_hash(dbs["auth"], email)
+    assert rehashed != older
+    assert not current.check_needs_rehash(rehashed)
+    assert current.verify(rehashed, PASSWORD)
+    # Signing in again with the current hash writes nothing new.
+    await auth.data(LOGIN, {"i": {"email": email, "password": PASSWORD}})
+    assert await stored_hash(dbs["auth"], email) == rehashed
 
 
 async def test_login_accepts_the_email_in_any_case(stack: Stack, actors: Actors) -> None:

@@ -17,6 +17,7 @@ from subgraphs.auth.models import SigningKey
 from subgraphs.auth.tokens import _new_key, jwks
 from subgraphs.kernel.auth import TokenVerifier
 from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.errors import Unauthenticated
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.seed import rotate_signing_key
 from tests.flows import PASSWORD, ShowOnSale, show_on_sale
@@ -209,3 +210,47 @@ async def test_a_superseded_key_is_published_for_one_token_lifetime_plus_a_minut
     for k in document["keys"]:
         assert "d" not in k
         assert json.loads(next(key.public_jwk for key in keys if key.kid == k["kid"])) == k
+
+
+# --- when a key is withdrawn -------------------------------------------------------------
+
+class Clock:
+    """A verifier's clock for its key cache, moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# Last in this module: it withdraws the key the tests above signed with.
+async def test_a_withdrawn_key_stops_verifying_once_the_cached_keys_are_max_age_old(
+        key_rotation: Deployment) -> None:
+    d = key_rotation
+    max_age, clock = 5.0, Clock()
+    subgraph = TokenVerifier(d.settings.effective_jwks_url, issuer=d.settings.jwt_issuer,
+                             audience=d.settings.jwt_audience, max_age=max_age, clock=clock)
+    token = (await sign_in(d, d.actors.customer.email))["accessToken"]
+    withdrawn = kid_of(token)
+    assert (await subgraph.verify(token)).user_id == d.actors.customer.id
+    # The key is rotated out and withdrawn from the JWKS at once (as a leaked key would be).
+    successor = await rotate_signing_key(d.settings)
+    async with d.dbs["auth"].sessions() as session, session.begin():
+        await session.execute(update(SigningKey).where(SigningKey.kid == withdrawn)
+                              .values(retired_at=utcnow()))
+    assert withdrawn not in await published(d)
+    assert successor in await published(d)
+    # A process that has not read the JWKS since still accepts it, for less than max_age...
+    clock.now += max_age - 0.5
+    assert (await subgraph.verify(token)).user_id == d.actors.customer.id
+    # ...and refuses it once its keys are that old.
+    clock.now += 0.5
+    with pytest.raises(Unauthenticated):
+        await subgraph.verify(token)
+    fresh = (await sign_in(d, d.actors.customer.email))["accessToken"]
+    assert kid_of(fresh) == successor
+    assert (await subgraph.verify(fresh)).user_id == d.actors.customer.id
+    # So does every subgraph that reads the JWKS anew.
+    with pytest.raises(Unauthenticated):
+        await verifier(d.settings).verify(token)

@@ -1,17 +1,20 @@
 """Rate limits on login and register, per email and per client address, in both modes:
-counters in Redis with a server, in memory when embedded."""
+moving windows in Redis with a server, in memory when embedded."""
 
 from __future__ import annotations
 
 import itertools
+import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import select
 
 from subgraphs.auth.models import Session as SessionRow
 from subgraphs.auth.models import User as UserRow
-from subgraphs.kernel.guards import MemoryGuards
+from subgraphs.kernel.guards import MemoryGuards, RedisGuards
 from subgraphs.seed import create_user
 from tests.flows import PASSWORD
 from tests.harness import REDIS_URL, GraphQL, eventually
@@ -155,7 +158,9 @@ async def test_counters_live_in_redis_with_a_server_and_in_memory_when_embedded(
     for _ in range(2):
         await login(c, email, WRONG)
     prefix = d.settings.redis_prefix
-    names = {f"{prefix}:rate:login:email:{email}": 2, f"{prefix}:rate:login:address:{c.address}": 2}
+    # A moving window keeps each attempt's time: <key>/<limit>/<window>/second.
+    keys = {f"login:email:{email}/3/60/second": 2, f"login:address:{c.address}/5/60/second": 2}
+    names = {f"{prefix}:rate:{key}": hits for key, hits in keys.items()}
     r = aioredis.from_url(REDIS_URL)
     try:
         stored = {k.decode() async for k in r.scan_iter(match=f"{prefix}:*")}
@@ -163,16 +168,15 @@ async def test_counters_live_in_redis_with_a_server_and_in_memory_when_embedded(
             assert d.settings.redis_url is not None
             assert set(names) <= stored, stored
             for name, hits in names.items():
-                assert int(await r.get(name)) == hits
+                assert int(await r.llen(name)) == hits
                 assert 1 <= int(await r.ttl(name)) <= 60
         else:
             assert d.settings.redis_url is None
             assert stored == set(), stored
             guards = d.services["auth"].runtime.guards
             assert isinstance(guards, MemoryGuards)
-            windows = guards._windows
-            assert windows[f"login:email:{email}"][1] == 2
-            assert windows[f"login:address:{c.address}"][1] == 2
+            for key, hits in keys.items():
+                assert len(guards._storage.events[key]) == hits
     finally:
         await r.aclose()
 
@@ -194,3 +198,131 @@ async def test_a_refused_email_may_sign_in_once_the_window_has_passed(
 
     await eventually(signs_in, timeout=15, interval=0.5)
 
+
+
+# --- the guards themselves: moving windows, bounded storage ----------------------------
+
+LIMIT, WINDOW = 3, 10
+
+
+class FakeTime:
+    """Stands in for the ``time`` module where the rate limits read the clock."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    fake = FakeTime()
+    for module in ("limits.aio.storage.memory", "limits.aio.storage.redis.redispy",
+                   "subgraphs.kernel.guards"):
+        monkeypatch.setattr(f"{module}.time", fake)
+    return fake
+
+
+@pytest.fixture
+async def guards(mode: str) -> AsyncIterator[MemoryGuards | RedisGuards]:
+    """The mode's guards; with Redis, under a key prefix of this test's own."""
+    if mode != "postgres":
+        memory = MemoryGuards()
+        yield memory
+        await memory.close()
+        return
+    prefix = f"tft-guards:{uuid.uuid4().hex[:10]}"
+    shared = RedisGuards(REDIS_URL, prefix)
+    try:
+        yield shared
+    finally:
+        await shared.close()
+        r = aioredis.from_url(REDIS_URL)
+        try:
+            async for name in r.scan_iter(match=f"{prefix}:*"):
+                await r.delete(name)
+        finally:
+            await r.aclose()
+
+
+async def test_no_window_lets_more_than_the_limit_through_across_a_window_edge(
+        guards: MemoryGuards | RedisGuards, clock: FakeTime) -> None:
+    start = clock.now
+    # One attempt, a burst just before a fixed window starting with it would end and one
+    # just after, then an attempt every half second for three more windows.
+    attempts = [0.0, 9.5, 9.5, 9.5, 10.5, 10.5, 10.5] + [n / 2 for n in range(22, 82)]
+    allowed: list[float] = []
+    waits: dict[float, int] = {}
+    for at in attempts:
+        clock.now = start + at
+        wait = await guards.hit("login:email:edge", LIMIT, WINDOW)
+        if wait is None:
+            allowed.append(at)
+        else:
+            waits.setdefault(at, wait)
+    for first in allowed:
+        within = [at for at in allowed if first <= at < first + WINDOW]
+        assert len(within) <= LIMIT, (first, within, allowed)
+    # The limit is used, not merely kept by refusing: 0 left the window at 10, so one of
+    # the attempts at 10.5 passed, and so on.
+    assert allowed[:4] == [0.0, 9.5, 9.5, 10.5], allowed
+    assert len(allowed) >= 3 * LIMIT, allowed
+    # retryAfter is whole seconds until an attempt would pass: at 11 the oldest attempt
+    # in the window is from 9.5, so 9 s (a try at 20 passes).
+    assert waits[11.0] == 9
+    assert 20.0 in allowed
+
+
+async def test_what_the_limits_keep_is_bounded_and_expires(
+        guards: MemoryGuards | RedisGuards, clock: FakeTime, mode: str) -> None:
+    for n in range(20):
+        await guards.hit("login:email:busy", LIMIT, WINDOW)
+        await guards.hit(f"login:address:2001:db8::{n:x}", LIMIT, WINDOW)
+    busy = f"login:email:busy/{LIMIT}/{WINDOW}/second"
+    if isinstance(guards, RedisGuards):
+        assert mode == "postgres"
+        r = aioredis.from_url(REDIS_URL)
+        try:
+            name = f"{guards._prefix}:rate:{busy}"
+            assert await r.llen(name) == LIMIT  # refused attempts are not kept
+            assert 1 <= await r.ttl(name) <= WINDOW  # and Redis drops the key after a window
+            names = [k async for k in r.scan_iter(match=f"{guards._prefix}:rate:*")]
+            assert len(names) == 21
+            for other in names:
+                assert 1 <= await r.ttl(other) <= WINDOW
+        finally:
+            await r.aclose()
+        return
+    assert mode == "embedded"
+    storage = guards._storage
+    assert len(storage.events[busy]) == LIMIT
+    assert len(storage.events) == 21
+
+    async def swept() -> None:
+        # The storage sweeps in a task of its own, started by an attempt.
+        while storage.timer is not None and not storage.timer.done():
+            await storage.timer
+
+    await swept()
+    clock.now += WINDOW + 1
+    await guards.hit("login:email:later", LIMIT, WINDOW)
+    await swept()
+    later = f"login:email:later/{LIMIT}/{WINDOW}/second"
+    assert set(storage.events) == {later}
+    assert set(storage.locks) <= {later}
+
+
+async def test_memory_revocations_are_dropped_once_past(clock: FakeTime) -> None:
+    guards = MemoryGuards(clock=clock.monotonic)
+    await guards.revoke(["s1", "s2"], 10)
+    clock.now += 5
+    await guards.revoke(["s3"], 10)
+    assert set(guards._revoked) == {"s1", "s2", "s3"}
+    clock.now += 6  # s1 and s2 are past, never asked about again
+    await guards.revoke(["s4"], 10)
+    assert set(guards._revoked) == {"s3", "s4"}
+    assert await guards.is_revoked("s3") and not await guards.is_revoked("s1")

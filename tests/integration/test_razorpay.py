@@ -389,6 +389,42 @@ async def test_a_forged_or_mismatched_checkout_proof_is_refused_and_changes_noth
     await settled(rzp.dbs["booking"], rzp.dbs["payment"], [booking_id])
 
 
+def first_order_post() -> Callable[[httpx.Request], bool]:
+    """Matches the first ``POST /v1/orders`` only."""
+    seen: list[httpx.Request] = []
+
+    def match(request: httpx.Request) -> bool:
+        if seen or request.method != "POST" or request.url.path != "/v1/orders":
+            return False
+        seen.append(request)
+        return True
+
+    return match
+
+
+async def test_an_order_whose_answer_was_lost_is_found_by_its_receipt_not_made_again(
+        rzp: Deployment, standin: StandIn, show: ShowOnSale) -> None:
+    c = rzp.actors.customer
+    booking = await pending_booking(rzp.stack.client("booking"), c, show.id,
+                                    [show.seats[0]["id"]])
+    before = len((await standin.state())["orders"])
+    # Razorpay makes the order, but its answer times out on the way back; the client tries
+    # again.
+    with answers_lost(rzp, first_order_post()) as lossy:
+        started = await start(rzp.stack.client("payment"), c, booking["id"], "RAZORPAY")
+    assert lossy.lost == 1
+    order_id = started["checkout"]["orderId"]
+    orders = (await standin.state())["orders"]
+    assert len(orders) == before + 1
+    assert [o["id"] for o in orders.values() if o["receipt"] == started["id"]] == [order_id]
+    # It is the order the customer pays.
+    handler = await standin.checkout(order_id, "captured")
+    paid = await confirm_rzp(rzp, started["id"], proof(handler))
+    assert paid["data"]["confirmPayment"]["status"] == "SUCCEEDED", paid
+    await wait_booking(rzp.stack.client("booking"), c, booking["id"], "CONFIRMED")
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [booking["id"]])
+
+
 async def test_an_authorized_only_payment_is_captured_when_confirmed(
         rzp: Deployment, standin: StandIn, show: ShowOnSale) -> None:
     booking_id, started = await razorpay_booking(rzp, show, 2)

@@ -7,6 +7,9 @@ Faithful to Razorpay (checked against razorpay.com/docs/api and razorpay/markdow
   empty ``notes`` rendered as ``[]`` (Razorpay's PHP heritage, visible in its own samples).
 - The error body ``{"error": {code, description, source, step, reason, metadata[, field]}}``,
   HTTP 400 for business and validation errors, with Razorpay's own descriptions.
+- ``GET /v1/orders`` lists orders newest first, ``count`` (default 10, at most 100) after
+  ``skip``, filtered by ``from``/``to``, ``receipt`` and ``authorized``, with
+  ``expand[]=payments``; a filter it does not know is refused like an extra field.
 - Capture only of authorized payments for exactly the authorized amount; refunds only of
   captured payments, never above the captured amount; ``X-Refund-Idempotency`` (10+ chars of
   ``[A-Za-z0-9_-]``) replays the same refund, and a different body with a used key is a 409.
@@ -57,6 +60,7 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]+")
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0)  # ten tries in all
 ORDER_FIELDS = {"amount", "currency", "receipt", "notes", "partial_payment",
                 "first_payment_min_amount", "payment_capture"}
+ORDER_FILTERS = {"from", "to", "count", "skip", "authorized", "receipt", "expand[]"}
 DELIVER_MODES = ("auto", "manual")
 REFUND_STATUSES = ("processed", "pending")
 
@@ -193,6 +197,53 @@ class RazorpayStandIn:
             "created_at": int(time.time())}
         self.orders[order["id"]] = order
         return order
+
+    def list_orders(self, query: dict[str, list[str]]) -> Entity:
+        """``GET /v1/orders``: newest first, ``count`` (1-100, default 10) after ``skip``,
+        filtered by ``from``/``to`` (created_at, inclusive), ``receipt`` and ``authorized``."""
+        reject_extra(query, ORDER_FILTERS)
+        if any(len(values) > 1 for name, values in query.items() if name != "expand[]"):
+            raise invalid("Each filter may be given once.")
+        given = {name: values[0] for name, values in query.items() if name != "expand[]"}
+
+        def integer(name: str, default: int, low: int, high: int | None = None) -> int:
+            raw = given.get(name)
+            if raw is None:
+                return default
+            if not re.fullmatch(r"-?[0-9]+", raw):
+                raise invalid(f"The {name} must be an integer.", name)
+            value = int(raw)
+            if value < low:
+                raise invalid(f"The {name} must be at least {low}.", name)
+            if high is not None and value > high:
+                raise invalid(f"The {name} may not be greater than {high}.", name)
+            return value
+
+        count, skip = integer("count", 10, 1, 100), integer("skip", 0, 0)
+        since, until = integer("from", 0, 0), integer("to", 2**63 - 1, 0)
+        authorized = given.get("authorized")
+        if authorized not in (None, "0", "1"):
+            raise invalid("The selected authorized is invalid.", "authorized")
+        expand = query.get("expand[]", [])
+        if any(e != "payments" for e in expand):
+            raise invalid("The selected expand is invalid.", "expand")
+
+        def paid_for(order: Entity) -> bool:
+            return any(p["order_id"] == order["id"] and p["status"] != "failed"
+                       for p in self.payments.values())
+
+        # Newest first; orders of the same second in reverse order of creation.
+        found = [o for o in sorted(reversed(self.orders.values()),
+                                   key=lambda o: o["created_at"], reverse=True)
+                 if since <= o["created_at"] <= until
+                 and ("receipt" not in given or o["receipt"] == given["receipt"])
+                 and (authorized is None or paid_for(o) == (authorized == "1"))]
+        page = [copy.deepcopy(o) for o in found[skip:skip + count]]
+        if expand:
+            for o in page:
+                o["payments"] = collection([p for p in self.payments.values()
+                                            if p["order_id"] == o["id"]])
+        return collection(page)
 
     def new_payment(self, order: Entity, status: str) -> Entity:
         payment: Entity = {
@@ -386,6 +437,13 @@ def api_routes(rp: RazorpayStandIn) -> APIRouter:
     @router.post("/orders")
     async def create_order(request: Request) -> Entity:
         return rp.create_order(await json_body(request))
+
+    @router.get("/orders")
+    async def list_orders(request: Request) -> Entity:
+        query: dict[str, list[str]] = {}
+        for name, value in request.query_params.multi_items():
+            query.setdefault(name, []).append(value)
+        return rp.list_orders(query)
 
     @router.get("/orders/{order_id}")
     async def fetch_order(order_id: str) -> Entity:

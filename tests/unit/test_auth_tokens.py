@@ -7,8 +7,11 @@ import base64
 import hashlib
 import hmac
 import json
+import math
+import re
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -262,6 +265,95 @@ async def test_a_key_published_later_is_picked_up_after_the_refetch_interval() -
     caller = await verifier.verify(issue(key=rotated))
     assert caller.user_id == "user-1"
     assert jwks.fetches == 2
+
+
+# --- how long the keys are kept ------------------------------------------------------
+
+
+class Clock:
+    """The verifier's clock for the key cache's age, moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+MAX_AGE = 30.0
+
+
+def aging(jwks: Jwks, clock: Clock) -> TokenVerifier:
+    return TokenVerifier(JWKS_URL, issuer=ISSUER, audience=AUDIENCE,
+                         transport=httpx.MockTransport(jwks.handle), max_age=MAX_AGE,
+                         clock=clock)
+
+
+async def refused_by(verifier: TokenVerifier, token: str) -> Unauthenticated:
+    with pytest.raises(Unauthenticated) as caught:
+        await verifier.verify(token)
+    return caught.value
+
+
+async def test_a_withdrawn_key_stops_verifying_once_the_keys_are_max_age_old() -> None:
+    jwks, clock = Jwks(KEY), Clock()
+    verifier = aging(jwks, clock)
+    verified = issue()
+    await verifier.verify(verified)
+    successor = tokens._new_key()
+    jwks.keys = [successor]  # KEY rotated out and withdrawn from the JWKS
+    clock.now += MAX_AGE - 1  # the keys read are younger than the maximum age: still kept
+    assert (await verifier.verify(verified)).user_id == "user-1"
+    assert (await verifier.verify(issue())).user_id == "user-1"
+    assert jwks.fetches == 1
+    clock.now += 1  # now they are as old as that: the JWKS is read again
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(verified)
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(issue())
+    assert (await verifier.verify(issue(key=successor))).user_id == "user-1"
+    assert jwks.fetches == 2
+
+
+async def test_the_jwks_is_read_again_once_per_max_age_not_per_token() -> None:
+    jwks, clock = Jwks(KEY), Clock()
+    verifier = aging(jwks, clock)
+    token = issue()
+    for step in range(7):
+        clock.now = 1000.0 + step * MAX_AGE / 3
+        await verifier.verify(token)
+        await verifier.verify(issue())
+    assert jwks.fetches == 3  # at 0, at MAX_AGE and at 2 * MAX_AGE
+
+
+async def test_old_keys_keep_verifying_while_the_jwks_cannot_be_fetched() -> None:
+    jwks, clock = Jwks(KEY), Clock()
+    verifier = aging(jwks, clock)
+    await verifier.verify(issue())
+    jwks.status = 503
+    clock.now += MAX_AGE
+    for _ in range(3):
+        assert (await verifier.verify(issue())).user_id == "user-1"
+    assert jwks.fetches == 2  # one failed fetch, not one per token
+    error = await refused_by(verifier, issue(key=STRANGER))
+    assert "cannot be checked" in error.message
+    clock.now += TokenVerifier.REFETCH_INTERVAL  # tried again, still failing
+    assert (await verifier.verify(issue())).user_id == "user-1"
+    assert jwks.fetches == 3
+    jwks.status, jwks.keys = 200, [STRANGER]  # back, and KEY was withdrawn meanwhile
+    clock.now += TokenVerifier.REFETCH_INTERVAL
+    error = await refused_by(verifier, issue())
+    assert "unknown key" in error.message
+    assert (await verifier.verify(issue(key=STRANGER))).user_id == "user-1"
+    assert jwks.fetches == 4
+
+
+def test_the_subgraphs_keep_keys_as_long_as_the_router() -> None:
+    source = (Path(__file__).resolve().parents[2] / "router" / "lib" / "tokens.mjs").read_text()
+    found = re.search(r"^const JWKS_MAX_AGE_MS = ([0-9 *]+);$", source, re.MULTILINE)
+    assert found, "router/lib/tokens.mjs no longer defines JWKS_MAX_AGE_MS"
+    router_ms = math.prod(int(factor) for factor in found.group(1).split("*"))
+    assert Settings.model_fields["jwks_max_age_seconds"].default * 1000 == router_ms
 
 
 # --- the Authorization header ---------------------------------------------------------

@@ -40,3 +40,13 @@ async def test_an_unknown_email_costs_one_real_verification_and_never_matches(
     assert not await passwords.verify(None, "decoy password that never matches")
     assert len(calls) == 1
     assert calls[0].startswith("$argon2id$")
+
+
+async def test_a_hash_made_with_other_parameters_is_upgraded_and_a_current_one_is_not() -> None:
+    passwords = Passwords(CHEAP)
+    older = PasswordHasher(time_cost=2, memory_cost=128, parallelism=1).hash(
+        "correct horse battery")
+    upgraded = await passwords.upgrade(older, "correct horse battery")
+    assert upgraded is not None and "m=64,t=1,p=1" in upgraded
+    assert await passwords.verify(upgraded, "correct horse battery")
+    assert await passwords.upgrade(upgraded, "correct horse battery") is None

@@ -105,6 +105,64 @@ async def test_an_order_is_razorpays_order_entity(rzp: httpx.AsyncClient) -> Non
     assert (await rzp.get(f"/v1/orders/{bare['id']}")).json() == bare
 
 
+def invalid(response: httpx.Response, field: str, description: str) -> None:
+    """The answer to a request Razorpay rejects while validating it (the merchant's mistake)."""
+    assert response.status_code == 400
+    assert response.json() == {"error": {
+        "code": "BAD_REQUEST_ERROR", "description": description, "field": field,
+        "source": "business", "step": "payment_initiation",
+        "reason": "input_validation_failed", "metadata": {}}}
+
+
+async def test_orders_are_listed_newest_first_as_a_collection(rzp: httpx.AsyncClient) -> None:
+    made = [await order(rzp, 100 * (n + 1), receipt=f"receipt-{n % 2}") for n in range(4)]
+    assert (await rzp.get("/v1/orders")).json() == {
+        "entity": "collection", "count": 4, "items": made[::-1]}
+    by_receipt = (await rzp.get("/v1/orders", params={"receipt": "receipt-1"})).json()
+    assert by_receipt == {"entity": "collection", "count": 2, "items": [made[3], made[1]]}
+    page = (await rzp.get("/v1/orders", params={"count": 2, "skip": 1})).json()
+    assert (page["count"], page["items"]) == (2, [made[2], made[1]])
+    assert (await rzp.get("/v1/orders", params={"receipt": "no-such"})).json() == {
+        "entity": "collection", "count": 0, "items": []}
+    assert (await rzp.get("/v1/orders", auth=httpx.Auth())).status_code == 401
+
+
+async def test_listing_orders_takes_razorpays_filters(rzp: httpx.AsyncClient) -> None:
+    made = [await order(rzp) for _ in range(12)]
+    assert len((await rzp.get("/v1/orders")).json()["items"]) == 10  # the default count
+    assert (await rzp.get("/v1/orders", params={"count": 100})).json()["count"] == 12
+    paid = (await rzp.post("/_standin/checkout",
+                           json={"order_id": made[5]["id"], "outcome": "authorized"})).json()
+    authorized = (await rzp.get("/v1/orders", params={"authorized": 1})).json()
+    assert [o["id"] for o in authorized["items"]] == [paid["razorpay_order_id"]]
+    assert (await rzp.get("/v1/orders", params={"authorized": 0,
+                                                "count": 100})).json()["count"] == 11
+    expanded = (await rzp.get("/v1/orders", params={"authorized": 1,
+                                                    "expand[]": "payments"})).json()
+    payments = expanded["items"][0]["payments"]
+    assert (payments["entity"], [p["id"] for p in payments["items"]]) == (
+        "collection", [paid["razorpay_payment_id"]])
+    created = made[0]["created_at"]
+    window = (await rzp.get("/v1/orders", params={"from": created - 5, "to": created + 3600,
+                                                  "count": 100})).json()
+    assert window["count"] == 12
+    assert (await rzp.get("/v1/orders", params={"to": created - 1})).json()["count"] == 0
+
+
+@pytest.mark.parametrize(("params", "field", "description"), [
+    ({"count": 101}, "count", "The count may not be greater than 100."),
+    ({"count": 0}, "count", "The count must be at least 1."),
+    ({"count": "ten"}, "count", "The count must be an integer."),
+    ({"skip": -1}, "skip", "The skip must be at least 0."),
+    ({"authorized": "yes"}, "authorized", "The selected authorized is invalid."),
+])
+async def test_a_bad_order_filter_is_refused_with_the_field(
+        rzp: httpx.AsyncClient, params: dict[str, Any], field: str, description: str) -> None:
+    invalid(await rzp.get("/v1/orders", params=params), field, description)
+    unknown = await rzp.get("/v1/orders", params={"colour": "red"})
+    assert (unknown.status_code, unknown.json()["error"]["reason"]) == (400, "extra_field_sent")
+
+
 @pytest.mark.parametrize(("body", "field", "description"), [
     ({"currency": "INR"}, "amount", "The amount field is required."),
     ({"amount": 99, "currency": "INR"}, "amount", "The amount must be at least INR 1.00"),
@@ -116,12 +174,7 @@ async def test_an_order_is_razorpays_order_entity(rzp: httpx.AsyncClient) -> Non
 ])
 async def test_an_invalid_order_is_refused_with_the_field(
         rzp: httpx.AsyncClient, body: dict[str, Any], field: str, description: str) -> None:
-    response = await rzp.post("/v1/orders", json=body)
-    assert response.status_code == 400
-    assert response.json() == {"error": {
-        "code": "BAD_REQUEST_ERROR", "description": description, "field": field,
-        "source": "business", "step": "payment_initiation",
-        "reason": "input_validation_failed", "metadata": {}}}
+    invalid(await rzp.post("/v1/orders", json=body), field, description)
 
 
 async def test_unknown_ids_and_routes_are_bad_requests(rzp: httpx.AsyncClient) -> None:

@@ -1,7 +1,10 @@
 """Razorpay: Orders API, checkout signatures, capture, refunds and webhooks.
 
-- ``start`` creates an order (``POST /v1/orders``); the client opens Razorpay Checkout with
-  the order id and our key id.
+- ``start`` creates an order (``POST /v1/orders``) whose receipt is our payment's id; the
+  client opens Razorpay Checkout with the order id and our key id. Orders have no
+  idempotency key, so before trying again after a failure (a timeout: Razorpay may have
+  made the order all the same) it looks for the order by its receipt
+  (``GET /v1/orders?receipt=``) and creates one only if there is none.
 - ``confirm`` checks ``razorpay_signature`` = hex HMAC-SHA256(``order_id|payment_id``, key
   secret), then asks Razorpay for the payment (``GET /v1/payments/{id}``) and captures it if
   it is only authorized: the browser's word alone never confirms a booking.
@@ -18,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -82,35 +85,68 @@ class Razorpay:
         self._http = httpx.AsyncClient(base_url=settings.razorpay_api_url,
                                        auth=(self.key_id, self._secret), timeout=15.0)
 
-    async def _call(self, method: str, path: str, *, json_body: Any = None,
-                    headers: dict[str, str] | None = None) -> dict[str, Any]:
+    async def _request(self, method: str, path: str, *, json_body: Any = None,
+                       headers: dict[str, str] | None = None,
+                       params: dict[str, str] | None = None) -> dict[str, Any]:
+        """One request, not retried; ``RazorpayError`` for an error answer."""
+        response = await self._http.request(method, path, json=json_body, headers=headers,
+                                             params=params)
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code >= 400:
+            raise RazorpayError(response.status_code, body)
+        return dict(body)
+
+    async def _retried(self, step: Callable[[int], Awaitable[dict[str, Any]]]
+                       ) -> dict[str, Any]:
+        """``step(attempt)``, tried again (attempt 2, 3...) after transient failures."""
         try:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(self._attempts),
                                                wait=wait_exponential(multiplier=0.2, max=2.0),
                                                retry=retry_if_exception(_transient),
                                                reraise=True):
                 with attempt:
-                    response = await self._http.request(method, path, json=json_body,
-                                                         headers=headers)
-                    try:
-                        body = response.json()
-                    except ValueError:
-                        body = {}
-                    if response.status_code >= 400:
-                        raise RazorpayError(response.status_code, body)
-                    return dict(body)
+                    return await step(attempt.retry_state.attempt_number)
         except httpx.TransportError as exc:
             raise PaymentProviderError(f"Razorpay could not be reached ({type(exc).__name__}); "
                                        "try again.") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _call(self, method: str, path: str, *, json_body: Any = None,
+                    headers: dict[str, str] | None = None) -> dict[str, Any]:
+        return await self._retried(lambda _attempt: self._request(
+            method, path, json_body=json_body, headers=headers))
+
     async def start(self, payment: Payment) -> str | None:
-        """Create the order the customer pays in Razorpay Checkout."""
-        order = await self._call("POST", "/v1/orders", json_body={
-            "amount": payment.amount, "currency": payment.currency,
-            "receipt": payment.id[:40],
-            "notes": {"payment_id": payment.id, "booking_id": payment.booking_id}})
+        """Create the order the customer pays in Razorpay Checkout (once, however often
+        the request is tried)."""
+        receipt = payment.id[:40]
+        body = {"amount": payment.amount, "currency": payment.currency, "receipt": receipt,
+                "notes": {"payment_id": payment.id, "booking_id": payment.booking_id}}
+
+        async def create(attempt: int) -> dict[str, Any]:
+            if attempt > 1:
+                # The try before may have made the order and lost only the answer.
+                made = await self._order_by_receipt(receipt, payment)
+                if made is not None:
+                    return made
+            return await self._request("POST", "/v1/orders", json_body=body)
+
+        order = await self._retried(create)
         return str(order["id"])
+
+    async def _order_by_receipt(self, receipt: str, payment: Payment) -> dict[str, Any] | None:
+        """The order made earlier for ``payment`` (the oldest, should there be several)."""
+        found = await self._request("GET", "/v1/orders",
+                                    params={"receipt": receipt, "count": "100"})
+        items = found.get("items")
+        mine = [o for o in items if isinstance(o, dict) and o.get("receipt") == receipt
+                and o.get("amount") == payment.amount
+                and o.get("currency") == payment.currency] if isinstance(items, list) else []
+        # Newest first as listed: reversed, the oldest of one second comes first too.
+        return min(reversed(mine), key=lambda o: int(o.get("created_at") or 0)) if mine else None
 
     def checkout(self, payment: Payment) -> Checkout:
         """The key id and order id Razorpay Checkout opens with."""
