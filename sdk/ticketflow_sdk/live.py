@@ -28,6 +28,7 @@ from websockets.typing import Subprotocol
 from ticketflow_sdk import operations
 from ticketflow_sdk.errors import (
     InternalError,
+    SubgraphUnavailable,
     TicketFlowError,
     TransportError,
     Unauthenticated,
@@ -134,8 +135,10 @@ class _Dropped(Exception):
     """The server ended the subscription without an error: subscribe again."""
 
 
+# SubgraphUnavailable: booking lost its live source (Redis) or the router lost booking; the
+# subscription ended, and a new one succeeds once it is back.
 _CONNECTION_FAILURES = (ConnectionClosed, InvalidHandshake, OSError, TimeoutError, _Dropped,
-                        InternalError)
+                        InternalError, SubgraphUnavailable)
 
 
 class SeatWatch:
@@ -202,7 +205,7 @@ class SeatWatch:
             except _CONNECTION_FAILURES as exc:
                 failures += 1
                 if failures > self._attempts:
-                    if isinstance(exc, InternalError):
+                    if isinstance(exc, (InternalError, SubgraphUnavailable)):
                         raise
                     raise TransportError(f"live seats for {self.show_id}: {exc!r}") from exc
                 await asyncio.sleep(min(self._max_backoff, self._backoff * 2 ** (failures - 1)))

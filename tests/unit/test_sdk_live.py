@@ -113,3 +113,45 @@ async def test_the_watcher_of_an_older_server_asks_without_from_version() -> Non
     assert second.seats_in(SeatStatus.HELD) == ["a"]
     assert ["fromVersion" in q for q in subscribed] == [True, False]
     assert watch.resubscriptions == 0
+
+
+# --- a server whose live source is down for a while ---------------------------------------
+
+@contextlib.asynccontextmanager
+async def flaky_server(subscribed: list[str]) -> AsyncIterator[str]:
+    """The first subscription ends with SUBGRAPH_UNAVAILABLE (booking lost Redis), as
+    booking's ordinary path answers it; the next one gets a snapshot."""
+
+    async def handle(ws: ServerConnection) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message["type"] == "connection_init":
+                await ws.send(json.dumps({"type": "connection_ack"}))
+            elif message["type"] == "subscribe":
+                op = message["id"]
+                subscribed.append(op)
+                if len(subscribed) == 1:
+                    await ws.send(json.dumps({"id": op, "type": "next", "payload": {
+                        "data": None, "errors": [{
+                            "message": "The booking service cannot reach its database or "
+                                       "Redis right now; retry shortly.",
+                            "extensions": {"code": "SUBGRAPH_UNAVAILABLE", "retryable": True,
+                                           "serviceName": "booking"}}]}}))
+                    await ws.send(json.dumps({"id": op, "type": "complete"}))
+                    continue
+                await ws.send(json.dumps({"id": op, "type": "next", "payload": {
+                    "data": {"seatAvailability": event("SNAPSHOT", 7, [("a", "HELD")], 1)}}}))
+
+    async with serve(handle, "127.0.0.1", 0, subprotocols=["graphql-transport-ws"]  # type: ignore[list-item]
+                     ) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        yield f"http://127.0.0.1:{port}/graphql"
+
+
+async def test_the_watcher_subscribes_again_after_a_subgraph_unavailable_error() -> None:
+    subscribed: list[str] = []
+    async with flaky_server(subscribed) as url, AsyncClient(url) as client, \
+            client.watch_seats("show-1") as watch:
+        state = await asyncio.wait_for(anext(watch), GUARD)
+    assert (state.kind, state.version, state.seats_in(SeatStatus.HELD)) == ("SNAPSHOT", 7, ["a"])
+    assert len(subscribed) == 2 and watch.resubscriptions == 1
