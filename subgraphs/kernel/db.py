@@ -93,7 +93,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class Deadlines:
     """How long a request may wait for its database (PostgreSQL; SQLite is a local file)."""
 
-    pool_seconds: float = 5.0  # for a pooled connection
+    pool_seconds: float = 30.0  # for a pooled connection
     connect_seconds: float = 5.0  # to open a new connection
     statement_ms: int = 10_000  # for one statement (PostgreSQL's statement_timeout; 0: none)
 

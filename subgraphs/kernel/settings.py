@@ -32,9 +32,10 @@ class Settings(BaseSettings):
     # PostgreSQL connections per subgraph process: this many, and as many again in bursts.
     db_pool_size: int = Field(default=10, ge=1)
     # Deadlines (docs/failures.md): a request never waits longer than these for its database.
-    # A pooled connection is waited for this long, a new connection is made within this long,
-    # and PostgreSQL cancels any one statement running longer (statement_timeout).
-    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A pooled connection is waited for this long (an on-sale crowd queues for connections:
+    # waiting is the normal case there, so this is generous), a new connection is made
+    # within this long, and PostgreSQL cancels any one statement running longer.
+    db_pool_timeout_seconds: float = Field(default=30.0, gt=0)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0)
     redis_url: str | None = None
