@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -72,10 +72,13 @@ def test_a_snapshot_mid_stream_replaces_the_state() -> None:
 
 # --- a server from before fromVersion -----------------------------------------------------
 
+Answer = Callable[[ServerConnection, str, str], Awaitable[None]]
+
+
 @contextlib.asynccontextmanager
-async def old_server(subscribed: list[str]) -> AsyncIterator[str]:
-    """A graphql-transport-ws server whose schema has no fromVersion: it refuses a document
-    asking for it, and otherwise sends a snapshot and a delta of the next version."""
+async def ws_server(answer: Answer) -> AsyncIterator[str]:
+    """A graphql-transport-ws server that acknowledges and lets ``answer(ws, id, query)``
+    answer each subscription; its URL."""
 
     async def handle(ws: ServerConnection) -> None:
         async for raw in ws:
@@ -83,23 +86,35 @@ async def old_server(subscribed: list[str]) -> AsyncIterator[str]:
             if message["type"] == "connection_init":
                 await ws.send(json.dumps({"type": "connection_ack"}))
             elif message["type"] == "subscribe":
-                query, op = message["payload"]["query"], message["id"]
-                subscribed.append(query)
-                if "fromVersion" in query:
-                    await ws.send(json.dumps({"id": op, "type": "error", "payload": [{
-                        "message": "Cannot query field 'fromVersion' on type "
-                                   "'SeatAvailabilityEvent'.",
-                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]}))
-                    continue
-                for data in (event("SNAPSHOT", 3, [("a", "AVAILABLE")], 0, with_from=False),
-                             event("DELTA", 4, [("a", "HELD")], 1, with_from=False)):
-                    await ws.send(json.dumps({"id": op, "type": "next", "payload": {
-                        "data": {"seatAvailability": data}}}))
+                await answer(ws, message["id"], message["payload"]["query"])
 
     async with serve(handle, "127.0.0.1", 0, subprotocols=["graphql-transport-ws"]  # type: ignore[list-item]
                      ) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"http://127.0.0.1:{port}/graphql"
+
+
+async def send(ws: ServerConnection, op: str, kind: str, payload: Any = None) -> None:
+    await ws.send(json.dumps({"id": op, "type": kind,
+                              **({} if payload is None else {"payload": payload})}))
+
+
+def old_server(subscribed: list[str]) -> contextlib.AbstractAsyncContextManager[str]:
+    """A server whose schema has no fromVersion: it refuses a document asking for it, and
+    otherwise sends a snapshot and a delta of the next version."""
+
+    async def answer(ws: ServerConnection, op: str, query: str) -> None:
+        subscribed.append(query)
+        if "fromVersion" in query:
+            await send(ws, op, "error", [{
+                "message": "Cannot query field 'fromVersion' on type 'SeatAvailabilityEvent'.",
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}])
+            return
+        for data in (event("SNAPSHOT", 3, [("a", "AVAILABLE")], 0, with_from=False),
+                     event("DELTA", 4, [("a", "HELD")], 1, with_from=False)):
+            await send(ws, op, "next", {"data": {"seatAvailability": data}})
+
+    return ws_server(answer)
 
 
 async def test_the_watcher_of_an_older_server_asks_without_from_version() -> None:
@@ -117,35 +132,24 @@ async def test_the_watcher_of_an_older_server_asks_without_from_version() -> Non
 
 # --- a server whose live source is down for a while ---------------------------------------
 
-@contextlib.asynccontextmanager
-async def flaky_server(subscribed: list[str]) -> AsyncIterator[str]:
+def flaky_server(subscribed: list[str]) -> contextlib.AbstractAsyncContextManager[str]:
     """The first subscription ends with SUBGRAPH_UNAVAILABLE (booking lost Redis), as
     booking's ordinary path answers it; the next one gets a snapshot."""
 
-    async def handle(ws: ServerConnection) -> None:
-        async for raw in ws:
-            message = json.loads(raw)
-            if message["type"] == "connection_init":
-                await ws.send(json.dumps({"type": "connection_ack"}))
-            elif message["type"] == "subscribe":
-                op = message["id"]
-                subscribed.append(op)
-                if len(subscribed) == 1:
-                    await ws.send(json.dumps({"id": op, "type": "next", "payload": {
-                        "data": None, "errors": [{
-                            "message": "The booking service cannot reach its database or "
-                                       "Redis right now; retry shortly.",
-                            "extensions": {"code": "SUBGRAPH_UNAVAILABLE", "retryable": True,
-                                           "serviceName": "booking"}}]}}))
-                    await ws.send(json.dumps({"id": op, "type": "complete"}))
-                    continue
-                await ws.send(json.dumps({"id": op, "type": "next", "payload": {
-                    "data": {"seatAvailability": event("SNAPSHOT", 7, [("a", "HELD")], 1)}}}))
+    async def answer(ws: ServerConnection, op: str, _query: str) -> None:
+        subscribed.append(op)
+        if len(subscribed) == 1:
+            await send(ws, op, "next", {"data": None, "errors": [{
+                "message": "The booking service cannot reach its database or Redis right "
+                           "now; retry shortly.",
+                "extensions": {"code": "SUBGRAPH_UNAVAILABLE", "retryable": True,
+                               "serviceName": "booking"}}]})
+            await send(ws, op, "complete")
+            return
+        await send(ws, op, "next", {
+            "data": {"seatAvailability": event("SNAPSHOT", 7, [("a", "HELD")], 1)}})
 
-    async with serve(handle, "127.0.0.1", 0, subprotocols=["graphql-transport-ws"]  # type: ignore[list-item]
-                     ) as server:
-        port = next(iter(server.sockets)).getsockname()[1]
-        yield f"http://127.0.0.1:{port}/graphql"
+    return ws_server(answer)
 
 
 async def test_the_watcher_subscribes_again_after_a_subgraph_unavailable_error() -> None:
