@@ -332,14 +332,28 @@ PRELOAD = ["subgraphs.cli", "subgraphs.serve", "subgraphs.dev",
 _forkserver: Any = None
 
 
+_forked: list[Any] = []
+
+
 def _fork_context() -> Any:
     global _forkserver
     if _forkserver is None:
+        import atexit
         import multiprocessing
 
         _forkserver = multiprocessing.get_context("forkserver")
         _forkserver.set_forkserver_preload(PRELOAD)
+        # Not daemonic (a subgraph served by several processes has children of its own), so
+        # multiprocessing would wait for them at exit: end any a test left running first.
+        atexit.register(_end_forked)
     return _forkserver
+
+
+def _end_forked() -> None:
+    for process in _forked:
+        if process.exitcode is None:
+            _killpg(process.pid, signal.SIGKILL)
+            process.join(5)
 
 
 def _run_cli(args: list[str], env: dict[str, str], log: str, cwd: str) -> None:
@@ -400,8 +414,9 @@ class Processes:
         if argv[:3] == [PYTHON, "-m", "subgraphs.cli"]:
             process = _fork_context().Process(
                 target=_run_cli, args=(argv[3:], {**os.environ, **env}, str(log), str(cwd)),
-                name=name, daemon=True)  # ended with the test run, whatever happens
+                name=name)
             process.start()
+            _forked[:] = [p for p in _forked if p.exitcode is None] + [process]
             self.procs[name] = _Forked(process)
             return
         with open(log, "wb") as out:

@@ -24,7 +24,7 @@ import { envInt } from './env.mjs';
 export const UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE';
 
 export const DEFAULTS = Object.freeze({
-  timeoutMs: 5_000,
+  timeoutMs: 15_000,
   retries: 1,
   retryDelayMs: 100,
   breakerFailures: 5,
@@ -33,7 +33,7 @@ export const DEFAULTS = Object.freeze({
 
 /**
  * The fault settings from the environment (throws on a value that is not a whole number in range):
- *   TICKETFLOW_UPSTREAM_TIMEOUT_MS          each attempt at a subgraph query or mutation (default 5000)
+ *   TICKETFLOW_UPSTREAM_TIMEOUT_MS          each attempt at a subgraph query or mutation (default 15000)
  *   TICKETFLOW_<NAME>_UPSTREAM_TIMEOUT_MS   the same for one subgraph, e.g. TICKETFLOW_BOOKING_UPSTREAM_TIMEOUT_MS
  *   TICKETFLOW_UPSTREAM_RETRIES             retries of what is safe to repeat (default 1; 0 turns them off)
  *   TICKETFLOW_UPSTREAM_RETRY_DELAY_MS      the first retry waits 2x this, each next one twice as long (default 100)

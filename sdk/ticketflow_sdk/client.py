@@ -114,7 +114,7 @@ class AsyncClient:
     """
 
     def __init__(self, url: str, *, token: str | None = None, refresh_token: str | None = None,
-                 on_tokens: TokensCallback | None = None, timeout: float = 15.0,
+                 on_tokens: TokensCallback | None = None, timeout: float = 40.0,
                  retries: int = 3, backoff: float = 0.25, max_backoff: float = 5.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         if retries < 0 or backoff < 0 or max_backoff < backoff:
