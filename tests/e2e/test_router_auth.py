@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-import uvicorn
 import websockets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -58,6 +56,7 @@ from tests.harness import (
     free_port,
     http,
     router_argv,
+    running,
     wait_http,
 )
 
@@ -141,12 +140,6 @@ class Recorder:
                 if address in s.headers.get("x-forwarded-for", "").split(", ")]
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @dataclass
 class Recorded:
     """The second router, and the proxy between it and the subgraphs."""
@@ -161,28 +154,24 @@ async def recorded(e2e: tuple[Stack, Processes], tmp_path_factory: pytest.TempPa
     stack, _ = e2e
     recorder = Recorder({name: stack.url(name).removesuffix("/graphql") for name in SERVICES})
     proxy_port = free_port()
-    server = _Server(uvicorn.Config(recorder.app(), host="127.0.0.1", port=proxy_port,
-                                    log_config=None, lifespan="off", ws="websockets-sansio"))
-    task = asyncio.create_task(server.serve())
     logs = tmp_path_factory.mktemp("recorded-router")
     procs = Processes(logs)
-    try:
-        await eventually(lambda: asyncio.sleep(0, server.started), 20)
-        proxy = f"http://127.0.0.1:{proxy_port}"
-        env = {**stack.env, **router_env(stack.settings)}
-        env.update({f"TICKETFLOW_{name.upper()}_URL": f"{proxy}/{name}/graphql"
-                    for name in SERVICES})
-        # No JWKS URL: the router derives <origin of TICKETFLOW_AUTH_URL>/.well-known/jwks.json.
-        env["TICKETFLOW_JWKS_URL"] = ""
-        env["TICKETFLOW_ROUTER_PORT"] = str(free_port())
-        procs.start("router", router_argv(env), env, cwd=ROOT / "router")
-        await wait_http(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness",
-                        procs=procs)
-        yield Recorded(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/graphql", recorder)
-    finally:
-        procs.stop_all()
-        server.should_exit = True
-        await task
+    async with running((recorder.app(), proxy_port), lifespan="off"):
+        try:
+            proxy = f"http://127.0.0.1:{proxy_port}"
+            env = {**stack.env, **router_env(stack.settings)}
+            env.update({f"TICKETFLOW_{name.upper()}_URL": f"{proxy}/{name}/graphql"
+                        for name in SERVICES})
+            # No JWKS URL: the router derives <origin of TICKETFLOW_AUTH_URL>/.well-known/jwks.json.
+            env["TICKETFLOW_JWKS_URL"] = ""
+            env["TICKETFLOW_ROUTER_PORT"] = str(free_port())
+            procs.start("router", router_argv(env), env, cwd=ROOT / "router")
+            await wait_http(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness",
+                            procs=procs)
+            yield Recorded(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/graphql",
+                           recorder)
+        finally:
+            procs.stop_all()
 
 
 # ------------------------------------------------------------------------------------------
