@@ -3,20 +3,37 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY_OK  := $(VENV)/.installed
+UV     := $(BIN)/uv
+LOCK   := requirements/dev.lock
 JS_OK  := router/node_modules/.installed
 PYTEST := $(BIN)/pytest
 NODE   := router/node_modules/.bin/node --no-experimental-webstorage
 
-.PHONY: dev install schema schema-check test test-fast test-unit test-integration test-e2e lint services clean
+.PHONY: dev install lock schema schema-check test test-fast test-unit test-integration test-e2e lint services clean
 
 install: $(PY_OK) $(JS_OK)
 
-$(PY_OK): pyproject.toml sdk/pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pip install --quiet -e sdk
+# The venv holds exactly what the lockfiles pin (hashes required), then the project and the
+# SDK themselves, editable and without their dependencies (the lock has them).
+$(PY_OK): $(UV) $(LOCK) pyproject.toml sdk/pyproject.toml
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK) requirements/bootstrap.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e . -e sdk
 	touch $@
+
+# uv, from PyPI by pip, pinned and hashed.
+$(UV): requirements/bootstrap.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bootstrap.lock
+	touch $@
+
+## Compile the lockfiles from pyproject.toml (and sdk/pyproject.toml, requirements/bootstrap.in)
+## after changing a dependency; `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest.
+COMPILE := UV_CUSTOM_COMPILE_COMMAND="make lock" $(UV) pip compile --quiet --universal \
+	--python-version 3.11 --generate-hashes $(LOCK_FLAGS)
+lock: $(UV)
+	$(COMPILE) --extra dev pyproject.toml sdk/pyproject.toml -o $(LOCK)
+	$(COMPILE) pyproject.toml -o requirements/runtime.lock
+	$(COMPILE) requirements/bootstrap.in -o requirements/bootstrap.lock
 
 $(JS_OK): router/package.json router/package-lock.json
 	cd router && npm ci --no-audit --no-fund --loglevel=error

@@ -20,8 +20,20 @@ from subgraphs.registry import spec
 SUBGRAPH_VAR = "TICKETFLOW_SERVE_SUBGRAPH"
 
 
-class _Server(uvicorn.Server):
-    # Signals are handled once for every server of the process, in ``serve``.
+class HostedServer(uvicorn.Server):
+    """A uvicorn server that leaves the process's signals to whoever hosts it.
+
+    ``uvicorn.Server.serve`` runs inside ``capture_signals``: for the whole run it replaces
+    the SIGINT and SIGTERM handlers with its own (``signal.signal``), puts the old ones back
+    at the end and raises again the signal it caught. That fits one server owning its
+    process. Ours share one: :func:`serve` runs several servers in one event loop and stops
+    them all from one loop handler, which a server's ``signal.signal`` would replace, and the
+    tests run servers inside pytest, whose Ctrl+C must stay pytest's. uvicorn (0.54) has no
+    public switch for this: no ``Config`` option, and ``startup``/``main_loop``/``shutdown``
+    need the ``lifespan`` that only the private ``_serve`` sets up. So this one override,
+    shared by every server we start in-process, turns the capture off.
+    """
+
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
@@ -35,7 +47,7 @@ async def serve(settings: Settings, names: Sequence[str]) -> None:
     """
     runtime = Runtime(settings)
     servers = [
-        _Server(uvicorn.Config(
+        HostedServer(uvicorn.Config(
             create_app(spec(name), runtime),
             host=settings.host,
             port=settings.port_of(name),

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from subgraphs.kernel.app import Runtime, Service, create_app
 from subgraphs.kernel.migrate import drop_database, upgrade
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.registry import spec
+from subgraphs.serve import HostedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_DSN = os.environ.get("TICKETFLOW_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432")
@@ -274,12 +275,6 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0,
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @dataclass
 class Stack:
     """URLs of a running deployment (and its services, when they run in this process)."""
@@ -306,22 +301,33 @@ async def in_process_stack(env: dict[str, str]) -> AsyncIterator[Stack]:
     await migrate_all(settings)
     runtime = Runtime(settings)
     apps = {name: create_app(spec(name), runtime) for name in SERVICES}
-    servers = [
-        _Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port_of(name),
-                               log_config=None, lifespan="on", ws="websockets-sansio",
-                               ws_per_message_deflate=settings.ws_per_message_deflate))
-        for name, app in apps.items()
-    ]
+    try:
+        async with running(*((app, settings.port_of(name)) for name, app in apps.items()),
+                           lifespan="on", ws_per_message_deflate=settings.ws_per_message_deflate):
+            yield Stack(env, settings, {name: app.state.service for name, app in apps.items()})
+    finally:
+        await runtime.close()
+        await destroy(settings)
+
+
+@contextlib.asynccontextmanager
+async def running(*apps: tuple[Any, int], **options: Any) -> AsyncIterator[None]:
+    """Serve each ``(app, port)`` on 127.0.0.1 with uvicorn in this event loop (``options``
+    go to ``uvicorn.Config``): started when the block begins, stopped when it ends. A server
+    that failed fails the block's end."""
+    servers = [HostedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           ws="websockets-sansio", **options))
+               for app, port in apps]
     tasks = [asyncio.create_task(s.serve()) for s in servers]
     try:
         await eventually(lambda: asyncio.sleep(0, all(s.started for s in servers)), 20)
-        yield Stack(env, settings, {name: app.state.service for name, app in apps.items()})
+        yield
     finally:
         for s in servers:
             s.should_exit = True
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await runtime.close()
-        await destroy(settings)
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, Exception):
+                raise result
 
 
 # What a ``ticketflow`` process imports before it can serve (1.5-2 s of CPU each time): the

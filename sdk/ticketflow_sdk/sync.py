@@ -1,19 +1,21 @@
 """``Client``: the same API for scripts, without ``async``.
 
 It runs one :class:`~ticketflow_sdk.client.AsyncClient` on a private event loop in a
-daemon thread and waits for each call, so connections (and the session's tokens) are kept
-across calls, and it works the same from inside a program that already runs an event
-loop. ``on_tokens`` is called on that thread. Close it (``with Client(url) as c``) to stop
-the thread.
+daemon thread, behind anyio's blocking portal, and waits for each call, so connections (and
+the session's tokens) are kept across calls, and it works the same from inside a program
+that already runs an event loop. ``on_tokens`` is called on that thread. Close it
+(``with Client(url) as c``) to stop the thread.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import ExitStack
+from functools import partial
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+
+from anyio.from_thread import start_blocking_portal
 
 from ticketflow_sdk.client import AsyncClient, SegmentLike
 from ticketflow_sdk.live import SeatMapState
@@ -28,7 +30,7 @@ def _blocking(method: Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, 
     """``AsyncClient.method`` as a method of ``Client`` that waits for the answer."""
 
     def call(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return self._wait(method(self._client, *args, **kwargs))
+        return self._portal.call(partial(method, self._client, *args, **kwargs))
 
     call.__name__ = method.__name__
     call.__qualname__ = f"Client.{method.__name__}"
@@ -40,36 +42,20 @@ class Client:
     """A synchronous TicketFlow client; takes the arguments of ``AsyncClient``."""
 
     def __init__(self, url: str, **options: Any) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name="ticketflow-sdk")
-        self._thread.start()
-        try:
-            self._client = self._wait(self._open(url, options))
-        except BaseException:
-            self._stop_loop()
-            raise
-
-    @staticmethod
-    async def _open(url: str, options: dict[str, Any]) -> AsyncClient:
-        return AsyncClient(url, **options)
-
-    def _wait(self, work: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(work, self._loop).result()
+        with ExitStack() as stack:
+            self._portal = stack.enter_context(start_blocking_portal(name="ticketflow-sdk"))
+            # Made on the portal's loop, which it belongs to from now on.
+            self._client = self._portal.call(partial(AsyncClient, url, **options))
+            self._stop = stack.pop_all()
+        self._closed = False
 
     def close(self) -> None:
         """Close the connections and stop the loop's thread."""
-        if self._loop.is_closed():
+        if self._closed:
             return
-        try:
-            self._wait(self._client.aclose())
-        finally:
-            self._stop_loop()
-
-    def _stop_loop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.close()
+        self._closed = True
+        with self._stop:
+            self._portal.call(self._client.aclose)
 
     def __enter__(self) -> Self:
         return self
@@ -85,20 +71,14 @@ class Client:
 
     def _iterate(self, items: AsyncIterator[T], close: Callable[[], Awaitable[None]]
                  ) -> Iterator[T]:
-        async def step() -> T:
-            return await anext(items)
-
-        async def stop() -> None:
-            await close()
-
         try:
             while True:
                 try:
-                    yield self._wait(step())
+                    yield self._portal.call(anext, items)
                 except StopAsyncIteration:
                     return
         finally:
-            self._wait(stop())
+            self._portal.call(close)
 
     def iter_shows(self, *, page_size: int = 50, **criteria: Any) -> Iterator[Show]:
         """Every show matching ``criteria`` (those of ``shows``), page after page."""

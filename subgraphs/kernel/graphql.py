@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import strawberry
-from aiodataloader import DataLoader
 from graphql import DocumentNode, ExecutionResult, GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
 from strawberry.schema.schema import validate_document
@@ -54,15 +54,21 @@ class Context(BaseContext):
         """The request's loader for a module-level ``batch(context, keys)`` function.
 
         All loads through one loader within a tick become one call of ``batch``: one
-        query per entity type per request, not one per entity.
+        query per entity type per request, not one per entity. A key's value is cached for
+        the request, except when the whole batch failed: the next load of it tries again.
         """
         existing = self._loaders.get(batch)
         if existing is None:
 
             async def load(keys: list[Any]) -> list[Any]:
-                return list(await batch(self, keys))
+                try:
+                    return list(await batch(self, keys))
+                except Exception:
+                    for key in keys:
+                        loader.cache_map.delete(key)
+                    raise
 
-            existing = DataLoader(batch_load_fn=load)
+            existing = loader = DataLoader(load)
             self._loaders[batch] = existing
         return existing
 

@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-import uvicorn
 import websockets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -56,6 +54,7 @@ from tests.harness import (
     eventually,
     free_port,
     http,
+    running,
 )
 
 CREATE_VENUE = """mutation($i: CreateVenueInput!) { createVenue(input: $i) { id name } }"""
@@ -137,12 +136,6 @@ class Recorder:
                 if address in s.headers.get("x-forwarded-for", "").split(", ")]
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @dataclass
 class Recorded:
     """The second router, and the proxy between it and the subgraphs."""
@@ -157,11 +150,7 @@ async def recorded(e2e: tuple[Stack, Processes], tmp_path_factory: pytest.TempPa
     stack, _ = e2e
     recorder = Recorder({name: stack.url(name).removesuffix("/graphql") for name in SERVICES})
     proxy_port = free_port()
-    server = _Server(uvicorn.Config(recorder.app(), host="127.0.0.1", port=proxy_port,
-                                    log_config=None, lifespan="off", ws="websockets-sansio"))
-    task = asyncio.create_task(server.serve())
-    try:
-        await eventually(lambda: asyncio.sleep(0, server.started), 20)
+    async with running((recorder.app(), proxy_port), lifespan="off"):
         proxy = f"http://127.0.0.1:{proxy_port}"
         overrides = {f"TICKETFLOW_{name.upper()}_URL": f"{proxy}/{name}/graphql"
                      for name in SERVICES}
@@ -170,9 +159,6 @@ async def recorded(e2e: tuple[Stack, Processes], tmp_path_factory: pytest.TempPa
         async with another_router(stack, tmp_path_factory.mktemp("recorded-router"),
                                   overrides) as url:
             yield Recorded(url, recorder)
-    finally:
-        server.should_exit = True
-        await task
 
 
 # ------------------------------------------------------------------------------------------

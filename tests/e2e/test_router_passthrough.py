@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 import pytest
 import strawberry
-import uvicorn
 import websockets
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
@@ -45,6 +44,7 @@ from tests.harness import (
     error_codes,
     eventually,
     free_port,
+    running,
     wait_http,
 )
 
@@ -250,12 +250,6 @@ TICKS_WITH_TITLES = """subscription($show: ID!) { ticks(showId: $show, count: 2)
 TICKS_ALONE = """subscription($show: ID!) { ticks(showId: $show, count: 2) { n show { id } } }"""
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @dataclass
 class TickerRouter:
     url: str
@@ -273,19 +267,12 @@ async def ticker_router(deployment: tuple[Stack, Processes],
         WebSocketRoute("/graphql", StrawberryASGI(
             TICKER, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])),
     ])
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=ticker_port, log_config=None,
-                                    lifespan="off", ws="websockets-sansio"))
-    task = asyncio.create_task(server.serve())
-    try:
-        await eventually(lambda: asyncio.sleep(0, server.started), 20)
+    async with running((app, ticker_port), lifespan="off"):
         supergraph = await compose_with_ticker(base, f"http://127.0.0.1:{ticker_port}/graphql")
         async with another_router(stack, base, {
                 "TICKETFLOW_ROUTER_DEBUG": "true", "TICKETFLOW_SUPERGRAPH": str(supergraph),
                 "TICKETFLOW_TICKER_URL": f"http://127.0.0.1:{ticker_port}/graphql"}) as url:
             yield TickerRouter(url)
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def compose_with_ticker(base: Path, ticker_url: str) -> Path:
