@@ -70,6 +70,11 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         "TICKETFLOW_DB_POOL_SIZE": "2",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
         "TICKETFLOW_DEBUG_ERRORS": "false",
+        # A test process's event loop also runs the in-process deployments and can be held
+        # up for seconds on a loaded machine: Redis' reply deadline must not fire because of
+        # that (tests never depend on the machine's speed). Outages are tested with a Redis
+        # that refuses at once (tests/integration/test_dependency_faults.py).
+        "TICKETFLOW_REDIS_TIMEOUT_SECONDS": "30",
     }
     for name in SERVICES:
         env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())

@@ -41,7 +41,7 @@ from tests.harness import (
 # tests (see tests/conftest.py).
 pytestmark = pytest.mark.xdist_group("postgres")
 
-FAULTS = {"upstream_timeout_ms": 1000, "upstream_retries": 1, "upstream_retry_delay_ms": 50,
+FAULTS = {"upstream_timeout_ms": 4000, "upstream_retries": 1, "upstream_retry_delay_ms": 50,
           "circuit_breaker_failures": 4, "circuit_breaker_reset_ms": 1500}
 ANSWERED = 30.0  # "it answered": any sane machine does it in a fraction of this
 SHOW = """query($id: ID!) { show(id: $id) { id title availability { total held } } }"""

@@ -81,7 +81,7 @@ async def faults(private_redis: PrivateRedis, tmp_path_factory: pytest.TempPathF
                  ) -> AsyncIterator[Deployment]:
     await private_redis.start()
     async with own_deployment("postgres", tmp_path_factory, "faults",
-                              redis_url=private_redis.url, redis_timeout_seconds=0.5,
+                              redis_url=private_redis.url,
                               db_statement_timeout_ms=STATEMENT_MS,
                               db_pool_timeout_seconds=1) as dep:
         yield dep
