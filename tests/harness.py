@@ -394,6 +394,24 @@ def router_argv(env: dict[str, str]) -> list[str]:
     return router_command(settings_from(env))
 
 
+async def start_router(stack: Stack, procs: Processes) -> None:
+    """Start the deployment's router (again, after :meth:`Processes.stop`) on its port;
+    returns once it is ready."""
+    from subgraphs.dev import router_env
+
+    procs.start("router", router_argv(stack.env), {**stack.env, **router_env(stack.settings)},
+                cwd=ROOT / "router")
+    await wait_http(f"http://127.0.0.1:{stack.env['TICKETFLOW_ROUTER_PORT']}/readiness",
+                    procs=procs)
+
+
+async def restart_router(stack: Stack, procs: Processes) -> None:
+    """Stop the deployment's router (SIGTERM: it closes every client connection) and start
+    it again on the same port; returns once it is ready."""
+    procs.stop("router")
+    await start_router(stack, procs)
+
+
 @contextlib.asynccontextmanager
 async def another_router(stack: Stack, log_dir: Path, overrides: dict[str, str]
                          ) -> AsyncIterator[str]:
