@@ -69,6 +69,8 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         "TICKETFLOW_DB_POOL_SIZE": "2",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
         "TICKETFLOW_DEBUG_ERRORS": "false",
+        # booking's GET /debug/feeds: what its live feeds did (test_reconnect_storm.py)
+        "TICKETFLOW_FEEDS_DEBUG": "true",
     }
     for name in SERVICES:
         env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())
