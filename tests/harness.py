@@ -334,7 +334,8 @@ class Processes:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        # appended to: a process started again (the router, restarted) keeps the first one's log
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.procs[name] = subprocess.Popen(
             argv, env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -407,10 +408,17 @@ async def start_router(stack: Stack, procs: Processes) -> None:
                     procs=procs)
 
 
+async def stop_router(procs: Processes) -> None:
+    """Stop the deployment's router (SIGTERM: it closes every client connection) and wait
+    until it exited, the event loop running meanwhile: clients in this process answer
+    the router's closing handshakes, which it waits for."""
+    await asyncio.to_thread(procs.stop, "router")
+
+
 async def restart_router(stack: Stack, procs: Processes) -> None:
-    """Stop the deployment's router (SIGTERM: it closes every client connection) and start
-    it again on the same port; returns once it is ready."""
-    procs.stop("router")
+    """Stop the deployment's router and start it again on the same port; returns once it
+    is ready."""
+    await stop_router(procs)
     await start_router(stack, procs)
 
 
