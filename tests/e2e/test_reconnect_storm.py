@@ -15,6 +15,9 @@ with 1,000 watchers is the benchmark's (``bench/storm.py``), not this test's.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +25,7 @@ from typing import Any
 import pytest
 from ticketflow_sdk import SeatMapState, SeatStatus, Segment, live
 from ticketflow_sdk.live import VersionGap, apply_event
+from websockets.frames import Frame, Opcode
 
 from tests.flows import HOLD, Actors, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, eventually, start_router, stop_router
@@ -57,6 +61,27 @@ class Applied:
         return new
 
 
+@contextlib.asynccontextmanager
+async def silent_client(url: str) -> AsyncIterator[None]:
+    """A graphql-transport-ws client that connects, says connection_init and then reads
+    nothing more, as one whose network went away: it never answers a closing handshake."""
+    host, port = url.removeprefix("http://").split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws"
+                  "\r\n\r\n").encode())
+    assert b" 101 " in await reader.readuntil(b"\r\n\r\n")
+    writer.write(Frame(Opcode.TEXT, b'{"type":"connection_init","payload":{}}').serialize(
+        mask=True, extensions=[]))
+    await writer.drain()
+    try:
+        yield
+    finally:
+        writer.close()
+
+
 @dataclass
 class Storm:
     show: ShowOnSale
@@ -68,6 +93,7 @@ class Storm:
     applied: Applied
     before: dict[str, Any]  # booking's feed counters before the watchers came
     after: dict[str, Any]  # and after the storm
+    router_log: str  # what the router said from its stop to its start again
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +117,8 @@ async def storm(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> AsyncIterat
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(live, "apply_event", applied)
         before = (await feed_stats(stack))["stats"]
-        async with watching(stack.router_url, show.id, WATCHERS) as watchers:
+        async with watching(stack.router_url, show.id, WATCHERS) as watchers, \
+                silent_client(stack.router_url):
             start, _ = await booking_state(stack, show.id)
             await eventually(lambda: asyncio.sleep(0, all_at(watchers, start)), WAIT)
             for _ in range(BEFORE):
@@ -99,7 +126,9 @@ async def storm(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> AsyncIterat
             await eventually(lambda: asyncio.sleep(0, all_at(watchers, start + BEFORE)), WAIT)
 
             restart_at = [len(w.states) for w in watchers]
+            logged = len(procs.log("router"))
             await stop_router(procs)  # it closes every client connection
+            router_log = procs.log("router")[logged:]
             for _ in range(DOWN):  # while the router is down: straight to booking
                 await hold(booking)
             await start_router(stack, procs)
@@ -108,7 +137,8 @@ async def storm(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> AsyncIterat
             version, seats = await booking_state(stack, show.id)
             await eventually(lambda: asyncio.sleep(0, all_at(watchers, version, restart_at)), WAIT)
             after = (await feed_stats(stack))["stats"]
-        yield Storm(show, watchers, restart_at, version, seats, held, applied, before, after)
+        yield Storm(show, watchers, restart_at, version, seats, held, applied, before, after,
+                    router_log)
 
 
 async def test_every_watcher_ends_at_the_shows_version_with_its_seats(storm: Storm) -> None:
@@ -147,3 +177,11 @@ async def test_booking_rendered_each_snapshot_once_per_version_not_once_per_watc
     snapshots = {s.version for w in storm.watchers for s in w.states if s.kind == "SNAPSHOT"}
     renders = storm.after.get("snapshot_renders", 0) - storm.before.get("snapshot_renders", 0)
     assert 2 <= renders <= len(snapshots) < WATCHERS
+
+
+async def test_the_router_stopped_without_waiting_for_a_client_that_never_answers(
+        storm: Storm) -> None:
+    # It closed every connection, gave up on the silent one and stopped on its own, not
+    # at its shutdown deadline (SHUTDOWN_MS in router/server.mjs).
+    assert "Stopping on SIGTERM" in storm.router_log
+    assert "Stopped" in storm.router_log and "Not stopped within" not in storm.router_log
