@@ -316,7 +316,7 @@ lines.on('line', (line) => {
       const fresh = subscribers.filter((s) => s.last >= 0 && s.snapshotAt >= cmd.since);
       progress.snapshotsSince = fresh.length;
       progress.lastSnapshotAt = Math.max(0, ...fresh.map((s) => s.snapshotAt));
-      progress.firstSnapshotAt = Math.min(...fresh.map((s) => s.snapshotAt));
+      progress.firstSnapshotAt = fresh.length ? Math.min(...fresh.map((s) => s.snapshotAt)) : 0;
     }
     out(progress);
   } else if (cmd.cmd === 'close') {
