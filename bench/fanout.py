@@ -81,11 +81,12 @@ class Subscribers:
 
     @classmethod
     async def start(cls, url: str, show_id: str, n: int, concurrency: int,
-                    query_file: Path) -> Subscribers:
+                    query_file: Path, reconnect: bool = False) -> Subscribers:
+        """``reconnect``: a subscriber whose connection drops connects again (bench.storm)."""
         proc = await asyncio.create_subprocess_exec(
             *node_command(str(CLIENT)), "--url", url.replace("http://", "ws://"), "--show", show_id,
             "--subscribers", str(n), "--concurrency", str(concurrency),
-            "--query-file", str(query_file),
+            "--query-file", str(query_file), "--reconnect", str(reconnect).lower(),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**24)
         return cls(proc)
 

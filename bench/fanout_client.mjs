@@ -1,13 +1,14 @@
 // The fan-out benchmark's subscribers: N graphql-transport-ws connections in one Node process.
 //
 //   node bench/fanout_client.mjs --url ws://127.0.0.1:4000/graphql --show SHOW_ID \
-//        --subscribers 1000 [--concurrency 200] [--query-file watch.graphql]
+//        --subscribers 1000 [--concurrency 200] [--query-file watch.graphql] [--reconnect true]
 //
 // Driven by bench/fanout.py over stdin/stdout, one JSON object a line:
 //   out {"event":"opened", ...}        every subscription has its snapshot (or failed)
 //   in  {"cmd":"report","holds":PATH}  PATH: JSON [{seat, sent, answered}] (CLOCK_MONOTONIC ms)
 //   out {"event":"report", ...}        latencies, gaps, messages per subscriber
-//   in  {"cmd":"progress","version":V} -> {"event":"progress","behind":...}
+//   in  {"cmd":"progress","version":V[,"since":T]} -> {"event":"progress","behind":...}
+//       (with since: how many have a snapshot received at or after T, and the last one's time)
 //   in  {"cmd":"close"}                close every connection and exit
 //
 // Lean on purpose, so that the load generator is not what is measured: a message is never
@@ -15,6 +16,10 @@
 // version changed) or not a `next`; the others read the event's version (and fromVersion)
 // straight from the bytes. Times are process.hrtime (CLOCK_MONOTONIC on Linux), the clock
 // Python's time.monotonic() reads, so they compare with the hold sender's.
+//
+// With --reconnect true (bench/storm.py) a subscriber whose connection drops connects again as the
+// SDK's watch_seats does: after 250 ms doubling up to 5 s, plus up to 250 ms of jitter, and carries
+// on from the new subscription's snapshot.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,6 +42,9 @@ const SHOW = args.show;
 const N = Number(args.subscribers ?? 1000);
 const CONCURRENCY = Number(args.concurrency ?? 200);
 const OPEN_ATTEMPTS = 3;
+const RECONNECT = args.reconnect === 'true';
+const BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 5000;
 const QUERY = args['query-file']
   ? readFileSync(args['query-file'], 'utf8')
   : `subscription($show: ID!) { seatAvailability(showId: $show) {
@@ -76,7 +84,8 @@ function arrivalsOf(version) {
 // version -> {from, seats} as the observer saw it
 const observed = new Map();
 
-const stats = { gaps: 0, restarts: 0, resubscribes: 0, ended: 0, errors: 0, closed: 0, messages: new Uint32Array(N) };
+const stats = { gaps: 0, restarts: 0, resubscribes: 0, ended: 0, errors: 0, closed: 0, reconnects: 0,
+  messages: new Uint32Array(N) };
 const problems = [];
 function problem(text) {
   if (problems.length < 20) problems.push(text);
@@ -100,13 +109,28 @@ class Subscriber {
       ws.on('message', (data) => this.message(data));
       ws.on('error', (err) => rejectOpen(err));
       ws.on('close', (code) => {
-        if (!this.closing && !this.onSnapshot) {
+        if (!this.closing && !this.onSnapshot && ws === this.ws) {
           stats.closed++;
-          problem(`subscriber ${this.index}: connection closed (${code})`);
+          if (RECONNECT) this.reconnect(1);
+          else problem(`subscriber ${this.index}: connection closed (${code})`);
         }
         rejectOpen(new Error(`closed ${code}`));
       });
     });
+  }
+
+  /** Connect again after a dropped connection (attempt 1, 2, ...), until a snapshot comes. */
+  reconnect(attempt) {
+    this.last = -1;
+    const delay = Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** (attempt - 1) + Math.random() * BACKOFF_MS);
+    setTimeout(() => {
+      if (this.closing) return;
+      stats.reconnects++;
+      this.open().catch(() => {
+        this.ws?.terminate();
+        this.reconnect(attempt + 1);
+      });
+    }, delay);
   }
 
   subscribe() {
@@ -124,7 +148,10 @@ class Subscriber {
     // After a gap at once (the SDK's way); after an error the server may be struggling: back off a
     // little, with jitter, so that a thousand subscribers do not all come back in the same instant.
     if (!ended) this.subscribe();
-    else setTimeout(() => this.ws.readyState === WebSocket.OPEN && this.subscribe(), 500 + Math.random() * 1000);
+    else {
+      const { ws } = this;
+      setTimeout(() => ws === this.ws && ws.readyState === WebSocket.OPEN && this.subscribe(), 500 + Math.random() * 1000);
+    }
   }
 
   message(data) {
@@ -282,8 +309,16 @@ lines.on('line', (line) => {
   else if (cmd.cmd === 'progress') {
     // how far the slowest and the fastest subscriber got (to wait for the last deltas)
     const lasts = subscribers.map((s) => s.last);
-    out({ event: 'progress', lowest: Math.min(...lasts), highest: Math.max(...lasts),
-      behind: lasts.filter((v) => v < cmd.version).length });
+    const progress = { event: 'progress', lowest: Math.min(...lasts), highest: Math.max(...lasts),
+      behind: lasts.filter((v) => v < cmd.version).length, reconnects: stats.reconnects,
+      resubscribes: stats.resubscribes, gaps: stats.gaps, problems };
+    if (cmd.since != null) {
+      const fresh = subscribers.filter((s) => s.last >= 0 && s.snapshotAt >= cmd.since);
+      progress.snapshotsSince = fresh.length;
+      progress.lastSnapshotAt = Math.max(0, ...fresh.map((s) => s.snapshotAt));
+      progress.firstSnapshotAt = fresh.length ? Math.min(...fresh.map((s) => s.snapshotAt)) : 0;
+    }
+    out(progress);
   } else if (cmd.cmd === 'close') {
     for (const s of subscribers) s.close();
     lines.close();

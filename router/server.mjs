@@ -6,7 +6,8 @@
 // What the `hive-gateway supergraph` CLI did is done here the same way (its startNodeHttpServer): the
 // gateway runtime from the same config, node's http server with the runtime as request handler (GraphQL
 // over HTTP, GraphiQL, CORS, /healthcheck, /readiness), and graphql-ws on /graphql; shutdown on SIGTERM
-// and SIGINT closes client connections (1001), upstream connections and the runtime.
+// and SIGINT closes client connections (1001; cut after a second when a client does not answer),
+// upstream connections and the runtime.
 //
 // Environment, beside gateway.config.mjs's:
 //   TICKETFLOW_ROUTER_PASSTHROUGH       "false" sends every subscription through the gateway (default on)

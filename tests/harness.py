@@ -75,6 +75,8 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         # that (tests never depend on the machine's speed). Outages are tested with a Redis
         # that refuses at once (tests/integration/test_dependency_faults.py).
         "TICKETFLOW_REDIS_TIMEOUT_SECONDS": "30",
+        # booking's GET /debug/feeds: what its live feeds did (test_reconnect_storm.py)
+        "TICKETFLOW_FEEDS_DEBUG": "true",
     }
     for name in SERVICES:
         env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())
@@ -490,6 +492,31 @@ def router_argv(env: dict[str, str]) -> list[str]:
     from subgraphs.dev import router_command
 
     return router_command(settings_from(env))
+
+
+async def start_router(stack: Stack, procs: Processes) -> None:
+    """Start the deployment's router (again, after :meth:`Processes.stop`) on its port;
+    returns once it is ready."""
+    from subgraphs.dev import router_env
+
+    procs.start("router", router_argv(stack.env), {**stack.env, **router_env(stack.settings)},
+                cwd=ROOT / "router")
+    await wait_http(f"http://127.0.0.1:{stack.env['TICKETFLOW_ROUTER_PORT']}/readiness",
+                    procs=procs)
+
+
+async def stop_router(procs: Processes) -> None:
+    """Stop the deployment's router (SIGTERM: it closes every client connection) and wait
+    until it exited, the event loop running meanwhile: clients in this process answer
+    the router's closing handshakes, which it waits for."""
+    await asyncio.to_thread(procs.stop, "router")
+
+
+async def restart_router(stack: Stack, procs: Processes) -> None:
+    """Stop the deployment's router and start it again on the same port; returns once it
+    is ready."""
+    await stop_router(procs)
+    await start_router(stack, procs)
 
 
 @contextlib.asynccontextmanager

@@ -14,6 +14,8 @@ import { WebSocketServer } from 'ws';
 import { ClientSubscriptions } from './passthrough.mjs';
 
 const KEEPALIVE_MS = 12_000;
+// On close, how long clients have to answer the closing handshake before their connection is cut.
+const CLOSE_GRACE_MS = 1_000;
 
 /** Serves graphql-transport-ws on `path` of `server`; returns { close() }. */
 export function serveWebSockets({ server, path, gateway, planner, pool, jwks, log, maxSubscriptions, maxBufferedBytes }) {
@@ -90,7 +92,13 @@ export function serveWebSockets({ server, path, gateway, planner, pool, jwks, lo
     clients: () => connections.size,
     async close() {
       for (const socket of wss.clients) socket.close(1001, 'Going away');
+      // A client that never answers (its network went away, its process is stuck) would hold the
+      // shutdown for ws's closing timeout (30 s), and a restart with it: cut such connections.
+      const grace = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, CLOSE_GRACE_MS);
       await new Promise((resolve) => wss.close(() => resolve()));
+      clearTimeout(grace);
     },
   };
 }

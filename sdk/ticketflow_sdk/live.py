@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import aclosing
@@ -208,8 +209,16 @@ class SeatWatch:
                     if isinstance(exc, (InternalError, SubgraphUnavailable)):
                         raise
                     raise TransportError(f"live seats for {self.show_id}: {exc!r}") from exc
-                await asyncio.sleep(min(self._max_backoff, self._backoff * 2 ** (failures - 1)))
+                await asyncio.sleep(self._wait(failures))
             self.resubscriptions += 1
+
+    def _wait(self, failures: int) -> float:
+        """Seconds before connecting again after ``failures`` in a row: ``backoff`` doubling,
+        plus up to ``backoff`` of random jitter (as the HTTP retries), at most ``max_backoff``.
+        The jitter matters when a server restarts under many watchers: they come back spread
+        out instead of all in the same instant."""
+        return min(self._max_backoff,
+                   self._backoff * 2 ** (failures - 1) + random.uniform(0, self._backoff))
 
     async def _connection(self) -> AsyncGenerator[SeatMapState, None]:
         async with connect(self.url, subprotocols=[PROTOCOL], max_size=None,

@@ -28,7 +28,7 @@ from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
 from subgraphs.kernel.db import Database, Deadlines, new_id
 from subgraphs.kernel.errors import TicketFlowError
 from subgraphs.kernel.events import Event, KernelTables
-from subgraphs.kernel.feeds import SharedSubscription
+from subgraphs.kernel.feeds import SharedSubscription, feeds_of
 from subgraphs.kernel.graphql import Context
 from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
@@ -286,6 +286,20 @@ class _GraphQLRouter(GraphQLRouter[Context, None]):
         return orjson.dumps(data).decode()
 
 
+def _feeds_debug(app: FastAPI, service: Service) -> None:
+    """``GET /debug/feeds``: the feed registry's counters (``snapshot_renders``...) and, per
+    feed (show), its groups (distinct documents) and subscribers (``TICKETFLOW_FEEDS_DEBUG``)."""
+
+    @app.get("/debug/feeds")
+    async def feeds() -> dict[str, Any]:
+        registry = feeds_of(service)
+        if registry is None:
+            return {"stats": {}, "feeds": {}}
+        return {"stats": dict(registry.stats), "feeds": {
+            key: {"groups": len(feed.groups), "subscribers": len(feed.subscribers())}
+            for key, feed in registry.feeds.items()}}
+
+
 def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = False) -> FastAPI:
     """The FastAPI app of one subgraph.
 
@@ -335,6 +349,8 @@ def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = Fals
         graphql_ide="graphiql" if runtime.settings.env != "production" else None,
     )
     app.include_router(graphql, prefix="/graphql")
+    if spec.shared and runtime.settings.feeds_debug:
+        _feeds_debug(app, service)
     if spec.routes is not None:
         spec.routes(app, service)
     return app

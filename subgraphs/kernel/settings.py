@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # Live seats: a change within this many ms of the show's last delta waits for the
     # window to end and goes out merged with what else came (0: every change at once).
     live_coalesce_ms: int = Field(default=50, ge=0)
+    # GET /debug/feeds on a subgraph with shared subscriptions (booking): what its feeds
+    # did (snapshot reads and renders, executions, deltas) and whom they serve now. Counters
+    # and show ids only; for tests and benchmarks.
+    feeds_debug: bool = False
     # Compression of WebSocket messages (permessage-deflate), per connection.
     ws_per_message_deflate: bool = False
     outbox_replay_hours: int = Field(default=24, ge=0)

@@ -41,7 +41,7 @@ from ticketflow_sdk.live import apply_event
 
 from tests.conftest import own_processes
 from tests.flows import PASSWORD, Actors, new_user
-from tests.harness import Processes, Stack, router_argv, wait_http
+from tests.harness import Processes, Stack, restart_router
 from tests.payments import DECLINED, SUCCEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -327,12 +327,3 @@ async def test_a_watcher_refreshes_its_token_to_resubscribe_after_the_router_res
         assert customer.tokens is not None and customer.tokens != stale  # refreshed to watch
         assert sorted(fresh.seats_in(SeatStatus.HELD)) == sorted(hold.seat_ids)
 
-
-async def restart_router(stack: Stack, procs: Processes) -> None:
-    from subgraphs.dev import router_env
-
-    procs.stop("router")
-    procs.start("router", router_argv(stack.env), {**stack.env, **router_env(stack.settings)},
-                cwd=ROOT / "router")
-    await wait_http(f"http://127.0.0.1:{stack.env['TICKETFLOW_ROUTER_PORT']}/readiness",
-                    procs=procs)

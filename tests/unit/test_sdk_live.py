@@ -159,3 +159,16 @@ async def test_the_watcher_subscribes_again_after_a_subgraph_unavailable_error()
         state = await asyncio.wait_for(anext(watch), GUARD)
     assert (state.kind, state.version, state.seats_in(SeatStatus.HELD)) == ("SNAPSHOT", 7, ["a"])
     assert len(subscribed) == 2 and watch.resubscriptions == 1
+
+
+async def test_watchers_wait_a_jittered_backoff_before_connecting_again() -> None:
+    # A server restarted under many watchers: they come back spread out, not all at once.
+    async with AsyncClient("http://127.0.0.1:9/graphql", backoff=0.25) as client:
+        watches = [client.watch_seats("show-1") for _ in range(50)]
+        first = [w._wait(1) for w in watches]
+        assert all(0.25 <= wait <= 0.5 for wait in first)
+        assert len(set(first)) > 1
+        assert all(0.5 <= w._wait(2) <= 0.75 for w in watches)
+        assert all(w._wait(10) == 5.0 for w in watches)
+        for w in watches:
+            await w.aclose()
