@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from subgraphs.kernel.logs import request_id
@@ -137,6 +137,16 @@ def unavailable(service: str | None, nodes: Any = None, path: Any = None) -> Gra
                     **({"serviceName": service} if service else {})})
 
 
+def _variable_name(error: GraphQLError) -> str | None:
+    """The variable a request error is about, when coercing the request's variables failed:
+    such an error has no path, points at the variable's definition and was caused by the
+    GraphQLError of the type that refused the value (a scalar, an enum, non-null)."""
+    if error.path is not None or not isinstance(error.original_error, GraphQLError):
+        return None
+    node = error.nodes[0] if error.nodes else None
+    return node.variable.name.value if isinstance(node, VariableDefinitionNode) else None
+
+
 def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> GraphQLError:
     original = error.original_error
     if isinstance(original, TicketFlowError):
@@ -164,6 +174,13 @@ def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> G
             path=error.path,
             extensions={**(error.extensions or {}), "code": str(code)},
         )
+    variable = _variable_name(error)
+    if variable is not None:
+        # A variable's value its type refuses (graphql-core 3.3 says why in an original
+        # error of its own): the client's input, not a bug.
+        return GraphQLError(
+            error.message, nodes=error.nodes, source=error.source, positions=error.positions,
+            extensions={"code": str(ErrorCode.BAD_USER_INPUT), "field": variable})
     if unavailable_cause(original):
         log.warning("unavailable at %s: %r", error.path, original)
         return unavailable(service, error.nodes, error.path)
