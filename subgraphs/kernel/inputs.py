@@ -11,8 +11,7 @@ Every ``String`` and ``ID`` argument and input field, at any depth, must be text
 A field or argument declares another rule with ``metadata=text_rule(...)`` on
 ``strawberry.field`` / ``strawberry.argument``. Strings anywhere inside a ``JSON`` or
 ``_Any`` value (seat maps, federation entity representations) follow the plain rule, keys
-included. Other custom scalars (``DateTime``) parse their own format and refuse anything
-else: a literal fails validation, a variable's value is ``BAD_USER_INPUT`` here too.
+included. Other scalars (``DateTime``) parse their own format and refuse anything else.
 
 A value that breaks the rule is ``BAD_USER_INPUT`` whose ``field`` is its argument path
 (``input.rows[1].label``). Which paths hold strings depends only on the document, so an
@@ -29,7 +28,6 @@ from typing import Any, Final
 
 from graphql import (
     DocumentNode,
-    GraphQLError,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLArgument,
@@ -51,7 +49,6 @@ from graphql import (
     VariableNode,
     Visitor,
     get_operation_ast,
-    specified_scalar_types,
     visit,
 )
 
@@ -213,26 +210,7 @@ def _compile(type_: GraphQLInputType, rule: TextRule) -> Check | None:
             return _text_check(rule)
         if type_.name in JSON_SCALARS:
             return _json_failure
-        if type_.name not in specified_scalar_types:
-            return _parse_check(type_)
     return None
-
-
-def _parse_check(type_: GraphQLScalarType) -> Check:
-    """A custom scalar's own parsing (DateTime's ISO 8601), so that a variable it refuses is
-    reported at the argument it is used at."""
-
-    def check(value: Any) -> _Failure | None:
-        if value is None:
-            return None
-        try:
-            type_.parse_value(value)
-        except Exception as error:  # noqa: BLE001 - every refusal is the client's input
-            message = error.message if isinstance(error, GraphQLError) else str(error)
-            return _Failure(message if len(message) <= MAX_TEXT else f"Not a {type_.name}.")
-        return None
-
-    return check
 
 
 # --- plans ----------------------------------------------------------------------------

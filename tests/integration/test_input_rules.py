@@ -268,20 +268,21 @@ SHOWS_FILTER = "query($f: ShowFilter) { shows(filter: $f) { nodes { id } } }"
 async def test_a_date_time_it_cannot_read_is_refused_by_name(
         stack: Stack, actors: Actors, dbs: dict[str, Database], show: ShowOnSale,
         moment: str) -> None:
-    # Variables are checked by the DateTime scalar only when execution coerces them: that
-    # refusal came back INTERNAL (and the router turns literals into variables).
+    # The DateTime scalar refuses a variable's value when execution coerces the variables:
+    # that refusal came back INTERNAL (and the router turns literals into variables). The
+    # field is the variable and the place in its value, as graphql-core's message says.
     venue, token = stack.client("venue"), actors.organizer.token
     before = await venue_rows(dbs["venue"])
-    bad_input(await venue.run(SHOWS_FROM, {"from": moment}), "filter.from")
-    bad_input(await venue.run(SHOWS_FILTER, {"f": {"to": moment}}), "filter.to")
+    bad_input(await venue.run(SHOWS_FROM, {"from": moment}), "from")
+    bad_input(await venue.run(SHOWS_FILTER, {"f": {"to": moment}}), "f.to")
     show_input = {"venueId": show.venue_id, "title": "Hamlet", "startsAt": moment,
                   "price": {"amount": 100, "currency": "EUR"}}
-    bad_input(await venue.run(CREATE_SHOW, {"i": show_input}, token), "input.startsAt")
+    bad_input(await venue.run(CREATE_SHOW, {"i": show_input}, token), "i.startsAt")
     stops = [{"name": "Hamburg"}, {"name": "Berlin", "departsAt": moment}]
     bad_input(await venue.run(CREATE_SHOW, {"i": {**show_input, "startsAt":
                                                   "2033-01-01T19:00:00+00:00",
                                                   "stops": stops}}, token),
-              "input.stops[1].departsAt")
+              "i.stops[1].departsAt")
     assert await venue_rows(dbs["venue"]) == before
 
 
