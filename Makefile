@@ -9,7 +9,7 @@ JS_OK  := router/node_modules/.installed
 PYTEST := $(BIN)/pytest
 NODE   := router/node_modules/.bin/node --no-experimental-webstorage
 
-.PHONY: dev install lock schema schema-check test test-fast test-unit test-integration test-e2e lint services clean
+.PHONY: dev install lock schema schema-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
 
 install: $(PY_OK) $(JS_OK)
 
@@ -72,6 +72,17 @@ test-integration: install services
 
 test-e2e: install services
 	$(PYTEST) tests/e2e
+
+## Fuzz the whole graph through the router (tests/e2e/test_fuzz_graph.py) far longer than
+## `make test` does, with a random seed it prints; TICKETFLOW_FUZZ_SEED=<seed> repeats a run,
+## TICKETFLOW_FUZZ_EXAMPLES sets the examples per caller and mode (default 1000).
+fuzz: install services
+	@seed=$${TICKETFLOW_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	examples=$${TICKETFLOW_FUZZ_EXAMPLES:-1000}; \
+	echo "make fuzz: TICKETFLOW_FUZZ_SEED=$$seed TICKETFLOW_FUZZ_EXAMPLES=$$examples"; \
+	TICKETFLOW_FUZZ_SEED=$$seed TICKETFLOW_FUZZ_EXAMPLES=$$examples \
+	  $(PYTEST) -n 2 --dist loadgroup --timeout 0 tests/e2e/test_fuzz_graph.py; \
+	status=$$?; echo "make fuzz: TICKETFLOW_FUZZ_SEED=$$seed repeats this run"; exit $$status
 
 lint: install
 	$(BIN)/ruff check subgraphs tests bench

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import socket
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from subgraphs.kernel.logs import request_id
@@ -137,6 +138,24 @@ def unavailable(service: str | None, nodes: Any = None, path: Any = None) -> Gra
                     **({"serviceName": service} if service else {})})
 
 
+# graphql-core: "Variable '$f' has invalid value at .rows[1].label: <why>"
+_IN_VARIABLE = re.compile(r"has invalid (?:default )?value at ((?:\.\w+|\[\d+\])+): ")
+
+
+def _variable_field(error: GraphQLError) -> str | None:
+    """The variable a request error is about, and where in its value (``i.rows[1].seats``),
+    when coercing the request's variables failed: such an error has no path, points at the
+    variable's definition and was caused by the GraphQLError of the type that refused the
+    value (a scalar such as DateTime, an enum, non-null)."""
+    if error.path is not None or not isinstance(error.original_error, GraphQLError):
+        return None
+    node = error.nodes[0] if error.nodes else None
+    if not isinstance(node, VariableDefinitionNode):
+        return None
+    inside = _IN_VARIABLE.search(error.message)
+    return node.variable.name.value + (inside.group(1) if inside else "")
+
+
 def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> GraphQLError:
     original = error.original_error
     if isinstance(original, TicketFlowError):
@@ -164,6 +183,13 @@ def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> G
             path=error.path,
             extensions={**(error.extensions or {}), "code": str(code)},
         )
+    variable = _variable_field(error)
+    if variable is not None:
+        # A variable's value its type refuses (graphql-core 3.3 says why in an original
+        # error of its own): the client's input, not a bug.
+        return GraphQLError(
+            error.message, nodes=error.nodes, source=error.source, positions=error.positions,
+            extensions={"code": str(ErrorCode.BAD_USER_INPUT), "field": variable})
     if unavailable_cause(original):
         log.warning("unavailable at %s: %r", error.path, original)
         return unavailable(service, error.nodes, error.path)

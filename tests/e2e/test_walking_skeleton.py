@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from subgraphs.kernel.settings import SERVICES
 from tests.flows import CHECKOUT, HOLD, SEAT_AVAILABILITY, Actors, show_on_sale
@@ -132,6 +133,25 @@ async def test_bad_requests_get_codes_and_spec_statuses(e2e: tuple[Stack, Proces
     assert no_query.status_code == 400
     for response in (parse, unknown, bad_json, no_query):
         assert "Traceback" not in response.text and "File \"" not in response.text
+
+
+@pytest.mark.parametrize(("query", "field", "code"), [
+    ("{ ticketKeys notificationDeliveries(first: 1) { id } }", "notificationDeliveries",
+     "UNAUTHENTICATED"),
+    ("{ a: venues { id } b: venues(first: -1) { id } }", "b", "BAD_USER_INPUT"),
+    ("{ me { id } mySessions { id } }", "mySessions", "UNAUTHENTICATED"),
+], ids=["refused-after-public", "bad-after-good", "nullable-first"])
+async def test_a_refused_root_field_keeps_its_code_beside_others_of_its_subgraph(
+    e2e: tuple[Stack, Processes], query: str, field: str, code: str
+) -> None:
+    # Found by tests/e2e/test_fuzz_graph.py: the gateway sent the root fields of one subgraph
+    # as one request; the subgraph rightly answered `data: null` (a non-null field refused),
+    # the gateway took that null for the first field's value too and answered INTERNAL
+    # ("Cannot return null for non-nullable field") without the subgraph's own error.
+    stack, _ = e2e
+    body = await GraphQL(stack.router_url).run(query)
+    assert body["data"] is None
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [([field], code)]
 
 
 async def test_unknown_show_and_garbled_token_are_refused_without_writes(
