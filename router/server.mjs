@@ -26,7 +26,7 @@ import {
   getCacheInstanceFromConfig,
   MemPubSub,
 } from '@graphql-hive/gateway';
-import { gatewayConfig, jwks, subgraphUrl } from './gateway.config.mjs';
+import { gatewayConfig, jwks, limits, subgraphUrl } from './gateway.config.mjs';
 import { envFlag, envInt } from './lib/env.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
@@ -60,6 +60,7 @@ async function main() {
     apiSchema,
     index: supergraphIndex(readFileSync(gatewayConfig.supergraph, 'utf8')),
     urlOf: subgraphUrl,
+    limits,
     enabled: envFlag('TICKETFLOW_ROUTER_PASSTHROUGH', true),
   });
   const pool = new UpstreamPool({ log });
