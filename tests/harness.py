@@ -497,7 +497,9 @@ async def another_router(stack: Stack, log_dir: Path, overrides: dict[str, str]
     env = {**stack.env, **router_env(stack.settings), "TICKETFLOW_ROUTER_PORT": str(free_port()),
            **overrides}
     procs = Processes(log_dir)
-    procs.start("router", router_argv(env), env, cwd=ROOT / "router")
+    # the command from the stack's settings: overrides may hold router-only values the
+    # subgraphs' settings refuse (TICKETFLOW_ENV=production without PostgreSQL)
+    procs.start("router", router_argv(stack.env), env, cwd=ROOT / "router")
     try:
         await wait_http(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness",
                         procs=procs)
