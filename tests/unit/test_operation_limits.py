@@ -28,7 +28,8 @@ const { schema, documents } = JSON.parse(readFileSync(0, 'utf8'));
 const defaults = Object.fromEntries(Object.entries(DEFAULTS).map(([limit, [, n]]) => [limit, n]));
 const limits = new OperationLimits({ limits: defaults });
 const api = buildSchema(readFileSync(schema, 'utf8'));
-const found = Object.fromEntries(Object.entries(documents).map(([k, v]) => [k, limits.measure(api, v)]));
+const found = Object.fromEntries(
+  Object.entries(documents).map(([name, text]) => [name, limits.measure(api, text)]));
 process.stdout.write(JSON.stringify({ defaults, found }));
 """
 
