@@ -169,7 +169,7 @@ async def test_the_default_limits_let_a_fifty_thousand_seat_map_through(
     stack, _ = e2e
     router = GraphQL(stack.router_url)
     # the import straight at the venue subgraph: on a loaded machine it can take longer than
-    # the router's deadline for one subgraph call (5 s), which is not what is tested here
+    # the router's deadline for one subgraph call (15 s), which is not what is tested here
     venue_subgraph = GraphQL(stack.url("venue"))
     organizer = await new_user(stack, stack.router_url, "ORGANIZER")
     venue = await router.data(CREATE_VENUE, {"i": {"name": "Edge Stadium"}}, organizer.token)
