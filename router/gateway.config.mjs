@@ -28,6 +28,10 @@
 //                               array of operations) are refused (BAD_REQUEST): batching is off.
 //   TICKETFLOW_INTROSPECTION, TICKETFLOW_FIELD_SUGGESTIONS
 //                               "true"/"false" override what TICKETFLOW_ENV decides
+//   TICKETFLOW_ROUTER_RATE_LIMIT_QUERIES, TICKETFLOW_ROUTER_RATE_LIMIT_MUTATIONS,
+//   TICKETFLOW_ROUTER_RATE_LIMIT_WINDOW_SECONDS, TICKETFLOW_ROUTER_TRUSTED_PROXIES, TICKETFLOW_REDIS_URL,
+//   TICKETFLOW_REDIS_PREFIX
+//                               rate limits per client (RATE_LIMITED, retryAfter): lib/ratelimit.mjs
 //   TICKETFLOW_ROUTER_LOG_LEVEL debug | info | warn | error (default info)
 //   TICKETFLOW_MASK_SUBGRAPH_ERRORS
 //                               "false" lets subgraph errors that carry no extensions.code through verbatim
@@ -73,6 +77,7 @@ import { envFlag, envPort } from './lib/env.mjs';
 import { generateRequestId, maskError, useRequestScope } from './lib/errors.mjs';
 import { faultSettings, useSubgraphFaults } from './lib/faults.mjs';
 import { OperationLimits, edgeSettings, useOperationLimits } from './lib/limits.mjs';
+import { RateLimits, useRateLimits } from './lib/ratelimit.mjs';
 import {
   RemoteJwks,
   clientAuthorization,
@@ -258,6 +263,8 @@ export const jwks = new RemoteJwks(jwksUrl());
 const edge = edgeSettings();
 /** The operation limits, shared with the subscription pass-through (server.mjs). */
 export const limits = new OperationLimits(edge);
+/** Queries and mutations per client (closed by server.mjs on shutdown). */
+export const rateLimits = new RateLimits();
 
 const wsSharing = (env.TICKETFLOW_SUBGRAPH_WS_SHARING || 'client').trim().toLowerCase();
 if (!['client', 'auth'].includes(wsSharing)) {
@@ -380,6 +387,7 @@ export const gatewayConfig = defineConfig({
     useOperationLimits(limits, edge),
     useTicketflowAccessTokens(jwks),
     useTicketflowContext(),
+    useRateLimits(rateLimits),
     useRequestScope(),
     ...useSubgraphFaults({ settings: faults, log: ctx?.log, breakers }),
   ],

@@ -26,7 +26,7 @@ import {
   getCacheInstanceFromConfig,
   MemPubSub,
 } from '@graphql-hive/gateway';
-import { gatewayConfig, jwks, limits, subgraphUrl } from './gateway.config.mjs';
+import { gatewayConfig, jwks, limits, rateLimits, subgraphUrl } from './gateway.config.mjs';
 import { envFlag, envInt } from './lib/env.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
@@ -101,6 +101,7 @@ async function main() {
     server.close();
     server.closeIdleConnections();
     pool.close();
+    rateLimits.close();
     await sockets.close();
     await gateway.dispose();
     log.info('Stopped');

@@ -70,6 +70,10 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         "TICKETFLOW_DB_POOL_SIZE": "2",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
         "TICKETFLOW_DEBUG_ERRORS": "false",
+        # Every client of a test deployment is 127.0.0.1: the router's rate limits per client
+        # would count the whole suite as one (tests/e2e/test_router_edge.py sets its own).
+        "TICKETFLOW_ROUTER_RATE_LIMIT_QUERIES": "0",
+        "TICKETFLOW_ROUTER_RATE_LIMIT_MUTATIONS": "0",
     }
     for name in SERVICES:
         env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())
