@@ -18,7 +18,20 @@
 //                               supergraph's routing_url for HTTP *and* the ws:// subscription connection.
 //                               Any TICKETFLOW_<NAME>_URL works for a subgraph named <name> (lower case).
 //   TICKETFLOW_CORS_ORIGINS     comma-separated allowed origins (default: any origin, reflected)
-//   TICKETFLOW_GRAPHIQL         "false" turns GraphiQL off (default on, GET /graphql from a browser)
+//   TICKETFLOW_GRAPHIQL         "false" turns GraphiQL off (default: on, GET /graphql from a browser, unless
+//                               TICKETFLOW_ENV=production, where introspection is off too)
+//   TICKETFLOW_ENV              "production" turns introspection and field suggestions off (lib/limits.mjs)
+//   TICKETFLOW_MAX_DOCUMENT_BYTES, TICKETFLOW_MAX_TOKENS, TICKETFLOW_MAX_DEPTH, TICKETFLOW_MAX_ALIASES,
+//   TICKETFLOW_MAX_DIRECTIVES, TICKETFLOW_MAX_COST
+//                               operation limits, refused with OPERATION_LIMIT before any subgraph is called;
+//                               the defaults and why: lib/limits.mjs, docs/api-edge.md. Batches (a JSON
+//                               array of operations) are refused (BAD_REQUEST): batching is off.
+//   TICKETFLOW_INTROSPECTION, TICKETFLOW_FIELD_SUGGESTIONS
+//                               "true"/"false" override what TICKETFLOW_ENV decides
+//   TICKETFLOW_ROUTER_RATE_LIMIT_QUERIES, TICKETFLOW_ROUTER_RATE_LIMIT_MUTATIONS,
+//   TICKETFLOW_ROUTER_RATE_LIMIT_WINDOW_SECONDS, TICKETFLOW_ROUTER_TRUSTED_PROXIES, TICKETFLOW_REDIS_URL,
+//   TICKETFLOW_REDIS_PREFIX
+//                               rate limits per client (RATE_LIMITED, retryAfter): lib/ratelimit.mjs
 //   TICKETFLOW_ROUTER_LOG_LEVEL debug | info | warn | error (default info)
 //   TICKETFLOW_MASK_SUBGRAPH_ERRORS
 //                               "false" lets subgraph errors that carry no extensions.code through verbatim
@@ -63,6 +76,8 @@ import { forwardedFor } from './lib/address.mjs';
 import { envFlag, envPort } from './lib/env.mjs';
 import { generateRequestId, maskError, useRequestScope } from './lib/errors.mjs';
 import { faultSettings, useSubgraphFaults } from './lib/faults.mjs';
+import { OperationLimits, edgeSettings, useOperationLimits } from './lib/limits.mjs';
+import { RateLimits, useRateLimits } from './lib/ratelimit.mjs';
 import {
   RemoteJwks,
   clientAuthorization,
@@ -245,6 +260,12 @@ const supergraph = env.TICKETFLOW_SUPERGRAPH?.trim()
 
 export const jwks = new RemoteJwks(jwksUrl());
 
+const edge = edgeSettings();
+/** The operation limits, shared with the subscription pass-through (server.mjs). */
+export const limits = new OperationLimits(edge);
+/** Queries and mutations per client (closed by server.mjs on shutdown). */
+export const rateLimits = new RateLimits();
+
 const wsSharing = (env.TICKETFLOW_SUBGRAPH_WS_SHARING || 'client').trim().toLowerCase();
 if (!['client', 'auth'].includes(wsSharing)) {
   throw new Error(`TICKETFLOW_SUBGRAPH_WS_SHARING=${wsSharing}: expected "client" or "auth"`);
@@ -351,7 +372,7 @@ export const gatewayConfig = defineConfig({
       }
     : true,
 
-  graphiql: envFlag('TICKETFLOW_GRAPHIQL', true)
+  graphiql: envFlag('TICKETFLOW_GRAPHIQL', edge.introspection)
     ? { title: 'TicketFlow', subscriptionsProtocol: 'WS', defaultCollections: EXAMPLE_COLLECTIONS }
     : false,
   landingPage: false,
@@ -366,9 +387,15 @@ export const gatewayConfig = defineConfig({
   // Hive Gateway's own `jwt` option is not used: it can't verify EdDSA (see "access tokens" above).
   // Upstream deadlines, retries and breakers are plugins here, not the upstreamTimeout/upstreamRetry
   // options: lib/faults.mjs needs them in its own order around the breaker.
+  // Operation limits, introspection and suggestions: lib/limits.mjs (GraphQL Armor's rules with our error
+  // code) instead of the maxTokens / maxDepth / blockFieldSuggestions / disableIntrospection options, which
+  // load the same Armor plugins but give no code, and whose suggestion filter misses enum values.
+  // Batching (a JSON array of operations per request) stays off: Yoga refuses it with BAD_REQUEST.
   plugins: (ctx) => [
+    useOperationLimits(limits, edge),
     useTicketflowAccessTokens(jwks),
     useTicketflowContext(),
+    useRateLimits(rateLimits),
     useRequestScope(),
     ...useSubgraphFaults({ settings: faults, log: ctx?.log, breakers }),
   ],

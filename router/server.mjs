@@ -27,7 +27,7 @@ import {
   getCacheInstanceFromConfig,
   MemPubSub,
 } from '@graphql-hive/gateway';
-import { gatewayConfig, jwks, subgraphUrl } from './gateway.config.mjs';
+import { gatewayConfig, jwks, limits, rateLimits, subgraphUrl } from './gateway.config.mjs';
 import { envFlag, envInt } from './lib/env.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
@@ -61,6 +61,7 @@ async function main() {
     apiSchema,
     index: supergraphIndex(readFileSync(gatewayConfig.supergraph, 'utf8')),
     urlOf: subgraphUrl,
+    limits,
     enabled: envFlag('TICKETFLOW_ROUTER_PASSTHROUGH', true),
   });
   const pool = new UpstreamPool({ log });
@@ -101,6 +102,7 @@ async function main() {
     server.close();
     server.closeIdleConnections();
     pool.close();
+    rateLimits.close();
     await sockets.close();
     await gateway.dispose();
     log.info('Stopped');

@@ -77,6 +77,10 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         "TICKETFLOW_REDIS_TIMEOUT_SECONDS": "30",
         # booking's GET /debug/feeds: what its live feeds did (test_reconnect_storm.py)
         "TICKETFLOW_FEEDS_DEBUG": "true",
+        # Every client of a test deployment is 127.0.0.1: the router's rate limits per client
+        # would count the whole suite as one (tests/e2e/test_router_edge.py sets its own).
+        "TICKETFLOW_ROUTER_RATE_LIMIT_QUERIES": "0",
+        "TICKETFLOW_ROUTER_RATE_LIMIT_MUTATIONS": "0",
     }
     for name in SERVICES:
         env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())
@@ -529,7 +533,9 @@ async def another_router(stack: Stack, log_dir: Path, overrides: dict[str, str]
     env = {**stack.env, **router_env(stack.settings), "TICKETFLOW_ROUTER_PORT": str(free_port()),
            **overrides}
     procs = Processes(log_dir)
-    procs.start("router", router_argv(env), env, cwd=ROOT / "router")
+    # the command from the stack's settings: overrides may hold router-only values the
+    # subgraphs' settings refuse (TICKETFLOW_ENV=production without PostgreSQL)
+    procs.start("router", router_argv(stack.env), env, cwd=ROOT / "router")
     try:
         await wait_http(f"http://127.0.0.1:{env['TICKETFLOW_ROUTER_PORT']}/readiness",
                         procs=procs)

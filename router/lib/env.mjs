@@ -2,8 +2,8 @@
 
 const env = process.env;
 
-export function envFlag(name, fallback) {
-  const v = env[name];
+export function envFlag(name, fallback, from = env) {
+  const v = from[name];
   if (v == null || v.trim() === '') return fallback;
   return !['0', 'false', 'no', 'off', 'disabled'].includes(v.trim().toLowerCase());
 }

@@ -1,15 +1,16 @@
 // The subscription pass-through: which subscriptions skip the gateway's executor, and how one client
 // connection's pass-through subscriptions are served.
 //
-// A `subscribe` goes through here when its document is valid against the router's API schema and its
-// whole selection set is served by one subgraph (ownership.mjs); the decision is cached per document
-// text. Its variables are coerced as the gateway would (so bad ones still get the gateway's answer).
+// A `subscribe` goes through here when its document is within the operation limits (limits.mjs), valid
+// against the router's API schema and its whole selection set is served by one subgraph (ownership.mjs);
+// the decision is cached per document text. Any other document goes to the gateway, which answers it
+// (OPERATION_LIMIT, GRAPHQL_VALIDATION_FAILED…) by the very same checks. Its variables are coerced as the gateway would (so bad ones still get the gateway's answer).
 // The client's tokens are checked exactly as for the gateway's own path (tokens.mjs); a bad one gets a
 // `next` with UNAUTHENTICATED and a `complete`, and no subgraph hears of it. Then the subscription rides
 // a shared upstream connection (upstream.mjs) and each upstream frame reaches the client with only its id
 // rewritten (frames.mjs). Everything else - other documents, pings, connection_init - is the gateway's.
 
-import { getOperationAST, getVariableValues, parse, validate } from 'graphql';
+import { getOperationAST, getVariableValues } from 'graphql';
 import { forwardedFor } from './address.mjs';
 import { maskSubgraphErrorJSON } from './errors.mjs';
 import { UNAVAILABLE } from './faults.mjs';
@@ -26,18 +27,21 @@ export class Planner {
    * @param apiSchema the schema clients see (validation)
    * @param index     supergraphIndex() of the supergraph (ownership)
    * @param urlOf     subgraph name -> its HTTP URL (the router's override, else the supergraph's)
+   * @param limits    the gateway's OperationLimits (limits.mjs): its parse and validate are the only ones
    */
-  constructor({ apiSchema, index, urlOf, enabled = true }) {
+  constructor({ apiSchema, index, urlOf, limits, enabled = true }) {
     this.apiSchema = apiSchema;
     this.index = index;
     this.urlOf = urlOf;
+    this.limits = limits;
     this.enabled = enabled;
     this.cache = new Map();
   }
 
   /** {subgraph: {name, url}, operation} for a pass-through subscription; null for the gateway. */
   plan(query, operationName) {
-    if (!this.enabled || typeof query !== 'string') return null;
+    // a document over the size limit is not kept as a cache key: the gateway refuses it
+    if (!this.enabled || typeof query !== 'string' || this.limits.oversized(query)) return null;
     const key = `${operationName ?? ''}\n${query}`;
     let plan = this.cache.get(key);
     if (plan === undefined) {
@@ -53,11 +57,11 @@ export class Planner {
   decide(query, operationName) {
     let document;
     try {
-      document = parse(query);
+      document = this.limits.parse(query);
     } catch {
-      return null; // the gateway reports the syntax error
+      return null; // the gateway reports the syntax error or the limit
     }
-    if (validate(this.apiSchema, document).length) return null; // and the validation errors
+    if (this.limits.validate(this.apiSchema, document).length) return null; // and the validation errors
     const owner = singleSubgraph(this.index, document, operationName);
     if (!owner) return null;
     return {

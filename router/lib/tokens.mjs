@@ -1,34 +1,32 @@
 // Access tokens: the router checks every token a client presents, before any subgraph hears of it.
 //
-// Why not Hive Gateway's built-in `jwt` option (useJWT from @graphql-hive/gateway, i.e.
-// @graphql-yoga/plugin-jwt)? It verifies with `jsonwebtoken` 9, which has no EdDSA at all: with the auth
-// service's Ed25519 keys it refuses every token, valid ones included ('Unknown key type "ed25519"', or
-// '"EdDSA" is not a valid algorithm' with allowInvalidAsymmetricKeyTypes). Its refusals also carry no
-// extensions.code, and a token naming an unknown kid becomes a plain Error (HTTP 500). So the router makes
-// the checks of subgraphs/kernel/auth.py itself, with node:crypto (Ed25519 is built into Node), and no
-// extra package:
-//   header     alg exactly "EdDSA" (so no "none", no HS256 keyed with the public key), kid a string,
-//              no `crit`;
-//   signature  Ed25519, with the JWKS key named by kid (only OKP/Ed25519 signing keys are taken);
+// Verification is jose's (npm `jose`, jwtVerify + createRemoteJWKSet: EdDSA through WebCrypto, the JWKS
+// fetched, cached and shared by concurrent requests). Why not Hive Gateway's built-in `jwt` option (useJWT
+// from @graphql-hive/gateway, i.e. @graphql-yoga/plugin-jwt)? It verifies with `jsonwebtoken` 9, which has
+// no EdDSA at all: with the auth service's Ed25519 keys it refuses every token, valid ones included
+// ('Unknown key type "ed25519"'). Its refusals also carry no extensions.code, and a token naming an unknown
+// kid becomes a plain Error (HTTP 500). The rules are those of subgraphs/kernel/auth.py:
+//   header     alg exactly "EdDSA" (so no "none", no HS256 keyed with the public key: jose refuses any
+//              other alg before a key is looked up), kid a string, no `crit` jose does not know;
+//   signature  Ed25519, with the JWKS key named by kid (jose takes only OKP keys for EdDSA, and skips keys
+//              whose `use` is not "sig" or whose `alg` is another);
 //   claims     exp, iat, sub, iss, aud, jti present; exp in the future; nbf and iat not in the future;
-//              iss = TICKETFLOW_JWT_ISSUER; aud (string or list) contains TICKETFLOW_JWT_AUDIENCE;
-//              sub, jti and sid strings; roles, when present, a list.
+//              iss = TICKETFLOW_JWT_ISSUER; aud (string or list) contains TICKETFLOW_JWT_AUDIENCE (jose);
+//              iat not in the future, sub, jti and sid strings, roles, when present, a list (here).
 // Not checked here: whether the token's session (sid) was revoked (logout) - only the subgraphs see the
 // shared revocation list, so such a token passes the router and is refused by the subgraph.
-// JWKS: fetched on first use and cached, by the same rules as the subgraphs' TokenVerifier:
-//   - a kid never seen is fetched at once (after a rotation the new key works on first sight), unless a
-//     fetch that began after the token arrived has answered already; one fetch at a time, everyone waiting
-//     shares the next one;
+// JWKS (RemoteJwks: jose's remote set, plus two rules of the subgraphs' TokenVerifier jose lacks):
+//   - a kid never seen is fetched at once (after a rotation the new key works on first sight): jose's
+//     cooldownDuration is 0, and jose shares one fetch between everyone waiting;
 //   - a kid the JWKS did not have is looked up again at most once per JWKS_MISSING_RETRY_MS (remembered for
-//     at most JWKS_MAX_MISSING kids);
-//   - the document is refetched when older than JWKS_MAX_AGE_MS, so retired keys stop verifying;
-//   - when the JWKS can't be fetched, cached keys keep verifying and tokens naming any other kid are refused
-//     ("The token's signing key cannot be checked now.").
-// (Hive's createRemoteJwksSigningKeyProvider, jwks-rsa, caches each kid for 10 minutes, but without its
-// `rateLimit` option refetches on every unknown kid, concurrently, and has no EdDSA verifier to feed.)
+//     at most JWKS_MAX_MISSING kids) - a token naming a made-up kid costs no fetch meanwhile;
+//   - the document is refetched when older than JWKS_MAX_AGE_MS (jose's cacheMaxAge), so retired keys stop
+//     verifying;
+//   - when the JWKS can't be fetched, the keys of the last document fetched keep verifying and tokens naming
+//     any other kid are refused ("The token's signing key cannot be checked now."); jose alone would refuse
+//     every token while its copy is stale.
 
-
-import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import { GraphQLError } from 'graphql';
 
 const env = process.env;
@@ -79,140 +77,90 @@ export function unauthenticated(message) {
   });
 }
 
-/** The auth service's public keys by kid: cached, refetched for a kid not seen before. */
+/** The auth service's public keys by kid: jose's remote JWKS set, with the rules above. */
 export class RemoteJwks {
   constructor(url) {
     this.url = url;
-    this.keys = new Map();
-    this.fetchedAt = -Infinity; // when the last successful fetch began (performance.now())
-    this.missing = new Map(); // kid -> when the fetch that did not find it began
-    this.inflight = null; // the fetch under way: { started, settled }
+    this.remote = createRemoteJWKSet(new URL(url), {
+      cacheMaxAge: JWKS_MAX_AGE_MS,
+      cooldownDuration: 0,
+      timeoutDuration: JWKS_TIMEOUT_MS,
+    });
+    this.missing = new Map(); // kid -> when the JWKS was found without it (Date.now(), as jose's clock)
+    this.last = { document: undefined, keys: undefined }; // the last document fetched, as a local set
   }
 
-  /** The public key for kid; throws UNAUTHENTICATED when there is none (or the JWKS can't be read). */
-  async keyFor(kid) {
-    const asked = performance.now();
-    const cached = this.keys.get(kid);
-    if (cached && asked - this.fetchedAt < JWKS_MAX_AGE_MS) return cached;
-    let failed = false;
-    try {
-      await this.refresh(kid, asked);
-    } catch (err) {
-      failed = true;
-      warn(`[ticketflow] JWKS ${this.url} could not be fetched: ${err?.message ?? err}`);
-    }
-    const key = this.keys.get(kid); // a stale key still verifies when the refetch failed
-    if (key) return key;
-    throw unauthenticated(
-      failed ? "The token's signing key cannot be checked now." : 'The token is signed with an unknown key.',
-    );
-  }
-
-  async refresh(kid, asked) {
-    // wait for the fetch under way; it answers this token only if it began after the token arrived
-    while (this.inflight) {
-      const { started, settled } = this.inflight;
-      const ok = await settled;
-      if (started >= asked) {
-        if (!ok) throw new Error('the fetch under way failed');
-        return;
-      }
-    }
-    if (this.fetchedAt >= asked) return;
+  /** jose's key lookup for a token's protected header; throws UNAUTHENTICATED when there is no key. */
+  async getKey(header, token) {
+    const { kid } = header;
+    if (typeof kid !== 'string' || header.crit !== undefined) throw unauthenticated(WRONG_ALGORITHM);
     const missed = this.missing.get(kid);
-    if (!this.keys.has(kid) && missed !== undefined && asked - missed < JWKS_MISSING_RETRY_MS) return;
-    const started = performance.now();
-    const done = this.fetchKeys().then((keys) => {
-      this.keys = keys;
-      this.fetchedAt = started;
-      if (!keys.has(kid)) {
+    if (missed !== undefined && Date.now() - missed < JWKS_MISSING_RETRY_MS) throw unauthenticated(UNKNOWN_KEY);
+    try {
+      return await this.remote(header, token);
+    } catch (err) {
+      if (err instanceof errors.JWKSNoMatchingKey) {
         if (this.missing.size >= JWKS_MAX_MISSING) this.missing.clear();
-        this.missing.set(kid, started);
+        this.missing.set(kid, Date.now());
+        throw unauthenticated(UNKNOWN_KEY);
       }
-    });
-    const inflight = { started, settled: done.then(() => true, () => false) };
-    this.inflight = inflight;
-    try {
-      await done;
-    } finally {
-      if (this.inflight === inflight) this.inflight = null;
+      warn(`[ticketflow] JWKS ${this.url} gave no key for kid ${kid}: ${err?.message ?? err}`);
+      return this.lastKey(header, token);
     }
   }
 
-  async fetchKeys() {
-    const response = await fetch(this.url, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(JWKS_TIMEOUT_MS),
-    });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const document = await response.json();
-    const keys = new Map();
-    for (const jwk of Array.isArray(document?.keys) ? document.keys : []) {
-      if (!jwk || typeof jwk.kid !== 'string' || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') continue;
-      if ((jwk.use != null && jwk.use !== 'sig') || (jwk.alg != null && jwk.alg !== JWT_ALGORITHM)) continue;
-      try {
-        keys.set(jwk.kid, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }));
-      } catch {
-        warn(`[ticketflow] skipping unreadable JWKS key ${jwk.kid}`); // the others keep verifying
-      }
-    }
-    return keys;
-  }
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-function jsonSegment(segment) {
-  if (BASE64URL.test(segment)) {
+  /** The key from the last document fetched (the JWKS can't be fetched now). */
+  async lastKey(header, token) {
+    const document = this.remote.jwks();
+    if (document && document !== this.last.document) this.last = { document, keys: createLocalJWKSet(document) };
     try {
-      const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-      if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+      if (this.last.keys) return await this.last.keys(header, token);
     } catch {
-      // fall through
+      // no such key in it either
     }
+    throw unauthenticated("The token's signing key cannot be checked now.");
   }
-  throw unauthenticated('The access token is malformed.');
 }
 
-const isNumericDate = (v) => typeof v === 'number' && Number.isFinite(v);
+const WRONG_ALGORITHM = 'The access token uses an algorithm TicketFlow does not accept.';
+const UNKNOWN_KEY = 'The token is signed with an unknown key.';
+const INVALID = 'The access token is invalid.';
+
+/** The UNAUTHENTICATED answer to what jose refused (or the one getKey threw). */
+function refusal(err) {
+  if (err instanceof GraphQLError) return err;
+  if (err instanceof errors.JWTExpired) return unauthenticated('The access token has expired.');
+  if (err instanceof errors.JOSEAlgNotAllowed) return unauthenticated(WRONG_ALGORITHM);
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) {
+    return unauthenticated('The access token is malformed.');
+  }
+  if (err instanceof errors.JOSEError) return unauthenticated(INVALID);
+  return err; // a bug: masked as INTERNAL
+}
+
+const VERIFY_OPTIONS = {
+  algorithms: [JWT_ALGORITHM],
+  issuer: JWT_ISSUER,
+  audience: JWT_AUDIENCE,
+  requiredClaims: JWT_REQUIRED_CLAIMS,
+};
 
 /** The claims of a valid access token; throws UNAUTHENTICATED for anything else. */
 export async function verifyAccessToken(token, jwks) {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw unauthenticated('The access token is malformed.');
-  const [encodedHeader, encodedClaims, encodedSignature] = parts;
-  const header = jsonSegment(encodedHeader);
-  const claims = jsonSegment(encodedClaims);
-  if (header.alg !== JWT_ALGORITHM || typeof header.kid !== 'string' || header.crit !== undefined) {
-    throw unauthenticated('The access token uses an algorithm TicketFlow does not accept.');
+  let claims;
+  try {
+    ({ payload: claims } = await jwtVerify(token, (header, t) => jwks.getKey(header, t), VERIFY_OPTIONS));
+  } catch (err) {
+    throw refusal(err);
   }
-  const signature = BASE64URL.test(encodedSignature) ? Buffer.from(encodedSignature, 'base64url') : null;
-  if (!signature || signature.length !== 64) throw unauthenticated('The access token is invalid.');
-  const key = await jwks.keyFor(header.kid);
-  const signed = Buffer.from(`${encodedHeader}.${encodedClaims}`, 'ascii');
-  if (!verifySignature(null, signed, key, signature)) throw unauthenticated('The access token is invalid.');
-
-  const now = Date.now() / 1000;
-  if (JWT_REQUIRED_CLAIMS.some((name) => claims[name] === undefined)) {
-    throw unauthenticated('The access token is invalid.');
-  }
-  if (!isNumericDate(claims.exp) || !isNumericDate(claims.iat)) throw unauthenticated('The access token is invalid.');
-  if (claims.exp <= now) throw unauthenticated('The access token has expired.');
-  if (claims.iat > now) throw unauthenticated('The access token is invalid.');
-  if (claims.nbf !== undefined && (!isNumericDate(claims.nbf) || claims.nbf > now)) {
-    throw unauthenticated('The access token is invalid.');
-  }
-  const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
   if (
-    claims.iss !== JWT_ISSUER ||
-    !Array.isArray(audiences) ||
-    !audiences.includes(JWT_AUDIENCE) ||
+    claims.iat > Date.now() / 1000 ||
     typeof claims.sub !== 'string' ||
     typeof claims.jti !== 'string' ||
     (claims.roles !== undefined && !Array.isArray(claims.roles)) ||
     typeof claims.sid !== 'string'
   ) {
-    throw unauthenticated('The access token is invalid.');
+    throw unauthenticated(INVALID);
   }
   return claims;
 }

@@ -21,7 +21,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -32,15 +32,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 from sqlalchemy import select
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
 
 from subgraphs.auth.models import SigningKey
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.settings import SERVICES
 from subgraphs.seed import create_user
 from subgraphs.venue.models import Venue
 from tests.flows import PASSWORD, SEAT_AVAILABILITY, Actors, make_actors, show_on_sale
@@ -49,13 +43,11 @@ from tests.harness import (
     Processes,
     Stack,
     Subscription,
-    another_router,
     error_codes,
     eventually,
-    free_port,
     http,
-    running,
 )
+from tests.recording import Recorded, recorded_router
 
 CREATE_VENUE = """mutation($i: CreateVenueInput!) { createVenue(input: $i) { id name } }"""
 ME = "query { me { id } }"
@@ -68,97 +60,17 @@ def marker_address() -> str:
 
 
 # ------------------------------------------------------------------------------------------
-# the recording proxy and the router behind it
-
-HOP_BY_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding",
-              "upgrade", "accept-encoding", "content-encoding"}
-
-
-@dataclass
-class Seen:
-    kind: str  # "http" (a subgraph request), "ws" (a subgraph WebSocket upgrade), "jwks"
-    service: str
-    headers: dict[str, str]
-    body: str = ""
-
-
-@dataclass
-class Recorder:
-    """A reverse proxy in front of the real subgraphs that writes down every request.
-
-    ``/<service>/graphql`` goes to that subgraph, ``/.well-known/jwks.json`` to the auth
-    service (plus ``extra_keys``). WebSocket upgrades are written down and refused.
-    """
-
-    upstream: dict[str, str]  # service -> origin
-    seen: list[Seen] = field(default_factory=list)
-    extra_keys: list[dict[str, Any]] = field(default_factory=list)
-
-    def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/.well-known/jwks.json", self._jwks),
-            Route("/{service}/graphql", self._graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/{service}/graphql", self._websocket),
-        ])
-
-    async def _jwks(self, request: Request) -> Response:
-        self.seen.append(Seen("jwks", "auth", dict(request.headers)))
-        real = (await http().get(f"{self.upstream['auth']}/.well-known/jwks.json",
-                                 timeout=10)).json()
-        return JSONResponse({"keys": [*real["keys"], *self.extra_keys]})
-
-    async def _graphql(self, request: Request) -> Response:
-        service = request.path_params["service"]
-        body = await request.body()
-        self.seen.append(Seen("http", service, dict(request.headers),
-                              body.decode(errors="replace")))
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        answer = await http().request(request.method, f"{self.upstream[service]}/graphql",
-                                      params=request.query_params, content=body,
-                                      headers=headers)
-        return Response(answer.content, answer.status_code, headers={
-            k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP})
-
-    async def _websocket(self, websocket: WebSocket) -> None:
-        self.seen.append(Seen("ws", websocket.path_params["service"], dict(websocket.headers)))
-        await websocket.close(code=1008)
-
-    def requests(self, kind: str = "http") -> list[Seen]:
-        return [s for s in self.seen if s.kind == kind]
-
-    def mentioning(self, text: str) -> list[Seen]:
-        """Subgraph requests whose body contains ``text``."""
-        return [s for s in self.requests() if text in s.body]
-
-    def from_address(self, address: str, kind: str) -> list[Seen]:
-        """Requests of ``kind`` whose X-Forwarded-For names ``address``."""
-        return [s for s in self.requests(kind)
-                if address in s.headers.get("x-forwarded-for", "").split(", ")]
-
-
-@dataclass
-class Recorded:
-    """The second router, and the proxy between it and the subgraphs."""
-
-    router_url: str
-    recorder: Recorder
+# the router behind the recording proxy
 
 
 @pytest.fixture(scope="module")
 async def recorded(e2e: tuple[Stack, Processes], tmp_path_factory: pytest.TempPathFactory
                    ) -> AsyncIterator[Recorded]:
     stack, _ = e2e
-    recorder = Recorder({name: stack.url(name).removesuffix("/graphql") for name in SERVICES})
-    proxy_port = free_port()
-    async with running((recorder.app(), proxy_port), lifespan="off"):
-        proxy = f"http://127.0.0.1:{proxy_port}"
-        overrides = {f"TICKETFLOW_{name.upper()}_URL": f"{proxy}/{name}/graphql"
-                     for name in SERVICES}
-        # No JWKS URL: the router derives <origin of TICKETFLOW_AUTH_URL>/.well-known/jwks.json.
-        overrides["TICKETFLOW_JWKS_URL"] = ""
-        async with another_router(stack, tmp_path_factory.mktemp("recorded-router"),
-                                  overrides) as url:
-            yield Recorded(url, recorder)
+    # No JWKS URL: the router derives <origin of TICKETFLOW_AUTH_URL>/.well-known/jwks.json.
+    async with recorded_router(stack, tmp_path_factory.mktemp("recorded-router"),
+                               {"TICKETFLOW_JWKS_URL": ""}) as found:
+        yield found
 
 
 # ------------------------------------------------------------------------------------------

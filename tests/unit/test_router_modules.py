@@ -1,6 +1,7 @@
 """The router's pure parts - frame rewriting of the subscription pass-through, the check
-that one subgraph serves a whole subscription, error masking and subgraph faults (deadlines,
-retries, breakers) - proven by their own node:test suites."""
+that one subgraph serves a whole subscription, error masking, subgraph faults (deadlines,
+retries, breakers), operation limits and access tokens (jose, the JWKS cache) - proven by
+their own node:test suites."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ TESTS = sorted((ROOT / "router" / "test").glob("*.test.mjs"))
 
 def test_the_router_unit_suites_exist() -> None:
     assert {t.name for t in TESTS} >= {"errors.test.mjs", "faults.test.mjs", "frames.test.mjs",
-                                      "ownership.test.mjs"}
+                                      "limits.test.mjs", "ownership.test.mjs", "tokens.test.mjs"}
 
 
 def test_the_router_unit_suites_pass() -> None:
