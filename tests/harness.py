@@ -428,7 +428,9 @@ class Processes:
 
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         log = self.log_dir / f"{name}.log"
-        if argv[:3] == [PYTHON, "-m", "subgraphs.cli"]:
+        # Not `serve --processes N`: uvicorn spawns its workers as fresh interpreters that
+        # start from the parent's main module, which a forked process does not have.
+        if argv[:3] == [PYTHON, "-m", "subgraphs.cli"] and "--processes" not in argv:
             process = _fork_context().Process(
                 target=_run_cli, args=(argv[3:], {**os.environ, **env}, str(log), str(cwd)),
                 name=name)
