@@ -18,6 +18,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from subgraphs.kernel.db import Database, Deadlines
 from subgraphs.kernel.errors import unavailable_cause
@@ -146,7 +147,7 @@ async def test_with_redis_gone_holds_still_commit_and_everything_catches_up_afte
 
 
 async def _ready_again(dep: Deployment) -> bool:
-    return (await ready(dep, "booking"))[0] == 200
+    return await _ready(dep, "booking")
 
 
 async def _drained(dep: Deployment) -> bool:
@@ -186,3 +187,33 @@ async def test_an_unreachable_database_fails_fast_as_unavailable() -> None:
     finally:
         await db.dispose()
     assert unavailable_cause(caught.value), repr(caught.value)
+
+
+async def test_readiness_is_red_while_the_database_refuses_and_green_when_it_is_back(
+        faults: Deployment) -> None:
+    dep = faults
+    url = make_url(dep.settings.database_url("venue"))
+    name = url.database
+    admin = Database(url.set(database="postgres").render_as_string(hide_password=False))
+    try:
+        async with admin.autocommit.connect() as conn:
+            await conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :name"), {"name": name})
+            status, body = await eventually(lambda: _refused(dep), timeout=30)
+            assert (status, body["unavailable"]) == (503, ["database"]), body
+            await conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        assert await eventually(lambda: _ready(dep, "venue"), timeout=30)
+    finally:
+        async with admin.autocommit.connect() as conn:  # whatever happened above
+            await conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        await admin.dispose()
+
+
+async def _refused(dep: Deployment) -> tuple[int, dict[str, Any]] | None:
+    status, body = await ready(dep, "venue")
+    return (status, body) if status == 503 else None
+
+
+async def _ready(dep: Deployment, name: str) -> bool:
+    return (await ready(dep, name))[0] == 200
