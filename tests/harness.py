@@ -490,7 +490,6 @@ async def wait_http(url: str, timeout: float = 60.0, procs: Processes | None = N
 
 
 PYTHON = sys.executable
-NODE_GATEWAY = ROOT / "router" / "node_modules" / ".bin" / "hive-gateway"
 
 
 def router_argv(env: dict[str, str]) -> list[str]:

@@ -156,7 +156,9 @@ def _variable_field(error: GraphQLError) -> str | None:
     return node.variable.name.value + (inside.group(1) if inside else "")
 
 
-def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> GraphQLError:
+def classify(error: GraphQLError, debug: bool = False, service: str | None = None
+             ) -> GraphQLError:
+    """``error`` as clients see it: with its ``extensions.code``, the unexpected masked."""
     original = error.original_error
     if isinstance(original, TicketFlowError):
         return GraphQLError(
@@ -205,12 +207,6 @@ def _classify(error: GraphQLError, debug: bool, service: str | None = None) -> G
                         extensions=extensions)
 
 
-def classify(error: GraphQLError, debug: bool = False, service: str | None = None
-             ) -> GraphQLError:
-    """``error`` as clients see it: with its ``extensions.code``, the unexpected masked."""
-    return _classify(error, debug, service)
-
-
 class ErrorCodes(SchemaExtension):
     """Gives every error an ``extensions.code`` and masks the unexpected (no stack traces)."""
 
@@ -228,7 +224,7 @@ class ErrorCodes(SchemaExtension):
             # Only a development deployment may show an unexpected error's repr (never a trace).
             debug = bool(getattr(getattr(service, "settings", None), "debug_errors", False))
             name = getattr(getattr(service, "spec", None), "name", None)
-            self._done[id(error)] = (error, _classify(error, debug, name))
+            self._done[id(error)] = (error, classify(error, debug, name))
         return self._done[id(error)][1]
 
     def on_operation(self) -> Iterator[None]:

@@ -136,7 +136,7 @@ async def test_with_redis_gone_holds_still_commit_and_everything_catches_up_afte
     assert await unpublished(dep) >= 1
 
     await private_redis.start()
-    await eventually(lambda: _ready_again(dep), timeout=30)
+    await eventually(lambda: _ready(dep, "booking"), timeout=30)
     await eventually(lambda: _drained(dep), timeout=30)
     async with Subscription(dep.stack.url("booking"), SEAT_AVAILABILITY,
                             {"show": show.id}) as watcher:
@@ -144,10 +144,6 @@ async def test_with_redis_gone_holds_still_commit_and_everything_catches_up_afte
     held_seat = str(show.seats[0]["id"])
     assert snapshot["kind"] == "SNAPSHOT"
     assert [s["state"] for s in snapshot["seats"] if s["seatId"] == held_seat] == ["HELD"]
-
-
-async def _ready_again(dep: Deployment) -> bool:
-    return await _ready(dep, "booking")
 
 
 async def _drained(dep: Deployment) -> bool:
