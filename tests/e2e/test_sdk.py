@@ -254,6 +254,17 @@ def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
         assert customer.my_bookings() == ()
 
 
+async def test_a_token_that_has_not_expired_is_not_refreshed(
+        e2e: tuple[Stack, Processes]) -> None:
+    stack, _ = e2e
+    told: list[Tokens | None] = []
+    async with AsyncClient(stack.router_url, on_tokens=told.append) as client:
+        user = await client.register(email(), PASSWORD, "Long Tokens")
+        assert await client.me() == user
+        assert await client.my_bookings() == ()
+        assert told == [client.tokens] and client.tokens is not None
+
+
 # --- tokens that last two seconds --------------------------------------------------------
 
 
@@ -283,11 +294,14 @@ async def test_an_expired_access_token_is_refreshed_and_the_request_sent_again(
         await expired(client)
         assert await client.me() == user
         assert await client.my_bookings() == ()
-        assert len(told) == 2 and told[0] == signed_in
-        refreshed = told[1]
-        assert refreshed is not None and signed_in is not None
-        assert refreshed.access_token != signed_in.access_token
-        assert refreshed.refresh_token != signed_in.refresh_token
+        # One refresh per expiry: a slow machine may let the refreshed two-second token
+        # expire again before the second call, so there may be more than one, each new.
+        assert told[0] == signed_in and len(told) >= 2
+        assert all(t is not None for t in told)
+        assert len({t.access_token for t in told if t}) == len(told)
+        assert len({t.refresh_token for t in told if t}) == len(told)
+        refreshed = told[-1]
+        assert refreshed is not None
 
         # The saved session resumes in another client, which refreshes it and signs out.
         resumed: list[Tokens | None] = []
@@ -297,7 +311,8 @@ async def test_an_expired_access_token_is_refreshed_and_the_request_sent_again(
                                on_tokens=resumed.append) as again:
             assert await again.me() == user
             await again.logout()
-        assert len(resumed) == 2 and resumed[0] is not None and resumed[1] is None
+        assert len(resumed) >= 2 and resumed[-1] is None
+        assert all(t is not None for t in resumed[:-1])
 
         # The first client's refresh token was spent by the other: its session is over.
         with pytest.raises(Unauthenticated):
