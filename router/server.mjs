@@ -23,6 +23,7 @@ import { gatewayConfig, jwks, limits, rateLimits, settings, subgraphUrl } from '
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
 import { UpstreamPool } from './lib/upstream.mjs';
+import { SubscriptionCaps } from './lib/subscriptions.mjs';
 import { serveWebSockets } from './lib/websocket.mjs';
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -77,7 +78,8 @@ async function main() {
     pool,
     jwks,
     log,
-    maxSubscriptions: settings.maxSubscriptions,
+    caps: new SubscriptionCaps(settings.subscriptionCaps),
+    trusted: settings.rateLimits.trusted,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
   });
 

@@ -9,34 +9,47 @@
 //    (onRequestParse does not run), so the connection's credentials (connection_init payload and upgrade
 //    header) are checked in onContextBuilding; the client gets a `next` with the UNAUTHENTICATED error,
 //    then `complete`, and no subgraph hears of it. The pass-through (passthrough.mjs) checks the same way.
+// The subject (`sub`) of the valid token goes on the context as `tokenSubject` (null: anonymous), for the
+// rate limits per client (ratelimit.mjs).
 // Hive Gateway's own `jwt` option is not used: it can't verify EdDSA (tokens.mjs says why).
 
 import { GraphQLError } from 'graphql';
 import { presentedAuthorizations, setWarn, verifyAuthorization } from './tokens.mjs';
 
+/** Verifies every presented Authorization; the subject of the first token (null: none was presented). */
+export async function verifiedSubject(values, jwks) {
+  let subject = null;
+  for (const value of values) {
+    const claims = await verifyAuthorization(value, jwks);
+    subject ??= claims?.sub ?? null;
+  }
+  return subject;
+}
+
 /** The gateway plugin that checks every presented token against `jwks` (a RemoteJwks). */
 export function useAccessTokens(jwks) {
-  const checked = new WeakSet();
-  const check = async (values) => {
-    for (const value of values) await verifyAuthorization(value, jwks);
-  };
+  const subjects = new WeakMap(); // HTTP request -> the subject of its token (checked in onRequestParse)
   return {
     onYogaInit({ yoga }) {
       const logger = yoga?.logger;
       if (logger && typeof logger.warn === 'function') setWarn((...args) => logger.warn(...args));
     },
-    onRequestParse({ request }) {
-      checked.add(request);
-      return check(presentedAuthorizations({ request }));
+    async onRequestParse({ request }) {
+      subjects.set(request, await verifiedSubject(presentedAuthorizations({ request }), jwks));
     },
-    onContextBuilding({ context }) {
-      if (context?.request && checked.has(context.request)) return undefined;
-      // over WebSocket Yoga would serialise extensions.http into the message: leave it out there
-      return check(presentedAuthorizations(context)).catch((error) => {
+    async onContextBuilding({ context, extendContext }) {
+      if (context?.request && subjects.has(context.request)) {
+        extendContext({ tokenSubject: subjects.get(context.request) });
+        return;
+      }
+      try {
+        extendContext({ tokenSubject: await verifiedSubject(presentedAuthorizations(context), jwks) });
+      } catch (error) {
+        // over WebSocket Yoga would serialise extensions.http into the message: leave it out there
         throw error instanceof GraphQLError && error.extensions?.code === 'UNAUTHENTICATED'
           ? new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })
           : error;
-      });
+      }
     },
   };
 }

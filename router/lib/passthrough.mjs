@@ -11,11 +11,13 @@
 // rewritten (frames.mjs). Everything else - other documents, pings, connection_init - is the gateway's.
 
 import { getOperationAST, getVariableValues } from 'graphql';
+import { verifiedSubject } from './access.mjs';
 import { forwardedFor } from './address.mjs';
 import { maskSubgraphErrorJSON } from './errors.mjs';
 import { UNAVAILABLE } from './faults.mjs';
 import { clientHead, message, rewrite } from './frames.mjs';
 import { singleSubgraph } from './ownership.mjs';
+import { clientOf } from './ratelimit.mjs';
 import { clientAuthorization, presentedAuthorizations, verifyAuthorization } from './tokens.mjs';
 
 const PLAN_CACHE_SIZE = 1000;
@@ -83,25 +85,30 @@ function headersOf(request) {
 }
 
 /**
- * One client connection's pass-through subscriptions. `take(msg)` is asked about every client message
- * (parsed) and says whether it was handled here; anything else goes to the gateway's graphql-ws server.
- * `gateway()` is that server's context for this connection (graphql-ws's ctx, once connection_init came).
+ * One client connection's pass-through subscriptions. `receive(msg, forward)` is given every client message
+ * (parsed), one at a time, and either handles it here or calls `forward()`, which hands it to the gateway's
+ * graphql-ws server. `gateway()` is that server's context for this connection (graphql-ws's ctx, once
+ * connection_init came). Every `subscribe` - the pass-through's and the gateway's - meets the subscription
+ * caps (subscriptions.mjs) first.
  */
 export class ClientSubscriptions {
-  constructor({ socket, request, planner, pool, jwks, gateway, maxSubscriptions, maxBufferedBytes, log }) {
+  constructor({ socket, request, planner, pool, jwks, gateway, caps, trusted, maxBufferedBytes, log }) {
     this.socket = socket;
     this.request = request;
     this.planner = planner;
     this.pool = pool;
     this.jwks = jwks;
     this.gateway = gateway;
-    this.maxSubscriptions = maxSubscriptions;
+    this.caps = caps;
+    this.trusted = trusted;
     this.maxBufferedBytes = maxBufferedBytes;
     this.log = log;
     this.subs = new Map(); // client id -> { head, stop }
+    this.identity = null; // Promise of the client (clientOf), asked once per connection
+    this.ended = false;
   }
 
-  /** The context the token checks and the gateway's plugins read (see gateway.config.mjs). */
+  /** The context the token checks and the gateway's plugins read (see transport.mjs). */
   context() {
     return {
       connectionParams: this.gateway()?.connectionParams,
@@ -110,27 +117,40 @@ export class ClientSubscriptions {
     };
   }
 
-  take(msg) {
-    if (msg.type === 'complete') return this.stop(msg.id);
-    if (msg.type !== 'subscribe' || typeof msg.id !== 'string') return false;
+  /** The subscriptions this connection holds now: the pass-through's and the gateway's. */
+  count() {
+    const gateway = this.gateway()?.subscriptions;
+    return this.subs.size + (gateway ? Object.keys(gateway).length : 0);
+  }
+
+  /** Who the client is (its credentials are fixed once connection_init came); joins the caps' count. */
+  client() {
+    this.identity ??= (async () => {
+      const context = this.context();
+      // a bad token is answered per subscription (UNAUTHENTICATED); meanwhile the client is its address
+      const subject = await verifiedSubject(presentedAuthorizations(context), this.jwks).catch(() => null);
+      const client = clientOf({ ...context, tokenSubject: subject }, this.trusted);
+      if (!this.ended) this.caps.join(client, this);
+      return client;
+    })();
+    return this.identity;
+  }
+
+  async receive(msg, forward) {
+    if (msg?.type === 'complete' && this.stop(msg.id)) return undefined;
+    if (msg?.type !== 'subscribe' || typeof msg.id !== 'string') return forward();
     const ctx = this.gateway();
-    if (!ctx?.acknowledged) return false; // the gateway closes with 4401 Unauthorized
+    if (!ctx?.acknowledged) return forward(); // the gateway closes with 4401 Unauthorized
     const { id, payload } = msg;
-    if (this.subs.has(id) || id in ctx.subscriptions) {
-      this.socket.close(4409, `Subscriber for ${id} already exists`);
-      return true;
-    }
-    if (this.subs.size + Object.keys(ctx.subscriptions).length >= this.maxSubscriptions) {
-      this.send(message(id, 'error', [{
-        message: `At most ${this.maxSubscriptions} subscriptions per connection.`,
-        extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-      }]));
-      return true;
-    }
+    if (this.subs.has(id) || id in ctx.subscriptions) return this.socket.close(4409, `Subscriber for ${id} already exists`);
+    const client = await this.client();
+    // from here on nothing is awaited until the subscription counts (this.subs, or graphql-ws's
+    // ctx.subscriptions, which forward() fills at once): two subscribes can't both take the last place
+    const refusal = this.caps.refusal(client, this);
+    if (refusal) return this.send(message(id, 'error', [refusal]));
     const plan = this.planner.plan(payload?.query, payload?.operationName);
-    if (!plan || !this.planner.variablesAccepted(plan, payload.variables)) return false;
-    this.start(id, payload, plan);
-    return true;
+    if (!plan || !this.planner.variablesAccepted(plan, payload.variables)) return forward();
+    return this.start(id, payload, plan);
   }
 
   async start(id, payload, plan) {
@@ -196,10 +216,12 @@ export class ClientSubscriptions {
     this.socket.send(data, { binary: false });
   }
 
-  /** The client connection closed: end its subscriptions upstream. */
+  /** The client connection closed: end its subscriptions upstream, leave the caps' count. */
   closed() {
+    this.ended = true;
     for (const sub of this.subs.values()) sub.stop?.();
     this.subs.clear();
+    this.identity?.then((client) => this.caps.leave(client, this));
   }
 }
 

@@ -35,18 +35,19 @@
 //                               deadlines, retries and circuit breakers of subgraph calls (faults.mjs)
 //   TICKETFLOW_ROUTER_PASSTHROUGH
 //                               "false" sends every subscription through the gateway (default on)
-//   TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION
-//                               subscriptions one client connection may hold at once (default 100)
+//   TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION, TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT
+//                               concurrent subscriptions per client connection and per client (subscriptions.mjs)
 //   TICKETFLOW_ROUTER_DEBUG     "true" serves GET /debug/passthrough (server.mjs; default off)
 //
 // NB: the hive-gateway CLI also reads PORT / HOST (and -p / -h); when set they win over these.
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envFlag, envInt, envPort, httpUrl } from './env.mjs';
+import { envFlag, envPort, httpUrl } from './env.mjs';
 import { faultSettings } from './faults.mjs';
 import { edgeSettings } from './limits.mjs';
 import { rateLimitSettings } from './ratelimit.mjs';
+import { subscriptionCapSettings } from './subscriptions.mjs';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -103,7 +104,7 @@ export function routerSettings(env = process.env) {
     faults: faultSettings(env),
     rateLimits: rateLimitSettings(env),
     passthrough: envFlag('TICKETFLOW_ROUTER_PASSTHROUGH', true, env),
-    maxSubscriptions: envInt('TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, { min: 1, env }),
+    subscriptionCaps: subscriptionCapSettings(env),
     debug: envFlag('TICKETFLOW_ROUTER_DEBUG', false, env),
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
-import { useAccessTokens } from '../lib/access.mjs';
+import { useAccessTokens, verifiedSubject } from '../lib/access.mjs';
 import { clientAuthorization, presentedAuthorizations } from '../lib/tokens.mjs';
 
 // The key set of one key: what RemoteJwks gives verifyAccessToken, without an endpoint.
@@ -35,16 +35,39 @@ test('an HTTP request checked while parsing is not checked again when its contex
   const plugin = useAccessTokens({ getKey: async () => { throw new Error('asked twice'); } });
   const req = request();
   await plugin.onRequestParse({ request: req });
-  assert.equal(plugin.onContextBuilding({ context: { request: req, connectionParams: { Authorization: 'Bearer x' } } }), undefined);
+  let extended;
+  await plugin.onContextBuilding({
+    context: { request: req, connectionParams: { Authorization: 'Bearer x' } }, extendContext: (e) => { extended = e; },
+  });
+  assert.deepEqual(extended, { tokenSubject: null });
+});
+
+test("the token's subject goes on the context (null: anonymous), over HTTP and WebSocket", async () => {
+  const plugin = useAccessTokens(jwks);
+  const contextOf = async (context) => {
+    let extended;
+    await plugin.onContextBuilding({ context, extendContext: (e) => { extended = e; } });
+    return extended;
+  };
+  const signedIn = request({ authorization: `Bearer ${await token('user-7')}` });
+  await plugin.onRequestParse({ request: signedIn });
+  assert.deepEqual(await contextOf({ request: signedIn }), { tokenSubject: 'user-7' });
+  const anonymous = request();
+  await plugin.onRequestParse({ request: anonymous });
+  assert.deepEqual(await contextOf({ request: anonymous }), { tokenSubject: null });
+  assert.deepEqual(await contextOf({ connectionParams: { Authorization: `Bearer ${await token('user-8')}` } }),
+    { tokenSubject: 'user-8' });
+  assert.equal(await verifiedSubject([`Bearer ${await token('user-9')}`, `Bearer ${await token('user-10')}`], jwks), 'user-9');
 });
 
 test('WebSocket: every presented token is checked, and the refusal carries no HTTP part', async () => {
   const plugin = useAccessTokens(jwks);
   const good = `Bearer ${await token()}`;
-  assert.equal(await outcome(plugin.onContextBuilding({ context: { connectionParams: { Authorization: good } } })), null);
+  const extendContext = () => {};
+  assert.equal(await outcome(plugin.onContextBuilding({ context: { connectionParams: { Authorization: good } }, extendContext })), null);
   // a good token in connection_init does not excuse a bad one on the upgrade request
   const error = await outcome(plugin.onContextBuilding({
-    context: { connectionParams: { authorization: good }, request: request({ authorization: 'Bearer bad' }) },
+    context: { connectionParams: { authorization: good }, request: request({ authorization: 'Bearer bad' }) }, extendContext,
   }));
   assert.equal(error?.extensions?.code, 'UNAUTHENTICATED');
   assert.equal(error.extensions.http, undefined);

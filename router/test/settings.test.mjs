@@ -17,7 +17,7 @@ test('with no settings: the defaults', () => {
   assert.deepEqual(s.subgraphUrls, {});
   assert.equal(s.jwksUrl, 'http://127.0.0.1:4001/.well-known/jwks.json');
   assert.equal(s.passthrough, true);
-  assert.equal(s.maxSubscriptions, 100);
+  assert.deepEqual(s.subscriptionCaps, { perConnection: 100, perClient: 500 });
   assert.equal(s.debug, false);
 });
 
@@ -26,13 +26,14 @@ test('each setting is read from the environment given', () => {
     TICKETFLOW_SUPERGRAPH: 'x/super.graphql', TICKETFLOW_ROUTER_HOST: '0.0.0.0', TICKETFLOW_ROUTER_PORT: '4100',
     TICKETFLOW_ROUTER_LOG_LEVEL: 'debug', TICKETFLOW_CORS_ORIGINS: ' https://a.example , https://b.example,',
     TICKETFLOW_SUBGRAPH_WS_SHARING: 'AUTH', TICKETFLOW_QUERY_PLANNER: 'rust', TICKETFLOW_ROUTER_PASSTHROUGH: 'false',
-    TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION: '7', TICKETFLOW_ROUTER_DEBUG: 'true',
+    TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION: '7', TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT: '0',
+    TICKETFLOW_ROUTER_DEBUG: 'true',
   });
   assert.equal(s.supergraph, resolve(process.cwd(), 'x/super.graphql'));
   assert.deepEqual([s.host, s.port, s.logLevel], ['0.0.0.0', 4100, 'debug']);
   assert.deepEqual(s.corsOrigins, ['https://a.example', 'https://b.example']);
   assert.deepEqual([s.wsSharing, s.queryPlanner], ['auth', 'rust']);
-  assert.deepEqual([s.passthrough, s.maxSubscriptions, s.debug], [false, 7, true]);
+  assert.deepEqual([s.passthrough, s.subscriptionCaps, s.debug], [false, { perConnection: 7, perClient: 0 }, true]);
 });
 
 test('production turns the IDE off with introspection; TICKETFLOW_GRAPHIQL overrides', () => {
@@ -46,7 +47,7 @@ test('a bad value stops the router, naming the variable', () => {
     ['TICKETFLOW_ROUTER_PORT', '70000'], ['TICKETFLOW_SUBGRAPH_WS_SHARING', 'everyone'],
     ['TICKETFLOW_QUERY_PLANNER', 'go'], ['TICKETFLOW_BOOKING_URL', 'not a url'],
     ['TICKETFLOW_BOOKING_URL', 'ws://127.0.0.1:4003/graphql'], ['TICKETFLOW_JWKS_URL', 'ftp://x/jwks'],
-    ['TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION', '0'],
+    ['TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION', '0'], ['TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT', '-1'],
   ]) {
     assert.throws(() => routerSettings({ [name]: value }), new RegExp(name), `${name}=${value}`);
   }
