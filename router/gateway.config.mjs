@@ -1,7 +1,8 @@
 // TicketFlow router - Hive Gateway configuration. Each concern is a module of lib/: the settings
 // (settings.mjs, every environment variable), token checks (access.mjs, tokens.mjs), how subgraphs are
 // reached (transport.mjs), error masking (errors.mjs), operation limits (limits.mjs), rate limits
-// (ratelimit.mjs), subgraph faults (faults.mjs) and the IDE's examples (examples.mjs).
+// (ratelimit.mjs), subscription caps (subscriptions.mjs), trusted documents (trusted.mjs), subgraph faults
+// (faults.mjs) and the IDE's examples (examples.mjs).
 //
 //   node router/server.mjs   what make dev, the tests and the image run: this config behind the router's
 //                            own server, with the subscription pass-through (server.mjs)
@@ -17,6 +18,7 @@ import { OperationLimits, useOperationLimits } from './lib/limits.mjs';
 import { RateLimits, useRateLimits } from './lib/ratelimit.mjs';
 import { corsOption, routerSettings } from './lib/settings.mjs';
 import { RemoteJwks } from './lib/tokens.mjs';
+import { TrustedDocuments, persistedDocumentsOption, useTrustedDocuments } from './lib/trusted.mjs';
 import { propagateHeaders, transportEntries, useClientContext } from './lib/transport.mjs';
 
 export const settings = routerSettings();
@@ -25,6 +27,8 @@ export const jwks = new RemoteJwks(settings.jwksUrl);
 export const limits = new OperationLimits(settings.edge);
 export const rateLimits = new RateLimits(settings.rateLimits);
 export const breakers = new Map();
+/** The trusted documents, when only those are run (else null). */
+export const documents = settings.trustedDocuments.enabled ? TrustedDocuments.load(settings.trustedDocuments.file) : null;
 /** The subgraph's URL as TICKETFLOW_<NAME>_URL sets it (undefined: the supergraph's routing URL). */
 export const subgraphUrl = (name) => settings.subgraphUrls[name];
 
@@ -51,9 +55,11 @@ export const gatewayConfig = defineConfig({
   graphiql: graphiqlOption(settings.graphiql),
   landingPage: false,
   ...errorOptions,
+  ...(documents ? { persistedDocuments: persistedDocumentsOption(documents) } : {}),
   // Plugins rather than the gateway's jwt / upstreamTimeout / maxDepth… options: their modules say why.
   // Batching (a JSON array of operations per request) stays off: Yoga refuses it with BAD_REQUEST.
   plugins: (ctx) => [
+    ...(documents ? [useTrustedDocuments(documents)] : []),
     useOperationLimits(limits, settings.edge),
     useAccessTokens(jwks),
     useClientContext(settings.wsSharing),

@@ -19,7 +19,7 @@ import {
   getCacheInstanceFromConfig,
   MemPubSub,
 } from '@graphql-hive/gateway';
-import { gatewayConfig, jwks, limits, rateLimits, settings, subgraphUrl } from './gateway.config.mjs';
+import { documents, gatewayConfig, jwks, limits, rateLimits, settings, subgraphUrl } from './gateway.config.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
 import { UpstreamPool } from './lib/upstream.mjs';
@@ -79,7 +79,8 @@ async function main() {
     jwks,
     log,
     caps: new SubscriptionCaps(settings.subscriptionCaps),
-    trusted: settings.rateLimits.trusted,
+    proxies: settings.rateLimits.trusted,
+    documents,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
   });
 

@@ -119,8 +119,11 @@ class LiveConnection:
             yield cls(ws)
 
     async def subscribe(self, sub: str, query: str, variables: dict[str, Any]) -> None:
-        await self.ws.send(json.dumps({"id": sub, "type": "subscribe", "payload": {
-            "query": query, "variables": variables}}))
+        await self.send(sub, {"query": query, "variables": variables})
+
+    async def send(self, sub: str, payload: dict[str, Any]) -> None:
+        """A ``subscribe`` of ``payload`` as it is (a hash in place of the query, say)."""
+        await self.ws.send(json.dumps({"id": sub, "type": "subscribe", "payload": payload}))
 
     async def complete(self, sub: str) -> None:
         await self.ws.send(json.dumps({"id": sub, "type": "complete"}))

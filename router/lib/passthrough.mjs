@@ -92,7 +92,7 @@ function headersOf(request) {
  * caps (subscriptions.mjs) first.
  */
 export class ClientSubscriptions {
-  constructor({ socket, request, planner, pool, jwks, gateway, caps, trusted, maxBufferedBytes, log }) {
+  constructor({ socket, request, planner, pool, jwks, gateway, caps, proxies, documents, maxBufferedBytes, log }) {
     this.socket = socket;
     this.request = request;
     this.planner = planner;
@@ -100,7 +100,8 @@ export class ClientSubscriptions {
     this.jwks = jwks;
     this.gateway = gateway;
     this.caps = caps;
-    this.trusted = trusted;
+    this.proxies = proxies; // trusted proxies (ratelimit.mjs)
+    this.documents = documents; // trusted documents (trusted.mjs), when only those are run
     this.maxBufferedBytes = maxBufferedBytes;
     this.log = log;
     this.subs = new Map(); // client id -> { head, stop }
@@ -129,7 +130,7 @@ export class ClientSubscriptions {
       const context = this.context();
       // a bad token is answered per subscription (UNAUTHENTICATED); meanwhile the client is its address
       const subject = await verifiedSubject(presentedAuthorizations(context), this.jwks).catch(() => null);
-      const client = clientOf({ ...context, tokenSubject: subject }, this.trusted);
+      const client = clientOf({ ...context, tokenSubject: subject }, this.proxies);
       if (!this.ended) this.caps.join(client, this);
       return client;
     })();
@@ -148,9 +149,12 @@ export class ClientSubscriptions {
     // ctx.subscriptions, which forward() fills at once): two subscribes can't both take the last place
     const refusal = this.caps.refusal(client, this);
     if (refusal) return this.send(message(id, 'error', [refusal]));
-    const plan = this.planner.plan(payload?.query, payload?.operationName);
+    const untrusted = this.documents?.refusal(payload);
+    if (untrusted) return this.send(message(id, 'error', [untrusted]));
+    const query = this.documents ? this.documents.textOf(payload) : payload?.query;
+    const plan = this.planner.plan(query, payload?.operationName);
     if (!plan || !this.planner.variablesAccepted(plan, payload.variables)) return forward();
-    return this.start(id, payload, plan);
+    return this.start(id, { ...payload, query }, plan);
   }
 
   async start(id, payload, plan) {

@@ -33,6 +33,8 @@
 //                               required `iss` and `aud` of access tokens (tokens.mjs)
 //   TICKETFLOW_UPSTREAM_*, TICKETFLOW_<NAME>_UPSTREAM_TIMEOUT_MS, TICKETFLOW_CIRCUIT_BREAKER_*
 //                               deadlines, retries and circuit breakers of subgraph calls (faults.mjs)
+//   TICKETFLOW_TRUSTED_DOCUMENTS, TICKETFLOW_TRUSTED_DOCUMENTS_FILE
+//                               run only the documents TicketFlow ships (trusted.mjs; default off)
 //   TICKETFLOW_ROUTER_PASSTHROUGH
 //                               "false" sends every subscription through the gateway (default on)
 //   TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION, TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT
@@ -48,6 +50,7 @@ import { faultSettings } from './faults.mjs';
 import { edgeSettings } from './limits.mjs';
 import { rateLimitSettings } from './ratelimit.mjs';
 import { subscriptionCapSettings } from './subscriptions.mjs';
+import { trustedDocumentSettings } from './trusted.mjs';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -105,6 +108,7 @@ export function routerSettings(env = process.env) {
     rateLimits: rateLimitSettings(env),
     passthrough: envFlag('TICKETFLOW_ROUTER_PASSTHROUGH', true, env),
     subscriptionCaps: subscriptionCapSettings(env),
+    trustedDocuments: trustedDocumentSettings(env),
     debug: envFlag('TICKETFLOW_ROUTER_DEBUG', false, env),
   };
 }

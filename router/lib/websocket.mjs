@@ -20,7 +20,7 @@ const KEEPALIVE_MS = 12_000;
 const CLOSE_GRACE_MS = 1_000;
 
 /** Serves graphql-transport-ws on `path` of `server`; returns { close() }. */
-export function serveWebSockets({ server, path, gateway, planner, pool, jwks, log, caps, trusted, maxBufferedBytes }) {
+export function serveWebSockets({ server, path, gateway, planner, pool, jwks, log, caps, proxies, documents, maxBufferedBytes }) {
   const wss = new WebSocketServer({ server, path, handleProtocols, perMessageDeflate: false });
   const connections = new Map(); // socket -> ClientSubscriptions
   const contexts = new WeakMap(); // socket -> graphql-ws ctx
@@ -38,7 +38,7 @@ export function serveWebSockets({ server, path, gateway, planner, pool, jwks, lo
 
   wss.on('connection', (socket, request) => {
     const mine = new ClientSubscriptions({
-      socket, request, planner, pool, jwks, log, caps, trusted, maxBufferedBytes,
+      socket, request, planner, pool, jwks, log, caps, proxies, documents, maxBufferedBytes,
       gateway: () => contexts.get(socket),
     });
     connections.set(socket, mine);
