@@ -9,6 +9,8 @@
 // `next` with UNAUTHENTICATED and a `complete`, and no subgraph hears of it. Then the subscription rides
 // a shared upstream connection (upstream.mjs) and each upstream frame reaches the client with only its id
 // rewritten (frames.mjs). Everything else - other documents, pings, connection_init - is the gateway's.
+// Before either, every `subscribe` on the connection meets the caps on concurrent subscriptions
+// (subscriptions.mjs) and, when only trusted documents are run, the list of them (trusted.mjs).
 
 import { getOperationAST, getVariableValues } from 'graphql';
 import { verifiedSubject } from './access.mjs';

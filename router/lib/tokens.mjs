@@ -51,7 +51,7 @@ export function unauthenticated(message) {
   return new GraphQLError(message, {
     extensions: {
       code: 'UNAUTHENTICATED',
-      // internal: HTTP status and headers for Yoga (not serialised); RFC 6750 section 3.1
+      // internal: HTTP status and headers for Yoga (not serialised); the Bearer scheme's answer to a bad token
       http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
     },
   });

@@ -19,6 +19,8 @@ test('with no settings: the defaults', () => {
   assert.equal(s.passthrough, true);
   assert.deepEqual(s.subscriptionCaps, { perConnection: 100, perClient: 500 });
   assert.equal(s.debug, false);
+  assert.equal(s.trustedDocuments.enabled, false);
+  assert.equal(s.rateLimits.query, 600);
 });
 
 test('each setting is read from the environment given', () => {

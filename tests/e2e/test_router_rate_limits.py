@@ -22,8 +22,8 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from tests.flows import Actors, ShowOnSale, new_user, show_on_sale
-from tests.harness import GraphQL, Processes, Stack, error_codes, eventually, http
+from tests.flows import ShowOnSale, new_user
+from tests.harness import Processes, Stack, error_codes, eventually, http
 from tests.recording import Recorded, recorded_router
 from tests.watchers import LiveConnection
 
@@ -47,12 +47,6 @@ async def limited(e2e: tuple[Stack, Processes], tmp_path_factory: pytest.TempPat
     }, relay_websockets=True) as found:
         yield found
 
-
-@pytest.fixture(scope="module")
-async def show(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> ShowOnSale:
-    stack, _ = e2e
-    router = GraphQL(stack.router_url)
-    return await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
 
 
 def new_address(prefix: str = "198.51.100") -> str:
@@ -163,10 +157,10 @@ async def test_a_signed_in_user_is_counted_by_its_token_from_any_address(
 WATCH = "subscription %s($show: ID!) { seatAvailability(showId: $show) { kind } }"
 
 
-async def subscribe(connection: LiveConnection, sub: str, show: ShowOnSale) -> str:
+async def subscribe(connection: LiveConnection, sub: str, e2e_show: ShowOnSale) -> str:
     """Subscribes to the show's seats under an operation name of its own; returns the name."""
     name = f"Watch{uuid.uuid4().hex[:12]}"
-    await connection.subscribe(sub, WATCH % name, {"show": show.id})
+    await connection.subscribe(sub, WATCH % name, {"show": e2e_show.id})
     return name
 
 
@@ -186,30 +180,30 @@ async def refused(connection: LiveConnection, sub: str, name: str, limit: str, m
 
 
 async def test_subscriptions_are_capped_per_connection_and_per_client(
-    limited: Recorded, show: ShowOnSale
+    limited: Recorded, e2e_show: ShowOnSale
 ) -> None:
     client = {"x-forwarded-for": new_address()}
     async with LiveConnection.connect(limited.router_url, headers=client) as a, \
             LiveConnection.connect(limited.router_url, headers=client) as b:
         for sub in ("a1", "a2"):  # up to the cap per connection
-            await admitted(a, sub, await subscribe(a, sub, show), limited)
-        await refused(a, "a3", await subscribe(a, "a3", show), "connection", PER_CONNECTION,
+            await admitted(a, sub, await subscribe(a, sub, e2e_show), limited)
+        await refused(a, "a3", await subscribe(a, "a3", e2e_show), "connection", PER_CONNECTION,
                       limited)
         # the same client on another connection: up to the cap per client, then no more
-        await admitted(b, "b1", await subscribe(b, "b1", show), limited)
-        await refused(b, "b2", await subscribe(b, "b2", show), "client", PER_CLIENT, limited)
+        await admitted(b, "b1", await subscribe(b, "b1", e2e_show), limited)
+        await refused(b, "b2", await subscribe(b, "b2", e2e_show), "client", PER_CLIENT, limited)
 
         # another client is not affected
         async with LiveConnection.connect(limited.router_url,
                                           headers={"x-forwarded-for": new_address()}) as c:
-            await admitted(c, "c1", await subscribe(c, "c1", show), limited)
+            await admitted(c, "c1", await subscribe(c, "c1", e2e_show), limited)
 
         # a subscription that ends frees its place (the connection's messages keep their order)
         await a.complete("a1")
-        await admitted(a, "a4", await subscribe(a, "a4", show), limited)
-        await refused(a, "a5", await subscribe(a, "a5", show), "connection", PER_CONNECTION,
+        await admitted(a, "a4", await subscribe(a, "a4", e2e_show), limited)
+        await refused(a, "a5", await subscribe(a, "a5", e2e_show), "connection", PER_CONNECTION,
                       limited)
-        await refused(b, "b3", await subscribe(b, "b3", show), "client", PER_CLIENT, limited)
+        await refused(b, "b3", await subscribe(b, "b3", e2e_show), "client", PER_CLIENT, limited)
 
         # and so does a connection that closes, with all of its subscriptions
         await a.ws.close()
@@ -217,7 +211,7 @@ async def test_subscriptions_are_capped_per_connection_and_per_client(
 
         async def room_again() -> bool:
             sub = f"b-again-{next(tries)}"
-            name = await subscribe(b, sub, show)
+            name = await subscribe(b, sub, e2e_show)
             answer = await b.receive()
             assert answer["id"] == sub, answer
             if answer["type"] == "error":
@@ -231,7 +225,7 @@ async def test_subscriptions_are_capped_per_connection_and_per_client(
 
 
 async def test_a_signed_in_client_is_capped_by_its_token_not_its_address(
-    e2e: tuple[Stack, Processes], limited: Recorded, show: ShowOnSale
+    e2e: tuple[Stack, Processes], limited: Recorded, e2e_show: ShowOnSale
 ) -> None:
     stack, _ = e2e
     user = await new_user(stack, stack.router_url)
@@ -243,9 +237,9 @@ async def test_a_signed_in_client_is_capped_by_its_token_not_its_address(
             LiveConnection.connect(limited.router_url, token,
                                    {"x-forwarded-for": there}) as b:
         for connection, sub in ((a, "1"), (a, "2"), (b, "3")):
-            await admitted(connection, sub, await subscribe(connection, sub, show), limited)
-        await refused(b, "4", await subscribe(b, "4", show), "client", PER_CLIENT, limited)
+            await admitted(connection, sub, await subscribe(connection, sub, e2e_show), limited)
+        await refused(b, "4", await subscribe(b, "4", e2e_show), "client", PER_CLIENT, limited)
         # anonymous from the same address as b: a client of its own
         async with LiveConnection.connect(limited.router_url, None,
                                           {"x-forwarded-for": there}) as c:
-            await admitted(c, "5", await subscribe(c, "5", show), limited)
+            await admitted(c, "5", await subscribe(c, "5", e2e_show), limited)

@@ -13,18 +13,12 @@ from typing import Any
 import pytest
 
 from subgraphs.dev import node_command
-from tests.flows import HOLD, Actors, ShowOnSale, seat_id, show_on_sale
+from tests.flows import HOLD, Actors, ShowOnSale, seat_id
 from tests.harness import ROOT, GraphQL, Processes, Stack
 
 WAIT = 60.0
 CLIENTS = {"graphql-ws": 0, "apollo": 1}  # each holds a seat of its own
 
-
-@pytest.fixture(scope="module")
-async def show(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> ShowOnSale:
-    stack, _ = e2e
-    router = GraphQL(stack.router_url)
-    return await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
 
 
 async def next_event(process: asyncio.subprocess.Process) -> dict[str, Any]:
@@ -38,22 +32,22 @@ async def next_event(process: asyncio.subprocess.Process) -> dict[str, Any]:
 
 @pytest.mark.parametrize("client", list(CLIENTS))
 async def test_a_seat_map_is_watched_through_the_router_by_a_stock_client(
-        client: str, e2e: tuple[Stack, Processes], e2e_actors: Actors, show: ShowOnSale
+        client: str, e2e: tuple[Stack, Processes], e2e_actors: Actors, e2e_show: ShowOnSale
 ) -> None:
     stack, _ = e2e
-    seat = seat_id(show, CLIENTS[client])
+    seat = seat_id(e2e_show, CLIENTS[client])
     watcher = await asyncio.create_subprocess_exec(
         *node_command(str(ROOT / "router" / "scripts" / "watch.mjs"), client, stack.router_url,
-                      show.id, "2", e2e_actors.customer.token),
+                      e2e_show.id, "2", e2e_actors.customer.token),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         snapshot = await next_event(watcher)
         assert (snapshot["kind"], snapshot["showId"], snapshot["fromVersion"]) == \
-            ("SNAPSHOT", show.id, None)
+            ("SNAPSHOT", e2e_show.id, None)
         states = {s["seatId"]: s["state"] for s in snapshot["seats"]}
-        assert len(states) == len(show.seats) and states[seat] == "AVAILABLE"
+        assert len(states) == len(e2e_show.seats) and states[seat] == "AVAILABLE"
 
-        held = await GraphQL(stack.router_url).data(HOLD, {"show": show.id, "seats": [seat]},
+        held = await GraphQL(stack.router_url).data(HOLD, {"show": e2e_show.id, "seats": [seat]},
                                                     e2e_actors.customer.token)
         assert held["holdSeats"]["__typename"] == "SeatHold", held
 

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from ticketflow_sdk import AsyncClient, NotFound, operations
 
-from tests.flows import Actors, ShowOnSale, show_on_sale
-from tests.harness import GraphQL, Processes, Stack, error_codes, http
+from tests.flows import ShowOnSale
+from tests.harness import Processes, Stack, error_codes, http
 from tests.recording import Recorded, recorded_router
 from tests.watchers import LiveConnection
 
@@ -41,12 +41,6 @@ async def trusted(e2e: tuple[Stack, Processes], tmp_path_factory: pytest.TempPat
         yield found
 
 
-@pytest.fixture(scope="module")
-async def show(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> ShowOnSale:
-    stack, _ = e2e
-    router = GraphQL(stack.router_url)
-    return await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
-
 
 async def post(url: str, body: dict[str, Any]) -> httpx.Response:
     return await http().post(url, json=body,
@@ -59,17 +53,17 @@ def by_hash(document: str, variables: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_shipped_operation_runs_by_its_text_and_by_its_hash(trusted: Recorded,
-                                                                    show: ShowOnSale) -> None:
-    for body in ({"query": operations.SHOW, "variables": {"id": show.id}},
-                 by_hash(operations.SHOW, {"id": show.id})):
+                                                                    e2e_show: ShowOnSale) -> None:
+    for body in ({"query": operations.SHOW, "variables": {"id": e2e_show.id}},
+                 by_hash(operations.SHOW, {"id": e2e_show.id})):
         answer = await post(trusted.router_url, body)
         assert answer.status_code == 200, answer.text
-        assert answer.json()["data"]["show"]["id"] == show.id
-    assert len(trusted.recorder.mentioning(show.id)) >= 2  # both reached venue
+        assert answer.json()["data"]["show"]["id"] == e2e_show.id
+    assert len(trusted.recorder.mentioning(e2e_show.id)) >= 2  # both reached venue
 
     # the SDK, unchanged, sends the texts
     async with AsyncClient(trusted.router_url) as sdk:
-        assert (await sdk.show(show.id)).id == show.id
+        assert (await sdk.show(e2e_show.id)).id == e2e_show.id
         with pytest.raises(NotFound):
             await sdk.show(str(uuid.uuid4()))
 
@@ -90,8 +84,8 @@ async def test_an_unknown_document_is_refused_by_text_and_by_hash_before_any_sub
 
 
 async def test_over_websocket_only_shipped_subscriptions_reach_a_subgraph(
-        trusted: Recorded, show: ShowOnSale) -> None:
-    variables = {"showId": show.id}
+        trusted: Recorded, e2e_show: ShowOnSale) -> None:
+    variables = {"showId": e2e_show.id}
     async with LiveConnection.connect(trusted.router_url) as ws:
         await ws.subscribe("text", operations.WATCH_SEATS, variables)
         assert (await ws.event("text"))["seatAvailability"]["kind"] == "SNAPSHOT"
