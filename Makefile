@@ -9,7 +9,7 @@ JS_OK  := router/node_modules/.installed
 PYTEST := $(BIN)/pytest
 NODE   := router/node_modules/.bin/node --no-experimental-webstorage
 
-.PHONY: dev install lock schema schema-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
+.PHONY: dev install lock schema schema-check trusted-documents trusted-documents-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
 
 install: $(PY_OK) $(JS_OK)
 
@@ -52,6 +52,14 @@ schema: install
 schema-check: install
 	$(BIN)/ticketflow export-schema --check
 	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql --check
+
+## The trusted documents (schema/trusted-documents.json): every document the SDK and the router's
+## IDE examples ship, by SHA-256; the router runs only these with TICKETFLOW_TRUSTED_DOCUMENTS=true.
+trusted-documents: install
+	$(BIN)/python scripts/trusted_documents.py
+
+trusted-documents-check: install
+	$(BIN)/python scripts/trusted_documents.py --check
 
 services:
 	@scripts/services.sh

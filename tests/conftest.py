@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.flows import Actors, make_actors
+from tests.flows import Actors, ShowOnSale, make_actors, show_on_sale
 from tests.harness import (
     MODES,
+    GraphQL,
     Processes,
     Stack,
     close_http,
@@ -89,6 +90,15 @@ async def e2e_actors(e2e: tuple[Stack, Processes]) -> Actors:
     """Signed-in users of the end-to-end stack, made through the router."""
     stack, _ = e2e
     return await make_actors(stack, lambda _service: stack.router_url)
+
+
+@pytest.fixture(scope="session")
+async def e2e_show(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> ShowOnSale:
+    """A show on sale in the end-to-end deployment, made through the router, for tests that
+    watch or read one (tests/e2e/test_subscription_clients.py alone holds its seats 0 and 1)."""
+    stack, _ = e2e
+    router = GraphQL(stack.router_url)
+    return await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
 
 
 # The two halves `make test`'s workers run side by side, about equally long (the durations

@@ -80,9 +80,11 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         # booking's GET /debug/feeds: what its live feeds did (test_reconnect_storm.py)
         "TICKETFLOW_FEEDS_DEBUG": "true",
         # Every client of a test deployment is 127.0.0.1: the router's rate limits per client
-        # would count the whole suite as one (tests/e2e/test_router_edge.py sets its own).
+        # would count the whole suite as one (tests/e2e/test_router_rate_limits.py sets its own).
         "TICKETFLOW_ROUTER_RATE_LIMIT_QUERIES": "0",
         "TICKETFLOW_ROUTER_RATE_LIMIT_MUTATIONS": "0",
+        # and the cap on subscriptions per client (benchmarks watch one show 1,000 times)
+        "TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT": "0",
     }
     for name in SERVICES:
         env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())

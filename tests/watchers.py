@@ -1,20 +1,26 @@
 """Many SDK watchers of one show (``AsyncClient.watch_seats``), each on its own websocket:
-every state each was given and when. The reconnect-storm test and ``bench/storm.py``."""
+every state each was given and when (the reconnect-storm test and ``bench/storm.py``); and
+``LiveConnection``, one raw graphql-transport-ws connection whose subscriptions have ids of its own
+(the router's pass-through and subscription caps)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import websockets
 from ticketflow_sdk import AsyncClient, SeatMapState, SeatWatch
 
 from subgraphs.booking import inventory
 from subgraphs.kernel.db import Database
 from tests.harness import Stack, http
+
+WAIT = 30.0
 
 
 @dataclass
@@ -92,3 +98,48 @@ async def feed_stats(stack: Stack) -> dict[str, Any]:
     response = await http().get(url)
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+class LiveConnection:
+    """One client connection (graphql-transport-ws) whose subscriptions have ids of its own."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def connect(cls, url: str, payload: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None) -> AsyncIterator[LiveConnection]:
+        async with websockets.connect(url.replace("http://", "ws://"),
+                                      subprotocols=["graphql-transport-ws"],
+                                      additional_headers=headers or {}, max_size=None) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
+            ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+            assert ack["type"] == "connection_ack", ack
+            yield cls(ws)
+
+    async def subscribe(self, sub: str, query: str, variables: dict[str, Any]) -> None:
+        await self.send(sub, {"query": query, "variables": variables})
+
+    async def send(self, sub: str, payload: dict[str, Any]) -> None:
+        """A ``subscribe`` of ``payload`` as it is (a hash in place of the query, say)."""
+        await self.ws.send(json.dumps({"id": sub, "type": "subscribe", "payload": payload}))
+
+    async def complete(self, sub: str) -> None:
+        await self.ws.send(json.dumps({"id": sub, "type": "complete"}))
+
+    async def receive(self) -> dict[str, Any]:
+        """The next message that is not a ping or pong."""
+        while True:
+            msg = json.loads(await asyncio.wait_for(self.ws.recv(), WAIT))
+            if msg["type"] == "ping":
+                await self.ws.send(json.dumps({"type": "pong"}))
+            elif msg["type"] != "pong":
+                return msg  # type: ignore[no-any-return]
+
+    async def event(self, sub: str) -> dict[str, Any]:
+        """The next message, which must be a ``next`` of subscription ``sub`` without errors."""
+        msg = await self.receive()
+        assert (msg["type"], msg["id"]) == ("next", sub), msg
+        assert "errors" not in msg["payload"], msg
+        return msg["payload"]["data"]  # type: ignore[no-any-return]
