@@ -28,6 +28,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL as StrawberryASGI
 from strawberry.federation.schema_directives import Key
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from ticketflow_sdk.ws import GraphQLWebSocket
 
 from subgraphs.dev import node_command
 from subgraphs.kernel.graphql import FEDERATION_VERSION
@@ -87,39 +88,14 @@ def now_open(stats: dict[str, Any], subgraph: str) -> dict[str, int]:
     return {k: found.get(k, 0) for k in ("connections", "anonymousConnections", "subscriptions")}
 
 
-class Watcher:
+class Watcher(GraphQLWebSocket):
     """One client connection (graphql-transport-ws) whose subscriptions have ids of its own."""
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def connect(cls, url: str, payload: dict[str, Any] | None = None,
-                      headers: dict[str, str] | None = None) -> AsyncIterator[Watcher]:
-        async with websockets.connect(url.replace("http://", "ws://"),
-                                      subprotocols=["graphql-transport-ws"],
-                                      additional_headers=headers or {}, max_size=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
-            ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-            assert ack["type"] == "connection_ack", ack
-            yield cls(ws)
-
-    async def subscribe(self, sub: str, query: str, variables: dict[str, Any]) -> None:
-        await self.ws.send(json.dumps({"id": sub, "type": "subscribe", "payload": {
-            "query": query, "variables": variables}}))
-
-    async def complete(self, sub: str) -> None:
-        await self.ws.send(json.dumps({"id": sub, "type": "complete"}))
+    OPEN_TIMEOUT = WAIT
 
     async def receive(self) -> dict[str, Any]:
-        """The next message that is not a ping or pong."""
-        while True:
-            msg = json.loads(await asyncio.wait_for(self.ws.recv(), WAIT))
-            if msg["type"] == "ping":
-                await self.ws.send(json.dumps({"type": "pong"}))
-            elif msg["type"] != "pong":
-                return msg  # type: ignore[no-any-return]
+        """The next message that is not a ping or pong (within WAIT seconds)."""
+        return await asyncio.wait_for(super().receive(), WAIT)
 
     async def event(self, sub: str) -> dict[str, Any]:
         """The next message, which must be a ``next`` of subscription ``sub`` without errors."""
