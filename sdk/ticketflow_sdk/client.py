@@ -18,7 +18,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -34,10 +34,14 @@ from ticketflow_sdk._generated.input_types import (
     CreateShowInput,
     CreateVenueInput,
     LoginInput,
+    MoneyInput,
+    PriceTierInput,
     RazorpayProofInput,
     RegisterInput,
+    RowInput,
     SegmentInput,
     ShowFilter,
+    StopInput,
 )
 from ticketflow_sdk._generated.refresh import Refresh
 from ticketflow_sdk._http import GraphQLHttp
@@ -86,22 +90,35 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def _input(model: type[M], value: Mapping[str, Any]) -> M:
-    """An input type from its GraphQL field names; bad values are BadUserInput, unsent."""
+def _valid(build: Callable[[], M]) -> M:
+    """The input ``build`` makes (a generated input type: mypy checks its fields); a value
+    it refuses is BadUserInput, and nothing is sent."""
     try:
-        return model.model_validate(value)
+        return build()
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise BadUserInput(f"{model.__name__}.{field}: {first['msg']}",
+        field = _field_path(first["loc"])
+        raise BadUserInput(f"{exc.title}.{field}: {first['msg']}",
                            {"code": BadUserInput.CODE, "field": field}) from None
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error location as the API names fields: ``priceTiers[0].amount``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            head, *rest = part.rstrip("_").split("_")
+            path += ("." if path else "") + head + "".join(w.title() for w in rest)
+    return path
 
 
 def _segment(segment: SegmentLike | None) -> SegmentInput | None:
     if segment is None:
         return None
     value = segment if isinstance(segment, Segment) else Segment(*segment)
-    return _input(SegmentInput, value.as_input())
+    return _valid(lambda: SegmentInput(from_=value.from_stop, to=value.to_stop))
 
 
 def _time(value: datetime | None) -> datetime | None:
@@ -239,13 +256,13 @@ class AsyncClient:
 
     async def register(self, email: str, password: str, name: str) -> User:
         """Create a customer account and sign in with it."""
-        account = _input(RegisterInput, {"email": email, "password": password, "name": name})
+        account = _valid(lambda: RegisterInput(email=email, password=password, name=name))
         answer = await self._ops.register(input=account, anonymous=True)
         return await self._signed_in(answer.account)
 
     async def login(self, email: str, password: str) -> User:
         """Sign in: a new session whose tokens this client keeps (and hands to ``on_tokens``)."""
-        credentials = _input(LoginInput, {"email": email, "password": password})
+        credentials = _valid(lambda: LoginInput(email=email, password=password))
         answer = await self._ops.login(input=credentials, anonymous=True)
         return await self._signed_in(answer.login)
 
@@ -279,12 +296,12 @@ class AsyncClient:
                     starts_to: datetime | None = None, first: int = 20,
                     after: str | None = None) -> ShowPage:
         """A page of shows on sale, soonest first; ``text`` searches titles."""
-        criteria = {"text": text, "kind": kind, "venueId": venue_id,
-                    "from": _time(starts_from), "to": _time(starts_to)}
-        given = {k: v for k, v in criteria.items() if v is not None}
-        answer = await self._ops.shows(
-            first=first, filter_=_input(ShowFilter, given) if given else None, after=after,
-            idempotent=True)
+        given = (text, kind, venue_id, starts_from, starts_to) != (None,) * 5
+        criteria = _valid(lambda: ShowFilter(
+            text=text, kind=kind, venue_id=venue_id, from_=_time(starts_from),
+            to=_time(starts_to))) if given else None
+        answer = await self._ops.shows(first=first, filter_=criteria, after=after,
+                                       idempotent=True)
         return answer.shows
 
     async def iter_shows(self, *, page_size: int = 50,
@@ -327,8 +344,9 @@ class AsyncClient:
                            idempotency_key: str | None = None) -> Venue:
         """A venue; ``rows`` makes it one simple hall named Main (else add halls with
         :meth:`import_seat_map`)."""
-        venue = _input(CreateVenueInput, {
-            "name": name, "rows": [r.as_input() for r in rows] if rows else None})
+        venue = _valid(lambda: CreateVenueInput(name=name, rows=[
+            RowInput(label=r.label, seats=r.seats, category=r.category) for r in rows]
+            if rows else None))
         answer = await self._ops.create_venue(
             input=venue, idempotency_key=idempotency_key or new_key(), idempotent=True)
         return answer.create_venue
@@ -357,17 +375,17 @@ class AsyncClient:
         Price it with ``price`` (every category) or ``price_tiers`` (category → minor
         units, in ``currency``); ``stops`` make it a journey.
         """
-        show_input = {
-            "title": title, "startsAt": _time(starts_at), "endsAt": _time(ends_at),
-            "venueId": venue_id, "hallId": hall_id, "kind": kind, "currency": currency,
-            "price": {"amount": price.amount, "currency": price.currency} if price else None,
-            "priceTiers": [{"category": c, "amount": a} for c, a in price_tiers.items()]
+        journey = [s if isinstance(s, Stop) else Stop(s) for s in stops or ()]
+        show_input = _valid(lambda: CreateShowInput(
+            title=title, starts_at=_time(starts_at), ends_at=_time(ends_at),
+            venue_id=venue_id, hall_id=hall_id, kind=kind, currency=currency,
+            price=MoneyInput(amount=price.amount, currency=price.currency) if price else None,
+            price_tiers=[PriceTierInput(category=c, amount=a) for c, a in price_tiers.items()]
             if price_tiers else None,
-            "stops": [(s if isinstance(s, Stop) else Stop(s)).as_input() for s in stops]
-            if stops else None}
+            stops=[StopInput(name=s.name, departs_at=s.departs_at) for s in journey]
+            if journey else None))
         answer = await self._ops.create_show(
-            input=_input(CreateShowInput, show_input),
-            idempotency_key=idempotency_key or new_key(), idempotent=True)
+            input=show_input, idempotency_key=idempotency_key or new_key(), idempotent=True)
         return answer.create_show
 
     async def publish_show(self, show_id: str, *, wait: bool = True,
@@ -492,7 +510,9 @@ class AsyncClient:
         """Pay with a sandbox card or Razorpay's proof. PaymentFailed when declined,
         HoldExpired when the booking stopped waiting (nothing charged)."""
         # Safe to repeat: a payment that succeeded (or is processing) is returned, not charged.
-        proof = _input(RazorpayProofInput, razorpay.as_input()) if razorpay else None
+        proof = _valid(lambda: RazorpayProofInput(
+            order_id=razorpay.order_id, payment_id=razorpay.payment_id,
+            signature=razorpay.signature)) if razorpay else None
         answer = await self._ops.confirm_payment(payment_id=payment_id, card=card, razorpay=proof,
                                                  idempotent=True)
         member = answer.confirm_payment

@@ -118,6 +118,16 @@ async def test_bad_input_is_refused_before_anything_is_sent(call: dict[str, Any]
     assert recorder.sent == []
 
 
+async def test_a_bad_value_is_named_by_its_input_type_and_field() -> None:
+    recorder = Recorder({})
+    async with client(recorder) as tf:
+        with pytest.raises(BadUserInput) as bad:
+            await tf.create_show("Gala", datetime(2031, 5, 1, tzinfo=UTC), venue_id="v1",
+                                 price_tiers={"STANDARD": "a lot"})  # type: ignore[dict-item]
+    assert bad.value.field == "amount" and recorder.sent == []
+    assert bad.value.message.startswith("PriceTierInput.amount: ")
+
+
 async def test_an_unknown_payment_provider_is_refused_before_anything_is_sent() -> None:
     recorder = Recorder({})
     async with client(recorder) as tf:
