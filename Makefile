@@ -54,10 +54,12 @@ $(JS_OK): router/package.json router/package-lock.json
 dev: install
 	$(BIN)/ticketflow dev
 
-## Export every subgraph's SDL and compose the supergraph (Hive's and Apollo's composers).
+## Export every subgraph's SDL and compose the supergraph (Hive's and Apollo's composers),
+## then regenerate the SDK from it (`make sdk`).
 schema: install
 	$(BIN)/ticketflow export-schema
 	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql
+	$(BIN)/python sdk/codegen/generate.py
 
 ## Generate the SDK's models and operations (sdk/ticketflow_sdk/_generated/) from the
 ## supergraph and sdk/ticketflow_sdk/graphql/*.graphql; after `make schema` or an edit there.
