@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import websockets
 from ticketflow_sdk import AsyncClient, SeatMapState, SeatWatch
+from ticketflow_sdk.ws import GraphQLWebSocket
 
 from subgraphs.booking import inventory
 from subgraphs.kernel.db import Database
@@ -100,42 +99,19 @@ async def feed_stats(stack: Stack) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-class LiveConnection:
-    """One client connection (graphql-transport-ws) whose subscriptions have ids of its own."""
+class LiveConnection(GraphQLWebSocket):
+    """One client connection (graphql-transport-ws, the SDK's) whose subscriptions have ids
+    of its own; every wait is bounded by WAIT seconds."""
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
+    OPEN_TIMEOUT = WAIT
 
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def connect(cls, url: str, payload: dict[str, Any] | None = None,
-                      headers: dict[str, str] | None = None) -> AsyncIterator[LiveConnection]:
-        async with websockets.connect(url.replace("http://", "ws://"),
-                                      subprotocols=["graphql-transport-ws"],
-                                      additional_headers=headers or {}, max_size=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
-            ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-            assert ack["type"] == "connection_ack", ack
-            yield cls(ws)
-
-    async def subscribe(self, sub: str, query: str, variables: dict[str, Any]) -> None:
-        await self.send(sub, {"query": query, "variables": variables})
-
-    async def send(self, sub: str, payload: dict[str, Any]) -> None:
+    async def send_subscribe(self, sub: str, payload: dict[str, Any]) -> None:
         """A ``subscribe`` of ``payload`` as it is (a hash in place of the query, say)."""
-        await self.ws.send(json.dumps({"id": sub, "type": "subscribe", "payload": payload}))
-
-    async def complete(self, sub: str) -> None:
-        await self.ws.send(json.dumps({"id": sub, "type": "complete"}))
+        await self.send({"id": sub, "type": "subscribe", "payload": payload})
 
     async def receive(self) -> dict[str, Any]:
-        """The next message that is not a ping or pong."""
-        while True:
-            msg = json.loads(await asyncio.wait_for(self.ws.recv(), WAIT))
-            if msg["type"] == "ping":
-                await self.ws.send(json.dumps({"type": "pong"}))
-            elif msg["type"] != "pong":
-                return msg  # type: ignore[no-any-return]
+        """The next message that is not a ping or pong (within WAIT seconds)."""
+        return await asyncio.wait_for(super().receive(), WAIT)
 
     async def event(self, sub: str) -> dict[str, Any]:
         """The next message, which must be a ``next`` of subscription ``sub`` without errors."""

@@ -89,7 +89,7 @@ async def test_over_websocket_only_shipped_subscriptions_reach_a_subgraph(
     async with LiveConnection.connect(trusted.router_url) as ws:
         await ws.subscribe("text", operations.WATCH_SEATS, variables)
         assert (await ws.event("text"))["seatAvailability"]["kind"] == "SNAPSHOT"
-        await ws.send("hash", by_hash(operations.WATCH_SEATS, variables))
+        await ws.send_subscribe("hash", by_hash(operations.WATCH_SEATS, variables))
         assert (await ws.event("hash"))["seatAvailability"]["kind"] == "SNAPSHOT"
         watches = trusted.recorder.mentioning("WatchSeats(", "ws-frame")
         assert len(watches) == 2, watches  # both went to booking, as the text
@@ -98,7 +98,7 @@ async def test_over_websocket_only_shipped_subscriptions_reach_a_subgraph(
                 ("unlisted", {"query": operations.WATCH_SEATS.replace("kind", "kind version", 1),
                               "variables": variables}, "QUERY_NOT_IN_LIST"),
                 ("unknown hash", by_hash(UNLISTED, variables), "PERSISTED_QUERY_NOT_IN_LIST")):
-            await ws.send(sub, payload)
+            await ws.send_subscribe(sub, payload)
             answer = await ws.receive()
             assert (answer["type"], answer["id"]) == ("error", sub), answer
             assert [e["extensions"]["code"] for e in answer["payload"]] == [code], answer
