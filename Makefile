@@ -13,11 +13,7 @@ CODEGEN_OK := $(CODEGEN)/.installed
 PYTEST := $(BIN)/pytest
 NODE   := router/node_modules/.bin/node --no-experimental-webstorage
 
-<<<<<<< HEAD
-.PHONY: dev install lock schema schema-check trusted-documents trusted-documents-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
-=======
-.PHONY: dev install lock schema schema-check sdk sdk-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
->>>>>>> codegen
+.PHONY: dev install lock schema schema-check sdk sdk-check trusted-documents trusted-documents-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
 
 install: $(PY_OK) $(JS_OK) $(CODEGEN_OK)
 
@@ -64,6 +60,7 @@ schema: install
 	$(BIN)/ticketflow export-schema
 	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql
 	$(BIN)/python sdk/codegen/generate.py
+	$(BIN)/python scripts/trusted_documents.py
 
 ## Generate the SDK's models and operations (sdk/ticketflow_sdk/_generated/) from the
 ## supergraph and sdk/ticketflow_sdk/graphql/*.graphql; after `make schema` or an edit there.
