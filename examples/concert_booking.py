@@ -80,7 +80,7 @@ async def main() -> None:
 
         places = ", ".join(f"{a.quantity} x {a.name}" for a in booking.general_admission)
         print(f"Booked: booking {booking.id} {booking.status}, {booking.show.title}, "
-              f"{places}, total {booking.total.amount / 100:.2f} {booking.total.currency}")
+              f"{places}, total {booking.total}")  # 12.50 EUR
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ class SampleShow:
     hours: float
     prices: dict[str, int]
     stops: tuple[str, ...] = ()
+    time_zone: str = "Europe/Berlin"  # the venue's; mails give show times in it
 
 
 # Three verticals, each from its sample seat map (docs/seatmap-format.md), each on sale.
@@ -45,7 +46,7 @@ DEMO_SHOWS = (
                timedelta(0), 2.5, {"STANDARD": 1250, "PREMIUM": 1650, "WHEELCHAIR": 1250}),
     SampleShow("Riverside Arena", "arena.json", "Northern Lights Live", "CONCERT",
                timedelta(days=3), 3, {"STANDING": 4500, "PREMIUM": 9900, "STANDARD": 6900,
-                                      "ECONOMY": 3900}),
+                                      "ECONOMY": 3900}, time_zone="Europe/London"),
     SampleShow("TicketFlow Rail", "train.json", "ICE 1042 Hamburg - Munich", "TRAIN",
                timedelta(days=1), 6, {"FIRST_CLASS": 8900, "SECOND_CLASS": 4900,
                                       "WHEELCHAIR": 4900},
@@ -119,7 +120,7 @@ def _tonight() -> datetime:
 
 async def _sample(venue: Service, who: Caller, sample: SampleShow) -> tuple[str, str]:
     document = json.loads(await asyncio.to_thread((SAMPLES / sample.seat_map).read_text))
-    place = await venue_service.create_venue(venue, who, sample.venue)
+    place = await venue_service.create_venue(venue, who, sample.venue, sample.time_zone)
     hall = await venue_service.create_hall(venue, who, place.id, document)
     starts = _tonight() + sample.starts_in
     legs = max(1, len(sample.stops) - 1)

@@ -274,11 +274,13 @@ class AsyncClient:
         return Venue.from_graphql(_found(data, "venue", "venue"))
 
     async def create_venue(self, name: str, rows: Sequence[RowSpec] | None = None, *,
-                           idempotency_key: str | None = None) -> Venue:
-        """A venue; ``rows`` makes it one simple hall named Main (else add halls with
-        :meth:`import_seat_map`)."""
+                           time_zone: str, idempotency_key: str | None = None) -> Venue:
+        """A venue in the IANA zone ``time_zone`` (e.g. ``"Europe/Berlin"``: mails and tickets
+        give show times in it); ``rows`` makes it one simple hall named Main (else add halls
+        with :meth:`import_seat_map`)."""
         data = await self.execute(ops.CREATE_VENUE, {
-            "input": {"name": name, "rows": [r.as_input() for r in rows] if rows else None},
+            "input": {"name": name, "timeZone": time_zone,
+                      "rows": [r.as_input() for r in rows] if rows else None},
             "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
         return Venue.from_graphql(data["createVenue"])
 

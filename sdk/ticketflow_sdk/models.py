@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
+
+from iso_4217 import Currency
 
 Data = Mapping[str, Any]
 
@@ -98,7 +101,9 @@ class RefundStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Money:
-    """``amount`` minor units of ``currency``: ``Money(1250, "EUR")`` is 12.50 EUR."""
+    """``amount`` minor units of ``currency`` (ISO 4217's: 2 digits for EUR, 3 for KWD,
+    none for JPY): ``Money(1250, "EUR")`` is 12.50 EUR, ``Money(1250, "KWD")`` 1.250 KWD,
+    ``Money(1250, "JPY")`` 1250 JPY. ``str()`` gives it so."""
 
     amount: int
     currency: str
@@ -106,6 +111,17 @@ class Money:
     @classmethod
     def from_graphql(cls, data: Data) -> Self:
         return cls(int(data["amount"]), str(data["currency"]))
+
+    @property
+    def major(self) -> Decimal:
+        """The exact amount in the currency's main unit: ``Decimal("1.250")`` for 1250 KWD
+        minor units."""
+        known = Currency.__members__.get(self.currency)
+        places = known.subunit_exp if known is not None and known.subunit_exp is not None else 2
+        return Decimal(self.amount).scaleb(-places)
+
+    def __str__(self) -> str:
+        return f"{self.major} {self.currency}"
 
 
 @dataclass(frozen=True)
@@ -245,11 +261,12 @@ class Venue:
     name: str
     owner_id: str
     halls: tuple[Hall, ...]
+    time_zone: str  # IANA, e.g. Europe/Berlin
 
     @classmethod
     def from_graphql(cls, data: Data) -> Self:
         return cls(str(data["id"]), str(data["name"]), str(data["ownerId"]),
-                   tuple(Hall.from_graphql(h) for h in data["halls"]))
+                   tuple(Hall.from_graphql(h) for h in data["halls"]), str(data["timeZone"]))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ FRAGMENTS: dict[str, str] = {
     "SectionFields": """fragment SectionFields on Section {
   id key name capacity category generalAdmission }""",
     "HallFields": "fragment HallFields on Hall { id name kind sections { ...SectionFields } }",
-    "VenueFields": "fragment VenueFields on Venue { id name ownerId halls { ...HallFields } }",
+    "VenueFields": """fragment VenueFields on Venue {
+  id name ownerId timeZone halls { ...HallFields } }""",
     "AvailabilityFields": """fragment AvailabilityFields on Availability {
   total available held sold
   byCategory { category total available held sold }

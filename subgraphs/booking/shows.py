@@ -1,6 +1,6 @@
 """What booking knows of a show that never changes once it is on sale, cached per process.
 
-A show's title, time, currency, organizer, stops and hall kind come from venue's
+A show's title, time, zone, currency, organizer, stops and hall kind come from venue's
 ``ShowPublished`` and are never edited in booking, so a hold does not read them again: the
 hot path needs no statement for them. Its ``status`` does change (a cancelled show stops
 selling) and is never cached: the hold statement itself checks it.
@@ -31,6 +31,7 @@ class ShowInfo:
     currency: str
     stops: int
     layout: str
+    time_zone: str = "UTC"
 
     @property
     def legs(self) -> int:
@@ -40,11 +41,13 @@ class ShowInfo:
     @classmethod
     def of(cls, show: BookableShow) -> ShowInfo:
         return cls(show.id, show.organizer_id, show.title, show.starts_at, show.currency,
-                   show.stops, show.layout)
+                   show.stops, show.layout, show.time_zone)
 
     def notice(self) -> dict[str, str]:
-        """What a notice about a booking names (notification sends it without asking)."""
-        return {"title": self.title, "starts_at": self.starts_at.isoformat()}
+        """What a notice about a booking names (notification sends it without asking): the
+        start in UTC and the venue's zone, so people read it as it is at the venue."""
+        return {"title": self.title, "starts_at": self.starts_at.isoformat(),
+                "time_zone": self.time_zone}
 
 
 def _cache(service: Service) -> OrderedDict[str, ShowInfo]:

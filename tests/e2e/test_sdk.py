@@ -65,7 +65,7 @@ async def next_state(watch: SeatWatch) -> SeatMapState:
 async def show_for_sale(organizer: AsyncClient, seats_per_row: int = 10) -> Show:
     """A venue of two rows and a show in it, on sale, made with the SDK."""
     venue = await organizer.create_venue(unique("SDK Hall"), [
-        RowSpec("A", seats_per_row), RowSpec("B", seats_per_row, "PREMIUM")])
+        RowSpec("A", seats_per_row), RowSpec("B", seats_per_row, "PREMIUM")], time_zone="UTC")
     show = await organizer.create_show(
         unique("SDK Show"), datetime(2031, 5, 1, 19, tzinfo=UTC), venue_id=venue.id,
         price_tiers={"STANDARD": 1500, "PREMIUM": 2500}, currency="EUR")
@@ -118,7 +118,8 @@ async def test_a_customer_finds_a_show_holds_checks_out_pays_and_sees_it_confirm
 
 async def test_an_organizer_creates_a_venue_imports_a_hall_and_sells_a_show(
         organizer: AsyncClient) -> None:
-    venue = await organizer.create_venue(unique("SDK Cinema"))
+    venue = await organizer.create_venue(unique("SDK Cinema"), time_zone="Europe/Berlin")
+    assert venue.time_zone == "Europe/Berlin"
     hall = await organizer.import_seat_map(venue.id, ROOT / "samples/seatmaps/cinema.json")
     assert (await organizer.venue(venue.id)).halls == (hall,)
     draft = await organizer.create_show(
@@ -153,7 +154,7 @@ async def test_expected_failures_are_typed_exceptions(
             await rival.hold_best_available(on_sale.id, 5)
         assert sold_out.value.available == 4
         with pytest.raises(Forbidden):
-            await rival.create_venue("Not mine")
+            await rival.create_venue("Not mine", time_zone="UTC")
     booking = await customer.checkout(held.id)
     with pytest.raises(PaymentFailed) as declined:
         await customer.pay(booking.id, card=DECLINED)
@@ -236,7 +237,7 @@ def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
                                                    e2e_actors: Actors) -> None:
     stack, _ = e2e
     with Client(stack.router_url, token=e2e_actors.organizer.token) as organizer:
-        venue = organizer.create_venue(unique("Sync Hall"), [RowSpec("A", 4)])
+        venue = organizer.create_venue(unique("Sync Hall"), [RowSpec("A", 4)], time_zone="UTC")
         show = organizer.create_show(unique("Sync Show"), datetime(2031, 7, 1, tzinfo=UTC),
                                      venue_id=venue.id, price=Money(900, "EUR"))
         on_sale = organizer.publish_show(show.id)
