@@ -26,9 +26,11 @@ async def main() -> None:
         if not page.shows:
             raise SystemExit("No upcoming screening: load the demo data with `make dev`.")
         show = page.shows[0]
-        starts = show.starts_at.astimezone()  # in this computer's time zone
-        when = "Tonight" if starts.date() == datetime.now().astimezone().date() else "Next"
-        print(f"{when}: {show.title} at {show.venue_name}, {starts:%a %d %b %H:%M}")
+        starts = show.local_starts_at  # as people at the venue read it
+        today = datetime.now(starts.tzinfo).date()
+        when = "Tonight" if starts.date() == today else "Next"
+        print(f"{when}: {show.title} at {show.venue_name}, "
+              f"{starts:%a %d %b %H:%M} {show.venue_time_zone}")
 
         # The server picks the two best seats left, next to each other in one row.
         try:

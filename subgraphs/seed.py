@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -112,17 +113,19 @@ async def import_seat_map(settings: Settings, venue_id: str, document: Any) -> t
         await runtime.close()
 
 
-def _tonight() -> datetime:
-    now = datetime.now(UTC)
+def _tonight(zone: str) -> datetime:
+    """20:00 today at the venue (in its zone), or in three hours when that is too soon."""
+    now = datetime.now(ZoneInfo(zone))
     start = now.replace(hour=20, minute=0, second=0, microsecond=0)
-    return start if start > now + timedelta(hours=1) else now + timedelta(hours=3)
+    return (start if start > now + timedelta(hours=1) else now + timedelta(hours=3)
+            ).astimezone(UTC)
 
 
 async def _sample(venue: Service, who: Caller, sample: SampleShow) -> tuple[str, str]:
     document = json.loads(await asyncio.to_thread((SAMPLES / sample.seat_map).read_text))
     place = await venue_service.create_venue(venue, who, sample.venue, sample.time_zone)
     hall = await venue_service.create_hall(venue, who, place.id, document)
-    starts = _tonight() + sample.starts_in
+    starts = _tonight(sample.time_zone) + sample.starts_in
     legs = max(1, len(sample.stops) - 1)
     stops: list[tuple[str, datetime | None]] = [
         (name, starts + timedelta(hours=sample.hours * i / legs))

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
+from zoneinfo import ZoneInfo
 
 from iso_4217 import Currency
 
@@ -363,6 +364,12 @@ class Show:
     stops: tuple[Stop, ...]
     legs: tuple[Leg, ...]
     availability: Availability | None
+    venue_time_zone: str = "UTC"  # IANA, e.g. Europe/Berlin
+
+    @property
+    def local_starts_at(self) -> datetime:
+        """``starts_at`` as people at the venue read it (in ``venue_time_zone``)."""
+        return self.starts_at.astimezone(ZoneInfo(self.venue_time_zone))
 
     @classmethod
     def from_graphql(cls, data: Data) -> Self:
@@ -375,7 +382,8 @@ class Show:
             tuple(PriceTier.from_graphql(t) for t in data["priceTiers"]),
             tuple(Stop.from_graphql(s) for s in data["stops"]),
             tuple(Leg.from_graphql(leg) for leg in data["legs"]),
-            Availability.from_graphql(availability) if availability else None)
+            Availability.from_graphql(availability) if availability else None,
+            str(data["venue"]["timeZone"]))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ FRAGMENTS: dict[str, str] = {
     "AdmissionFields": """fragment AdmissionFields on GeneralAdmissionAvailability {
   sectionId key name capacity available held sold }""",
     "ShowFields": f"""fragment ShowFields on Show {{
-  id title kind status startsAt endsAt currency venueId hallId venue {{ name }}
+  id title kind status startsAt endsAt currency venueId hallId venue {{ name timeZone }}
   price {_MONEY} priceTiers {{ category price {_MONEY} }}
   stops {{ name departsAt }} legs {{ index from to }}
   availability {{ ...AvailabilityFields }} }}""",

@@ -325,8 +325,9 @@ class CreateVenueInput:
 
 @strawberry.input
 class MoneyInput:
-    amount: int = strawberry.field(description="Minor units, e.g. 1250 for 12.50.")
-    currency: str = strawberry.field(description="ISO 4217 code.")
+    amount: int = strawberry.field(description=(
+        "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD, 1250 JPY."))
+    currency: str = strawberry.field(description="A current ISO 4217 code, e.g. EUR.")
 
 
 @strawberry.input
@@ -350,7 +351,8 @@ class CreateShowInput:
     kind: ShowKind = ShowKind.OTHER
     starts_at: datetime
     ends_at: datetime | None = None
-    currency: str | None = strawberry.field(default=None, description="ISO 4217 code.")
+    currency: str | None = strawberry.field(default=None,
+                                            description="A current ISO 4217 code, e.g. EUR.")
     price_tiers: list[PriceTierInput] | None = strawberry.field(
         default=None, description="A price for every category the hall uses.")
     price: MoneyInput | None = strawberry.field(
