@@ -67,10 +67,14 @@ def format_money(amount: int, currency: str, locale: str = LOCALE) -> str:
                            currency_digits=False)
 
 
+# Loadable, but not a place: the server's own zone, and tzdata's "zone unknown" placeholder.
+NOT_PLACES: Final = frozenset({"localtime", "Factory"})
+
+
 @cache
 def time_zones() -> frozenset[str]:
-    """Every IANA zone name ``zoneinfo`` can load."""
-    return frozenset(zoneinfo.available_timezones())
+    """Every IANA zone name ``zoneinfo`` can load, but those that name no place."""
+    return frozenset(zoneinfo.available_timezones()) - NOT_PLACES
 
 
 def check_time_zone(name: str | None, field: str) -> str:

@@ -68,10 +68,12 @@ async def test_create_venue_lays_out_one_seat_per_position(stack: Stack, actors:
     ({"timeZone": "CEST"}, "input.timeZone"),
     ({"timeZone": "+02:00"}, "input.timeZone"),
     ({"timeZone": "../../etc/passwd"}, "input.timeZone"),
+    ({"timeZone": "localtime"}, "input.timeZone"),
+    ({"timeZone": "Factory"}, "input.timeZone"),
 ], ids=["no rows", "duplicate label", "duplicate label after trim", "empty label", "0 seats",
         "1001 seats", "negative seats", "empty name", "blank name", "long name",
         "empty zone", "blank zone", "unknown zone", "zone in lower case", "abbreviation",
-        "offset", "path"])
+        "offset", "path", "the server's zone", "placeholder zone"])
 async def test_invalid_venue_is_refused_naming_the_field_and_stores_nothing(
         stack: Stack, actors: Actors, dbs: dict[str, Database], changes: dict[str, Any],
         field: str) -> None:
