@@ -284,6 +284,12 @@ class AsyncClient:
             "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
         return Venue.from_graphql(data["createVenue"])
 
+    async def set_venue_time_zone(self, venue_id: str, time_zone: str) -> Venue:
+        """Correct the venue's IANA zone (e.g. one that got UTC when zones came in)."""
+        data = await self.execute(ops.SET_VENUE_TIME_ZONE,
+                                  {"venueId": venue_id, "timeZone": time_zone}, idempotent=True)
+        return Venue.from_graphql(data["setVenueTimeZone"])
+
     async def import_seat_map(self, venue_id: str,
                               seat_map: Mapping[str, Any] | os.PathLike[str], *,
                               idempotency_key: str | None = None) -> Hall:

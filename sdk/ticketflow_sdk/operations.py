@@ -92,6 +92,8 @@ VENUE = _document("query Venue($id: ID!) { venue(id: $id) { ...VenueFields } }")
 CREATE_VENUE = _document("""mutation CreateVenue($input: CreateVenueInput!,
                                                  $idempotencyKey: String) {
   createVenue(input: $input, idempotencyKey: $idempotencyKey) { ...VenueFields } }""")
+SET_VENUE_TIME_ZONE = _document("""mutation SetVenueTimeZone($venueId: ID!, $timeZone: String!) {
+  setVenueTimeZone(venueId: $venueId, timeZone: $timeZone) { ...VenueFields } }""")
 CREATE_HALL = _document("""mutation CreateHall($venueId: ID!, $seatMap: JSON!,
                                                $idempotencyKey: String) {
   createHall(venueId: $venueId, seatMap: $seatMap, idempotencyKey: $idempotencyKey) {

@@ -437,6 +437,15 @@ class Mutation:
                                            idempotency_key)
         return Venue.from_model(venue)
 
+    @strawberry.mutation(description=(
+        "Correct your venue's IANA time zone, e.g. Europe/Berlin (venues from before zones "
+        "are in UTC): mails and tickets give its show times in it from now on."))
+    async def set_venue_time_zone(self, info: Info, venue_id: strawberry.ID,
+                                  time_zone: str) -> Venue:
+        venue = await service.set_venue_time_zone(info.context.service, info.context.caller,
+                                                  str(venue_id), time_zone)
+        return Venue.from_model(venue)
+
     @strawberry.mutation(description="Add a hall to your venue from a seat-map document "
                          "(docs/seatmap-format.md); a 50,000-seat map loads in one call.")
     async def create_hall(self, info: Info, venue_id: strawberry.ID, seat_map: JSON,

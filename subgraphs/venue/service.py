@@ -126,6 +126,24 @@ async def create_venue(service: Service, caller: Caller | None, name: str,
         load=lambda id: service.get(Venue, id))
 
 
+async def set_venue_time_zone(service: Service, caller: Caller | None, venue_id: str,
+                              time_zone: str) -> Venue:
+    """Correct the venue's IANA zone (its owner or an admin), e.g. of a venue that got UTC
+    when zones came in. Booking hears ``VenueTimeZoneChanged``: notices about the venue's
+    shows name the new zone from then on. Setting the zone it has changes nothing."""
+    who = require_role(caller, "ORGANIZER")
+    zone = check_time_zone(time_zone, "timeZone")
+    async with service.uow() as uow:
+        venue = await uow.session.get(Venue, venue_id, with_for_update=True)
+        if venue is None:
+            raise NotFound("No venue with this id.", field="venueId")
+        require_owner_or_admin(who, venue.owner_id)
+        if venue.time_zone != zone:
+            venue.time_zone = zone
+            uow.emit("VenueTimeZoneChanged", {"venue_id": venue.id, "time_zone": zone})
+    return venue
+
+
 async def create_hall(service: Service, caller: Caller | None, venue_id: str, document: Any,
                       idempotency_key: str | None = None) -> Hall:
     """Import a seat map (docs/seatmap-format.md) as a new hall of the caller's venue."""

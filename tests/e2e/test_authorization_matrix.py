@@ -223,6 +223,13 @@ async def _create_venue(w: World, who: str) -> dict[str, Any]:
         w.tokens[who])
 
 
+@op("Mutation.setVenueTimeZone", "setVenueTimeZone")
+async def _set_venue_time_zone(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        "mutation($v: ID!, $z: String!) { setVenueTimeZone(venueId: $v, timeZone: $z) { id } }",
+        {"v": w.venue_id, "z": "Europe/Berlin"}, w.tokens[who])
+
+
 @op("Mutation.createShow", "createShow")
 async def _create_show(w: World, who: str) -> dict[str, Any]:
     return await w.router.run(

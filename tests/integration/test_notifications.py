@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
+from subgraphs.booking.models import BookableShow
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.relay import IdempotentConsumer
@@ -188,6 +189,32 @@ async def test_mails_give_the_amount_in_the_currencys_digits_and_the_time_at_the
     assert text.count(local) == 3  # the show, and each of the two tickets
     assert "UTC" not in text
     assert receipt["Subject"] == f"Receipt: {total} paid"
+
+
+async def test_a_corrected_venue_zone_reaches_the_mails_about_shows_already_on_sale(
+        notifying: Deployment, smtp: SmtpServer) -> None:
+    """A venue that got UTC when zones came in: its organizer corrects the zone after the
+    show went on sale, and the confirmation gives the show's time at the venue."""
+    d, who = notifying, await register(notifying)
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                              d.actors.organizer, time_zone="UTC",
+                              starts_at="2031-07-01T18:00:00+00:00")
+    await d.stack.client("venue").data(
+        "mutation($v: ID!, $z: String!) { setVenueTimeZone(venueId: $v, timeZone: $z) { id } }",
+        {"v": show.venue_id, "z": "Europe/Berlin"}, d.actors.organizer.token)
+
+    async def booking_knows() -> bool:
+        async with d.dbs["booking"].session() as s:
+            return await s.scalar(select(BookableShow.time_zone).where(
+                BookableShow.id == show.id)) == "Europe/Berlin"
+
+    await eventually(booking_knows)
+    await paid_booking(d, show, who, [0])
+    await mails(smtp, who, CONFIRMATION, 1)
+    (confirmation,) = smtp.mailbox.to(who.email, CONFIRMATION)
+    text = text_body(confirmation)
+    assert text.count("Tue 1 Jul 2031, 20:00 Europe/Berlin") == 2  # the show, its ticket
+    assert "UTC" not in text
 
 
 async def test_replayed_events_send_nothing_more(notifying: Deployment, smtp: SmtpServer,

@@ -272,3 +272,69 @@ async def test_show_published_is_in_the_outbox_with_the_status_when_publish_show
     assert (payload["venue_id"], payload["organizer_id"]) == (venue_id, actors.organizer.id)
     assert payload["time_zone"] == "Europe/Berlin"  # the venue's: booking's notices name it
     assert [s["label"] for s in payload["seats"]] == ["A1", "A2", "A3", "B1", "B2"]
+
+
+SET_ZONE = """mutation($v: ID!, $z: String!) { setVenueTimeZone(venueId: $v, timeZone: $z) {
+  id timeZone } }"""
+
+
+async def zone_events(db: Database, venue_id: str) -> list[dict[str, Any]]:
+    """The ``VenueTimeZoneChanged`` payloads of one venue in the venue outbox."""
+    outbox = TABLES.outbox
+    async with db.session() as session:
+        rows = (await session.execute(
+            outbox.select().where(outbox.c.type == "VenueTimeZoneChanged"))).all()
+    return [p for p in (json.loads(r.body)["payload"] for r in rows)
+            if p["venue_id"] == venue_id]
+
+
+@pytest.mark.parametrize(("zone", "field"), [
+    ("", "timeZone"), ("Mars/Olympus", "timeZone"), ("CEST", "timeZone"),
+    ("localtime", "timeZone")], ids=["empty", "unknown", "abbreviation", "server's zone"])
+async def test_a_bad_zone_for_a_venue_is_refused_and_changes_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str, zone: str,
+        field: str) -> None:
+    before = (await stored(dbs["venue"]), await zone_events(dbs["venue"], venue_id))
+    body = await stack.client("venue").run(SET_ZONE, {"v": venue_id, "z": zone},
+                                           actors.organizer.token)
+    assert refusal(body) == ("BAD_USER_INPUT", field)
+    assert (await stored(dbs["venue"]), await zone_events(dbs["venue"], venue_id)) == before
+    assert await count(dbs["venue"], Venue, Venue.id == venue_id,
+                       Venue.time_zone == "Europe/Berlin") == 1
+
+
+async def test_the_zone_of_an_unknown_venue_is_not_found(
+        stack: Stack, actors: Actors) -> None:
+    body = await stack.client("venue").run(SET_ZONE, {"v": str(uuid.uuid4()), "z": "UTC"},
+                                           actors.organizer.token)
+    assert refusal(body) == ("NOT_FOUND", "venueId")
+
+
+@pytest.mark.parametrize(("who", "code"), [
+    (None, "UNAUTHENTICATED"), ("customer", "FORBIDDEN"), ("other_organizer", "FORBIDDEN"),
+])
+async def test_only_the_owner_and_admins_set_a_venues_zone(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str, who: str | None,
+        code: str) -> None:
+    token = getattr(actors, who).token if who else None
+    body = await stack.client("venue").run(SET_ZONE, {"v": venue_id, "z": "Asia/Tokyo"}, token)
+    assert error_codes(body) == [code]
+    assert await count(dbs["venue"], Venue, Venue.id == venue_id,
+                       Venue.time_zone == "Europe/Berlin") == 1
+    assert await zone_events(dbs["venue"], venue_id) == []
+
+
+@pytest.mark.parametrize("who", ["organizer", "admin"])
+async def test_the_owner_and_admins_set_a_venues_zone_and_booking_is_told_once(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str,
+        who: str) -> None:
+    token = getattr(actors, who).token
+    body = await stack.client("venue").data(SET_ZONE, {"v": venue_id, "z": "Asia/Tokyo"}, token)
+    assert body["setVenueTimeZone"] == {"id": venue_id, "timeZone": "Asia/Tokyo"}
+    again = await stack.client("venue").data(SET_ZONE, {"v": venue_id, "z": "Asia/Tokyo"},
+                                             token)
+    assert again["setVenueTimeZone"]["timeZone"] == "Asia/Tokyo"
+    assert await zone_events(dbs["venue"], venue_id) == [
+        {"venue_id": venue_id, "time_zone": "Asia/Tokyo"}]  # the same zone again: no event
+    assert await count(dbs["venue"], Venue, Venue.id == venue_id,
+                       Venue.time_zone == "Asia/Tokyo") == 1
