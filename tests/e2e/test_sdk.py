@@ -120,6 +120,8 @@ async def test_an_organizer_creates_a_venue_imports_a_hall_and_sells_a_show(
         organizer: AsyncClient) -> None:
     venue = await organizer.create_venue(unique("SDK Cinema"), time_zone="Europe/Berlin")
     assert venue.time_zone == "Europe/Berlin"
+    assert (await organizer.set_venue_time_zone(venue.id, "Europe/Lisbon")).time_zone \
+        == "Europe/Lisbon"
     hall = await organizer.import_seat_map(venue.id, ROOT / "samples/seatmaps/cinema.json")
     assert (await organizer.venue(venue.id)).halls == (hall,)
     draft = await organizer.create_show(
