@@ -38,7 +38,8 @@ async def show_on_sale(stack: Stack, organizer: User, seats: int, title: str,
                        starts_at: str = "2031-06-01T19:00:00+00:00") -> ShowOnSale:
     """A new venue, hall and published show of ``seats`` seats, once booking can sell it."""
     router = GraphQL(stack.router_url)
-    venue = await router.data(CREATE_VENUE, {"i": {"name": f"Bench {title}"}}, organizer.token)
+    venue = await router.data(CREATE_VENUE, {"i": {"name": f"Bench {title}", "timeZone": "UTC"}},
+                              organizer.token)
     hall = await router.data(CREATE_HALL, {"v": venue["createVenue"]["id"],
                                            "m": seated_hall(seats)}, organizer.token)
     show = await router.data(CREATE_SHOW, {"i": {

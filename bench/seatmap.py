@@ -78,7 +78,7 @@ async def main(mode: str, seats: int, runs: int) -> None:
             organizer = await new_user(stack, stack.url("auth"), "ORGANIZER")
             venue = await router.data(
                 "mutation($i: CreateVenueInput!) { createVenue(input: $i) { id } }",
-                {"i": {"name": "Bench Stadium"}}, organizer.token)
+                {"i": {"name": "Bench Stadium", "timeZone": "UTC"}}, organizer.token)
             started = time.perf_counter()
             hall = await router.data(
                 "mutation($v: ID!, $m: JSON!) { createHall(venueId: $v, seatMap: $m) { id } }",

@@ -41,7 +41,8 @@ async def main() -> None:
             raise SystemExit("No upcoming concert: load the demo data with `make dev`.")
         floor = show.availability.general_admission[0]  # the STANDING floor: places, no seats
         labels = {seat.id: seat.label for seat in (await tf.seat_map(show.id)).seats}
-        print(f"{show.title} at {show.venue_name}, {show.starts_at.astimezone():%a %d %b %H:%M}")
+        print(f"{show.title} at {show.venue_name}, "
+              f"{show.local_starts_at:%a %d %b %H:%M} {show.venue_time_zone}")
 
         # Watch the seat map: first a SNAPSHOT of every seat, then one update per change.
         async with tf.watch_seats(show.id) as watch:
@@ -80,7 +81,7 @@ async def main() -> None:
 
         places = ", ".join(f"{a.quantity} x {a.name}" for a in booking.general_admission)
         print(f"Booked: booking {booking.id} {booking.status}, {booking.show.title}, "
-              f"{places}, total {booking.total.amount / 100:.2f} {booking.total.currency}")
+              f"{places}, total {booking.total}")  # 12.50 EUR
 
 
 if __name__ == "__main__":

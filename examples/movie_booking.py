@@ -8,15 +8,11 @@ import os
 import uuid
 from datetime import UTC, datetime
 
-from ticketflow_sdk import AsyncClient, BadUserInput, Money
+from ticketflow_sdk import AsyncClient, BadUserInput
 
 URL = os.environ.get("TICKETFLOW_URL", "http://127.0.0.1:4000/graphql")
 DEMO_CUSTOMER = ("customer@ticketflow.dev", "customer-demo-pass")  # loaded by `make dev`
 SANDBOX_CARD = "4242 4242 4242 4242"  # always succeeds (docs/payments.md)
-
-
-def money(m: Money) -> str:
-    return f"{m.amount / 100:.2f} {m.currency}"  # amounts are in minor units (cents)
 
 
 async def main() -> None:
@@ -30,9 +26,11 @@ async def main() -> None:
         if not page.shows:
             raise SystemExit("No upcoming screening: load the demo data with `make dev`.")
         show = page.shows[0]
-        starts = show.starts_at.astimezone()  # in this computer's time zone
-        when = "Tonight" if starts.date() == datetime.now().astimezone().date() else "Next"
-        print(f"{when}: {show.title} at {show.venue_name}, {starts:%a %d %b %H:%M}")
+        starts = show.local_starts_at  # as people at the venue read it
+        today = datetime.now(starts.tzinfo).date()
+        when = "Tonight" if starts.date() == today else "Next"
+        print(f"{when}: {show.title} at {show.venue_name}, "
+              f"{starts:%a %d %b %H:%M} {show.venue_time_zone}")
 
         # The server picks the two best seats left, next to each other in one row.
         try:
@@ -47,19 +45,19 @@ async def main() -> None:
                               "example-password", "Example Moviegoer")
             hold = await tf.hold_best_available(show.id, 2)
         labels = ", ".join(seat.label for seat in hold.seats)
-        print(f"Held {labels} until {hold.expires_at.astimezone():%H:%M}: {money(hold.total)}")
+        print(f"Held {labels} until {hold.expires_at.astimezone():%H:%M}: {hold.total}")
 
         # Checkout turns the hold into a booking that waits for its payment.
         booking = await tf.checkout(hold.id)
         print(f"Booking {booking.id} is {booking.status}")
         payment = await tf.pay(booking.id, card=SANDBOX_CARD)
-        print(f"Payment {payment.status}: {money(payment.amount)}")
+        print(f"Payment {payment.status}: {payment.amount}")
 
         # Payment tells booking through an event, so CONFIRMED arrives a moment later.
         booking = await tf.wait_for_booking(booking.id, "CONFIRMED")
         seats = ", ".join(line.label for line in booking.lines)
         print(f"Booked: booking {booking.id} {booking.status}, {booking.show.title}, "
-              f"seats {seats}, total {money(booking.total)}")
+              f"seats {seats}, total {booking.total}")
 
 
 if __name__ == "__main__":

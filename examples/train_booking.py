@@ -46,7 +46,7 @@ async def main() -> None:
         booking = await tf.wait_for_booking(booking.id, "CONFIRMED")
         seat = booking.lines[0]
         print(f"Booking {booking.id} {booking.status}: seat {seat.label}, "
-              f"{booking.total.amount / 100:.2f} {booking.total.currency}")
+              f"{booking.total}")  # minor units as 12.50 EUR (1.250 KWD, 1250 JPY)
 
         # The seat is sold leg by leg: ask for its state over every possible segment.
         print(f"Seat {seat.label} over each segment:")

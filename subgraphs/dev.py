@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ROUTER_DIR = ROOT / "router"
 
 EXAMPLE_QUERY = """query Tonight {
-  shows { nodes { id title kind startsAt venue { name } price { amount currency }
-                  availability { total available held sold } } }
+  shows { nodes { id title kind startsAt localStartsAt venue { name timeZone }
+                  price { amount currency } availability { total available held sold } } }
   me { name bookings { id status total { amount currency } payment { status } } }
 }"""
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -37,6 +38,7 @@ class SampleShow:
     hours: float
     prices: dict[str, int]
     stops: tuple[str, ...] = ()
+    time_zone: str = "Europe/Berlin"  # the venue's; mails give show times in it
 
 
 # Three verticals, each from its sample seat map (docs/seatmap-format.md), each on sale.
@@ -45,7 +47,7 @@ DEMO_SHOWS = (
                timedelta(0), 2.5, {"STANDARD": 1250, "PREMIUM": 1650, "WHEELCHAIR": 1250}),
     SampleShow("Riverside Arena", "arena.json", "Northern Lights Live", "CONCERT",
                timedelta(days=3), 3, {"STANDING": 4500, "PREMIUM": 9900, "STANDARD": 6900,
-                                      "ECONOMY": 3900}),
+                                      "ECONOMY": 3900}, time_zone="Europe/London"),
     SampleShow("TicketFlow Rail", "train.json", "ICE 1042 Hamburg - Munich", "TRAIN",
                timedelta(days=1), 6, {"FIRST_CLASS": 8900, "SECOND_CLASS": 4900,
                                       "WHEELCHAIR": 4900},
@@ -111,17 +113,19 @@ async def import_seat_map(settings: Settings, venue_id: str, document: Any) -> t
         await runtime.close()
 
 
-def _tonight() -> datetime:
-    now = datetime.now(UTC)
+def _tonight(zone: str) -> datetime:
+    """20:00 today at the venue (in its zone), or in three hours when that is too soon."""
+    now = datetime.now(ZoneInfo(zone))
     start = now.replace(hour=20, minute=0, second=0, microsecond=0)
-    return start if start > now + timedelta(hours=1) else now + timedelta(hours=3)
+    return (start if start > now + timedelta(hours=1) else now + timedelta(hours=3)
+            ).astimezone(UTC)
 
 
 async def _sample(venue: Service, who: Caller, sample: SampleShow) -> tuple[str, str]:
     document = json.loads(await asyncio.to_thread((SAMPLES / sample.seat_map).read_text))
-    place = await venue_service.create_venue(venue, who, sample.venue)
+    place = await venue_service.create_venue(venue, who, sample.venue, sample.time_zone)
     hall = await venue_service.create_hall(venue, who, place.id, document)
-    starts = _tonight() + sample.starts_in
+    starts = _tonight(sample.time_zone) + sample.starts_in
     legs = max(1, len(sample.stops) - 1)
     stops: list[tuple[str, datetime | None]] = [
         (name, starts + timedelta(hours=sample.hours * i / legs))

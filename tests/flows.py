@@ -85,15 +85,19 @@ class ShowOnSale:
 async def show_on_sale(venue: GraphQL, booking: GraphQL, organizer: User,
                        rows: list[dict[str, Any]] | None = None,
                        price: int = 1000, via_router: bool = False,
-                       stops: list[str] | None = None) -> ShowOnSale:
-    """Create a venue and a show as ``organizer``, then wait until booking can sell it."""
+                       stops: list[str] | None = None, currency: str = "EUR",
+                       time_zone: str = "UTC",
+                       starts_at: str = "2030-01-01T19:00:00+00:00") -> ShowOnSale:
+    """Create a venue (in ``time_zone``) and a show as ``organizer``, then wait until
+    booking can sell it."""
     rows = rows or [{"label": "A", "seats": 5}, {"label": "B", "seats": 5}]
     v = await venue.data(CREATE_VENUE, {"i": {"name": f"Hall {uuid.uuid4().hex[:6]}",
-                                              "rows": rows}}, organizer.token)
+                                              "timeZone": time_zone, "rows": rows}},
+                         organizer.token)
     venue_id = v["createVenue"]["id"]
     s = await venue.data(CREATE_SHOW, {"i": {
-        "venueId": venue_id, "title": "Test Show", "startsAt": "2030-01-01T19:00:00+00:00",
-        "price": {"amount": price, "currency": "EUR"},
+        "venueId": venue_id, "title": "Test Show", "startsAt": starts_at,
+        "price": {"amount": price, "currency": currency},
         **({"stops": [{"name": n} for n in stops]} if stops else {})}}, organizer.token)
     show_id = s["createShow"]["id"]
     await venue.data(PUBLISH_SHOW, {"id": show_id}, organizer.token)

@@ -19,8 +19,8 @@ export const EXAMPLES = [
     name: '2. Tonight: one query across all four subgraphs',
     headers: TOKEN_HEADERS,
     query: `query Tonight {
-  shows { nodes { id title kind startsAt venue { name } price { amount currency }
-                  availability { total available held sold } } }
+  shows { nodes { id title kind startsAt localStartsAt venue { name timeZone }
+                  price { amount currency } availability { total available held sold } } }
   me { name bookings { id status total { amount currency } payment { status } } }
 }`,
   },

@@ -39,3 +39,19 @@ test('the IDE option: the examples when on, nothing when off', () => {
   assert.equal(on.subscriptionsProtocol, 'WS');
   assert.equal(on.defaultCollections, EXAMPLE_COLLECTIONS);
 });
+
+test('Tonight asks for the local start and the venue\'s zone, as the README shows it', () => {
+  const tonight = EXAMPLES.find((example) => example.name.startsWith('2. Tonight'));
+  const fields = new Set();
+  const walk = (node) => {
+    if (node?.kind === 'Field') fields.add(node.name.value);
+    for (const value of Object.values(node ?? {})) {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value && typeof value === 'object' && value.kind) walk(value);
+    }
+  };
+  walk(parse(tonight.query));
+  for (const field of ['startsAt', 'localStartsAt', 'timeZone']) assert.ok(fields.has(field), field);
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  assert.ok(readme.includes(tonight.query), 'the README shows the same query');
+});

@@ -341,15 +341,23 @@ class AsyncClient:
         return _found((await self._ops.get_venue(id=venue_id, idempotent=True)).venue, "venue")
 
     async def create_venue(self, name: str, rows: Sequence[RowSpec] | None = None, *,
-                           idempotency_key: str | None = None) -> Venue:
-        """A venue; ``rows`` makes it one simple hall named Main (else add halls with
-        :meth:`import_seat_map`)."""
-        venue = _valid(lambda: CreateVenueInput(name=name, rows=[
+                           time_zone: str, idempotency_key: str | None = None) -> Venue:
+        """A venue in the IANA zone ``time_zone`` (e.g. ``"Europe/Berlin"``: mails and tickets
+        give show times in it); ``rows`` makes it one simple hall named Main (else add halls
+        with :meth:`import_seat_map`)."""
+        venue = _valid(lambda: CreateVenueInput(name=name, time_zone=time_zone, rows=[
             RowInput(label=r.label, seats=r.seats, category=r.category) for r in rows]
             if rows else None))
         answer = await self._ops.create_venue(
             input=venue, idempotency_key=idempotency_key or new_key(), idempotent=True)
         return answer.create_venue
+
+    async def set_venue_time_zone(self, venue_id: str, time_zone: str) -> Venue:
+        """Correct the venue's IANA zone (e.g. one that got UTC when zones came in)."""
+        # Safe to repeat: it sets the zone; the same zone twice is the same venue.
+        answer = await self._ops.set_venue_time_zone(
+            venue_id=venue_id, time_zone=time_zone, idempotent=True)
+        return answer.set_venue_time_zone
 
     async def import_seat_map(self, venue_id: str,
                               seat_map: Mapping[str, Any] | os.PathLike[str], *,

@@ -105,6 +105,7 @@ class Client:
     availability = _blocking(AsyncClient.availability)
     venue = _blocking(AsyncClient.venue)
     create_venue = _blocking(AsyncClient.create_venue)
+    set_venue_time_zone = _blocking(AsyncClient.set_venue_time_zone)
     import_seat_map = _blocking(AsyncClient.import_seat_map)
     create_show = _blocking(AsyncClient.create_show)
     publish_show = _blocking(AsyncClient.publish_show)

@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from iso_4217 import Currency
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
@@ -39,7 +41,9 @@ class _ReadFromGraphQL:
 
 @dataclass(frozen=True)
 class Money(_ReadFromGraphQL):
-    """``amount`` minor units of ``currency``: ``Money(1250, "EUR")`` is 12.50 EUR."""
+    """``amount`` minor units of ``currency`` (ISO 4217's: 2 digits for EUR, 3 for KWD,
+    none for JPY): ``Money(1250, "EUR")`` is 12.50 EUR, ``Money(1250, "KWD")`` 1.250 KWD,
+    ``Money(1250, "JPY")`` 1250 JPY. ``str()`` gives it so."""
 
     amount: int
     currency: str
@@ -47,6 +51,17 @@ class Money(_ReadFromGraphQL):
     @classmethod
     def from_graphql(cls, data: Mapping[str, Any]) -> Self:
         return cls(int(data["amount"]), str(data["currency"]))
+
+    @property
+    def major(self) -> Decimal:
+        """The exact amount in the currency's main unit: ``Decimal("1.250")`` for 1250 KWD
+        minor units."""
+        known = Currency.__members__.get(self.currency)
+        places = known.subunit_exp if known is not None and known.subunit_exp is not None else 2
+        return Decimal(self.amount).scaleb(-places)
+
+    def __str__(self) -> str:
+        return f"{self.major} {self.currency}"
 
 
 @dataclass(frozen=True)
@@ -122,9 +137,12 @@ class Tokens:
 # --- conveniences of generated models ----------------------------------------------------
 
 
-class _Named(Protocol):
+class _ShowVenue(Protocol):
     @property
     def name(self) -> str: ...
+
+    @property
+    def time_zone(self) -> str: ...
 
 
 class _Identified(Protocol):
@@ -143,12 +161,17 @@ class _PageInfo(Protocol):
 class ShowExtras:
     if TYPE_CHECKING:
         @property
-        def venue(self) -> _Named: ...
+        def venue(self) -> _ShowVenue: ...
 
     @property
     def venue_name(self) -> str:
         """The name of the venue the show is at."""
         return self.venue.name
+
+    @property
+    def venue_time_zone(self) -> str:
+        """The IANA zone of the venue (e.g. Europe/Berlin), the zone of ``local_starts_at``."""
+        return self.venue.time_zone
 
 
 class ShowPageExtras:

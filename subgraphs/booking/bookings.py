@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from subgraphs.booking import expiry, seats, sections
 from subgraphs.booking.holds import show_of
@@ -31,7 +31,7 @@ from subgraphs.booking.models import (
 )
 from subgraphs.booking.outcomes import HoldExpired
 from subgraphs.booking.reads import prices_of_holds
-from subgraphs.booking.shows import ShowInfo
+from subgraphs.booking.shows import ShowInfo, notice
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
@@ -170,7 +170,8 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     booking.status = BookingStatus.CONFIRMED
     Ledger.of(service, uow).moved(show, sold)
     uow.emit("BookingConfirmed", _booking_event(
-        booking, payment_id=payment_id, seat_ids=seats.seat_ids(sold), show=show.notice(),
+        booking, payment_id=payment_id, seat_ids=seats.seat_ids(sold),
+        show=await notice(uow.session, show),
         tickets=await _tickets(uow, booking.id)))
 
 
@@ -184,7 +185,7 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo, booking: Bo
     booking.status = BookingStatus.CANCELLED
     uow.emit("BookingCancelled", _booking_event(booking, previous_status=was, reason=reason,
                                                 payment_id=booking.payment_id, seat_ids=freed,
-                                                show=show.notice()))
+                                                show=await notice(uow.session, show)))
 
 
 async def cancel_booking(service: Service, caller: Caller | None, booking_id: str) -> Booking:
@@ -251,11 +252,17 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
 
 
 async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
-    """Venue's events: a published show gets inventory; a cancelled one stops selling."""
+    """Venue's events: a published show gets inventory; a cancelled one stops selling; a
+    venue's corrected time zone is the one its shows' notices name from now on."""
     if event.type == "ShowPublished":
         await apply_show_published(uow, event)
     elif event.type == "ShowCancelled":
         await cancel_show(service, uow, event.payload["show_id"])
+    elif event.type == "VenueTimeZoneChanged":
+        await uow.session.execute(
+            update(BookableShow).where(BookableShow.venue_id == event.payload["venue_id"])
+            .values(time_zone=event.payload["time_zone"])
+            .execution_options(synchronize_session=False))
 
 
 async def refunded_in_full(service: Service, uow: UnitOfWork, booking_id: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from subgraphs.booking import limits, seats, sections
 from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
-from subgraphs.booking.shows import ShowInfo, show_info
+from subgraphs.booking.shows import ShowInfo, notice, show_info
 from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.uow import UnitOfWork, retrying
@@ -54,7 +54,7 @@ async def expire(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold) 
         uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
                                     "show_id": booking.show_id,
                                     "amount": booking.total_amount, "currency": booking.currency,
-                                    "show": show.notice()})
+                                    "show": await notice(uow.session, show)})
     uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed,
                              "general_admission": places})
 

@@ -169,7 +169,8 @@ async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
     show = BookableShow(
         id=p["show_id"], venue_id=p["venue_id"], organizer_id=p["organizer_id"],
         title=p["title"], starts_at=datetime.fromisoformat(p["starts_at"]),
-        currency=p["currency"], version=0, stops=p.get("stops", 0),
+        currency=p["currency"], time_zone=p.get("time_zone") or "UTC", version=0,
+        stops=p.get("stops", 0),
         layout=p.get("hall_kind", "OTHER"))
     session.add(show)
     await session.flush()

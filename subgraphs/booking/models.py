@@ -54,6 +54,8 @@ class BookableShow(Base):
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     currency: Mapped[str] = mapped_column(String(3))
+    # The venue's IANA zone: notices name the show's time as people there read it.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     status: Mapped[str] = mapped_column(String(20), default=ON_SALE)
     # Stops of a journey (0 for a show without stops); seats sell per leg between stops.
     stops: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -3,7 +3,8 @@
 A show's title, time, currency, organizer, stops and hall kind come from venue's
 ``ShowPublished`` and are never edited in booking, so a hold does not read them again: the
 hot path needs no statement for them. Its ``status`` does change (a cancelled show stops
-selling) and is never cached: the hold statement itself checks it.
+selling) and is never cached: the hold statement itself checks it. So is the venue's time
+zone, which its organizer may correct (``VenueTimeZoneChanged``): a notice reads it afresh.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.booking.models import BookableShow
@@ -42,9 +44,15 @@ class ShowInfo:
         return cls(show.id, show.organizer_id, show.title, show.starts_at, show.currency,
                    show.stops, show.layout)
 
-    def notice(self) -> dict[str, str]:
-        """What a notice about a booking names (notification sends it without asking)."""
-        return {"title": self.title, "starts_at": self.starts_at.isoformat()}
+
+async def notice(session: AsyncSession, show: ShowInfo) -> dict[str, str]:
+    """What a notice about a booking names (notification sends it without asking): the
+    show's title, its start in UTC and the venue's time zone, so people read the start as
+    it is at the venue."""
+    zone = await session.scalar(select(BookableShow.time_zone)
+                                .where(BookableShow.id == show.id))
+    return {"title": show.title, "starts_at": show.starts_at.isoformat(),
+            "time_zone": zone or "UTC"}
 
 
 def _cache(service: Service) -> OrderedDict[str, ShowInfo]:

@@ -94,9 +94,11 @@ def session_batch(
 
 @strawberry.federation.type(shareable=True, description="An amount of money in minor units.")
 class Money:
-    """Integer minor units (cents, paise) and an ISO 4217 currency code; never floats."""
+    """Integer minor units (cents, paise, fils) and an ISO 4217 currency code; never floats."""
 
-    amount: int = strawberry.field(description="Minor units, e.g. 1250 for 12.50 EUR.")
+    amount: int = strawberry.field(description=(
+        "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD (three "
+        "decimals), 1250 JPY (none)."))
     currency: str = strawberry.field(description="ISO 4217 code, e.g. EUR.")
 
 

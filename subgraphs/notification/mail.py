@@ -18,12 +18,11 @@ from typing import Any, Protocol
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from subgraphs.kernel.l10n import format_money, format_time
 from subgraphs.kernel.settings import Settings
 
 log = logging.getLogger("ticketflow.notification.mail")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# ISO 4217 currencies without minor units; every other one has two (enough for TicketFlow's).
-ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"})
 
 
 class DeliveryError(Exception):
@@ -34,19 +33,24 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-def money(amount: int, currency: str) -> str:
-    """Minor units as people read them: ``1250, EUR`` is ``12.50 EUR``."""
-    if currency in ZERO_DECIMAL:
-        return f"{amount} {currency}"
-    return f"{amount // 100}.{amount % 100:02d} {currency}"
+def money(payload: dict[str, Any]) -> str:
+    """A payload's ``amount`` (minor units) and ``currency`` as people read them:
+    ``12.50 EUR``, ``12.345 KWD``, ``1,250 JPY`` (subgraphs/kernel/l10n.py)."""
+    return format_money(int(payload["amount"]), str(payload["currency"]))
 
 
-def when(iso: str | None) -> str:
-    """An ISO time as ``Mon 1 Jan 2030, 19:00 UTC``."""
+def when(iso: str | None, time_zone: str | None = None) -> str:
+    """An ISO time in ``time_zone`` (UTC without one), with the zone:
+    ``Tue 1 Jul 2031, 20:00 Europe/Berlin``."""
     if not iso:
         return ""
-    moment = datetime.fromisoformat(iso)
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} UTC"
+    return format_time(datetime.fromisoformat(iso), time_zone)
+
+
+def show_time(show: dict[str, Any]) -> str:
+    """When a show starts, as people at its venue read it (its ``time_zone``; notices
+    written before shows named their zone are in UTC)."""
+    return when(show.get("starts_at"), show.get("time_zone"))
 
 
 def _environment() -> Environment:
@@ -54,8 +58,9 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
-    env.filters["money"] = lambda p: money(int(p["amount"]), str(p["currency"]))
+    env.filters["money"] = money
     env.filters["when"] = when
+    env.filters["show_time"] = show_time
     return env
 
 

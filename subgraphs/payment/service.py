@@ -28,6 +28,7 @@ from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.inputs import could_be_id
+from subgraphs.kernel.l10n import format_money
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import (
     CANCELLED,
@@ -183,8 +184,8 @@ async def open_refund(service: Service, uow: UnitOfWork, payment: Payment, amoun
     if amount is None:
         amount = left
     elif amount > left:
-        raise BadUserInput(f"At most {left} ({payment.currency} minor units) can still be "
-                           "refunded.", field="amount", refundable=left)
+        raise BadUserInput(f"At most {format_money(left, payment.currency)} ({left} minor "
+                           "units) can still be refunded.", field="amount", refundable=left)
     if amount <= 0:
         return None
     refund = Refund(payment_id=payment.id, amount=amount, currency=payment.currency,

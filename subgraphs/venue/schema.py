@@ -15,6 +15,7 @@ from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_role
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.l10n import check_currency, local
 from subgraphs.venue import models, service
 
 MAX_PAGE = 100
@@ -116,6 +117,9 @@ class Venue:
     id: strawberry.ID
     name: str
     owner_id: strawberry.ID
+    time_zone: str = strawberry.field(description=(
+        "The IANA time zone of the venue, e.g. Europe/Berlin: mails and tickets give show "
+        "times in it. Venues created before venues had a zone are in UTC."))
 
     @strawberry.field
     async def halls(self, info: Info) -> list[Hall]:
@@ -129,7 +133,8 @@ class Venue:
 
     @classmethod
     def from_model(cls, v: models.Venue) -> Venue:
-        return cls(id=strawberry.ID(v.id), name=v.name, owner_id=strawberry.ID(v.owner_id))
+        return cls(id=strawberry.ID(v.id), name=v.name, owner_id=strawberry.ID(v.owner_id),
+                   time_zone=v.time_zone)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Venue | None:
@@ -189,6 +194,13 @@ class Show:
     async def venue(self, info: Info) -> Venue:
         venue = await info.context.loader(_load_venues).load(str(self.venue_id))
         return Venue.from_model(venue)
+
+    @strawberry.field(description=(
+        "startsAt at the venue's UTC offset, as people there read it (venue.timeZone names "
+        "the zone), e.g. 2031-07-01T20:00:00+02:00 for 18:00 UTC in Europe/Berlin."))
+    async def local_starts_at(self, info: Info) -> datetime:
+        venue = await info.context.loader(_load_venues).load(str(self.venue_id))
+        return local(self.starts_at, venue.time_zone)
 
     @strawberry.field
     async def hall(self, info: Info) -> Hall:
@@ -304,14 +316,18 @@ class RowInput:
 @strawberry.input
 class CreateVenueInput:
     name: str
+    time_zone: str = strawberry.field(description=(
+        "The venue's IANA time zone, e.g. Europe/Berlin or America/New_York; show times in "
+        "mails and tickets are given in it."))
     rows: list[RowInput] | None = strawberry.field(
         default=None, description="Shortcut: one hall named Main with these rows.")
 
 
 @strawberry.input
 class MoneyInput:
-    amount: int = strawberry.field(description="Minor units, e.g. 1250 for 12.50.")
-    currency: str = strawberry.field(description="ISO 4217 code.")
+    amount: int = strawberry.field(description=(
+        "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD, 1250 JPY."))
+    currency: str = strawberry.field(description="A current ISO 4217 code, e.g. EUR.")
 
 
 @strawberry.input
@@ -335,7 +351,8 @@ class CreateShowInput:
     kind: ShowKind = ShowKind.OTHER
     starts_at: datetime
     ends_at: datetime | None = None
-    currency: str | None = strawberry.field(default=None, description="ISO 4217 code.")
+    currency: str | None = strawberry.field(default=None,
+                                            description="A current ISO 4217 code, e.g. EUR.")
     price_tiers: list[PriceTierInput] | None = strawberry.field(
         default=None, description="A price for every category the hall uses.")
     price: MoneyInput | None = strawberry.field(
@@ -366,8 +383,7 @@ def _show_spec(input: CreateShowInput) -> service.ShowSpec:
         currency = input.price.currency
         if input.price.amount < 0:
             raise BadUserInput("A price cannot be negative.", field="input.price.amount")
-        if not service.CURRENCY.match(currency):
-            raise BadUserInput("Use an ISO 4217 code such as EUR.", field="input.price.currency")
+        check_currency(currency, "input.price.currency")
     return service.ShowSpec(
         title=input.title, starts_at=input.starts_at, ends_at=input.ends_at,
         currency=currency, tiers=tiers, kind=input.kind.value,
@@ -417,7 +433,17 @@ class Mutation:
         rows = ([service.RowInput(r.label, r.seats, r.category) for r in input.rows]
                 if input.rows is not None else None)
         venue = await service.create_venue(info.context.service, info.context.caller,
-                                           input.name, rows, idempotency_key)
+                                           input.name, input.time_zone, rows,
+                                           idempotency_key)
+        return Venue.from_model(venue)
+
+    @strawberry.mutation(description=(
+        "Correct your venue's IANA time zone, e.g. Europe/Berlin (venues from before zones "
+        "are in UTC): mails and tickets give its show times in it from now on."))
+    async def set_venue_time_zone(self, info: Info, venue_id: strawberry.ID,
+                                  time_zone: str) -> Venue:
+        venue = await service.set_venue_time_zone(info.context.service, info.context.caller,
+                                                  str(venue_id), time_zone)
         return Venue.from_model(venue)
 
     @strawberry.mutation(description="Add a hall to your venue from a seat-map document "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,11 +19,11 @@ from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
 from subgraphs.kernel.db import all_each, new_id, one_each
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
 from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.l10n import check_currency, check_time_zone
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue import seatmap
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, Stop, Venue
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 SHOW_KINDS = ("MOVIE", "CONCERT", "TRAIN", "FLIGHT", "OTHER")
 SEAT_PITCH = 10  # drawing units between neighbouring seats and rows
 CHUNK = 5_000
@@ -102,26 +101,47 @@ def validate_rows(name: str, rows: Sequence[RowInput]) -> seatmap.HallSpec:
 
 
 async def create_venue(service: Service, caller: Caller | None, name: str,
-                       rows: Sequence[RowInput] | None = None,
+                       time_zone: str | None, rows: Sequence[RowInput] | None = None,
                        idempotency_key: str | None = None) -> Venue:
-    """A venue owned by the calling organizer; with ``rows``, also one hall of those rows."""
+    """A venue owned by the calling organizer, in the IANA zone ``time_zone``; with
+    ``rows``, also one hall of those rows."""
     who = require_role(caller, "ORGANIZER")
     clean = validate_venue_name(name)
+    zone = check_time_zone(time_zone, "input.timeZone")
     hall = _rows_spec(clean, rows) if rows is not None else None
 
     async def create(uow: UnitOfWork) -> tuple[Venue, str]:
-        venue = Venue(owner_id=who.user_id, name=clean)
+        venue = Venue(owner_id=who.user_id, name=clean, time_zone=zone)
         uow.session.add(venue)
         await uow.session.flush()
         if hall is not None:
             await _store_hall(uow, venue, hall)
         return venue, venue.id
 
-    request = {"name": name, "rows": [asdict(r) for r in rows] if rows is not None else None}
+    request = {"name": name, "time_zone": zone,
+               "rows": [asdict(r) for r in rows] if rows is not None else None}
     return await create_once(
         service, service.idempotency, user_id=who.user_id, key=clean_key(idempotency_key),
         operation="createVenue", request=request, create=create,
         load=lambda id: service.get(Venue, id))
+
+
+async def set_venue_time_zone(service: Service, caller: Caller | None, venue_id: str,
+                              time_zone: str) -> Venue:
+    """Correct the venue's IANA zone (its owner or an admin), e.g. of a venue that got UTC
+    when zones came in. Booking hears ``VenueTimeZoneChanged``: notices about the venue's
+    shows name the new zone from then on. Setting the zone it has changes nothing."""
+    who = require_role(caller, "ORGANIZER")
+    zone = check_time_zone(time_zone, "timeZone")
+    async with service.uow() as uow:
+        venue = await uow.session.get(Venue, venue_id, with_for_update=True)
+        if venue is None:
+            raise NotFound("No venue with this id.", field="venueId")
+        require_owner_or_admin(who, venue.owner_id)
+        if venue.time_zone != zone:
+            venue.time_zone = zone
+            uow.emit("VenueTimeZoneChanged", {"venue_id": venue.id, "time_zone": zone})
+    return venue
 
 
 async def create_hall(service: Service, caller: Caller | None, venue_id: str, document: Any,
@@ -189,8 +209,7 @@ def validate_show(spec: ShowSpec) -> datetime:
     ends_at = spec.ends_at or spec.starts_at + timedelta(hours=2)
     if ends_at.tzinfo is None or ends_at <= spec.starts_at:
         raise BadUserInput("endsAt must be after startsAt.", field="input.endsAt")
-    if not CURRENCY.match(spec.currency):
-        raise BadUserInput("Use an ISO 4217 code such as EUR.", field="input.currency")
+    check_currency(spec.currency, "input.currency")
     for category, amount in spec.tiers.items():
         if amount < 0:
             raise BadUserInput(f"The price of {category} cannot be negative.",
@@ -335,7 +354,7 @@ async def _published(session: AsyncSession, show: Show, venue: Venue,
         "show_id": show.id, "venue_id": venue.id, "hall_id": show.hall_id,
         "organizer_id": venue.owner_id, "title": show.title, "kind": show.kind,
         "starts_at": show.starts_at.isoformat(), "ends_at": show.ends_at.isoformat(),
-        "currency": show.currency, "prices": tiers,
+        "time_zone": venue.time_zone, "currency": show.currency, "prices": tiers,
         "hall_kind": hall_kind or "OTHER",
         "seats": [{"id": s.id, "label": s.label, "category": s.category,
                    "section_id": s.section_id, "price": tiers[s.category],

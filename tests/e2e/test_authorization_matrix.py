@@ -219,7 +219,15 @@ async def _set_role(w: World, who: str) -> dict[str, Any]:
 async def _create_venue(w: World, who: str) -> dict[str, Any]:
     return await w.router.run(
         "mutation($i: CreateVenueInput!) { createVenue(input: $i) { id } }",
-        {"i": {"name": "Matrix Hall", "rows": [{"label": "A", "seats": 2}]}}, w.tokens[who])
+        {"i": {"name": "Matrix Hall", "timeZone": "UTC", "rows": [{"label": "A", "seats": 2}]}},
+        w.tokens[who])
+
+
+@op("Mutation.setVenueTimeZone", "setVenueTimeZone")
+async def _set_venue_time_zone(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        "mutation($v: ID!, $z: String!) { setVenueTimeZone(venueId: $v, timeZone: $z) { id } }",
+        {"v": w.venue_id, "z": "Europe/Berlin"}, w.tokens[who])
 
 
 @op("Mutation.createShow", "createShow")

@@ -202,7 +202,7 @@ async def post(url: str, query: str, variables: dict[str, Any] | None = None,
 
 
 def venue_input(name: str) -> dict[str, Any]:
-    return {"i": {"name": name, "rows": [{"label": "A", "seats": 2}]}}
+    return {"i": {"name": name, "timeZone": "UTC", "rows": [{"label": "A", "seats": 2}]}}
 
 
 async def venues_named(stack: Stack, name: str) -> list[str]:

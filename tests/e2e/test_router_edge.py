@@ -172,7 +172,8 @@ async def test_the_default_limits_let_a_fifty_thousand_seat_map_through(
     # the router's deadline for one subgraph call (15 s), which is not what is tested here
     venue_subgraph = GraphQL(stack.url("venue"))
     organizer = await new_user(stack, stack.router_url, "ORGANIZER")
-    venue = await router.data(CREATE_VENUE, {"i": {"name": "Edge Stadium"}}, organizer.token)
+    venue = await router.data(CREATE_VENUE, {"i": {"name": "Edge Stadium", "timeZone": "UTC"}},
+                              organizer.token)
     hall = await venue_subgraph.data(operations.CREATE_HALL, {
         "venueId": venue["createVenue"]["id"], "seatMap": stadium(50_000)}, organizer.token)
     show = await router.data(CREATE_SHOW, {"i": {

@@ -99,7 +99,8 @@ async def test_queries_past_the_limit_are_refused_for_that_client_alone(limited:
     assert limited.recorder.mentioning(probe)
     name = f"Limited {uuid.uuid4().hex[:8]}"
     anonymous = await post(limited.router_url, CREATE_VENUE,
-                           {"i": {"name": name, "rows": [{"label": "A", "seats": 1}]}}, address)
+                           {"i": {"name": name, "timeZone": "UTC",
+                                  "rows": [{"label": "A", "seats": 1}]}}, address)
     assert error_codes(anonymous.json()) == ["UNAUTHENTICATED"]  # venue's answer, not ours
     assert limited.recorder.mentioning(name)
 
@@ -111,7 +112,8 @@ async def test_mutations_past_the_limit_are_refused_before_any_subgraph(
     address = f"192.0.2.{uuid.uuid4().int % 254 + 1}"
     names = [f"Limited {uuid.uuid4().hex[:8]}" for _ in range(MUTATIONS + 1)]
     answers = [await post(limited.router_url, CREATE_VENUE,
-                          {"i": {"name": name, "rows": [{"label": "A", "seats": 1}]}}, address)
+                          {"i": {"name": name, "timeZone": "UTC",
+                                 "rows": [{"label": "A", "seats": 1}]}}, address)
                for name in names]
     for name, answer in zip(names[:MUTATIONS], answers[:MUTATIONS], strict=True):
         assert error_codes(answer.json()) == ["UNAUTHENTICATED"]

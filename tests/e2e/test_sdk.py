@@ -65,7 +65,7 @@ async def next_state(watch: SeatWatch) -> SeatMapState:
 async def show_for_sale(organizer: AsyncClient, seats_per_row: int = 10) -> Show:
     """A venue of two rows and a show in it, on sale, made with the SDK."""
     venue = await organizer.create_venue(unique("SDK Hall"), [
-        RowSpec("A", seats_per_row), RowSpec("B", seats_per_row, "PREMIUM")])
+        RowSpec("A", seats_per_row), RowSpec("B", seats_per_row, "PREMIUM")], time_zone="UTC")
     show = await organizer.create_show(
         unique("SDK Show"), datetime(2031, 5, 1, 19, tzinfo=UTC), venue_id=venue.id,
         price_tiers={"STANDARD": 1500, "PREMIUM": 2500}, currency="EUR")
@@ -118,7 +118,10 @@ async def test_a_customer_finds_a_show_holds_checks_out_pays_and_sees_it_confirm
 
 async def test_an_organizer_creates_a_venue_imports_a_hall_and_sells_a_show(
         organizer: AsyncClient) -> None:
-    venue = await organizer.create_venue(unique("SDK Cinema"))
+    venue = await organizer.create_venue(unique("SDK Cinema"), time_zone="Europe/Berlin")
+    assert venue.time_zone == "Europe/Berlin"
+    assert (await organizer.set_venue_time_zone(venue.id, "Europe/Lisbon")).time_zone \
+        == "Europe/Lisbon"
     hall = await organizer.import_seat_map(venue.id, ROOT / "samples/seatmaps/cinema.json")
     assert (await organizer.venue(venue.id)).halls == (hall,)
     draft = await organizer.create_show(
@@ -126,6 +129,9 @@ async def test_an_organizer_creates_a_venue_imports_a_hall_and_sells_a_show(
         kind="MOVIE", ends_at=datetime(2031, 6, 1, 22, tzinfo=UTC), currency="EUR",
         price_tiers={"STANDARD": 1200, "PREMIUM": 1800, "WHEELCHAIR": 1200})
     assert (draft.status, draft.availability) == (ShowStatus.DRAFT, None)
+    # 20:00 UTC on 1 June is 21:00 in Lisbon (WEST, +01:00), the venue's corrected zone
+    assert draft.venue_time_zone == "Europe/Lisbon"
+    assert draft.local_starts_at.isoformat() == "2031-06-01T21:00:00+01:00"
 
     on_sale = await organizer.publish_show(draft.id)
     assert on_sale.status is ShowStatus.ON_SALE and on_sale.availability is not None
@@ -153,7 +159,7 @@ async def test_expected_failures_are_typed_exceptions(
             await rival.hold_best_available(on_sale.id, 5)
         assert sold_out.value.available == 4
         with pytest.raises(Forbidden):
-            await rival.create_venue("Not mine")
+            await rival.create_venue("Not mine", time_zone="UTC")
     booking = await customer.checkout(held.id)
     with pytest.raises(PaymentFailed) as declined:
         await customer.pay(booking.id, card=DECLINED)
@@ -236,7 +242,7 @@ def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
                                                    e2e_actors: Actors) -> None:
     stack, _ = e2e
     with Client(stack.router_url, token=e2e_actors.organizer.token) as organizer:
-        venue = organizer.create_venue(unique("Sync Hall"), [RowSpec("A", 4)])
+        venue = organizer.create_venue(unique("Sync Hall"), [RowSpec("A", 4)], time_zone="UTC")
         show = organizer.create_show(unique("Sync Show"), datetime(2031, 7, 1, tzinfo=UTC),
                                      venue_id=venue.id, price=Money(900, "EUR"))
         on_sale = organizer.publish_show(show.id)

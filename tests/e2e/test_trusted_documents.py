@@ -54,8 +54,8 @@ def by_hash(document: str, variables: dict[str, Any]) -> dict[str, Any]:
 
 async def test_a_shipped_operation_runs_by_its_text_and_by_its_hash(trusted: Recorded,
                                                                     e2e_show: ShowOnSale) -> None:
-    for body in ({"query": operations.SHOW, "variables": {"id": e2e_show.id}},
-                 by_hash(operations.SHOW, {"id": e2e_show.id})):
+    for body in ({"query": operations.GET_SHOW, "variables": {"id": e2e_show.id}},
+                 by_hash(operations.GET_SHOW, {"id": e2e_show.id})):
         answer = await post(trusted.router_url, body)
         assert answer.status_code == 200, answer.text
         assert answer.json()["data"]["show"]["id"] == e2e_show.id
@@ -74,7 +74,7 @@ async def test_an_unknown_document_is_refused_by_text_and_by_hash_before_any_sub
     for body, code in (({"query": UNLISTED, "variables": {"id": probe}}, "QUERY_NOT_IN_LIST"),
                        (by_hash(UNLISTED, {"id": probe}), "PERSISTED_QUERY_NOT_IN_LIST"),
                        # a shipped text changed by one space is another document
-                       ({"query": operations.SHOW + " ", "variables": {"id": probe}},
+                       ({"query": operations.GET_SHOW + " ", "variables": {"id": probe}},
                         "QUERY_NOT_IN_LIST")):
         answer = await post(trusted.router_url, body)
         assert answer.status_code == 400, answer.text

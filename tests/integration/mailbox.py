@@ -82,7 +82,10 @@ def qr_codes(message: EmailMessage) -> tuple[list[str], list[str]]:
         if part.get_content_type() != "image/png":
             continue
         image = Image.open(io.BytesIO(part.get_payload(decode=True)))  # type: ignore[arg-type]
-        found = [code.text for code in zxingcpp.read_barcodes(image)]
+        # QR codes only: over all formats the decoder now and then also "finds" a short
+        # linear code in the QR's modules (e.g. 'B56D' beside the token).
+        found = [code.text for code in
+                 zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
         assert len(found) == 1, found
         (attached if part.get_content_disposition() == "attachment" else inline).append(found[0])
     return inline, attached

@@ -118,7 +118,8 @@ class Venues:
     client: GraphQL
 
     async def venue(self, owner: User) -> str:
-        body = await self.client.data(CREATE_VENUE, {"i": {"name": f"V {uuid.uuid4().hex[:8]}"}},
+        body = await self.client.data(CREATE_VENUE, {"i": {"name": f"V {uuid.uuid4().hex[:8]}",
+                                                                "timeZone": "UTC"}},
                                       owner.token)
         return str(body["createVenue"]["id"])
 

@@ -64,7 +64,7 @@ async def statements(stack: Stack, service: str, query: str, representations: li
 async def shows(stack: Stack, organizer: User, n: int) -> list[str]:
     """``n`` shows on sale in one small venue, with their inventory built."""
     venue = stack.client("venue")
-    v = await venue.data(CREATE_VENUE, {"i": {"name": "Batch Hall", "rows": [
+    v = await venue.data(CREATE_VENUE, {"i": {"name": "Batch Hall", "timeZone": "UTC", "rows": [
         {"label": "A", "seats": n}]}}, organizer.token)
     ids = []
     for i in range(n):

@@ -100,7 +100,7 @@ async def test_retried_create_venue_and_show_create_one_each(
     venue = stack.client("venue")
     key = uuid.uuid4().hex
     name = f"Idem {key[:6]}"
-    rows = {"name": name, "rows": [{"label": "A", "seats": 3}]}
+    rows = {"name": name, "timeZone": "UTC", "rows": [{"label": "A", "seats": 3}]}
     first, second = await asyncio.gather(*(
         venue.data(VENUE_KEYED, {"i": rows, "key": key}, actors.organizer.token)
         for _ in range(2)))

@@ -72,8 +72,10 @@ async def test_venue_name_and_idempotency_key(stack: Stack, actors: Actors,
                                               dbs: dict[str, Database], bad: str) -> None:
     venue, token = stack.client("venue"), actors.organizer.token
     before = await venue_rows(dbs["venue"])
-    bad_input(await venue.run(CREATE_VENUE, {"i": {"name": f"Roxy {bad}"}}, token), "input.name")
-    bad_input(await venue.run(CREATE_VENUE, {"i": {"name": "Roxy"}, "key": bad}, token),
+    roxy = {"name": "Roxy", "timeZone": "UTC"}
+    bad_input(await venue.run(CREATE_VENUE, {"i": {**roxy, "name": f"Roxy {bad}"}}, token),
+              "input.name")
+    bad_input(await venue.run(CREATE_VENUE, {"i": roxy, "key": bad}, token),
               "idempotencyKey")
     assert await venue_rows(dbs["venue"]) == before
 
@@ -85,7 +87,8 @@ async def test_nested_input_fields_of_venues_and_shows(stack: Stack, actors: Act
     venue, token = stack.client("venue"), actors.organizer.token
     before = await venue_rows(dbs["venue"])
     rows = [{"label": "A", "seats": 3}, {"label": bad, "seats": 3}]
-    bad_input(await venue.run(CREATE_VENUE, {"i": {"name": "Roxy", "rows": rows}}, token),
+    roxy = {"name": "Roxy", "timeZone": "UTC", "rows": rows}
+    bad_input(await venue.run(CREATE_VENUE, {"i": roxy}, token),
               "input.rows[1].label")
     show_input = {"venueId": show.venue_id, "title": "Hamlet",
                   "startsAt": "2033-01-01T19:00:00+00:00", "currency": "EUR",

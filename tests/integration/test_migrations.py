@@ -1,20 +1,23 @@
-"""Each subgraph's migrations build exactly the schema its models describe, in both modes."""
+"""Each subgraph's migrations build exactly the schema its models describe, in both modes,
+and bring a database written by an older revision up to it (its rows kept)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection
 
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.migrate import upgrade
+from subgraphs.kernel.migrate import alembic_config, ensure_database, upgrade
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.registry import spec
 from tests.harness import POSTGRES_DSN, discard_database
@@ -51,4 +54,67 @@ async def migrated(mode: str, service: str, tmp_path: Path) -> AsyncIterator[Dat
 async def test_migrated_database_matches_the_models(migrated: Database, service: str) -> None:
     async with migrated.engine.connect() as connection:
         diffs = await connection.run_sync(differences(spec(service).metadata))
+    assert diffs == []
+
+
+async def migrate_to(service: str, url: str, revision: str) -> None:
+    await ensure_database(url)
+    await asyncio.to_thread(command.upgrade, alembic_config(service, url), revision)
+
+
+@pytest.fixture
+async def fresh_url(mode: str, tmp_path: Path) -> AsyncIterator[Callable[[str], str]]:
+    """The URL of a new, empty database per subgraph (dropped afterwards)."""
+    settings = Settings(data_dir=tmp_path, db_prefix=f"tfm_{uuid.uuid4().hex[:10]}",
+                        postgres_dsn=POSTGRES_DSN if mode == "postgres" else None)
+    used: list[str] = []
+
+    def url(service: str) -> str:
+        used.append(settings.database_url(service))
+        return used[-1]
+
+    yield url
+    for each in used:
+        await discard_database(each)
+
+
+# (subgraph, the revision before zones, a row written then, the table that gains the zone)
+EXISTING = {
+    "venue": ("6ad8679d89d3", "venues", [
+        "INSERT INTO venues (id, owner_id, name, created_at) "
+        "VALUES ('v-old', 'owner', 'Old Hall', '2026-01-01 00:00:00')"]),
+    "booking": ("3c1f9a2e7b40", "shows", [
+        "INSERT INTO shows (id, venue_id, organizer_id, title, starts_at, currency, status, "
+        "stops, layout, version) VALUES ('v-old', 'venue', 'owner', 'Old Show', "
+        "'2030-01-01 19:00:00', 'EUR', 'ON_SALE', 0, 'OTHER', 0)"]),
+}
+
+
+@pytest.mark.parametrize("subgraph", sorted(EXISTING))
+async def test_rows_from_before_time_zones_get_utc_and_new_rows_keep_theirs(
+        fresh_url: Callable[[str], str], subgraph: str) -> None:
+    before, table, inserts = EXISTING[subgraph]
+    url = fresh_url(subgraph)
+    await migrate_to(subgraph, url, before)
+    db = Database(url)
+    try:
+        async with db.engine.begin() as connection:
+            columns = await connection.run_sync(
+                lambda c: [col["name"] for col in inspect(c).get_columns(table)])
+            assert "time_zone" not in columns  # the database is as it was before zones
+            for statement in inserts:
+                await connection.execute(text(statement))
+        await upgrade(subgraph, url)
+        async with db.engine.begin() as connection:
+            old = await connection.scalar(
+                text(f"SELECT time_zone FROM {table} WHERE id = 'v-old'"))
+            await connection.execute(text(
+                f"UPDATE {table} SET time_zone = 'Asia/Kolkata' WHERE id = 'v-old'"))
+            kept = await connection.scalar(
+                text(f"SELECT time_zone FROM {table} WHERE id = 'v-old'"))
+        async with db.engine.connect() as connection:
+            diffs = await connection.run_sync(differences(spec(subgraph).metadata))
+    finally:
+        await db.dispose()
+    assert (old, kept) == ("UTC", "Asia/Kolkata")
     assert diffs == []

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
+from subgraphs.booking.models import BookableShow
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.relay import IdempotentConsumer
@@ -32,7 +33,7 @@ from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from tests.flows import PASSWORD, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import error_codes, eventually
 from tests.integration.conftest import own_deployment
-from tests.integration.mailbox import SmtpServer, images, qr_codes, tokens
+from tests.integration.mailbox import SmtpServer, images, qr_codes, text_body, tokens
 from tests.integration.support import REGISTER, Deployment, refusal, unique_email
 from tests.payments import CANCEL_BOOKING, pay, pending_booking, wait_booking
 
@@ -165,6 +166,55 @@ async def test_a_paid_booking_brings_one_confirmation_with_verifiable_tickets_an
     sent = await deliveries_of(d, who)
     assert sorted((x.kind, x.channel, x.status, x.attempts) for x in sent) == [
         ("CONFIRMATION", "EMAIL", "SENT", 1), ("RECEIPT", "EMAIL", "SENT", 1)]
+
+
+@pytest.mark.parametrize(("currency", "zone", "total", "local"), [
+    ("KWD", "Europe/Berlin", "2.500 KWD", "Tue 1 Jul 2031, 20:00 Europe/Berlin"),
+    ("JPY", "Asia/Tokyo", "2,500 JPY", "Wed 2 Jul 2031, 03:00 Asia/Tokyo"),
+], ids=["three decimals, Berlin", "no decimals, Tokyo"])
+async def test_mails_give_the_amount_in_the_currencys_digits_and_the_time_at_the_venue(
+        notifying: Deployment, smtp: SmtpServer, currency: str, zone: str, total: str,
+        local: str) -> None:
+    d, who = notifying, await register(notifying)
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                              d.actors.organizer, price=1250, currency=currency, time_zone=zone,
+                              starts_at="2031-07-01T18:00:00+00:00")
+    await paid_booking(d, show, who, [0, 1])
+    await mails(smtp, who, CONFIRMATION, 1)
+    await mails(smtp, who, RECEIPT, 1)
+    (confirmation,) = smtp.mailbox.to(who.email, CONFIRMATION)
+    (receipt,) = smtp.mailbox.to(who.email, RECEIPT)
+    text = text_body(confirmation)
+    assert f"Total: {total}" in text
+    assert text.count(local) == 3  # the show, and each of the two tickets
+    assert "UTC" not in text
+    assert receipt["Subject"] == f"Receipt: {total} paid"
+
+
+async def test_a_corrected_venue_zone_reaches_the_mails_about_shows_already_on_sale(
+        notifying: Deployment, smtp: SmtpServer) -> None:
+    """A venue that got UTC when zones came in: its organizer corrects the zone after the
+    show went on sale, and the confirmation gives the show's time at the venue."""
+    d, who = notifying, await register(notifying)
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                              d.actors.organizer, time_zone="UTC",
+                              starts_at="2031-07-01T18:00:00+00:00")
+    await d.stack.client("venue").data(
+        "mutation($v: ID!, $z: String!) { setVenueTimeZone(venueId: $v, timeZone: $z) { id } }",
+        {"v": show.venue_id, "z": "Europe/Berlin"}, d.actors.organizer.token)
+
+    async def booking_knows() -> bool:
+        async with d.dbs["booking"].session() as s:
+            return await s.scalar(select(BookableShow.time_zone).where(
+                BookableShow.id == show.id)) == "Europe/Berlin"
+
+    await eventually(booking_knows)
+    await paid_booking(d, show, who, [0])
+    await mails(smtp, who, CONFIRMATION, 1)
+    (confirmation,) = smtp.mailbox.to(who.email, CONFIRMATION)
+    text = text_body(confirmation)
+    assert text.count("Tue 1 Jul 2031, 20:00 Europe/Berlin") == 2  # the show, its ticket
+    assert "UTC" not in text
 
 
 async def test_replayed_events_send_nothing_more(notifying: Deployment, smtp: SmtpServer,

@@ -293,6 +293,8 @@ async def test_refund_input_and_who_may_refund(paying: Deployment, show: ShowOnS
         (a.organizer, 1501, ("BAD_USER_INPUT", "amount")),
     ]:
         assert refusal(await refund(paying, who, payment_id, amount)) == expected, (who, amount)
+    too_much = await refund(paying, a.organizer, payment_id, 1501)
+    assert "At most 15.00 EUR (1500 minor units)" in too_much["errors"][0]["message"]
     assert refusal(await refund(paying, a.organizer, payment_id, key="")) == (
         "BAD_USER_INPUT", "idempotencyKey")
     assert refusal(await refund(paying, a.organizer, str(uuid.uuid4()))) == (

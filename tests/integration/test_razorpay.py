@@ -37,6 +37,7 @@ from tests.payments import (
     CONFIRM,
     PAYMENT,
     REFUND,
+    START,
     SUCCEEDS,
     booking_status,
     pending_booking,
@@ -348,6 +349,46 @@ async def test_checkout_then_confirm_captures_the_order_and_confirms_the_booking
     assert (await standin.state())["orders"][order_id]["status"] == "paid"
     await wait_booking(rzp.stack.client("booking"), c, booking_id, "CONFIRMED")
     await settled(rzp.dbs["booking"], rzp.dbs["payment"], [booking_id])
+
+
+async def test_three_decimal_amounts_go_to_razorpay_in_fils_as_they_are(
+        rzp: Deployment, standin: StandIn) -> None:
+    kwd = await show_on_sale(rzp.stack.client("venue"), rzp.stack.client("booking"),
+                             rzp.actors.organizer, price=12340, currency="KWD")
+    _, payment_id, pay_id = await paid_booking(rzp, standin, kwd, 0)
+    state = await standin.state()
+    order = state["orders"][(await payment_row(rzp, payment_id)).provider_order_id or ""]
+    assert (order["amount"], order["currency"], order["status"]) == (12340, "KWD", "paid")
+    assert (state["payments"][pay_id]["amount"], state["payments"][pay_id]["currency"]) == (
+        12340, "KWD")
+    paid = await read_payment(rzp, payment_id)
+    assert (paid["amount"], paid["captured"]) == ({"amount": 12340, "currency": "KWD"},
+                                                  {"amount": 12340})
+
+
+async def test_a_three_decimal_amount_razorpay_cannot_take_is_refused_before_any_order(
+        rzp: Deployment, standin: StandIn) -> None:
+    c = rzp.actors.customer
+    kwd = await show_on_sale(rzp.stack.client("venue"), rzp.stack.client("booking"),
+                             rzp.actors.organizer, price=12345, currency="KWD")
+    booking = await pending_booking(rzp.stack.client("booking"), c, kwd.id,
+                                    [kwd.seats[0]["id"]])
+
+    async def payment_of_booking() -> Payment | None:
+        async with rzp.dbs["payment"].session() as s:
+            return await s.scalar(select(Payment).where(Payment.booking_id == booking["id"]))
+
+    payment = await eventually(payment_of_booking)
+    orders_before = len((await standin.state())["orders"])
+    body = await rzp.stack.client("payment").run(
+        START, {"booking": booking["id"], "provider": "RAZORPAY"}, c.token)
+    assert refusal(body) == ("PAYMENT_FAILED", "provider")
+    assert "12.345 KWD" in body["errors"][0]["message"]
+    assert snapshot(await payment_row(rzp, payment.id)) == snapshot(payment)
+    assert len((await standin.state())["orders"]) == orders_before
+    # The sandbox takes it: the booking can still be paid.
+    started = await start(rzp.stack.client("payment"), c, booking["id"], "SANDBOX")
+    assert started["amount"] == {"amount": 12345, "currency": "KWD"}
 
 
 async def test_a_forged_or_mismatched_checkout_proof_is_refused_and_changes_nothing(

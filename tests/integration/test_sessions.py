@@ -134,7 +134,8 @@ async def on_every_subgraph(stack: Stack, access: str, show: ShowOnSale, seat_id
         "booking": await stack.client("booking").run(
             HOLD_IDS, {"show": show.id, "seats": [seat_id]}, access),
         "venue": await stack.client("venue").run(
-            CREATE_VENUE, {"i": {"name": venue_name, "rows": [{"label": "A", "seats": 1}]}},
+            CREATE_VENUE, {"i": {"name": venue_name, "timeZone": "UTC",
+                                 "rows": [{"label": "A", "seats": 1}]}},
             access),
         "payment": await stack.client("payment").run(
             PAYMENT_OF_BOOKING, {"r": [{"__typename": "Booking", "id": new_id()}]}, access),
@@ -449,7 +450,7 @@ async def test_an_admin_sets_a_role_ending_the_users_sessions(
         stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
     email = await account(stack)
     target = await sign_in(stack, email)
-    venue = {"i": {"name": f"Promoted {uuid.uuid4().hex[:8]}",
+    venue = {"i": {"name": f"Promoted {uuid.uuid4().hex[:8]}", "timeZone": "UTC",
                    "rows": [{"label": "A", "seats": 2}]}}
     before = await stack.client("venue").run(CREATE_VENUE, venue, target.access)
     assert error_codes(before) == ["FORBIDDEN"]

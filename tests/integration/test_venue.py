@@ -21,7 +21,8 @@ VENUES = "query($first: Int!) { venues(first: $first) { id } }"
 
 
 def venue_input(**changes: Any) -> dict[str, Any]:
-    return {"i": {"name": f"Hall {uuid.uuid4().hex[:6]}", "rows": ROWS, **changes}}
+    return {"i": {"name": f"Hall {uuid.uuid4().hex[:6]}", "timeZone": "Europe/Berlin",
+                  "rows": ROWS, **changes}}
 
 
 def show_input(venue_id: str, **changes: Any) -> dict[str, Any]:
@@ -60,8 +61,19 @@ async def test_create_venue_lays_out_one_seat_per_position(stack: Stack, actors:
     ({"name": ""}, "input.name"),
     ({"name": "   "}, "input.name"),
     ({"name": "x" * 201}, "input.name"),
+    ({"timeZone": ""}, "input.timeZone"),
+    ({"timeZone": "   "}, "input.timeZone"),
+    ({"timeZone": "Europe/Atlantis"}, "input.timeZone"),
+    ({"timeZone": "europe/berlin"}, "input.timeZone"),
+    ({"timeZone": "CEST"}, "input.timeZone"),
+    ({"timeZone": "+02:00"}, "input.timeZone"),
+    ({"timeZone": "../../etc/passwd"}, "input.timeZone"),
+    ({"timeZone": "localtime"}, "input.timeZone"),
+    ({"timeZone": "Factory"}, "input.timeZone"),
 ], ids=["no rows", "duplicate label", "duplicate label after trim", "empty label", "0 seats",
-        "1001 seats", "negative seats", "empty name", "blank name", "long name"])
+        "1001 seats", "negative seats", "empty name", "blank name", "long name",
+        "empty zone", "blank zone", "unknown zone", "zone in lower case", "abbreviation",
+        "offset", "path", "the server's zone", "placeholder zone"])
 async def test_invalid_venue_is_refused_naming_the_field_and_stores_nothing(
         stack: Stack, actors: Actors, dbs: dict[str, Database], changes: dict[str, Any],
         field: str) -> None:
@@ -71,6 +83,49 @@ async def test_invalid_venue_is_refused_naming_the_field_and_stores_nothing(
     assert refusal(body) == ("BAD_USER_INPUT", field)
     assert body["data"] is None
     assert await stored(dbs["venue"]) == before
+
+
+async def test_a_venue_without_a_time_zone_is_refused_and_stores_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    before = await stored(dbs["venue"])
+    missing = venue_input()
+    del missing["i"]["timeZone"]
+    body = await stack.client("venue").run(CREATE_VENUE, missing, actors.organizer.token)
+    assert refusal(body)[0] == "BAD_USER_INPUT"
+    assert "timeZone" in body["errors"][0]["message"]
+    null = await stack.client("venue").run(CREATE_VENUE, venue_input(timeZone=None),
+                                           actors.organizer.token)
+    assert refusal(null) == ("BAD_USER_INPUT", "i.timeZone")
+    assert await stored(dbs["venue"]) == before
+
+
+async def test_an_anonymous_caller_learns_nothing_about_a_bad_time_zone(
+        stack: Stack, dbs: dict[str, Database]) -> None:
+    before = await stored(dbs["venue"])
+    body = await stack.client("venue").run(CREATE_VENUE, venue_input(timeZone="Mars/Olympus"))
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+    assert await stored(dbs["venue"]) == before
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/Argentina/Buenos_Aires", "UTC",
+                                  "Asia/Kathmandu"])
+async def test_a_venue_keeps_its_time_zone_and_shows_read_at_its_offset(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], zone: str) -> None:
+    venue = stack.client("venue")
+    body = await venue.data(CREATE_VENUE, venue_input(timeZone=zone), actors.organizer.token)
+    venue_id = body["createVenue"]["id"]
+    assert await count(dbs["venue"], Venue, Venue.id == venue_id, Venue.time_zone == zone) == 1
+    show = (await venue.data(CREATE_SHOW, show_input(
+        venue_id, startsAt="2031-07-01T18:00:00+00:00"), actors.organizer.token))["createShow"]
+    read = await venue.data("""query($id: ID!) { show(id: $id) {
+      startsAt localStartsAt venue { timeZone } } }""", {"id": show["id"]},
+                            actors.organizer.token)
+    expected = {"Europe/Berlin": "2031-07-01T20:00:00+02:00",
+                "America/Argentina/Buenos_Aires": "2031-07-01T15:00:00-03:00",
+                "UTC": "2031-07-01T18:00:00+00:00",
+                "Asia/Kathmandu": "2031-07-01T23:45:00+05:45"}[zone]
+    assert read["show"] == {"startsAt": "2031-07-01T18:00:00+00:00",
+                            "localStartsAt": expected, "venue": {"timeZone": zone}}
 
 
 async def test_a_row_of_a_thousand_seats_is_allowed(stack: Stack, actors: Actors) -> None:
@@ -88,8 +143,17 @@ async def test_a_row_of_a_thousand_seats_is_allowed(stack: Stack, actors: Actors
     ({"price": {"amount": 100, "currency": "eur"}}, "input.price.currency"),
     ({"price": {"amount": 100, "currency": "EURO"}}, "input.price.currency"),
     ({"price": {"amount": 100, "currency": ""}}, "input.price.currency"),
+    ({"price": {"amount": 100, "currency": "ABC"}}, "input.price.currency"),
+    ({"price": {"amount": 100, "currency": "DEM"}}, "input.price.currency"),
+    ({"price": {"amount": 100, "currency": "XXX"}}, "input.price.currency"),
+    ({"price": {"amount": 100, "currency": "XAU"}}, "input.price.currency"),
+    ({"price": {"amount": 100, "currency": "USN"}}, "input.price.currency"),
+    ({"price": None, "currency": "ZZZ", "priceTiers": [{"category": "STANDARD", "amount": 1}]},
+     "input.currency"),
 ], ids=["empty title", "ends at start", "ends before start", "no time zone", "negative price",
-        "lower-case currency", "four-letter currency", "no currency"])
+        "lower-case currency", "four-letter currency", "no currency", "not ISO 4217",
+        "withdrawn (Deutsche Mark)", "no currency code (XXX)", "gold", "fund code",
+        "tiers in a code not ISO 4217"])
 async def test_invalid_show_is_refused_naming_the_field_and_stores_nothing(
         stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str,
         changes: dict[str, Any], field: str) -> None:
@@ -170,6 +234,14 @@ async def test_the_venue_owner_and_admins_create_draft_shows(
     assert await count(dbs["venue"], Show, Show.id == show["id"], Show.venue_id == venue_id) == 1
 
 
+@pytest.mark.parametrize("currency", ["KWD", "BHD", "OMR", "JOD", "TND", "JPY", "EUR"])
+async def test_shows_are_priced_in_three_zero_and_two_decimal_currencies(
+        stack: Stack, actors: Actors, venue_id: str, currency: str) -> None:
+    body = await stack.client("venue").data(CREATE_SHOW, show_input(
+        venue_id, price={"amount": 12345, "currency": currency}), actors.organizer.token)
+    assert body["createShow"]["price"] == {"amount": 12345, "currency": currency}
+
+
 async def published_events(db: Database, show_id: str) -> list[dict[str, Any]]:
     """The ``ShowPublished`` events of one show in the venue outbox."""
     outbox = TABLES.outbox
@@ -198,4 +270,71 @@ async def test_show_published_is_in_the_outbox_with_the_status_when_publish_show
     assert len(events) == 1
     payload = events[0]["payload"]
     assert (payload["venue_id"], payload["organizer_id"]) == (venue_id, actors.organizer.id)
+    assert payload["time_zone"] == "Europe/Berlin"  # the venue's: booking's notices name it
     assert [s["label"] for s in payload["seats"]] == ["A1", "A2", "A3", "B1", "B2"]
+
+
+SET_ZONE = """mutation($v: ID!, $z: String!) { setVenueTimeZone(venueId: $v, timeZone: $z) {
+  id timeZone } }"""
+
+
+async def zone_events(db: Database, venue_id: str) -> list[dict[str, Any]]:
+    """The ``VenueTimeZoneChanged`` payloads of one venue in the venue outbox."""
+    outbox = TABLES.outbox
+    async with db.session() as session:
+        rows = (await session.execute(
+            outbox.select().where(outbox.c.type == "VenueTimeZoneChanged"))).all()
+    return [p for p in (json.loads(r.body)["payload"] for r in rows)
+            if p["venue_id"] == venue_id]
+
+
+@pytest.mark.parametrize(("zone", "field"), [
+    ("", "timeZone"), ("Mars/Olympus", "timeZone"), ("CEST", "timeZone"),
+    ("localtime", "timeZone")], ids=["empty", "unknown", "abbreviation", "server's zone"])
+async def test_a_bad_zone_for_a_venue_is_refused_and_changes_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str, zone: str,
+        field: str) -> None:
+    before = (await stored(dbs["venue"]), await zone_events(dbs["venue"], venue_id))
+    body = await stack.client("venue").run(SET_ZONE, {"v": venue_id, "z": zone},
+                                           actors.organizer.token)
+    assert refusal(body) == ("BAD_USER_INPUT", field)
+    assert (await stored(dbs["venue"]), await zone_events(dbs["venue"], venue_id)) == before
+    assert await count(dbs["venue"], Venue, Venue.id == venue_id,
+                       Venue.time_zone == "Europe/Berlin") == 1
+
+
+async def test_the_zone_of_an_unknown_venue_is_not_found(
+        stack: Stack, actors: Actors) -> None:
+    body = await stack.client("venue").run(SET_ZONE, {"v": str(uuid.uuid4()), "z": "UTC"},
+                                           actors.organizer.token)
+    assert refusal(body) == ("NOT_FOUND", "venueId")
+
+
+@pytest.mark.parametrize(("who", "code"), [
+    (None, "UNAUTHENTICATED"), ("customer", "FORBIDDEN"), ("other_organizer", "FORBIDDEN"),
+])
+async def test_only_the_owner_and_admins_set_a_venues_zone(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str, who: str | None,
+        code: str) -> None:
+    token = getattr(actors, who).token if who else None
+    body = await stack.client("venue").run(SET_ZONE, {"v": venue_id, "z": "Asia/Tokyo"}, token)
+    assert error_codes(body) == [code]
+    assert await count(dbs["venue"], Venue, Venue.id == venue_id,
+                       Venue.time_zone == "Europe/Berlin") == 1
+    assert await zone_events(dbs["venue"], venue_id) == []
+
+
+@pytest.mark.parametrize("who", ["organizer", "admin"])
+async def test_the_owner_and_admins_set_a_venues_zone_and_booking_is_told_once(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], venue_id: str,
+        who: str) -> None:
+    token = getattr(actors, who).token
+    body = await stack.client("venue").data(SET_ZONE, {"v": venue_id, "z": "Asia/Tokyo"}, token)
+    assert body["setVenueTimeZone"] == {"id": venue_id, "timeZone": "Asia/Tokyo"}
+    again = await stack.client("venue").data(SET_ZONE, {"v": venue_id, "z": "Asia/Tokyo"},
+                                             token)
+    assert again["setVenueTimeZone"]["timeZone"] == "Asia/Tokyo"
+    assert await zone_events(dbs["venue"], venue_id) == [
+        {"venue_id": venue_id, "time_zone": "Asia/Tokyo"}]  # the same zone again: no event
+    assert await count(dbs["venue"], Venue, Venue.id == venue_id,
+                       Venue.time_zone == "Asia/Tokyo") == 1

@@ -25,6 +25,9 @@ Ours, not Razorpay's:
   24 hours Razorpay retries for); events carry an ``evt_`` id generated here.
 - Every payment is a card payment with placeholder customer details; the fee is 2 % (GST
   included); a failed refund returns its amount to the refundable balance.
+- Amounts are in the currency's ISO 4217 subunits, at least one whole unit (INR 1.00 as
+  Razorpay documents; KWD 1.000 and JPY 1 are ours); three-decimal amounts must end in 0,
+  as Razorpay documents (its error wording for that is ours).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from subgraphs.kernel.l10n import digits, major
 
 Entity = dict[str, Any]
 
@@ -103,8 +108,12 @@ def check_amount(body: Entity, currency: str, *, required: bool = True) -> int |
         return None
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise invalid("The amount must be an integer.", "amount")
-    if amount < 100:
-        raise invalid(f"The amount must be at least {currency} 1.00", "amount")
+    places = digits(currency)
+    if amount < 10 ** places:
+        raise invalid(f"The amount must be at least {currency} {major(10 ** places, currency)}",
+                      "amount")
+    if places == 3 and amount % 10:
+        raise invalid("The amount of a three decimal currency must end in 0.", "amount")
     return amount
 
 

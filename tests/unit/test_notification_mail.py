@@ -86,11 +86,60 @@ def test_a_ticket_signed_by_another_key_does_not_verify() -> None:
         tickets.verify_ticket(token.token, {"keys": [json.loads(stranger.public_jwk)]})
 
 
-def test_backoff_doubles_up_to_an_hour_and_money_reads_as_people_read_it() -> None:
+def test_backoff_doubles_up_to_an_hour() -> None:
     settings = SimpleNamespace(notification_retry_seconds=30)
     assert [backoff(settings, n) for n in (1, 2, 3)] == [
         timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
     assert backoff(settings, 20) == timedelta(hours=1)
-    assert mail.money(1250, "EUR") == "12.50 EUR"
-    assert mail.money(1250, "JPY") == "1250 JPY"
+
+
+@pytest.mark.parametrize(("amount", "currency", "reads"), [
+    (1250, "EUR", "12.50 EUR"),
+    (123456789, "USD", "1,234,567.89 USD"),
+    (5, "EUR", "0.05 EUR"),
+    (0, "EUR", "0.00 EUR"),
+    (12345, "KWD", "12.345 KWD"),  # three decimals: fils, not cents
+    (1250, "BHD", "1.250 BHD"),
+    (7, "OMR", "0.007 OMR"),
+    (1000, "JOD", "1.000 JOD"),
+    (2500500, "TND", "2,500.500 TND"),
+    (1250, "JPY", "1,250 JPY"),  # no minor unit: 1250 yen, not 12.50
+    (1250, "KRW", "1,250 KRW"),
+    (1250500, "IQD", "1,250.500 IQD"),  # ISO 4217 has 3 digits where CLDR shows none
+    (12345, "UYW", "1.2345 UYW"),  # four digits (Uruguay's unidad previsional)
+], ids=lambda v: str(v))
+def test_minor_units_read_with_exactly_the_currencys_iso_4217_digits(
+        amount: int, currency: str, reads: str) -> None:
+    assert mail.money({"amount": amount, "currency": currency}) == reads
+
+
+def test_show_times_read_as_at_the_venue_with_its_zone() -> None:
+    berlin = {"title": "T", "starts_at": "2031-07-01T18:00:00+00:00", "time_zone": "Europe/Berlin"}
+    tokyo = {**berlin, "time_zone": "Asia/Tokyo"}
+    winter = {**berlin, "starts_at": "2031-01-15T18:00:00+00:00"}
+    assert mail.show_time(berlin) == "Tue 1 Jul 2031, 20:00 Europe/Berlin"  # CEST, UTC+2
+    assert mail.show_time(winter) == "Wed 15 Jan 2031, 19:00 Europe/Berlin"  # CET, UTC+1
+    assert mail.show_time(tokyo) == "Wed 2 Jul 2031, 03:00 Asia/Tokyo"  # the next day there
+    # A notice written before shows named their zone, and a receipt's payment time: UTC.
+    assert mail.show_time({"title": "T", "starts_at": "2031-07-01T18:00:00+00:00"}) \
+        == "Tue 1 Jul 2031, 18:00 UTC"
     assert mail.when("2030-01-04T19:30:00+00:00") == "Fri 4 Jan 2030, 19:30 UTC"
+
+
+def test_a_confirmation_in_kwd_at_a_berlin_venue_reads_local_time_and_fils() -> None:
+    show = {"title": "Northern Lights Live", "starts_at": "2031-07-01T18:00:00+00:00",
+            "time_zone": "Europe/Berlin"}
+    payload = {**PAYLOADS["CONFIRMATION"], "amount": 25005, "currency": "KWD", "show": show}
+    context = _context(payload, "Ada") | {"subject": "S", "tickets": [
+        {"label": "A1", "token": "t1", "cid": "c1"}, {"label": "A2", "token": "t2", "cid": "c2"}]}
+    rendered = mail.render("CONFIRMATION", context)
+    for body in (rendered.text, rendered.html):
+        assert "Total: 25.005 KWD" in body
+        assert "UTC" not in body and "18:00" not in body
+        # Once for the show, once on each ticket.
+        assert body.count("Tue 1 Jul 2031, 20:00 Europe/Berlin") == 3
+    sms = mail.render_sms("CONFIRMATION", {**context, "tickets": payload["tickets"]})
+    assert "Tue 1 Jul 2031, 20:00 Europe/Berlin" in sms
+    receipt = mail.render("RECEIPT", _context({**PAYLOADS["RECEIPT"], "amount": 25005,
+                                               "currency": "KWD"}, "Ada") | {"subject": "S"})
+    assert "25.005 KWD" in receipt.text and "250.05" not in receipt.text

@@ -114,6 +114,27 @@ def invalid(response: httpx.Response, field: str, description: str) -> None:
         "reason": "input_validation_failed", "metadata": {}}}
 
 
+@pytest.mark.parametrize(("currency", "amount", "description"), [
+    ("INR", 99, "The amount must be at least INR 1.00"),
+    ("KWD", 990, "The amount must be at least KWD 1.000"),
+    ("JPY", 0, "The amount must be at least JPY 1"),
+    ("KWD", 295991, "The amount of a three decimal currency must end in 0."),
+    ("OMR", 1005, "The amount of a three decimal currency must end in 0."),
+], ids=["INR under a rupee", "KWD under a dinar", "JPY nothing", "KWD 295.991", "OMR 1.005"])
+async def test_amounts_are_in_the_currencys_own_subunits(
+        rzp: httpx.AsyncClient, currency: str, amount: int, description: str) -> None:
+    body = {"amount": amount, "currency": currency}
+    invalid(await rzp.post("/v1/orders", json=body), "amount", description)
+
+
+@pytest.mark.parametrize(("currency", "amount"), [
+    ("INR", 100), ("KWD", 295990), ("BHD", 1000), ("JPY", 1), ("JPY", 295)])
+async def test_three_and_zero_decimal_amounts_razorpay_takes_make_orders(
+        rzp: httpx.AsyncClient, currency: str, amount: int) -> None:
+    made = (await rzp.post("/v1/orders", json={"amount": amount, "currency": currency})).json()
+    assert (made["amount"], made["currency"], made["status"]) == (amount, currency, "created")
+
+
 async def test_orders_are_listed_newest_first_as_a_collection(rzp: httpx.AsyncClient) -> None:
     made = [await order(rzp, 100 * (n + 1), receipt=f"receipt-{n % 2}") for n in range(4)]
     assert (await rzp.get("/v1/orders")).json() == {

@@ -7,7 +7,9 @@ import asyncio
 import base64
 import json
 import time
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from ticketflow_sdk import (
     Forbidden,
     HoldExpired,
     InternalError,
+    Money,
     NotFound,
     PaymentFailed,
     RateLimited,
@@ -28,6 +31,7 @@ from ticketflow_sdk import (
     SeatStatus,
     SeatsUnavailable,
     Segment,
+    Show,
     SoldOut,
     SubgraphUnavailable,
     TicketFlowError,
@@ -419,3 +423,32 @@ def test_the_synchronous_client_offers_every_method_of_the_async_one() -> None:
     public = {name for name, value in vars(AsyncClient).items()
               if callable(value) and not name.startswith("_")}
     assert public - set(dir(Client)) == {"aclose"}  # Client.close stops its thread too
+
+
+@pytest.mark.parametrize(("money", "major", "reads"), [
+    (Money(1250, "EUR"), Decimal("12.50"), "12.50 EUR"),
+    (Money(12345, "KWD"), Decimal("12.345"), "12.345 KWD"),
+    (Money(1250, "JPY"), Decimal("1250"), "1250 JPY"),
+    (Money(5, "TND"), Decimal("0.005"), "0.005 TND"),
+], ids=["two decimals", "three decimals", "no decimals", "fils"])
+def test_money_reads_in_the_currencys_own_digits(money: Money, major: Decimal,
+                                                 reads: str) -> None:
+    assert money.major == major and str(money.major) == str(major)
+    assert str(money) == reads
+
+
+@pytest.mark.parametrize(("zone", "local"), [
+    ("Europe/Berlin", "2031-07-01T20:00:00+02:00"), ("Asia/Tokyo", "2031-07-02T03:00:00+09:00"),
+    ("UTC", "2031-07-01T18:00:00+00:00")])
+def test_a_show_starts_at_the_venues_local_time(zone: str, local: str) -> None:
+    data = {"id": "s", "title": "T", "kind": "CONCERT", "status": "ON_SALE",
+            "startsAt": "2031-07-01T18:00:00+00:00", "localStartsAt": local,
+            "endsAt": "2031-07-01T20:00:00+00:00", "currency": "EUR", "venueId": "v",
+            "hallId": "h", "venue": {"name": "Hall", "timeZone": zone},
+            "price": {"amount": 1, "currency": "EUR"}, "priceTiers": [], "stops": [],
+            "legs": [], "availability": None}
+    show = Show.model_validate(data)
+    assert show.venue_time_zone == zone
+    assert show.local_starts_at.isoformat() == local  # the venue's offset is kept
+    assert show.local_starts_at == show.starts_at  # the same moment
+    assert show.local_starts_at.utcoffset() == show.starts_at.astimezone(ZoneInfo(zone)).utcoffset()

@@ -15,6 +15,7 @@ from ticketflow_sdk import (
     AsyncClient,
     BadUserInput,
     Money,
+    RowSpec,
     SeatHold,
     SeatsUnavailable,
     Segment,
@@ -30,8 +31,9 @@ def money(amount: int) -> dict[str, Any]:
 
 SHOW = {
     "id": "s1", "title": "Night Train", "kind": "TRAIN", "status": "DRAFT",
-    "startsAt": "2031-05-01T19:00:00+00:00", "endsAt": "2031-05-02T07:00:00+00:00",
-    "currency": "EUR", "venueId": "v1", "hallId": "h1", "venue": {"name": "Central"},
+    "startsAt": "2031-05-01T19:00:00+00:00", "localStartsAt": "2031-05-01T21:00:00+02:00",
+    "endsAt": "2031-05-02T07:00:00+00:00", "currency": "EUR", "venueId": "v1", "hallId": "h1",
+    "venue": {"name": "Central", "timeZone": "Europe/Paris"},
     "price": money(1500), "priceTiers": [{"category": "STANDARD", "price": money(1500)}],
     "stops": [{"name": "Paris", "departsAt": "2031-05-01T19:00:00+00:00"},
               {"name": "Berlin", "departsAt": None}],
@@ -79,6 +81,29 @@ async def test_create_show_sends_the_input_as_the_schema_names_it() -> None:
     assert show.price == Money(1500, "EUR") and show.stops[1] == Stop("Berlin", None)
     assert (show.legs[0].from_stop, show.legs[0].to_stop) == ("Paris", "Berlin")
     assert show.starts_at == datetime(2031, 5, 1, 19, tzinfo=UTC)
+    assert show.venue_time_zone == "Europe/Paris"
+    assert show.local_starts_at.isoformat() == "2031-05-01T21:00:00+02:00"
+
+
+VENUE = {"id": "v1", "name": "Roxy", "ownerId": "u1", "timeZone": "Europe/Berlin",
+         "halls": [{"id": "h1", "name": "Main", "kind": "OTHER", "sections": []}]}
+
+
+async def test_create_venue_and_set_venue_time_zone_send_the_zone_as_the_schema_names_it(
+        ) -> None:
+    recorder = Recorder({"createVenue": VENUE,
+                         "setVenueTimeZone": {**VENUE, "timeZone": "Europe/Lisbon"}})
+    async with client(recorder) as tf:
+        venue = await tf.create_venue("Roxy", [RowSpec("A", 2)], time_zone="Europe/Berlin",
+                                      idempotency_key="k1")
+        moved = await tf.set_venue_time_zone("v1", "Europe/Lisbon")
+    created, corrected = recorder.sent
+    assert created["variables"] == {"idempotencyKey": "k1", "input": {
+        "name": "Roxy", "timeZone": "Europe/Berlin",
+        "rows": [{"label": "A", "seats": 2, "category": "STANDARD"}]}}
+    assert "timeZone" in created["query"]
+    assert corrected["variables"] == {"venueId": "v1", "timeZone": "Europe/Lisbon"}
+    assert (venue.time_zone, moved.time_zone) == ("Europe/Berlin", "Europe/Lisbon")
 
 
 async def test_a_hold_is_the_plain_immutable_model_whatever_union_it_came_in() -> None:

@@ -63,8 +63,8 @@ def test_the_sdk_covers_the_customer_journey_and_the_organizers() -> None:
                   "seatStates", "availability", "holdSeats", "holdBestAvailable",
                   "holdGeneralAdmission", "extendHold", "releaseHold", "checkout",
                   "cancelBooking", "booking", "startPayment", "confirmPayment",
-                  "refundPayment", "createVenue", "createHall", "createShow", "publishShow",
-                  "cancelShow", "seatAvailability"):
+                  "refundPayment", "createVenue", "setVenueTimeZone", "createHall",
+                  "createShow", "publishShow", "cancelShow", "seatAvailability"):
         assert field in sent.names, field
 
 

@@ -170,6 +170,7 @@ from .operations import (
     REGISTER_GQL,
     RELEASE_HOLD_GQL,
     SEAT_MAP_GQL,
+    SET_VENUE_TIME_ZONE_GQL,
     SHOWS_GQL,
     START_PAYMENT_GQL,
     WATCH_SEATS_BY_VERSION_GQL,
@@ -181,6 +182,7 @@ from .refresh import Refresh, RefreshRefresh
 from .register import Register, RegisterAccount
 from .release_hold import ReleaseHold, ReleaseHoldReleaseHold
 from .seat_map import SeatMap, SeatMapShow, SeatMapShowSeatStates
+from .set_venue_time_zone import SetVenueTimeZone, SetVenueTimeZoneSetVenueTimeZone
 from .shows import Shows, ShowsShows
 from .start_payment import StartPayment, StartPaymentStartPayment
 from .watch_seats import (
@@ -349,6 +351,7 @@ __all__ = [
     "Role",
     "RowInput",
     "SEAT_MAP_GQL",
+    "SET_VENUE_TIME_ZONE_GQL",
     "SHOWS_GQL",
     "START_PAYMENT_GQL",
     "SeatEventKind",
@@ -366,6 +369,8 @@ __all__ = [
     "Section",
     "Segment",
     "SegmentInput",
+    "SetVenueTimeZone",
+    "SetVenueTimeZoneSetVenueTimeZone",
     "Show",
     "ShowAvailability",
     "ShowFilter",

@@ -62,6 +62,7 @@ from .operations import (
     REGISTER_GQL,
     RELEASE_HOLD_GQL,
     SEAT_MAP_GQL,
+    SET_VENUE_TIME_ZONE_GQL,
     SHOWS_GQL,
     START_PAYMENT_GQL,
     WATCH_SEATS_BY_VERSION_GQL,
@@ -73,6 +74,7 @@ from .refresh import Refresh
 from .register import Register
 from .release_hold import ReleaseHold
 from .seat_map import SeatMap
+from .set_venue_time_zone import SetVenueTimeZone
 from .shows import Shows
 from .start_payment import StartPayment
 from .watch_seats import WatchSeats
@@ -453,6 +455,19 @@ class Operations(OperationsBase):
         )
         data = self.get_data(response)
         return CreateVenue.model_validate(data)
+
+    async def set_venue_time_zone(
+        self, venue_id: str, time_zone: str, **kwargs: Any
+    ) -> SetVenueTimeZone:
+        variables: dict[str, object] = {"venueId": venue_id, "timeZone": time_zone}
+        response = await self.execute(
+            query=SET_VENUE_TIME_ZONE_GQL,
+            operation_name="SetVenueTimeZone",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return SetVenueTimeZone.model_validate(data)
 
     async def create_hall(
         self,

@@ -280,6 +280,7 @@ class Show(ShowExtras, BaseModel):
     kind: ShowKind
     status: ShowStatus
     starts_at: datetime = Field(alias="startsAt")
+    local_starts_at: datetime = Field(alias="localStartsAt")
     ends_at: datetime = Field(alias="endsAt")
     currency: str
     venue_id: str = Field(alias="venueId")
@@ -294,6 +295,7 @@ class Show(ShowExtras, BaseModel):
 
 class ShowVenue(BaseModel):
     name: str
+    time_zone: str = Field(alias="timeZone")
 
 
 ShowPrice = Money
@@ -320,6 +322,7 @@ class Venue(BaseModel):
     id: str
     name: str
     owner_id: str = Field(alias="ownerId")
+    time_zone: str = Field(alias="timeZone")
     halls: tuple["VenueHalls", ...]
 
 

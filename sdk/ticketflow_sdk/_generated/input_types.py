@@ -46,7 +46,7 @@ class CreateShowInput(BaseModel):
     starts_at: datetime = Field(alias="startsAt")
     ends_at: Optional[datetime] = Field(alias="endsAt", default=None)
     currency: Optional[str] = None
-    "ISO 4217 code."
+    "A current ISO 4217 code, e.g. EUR."
     price_tiers: Optional[list["PriceTierInput"]] = Field(
         alias="priceTiers", default=None
     )
@@ -59,15 +59,17 @@ class CreateShowInput(BaseModel):
 
 class CreateVenueInput(BaseModel):
     name: str
+    time_zone: str = Field(alias="timeZone")
+    "The venue's IANA time zone, e.g. Europe/Berlin or America/New_York; show times in mails and tickets are given in it."
     rows: Optional[list["RowInput"]] = None
     "Shortcut: one hall named Main with these rows."
 
 
 class MoneyInput(BaseModel):
     amount: int
-    "Minor units, e.g. 1250 for 12.50."
+    "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD, 1250 JPY."
     currency: str
-    "ISO 4217 code."
+    "A current ISO 4217 code, e.g. EUR."
 
 
 class PriceTierInput(BaseModel):

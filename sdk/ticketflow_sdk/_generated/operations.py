@@ -26,6 +26,7 @@ __all__ = [
     "REGISTER_GQL",
     "RELEASE_HOLD_GQL",
     "SEAT_MAP_GQL",
+    "SET_VENUE_TIME_ZONE_GQL",
     "SHOWS_GQL",
     "START_PAYMENT_GQL",
     "WATCH_SEATS_BY_VERSION_GQL",
@@ -1502,12 +1503,14 @@ fragment Show on Show {
   kind
   status
   startsAt
+  localStartsAt
   endsAt
   currency
   venueId
   hallId
   venue {
     name
+    timeZone
   }
   price {
     ...Money
@@ -1604,12 +1607,14 @@ fragment Show on Show {
   kind
   status
   startsAt
+  localStartsAt
   endsAt
   currency
   venueId
   hallId
   venue {
     name
+    timeZone
   }
   price {
     ...Money
@@ -1719,6 +1724,7 @@ fragment Venue on Venue {
   id
   name
   ownerId
+  timeZone
   halls {
     ...Hall
   }
@@ -1754,6 +1760,43 @@ fragment Venue on Venue {
   id
   name
   ownerId
+  timeZone
+  halls {
+    ...Hall
+  }
+}
+"""
+
+SET_VENUE_TIME_ZONE_GQL = """
+mutation SetVenueTimeZone($venueId: ID!, $timeZone: String!) {
+  setVenueTimeZone(venueId: $venueId, timeZone: $timeZone) {
+    ...Venue
+  }
+}
+
+fragment Hall on Hall {
+  id
+  name
+  kind
+  sections {
+    ...Section
+  }
+}
+
+fragment Section on Section {
+  id
+  key
+  name
+  capacity
+  category
+  generalAdmission
+}
+
+fragment Venue on Venue {
+  id
+  name
+  ownerId
+  timeZone
   halls {
     ...Hall
   }
@@ -1852,12 +1895,14 @@ fragment Show on Show {
   kind
   status
   startsAt
+  localStartsAt
   endsAt
   currency
   venueId
   hallId
   venue {
     name
+    timeZone
   }
   price {
     ...Money
@@ -1944,12 +1989,14 @@ fragment Show on Show {
   kind
   status
   startsAt
+  localStartsAt
   endsAt
   currency
   venueId
   hallId
   venue {
     name
+    timeZone
   }
   price {
     ...Money
@@ -2036,12 +2083,14 @@ fragment Show on Show {
   kind
   status
   startsAt
+  localStartsAt
   endsAt
   currency
   venueId
   hallId
   venue {
     name
+    timeZone
   }
   price {
     ...Money

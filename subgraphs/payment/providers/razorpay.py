@@ -14,6 +14,11 @@
   ``X-Razorpay-Signature`` and identified by ``X-Razorpay-Event-Id``.
 
 Transient failures (connection errors, 409, 429, 5xx) are retried with tenacity.
+
+Amounts go to Razorpay as they are: our minor units are ISO 4217's, and so are Razorpay's
+currency subunits (paise, fils for the three-decimal KWD, BHD and OMR; whole yen for JPY).
+Razorpay takes three-decimal amounts only with a last digit of 0 (295.990 KWD, never
+295.991), so ``start`` refuses any other before an order is made.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from subgraphs.kernel.errors import BadUserInput
+from subgraphs.kernel.l10n import digits, format_money
 from subgraphs.payment.providers import (
     Charge,
     Checkout,
@@ -122,6 +128,11 @@ class Razorpay:
     async def start(self, payment: Payment) -> str | None:
         """Create the order the customer pays in Razorpay Checkout (once, however often
         the request is tried)."""
+        if digits(payment.currency) == 3 and payment.amount % 10:
+            raise PaymentProviderError(
+                f"Razorpay takes {payment.currency} amounts only with a last decimal of 0; "
+                f"{format_money(payment.amount, payment.currency)} cannot be paid with "
+                "Razorpay: choose another provider.", field="provider")
         receipt = payment.id[:40]
         body = {"amount": payment.amount, "currency": payment.currency, "receipt": receipt,
                 "notes": {"payment_id": payment.id, "booking_id": payment.booking_id}}
