@@ -60,7 +60,6 @@ from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from bench.common import CpuMeter, group_pids, percentile, show_on_sale
-from bench.env import bench_env
 from subgraphs.booking import service as booking_service
 from subgraphs.booking.models import BookableShow, Hold
 from subgraphs.booking.outcomes import Held
@@ -76,6 +75,7 @@ from tests.harness import (
     Stack,
     client_address,
     process_stack,
+    test_env,
     wait_http,
 )
 
@@ -499,7 +499,7 @@ async def main(mode: str, clients: list[int], seats: int, seconds: int, warmup: 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = bench_env(mode, tmp / "data") | {
+        env = test_env(mode, tmp / "data") | {
             "TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "50",
             "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "1000",
             "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000",

@@ -64,11 +64,10 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         # machine takes to run its tests (expiry has tests with short tokens of their own).
         "TICKETFLOW_ACCESS_TOKEN_TTL_SECONDS": "86400",
         # Several deployments live at once in one test run (each worker's session stack, a
-        # module's own ones); PostgreSQL allows 100 clients for all of them. So a test
-        # deployment's pools never grow past their size: two connections per subgraph. The
-        # session stack, where the crowds race, keeps more (tests/conftest.py).
+        # module's own ones); PostgreSQL allows 100 clients for all of them: two connections
+        # per subgraph (pools do not overflow). The session stack, where the crowds race,
+        # keeps more (tests/conftest.py).
         "TICKETFLOW_DB_POOL_SIZE": "2",
-        "TICKETFLOW_DB_MAX_OVERFLOW": "0",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
         "TICKETFLOW_DEBUG_ERRORS": "false",
         # A test process's event loop also runs the in-process deployments and can be held

@@ -32,10 +32,12 @@ class Settings(BaseSettings):
     # postgresql://user@host:5432 — each subgraph uses its own database "<db_prefix>_<name>".
     postgres_dsn: str | None = None
     db_prefix: str = "ticketflow"
-    # PostgreSQL connections per subgraph process: this many kept, and up to
-    # ``db_max_overflow`` more in bursts (as many again when unset).
+    # PostgreSQL connections per subgraph process: this many, kept open. Up to
+    # ``db_max_overflow`` more may be opened in a burst, each closed again when it is given
+    # back while the pool is full: under an on-sale's steady crowd that is a new connection
+    # (and its prepared statements) again and again, so none by default (docs/benchmarks.md).
     db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int | None = Field(default=None, ge=0)
+    db_max_overflow: int = Field(default=0, ge=0)
     # Deadlines (docs/failures.md): a request never waits longer than these for its database.
     # A pooled connection is waited for this long (an on-sale crowd queues for connections:
     # waiting is the normal case there, so this is generous), a new connection is made

@@ -92,7 +92,7 @@ async def databases(settings: Settings) -> AsyncIterator[dict[str, Database]]:
     """Our own connections to every subgraph's database, to check what other processes
     stored."""
     # One connection each: the checks read one thing at a time.
-    dbs = {name: Database(settings.database_url(name), pool_size=1, max_overflow=0)
+    dbs = {name: Database(settings.database_url(name), pool_size=1)
            for name in SERVICES}
     try:
         yield dbs

@@ -127,9 +127,9 @@ def test_durations_and_limits_must_be_positive(field: str) -> None:
 
 
 @pytest.mark.parametrize(("env", "kept", "overflow"), [
-    ({}, 10, 10),
-    ({"TICKETFLOW_DB_POOL_SIZE": "4"}, 4, 4),
-    ({"TICKETFLOW_DB_POOL_SIZE": "2", "TICKETFLOW_DB_MAX_OVERFLOW": "0"}, 2, 0),
+    ({}, 10, 0),
+    ({"TICKETFLOW_DB_POOL_SIZE": "4"}, 4, 0),
+    ({"TICKETFLOW_DB_POOL_SIZE": "2", "TICKETFLOW_DB_MAX_OVERFLOW": "3"}, 2, 3),
 ])
 def test_a_subgraphs_connections_are_its_pool_and_at_most_its_overflow(
         monkeypatch: pytest.MonkeyPatch, env: dict[str, str], kept: int, overflow: int) -> None:
