@@ -77,6 +77,7 @@ import { envFlag, envPort } from './lib/env.mjs';
 import { generateRequestId, maskError, useRequestScope } from './lib/errors.mjs';
 import { faultSettings, useSubgraphFaults } from './lib/faults.mjs';
 import { OperationLimits, edgeSettings, useOperationLimits } from './lib/limits.mjs';
+import { observabilityConfig } from './lib/observability.mjs';
 import { RateLimits, useRateLimits } from './lib/ratelimit.mjs';
 import {
   RemoteJwks,
@@ -391,6 +392,8 @@ export const gatewayConfig = defineConfig({
   // code) instead of the maxTokens / maxDepth / blockFieldSuggestions / disableIntrospection options, which
   // load the same Armor plugins but give no code, and whose suggestion filter misses enum values.
   // Batching (a JSON array of operations per request) stays off: Yoga refuses it with BAD_REQUEST.
+  ...(await observabilityConfig()), // /metrics and OpenTelemetry traces (lib/observability.mjs)
+
   plugins: (ctx) => [
     useOperationLimits(limits, edge),
     useTicketflowAccessTokens(jwks),

@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from subgraphs.kernel import metrics, tracing
 from subgraphs.kernel.auth import TokenVerifier
 from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
 from subgraphs.kernel.db import Database, Deadlines, new_id
@@ -33,7 +35,7 @@ from subgraphs.kernel.graphql import Context
 from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
-from subgraphs.kernel.logs import request_id
+from subgraphs.kernel.logs import log_access, operation, request_id
 from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
@@ -233,14 +235,17 @@ def client_address(connection: HTTPConnection, trusted: list[str]) -> str | None
 
 class RequestIds:
     """Gives every HTTP request an id (the client's ``X-Request-Id``, or a new one) for the
-    logs, and returns it in the response's ``X-Request-Id``.
+    logs, and returns it in the response's ``X-Request-Id``; with ``access_log``, logs one
+    line per request once it is answered (kernel/logs.py).
 
     A plain ASGI wrapper: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``) costs a
     task and a body stream per request, which shows on the hold's hot path.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, service: str = "", access_log: bool = False) -> None:
         self.app = app
+        self.service = service
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -249,16 +254,30 @@ class RequestIds:
         given = dict(scope["headers"]).get(b"x-request-id")
         rid = given.decode("latin-1") if given else new_id()
         header = (b"x-request-id", rid.encode("latin-1"))
+        status = [500]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), header]
+                status[0] = message["status"]
             await send(message)
 
         token = request_id.set(rid)
+        if not self.access_log:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                request_id.reset(token)
+            return
+        what: list[str] = []
+        described = operation.set(what)
+        start = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            log_access(self.service, scope["method"], scope["path"], status[0],
+                       time.perf_counter() - start, what[0] if what else None)
+            operation.reset(described)
             request_id.reset(token)
 
 
@@ -319,7 +338,10 @@ def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = Fals
     app.state.service = service
     app.add_middleware(KeepServerSend)
 
-    app.add_middleware(RequestIds)
+    app.add_middleware(RequestIds, service=spec.name, access_log=runtime.settings.access_log)
+    tracing.instrument_app(app, spec.name)
+    if runtime.settings.metrics:
+        app.add_route("/metrics", metrics.metrics_endpoint, methods=["GET"])
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
