@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -117,12 +118,19 @@ def serve_processes(settings: Settings, name: str, processes: int) -> None:
     supervisor binds the socket once and restarts a worker that dies). Each worker is a
     full replica: its own pools, relay, consumers and live subscriptions."""
     os.environ[SUBGRAPH_VAR] = name
+    made = None
     if settings.metrics and not os.environ.get(metrics.MULTIPROC_VAR):
         # Every worker writes its numbers where any worker's /metrics reads them all
         # (prometheus_client's multiprocess mode, chosen at its import in each worker).
-        os.environ[metrics.MULTIPROC_VAR] = tempfile.mkdtemp(prefix=f"ticketflow-{name}-metrics-")
-    uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True, host=settings.host,
-                port=settings.port_of(name), workers=processes, log_config=None,
-                lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
-                # A worker starts by importing the whole service: give a busy machine time.
-                timeout_worker_healthcheck=30)
+        made = os.environ[metrics.MULTIPROC_VAR] = tempfile.mkdtemp(
+            prefix=f"ticketflow-{name}-metrics-")
+    try:
+        uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True, host=settings.host,
+                    port=settings.port_of(name), workers=processes, log_config=None,
+                    lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
+                    # A worker starts by importing the whole service: give a busy machine
+                    # time.
+                    timeout_worker_healthcheck=30)
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)

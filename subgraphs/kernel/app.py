@@ -233,6 +233,10 @@ def client_address(connection: HTTPConnection, trusted: list[str]) -> str | None
     return hops[0] if hops else peer
 
 
+# Probes and scrapes, every few seconds: no access line.
+QUIET = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 class RequestIds:
     """Gives every HTTP request an id (the client's ``X-Request-Id``, or a new one) for the
     logs, and returns it in the response's ``X-Request-Id``; with ``access_log``, logs one
@@ -263,7 +267,7 @@ class RequestIds:
             await send(message)
 
         token = request_id.set(rid)
-        if not self.access_log:
+        if not self.access_log or scope["path"] in QUIET:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:

@@ -24,7 +24,8 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 async def scrape(url: str) -> Samples:
-    """Every sample of a /metrics page: (name, labels) -> value."""
+    """Every sample of a /metrics page: (name, labels) -> value (the parser names every
+    counter's sample ``<name>_total``, as the router's prom-client counters lack it)."""
     response = await http().get(url)
     assert response.status_code == 200, response.text
     return {(s.name, frozenset(s.labels.items())): s.value
