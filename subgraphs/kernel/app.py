@@ -8,7 +8,6 @@ import functools
 import logging
 import os
 import socket
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,14 +19,13 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from subgraphs.kernel import metrics, tracing
 from subgraphs.kernel.auth import TokenVerifier
 from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
-from subgraphs.kernel.db import Database, Deadlines, new_id
+from subgraphs.kernel.db import Database, Deadlines
 from subgraphs.kernel.errors import TicketFlowError
 from subgraphs.kernel.events import Event, KernelTables
 from subgraphs.kernel.feeds import SharedSubscription, feeds_of
@@ -35,7 +33,7 @@ from subgraphs.kernel.graphql import Context
 from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
-from subgraphs.kernel.logs import log_access, operation, request_id
+from subgraphs.kernel.logs import RequestIds
 from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
@@ -231,58 +229,6 @@ def client_address(connection: HTTPConnection, trusted: list[str]) -> str | None
         if hop not in trusted:
             return hop
     return hops[0] if hops else peer
-
-
-# Probes and scrapes, every few seconds: no access line.
-QUIET = frozenset({"/healthz", "/readyz", "/metrics"})
-
-
-class RequestIds:
-    """Gives every HTTP request an id (the client's ``X-Request-Id``, or a new one) for the
-    logs, and returns it in the response's ``X-Request-Id``; with ``access_log``, logs one
-    line per request once it is answered (kernel/logs.py).
-
-    A plain ASGI wrapper: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``) costs a
-    task and a body stream per request, which shows on the hold's hot path.
-    """
-
-    def __init__(self, app: ASGIApp, service: str = "", access_log: bool = False) -> None:
-        self.app = app
-        self.service = service
-        self.access_log = access_log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope["headers"]).get(b"x-request-id")
-        rid = given.decode("latin-1") if given else new_id()
-        header = (b"x-request-id", rid.encode("latin-1"))
-        status = [500]
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
-                status[0] = message["status"]
-            await send(message)
-
-        token = request_id.set(rid)
-        if not self.access_log or scope["path"] in QUIET:
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                request_id.reset(token)
-            return
-        what: list[str] = []
-        described = operation.set(what)
-        start = time.perf_counter()
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            log_access(self.service, scope["method"], scope["path"], status[0],
-                       time.perf_counter() - start, what[0] if what else None)
-            operation.reset(described)
-            request_id.reset(token)
 
 
 def _context_getter(service: Service) -> Callable[..., Awaitable[Context]]:

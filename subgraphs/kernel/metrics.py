@@ -123,8 +123,8 @@ class OperationMetrics(SchemaExtension):
         yield
         context = self.execution_context
         service = getattr(context.context, "service", None)
-        _document, what, count, latency = _children(
-            context, service.spec.name if service is not None else "unknown")
+        name = getattr(getattr(service, "spec", None), "name", None)
+        _document, what, count, latency = _children(context, name or "unknown")
         if what.startswith("subscription"):
             return
         described = operation.get()

@@ -13,9 +13,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 
 from subgraphs.kernel import tracing
-from subgraphs.kernel.app import RequestIds
 from subgraphs.kernel.events import Event
-from subgraphs.kernel.logs import LogFormat, configure_logging
+from subgraphs.kernel.logs import LogFormat, RequestIds, configure_logging
 from subgraphs.kernel.metrics import OperationMetrics
 
 
