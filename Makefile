@@ -6,12 +6,16 @@ PY_OK  := $(VENV)/.installed
 UV     := $(BIN)/uv
 LOCK   := requirements/dev.lock
 JS_OK  := router/node_modules/.installed
+# The SDK's code generator (ariadne-codegen) has a venv of its own: it pins graphql-core
+# and ruff below the project's.
+CODEGEN    := .venv-codegen
+CODEGEN_OK := $(CODEGEN)/.installed
 PYTEST := $(BIN)/pytest
 NODE   := router/node_modules/.bin/node --no-experimental-webstorage
 
-.PHONY: dev install lock schema schema-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
+.PHONY: dev install lock schema schema-check sdk sdk-check trusted-documents trusted-documents-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
 
-install: $(PY_OK) $(JS_OK)
+install: $(PY_OK) $(JS_OK) $(CODEGEN_OK)
 
 # The venv holds exactly what the lockfiles pin (hashes required), then the project and the
 # SDK themselves, editable and without their dependencies (the lock has them).
@@ -34,6 +38,12 @@ lock: $(UV)
 	$(COMPILE) --extra dev pyproject.toml sdk/pyproject.toml -o $(LOCK)
 	$(COMPILE) pyproject.toml -o requirements/runtime.lock
 	$(COMPILE) requirements/bootstrap.in -o requirements/bootstrap.lock
+	$(COMPILE) requirements/codegen.in -o requirements/codegen.lock
+
+$(CODEGEN_OK): $(UV) requirements/codegen.lock
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CODEGEN)
+	$(UV) pip sync --quiet --python $(CODEGEN)/bin/python --require-hashes requirements/codegen.lock
+	touch $@
 
 $(JS_OK): router/package.json router/package-lock.json
 	cd router && npm ci --no-audit --no-fund --loglevel=error
@@ -44,14 +54,33 @@ $(JS_OK): router/package.json router/package-lock.json
 dev: install
 	$(BIN)/ticketflow dev
 
-## Export every subgraph's SDL and compose the supergraph (Hive's and Apollo's composers).
+## Export every subgraph's SDL and compose the supergraph (Hive's and Apollo's composers),
+## then regenerate the SDK from it (`make sdk`).
 schema: install
 	$(BIN)/ticketflow export-schema
 	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql
+	$(BIN)/python sdk/codegen/generate.py
+	$(BIN)/python scripts/trusted_documents.py
+
+## Generate the SDK's models and operations (sdk/ticketflow_sdk/_generated/) from the
+## supergraph and sdk/ticketflow_sdk/graphql/*.graphql; after `make schema` or an edit there.
+sdk: install
+	$(BIN)/python sdk/codegen/generate.py
+
+sdk-check: install
+	$(BIN)/python sdk/codegen/generate.py --check
 
 schema-check: install
 	$(BIN)/ticketflow export-schema --check
 	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql --check
+
+## The trusted documents (schema/trusted-documents.json): every document the SDK and the router's
+## IDE examples ship, by SHA-256; the router runs only these with TICKETFLOW_TRUSTED_DOCUMENTS=true.
+trusted-documents: install
+	$(BIN)/python scripts/trusted_documents.py
+
+trusted-documents-check: install
+	$(BIN)/python scripts/trusted_documents.py --check
 
 services:
 	@scripts/services.sh
@@ -89,4 +118,4 @@ lint: install
 	$(BIN)/mypy subgraphs sdk/ticketflow_sdk
 
 clean:
-	rm -rf var $(VENV) router/node_modules
+	rm -rf var $(VENV) $(CODEGEN) router/node_modules

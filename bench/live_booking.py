@@ -44,7 +44,7 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 import websockets
-from websockets.typing import Subprotocol
+from ticketflow_sdk.ws import GraphQLWebSocket
 
 from bench.common import CpuMeter, rss_kib, show_on_sale, summary
 from tests.flows import HOLD, new_user
@@ -79,39 +79,36 @@ class Arrivals:
 
 
 class Subscriber:
+    """One subscriber on a connection of its own (the SDK's graphql-transport-ws client)."""
+
     def __init__(self, url: str, query: str, show_id: str, arrivals: Arrivals) -> None:
         self.url, self.query, self.show_id, self.arrivals = url, query, show_id, arrivals
         self.version = -1
         self.failure: str | None = None
-        self._ws: Any = None
+        self._opened = contextlib.AsyncExitStack()
+        self._connection: GraphQLWebSocket | None = None
         self._reader: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
-        self._ws = await websockets.connect(self.url, max_size=None, open_timeout=60,
-                                            subprotocols=[Subprotocol("graphql-transport-ws")])
-        await self._ws.send('{"type":"connection_init","payload":{}}')
-        assert json.loads(await asyncio.wait_for(self._ws.recv(), 60))["type"] == "connection_ack"
-        await self._ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": self.query, "variables": {"show": self.show_id}}}))
-        msg = json.loads(await asyncio.wait_for(self._ws.recv(), WAIT_SECONDS))
+        self._connection = connection = await self._opened.enter_async_context(
+            GraphQLWebSocket.connect(self.url, open_timeout=60))
+        await connection.subscribe("1", self.query, {"show": self.show_id})
+        msg = await asyncio.wait_for(connection.receive(), WAIT_SECONDS)
         event = msg["payload"]["data"]["seatAvailability"]
         assert event["kind"] == "SNAPSHOT", msg
         self.version = event["version"]
-        self._reader = asyncio.create_task(self._read())
+        self._reader = asyncio.create_task(self._read(connection))
 
-    async def _read(self) -> None:
+    async def _read(self, connection: GraphQLWebSocket) -> None:
         try:
-            async for raw in self._ws:
+            while True:
+                msg = await connection.receive()
                 when = time.perf_counter()
-                msg = json.loads(raw)
-                if msg["type"] == "ping":
-                    await self._ws.send('{"type":"pong"}')
-                elif msg["type"] == "next":
-                    self.arrivals.arrived(msg["payload"]["data"]["seatAvailability"]["version"],
-                                          when)
-                else:
+                if msg["type"] != "next":
                     self.failure = str(msg)[:200]
                     return
+                self.arrivals.arrived(msg["payload"]["data"]["seatAvailability"]["version"],
+                                      when)
         except websockets.ConnectionClosed as closed:
             self.failure = f"closed: {closed}"
 
@@ -121,7 +118,7 @@ class Subscriber:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         with contextlib.suppress(Exception):
-            await self._ws.close()
+            await self._opened.aclose()
 
 
 def raise_fd_limit(wanted: int) -> str:

@@ -1,21 +1,13 @@
 // TicketFlow router: Hive Gateway (gateway.config.mjs) behind an HTTP + WebSocket server of our own,
 // so that subscriptions one subgraph serves by itself can pass straight through (lib/passthrough.mjs).
 //
-//   node router/server.mjs            (settings: the environment, see gateway.config.mjs and below)
+//   node router/server.mjs            (settings: the environment, see lib/settings.mjs)
 //
 // What the `hive-gateway supergraph` CLI did is done here the same way (its startNodeHttpServer): the
 // gateway runtime from the same config, node's http server with the runtime as request handler (GraphQL
 // over HTTP, GraphiQL, CORS, /healthcheck, /readiness), and graphql-ws on /graphql; shutdown on SIGTERM
 // and SIGINT closes client connections (1001; cut after a second when a client does not answer),
 // upstream connections and the runtime.
-//
-// Environment, beside gateway.config.mjs's:
-//   TICKETFLOW_ROUTER_PASSTHROUGH       "false" sends every subscription through the gateway (default on)
-//   TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION
-//                                       subscriptions one client connection may hold at once (default 100)
-//   TICKETFLOW_ROUTER_DEBUG             "true" serves GET /debug/passthrough: the upstream connections and
-//                                       subscriptions the pass-through holds, and memory (tests and the
-//                                       fan-out benchmark read it; default off)
 
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -27,11 +19,11 @@ import {
   getCacheInstanceFromConfig,
   MemPubSub,
 } from '@graphql-hive/gateway';
-import { gatewayConfig, jwks, limits, rateLimits, subgraphUrl } from './gateway.config.mjs';
-import { envFlag, envInt } from './lib/env.mjs';
+import { documents, gatewayConfig, jwks, limits, rateLimits, settings, subgraphUrl } from './gateway.config.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
 import { UpstreamPool } from './lib/upstream.mjs';
+import { SubscriptionCaps } from './lib/subscriptions.mjs';
 import { serveWebSockets } from './lib/websocket.mjs';
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -62,10 +54,10 @@ async function main() {
     index: supergraphIndex(readFileSync(gatewayConfig.supergraph, 'utf8')),
     urlOf: subgraphUrl,
     limits,
-    enabled: envFlag('TICKETFLOW_ROUTER_PASSTHROUGH', true),
+    enabled: settings.passthrough,
   });
   const pool = new UpstreamPool({ log });
-  const debug = envFlag('TICKETFLOW_ROUTER_DEBUG', false);
+  const { debug } = settings;
 
   let sockets;
   const server = createServer({ maxHeaderSize: 16384 }, (req, res) => {
@@ -86,7 +78,9 @@ async function main() {
     pool,
     jwks,
     log,
-    maxSubscriptions: envInt('TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, { min: 1 }),
+    caps: new SubscriptionCaps(settings.subscriptionCaps),
+    proxies: settings.rateLimits.trusted,
+    documents,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
   });
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.flows import Actors, make_actors
+from tests.flows import Actors, ShowOnSale, make_actors, show_on_sale
 from tests.harness import (
     MODES,
+    GraphQL,
     Processes,
     Stack,
     close_http,
@@ -41,8 +42,8 @@ async def stack(mode: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIte
     """Every subgraph in this process, on a fresh database set (integration level)."""
     env = test_env(mode, tmp_path_factory.mktemp(f"int-{mode}"))
     # The crowd and concurrency tests race here: more connections, more at once in the
-    # database (4 kept + 4 overflow per subgraph).
-    env["TICKETFLOW_DB_POOL_SIZE"] = "4"
+    # database (six per subgraph).
+    env["TICKETFLOW_DB_POOL_SIZE"] = "6"
     async with in_process_stack(env) as s:
         yield s
 
@@ -93,6 +94,24 @@ async def e2e_actors(e2e: tuple[Stack, Processes]) -> Actors:
     return await make_actors(stack, lambda _service: stack.router_url)
 
 
+@pytest.fixture(scope="session")
+async def e2e_show(e2e: tuple[Stack, Processes], e2e_actors: Actors) -> ShowOnSale:
+    """A show on sale in the end-to-end deployment, made through the router, for tests that
+    watch or read one (tests/e2e/test_subscription_clients.py alone holds its seats 0 and 1)."""
+    stack, _ = e2e
+    router = GraphQL(stack.router_url)
+    return await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
+
+
+# The two halves `make test`'s workers run side by side, about equally long (the durations
+# of a full run, by level and mode: PostgreSQL's integration tests are the longest part).
+# Each half holds one mode's integration stack and the other mode's end-to-end processes,
+# so each worker keeps at most one PostgreSQL session deployment: the server's hundred
+# connections hold both workers' deployments (tests/harness.py sizes their pools).
+HALVES = {("integration", "postgres"): "half-a", ("e2e", "embedded"): "half-a",
+          ("e2e", "postgres"): "half-b", ("integration", "embedded"): "half-b"}
+
+
 # First: pytest-xdist's own hook reads the xdist_group markers to group the tests.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -101,9 +120,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         level = Path(str(item.fspath)).parent.name
         if level in ("unit", "integration", "e2e"):
             item.add_marker(getattr(pytest.mark, level))
-        # `make test` runs two workers (pytest-xdist, --dist loadgroup): every test of a
-        # mode goes to the same worker, so each mode's shared deployments start once, in one
-        # worker, and the two modes run side by side. Tests of no mode fill the gaps.
+        # `make test` runs two workers (pytest-xdist, --dist loadgroup) on two halves of
+        # the suite (HALVES): each half has every test of one session deployment, so each
+        # deployment starts once, in one worker. Tests of no mode fill the gaps.
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "mode" in callspec.params:
-            item.add_marker(pytest.mark.xdist_group(callspec.params["mode"]))
+        only = item.get_closest_marker("mode")
+        mode = (callspec.params.get("mode") if callspec is not None else None) or (
+            only.args[0] if only is not None else None)
+        if mode is not None and level in ("integration", "e2e"):
+            item.add_marker(pytest.mark.xdist_group(HALVES[level, mode]))

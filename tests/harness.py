@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import random
 import shutil
@@ -23,10 +22,10 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 import uvicorn
-import websockets
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from ticketflow_sdk.ws import GraphQLWebSocket
 
 from subgraphs.kernel.app import Runtime, Service, create_app
 from subgraphs.kernel.migrate import drop_database, upgrade
@@ -64,10 +63,12 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         # Users signed in when a deployment starts keep their tokens for as long as a loaded
         # machine takes to run its tests (expiry has tests with short tokens of their own).
         "TICKETFLOW_ACCESS_TOKEN_TTL_SECONDS": "86400",
-        # Several deployments live at once in one test run (a worker's session stack and
-        # router stack, a module's own ones); PostgreSQL allows 100 clients. The session
-        # stack, where the crowds race, keeps more (tests/conftest.py).
+        # Several deployments live at once in one test run (each worker's session stack, a
+        # module's own ones); PostgreSQL allows 100 clients for all of them. So a test
+        # deployment's pools never grow past their size: two connections per subgraph. The
+        # session stack, where the crowds race, keeps more (tests/conftest.py).
         "TICKETFLOW_DB_POOL_SIZE": "2",
+        "TICKETFLOW_DB_MAX_OVERFLOW": "0",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
         "TICKETFLOW_DEBUG_ERRORS": "false",
         # A test process's event loop also runs the in-process deployments and can be held
@@ -78,9 +79,11 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         # booking's GET /debug/feeds: what its live feeds did (test_reconnect_storm.py)
         "TICKETFLOW_FEEDS_DEBUG": "true",
         # Every client of a test deployment is 127.0.0.1: the router's rate limits per client
-        # would count the whole suite as one (tests/e2e/test_router_edge.py sets its own).
+        # would count the whole suite as one (tests/e2e/test_router_rate_limits.py sets its own).
         "TICKETFLOW_ROUTER_RATE_LIMIT_QUERIES": "0",
         "TICKETFLOW_ROUTER_RATE_LIMIT_MUTATIONS": "0",
+        # and the cap on subscriptions per client (benchmarks watch one show 1,000 times)
+        "TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT": "0",
     }
     for name in SERVICES:
         env[f"TICKETFLOW_{name.upper()}_PORT"] = str(free_port())
@@ -581,50 +584,48 @@ async def process_stack(env: dict[str, str], log_dir: Path, *, router: bool = Tr
 
 
 class Subscription:
-    """A graphql-transport-ws client for one subscription."""
+    """One subscription, read message by message (the SDK's graphql-transport-ws
+    connection, :class:`ticketflow_sdk.ws.GraphQLWebSocket`, underneath)."""
 
     def __init__(self, url: str, query: str, variables: dict[str, Any],
                  payload: dict[str, Any] | None = None) -> None:
-        self.url = url.replace("http://", "ws://")
+        self.url = url
         self.query = query
         self.variables = variables
         self.payload = payload or {}
-        self._ws: Any = None
+        self._stack = contextlib.AsyncExitStack()
+        self._connection: GraphQLWebSocket | None = None
 
     async def __aenter__(self) -> Subscription:
-        self._ws = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"])
-        await self._ws.send(json.dumps({"type": "connection_init", "payload": self.payload}))
-        ack = json.loads(await asyncio.wait_for(self._ws.recv(), 10))
-        assert ack["type"] == "connection_ack", ack
-        await self._ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": self.query, "variables": self.variables}}))
+        self._connection = await self._stack.enter_async_context(
+            GraphQLWebSocket.connect(self.url, self.payload, open_timeout=10))
+        await self._connection.subscribe("1", self.query, self.variables)
         return self
+
+    async def _receive(self, timeout: float) -> dict[str, Any]:
+        assert self._connection is not None, "use it as `async with Subscription(...)`"
+        return await asyncio.wait_for(self._connection.receive(), timeout)
 
     async def next(self, timeout: float = 20.0) -> dict[str, Any]:
         """The next ``next`` payload (``{"data": ...}``); fails on error or complete."""
-        while True:
-            msg = json.loads(await asyncio.wait_for(self._ws.recv(), timeout))
-            if msg["type"] == "ping":
-                await self._ws.send(json.dumps({"type": "pong"}))
-                continue
-            if msg["type"] == "next":
-                return msg["payload"]  # type: ignore[no-any-return]
-            raise AssertionError(f"unexpected message {msg}")
+        msg = await self._receive(timeout)
+        if msg["type"] == "next":
+            return msg["payload"]  # type: ignore[no-any-return]
+        raise AssertionError(f"unexpected message {msg}")
 
     async def end(self, timeout: float = 20.0) -> list[dict[str, Any]]:
         """Wait for the subscription to end (``error`` or ``complete``); the errors it was
         given on the way (those of ``next`` payloads, then the ``error`` message's)."""
         errors: list[dict[str, Any]] = []
         while True:
-            msg = json.loads(await asyncio.wait_for(self._ws.recv(), timeout))
-            if msg["type"] == "ping":
-                await self._ws.send(json.dumps({"type": "pong"}))
-            elif msg["type"] == "next":
+            msg = await self._receive(timeout)
+            if msg["type"] == "next":
                 errors += msg["payload"].get("errors") or []
             else:
                 return errors + (msg["payload"] if msg["type"] == "error" else [])
 
     async def __aexit__(self, *exc: object) -> None:
-        with contextlib.suppress(Exception):
-            await self._ws.send(json.dumps({"id": "1", "type": "complete"}))
-        await self._ws.close()
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.complete("1")
+        await self._stack.aclose()

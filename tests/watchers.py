@@ -1,5 +1,7 @@
 """Many SDK watchers of one show (``AsyncClient.watch_seats``), each on its own websocket:
-every state each was given and when. The reconnect-storm test and ``bench/storm.py``."""
+every state each was given and when (the reconnect-storm test and ``bench/storm.py``); and
+``LiveConnection``, one raw graphql-transport-ws connection whose subscriptions have ids of its own
+(the router's pass-through and subscription caps)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ticketflow_sdk import AsyncClient, SeatMapState, SeatWatch
+from ticketflow_sdk.ws import GraphQLWebSocket
 
 from subgraphs.booking import inventory
 from subgraphs.kernel.db import Database
 from tests.harness import Stack, http
+
+WAIT = 30.0
 
 
 @dataclass
@@ -92,3 +97,25 @@ async def feed_stats(stack: Stack) -> dict[str, Any]:
     response = await http().get(url)
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+class LiveConnection(GraphQLWebSocket):
+    """One client connection (graphql-transport-ws, the SDK's) whose subscriptions have ids
+    of its own; every wait is bounded by WAIT seconds."""
+
+    OPEN_TIMEOUT = WAIT
+
+    async def send_subscribe(self, sub: str, payload: dict[str, Any]) -> None:
+        """A ``subscribe`` of ``payload`` as it is (a hash in place of the query, say)."""
+        await self.send({"id": sub, "type": "subscribe", "payload": payload})
+
+    async def receive(self) -> dict[str, Any]:
+        """The next message that is not a ping or pong (within WAIT seconds)."""
+        return await asyncio.wait_for(super().receive(), WAIT)
+
+    async def event(self, sub: str) -> dict[str, Any]:
+        """The next message, which must be a ``next`` of subscription ``sub`` without errors."""
+        msg = await self.receive()
+        assert (msg["type"], msg["id"]) == ("next", sub), msg
+        assert "errors" not in msg["payload"], msg
+        return msg["payload"]["data"]  # type: ignore[no-any-return]

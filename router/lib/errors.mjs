@@ -116,3 +116,13 @@ export function maskSubgraphErrorJSON(error, serviceName) {
   }
   return { ...error, extensions: ext };
 }
+
+/**
+ * The gateway's error options: unexpected errors are masked ("Unexpected error.", code INTERNAL, no stack
+ * traces, logged server-side), GraphQL errors that carry an extensions.code keep their message and code;
+ * X-Request-Id is the client's, or a new one, sent to every subgraph and back in the response.
+ */
+export const errorOptions = {
+  maskedErrors: { errorMessage: 'Unexpected error.', maskError },
+  requestId: { headerName: REQUEST_ID_HEADER, generateRequestId },
+};

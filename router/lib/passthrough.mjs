@@ -9,13 +9,17 @@
 // `next` with UNAUTHENTICATED and a `complete`, and no subgraph hears of it. Then the subscription rides
 // a shared upstream connection (upstream.mjs) and each upstream frame reaches the client with only its id
 // rewritten (frames.mjs). Everything else - other documents, pings, connection_init - is the gateway's.
+// Before either, every `subscribe` on the connection meets the caps on concurrent subscriptions
+// (subscriptions.mjs) and, when only trusted documents are run, the list of them (trusted.mjs).
 
 import { getOperationAST, getVariableValues } from 'graphql';
+import { verifiedSubject } from './access.mjs';
 import { forwardedFor } from './address.mjs';
 import { maskSubgraphErrorJSON } from './errors.mjs';
 import { UNAVAILABLE } from './faults.mjs';
 import { clientHead, message, rewrite } from './frames.mjs';
 import { singleSubgraph } from './ownership.mjs';
+import { clientOf } from './ratelimit.mjs';
 import { clientAuthorization, presentedAuthorizations, verifyAuthorization } from './tokens.mjs';
 
 const PLAN_CACHE_SIZE = 1000;
@@ -83,25 +87,31 @@ function headersOf(request) {
 }
 
 /**
- * One client connection's pass-through subscriptions. `take(msg)` is asked about every client message
- * (parsed) and says whether it was handled here; anything else goes to the gateway's graphql-ws server.
- * `gateway()` is that server's context for this connection (graphql-ws's ctx, once connection_init came).
+ * One client connection's pass-through subscriptions. `receive(msg, forward)` is given every client message
+ * (parsed), one at a time, and either handles it here or calls `forward()`, which hands it to the gateway's
+ * graphql-ws server. `gateway()` is that server's context for this connection (graphql-ws's ctx, once
+ * connection_init came). Every `subscribe` - the pass-through's and the gateway's - meets the subscription
+ * caps (subscriptions.mjs) first.
  */
 export class ClientSubscriptions {
-  constructor({ socket, request, planner, pool, jwks, gateway, maxSubscriptions, maxBufferedBytes, log }) {
+  constructor({ socket, request, planner, pool, jwks, gateway, caps, proxies, documents, maxBufferedBytes, log }) {
     this.socket = socket;
     this.request = request;
     this.planner = planner;
     this.pool = pool;
     this.jwks = jwks;
     this.gateway = gateway;
-    this.maxSubscriptions = maxSubscriptions;
+    this.caps = caps;
+    this.proxies = proxies; // trusted proxies (ratelimit.mjs)
+    this.documents = documents; // trusted documents (trusted.mjs), when only those are run
     this.maxBufferedBytes = maxBufferedBytes;
     this.log = log;
     this.subs = new Map(); // client id -> { head, stop }
+    this.identity = null; // Promise of the client (clientOf), asked once per connection
+    this.ended = false;
   }
 
-  /** The context the token checks and the gateway's plugins read (see gateway.config.mjs). */
+  /** The context the token checks and the gateway's plugins read (see transport.mjs). */
   context() {
     return {
       connectionParams: this.gateway()?.connectionParams,
@@ -110,27 +120,43 @@ export class ClientSubscriptions {
     };
   }
 
-  take(msg) {
-    if (msg.type === 'complete') return this.stop(msg.id);
-    if (msg.type !== 'subscribe' || typeof msg.id !== 'string') return false;
+  /** The subscriptions this connection holds now: the pass-through's and the gateway's. */
+  count() {
+    const gateway = this.gateway()?.subscriptions;
+    return this.subs.size + (gateway ? Object.keys(gateway).length : 0);
+  }
+
+  /** Who the client is (its credentials are fixed once connection_init came); joins the caps' count. */
+  client() {
+    this.identity ??= (async () => {
+      const context = this.context();
+      // a bad token is answered per subscription (UNAUTHENTICATED); meanwhile the client is its address
+      const subject = await verifiedSubject(presentedAuthorizations(context), this.jwks).catch(() => null);
+      const client = clientOf({ ...context, tokenSubject: subject }, this.proxies);
+      if (!this.ended) this.caps.join(client, this);
+      return client;
+    })();
+    return this.identity;
+  }
+
+  async receive(msg, forward) {
+    if (msg?.type === 'complete' && this.stop(msg.id)) return undefined;
+    if (msg?.type !== 'subscribe' || typeof msg.id !== 'string') return forward();
     const ctx = this.gateway();
-    if (!ctx?.acknowledged) return false; // the gateway closes with 4401 Unauthorized
+    if (!ctx?.acknowledged) return forward(); // the gateway closes with 4401 Unauthorized
     const { id, payload } = msg;
-    if (this.subs.has(id) || id in ctx.subscriptions) {
-      this.socket.close(4409, `Subscriber for ${id} already exists`);
-      return true;
-    }
-    if (this.subs.size + Object.keys(ctx.subscriptions).length >= this.maxSubscriptions) {
-      this.send(message(id, 'error', [{
-        message: `At most ${this.maxSubscriptions} subscriptions per connection.`,
-        extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-      }]));
-      return true;
-    }
-    const plan = this.planner.plan(payload?.query, payload?.operationName);
-    if (!plan || !this.planner.variablesAccepted(plan, payload.variables)) return false;
-    this.start(id, payload, plan);
-    return true;
+    if (this.subs.has(id) || id in ctx.subscriptions) return this.socket.close(4409, `Subscriber for ${id} already exists`);
+    const client = await this.client();
+    // from here on nothing is awaited until the subscription counts (this.subs, or graphql-ws's
+    // ctx.subscriptions, which forward() fills at once): two subscribes can't both take the last place
+    const refusal = this.caps.refusal(client, this);
+    if (refusal) return this.send(message(id, 'error', [refusal]));
+    const untrusted = this.documents?.refusal(payload);
+    if (untrusted) return this.send(message(id, 'error', [untrusted]));
+    const query = this.documents ? this.documents.textOf(payload) : payload?.query;
+    const plan = this.planner.plan(query, payload?.operationName);
+    if (!plan || !this.planner.variablesAccepted(plan, payload.variables)) return forward();
+    return this.start(id, { ...payload, query }, plan);
   }
 
   async start(id, payload, plan) {
@@ -196,10 +222,12 @@ export class ClientSubscriptions {
     this.socket.send(data, { binary: false });
   }
 
-  /** The client connection closed: end its subscriptions upstream. */
+  /** The client connection closed: end its subscriptions upstream, leave the caps' count. */
   closed() {
+    this.ended = true;
     for (const sub of this.subs.values()) sub.stop?.();
     this.subs.clear();
+    this.identity?.then((client) => this.caps.leave(client, this));
   }
 }
 

@@ -1,11 +1,13 @@
-// Rate limits per client at the router: queries and mutations (subscriptions are capped per connection
-// instead, server.mjs), counted per client address before any subgraph is called. Past the limit the
-// operation gets
+// Rate limits per client at the router: queries and mutations (subscriptions are capped instead,
+// subscriptions.mjs), counted per client before any subgraph is called. The client is the token's subject
+// (`sub`, the user) when the request carries a valid access token, else the client's address (below). Past
+// the limit the operation gets
 //   {"message": "Too many requests. Try again in 12 s.", "extensions": {"code": "RATE_LIMITED", "retryAfter": 12}}
 // and no data (HTTP 429 with Retry-After).
 //
 // The counting is rate-limiter-flexible's (fixed windows): in Redis when TICKETFLOW_REDIS_URL is set, so
-// that every router replica shares the counts (keys <TICKETFLOW_REDIS_PREFIX>:router:rate:<kind>:<client>),
+// that every router replica shares the counts (keys <TICKETFLOW_REDIS_PREFIX>:router:rate:<kind>:<client>, the
+// client "user:<sub>" or "address:<address>"),
 // with a memory count per router standing in while Redis does not answer; in memory otherwise.
 //
 //   TICKETFLOW_ROUTER_RATE_LIMIT_QUERIES       queries per client per window (default 600; 0: no limit)
@@ -75,6 +77,16 @@ export function rateLimited(retryAfter) {
   });
 }
 
+/**
+ * Who a client is, for rate limits and subscription caps: "user:<sub>" for a valid token's subject (access.mjs
+ * puts it on the context as tokenSubject), else "address:<client address>".
+ */
+export function clientOf(context, trusted) {
+  const subject = context?.tokenSubject;
+  if (typeof subject === 'string' && subject) return `user:${subject}`;
+  return `address:${clientAddress(forwardedFor(context).split(', '), trusted)}`;
+}
+
 /** The limiters of one router: `take(kind, client)` -> null, or the RATE_LIMITED error to answer. */
 export class RateLimits {
   constructor(settings = rateLimitSettings(), { redis } = {}) {
@@ -111,14 +123,13 @@ export class RateLimits {
   }
 }
 
-/** The gateway plugin: each query or mutation is counted for its client before it is executed. */
+/** The gateway plugin: each query or mutation is counted for its client (clientOf) before it is executed. */
 export function useRateLimits(limits) {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const kind = getOperationAST(args.document, args.operationName ?? undefined)?.operation;
       if (!KINDS.includes(kind)) return;
-      const hops = forwardedFor(args.contextValue).split(', ');
-      const refusal = await limits.take(kind, clientAddress(hops, limits.settings.trusted));
+      const refusal = await limits.take(kind, clientOf(args.contextValue, limits.settings.trusted));
       if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
   };

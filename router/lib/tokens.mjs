@@ -47,31 +47,11 @@ export function setWarn(fn) {
   warn = fn;
 }
 
-function envHttpUrl(name, value) {
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`${name}=${value} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}=${value} must be http(s)`);
-  return url;
-}
-
-/** TICKETFLOW_JWKS_URL, else the auth subgraph's origin + /.well-known/jwks.json, else the local default. */
-export function jwksUrl() {
-  const explicit = env.TICKETFLOW_JWKS_URL?.trim();
-  if (explicit) return envHttpUrl('TICKETFLOW_JWKS_URL', explicit).toString();
-  const auth = env.TICKETFLOW_AUTH_URL?.trim();
-  const origin = auth ? envHttpUrl('TICKETFLOW_AUTH_URL', auth).origin : 'http://127.0.0.1:4001';
-  return new URL('/.well-known/jwks.json', origin).toString();
-}
-
 export function unauthenticated(message) {
   return new GraphQLError(message, {
     extensions: {
       code: 'UNAUTHENTICATED',
-      // internal: HTTP status and headers for Yoga (not serialised); RFC 6750 section 3.1
+      // internal: HTTP status and headers for Yoga (not serialised); the Bearer scheme's answer to a bad token
       http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
     },
   });
@@ -178,7 +158,14 @@ export async function verifyAuthorization(value, jwks) {
   return verifyAccessToken(token, jwks);
 }
 
-/** Every Authorization the client presented: upgrade/HTTP header and connection_init payload keys. */
+/**
+ * Every Authorization the client presented, in the order the router believes them:
+ *  - graphql-transport-ws `connection_init` payload {"Authorization": "..."} (any key casing), the only
+ *    place a browser can put it;
+ *  - the HTTP request header `Authorization` (queries, mutations, SSE subscriptions), or a header on the
+ *    WebSocket upgrade request (non-browser clients).
+ * All of them are checked (verifyAuthorization); the first non-empty one is forwarded (clientAuthorization).
+ */
 export function presentedAuthorizations(context) {
   const values = [];
   const params = context?.connectionParams;
@@ -192,21 +179,7 @@ export function presentedAuthorizations(context) {
   return values;
 }
 
-/**
- * The client's Authorization, from wherever the client could put it:
- *  - HTTP request header `Authorization` (queries, mutations, SSE subscriptions);
- *  - graphql-transport-ws `connection_init` payload {"Authorization": "..."} (any key casing),
- *    which is the only place a browser can put it;
- *  - a header on the WebSocket upgrade request (non-browser clients).
- */
+/** The client's Authorization: the first non-empty one it presented (see presentedAuthorizations). */
 export function clientAuthorization(context) {
-  const params = context?.connectionParams;
-  if (params && typeof params === 'object') {
-    for (const key of Object.keys(params)) {
-      if (key.toLowerCase() === 'authorization' && typeof params[key] === 'string' && params[key]) {
-        return params[key];
-      }
-    }
-  }
-  return context?.request?.headers?.get?.('authorization') || undefined;
+  return presentedAuthorizations(context).find((value) => typeof value === 'string' && value !== '');
 }

@@ -2,7 +2,9 @@
 // for everything else, on the same client connection.
 //
 // This is graphql-ws's own `useServer` for `ws` (what the hive-gateway CLI runs), with one step added:
-// each client message is offered to the connection's ClientSubscriptions before graphql-ws sees it.
+// each client message is offered to the connection's ClientSubscriptions before graphql-ws sees it, one
+// message after the other (a `subscribe` may wait for the client's token to be checked; what the client
+// sent after it waits its turn).
 // graphql-ws keeps the protocol's rules - connection_init and its timeout, ping/pong, 4401 before the
 // ack, 4400 on garbage - and the gateway's path; keep-alive is WebSocket pings every KEEPALIVE_MS, and a
 // client that does not answer within as long again is dropped.
@@ -18,7 +20,7 @@ const KEEPALIVE_MS = 12_000;
 const CLOSE_GRACE_MS = 1_000;
 
 /** Serves graphql-transport-ws on `path` of `server`; returns { close() }. */
-export function serveWebSockets({ server, path, gateway, planner, pool, jwks, log, maxSubscriptions, maxBufferedBytes }) {
+export function serveWebSockets({ server, path, gateway, planner, pool, jwks, log, caps, proxies, documents, maxBufferedBytes }) {
   const wss = new WebSocketServer({ server, path, handleProtocols, perMessageDeflate: false });
   const connections = new Map(); // socket -> ClientSubscriptions
   const contexts = new WeakMap(); // socket -> graphql-ws ctx
@@ -36,7 +38,7 @@ export function serveWebSockets({ server, path, gateway, planner, pool, jwks, lo
 
   wss.on('connection', (socket, request) => {
     const mine = new ClientSubscriptions({
-      socket, request, planner, pool, jwks, log, maxSubscriptions, maxBufferedBytes,
+      socket, request, planner, pool, jwks, log, caps, proxies, documents, maxBufferedBytes,
       gateway: () => contexts.get(socket),
     });
     connections.set(socket, mine);
@@ -61,22 +63,32 @@ export function serveWebSockets({ server, path, gateway, planner, pool, jwks, lo
           return socket.send(data, (err) => (err ? reject(err) : resolve()));
         }),
         close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) => socket.on('message', async (data) => {
-          const text = String(data);
-          let msg;
-          try {
-            msg = JSON.parse(text);
-          } catch {
-            msg = null; // graphql-ws answers garbage (4400)
-          }
-          try {
-            if (msg && typeof msg === 'object' && mine.take(msg)) return;
-            await handle(text);
-          } catch (err) {
+        onMessage: (handle) => {
+          let turn = Promise.resolve();
+          const receive = async (text) => {
+            let msg;
+            try {
+              msg = JSON.parse(text);
+            } catch {
+              msg = null; // graphql-ws answers garbage (4400)
+            }
+            let handled;
+            await mine.receive(msg && typeof msg === 'object' ? msg : null, () => {
+              handled = handle(text);
+            });
+            // a subscription's handle() settles when the subscription ends: don't hold the next message
+            if (msg?.type === 'subscribe') handled?.catch((err) => fail(err));
+            else await handled;
+          };
+          const fail = (err) => {
             log?.error?.(err);
             socket.close(1011, 'Internal server error');
-          }
-        }),
+          };
+          socket.on('message', (data) => {
+            const text = String(data);
+            turn = turn.then(() => receive(text)).catch(fail);
+          });
+        },
       },
       { socket, request },
     );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GraphQLError } from 'graphql';
-import { generateRequestId, maskError, requestIdOf, useRequestScope } from '../lib/errors.mjs';
+import { errorOptions, generateRequestId, maskError, requestIdOf, useRequestScope } from '../lib/errors.mjs';
 
 const operation = useRequestScope().instrumentation.operation;
 
@@ -41,4 +41,13 @@ test('errors that keep their code are left alone, and outside a request no id is
   const forbidden = new GraphQLError('no', { extensions: { code: 'FORBIDDEN' } });
   assert.equal(operation({ request: new Request('http://router/graphql') }, () => maskError(forbidden, 'x')), forbidden);
   assert.deepEqual(maskError(new Error('x'), 'Unexpected error.').toJSON().extensions, { code: 'INTERNAL', unexpected: true });
+});
+
+test('the gateway masks with maskError and names requests by X-Request-Id', () => {
+  assert.equal(errorOptions.maskedErrors.maskError, maskError);
+  assert.equal(errorOptions.maskedErrors.errorMessage, 'Unexpected error.');
+  assert.equal(errorOptions.requestId.headerName, 'x-request-id');
+  const request = new Request('http://router/graphql');
+  const id = errorOptions.requestId.generateRequestId({ request });
+  assert.equal(requestIdOf(request), id);
 });

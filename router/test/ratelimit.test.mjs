@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'graphql';
 import {
-  RATE_LIMITED, RateLimits, clientAddress, rateLimitSettings, trustedProxies, useRateLimits,
+  RATE_LIMITED, RateLimits, clientAddress, clientOf, rateLimitSettings, trustedProxies, useRateLimits,
 } from '../lib/ratelimit.mjs';
 
 const settings = (changes = {}) => ({ ...rateLimitSettings({}), query: 3, mutation: 1, windowSeconds: 60, ...changes });
@@ -69,12 +69,12 @@ test('settings from the environment', () => {
 
 test('the plugin stops the operation before it is executed, for its client', async () => {
   const plugin = useRateLimits(new RateLimits(settings({ query: 1 })));
-  const run = async (query, address) => {
+  const run = async (query, address, tokenSubject = null) => {
     let stopped = null;
     await plugin.onExecute({
       args: {
         document: parse(query),
-        contextValue: { request: { headers: { get: () => null } }, req: { socket: { remoteAddress: address } } },
+        contextValue: { request: { headers: { get: () => null } }, req: { socket: { remoteAddress: address } }, tokenSubject },
       },
       setResultAndStopExecution: (result) => { stopped = result; },
     });
@@ -84,4 +84,20 @@ test('the plugin stops the operation before it is executed, for its client', asy
   assert.equal((await run('{ a }', '::ffff:198.51.100.1'))?.errors[0].extensions.code, RATE_LIMITED);
   assert.equal(await run('{ a }', '198.51.100.2'), null);
   assert.equal(await run('subscription { a }', '::ffff:198.51.100.1'), null);
+  // a signed-in user is counted apart from the address it comes from, and the same at any address
+  assert.equal(await run('{ a }', '::ffff:198.51.100.1', 'user-1'), null);
+  assert.equal((await run('{ a }', '198.51.100.3', 'user-1'))?.errors[0].extensions.code, RATE_LIMITED);
+  assert.equal(await run('{ a }', '198.51.100.3', 'user-2'), null);
+});
+
+test('the client: the token\'s subject when there is one, else the address', () => {
+  const trusted = trustedProxies('127.0.0.1');
+  const context = (tokenSubject, xff) => ({
+    tokenSubject, request: { headers: { get: (h) => (h === 'x-forwarded-for' ? xff : null) } },
+    req: { socket: { remoteAddress: '127.0.0.1' } },
+  });
+  assert.equal(clientOf(context('user-1', '198.51.100.9'), trusted), 'user:user-1');
+  assert.equal(clientOf(context(null, '198.51.100.9'), trusted), 'address:198.51.100.9');
+  assert.equal(clientOf(context('', null), trusted), 'address:127.0.0.1');
+  assert.equal(clientOf(context(null, '198.51.100.9'), trustedProxies('')), 'address:127.0.0.1');
 });

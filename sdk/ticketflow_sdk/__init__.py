@@ -6,7 +6,8 @@
         booking = await tf.checkout(hold.id)
         await tf.pay(booking.id, card="4242 4242 4242 4242")
 
-See sdk/README.md for errors, retries and idempotency, and live seats.
+See sdk/README.md for errors, retries and idempotency, and live seats. The models and the
+operations are generated from the schema (``make sdk``; sdk/README.md, "Generated code").
 """
 
 from ticketflow_sdk.client import AsyncClient, new_key

@@ -1,10 +1,14 @@
 """``AsyncClient``: the whole TicketFlow API as typed async methods.
 
-Every method sends one operation from :mod:`ticketflow_sdk.operations` through the router,
-turns typed union members into exceptions (:mod:`ticketflow_sdk.errors`) and returns
+Every method sends one operation through its typed method of the generated
+:class:`~ticketflow_sdk._generated.client.Operations` (``make sdk``: documents in
+sdk/ticketflow_sdk/graphql/, variables typed by the schema's input types), turns typed
+union members into exceptions (:mod:`ticketflow_sdk.errors`) and returns the generated
 models (:mod:`ticketflow_sdk.models`). Methods that create something take an
 ``idempotency_key``; when the caller gives none, one is made per call and reused by every
 retry of that call, so a retried checkout never books twice.
+
+Over 300 lines: one thin method per operation of the API, which belong together.
 """
 
 from __future__ import annotations
@@ -14,17 +18,35 @@ import json
 import os
 import time
 import uuid
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from ticketflow_sdk import operations as ops
+from ticketflow_sdk import ws
+from ticketflow_sdk._generated.client import Operations
+from ticketflow_sdk._generated.input_types import (
+    CreateShowInput,
+    CreateVenueInput,
+    LoginInput,
+    MoneyInput,
+    PriceTierInput,
+    RazorpayProofInput,
+    RegisterInput,
+    RowInput,
+    SegmentInput,
+    ShowFilter,
+    StopInput,
+)
+from ticketflow_sdk._generated.refresh import Refresh
 from ticketflow_sdk._http import GraphQLHttp
 from ticketflow_sdk.errors import (
+    BadUserInput,
     NotFound,
     TicketFlowError,
     Unauthenticated,
@@ -59,6 +81,8 @@ from ticketflow_sdk.models import (
 from ticketflow_sdk.tokens import TokenKeeper, TokensCallback, token_expired
 
 SegmentLike = Segment | tuple[int, int]
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def new_key() -> str:
@@ -66,18 +90,55 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def _segment(segment: SegmentLike | None) -> dict[str, int] | None:
+def _valid(build: Callable[[], M]) -> M:
+    """The input ``build`` makes (a generated input type: mypy checks its fields); a value
+    it refuses is BadUserInput, and nothing is sent."""
+    try:
+        return build()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = _field_path(first["loc"])
+        raise BadUserInput(f"{exc.title}.{field}: {first['msg']}",
+                           {"code": BadUserInput.CODE, "field": field}) from None
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error location as the API names fields: ``priceTiers[0].amount``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            head, *rest = part.rstrip("_").split("_")
+            path += ("." if path else "") + head + "".join(w.title() for w in rest)
+    return path
+
+
+def _segment(segment: SegmentLike | None) -> SegmentInput | None:
     if segment is None:
         return None
-    return (segment if isinstance(segment, Segment) else Segment(*segment)).as_input()
+    value = segment if isinstance(segment, Segment) else Segment(*segment)
+    return _valid(lambda: SegmentInput(from_=value.from_stop, to=value.to_stop))
 
 
-def _time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
+def _time(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
         raise ValueError("TicketFlow times are timezone-aware: give a tzinfo")
-    return value.isoformat()
+    return value
+
+
+def _tokens(auth: AuthPayload) -> Tokens:
+    return Tokens(auth.access_token, auth.refresh_token, auth.expires_at)
+
+
+def _provider(provider: PaymentProvider | str | None) -> PaymentProvider | None:
+    if provider is None or isinstance(provider, PaymentProvider):
+        return provider
+    try:
+        return PaymentProvider(provider)
+    except ValueError:
+        raise BadUserInput(f"Unknown payment provider {provider!r}.",
+                           {"code": BadUserInput.CODE, "field": "provider"}) from None
 
 
 def _first_error(body: Mapping[str, Any]) -> TicketFlowError | None:
@@ -85,19 +146,23 @@ def _first_error(body: Mapping[str, Any]) -> TicketFlowError | None:
     return error_from_graphql(errors[0]) if errors else None
 
 
-def _found(data: Mapping[str, Any], field: str, what: str) -> Any:
-    value = data.get(field)
+def _found(value: T | None, what: str) -> T:
     if value is None:
         raise NotFound(f"No {what} with this id (or it is not yours to see).")
     return value
 
 
-def _success(member: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A union result's success member; raises the exception any other member stands for."""
-    error = error_from_member(member)
-    if error is not None:
-        raise error
-    return member
+def _success(member: BaseModel, success: type[M]) -> M:
+    """A union result's success member, as the plain model; raises the exception any other
+    member stands for."""
+    if not isinstance(member, success):
+        raise error_from_member(member.model_dump(by_alias=True)) or TicketFlowError(
+            "INTERNAL", f"unexpected {type(member).__name__}")
+    if type(member) is success:
+        return member
+    # The member class adds only __typename: the model itself, as every other answer gives.
+    return success.model_construct(**{name: getattr(member, name)
+                                      for name in success.model_fields})
 
 
 class AsyncClient:
@@ -126,6 +191,7 @@ class AsyncClient:
                                  max_backoff=max_backoff, transport=transport)
         tokens = Tokens(token, refresh_token) if token else None
         self._keeper = TokenKeeper(tokens, on_tokens)
+        self._ops = Operations(self.execute, self._subscribe)
 
     async def __aenter__(self) -> Self:
         return self
@@ -171,6 +237,12 @@ class AsyncClient:
         data: dict[str, Any] = body["data"]
         return data
 
+    def _subscribe(self, document: str, variables: Mapping[str, Any],
+                   operation_name: str | None) -> AsyncIterator[dict[str, Any]]:
+        """One subscription's answers (the generated subscriptions' transport)."""
+        return ws.subscribe(self.url, document, variables, operation_name,
+                            token=self._keeper.access_token, open_timeout=self.timeout)
+
     async def _exchange(self, refresh_token: str) -> Tokens:
         # Never retried once sent: presenting a spent refresh token ends the session.
         body = await self._http.post(ops.REFRESH, {"refreshToken": refresh_token}, token=None,
@@ -178,25 +250,24 @@ class AsyncClient:
         error = _first_error(body)
         if error is not None:
             raise error
-        return AuthPayload.from_graphql(body["data"]["refresh"]).tokens
+        return _tokens(Refresh.model_validate(body["data"]).refresh)
 
     # --- accounts --------------------------------------------------------------------------
 
     async def register(self, email: str, password: str, name: str) -> User:
         """Create a customer account and sign in with it."""
-        data = await self.execute(ops.REGISTER, {"input": {
-            "email": email, "password": password, "name": name}}, anonymous=True)
-        return await self._signed_in(data["register"])
+        account = _valid(lambda: RegisterInput(email=email, password=password, name=name))
+        answer = await self._ops.register(input=account, anonymous=True)
+        return await self._signed_in(answer.account)
 
     async def login(self, email: str, password: str) -> User:
         """Sign in: a new session whose tokens this client keeps (and hands to ``on_tokens``)."""
-        data = await self.execute(ops.LOGIN, {"input": {"email": email, "password": password}},
-                                  anonymous=True)
-        return await self._signed_in(data["login"])
+        credentials = _valid(lambda: LoginInput(email=email, password=password))
+        answer = await self._ops.login(input=credentials, anonymous=True)
+        return await self._signed_in(answer.login)
 
-    async def _signed_in(self, payload: Mapping[str, Any]) -> User:
-        auth = AuthPayload.from_graphql(payload)
-        await self._keeper.set(auth.tokens)
+    async def _signed_in(self, auth: AuthPayload) -> User:
+        await self._keeper.set(_tokens(auth))
         return auth.user
 
     async def refresh(self) -> Tokens:
@@ -210,14 +281,13 @@ class AsyncClient:
     async def logout(self) -> None:
         """End this session on the server and forget its tokens."""
         try:
-            await self.execute(ops.LOGOUT)
+            await self._ops.logout()
         finally:
             await self._keeper.set(None)
 
     async def me(self) -> User | None:
         """The signed-in user (None when anonymous)."""
-        data = await self.execute(ops.ME, idempotent=True)
-        return User.from_graphql(data["me"]) if data["me"] else None
+        return (await self._ops.me(idempotent=True)).me
 
     # --- shows -----------------------------------------------------------------------------
 
@@ -226,12 +296,13 @@ class AsyncClient:
                     starts_to: datetime | None = None, first: int = 20,
                     after: str | None = None) -> ShowPage:
         """A page of shows on sale, soonest first; ``text`` searches titles."""
-        criteria = {"text": text, "kind": kind and str(kind), "venueId": venue_id,
-                    "from": _time(starts_from), "to": _time(starts_to)}
-        given = {k: v for k, v in criteria.items() if v is not None}
-        data = await self.execute(ops.SHOWS, {"filter": given or None, "first": first,
-                                              "after": after}, idempotent=True)
-        return ShowPage.from_graphql(data["shows"])
+        given = (text, kind, venue_id, starts_from, starts_to) != (None,) * 5
+        criteria = _valid(lambda: ShowFilter(
+            text=text, kind=kind, venue_id=venue_id, from_=_time(starts_from),
+            to=_time(starts_to))) if given else None
+        answer = await self._ops.shows(first=first, filter_=criteria, after=after,
+                                       idempotent=True)
+        return answer.shows
 
     async def iter_shows(self, *, page_size: int = 50,
                          **criteria: Any) -> AsyncGenerator[Show, None]:
@@ -247,40 +318,38 @@ class AsyncClient:
 
     async def show(self, show_id: str) -> Show:
         """One show (drafts only for their organizer and admins); NotFound otherwise."""
-        data = await self.execute(ops.SHOW, {"id": show_id}, idempotent=True)
-        return Show.from_graphql(_found(data, "show", "show"))
+        return _found((await self._ops.get_show(id=show_id, idempotent=True)).show, "show")
 
     async def seat_map(self, show_id: str, segment: SegmentLike | None = None) -> SeatMap:
         """The show's hall, every seat with its place, category and state (over ``segment``)."""
-        data = await self.execute(ops.SEAT_MAP, {"id": show_id, "segment": _segment(segment)},
-                                  idempotent=True)
-        show = _found(data, "show", "show")
-        return SeatMap.from_graphql(show["id"], show["seatMap"], show["seatStates"])
+        answer = await self._ops.seat_map(id=show_id, segment=_segment(segment),
+                                          idempotent=True)
+        show = _found(answer.show, "show")
+        return SeatMap.from_graphql(show.id, show.seat_map, show.seat_states)
 
     async def availability(self, show_id: str,
                            segment: SegmentLike | None = None) -> Availability | None:
         """Seat and standing counts (None until booking has the show's inventory)."""
-        data = await self.execute(ops.AVAILABILITY, {"id": show_id,
-                                                     "segment": _segment(segment)},
-                                  idempotent=True)
-        found = _found(data, "show", "show")["availability"]
-        return Availability.from_graphql(found) if found else None
+        answer = await self._ops.get_availability(id=show_id, segment=_segment(segment),
+                                                   idempotent=True)
+        return _found(answer.show, "show").availability
 
     # --- organizers ------------------------------------------------------------------------
 
     async def venue(self, venue_id: str) -> Venue:
         """One venue with its halls."""
-        data = await self.execute(ops.VENUE, {"id": venue_id}, idempotent=True)
-        return Venue.from_graphql(_found(data, "venue", "venue"))
+        return _found((await self._ops.get_venue(id=venue_id, idempotent=True)).venue, "venue")
 
     async def create_venue(self, name: str, rows: Sequence[RowSpec] | None = None, *,
                            idempotency_key: str | None = None) -> Venue:
         """A venue; ``rows`` makes it one simple hall named Main (else add halls with
         :meth:`import_seat_map`)."""
-        data = await self.execute(ops.CREATE_VENUE, {
-            "input": {"name": name, "rows": [r.as_input() for r in rows] if rows else None},
-            "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
-        return Venue.from_graphql(data["createVenue"])
+        venue = _valid(lambda: CreateVenueInput(name=name, rows=[
+            RowInput(label=r.label, seats=r.seats, category=r.category) for r in rows]
+            if rows else None))
+        answer = await self._ops.create_venue(
+            input=venue, idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return answer.create_venue
 
     async def import_seat_map(self, venue_id: str,
                               seat_map: Mapping[str, Any] | os.PathLike[str], *,
@@ -289,10 +358,10 @@ class AsyncClient:
         path to its JSON file."""
         document = (json.loads(await asyncio.to_thread(Path(seat_map).read_text))
                     if isinstance(seat_map, os.PathLike) else dict(seat_map))
-        data = await self.execute(ops.CREATE_HALL, {
-            "venueId": venue_id, "seatMap": document,
-            "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
-        return Hall.from_graphql(data["createHall"])
+        answer = await self._ops.create_hall(
+            venue_id=venue_id, seat_map=document,
+            idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return answer.create_hall
 
     async def create_show(self, title: str, starts_at: datetime, *, venue_id: str | None = None,
                           hall_id: str | None = None, kind: ShowKind | str = ShowKind.OTHER,
@@ -306,26 +375,25 @@ class AsyncClient:
         Price it with ``price`` (every category) or ``price_tiers`` (category → minor
         units, in ``currency``); ``stops`` make it a journey.
         """
-        show_input = {
-            "title": title, "startsAt": _time(starts_at), "endsAt": _time(ends_at),
-            "venueId": venue_id, "hallId": hall_id, "kind": str(kind), "currency": currency,
-            "price": {"amount": price.amount, "currency": price.currency} if price else None,
-            "priceTiers": [{"category": c, "amount": a} for c, a in price_tiers.items()]
+        journey = [s if isinstance(s, Stop) else Stop(s) for s in stops or ()]
+        show_input = _valid(lambda: CreateShowInput(
+            title=title, starts_at=_time(starts_at), ends_at=_time(ends_at),
+            venue_id=venue_id, hall_id=hall_id, kind=kind, currency=currency,
+            price=MoneyInput(amount=price.amount, currency=price.currency) if price else None,
+            price_tiers=[PriceTierInput(category=c, amount=a) for c, a in price_tiers.items()]
             if price_tiers else None,
-            "stops": [(s if isinstance(s, Stop) else Stop(s)).as_input() for s in stops]
-            if stops else None}
-        data = await self.execute(ops.CREATE_SHOW, {
-            "input": show_input, "idempotencyKey": idempotency_key or new_key()},
-            idempotent=True)
-        return Show.from_graphql(data["createShow"])
+            stops=[StopInput(name=s.name, departs_at=s.departs_at) for s in journey]
+            if journey else None))
+        answer = await self._ops.create_show(
+            input=show_input, idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return answer.create_show
 
     async def publish_show(self, show_id: str, *, wait: bool = True,
                            max_wait: float = 30.0) -> Show:
         """DRAFT → ON_SALE. Booking builds the inventory from an event a moment later;
         with ``wait`` this returns once the show can be sold (its availability is known),
         or raises TimeoutError after ``max_wait`` seconds."""
-        data = await self.execute(ops.PUBLISH_SHOW, {"id": show_id}, idempotent=True)
-        show = Show.from_graphql(data["publishShow"])
+        show = (await self._ops.publish_show(id=show_id, idempotent=True)).publish_show
         deadline = time.monotonic() + max_wait
         while wait and show.availability is None:
             if time.monotonic() > deadline:
@@ -336,8 +404,7 @@ class AsyncClient:
 
     async def cancel_show(self, show_id: str) -> Show:
         """Cancel a show: holds are released and bookings cancelled and refunded."""
-        data = await self.execute(ops.CANCEL_SHOW, {"id": show_id}, idempotent=True)
-        return Show.from_graphql(data["cancelShow"])
+        return (await self._ops.cancel_show(id=show_id, idempotent=True)).cancel_show
 
     # --- holds -----------------------------------------------------------------------------
 
@@ -346,10 +413,10 @@ class AsyncClient:
                          idempotency_key: str | None = None) -> SeatHold:
         """Hold all these seats or none; :class:`~ticketflow_sdk.errors.SeatsUnavailable`
         names those taken."""
-        data = await self.execute(ops.HOLD_SEATS, {
-            "showId": show_id, "seatIds": list(seat_ids), "segment": _segment(segment),
-            "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
-        return SeatHold.from_graphql(_success(data["holdSeats"]))
+        answer = await self._ops.hold_seats(
+            show_id=show_id, seat_ids=list(seat_ids), segment=_segment(segment),
+            idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return _success(answer.hold_seats, SeatHold)
 
     async def hold_best_available(self, show_id: str, quantity: int,
                                   category: str | None = None,
@@ -357,60 +424,57 @@ class AsyncClient:
                                   idempotency_key: str | None = None) -> SeatHold:
         """Hold the best ``quantity`` seats left (README: "Best available");
         :class:`~ticketflow_sdk.errors.SoldOut` when they do not fit."""
-        data = await self.execute(ops.HOLD_BEST_AVAILABLE, {
-            "showId": show_id, "quantity": quantity, "category": category,
-            "segment": _segment(segment), "idempotencyKey": idempotency_key or new_key()},
+        answer = await self._ops.hold_best_available(
+            show_id=show_id, quantity=quantity, category=category,
+            segment=_segment(segment), idempotency_key=idempotency_key or new_key(),
             idempotent=True)
-        return SeatHold.from_graphql(_success(data["holdBestAvailable"]))
+        return _success(answer.hold_best_available, SeatHold)
 
     async def hold_general_admission(self, show_id: str, section_id: str, quantity: int,
                                      idempotency_key: str | None = None) -> SeatHold:
         """Hold ``quantity`` places of a standing section; SoldOut when fewer are left."""
-        data = await self.execute(ops.HOLD_GENERAL_ADMISSION, {
-            "showId": show_id, "sectionId": section_id, "quantity": quantity,
-            "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
-        return SeatHold.from_graphql(_success(data["holdGeneralAdmission"]))
+        answer = await self._ops.hold_general_admission(
+            show_id=show_id, section_id=section_id, quantity=quantity,
+            idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return _success(answer.hold_general_admission, SeatHold)
 
     async def extend_hold(self, hold_id: str) -> SeatHold:
         """Keep an active hold longer; HoldExpired if it lapsed."""
         # Safe to repeat: it sets expiresAt to now + the hold time, capped by the server.
-        data = await self.execute(ops.EXTEND_HOLD, {"holdId": hold_id}, idempotent=True)
-        return SeatHold.from_graphql(_success(data["extendHold"]))
+        answer = await self._ops.extend_hold(hold_id=hold_id, idempotent=True)
+        return _success(answer.extend_hold, SeatHold)
 
     async def release_hold(self, hold_id: str) -> SeatHold:
         """Give the seats back (a hold that is not active is a Conflict)."""
-        data = await self.execute(ops.RELEASE_HOLD, {"holdId": hold_id})
-        return SeatHold.from_graphql(data["releaseHold"])
+        return (await self._ops.release_hold(hold_id=hold_id)).release_hold
 
     async def hold(self, hold_id: str) -> SeatHold:
         """One of your holds, with what it will cost."""
-        data = await self.execute(ops.HOLD, {"id": hold_id}, idempotent=True)
-        return SeatHold.from_graphql(_found(data, "hold", "hold"))
+        return _found((await self._ops.hold(id=hold_id, idempotent=True)).hold, "hold")
 
     # --- bookings --------------------------------------------------------------------------
 
     async def checkout(self, hold_id: str, idempotency_key: str | None = None) -> Booking:
         """Turn your hold into a booking awaiting payment; HoldExpired if it lapsed."""
-        data = await self.execute(ops.CHECKOUT, {
-            "holdId": hold_id, "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
-        return Booking.from_graphql(_success(data["checkout"]))
+        answer = await self._ops.checkout(
+            hold_id=hold_id, idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return _success(answer.checkout, Booking)
 
     async def cancel_booking(self, booking_id: str) -> Booking:
         """Cancel your booking: seats go back on sale and what was paid is refunded."""
-        data = await self.execute(ops.CANCEL_BOOKING, {"bookingId": booking_id})
-        return Booking.from_graphql(data["cancelBooking"])
+        return (await self._ops.cancel_booking(booking_id=booking_id)).cancel_booking
 
     async def booking(self, booking_id: str) -> Booking:
         """One of your bookings, with its payment."""
-        data = await self.execute(ops.BOOKING, {"id": booking_id}, idempotent=True)
-        return Booking.from_graphql(_found(data, "booking", "booking"))
+        answer = await self._ops.get_booking(id=booking_id, idempotent=True)
+        return _found(answer.booking, "booking")
 
     async def my_bookings(self) -> tuple[Booking, ...]:
         """Your bookings, newest first."""
-        data = await self.execute(ops.MY_BOOKINGS, idempotent=True)
-        if data["me"] is None:
+        me = (await self._ops.my_bookings(idempotent=True)).me
+        if me is None:
             raise Unauthenticated("Sign in to see your bookings.")
-        return tuple(Booking.from_graphql(b) for b in data["me"]["bookings"])
+        return me.bookings
 
     async def wait_for_booking(self, booking_id: str, *statuses: BookingStatus | str,
                                max_wait: float = 30.0, interval: float = 0.25) -> Booking:
@@ -436,25 +500,27 @@ class AsyncClient:
                             provider: PaymentProvider | str | None = None,
                             idempotency_key: str | None = None) -> Payment:
         """Get the booking's payment ready (Razorpay: creates the order, see ``checkout``)."""
-        data = await self.execute(ops.START_PAYMENT, {
-            "bookingId": booking_id, "provider": provider and str(provider),
-            "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
-        return Payment.from_graphql(data["startPayment"])
+        answer = await self._ops.start_payment(
+            booking_id=booking_id, provider=_provider(provider),
+            idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return answer.start_payment
 
     async def confirm_payment(self, payment_id: str, *, card: str | None = None,
                               razorpay: RazorpayProof | None = None) -> Payment:
         """Pay with a sandbox card or Razorpay's proof. PaymentFailed when declined,
         HoldExpired when the booking stopped waiting (nothing charged)."""
         # Safe to repeat: a payment that succeeded (or is processing) is returned, not charged.
-        data = await self.execute(ops.CONFIRM_PAYMENT, {
-            "paymentId": payment_id, "card": card,
-            "razorpay": razorpay.as_input() if razorpay else None}, idempotent=True)
-        member = data["confirmPayment"]
-        attached = member.get("payment") if member["__typename"] != "Payment" else None
-        error = error_from_member(member, Payment.from_graphql(attached) if attached else None)
-        if error is not None:
+        proof = _valid(lambda: RazorpayProofInput(
+            order_id=razorpay.order_id, payment_id=razorpay.payment_id,
+            signature=razorpay.signature)) if razorpay else None
+        answer = await self._ops.confirm_payment(payment_id=payment_id, card=card, razorpay=proof,
+                                                 idempotent=True)
+        member = answer.confirm_payment
+        if not isinstance(member, Payment):  # declined, or the window closed
+            error = error_from_member(member.model_dump(by_alias=True), member.payment)
+            assert error is not None
             raise error
-        return Payment.from_graphql(member)
+        return _success(member, Payment)
 
     async def pay(self, booking_id: str, *, card: str | None = None,
                   razorpay: RazorpayProof | None = None,
@@ -469,16 +535,16 @@ class AsyncClient:
 
     async def payment(self, payment_id: str) -> Payment:
         """One payment (the buyer's, the show organizer's, admins')."""
-        data = await self.execute(ops.PAYMENT, {"id": payment_id}, idempotent=True)
-        return Payment.from_graphql(_found(data, "payment", "payment"))
+        answer = await self._ops.get_payment(id=payment_id, idempotent=True)
+        return _found(answer.payment, "payment")
 
     async def refund(self, payment_id: str, amount: int | None = None,
                      idempotency_key: str | None = None) -> Refund:
         """Give back ``amount`` minor units, or everything left (organizers, admins)."""
-        data = await self.execute(ops.REFUND_PAYMENT, {
-            "paymentId": payment_id, "amount": amount,
-            "idempotencyKey": idempotency_key or new_key()}, idempotent=True)
-        return Refund.from_graphql(data["refundPayment"])
+        answer = await self._ops.issue_refund(
+            payment_id=payment_id, amount=amount,
+            idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return answer.refund_payment
 
     # --- live seats ------------------------------------------------------------------------
 

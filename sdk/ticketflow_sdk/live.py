@@ -13,7 +13,6 @@ caller only ever sees whole, consistent states.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections import Counter
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
@@ -22,23 +21,20 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
-from websockets.typing import Subprotocol
 
-from ticketflow_sdk import operations
+from ticketflow_sdk._generated.operations import WATCH_SEATS_BY_VERSION_GQL, WATCH_SEATS_GQL
 from ticketflow_sdk.errors import (
     InternalError,
     SubgraphUnavailable,
     TicketFlowError,
     TransportError,
     Unauthenticated,
-    error_from_graphql,
     is_expired_token,
 )
 from ticketflow_sdk.models import GeneralAdmissionAvailability, SeatEventKind, SeatStatus, Segment
-
-PROTOCOL = Subprotocol("graphql-transport-ws")
+from ticketflow_sdk.ws import GraphQLWebSocket, bearer, payload_data, ws_url
 
 
 @dataclass(frozen=True)
@@ -127,7 +123,7 @@ def apply_event(state: SeatMapState | None, event: Mapping[str, Any],
               else SeatCounts(a["total"], a["available"], a["held"], a["sold"]))
     return SeatMapState(
         show_id=str(event["showId"]), version=version, seats=seats, counts=counts,
-        general_admission=tuple(GeneralAdmissionAvailability.from_graphql(g)
+        general_admission=tuple(GeneralAdmissionAvailability.model_validate(g)
                                 for g in event["generalAdmission"]),
         kind=kind, changed=tuple(changes))
 
@@ -155,7 +151,7 @@ class SeatWatch:
                  refresh: Callable[[str], Awaitable[bool]],
                  reconnect_attempts: int, backoff: float, max_backoff: float,
                  open_timeout: float) -> None:
-        self.url = url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        self.url = ws_url(url)
         self.show_id = show_id
         self.segment = segment
         self.state: SeatMapState | None = None
@@ -167,7 +163,7 @@ class SeatWatch:
         self._max_backoff = max_backoff
         self._open_timeout = open_timeout
         self._ws: ClientConnection | None = None
-        self._document, self._operation = operations.WATCH_SEATS, "WatchSeats"
+        self._document, self._operation = WATCH_SEATS_GQL, "WatchSeats"
         self._states = self._run()
 
     def __aiter__(self) -> SeatWatch:
@@ -221,88 +217,63 @@ class SeatWatch:
                    self._backoff * 2 ** (failures - 1) + random.uniform(0, self._backoff))
 
     async def _connection(self) -> AsyncGenerator[SeatMapState, None]:
-        async with connect(self.url, subprotocols=[PROTOCOL], max_size=None,
-                           open_timeout=self._open_timeout) as ws:
-            self._ws = ws
+        async with GraphQLWebSocket.connect(self.url, bearer(self._token()), max_size=None,
+                                            open_timeout=self._open_timeout) as connection:
+            self._ws = connection.ws
             try:
-                await self._initialise(ws)
-                async with aclosing(self._subscription(ws)) as states:
+                async with aclosing(self._subscription(connection)) as states:
                     async for state in states:
                         yield state
             finally:
                 self._ws = None
 
-    async def _initialise(self, ws: ClientConnection) -> None:
-        token = self._token()
-        payload = {"Authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        async with asyncio.timeout(self._open_timeout):
-            while True:
-                message = json.loads(await ws.recv())
-                if message.get("type") == "connection_ack":
-                    return
-                await self._answer_ping(ws, message)
-
-    async def _subscription(self, ws: ClientConnection) -> AsyncGenerator[SeatMapState, None]:
+    async def _subscription(self, connection: GraphQLWebSocket
+                            ) -> AsyncGenerator[SeatMapState, None]:
         serial = 1
-        await self._subscribe(ws, serial)
+        await self._subscribe(connection, serial)
         current: SeatMapState | None = None  # None until this subscription's snapshot
         while True:
-            message = json.loads(await ws.recv())
-            if await self._answer_ping(ws, message) or message.get("id") != str(serial):
-                continue  # a ping, or a late message of a subscription given up
+            message = await connection.receive()
+            if message.get("id") != str(serial):
+                continue  # a late message of a subscription given up
             try:
                 event = self._event(message)
             except TicketFlowError as exc:
                 if not self._older_server(exc):
                     raise
                 # A server from before fromVersion: ask without it, follow version by version.
-                self._document = operations.WATCH_SEATS_BY_VERSION
+                self._document = WATCH_SEATS_BY_VERSION_GQL
                 self._operation = "WatchSeatsByVersion"
                 serial += 1
-                await self._subscribe(ws, serial)
+                await self._subscribe(connection, serial)
                 continue
             try:
                 new = apply_event(current, event, self.segment)
             except VersionGap:
-                await ws.send(json.dumps({"id": str(serial), "type": "complete"}))
+                await connection.complete(str(serial))
                 serial += 1
                 self.resubscriptions += 1
                 current = None
-                await self._subscribe(ws, serial)
+                await self._subscribe(connection, serial)
                 continue
             if new is not None:
                 current = self.state = new
                 yield new
 
     def _older_server(self, exc: TicketFlowError) -> bool:
-        return (self._document == operations.WATCH_SEATS
+        return (self._document == WATCH_SEATS_GQL
                 and exc.code == "GRAPHQL_VALIDATION_FAILED" and "fromVersion" in exc.message)
 
-    async def _subscribe(self, ws: ClientConnection, serial: int) -> None:
-        await ws.send(json.dumps({"id": str(serial), "type": "subscribe", "payload": {
-            "query": self._document, "operationName": self._operation,
-            "variables": {"showId": self.show_id}}}))
-
-    @staticmethod
-    async def _answer_ping(ws: ClientConnection, message: Mapping[str, Any]) -> bool:
-        kind = message.get("type")
-        if kind == "ping":
-            await ws.send(json.dumps({"type": "pong"}))
-        return kind in ("ping", "pong")
+    async def _subscribe(self, connection: GraphQLWebSocket, serial: int) -> None:
+        await connection.subscribe(str(serial), self._document, {"showId": self.show_id},
+                                   self._operation)
 
     @staticmethod
     def _event(message: Mapping[str, Any]) -> Mapping[str, Any]:
         """The seatAvailability of a ``next``; raises for ``error``, an error in ``next``,
         and ``complete``."""
-        kind = message.get("type")
-        payload = message.get("payload")
-        if kind == "error":
-            errors = payload if isinstance(payload, list) else [payload or {}]
-            raise error_from_graphql(errors[0])
-        if kind != "next" or not isinstance(payload, dict):
-            raise _Dropped(f"the server ended the subscription ({kind})")
-        if payload.get("errors"):
-            raise error_from_graphql(payload["errors"][0])
-        event: Mapping[str, Any] = payload["data"]["seatAvailability"]
+        data = payload_data(message)
+        if data is None:
+            raise _Dropped(f"the server ended the subscription ({message.get('type')})")
+        event: Mapping[str, Any] = data["seatAvailability"]
         return event

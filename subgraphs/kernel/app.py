@@ -132,7 +132,8 @@ class Service:
         self.db = Database(settings.database_url(spec.name), settings.db_pool_size,
                            Deadlines(settings.db_pool_timeout_seconds,
                                      settings.db_connect_timeout_seconds,
-                                     settings.db_statement_timeout_ms))
+                                     settings.db_statement_timeout_ms),
+                           max_overflow=settings.db_max_overflow)
         # Subgraph-specific singletons (a password hasher, say), built once per process.
         self.state: dict[str, Any] = {}
         replay = (

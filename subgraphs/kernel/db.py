@@ -100,7 +100,7 @@ class Deadlines:
     statement_ms: int = 10_000  # for one statement (PostgreSQL's statement_timeout; 0: none)
 
 
-def create_engine(url: str, *, pool_size: int = 10,
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int | None = None,
                   deadlines: Deadlines | None = None) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite).
 
@@ -127,7 +127,9 @@ def create_engine(url: str, *, pool_size: int = 10,
         return engine
     d = deadlines or Deadlines()
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=d.pool_seconds,
+        url, pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_timeout=d.pool_seconds,
         connect_args={"timeout": d.connect_seconds,
                       "server_settings": {"statement_timeout": str(d.statement_ms)}})
     _ping_when_idle(engine)
@@ -167,9 +169,10 @@ class Database:
     """
 
     def __init__(self, url: str, pool_size: int = 10,
-                 deadlines: Deadlines | None = None) -> None:
+                 deadlines: Deadlines | None = None, *, max_overflow: int | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url, pool_size=pool_size, deadlines=deadlines)
+        self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                                    deadlines=deadlines)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = (
             create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)

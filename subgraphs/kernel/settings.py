@@ -29,8 +29,10 @@ class Settings(BaseSettings):
     # postgresql://user@host:5432 — each subgraph uses its own database "<db_prefix>_<name>".
     postgres_dsn: str | None = None
     db_prefix: str = "ticketflow"
-    # PostgreSQL connections per subgraph process: this many, and as many again in bursts.
+    # PostgreSQL connections per subgraph process: this many kept, and up to
+    # ``db_max_overflow`` more in bursts (as many again when unset).
     db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int | None = Field(default=None, ge=0)
     # Deadlines (docs/failures.md): a request never waits longer than these for its database.
     # A pooled connection is waited for this long (an on-sale crowd queues for connections:
     # waiting is the normal case there, so this is generous), a new connection is made

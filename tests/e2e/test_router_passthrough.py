@@ -47,6 +47,7 @@ from tests.harness import (
     running,
     wait_http,
 )
+from tests.watchers import LiveConnection
 
 MAX_PER_CONNECTION = 4
 WAIT = 30.0
@@ -87,55 +88,13 @@ def now_open(stats: dict[str, Any], subgraph: str) -> dict[str, int]:
     return {k: found.get(k, 0) for k in ("connections", "anonymousConnections", "subscriptions")}
 
 
-class Watcher:
-    """One client connection (graphql-transport-ws) whose subscriptions have ids of its own."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def connect(cls, url: str, payload: dict[str, Any] | None = None,
-                      headers: dict[str, str] | None = None) -> AsyncIterator[Watcher]:
-        async with websockets.connect(url.replace("http://", "ws://"),
-                                      subprotocols=["graphql-transport-ws"],
-                                      additional_headers=headers or {}, max_size=None) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
-            ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-            assert ack["type"] == "connection_ack", ack
-            yield cls(ws)
-
-    async def subscribe(self, sub: str, query: str, variables: dict[str, Any]) -> None:
-        await self.ws.send(json.dumps({"id": sub, "type": "subscribe", "payload": {
-            "query": query, "variables": variables}}))
-
-    async def complete(self, sub: str) -> None:
-        await self.ws.send(json.dumps({"id": sub, "type": "complete"}))
-
-    async def receive(self) -> dict[str, Any]:
-        """The next message that is not a ping or pong."""
-        while True:
-            msg = json.loads(await asyncio.wait_for(self.ws.recv(), WAIT))
-            if msg["type"] == "ping":
-                await self.ws.send(json.dumps({"type": "pong"}))
-            elif msg["type"] != "pong":
-                return msg  # type: ignore[no-any-return]
-
-    async def event(self, sub: str) -> dict[str, Any]:
-        """The next message, which must be a ``next`` of subscription ``sub`` without errors."""
-        msg = await self.receive()
-        assert (msg["type"], msg["id"]) == ("next", sub), msg
-        assert "errors" not in msg["payload"], msg
-        return msg["payload"]["data"]  # type: ignore[no-any-return]
-
-
 async def test_watchers_of_one_show_share_an_upstream_connection_per_token_and_see_the_same(
         deployment: tuple[Stack, Processes], people: Actors, show: ShowOnSale) -> None:
     stack, _ = deployment
     bearer = {"a": f"Bearer {people.customer.token}", "b": f"Bearer {people.other_customer.token}"}
     callers = [None] * 6 + ["a"] * 3 + ["b"] * 2
     async with contextlib.AsyncExitStack() as opened:
-        watchers = [await opened.enter_async_context(Watcher.connect(
+        watchers = [await opened.enter_async_context(LiveConnection.connect(
             stack.router_url, {"Authorization": bearer[c]} if c else None)) for c in callers]
         for i, w in enumerate(watchers):
             await w.subscribe(f"watch-{i}", SEAT_AVAILABILITY, {"show": show.id})
@@ -179,7 +138,7 @@ async def test_bad_tokens_are_refused_before_booking_hears_of_them(
                              ({}, {"Authorization": "Bearer garbage"}),
                              ({"Authorization": f"Bearer {people.customer.token}"},
                               {"Authorization": f"Bearer {forged}"})):
-        async with Watcher.connect(stack.router_url, payload, headers) as w:
+        async with LiveConnection.connect(stack.router_url, payload, headers) as w:
             await w.subscribe("s", SEAT_AVAILABILITY, {"show": show.id})
             refusal, end = await w.receive(), await w.receive()
         assert (refusal["type"], refusal["id"]) == ("next", "s"), refusal
@@ -195,7 +154,7 @@ async def test_bad_tokens_are_refused_before_booking_hears_of_them(
 async def test_a_connection_holds_a_limited_number_of_subscriptions_with_ids_of_its_own(
         deployment: tuple[Stack, Processes], show: ShowOnSale) -> None:
     stack, _ = deployment
-    async with Watcher.connect(stack.router_url) as w:
+    async with LiveConnection.connect(stack.router_url) as w:
         for i in range(MAX_PER_CONNECTION):
             await w.subscribe(f"s{i}", SEAT_AVAILABILITY, {"show": show.id})
             assert (await w.event(f"s{i}"))["seatAvailability"]["kind"] == "SNAPSHOT"
@@ -297,7 +256,7 @@ async def compose_with_ticker(base: Path, ticker_url: str) -> Path:
 
 async def ticks(router_url: str, query: str, show_id: str) -> list[dict[str, Any]]:
     """Every message of one ticks subscription, up to its end."""
-    async with Watcher.connect(router_url) as w:
+    async with LiveConnection.connect(router_url) as w:
         await w.subscribe("t", query, {"show": show_id})
         messages = [await w.receive()]
         while messages[-1]["type"] == "next":
@@ -339,7 +298,8 @@ async def test_a_booking_restart_ends_subscriptions_so_that_clients_can_subscrib
     booking = "subgraphs" if stack.settings.embedded else "booking"
     argv = [PYTHON, "-m", "subgraphs.cli", "serve", *([] if stack.settings.embedded else
                                                       ["booking"])]
-    async with Watcher.connect(stack.router_url) as a, Watcher.connect(stack.router_url) as b:
+    async with LiveConnection.connect(stack.router_url) as a, \
+            LiveConnection.connect(stack.router_url) as b:
         for w in (a, b):
             await w.subscribe("before", SEAT_AVAILABILITY, {"show": show.id})
             assert (await w.event("before"))["seatAvailability"]["kind"] == "SNAPSHOT"

@@ -20,9 +20,9 @@ from tests.harness import GraphQL, Processes, Stack
 from tests.harness import test_env as env_of
 from tests.payments import SUCCEEDS, booking_status, pay, pending_booking, wait_booking
 
-# PostgreSQL only: it runs in the worker of the postgres tests (see tests/conftest.py),
-# which keeps the server's hundred connections to one worker's deployments.
-pytestmark = pytest.mark.xdist_group("postgres")
+# PostgreSQL only: it runs in the half of the suite that holds its level's PostgreSQL
+# tests (see tests/conftest.py).
+pytestmark = pytest.mark.mode("postgres")
 
 
 @pytest.fixture(scope="module")

@@ -91,8 +91,9 @@ def own_databases(stack: Stack) -> dict[str, Database]:
 async def databases(settings: Settings) -> AsyncIterator[dict[str, Database]]:
     """Our own connections to every subgraph's database, to check what other processes
     stored."""
-    # Two connections each: the checks read one thing at a time.
-    dbs = {name: Database(settings.database_url(name), pool_size=2) for name in SERVICES}
+    # One connection each: the checks read one thing at a time.
+    dbs = {name: Database(settings.database_url(name), pool_size=1, max_overflow=0)
+           for name in SERVICES}
     try:
         yield dbs
     finally:

@@ -27,7 +27,7 @@ from tests.harness import Subscription, eventually, free_port
 from tests.integration.conftest import own_deployment
 from tests.integration.support import Deployment
 
-pytestmark = pytest.mark.xdist_group("postgres")
+pytestmark = pytest.mark.mode("postgres")
 
 STATEMENT_MS = 1000  # this module's statement_timeout: a stuck statement is cut after 1 s
 

@@ -1,13 +1,12 @@
 """General admission: standing places are counted, never sold beyond capacity.
 
 Shows here are published in halls with a standing section (docs/seatmap-format.md); what
-booking stored is read back from its database after every answer.
+booking stored is read back from its database after every answer. Two hundred customers
+at once for a hundred places is the crowd's second fight (tests/integration/test_crowd.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,10 +25,10 @@ from subgraphs.booking.models import (
 )
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import Database, utcnow
-from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, User
+from tests.flows import CHECKOUT, HOLD, Actors, User
 from tests.harness import GraphQL, Stack, Subscription, eventually
 from tests.integration.seating import Venues, at, small_map
-from tests.integration.support import REGISTER, Deployment, refusal
+from tests.integration.support import Deployment, refusal
 
 HOLD_GA = """mutation($show: ID!, $section: ID!, $n: Int!, $key: String) {
   holdGeneralAdmission(showId: $show, sectionId: $section, quantity: $n, idempotencyKey: $key) {
@@ -314,77 +313,6 @@ async def test_a_lapsed_standing_hold_never_counts_even_before_the_sweep(
     assert lines[second] == (3, "ACTIVE", dep.actors.other_customer.id)
     await release_expired(dep.services["booking"], now=expires)
     assert (await stored_lines(dep.dbs["booking"], show.show_id))[first][1] == "EXPIRED"
-
-
-# Two hundred customers at once for a hundred places
-
-
-CROWD, CAPACITY = 200, 100
-
-
-@dataclass
-class Rush:
-    asked: list[tuple[User, int]]
-    bodies: list[dict[str, Any]]
-    lines: dict[str, tuple[int, str, str]]
-    capacity: int
-    sold: int
-
-
-async def crowd_member(stack: Stack, i: int, gate: asyncio.Semaphore) -> User:
-    email = f"rush-{uuid.uuid4().hex[:10]}@example.com"
-    # Each its own address: register is rate-limited per client address.
-    client = GraphQL(stack.url("auth"), address=f"2001:db8::{i + 1:x}")
-    async with gate:  # signing up is the setting, not the fight: a few at a time
-        body = await client.data(REGISTER, {"i": {"email": email, "password": PASSWORD,
-                                                  "name": "Rush"}})
-    return User(body["register"]["user"]["id"], email, body["register"]["accessToken"])
-
-
-@pytest.fixture(scope="module")
-async def rush(stack: Stack, actors: Actors, dbs: dict[str, Database]) -> Rush:
-    show = await standing_show(stack, actors.organizer, CAPACITY)
-    gate = asyncio.Semaphore(10)
-    crowd = await asyncio.gather(*(crowd_member(stack, i, gate) for i in range(CROWD)))
-    rng = random.Random(20300102)  # the same rush every run
-    asked = [(who, rng.randint(1, 3)) for who in crowd]
-    booking = stack.client("booking")
-    bodies = await asyncio.gather(*(hold_places(booking, show, n, who) for who, n in asked))
-    async with dbs["booking"].session() as session:
-        section = await session.get(AdmissionSection, (show.show_id, show.section_id))
-    assert section is not None
-    return Rush(asked, list(bodies), await stored_lines(dbs["booking"], show.show_id),
-                section.capacity, section.sold)
-
-
-async def test_every_request_gets_a_hold_or_sold_out_never_an_error(rush: Rush) -> None:
-    assert [b for b in rush.bodies if "errors" in b] == []
-    kinds = [b["data"]["holdGeneralAdmission"]["__typename"] for b in rush.bodies]
-    assert set(kinds) == {"SeatHold", "SoldOut"}
-
-
-async def test_places_held_and_sold_never_exceed_capacity_in_the_database(rush: Rush) -> None:
-    held = sum(q for q, status, _ in rush.lines.values() if status == "ACTIVE")
-    assert held + rush.sold <= rush.capacity
-    # Requests of one to three places against what is left: the section fills up.
-    assert held > rush.capacity - 3
-
-
-async def test_each_winner_holds_exactly_what_it_asked_for(rush: Rush) -> None:
-    won = {b["data"]["holdGeneralAdmission"]["id"]: (n, who.id)
-           for (who, n), b in zip(rush.asked, rush.bodies, strict=True)
-           if b["data"]["holdGeneralAdmission"]["__typename"] == "SeatHold"}
-    assert {h: (q, user) for h, (q, _, user) in rush.lines.items()} == won
-    assert sum(n for n, _ in won.values()) == sum(q for q, _, _ in rush.lines.values())
-
-
-async def test_each_loser_is_told_too_few_places_were_left(rush: Rush) -> None:
-    for (_, n), body in zip(rush.asked, rush.bodies, strict=True):
-        result = body["data"]["holdGeneralAdmission"]
-        if result["__typename"] == "SoldOut":
-            assert result["code"] == "SOLD_OUT"
-            assert 0 <= result["available"] < n
-
 
 
 async def test_a_hold_shows_its_seats_lines_and_total_before_checkout(

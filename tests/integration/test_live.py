@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
-import websockets
+from ticketflow_sdk.ws import GraphQLWebSocket
 
 from tests.flows import HOLD, SEAT_AVAILABILITY, Actors, ShowOnSale, User, seat_ids
 from tests.harness import Stack, Subscription
@@ -83,14 +82,9 @@ async def test_a_refused_hold_announces_nothing(
 async def first_message(url: str, query: str, variables: dict[str, Any],
                         headers: dict[str, str] | None = None) -> dict[str, Any]:
     """The first protocol message after subscribing, whatever its type."""
-    async with websockets.connect(url.replace("http://", "ws://"),
-                                  subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                                  additional_headers=headers or {}) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": query, "variables": variables}}))
-        return json.loads(await ws.recv())  # type: ignore[no-any-return]
+    async with GraphQLWebSocket.connect(url, headers=headers) as connection:
+        await connection.subscribe("1", query, variables)
+        return await connection.receive()
 
 
 async def test_an_unknown_show_gets_a_not_found_error(stack: Stack) -> None:

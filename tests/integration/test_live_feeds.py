@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 import websockets
+from ticketflow_sdk.ws import GraphQLWebSocket
 
 from subgraphs.booking import inventory
 from subgraphs.booking.live import SeatFeed
@@ -37,12 +38,12 @@ WAIT = 20.0
 class Raw:
     """One graphql-transport-ws connection, read frame by frame as text."""
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
+    def __init__(self, connection: GraphQLWebSocket) -> None:
+        self.connection = connection
+        self.ws = connection.ws
 
     async def subscribe(self, query: str, show_id: str, op: str = "1") -> None:
-        await self.ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {
-            "query": query, "variables": {"show": show_id}}}))
+        await self.connection.subscribe(op, query, {"show": show_id})
 
     async def frame(self) -> str:
         """The next frame that is not a ping."""
@@ -59,12 +60,8 @@ class Raw:
 
 @contextlib.asynccontextmanager
 async def connected(stack: Stack) -> AsyncIterator[Raw]:
-    url = stack.url("booking").replace("http://", "ws://")
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]  # type: ignore[list-item]
-                                  ) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "connection_ack"
-        yield Raw(ws)
+    async with GraphQLWebSocket.connect(stack.url("booking"), open_timeout=WAIT) as connection:
+        yield Raw(connection)
 
 
 @contextlib.asynccontextmanager

@@ -15,9 +15,9 @@ from subgraphs.kernel import db as kernel_db
 from subgraphs.kernel.db import Database
 from tests.harness import POSTGRES_DSN
 
-# PostgreSQL only: it runs in the worker of the postgres tests (see tests/conftest.py),
-# which keeps the server's hundred connections to one worker's deployments.
-pytestmark = pytest.mark.xdist_group("postgres")
+# PostgreSQL only: it runs in the half of the suite that holds its level's PostgreSQL
+# tests (see tests/conftest.py).
+pytestmark = pytest.mark.mode("postgres")
 
 # The server's own maintenance database: only read here (which backend we are on).
 URL = make_url(POSTGRES_DSN).set(drivername="postgresql+asyncpg", database="postgres")

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def examples() -> list[str]:
-    config = (ROOT / "router" / "gateway.config.mjs").read_text()
+    config = (ROOT / "router" / "lib" / "examples.mjs").read_text()
     return re.findall(r"query: `(.*?)`", config, flags=re.S)
 
 

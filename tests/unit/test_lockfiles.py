@@ -13,7 +13,7 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = ROOT / "requirements"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
-FIRST_PARTY = re.compile(r"\((?:sdk/)?pyproject\.toml\)|bootstrap\.in")
+FIRST_PARTY = re.compile(r"\((?:sdk/)?pyproject\.toml\)|bootstrap\.in|codegen\.in")
 
 
 def project(path: Path, *extras: str) -> list[Requirement]:
@@ -86,3 +86,8 @@ def test_a_lock_that_lags_behind_pyproject_is_caught() -> None:
     assert disagreements([Requirement("fastapi==0.2"), Requirement("new>=1")], pins) == [
         "new>=1 is not pinned", "fastapi==0.2 is pinned at 0.1", "unhashed has no hash",
         "gone is pinned for a requirement that is gone"]
+
+
+def test_the_codegen_lock_pins_what_codegen_in_asks_for() -> None:
+    requirements = requirements_in(LOCKS / "codegen.in")
+    assert disagreements(requirements, lock("codegen.lock")) == [], "run `make lock`"

@@ -1,7 +1,8 @@
-"""The router's pure parts - frame rewriting of the subscription pass-through, the check
-that one subgraph serves a whole subscription, error masking, subgraph faults (deadlines,
-retries, breakers), operation limits and access tokens (jose, the JWKS cache) - proven by
-their own node:test suites."""
+"""The router's modules - its settings, token checks (jose, the JWKS cache), how subgraphs
+are reached, error masking, the IDE's examples, frame rewriting of the subscription
+pass-through, the check that one subgraph serves a whole subscription, subgraph faults
+(deadlines, retries, breakers), operation limits and rate limits - proven by their own
+node:test suites (``router/test/*.test.mjs``), run here with the project's Node."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ TESTS = sorted((ROOT / "router" / "test").glob("*.test.mjs"))
 
 
 def test_the_router_unit_suites_exist() -> None:
-    assert {t.name for t in TESTS} >= {"errors.test.mjs", "faults.test.mjs", "frames.test.mjs",
-                                      "limits.test.mjs", "ownership.test.mjs", "tokens.test.mjs"}
+    assert {t.name for t in TESTS} >= {
+        "access.test.mjs", "errors.test.mjs", "examples.test.mjs", "faults.test.mjs",
+        "frames.test.mjs", "limits.test.mjs", "ownership.test.mjs", "ratelimit.test.mjs",
+        "settings.test.mjs", "tokens.test.mjs", "transport.test.mjs"}
 
 
 def test_the_router_unit_suites_pass() -> None:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from ticketflow_sdk import AsyncClient
+from ticketflow_sdk import AsyncClient, NotFound, ws
 from ticketflow_sdk.live import VersionGap, apply_event
 from ticketflow_sdk.models import SeatStatus
 from websockets.asyncio.server import ServerConnection, serve
@@ -172,3 +172,32 @@ async def test_watchers_wait_a_jittered_backoff_before_connecting_again() -> Non
         assert all(w._wait(10) == 5.0 for w in watches)
         for w in watches:
             await w.aclose()
+
+
+# --- one subscription of the caller's own (ticketflow_sdk.ws) -----------------------------
+
+async def test_a_subscription_gives_each_data_until_complete_and_answers_pings() -> None:
+    received: list[str] = []
+
+    async def answer(ws: ServerConnection, op: str, query: str) -> None:
+        await ws.send(json.dumps({"type": "ping"}))
+        received.append(json.loads(await ws.recv())["type"])  # the client's answer
+        for version in (3, 4):
+            await send(ws, op, "next", {"data": {"seatAvailability": {"version": version}}})
+        await send(ws, op, "complete")
+
+    async with ws_server(answer) as url:
+        got = [data async for data in ws.subscribe(url, "subscription { x }", {"a": 1})]
+    assert got == [{"seatAvailability": {"version": 3}}, {"seatAvailability": {"version": 4}}]
+    assert received == ["pong"]
+
+
+async def test_a_subscription_raises_the_error_it_is_answered_with() -> None:
+    async def answer(ws: ServerConnection, op: str, query: str) -> None:
+        await send(ws, op, "next", {"data": None, "errors": [
+            {"message": "No such show.", "extensions": {"code": "NOT_FOUND"}}]})
+
+    async with ws_server(answer) as url:
+        with pytest.raises(NotFound):
+            async for _ in ws.subscribe(url, "subscription { x }"):
+                pass

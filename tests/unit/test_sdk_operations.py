@@ -7,17 +7,31 @@ from pathlib import Path
 
 import pytest
 from graphql import (
+    FieldNode,
     GraphQLSchema,
     OperationDefinitionNode,
+    Visitor,
     build_schema,
     get_named_type,
     is_union_type,
     parse,
     validate,
+    visit,
 )
 from ticketflow_sdk import operations
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class FieldNames(Visitor):
+    """The name of every field a document selects (aliases aside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_field(self, node: FieldNode, *_: object) -> None:
+        self.names.add(node.name.value)
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +56,16 @@ def test_each_document_is_one_named_operation_with_a_name_of_its_own() -> None:
 
 
 def test_the_sdk_covers_the_customer_journey_and_the_organizers() -> None:
-    sent = " ".join(operations.ALL.values())
+    sent = FieldNames()
+    for document in operations.ALL.values():
+        visit(parse(document), sent)
     for field in ("register", "login", "refresh", "logout", "shows", "show", "seatMap",
                   "seatStates", "availability", "holdSeats", "holdBestAvailable",
                   "holdGeneralAdmission", "extendHold", "releaseHold", "checkout",
                   "cancelBooking", "booking", "startPayment", "confirmPayment",
                   "refundPayment", "createVenue", "createHall", "createShow", "publishShow",
                   "cancelShow", "seatAvailability"):
-        assert f"{field}(" in sent or f"{field} " in sent, field
+        assert field in sent.names, field
 
 
 def test_every_union_result_asks_for_its_typename(schema: GraphQLSchema) -> None:

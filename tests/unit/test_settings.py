@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from subgraphs.kernel.db import Database
 from subgraphs.kernel.settings import SERVICES, Settings
 
 PG = "postgresql://tf:secret@db.internal:5432"
@@ -123,3 +124,24 @@ def test_the_default_jwks_url_is_the_auth_subgraph() -> None:
 def test_durations_and_limits_must_be_positive(field: str) -> None:
     with pytest.raises(ValidationError):
         Settings(**{field: 0})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("env", "kept", "overflow"), [
+    ({}, 10, 10),
+    ({"TICKETFLOW_DB_POOL_SIZE": "4"}, 4, 4),
+    ({"TICKETFLOW_DB_POOL_SIZE": "2", "TICKETFLOW_DB_MAX_OVERFLOW": "0"}, 2, 0),
+])
+def test_a_subgraphs_connections_are_its_pool_and_at_most_its_overflow(
+        monkeypatch: pytest.MonkeyPatch, env: dict[str, str], kept: int, overflow: int) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(postgres_dsn=PG)
+    db = Database(settings.database_url("booking"), settings.db_pool_size,
+                  max_overflow=settings.db_max_overflow)
+    pool: Any = db.engine.sync_engine.pool  # nothing connects until a session is used
+    assert (pool.size(), pool._max_overflow) == (kept, overflow)
+
+
+def test_a_negative_overflow_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        Settings(db_max_overflow=-1)

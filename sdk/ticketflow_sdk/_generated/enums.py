@@ -1,0 +1,69 @@
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    ORGANIZER = "ORGANIZER"
+    ADMIN = "ADMIN"
+
+
+class BookingStatus(StrEnum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    CONFIRMED = "CONFIRMED"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+
+
+class SeatEventKind(StrEnum):
+    SNAPSHOT = "SNAPSHOT"
+    DELTA = "DELTA"
+
+
+class SeatStatus(StrEnum):
+    AVAILABLE = "AVAILABLE"
+    HELD = "HELD"
+    SOLD = "SOLD"
+
+
+class PaymentProvider(StrEnum):
+    SANDBOX = "SANDBOX"
+    RAZORPAY = "RAZORPAY"
+
+
+class PaymentStatus(StrEnum):
+    REQUIRES_PAYMENT = "REQUIRES_PAYMENT"
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class ShowKind(StrEnum):
+    MOVIE = "MOVIE"
+    CONCERT = "CONCERT"
+    TRAIN = "TRAIN"
+    FLIGHT = "FLIGHT"
+    OTHER = "OTHER"
+
+
+class HallKind(StrEnum):
+    SCREEN = "SCREEN"
+    STAGE = "STAGE"
+    CONSIST = "CONSIST"
+    AIRCRAFT = "AIRCRAFT"
+    OTHER = "OTHER"
+
+
+class ShowStatus(StrEnum):
+    DRAFT = "DRAFT"
+    ON_SALE = "ON_SALE"
+    CLOSED = "CLOSED"
+    CANCELLED = "CANCELLED"

@@ -1,0 +1,35 @@
+from typing import Literal, Union
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .fragments import (  # noqa: F401
+    SeatHold,
+    SeatHoldGeneralAdmission,
+    SeatHoldLines,
+    SeatHoldSeats,
+    SeatHoldSegment,
+    SeatHoldShow,
+    SeatHoldTotal,
+)
+
+
+class HoldBestAvailable(BaseModel):
+    hold_best_available: Union[
+        "HoldBestAvailableHoldBestAvailableSeatHold",
+        "HoldBestAvailableHoldBestAvailableSoldOut",
+    ] = Field(alias="holdBestAvailable", discriminator="typename__")
+
+
+class HoldBestAvailableHoldBestAvailableSeatHold(SeatHold):
+    typename__: Literal["SeatHold"] = Field(alias="__typename")
+
+
+class HoldBestAvailableHoldBestAvailableSoldOut(BaseModel):
+    typename__: Literal["SoldOut"] = Field(alias="__typename")
+    code: str
+    message: str
+    available: int
+
+
+HoldBestAvailable.model_rebuild()

@@ -1,0 +1,35 @@
+from typing import Literal, Union
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .fragments import (  # noqa: F401
+    SeatHold,
+    SeatHoldGeneralAdmission,
+    SeatHoldLines,
+    SeatHoldSeats,
+    SeatHoldSegment,
+    SeatHoldShow,
+    SeatHoldTotal,
+)
+
+
+class HoldGeneralAdmission(BaseModel):
+    hold_general_admission: Union[
+        "HoldGeneralAdmissionHoldGeneralAdmissionSeatHold",
+        "HoldGeneralAdmissionHoldGeneralAdmissionSoldOut",
+    ] = Field(alias="holdGeneralAdmission", discriminator="typename__")
+
+
+class HoldGeneralAdmissionHoldGeneralAdmissionSeatHold(SeatHold):
+    typename__: Literal["SeatHold"] = Field(alias="__typename")
+
+
+class HoldGeneralAdmissionHoldGeneralAdmissionSoldOut(BaseModel):
+    typename__: Literal["SoldOut"] = Field(alias="__typename")
+    code: str
+    message: str
+    available: int
+
+
+HoldGeneralAdmission.model_rebuild()

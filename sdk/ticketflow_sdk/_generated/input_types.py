@@ -1,0 +1,102 @@
+from datetime import datetime
+from typing import Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .enums import ShowKind
+
+
+class LoginInput(BaseModel):
+    email: str
+    password: str
+
+
+class RegisterInput(BaseModel):
+    email: str
+    password: str
+    "At least 10 characters, not the email."
+    name: str
+
+
+class SegmentInput(BaseModel):
+    """Part of a journey: from one stop to a later one, as indexes into Show.stops (0 is the first stop). Leave it out for the whole journey."""
+
+    from_: int = Field(alias="from")
+    to: int
+
+
+class RazorpayProofInput(BaseModel):
+    """What Razorpay Checkout's handler gave the browser."""
+
+    order_id: str = Field(alias="orderId")
+    "razorpay_order_id"
+    payment_id: str = Field(alias="paymentId")
+    "razorpay_payment_id"
+    signature: str
+    "razorpay_signature"
+
+
+class CreateShowInput(BaseModel):
+    hall_id: Optional[str] = Field(alias="hallId", default=None)
+    "The hall; may be left out when the venue has one hall."
+    venue_id: Optional[str] = Field(alias="venueId", default=None)
+    title: str
+    kind: ShowKind = ShowKind.OTHER
+    starts_at: datetime = Field(alias="startsAt")
+    ends_at: Optional[datetime] = Field(alias="endsAt", default=None)
+    currency: Optional[str] = None
+    "ISO 4217 code."
+    price_tiers: Optional[list["PriceTierInput"]] = Field(
+        alias="priceTiers", default=None
+    )
+    "A price for every category the hall uses."
+    price: Optional["MoneyInput"] = None
+    "Shortcut: one price for every category."
+    stops: Optional[list["StopInput"]] = None
+    "Ordered stops of a journey (two or more)."
+
+
+class CreateVenueInput(BaseModel):
+    name: str
+    rows: Optional[list["RowInput"]] = None
+    "Shortcut: one hall named Main with these rows."
+
+
+class MoneyInput(BaseModel):
+    amount: int
+    "Minor units, e.g. 1250 for 12.50."
+    currency: str
+    "ISO 4217 code."
+
+
+class PriceTierInput(BaseModel):
+    category: str
+    amount: int
+    "Minor units."
+
+
+class RowInput(BaseModel):
+    label: str
+    "Row name, e.g. A; seats are labelled A1, A2, ..."
+    seats: int
+    "Number of seats, 1 to 1000."
+    category: str = "STANDARD"
+
+
+class ShowFilter(BaseModel):
+    kind: Optional[ShowKind] = None
+    venue_id: Optional[str] = Field(alias="venueId", default=None)
+    from_: Optional[datetime] = Field(alias="from", default=None)
+    to: Optional[datetime] = None
+    text: Optional[str] = None
+    "Part of the title."
+
+
+class StopInput(BaseModel):
+    name: str
+    departs_at: Optional[datetime] = Field(alias="departsAt", default=None)
+
+
+CreateShowInput.model_rebuild()
+CreateVenueInput.model_rebuild()

@@ -1,0 +1,2067 @@
+__all__ = [
+    "CANCEL_BOOKING_GQL",
+    "CANCEL_SHOW_GQL",
+    "CHECKOUT_GQL",
+    "CONFIRM_PAYMENT_GQL",
+    "CREATE_HALL_GQL",
+    "CREATE_SHOW_GQL",
+    "CREATE_VENUE_GQL",
+    "EXTEND_HOLD_GQL",
+    "GET_AVAILABILITY_GQL",
+    "GET_BOOKING_GQL",
+    "GET_PAYMENT_GQL",
+    "GET_SHOW_GQL",
+    "GET_VENUE_GQL",
+    "HOLD_BEST_AVAILABLE_GQL",
+    "HOLD_GENERAL_ADMISSION_GQL",
+    "HOLD_GQL",
+    "HOLD_SEATS_GQL",
+    "ISSUE_REFUND_GQL",
+    "LOGIN_GQL",
+    "LOGOUT_GQL",
+    "ME_GQL",
+    "MY_BOOKINGS_GQL",
+    "PUBLISH_SHOW_GQL",
+    "REFRESH_GQL",
+    "REGISTER_GQL",
+    "RELEASE_HOLD_GQL",
+    "SEAT_MAP_GQL",
+    "SHOWS_GQL",
+    "START_PAYMENT_GQL",
+    "WATCH_SEATS_BY_VERSION_GQL",
+    "WATCH_SEATS_GQL",
+]
+
+REGISTER_GQL = """
+mutation Register($input: RegisterInput!) {
+  account: register(input: $input) {
+    ...AuthPayload
+  }
+}
+
+fragment AuthPayload on AuthPayload {
+  accessToken
+  refreshToken
+  expiresAt
+  user {
+    ...User
+  }
+}
+
+fragment User on User {
+  id
+  name
+  role
+  email
+}
+"""
+
+LOGIN_GQL = """
+mutation Login($input: LoginInput!) {
+  login(input: $input) {
+    ...AuthPayload
+  }
+}
+
+fragment AuthPayload on AuthPayload {
+  accessToken
+  refreshToken
+  expiresAt
+  user {
+    ...User
+  }
+}
+
+fragment User on User {
+  id
+  name
+  role
+  email
+}
+"""
+
+REFRESH_GQL = """
+mutation Refresh($refreshToken: String!) {
+  refresh(refreshToken: $refreshToken) {
+    ...AuthPayload
+  }
+}
+
+fragment AuthPayload on AuthPayload {
+  accessToken
+  refreshToken
+  expiresAt
+  user {
+    ...User
+  }
+}
+
+fragment User on User {
+  id
+  name
+  role
+  email
+}
+"""
+
+LOGOUT_GQL = """
+mutation Logout {
+  logout
+}
+"""
+
+ME_GQL = """
+query Me {
+  me {
+    ...User
+  }
+}
+
+fragment User on User {
+  id
+  name
+  role
+  email
+}
+"""
+
+HOLD_SEATS_GQL = """
+mutation HoldSeats($showId: ID!, $seatIds: [ID!]!, $segment: SegmentInput, $idempotencyKey: String) {
+  holdSeats(
+    showId: $showId
+    seatIds: $seatIds
+    segment: $segment
+    idempotencyKey: $idempotencyKey
+  ) {
+    __typename
+    ...SeatHold
+    ... on SeatsUnavailable {
+      code
+      message
+      seatIds
+    }
+  }
+}
+
+fragment HeldPlaces on HeldPlaces {
+  sectionId
+  quantity
+}
+
+fragment HeldSeat on HeldSeat {
+  seatId
+  label
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment HoldLine on HoldLine {
+  seatId
+  sectionId
+  label
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment SeatHold on SeatHold {
+  id
+  status
+  expiresAt
+  seatIds
+  show {
+    id
+  }
+  seats {
+    ...HeldSeat
+  }
+  generalAdmission {
+    ...HeldPlaces
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...HoldLine
+  }
+  total {
+    ...Money
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+"""
+
+HOLD_BEST_AVAILABLE_GQL = """
+mutation HoldBestAvailable($showId: ID!, $quantity: Int!, $category: String, $segment: SegmentInput, $idempotencyKey: String) {
+  holdBestAvailable(
+    showId: $showId
+    quantity: $quantity
+    category: $category
+    segment: $segment
+    idempotencyKey: $idempotencyKey
+  ) {
+    __typename
+    ...SeatHold
+    ... on SoldOut {
+      code
+      message
+      available
+    }
+  }
+}
+
+fragment HeldPlaces on HeldPlaces {
+  sectionId
+  quantity
+}
+
+fragment HeldSeat on HeldSeat {
+  seatId
+  label
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment HoldLine on HoldLine {
+  seatId
+  sectionId
+  label
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment SeatHold on SeatHold {
+  id
+  status
+  expiresAt
+  seatIds
+  show {
+    id
+  }
+  seats {
+    ...HeldSeat
+  }
+  generalAdmission {
+    ...HeldPlaces
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...HoldLine
+  }
+  total {
+    ...Money
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+"""
+
+HOLD_GENERAL_ADMISSION_GQL = """
+mutation HoldGeneralAdmission($showId: ID!, $sectionId: ID!, $quantity: Int!, $idempotencyKey: String) {
+  holdGeneralAdmission(
+    showId: $showId
+    sectionId: $sectionId
+    quantity: $quantity
+    idempotencyKey: $idempotencyKey
+  ) {
+    __typename
+    ...SeatHold
+    ... on SoldOut {
+      code
+      message
+      available
+    }
+  }
+}
+
+fragment HeldPlaces on HeldPlaces {
+  sectionId
+  quantity
+}
+
+fragment HeldSeat on HeldSeat {
+  seatId
+  label
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment HoldLine on HoldLine {
+  seatId
+  sectionId
+  label
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment SeatHold on SeatHold {
+  id
+  status
+  expiresAt
+  seatIds
+  show {
+    id
+  }
+  seats {
+    ...HeldSeat
+  }
+  generalAdmission {
+    ...HeldPlaces
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...HoldLine
+  }
+  total {
+    ...Money
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+"""
+
+EXTEND_HOLD_GQL = """
+mutation ExtendHold($holdId: ID!) {
+  extendHold(holdId: $holdId) {
+    __typename
+    ...SeatHold
+    ... on HoldExpired {
+      code
+      message
+      holdId
+    }
+  }
+}
+
+fragment HeldPlaces on HeldPlaces {
+  sectionId
+  quantity
+}
+
+fragment HeldSeat on HeldSeat {
+  seatId
+  label
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment HoldLine on HoldLine {
+  seatId
+  sectionId
+  label
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment SeatHold on SeatHold {
+  id
+  status
+  expiresAt
+  seatIds
+  show {
+    id
+  }
+  seats {
+    ...HeldSeat
+  }
+  generalAdmission {
+    ...HeldPlaces
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...HoldLine
+  }
+  total {
+    ...Money
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+"""
+
+RELEASE_HOLD_GQL = """
+mutation ReleaseHold($holdId: ID!) {
+  releaseHold(holdId: $holdId) {
+    ...SeatHold
+  }
+}
+
+fragment HeldPlaces on HeldPlaces {
+  sectionId
+  quantity
+}
+
+fragment HeldSeat on HeldSeat {
+  seatId
+  label
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment HoldLine on HoldLine {
+  seatId
+  sectionId
+  label
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment SeatHold on SeatHold {
+  id
+  status
+  expiresAt
+  seatIds
+  show {
+    id
+  }
+  seats {
+    ...HeldSeat
+  }
+  generalAdmission {
+    ...HeldPlaces
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...HoldLine
+  }
+  total {
+    ...Money
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+"""
+
+HOLD_GQL = """
+query Hold($id: ID!) {
+  hold(id: $id) {
+    ...SeatHold
+  }
+}
+
+fragment HeldPlaces on HeldPlaces {
+  sectionId
+  quantity
+}
+
+fragment HeldSeat on HeldSeat {
+  seatId
+  label
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment HoldLine on HoldLine {
+  seatId
+  sectionId
+  label
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment SeatHold on SeatHold {
+  id
+  status
+  expiresAt
+  seatIds
+  show {
+    id
+  }
+  seats {
+    ...HeldSeat
+  }
+  generalAdmission {
+    ...HeldPlaces
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...HoldLine
+  }
+  total {
+    ...Money
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+"""
+
+CHECKOUT_GQL = """
+mutation Checkout($holdId: ID!, $idempotencyKey: String!) {
+  checkout(holdId: $holdId, idempotencyKey: $idempotencyKey) {
+    __typename
+    ...Booking
+    ... on HoldExpired {
+      code
+      message
+      holdId
+    }
+  }
+}
+
+fragment AdmissionLine on AdmissionLine {
+  sectionId
+  name
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Booking on Booking {
+  id
+  status
+  createdAt
+  show {
+    ...ShowSummary
+  }
+  total {
+    ...Money
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...BookingLine
+  }
+  generalAdmission {
+    ...AdmissionLine
+  }
+  payment {
+    ...Payment
+  }
+}
+
+fragment BookingLine on BookingLine {
+  seatId
+  label
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Payment on Payment {
+  id
+  status
+  provider
+  amount {
+    ...Money
+  }
+  captured {
+    ...Money
+  }
+  refunded {
+    ...Money
+  }
+  providerPaymentId
+  failure {
+    ...PaymentFailure
+  }
+  attempts
+  createdAt
+  updatedAt
+  succeededAt
+  checkout {
+    ...PaymentCheckout
+  }
+  booking {
+    id
+  }
+  refunds {
+    ...Refund
+  }
+}
+
+fragment PaymentCheckout on PaymentCheckout {
+  provider
+  keyId
+  orderId
+}
+
+fragment PaymentFailure on PaymentFailure {
+  code
+  message
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+
+fragment ShowSummary on Show {
+  id
+  title
+  startsAt
+}
+"""
+
+CANCEL_BOOKING_GQL = """
+mutation CancelBooking($bookingId: ID!) {
+  cancelBooking(bookingId: $bookingId) {
+    ...Booking
+  }
+}
+
+fragment AdmissionLine on AdmissionLine {
+  sectionId
+  name
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Booking on Booking {
+  id
+  status
+  createdAt
+  show {
+    ...ShowSummary
+  }
+  total {
+    ...Money
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...BookingLine
+  }
+  generalAdmission {
+    ...AdmissionLine
+  }
+  payment {
+    ...Payment
+  }
+}
+
+fragment BookingLine on BookingLine {
+  seatId
+  label
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Payment on Payment {
+  id
+  status
+  provider
+  amount {
+    ...Money
+  }
+  captured {
+    ...Money
+  }
+  refunded {
+    ...Money
+  }
+  providerPaymentId
+  failure {
+    ...PaymentFailure
+  }
+  attempts
+  createdAt
+  updatedAt
+  succeededAt
+  checkout {
+    ...PaymentCheckout
+  }
+  booking {
+    id
+  }
+  refunds {
+    ...Refund
+  }
+}
+
+fragment PaymentCheckout on PaymentCheckout {
+  provider
+  keyId
+  orderId
+}
+
+fragment PaymentFailure on PaymentFailure {
+  code
+  message
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+
+fragment ShowSummary on Show {
+  id
+  title
+  startsAt
+}
+"""
+
+GET_BOOKING_GQL = """
+query GetBooking($id: ID!) {
+  booking(id: $id) {
+    ...Booking
+  }
+}
+
+fragment AdmissionLine on AdmissionLine {
+  sectionId
+  name
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Booking on Booking {
+  id
+  status
+  createdAt
+  show {
+    ...ShowSummary
+  }
+  total {
+    ...Money
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...BookingLine
+  }
+  generalAdmission {
+    ...AdmissionLine
+  }
+  payment {
+    ...Payment
+  }
+}
+
+fragment BookingLine on BookingLine {
+  seatId
+  label
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Payment on Payment {
+  id
+  status
+  provider
+  amount {
+    ...Money
+  }
+  captured {
+    ...Money
+  }
+  refunded {
+    ...Money
+  }
+  providerPaymentId
+  failure {
+    ...PaymentFailure
+  }
+  attempts
+  createdAt
+  updatedAt
+  succeededAt
+  checkout {
+    ...PaymentCheckout
+  }
+  booking {
+    id
+  }
+  refunds {
+    ...Refund
+  }
+}
+
+fragment PaymentCheckout on PaymentCheckout {
+  provider
+  keyId
+  orderId
+}
+
+fragment PaymentFailure on PaymentFailure {
+  code
+  message
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+
+fragment ShowSummary on Show {
+  id
+  title
+  startsAt
+}
+"""
+
+MY_BOOKINGS_GQL = """
+query MyBookings {
+  me {
+    id
+    bookings {
+      ...Booking
+    }
+  }
+}
+
+fragment AdmissionLine on AdmissionLine {
+  sectionId
+  name
+  quantity
+  unitPrice {
+    ...Money
+  }
+  price {
+    ...Money
+  }
+}
+
+fragment Booking on Booking {
+  id
+  status
+  createdAt
+  show {
+    ...ShowSummary
+  }
+  total {
+    ...Money
+  }
+  segment {
+    ...Segment
+  }
+  lines {
+    ...BookingLine
+  }
+  generalAdmission {
+    ...AdmissionLine
+  }
+  payment {
+    ...Payment
+  }
+}
+
+fragment BookingLine on BookingLine {
+  seatId
+  label
+  price {
+    ...Money
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Payment on Payment {
+  id
+  status
+  provider
+  amount {
+    ...Money
+  }
+  captured {
+    ...Money
+  }
+  refunded {
+    ...Money
+  }
+  providerPaymentId
+  failure {
+    ...PaymentFailure
+  }
+  attempts
+  createdAt
+  updatedAt
+  succeededAt
+  checkout {
+    ...PaymentCheckout
+  }
+  booking {
+    id
+  }
+  refunds {
+    ...Refund
+  }
+}
+
+fragment PaymentCheckout on PaymentCheckout {
+  provider
+  keyId
+  orderId
+}
+
+fragment PaymentFailure on PaymentFailure {
+  code
+  message
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+
+fragment Segment on Segment {
+  from
+  to
+}
+
+fragment ShowSummary on Show {
+  id
+  title
+  startsAt
+}
+"""
+
+WATCH_SEATS_GQL = """
+subscription WatchSeats($showId: ID!) {
+  seatAvailability(showId: $showId) {
+    showId
+    kind
+    version
+    fromVersion
+    seats {
+      seatId
+      state
+      legs
+    }
+    availability {
+      total
+      available
+      held
+      sold
+    }
+    generalAdmission {
+      ...GeneralAdmissionAvailability
+    }
+  }
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+"""
+
+WATCH_SEATS_BY_VERSION_GQL = """
+subscription WatchSeatsByVersion($showId: ID!) {
+  seatAvailability(showId: $showId) {
+    showId
+    kind
+    version
+    seats {
+      seatId
+      state
+      legs
+    }
+    availability {
+      total
+      available
+      held
+      sold
+    }
+    generalAdmission {
+      ...GeneralAdmissionAvailability
+    }
+  }
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+"""
+
+START_PAYMENT_GQL = """
+mutation StartPayment($bookingId: ID!, $provider: PaymentProvider, $idempotencyKey: String) {
+  startPayment(
+    bookingId: $bookingId
+    provider: $provider
+    idempotencyKey: $idempotencyKey
+  ) {
+    ...Payment
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Payment on Payment {
+  id
+  status
+  provider
+  amount {
+    ...Money
+  }
+  captured {
+    ...Money
+  }
+  refunded {
+    ...Money
+  }
+  providerPaymentId
+  failure {
+    ...PaymentFailure
+  }
+  attempts
+  createdAt
+  updatedAt
+  succeededAt
+  checkout {
+    ...PaymentCheckout
+  }
+  booking {
+    id
+  }
+  refunds {
+    ...Refund
+  }
+}
+
+fragment PaymentCheckout on PaymentCheckout {
+  provider
+  keyId
+  orderId
+}
+
+fragment PaymentFailure on PaymentFailure {
+  code
+  message
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+"""
+
+CONFIRM_PAYMENT_GQL = """
+mutation ConfirmPayment($paymentId: ID!, $card: String, $razorpay: RazorpayProofInput) {
+  confirmPayment(paymentId: $paymentId, card: $card, razorpay: $razorpay) {
+    __typename
+    ...Payment
+    ... on PaymentDeclined {
+      code
+      message
+      reason
+      payment {
+        ...Payment
+      }
+    }
+    ... on PaymentWindowClosed {
+      code
+      message
+      payment {
+        ...Payment
+      }
+    }
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Payment on Payment {
+  id
+  status
+  provider
+  amount {
+    ...Money
+  }
+  captured {
+    ...Money
+  }
+  refunded {
+    ...Money
+  }
+  providerPaymentId
+  failure {
+    ...PaymentFailure
+  }
+  attempts
+  createdAt
+  updatedAt
+  succeededAt
+  checkout {
+    ...PaymentCheckout
+  }
+  booking {
+    id
+  }
+  refunds {
+    ...Refund
+  }
+}
+
+fragment PaymentCheckout on PaymentCheckout {
+  provider
+  keyId
+  orderId
+}
+
+fragment PaymentFailure on PaymentFailure {
+  code
+  message
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+"""
+
+ISSUE_REFUND_GQL = """
+mutation IssueRefund($paymentId: ID!, $amount: Int, $idempotencyKey: String!) {
+  refundPayment(
+    paymentId: $paymentId
+    amount: $amount
+    idempotencyKey: $idempotencyKey
+  ) {
+    ...Refund
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+"""
+
+GET_PAYMENT_GQL = """
+query GetPayment($id: ID!) {
+  payment(id: $id) {
+    ...Payment
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment Payment on Payment {
+  id
+  status
+  provider
+  amount {
+    ...Money
+  }
+  captured {
+    ...Money
+  }
+  refunded {
+    ...Money
+  }
+  providerPaymentId
+  failure {
+    ...PaymentFailure
+  }
+  attempts
+  createdAt
+  updatedAt
+  succeededAt
+  checkout {
+    ...PaymentCheckout
+  }
+  booking {
+    id
+  }
+  refunds {
+    ...Refund
+  }
+}
+
+fragment PaymentCheckout on PaymentCheckout {
+  provider
+  keyId
+  orderId
+}
+
+fragment PaymentFailure on PaymentFailure {
+  code
+  message
+}
+
+fragment Refund on Refund {
+  id
+  amount {
+    ...Money
+  }
+  status
+  reason
+  providerRefundId
+  failureMessage
+  createdAt
+  settledAt
+  payment {
+    id
+  }
+}
+"""
+
+SHOWS_GQL = """
+query Shows($filter: ShowFilter, $first: Int!, $after: String) {
+  shows(filter: $filter, first: $first, after: $after) {
+    ...ShowPage
+  }
+}
+
+fragment Availability on Availability {
+  total
+  available
+  held
+  sold
+  byCategory {
+    ...CategoryAvailability
+  }
+  generalAdmission {
+    ...GeneralAdmissionAvailability
+  }
+}
+
+fragment CategoryAvailability on CategoryAvailability {
+  category
+  total
+  available
+  held
+  sold
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+
+fragment Leg on Leg {
+  index
+  fromStop: from
+  toStop: to
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment PriceTier on PriceTier {
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment Show on Show {
+  id
+  title
+  kind
+  status
+  startsAt
+  endsAt
+  currency
+  venueId
+  hallId
+  venue {
+    name
+  }
+  price {
+    ...Money
+  }
+  priceTiers {
+    ...PriceTier
+  }
+  stops {
+    ...Stop
+  }
+  legs {
+    ...Leg
+  }
+  availability {
+    ...Availability
+  }
+}
+
+fragment ShowPage on ShowConnection {
+  nodes {
+    ...Show
+  }
+  pageInfo {
+    hasNextPage
+    endCursor
+  }
+}
+
+fragment Stop on Stop {
+  name
+  departsAt
+}
+"""
+
+GET_SHOW_GQL = """
+query GetShow($id: ID!) {
+  show(id: $id) {
+    ...Show
+  }
+}
+
+fragment Availability on Availability {
+  total
+  available
+  held
+  sold
+  byCategory {
+    ...CategoryAvailability
+  }
+  generalAdmission {
+    ...GeneralAdmissionAvailability
+  }
+}
+
+fragment CategoryAvailability on CategoryAvailability {
+  category
+  total
+  available
+  held
+  sold
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+
+fragment Leg on Leg {
+  index
+  fromStop: from
+  toStop: to
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment PriceTier on PriceTier {
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment Show on Show {
+  id
+  title
+  kind
+  status
+  startsAt
+  endsAt
+  currency
+  venueId
+  hallId
+  venue {
+    name
+  }
+  price {
+    ...Money
+  }
+  priceTiers {
+    ...PriceTier
+  }
+  stops {
+    ...Stop
+  }
+  legs {
+    ...Leg
+  }
+  availability {
+    ...Availability
+  }
+}
+
+fragment Stop on Stop {
+  name
+  departsAt
+}
+"""
+
+SEAT_MAP_GQL = """
+query SeatMap($id: ID!, $segment: SegmentInput) {
+  show(id: $id) {
+    id
+    seatMap
+    seatStates(segment: $segment) {
+      seatId
+      state
+      legs
+    }
+  }
+}
+"""
+
+GET_AVAILABILITY_GQL = """
+query GetAvailability($id: ID!, $segment: SegmentInput) {
+  show(id: $id) {
+    id
+    availability(segment: $segment) {
+      ...Availability
+    }
+  }
+}
+
+fragment Availability on Availability {
+  total
+  available
+  held
+  sold
+  byCategory {
+    ...CategoryAvailability
+  }
+  generalAdmission {
+    ...GeneralAdmissionAvailability
+  }
+}
+
+fragment CategoryAvailability on CategoryAvailability {
+  category
+  total
+  available
+  held
+  sold
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+"""
+
+GET_VENUE_GQL = """
+query GetVenue($id: ID!) {
+  venue(id: $id) {
+    ...Venue
+  }
+}
+
+fragment Hall on Hall {
+  id
+  name
+  kind
+  sections {
+    ...Section
+  }
+}
+
+fragment Section on Section {
+  id
+  key
+  name
+  capacity
+  category
+  generalAdmission
+}
+
+fragment Venue on Venue {
+  id
+  name
+  ownerId
+  halls {
+    ...Hall
+  }
+}
+"""
+
+CREATE_VENUE_GQL = """
+mutation CreateVenue($input: CreateVenueInput!, $idempotencyKey: String) {
+  createVenue(input: $input, idempotencyKey: $idempotencyKey) {
+    ...Venue
+  }
+}
+
+fragment Hall on Hall {
+  id
+  name
+  kind
+  sections {
+    ...Section
+  }
+}
+
+fragment Section on Section {
+  id
+  key
+  name
+  capacity
+  category
+  generalAdmission
+}
+
+fragment Venue on Venue {
+  id
+  name
+  ownerId
+  halls {
+    ...Hall
+  }
+}
+"""
+
+CREATE_HALL_GQL = """
+mutation CreateHall($venueId: ID!, $seatMap: JSON!, $idempotencyKey: String) {
+  createHall(
+    venueId: $venueId
+    seatMap: $seatMap
+    idempotencyKey: $idempotencyKey
+  ) {
+    ...Hall
+  }
+}
+
+fragment Hall on Hall {
+  id
+  name
+  kind
+  sections {
+    ...Section
+  }
+}
+
+fragment Section on Section {
+  id
+  key
+  name
+  capacity
+  category
+  generalAdmission
+}
+"""
+
+CREATE_SHOW_GQL = """
+mutation CreateShow($input: CreateShowInput!, $idempotencyKey: String) {
+  createShow(input: $input, idempotencyKey: $idempotencyKey) {
+    ...Show
+  }
+}
+
+fragment Availability on Availability {
+  total
+  available
+  held
+  sold
+  byCategory {
+    ...CategoryAvailability
+  }
+  generalAdmission {
+    ...GeneralAdmissionAvailability
+  }
+}
+
+fragment CategoryAvailability on CategoryAvailability {
+  category
+  total
+  available
+  held
+  sold
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+
+fragment Leg on Leg {
+  index
+  fromStop: from
+  toStop: to
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment PriceTier on PriceTier {
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment Show on Show {
+  id
+  title
+  kind
+  status
+  startsAt
+  endsAt
+  currency
+  venueId
+  hallId
+  venue {
+    name
+  }
+  price {
+    ...Money
+  }
+  priceTiers {
+    ...PriceTier
+  }
+  stops {
+    ...Stop
+  }
+  legs {
+    ...Leg
+  }
+  availability {
+    ...Availability
+  }
+}
+
+fragment Stop on Stop {
+  name
+  departsAt
+}
+"""
+
+PUBLISH_SHOW_GQL = """
+mutation PublishShow($id: ID!) {
+  publishShow(id: $id) {
+    ...Show
+  }
+}
+
+fragment Availability on Availability {
+  total
+  available
+  held
+  sold
+  byCategory {
+    ...CategoryAvailability
+  }
+  generalAdmission {
+    ...GeneralAdmissionAvailability
+  }
+}
+
+fragment CategoryAvailability on CategoryAvailability {
+  category
+  total
+  available
+  held
+  sold
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+
+fragment Leg on Leg {
+  index
+  fromStop: from
+  toStop: to
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment PriceTier on PriceTier {
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment Show on Show {
+  id
+  title
+  kind
+  status
+  startsAt
+  endsAt
+  currency
+  venueId
+  hallId
+  venue {
+    name
+  }
+  price {
+    ...Money
+  }
+  priceTiers {
+    ...PriceTier
+  }
+  stops {
+    ...Stop
+  }
+  legs {
+    ...Leg
+  }
+  availability {
+    ...Availability
+  }
+}
+
+fragment Stop on Stop {
+  name
+  departsAt
+}
+"""
+
+CANCEL_SHOW_GQL = """
+mutation CancelShow($id: ID!) {
+  cancelShow(id: $id) {
+    ...Show
+  }
+}
+
+fragment Availability on Availability {
+  total
+  available
+  held
+  sold
+  byCategory {
+    ...CategoryAvailability
+  }
+  generalAdmission {
+    ...GeneralAdmissionAvailability
+  }
+}
+
+fragment CategoryAvailability on CategoryAvailability {
+  category
+  total
+  available
+  held
+  sold
+}
+
+fragment GeneralAdmissionAvailability on GeneralAdmissionAvailability {
+  sectionId
+  key
+  name
+  capacity
+  available
+  held
+  sold
+}
+
+fragment Leg on Leg {
+  index
+  fromStop: from
+  toStop: to
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment PriceTier on PriceTier {
+  category
+  price {
+    ...Money
+  }
+}
+
+fragment Show on Show {
+  id
+  title
+  kind
+  status
+  startsAt
+  endsAt
+  currency
+  venueId
+  hallId
+  venue {
+    name
+  }
+  price {
+    ...Money
+  }
+  priceTiers {
+    ...PriceTier
+  }
+  stops {
+    ...Stop
+  }
+  legs {
+    ...Leg
+  }
+  availability {
+    ...Availability
+  }
+}
+
+fragment Stop on Stop {
+  name
+  departsAt
+}
+"""
