@@ -21,8 +21,8 @@ from tests.harness import GraphQL, Processes, Stack, eventually
 from tests.otlp import Receiver, Span
 
 # PostgreSQL only (a process per subgraph, so each exports as itself): it runs in the
-# worker of the postgres tests (see tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("postgres")
+# half of the suite that holds the postgres end-to-end tests (see tests/conftest.py).
+pytestmark = pytest.mark.mode("postgres")
 
 HOLD = """mutation TracedHold($show: ID!, $seats: [ID!]!) {
   holdSeats(showId: $show, seatIds: $seats) { __typename ... on SeatHold { id } } }"""
