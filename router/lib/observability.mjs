@@ -25,6 +25,14 @@ export function tracingConfigured(env = process.env) {
   return Boolean((env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim() || (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || '').trim());
 }
 
+// Probes and scrapes, every few seconds: no trace.
+const UNTRACED = new Set(['/metrics', '/healthcheck', '/readiness']);
+
+/** Whether a request to the router starts a trace (the `http` span predicate): not probes and scrapes. */
+export function tracedRequest({ request }) {
+  return !UNTRACED.has(new URL(request.url).pathname);
+}
+
 /** Installs the OpenTelemetry SDK: a batching OTLP/HTTP (protobuf) exporter (it reads the OTEL_EXPORTER_OTLP_* variables). */
 async function setupTracing(env) {
   const { openTelemetrySetup } = await import('@graphql-hive/gateway/opentelemetry/setup');
@@ -67,7 +75,7 @@ export async function observabilityConfig(env = process.env) {
   if (envFlag('TICKETFLOW_ROUTER_METRICS', true, env)) config.prometheus = prometheusOption();
   if (tracingConfigured(env)) {
     await setupTracing(env);
-    config.openTelemetry = { traces: true, propagateContext: true, inheritContext: true };
+    config.openTelemetry = { traces: { spans: { http: tracedRequest } }, propagateContext: true, inheritContext: true };
   }
   return config;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { observabilityConfig, tracingConfigured } from '../lib/observability.mjs';
+import { observabilityConfig, tracedRequest, tracingConfigured } from '../lib/observability.mjs';
 
 test('tracing is on only when an OTLP endpoint is set and nothing turns it off', () => {
   assert.equal(tracingConfigured({}), false);
@@ -20,4 +20,11 @@ test('without an endpoint the config has /metrics and no openTelemetry option', 
 
 test('TICKETFLOW_ROUTER_METRICS=false leaves /metrics out', async () => {
   assert.deepEqual(await observabilityConfig({ TICKETFLOW_ROUTER_METRICS: 'false' }), {});
+});
+
+test('probes and scrapes start no trace, GraphQL requests do', () => {
+  const at = (path) => tracedRequest({ request: new Request(`http://127.0.0.1:4000${path}`) });
+  assert.equal(at('/graphql'), true);
+  assert.equal(at('/graphql?query={__typename}'), true);
+  for (const path of ['/metrics', '/healthcheck', '/readiness']) assert.equal(at(path), false, path);
 });

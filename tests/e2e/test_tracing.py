@@ -119,3 +119,9 @@ async def test_a_hold_is_one_trace_from_router_to_postgres_and_its_event_links_b
              if s.service.startswith("ticketflow-") and s.service != "ticketflow-router"
              and not s.parent_span_id}
     assert roots and all(kind in (SERVER, CONSUMER) for _name, kind in roots), roots
+    # the router's probes (the harness waited on /readiness) start no trace either
+    probes = [s for s in receiver.spans() if s.service == "ticketflow-router"
+              and "/readiness" in str(s.attributes.get("http.url", ""))]
+    assert probes == []
+    assert any("/graphql" in str(s.attributes.get("http.url", "")) for s in receiver.spans()
+               if s.service == "ticketflow-router")
