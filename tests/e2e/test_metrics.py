@@ -4,13 +4,32 @@ move when a customer holds seats, collides with another hold, watches the show a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.flows import Actors, seat_ids, show_on_sale
-from tests.harness import GraphQL, Stack, Subscription, eventually, http
+from tests.harness import (
+    PYTHON,
+    GraphQL,
+    Processes,
+    Stack,
+    Subscription,
+    destroy,
+    eventually,
+    http,
+    migrate_all,
+    settings_from,
+    wait_http,
+)
+from tests.harness import (
+    test_env as deployment_env,
+)
 from tests.payments import CHECKOUT, pay, wait_booking
 
 # Named, so the router's series carry it (operationName).
@@ -120,3 +139,34 @@ async def test_metrics_move_after_a_hold(e2e: tuple[Stack, object], e2e_actors: 
     booking_calls = "graphql_gateway_subgraph_execute_duration_count"
     assert (value(router_after, booking_calls, subgraphName="booking")
             >= value(router_before, booking_calls, subgraphName="booking") + 2)
+
+
+@pytest.mark.mode("postgres")
+async def test_worker_processes_answer_for_each_other(tmp_path: Path) -> None:
+    """``serve booking --processes 2``: whichever worker a scrape reaches counts every
+    worker's requests (prometheus_client's multiprocess mode, docs/observability.md)."""
+    env = deployment_env("postgres", tmp_path / "data")
+    settings = settings_from(env)
+    await migrate_all(settings)
+    procs = Processes(tmp_path)
+    base = f"http://127.0.0.1:{settings.port_of('booking')}"
+    try:
+        procs.start("booking", [PYTHON, "-m", "subgraphs.cli", "serve", "booking",
+                                "--processes", "2"], env)
+        await wait_http(f"{base}/readyz", procs=procs)
+        labels = {"subgraph": "booking", "type": "query", "operation": "__typename"}
+        # a connection each, at once: the workers take them as they come
+        async with httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0)) as fresh:
+            answers = await asyncio.gather(*(
+                fresh.post(f"{base}/graphql", json={"query": "{ __typename }"})
+                for _ in range(30)))
+            assert all(a.status_code == 200 for a in answers)
+            for _ in range(6):
+                page = text_string_to_metric_families((await fresh.get(f"{base}/metrics")).text)
+                counted = sum(s.value for family in page for s in family.samples
+                              if s.name == "ticketflow_graphql_operations_total"
+                              and labels.items() <= s.labels.items())
+                assert counted == 30
+    finally:
+        procs.stop_all()
+        await destroy(settings)
