@@ -114,8 +114,7 @@ fuzz: install services
 	status=$$?; echo "make fuzz: TICKETFLOW_FUZZ_SEED=$$seed repeats this run"; exit $$status
 
 lint: install
-	$(BIN)/ruff check subgraphs tests bench
-	$(BIN)/mypy subgraphs sdk/ticketflow_sdk
+	$(PYTEST) tests/lint
 
 clean:
 	rm -rf var $(VENV) $(CODEGEN) router/node_modules

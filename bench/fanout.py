@@ -54,9 +54,10 @@ from typing import Any
 import httpx
 
 from bench.common import CpuMeter, group_pids, rss_kib, show_on_sale
+from bench.env import bench_env
 from subgraphs.dev import node_command
 from tests.flows import HOLD, User, new_user
-from tests.harness import ROOT, GraphQL, Stack, client_address, process_stack, test_env
+from tests.harness import ROOT, GraphQL, Stack, client_address, process_stack
 
 CLIENT = Path(__file__).with_name("fanout_client.mjs")
 EVENT_FIELDS = "{ __type(name: \"SeatAvailabilityEvent\") { fields { name } } }"
@@ -217,7 +218,7 @@ async def run(args: argparse.Namespace) -> None:
     holds = int(args.rate * args.duration)
     limit = raise_fd_limit(4 * args.subscribers + 4096)
     with tempfile.TemporaryDirectory() as tmp:
-        env = test_env(args.mode, Path(tmp) / "data") | {
+        env = bench_env(args.mode, Path(tmp) / "data") | {
             "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": str(holds + 10),
             "TICKETFLOW_DB_POOL_SIZE": "10",
             "TICKETFLOW_ROUTER_LOG_LEVEL": "warn",

@@ -60,6 +60,7 @@ from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from bench.common import CpuMeter, group_pids, percentile, show_on_sale
+from bench.env import bench_env
 from subgraphs.booking import service as booking_service
 from subgraphs.booking.models import BookableShow, Hold
 from subgraphs.booking.outcomes import Held
@@ -75,7 +76,6 @@ from tests.harness import (
     Stack,
     client_address,
     process_stack,
-    test_env,
     wait_http,
 )
 
@@ -499,7 +499,7 @@ async def main(mode: str, clients: list[int], seats: int, seconds: int, warmup: 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = test_env(mode, tmp / "data") | {
+        env = bench_env(mode, tmp / "data") | {
             "TICKETFLOW_LOGIN_LIMIT_PER_EMAIL": "50",
             "TICKETFLOW_LOGIN_LIMIT_PER_ADDRESS": "1000",
             "TICKETFLOW_REGISTER_LIMIT_PER_ADDRESS": "1000",
@@ -523,6 +523,8 @@ async def main(mode: str, clients: list[int], seats: int, seconds: int, warmup: 
                                                         pid["payment"]]
                 groups["postgres"] = lambda: backends
             groups["this client"] = lambda: [os.getpid()]
+            # py-spy record -p <pid> profiles one of them while the run goes on
+            sys.stdout.write(f"pids: {pid}\n")
             sys.stdout.write(f"mode={mode} seats={seats} window={seconds} s after "
                              f"{warmup} s warm-up; load average before: "
                              f"{os.getloadavg()[0]:.2f}\n")

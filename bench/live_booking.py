@@ -47,8 +47,9 @@ import websockets
 from ticketflow_sdk.ws import GraphQLWebSocket
 
 from bench.common import CpuMeter, rss_kib, show_on_sale, summary
+from bench.env import bench_env
 from tests.flows import HOLD, new_user
-from tests.harness import Stack, client_address, process_stack, test_env
+from tests.harness import Stack, client_address, process_stack
 
 # The first is bench.fanout's document; further ones make further groups.
 FIELDS = ["kind version seats { seatId state } availability { total available held sold }",
@@ -218,7 +219,7 @@ async def main(mode: str, seats: int, counts: list[int], holds: int, batch: int,
                documents: int, source: str) -> None:
     limit = raise_fd_limit(4 * max(counts) + 1024)
     with tempfile.TemporaryDirectory() as tmp:
-        env = test_env(mode, Path(tmp) / "data") | {
+        env = bench_env(mode, Path(tmp) / "data") | {
             "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": str(len(counts) * (holds + 1) + 2),
             "TICKETFLOW_DB_POOL_SIZE": "10"}
         logs = Path(tmp) / "logs"

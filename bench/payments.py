@@ -36,6 +36,7 @@ import httpx
 from sqlalchemy import select
 
 from bench.common import show_on_sale, summary
+from bench.env import bench_env
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import Booking
 from subgraphs.kernel.events import Event
@@ -43,7 +44,7 @@ from subgraphs.kernel.settings import Settings
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from subgraphs.payment.models import Payment
 from tests.flows import User, new_user
-from tests.harness import process_stack, test_env
+from tests.harness import process_stack
 from tests.integration.support import databases
 
 HOLD = """mutation($show: ID!, $key: String) { holdBestAvailable(showId: $show, quantity: 1,
@@ -155,7 +156,7 @@ async def run(url: str, users: list[User], show_id: str, seconds: float) -> tupl
 async def main(mode: str, clients: list[int], seconds: float, separate: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = test_env(mode, tmp / "data") | {
+        env = bench_env(mode, tmp / "data") | {
             "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": "100000",
             "TICKETFLOW_DB_POOL_SIZE": "10",
         } | ({"TICKETFLOW_SEPARATE_WORKERS": "true"} if separate else {})

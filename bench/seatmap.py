@@ -22,8 +22,9 @@ from typing import Any
 
 import httpx
 
+from bench.env import bench_env
 from tests.flows import PUBLISH_SHOW, new_user
-from tests.harness import GraphQL, process_stack, test_env
+from tests.harness import GraphQL, process_stack
 
 QUERY = "query($id: ID!) { show(id: $id) { id seatMap } }"
 
@@ -69,7 +70,7 @@ async def timed(client: httpx.AsyncClient, url: str, show_id: str, runs: int
 
 async def main(mode: str, seats: int, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = test_env(mode, Path(tmp) / "data")
+        env = bench_env(mode, Path(tmp) / "data")
         logs = Path(tmp) / "logs"
         logs.mkdir()
         async with process_stack(env, logs) as (stack, _):

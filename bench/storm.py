@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import show_on_sale
+from bench.env import bench_env
 from bench.fanout import EVENT_FIELDS, Subscribers, load, raise_fd_limit, watch_query
 from tests.flows import HOLD, User, new_user
 from tests.harness import (
@@ -49,7 +50,6 @@ from tests.harness import (
     process_stack,
     start_router,
     stop_router,
-    test_env,
 )
 from tests.watchers import Watcher, all_at, booking_state, failures, feed_stats, watching
 
@@ -206,7 +206,7 @@ async def storm(args: argparse.Namespace, stack: Stack, procs: Processes, tmp: P
 async def run(args: argparse.Namespace) -> None:
     limit = raise_fd_limit(4 * args.subscribers + 4096)
     with tempfile.TemporaryDirectory() as tmp:
-        env = test_env(args.mode, Path(tmp) / "data") | {
+        env = bench_env(args.mode, Path(tmp) / "data") | {
             "TICKETFLOW_MAX_SEATS_PER_CUSTOMER": str(3 * args.holds + 10),
             "TICKETFLOW_DB_POOL_SIZE": "10",
             "TICKETFLOW_ROUTER_LOG_LEVEL": "warn",

@@ -50,7 +50,7 @@ def cmd_makemigration(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
-    from subgraphs.serve import serve
+    from subgraphs.serve import run_loop, serve
 
     names = _names(args.names)
     if len(names) < len(SERVICES) and settings.embedded:
@@ -68,16 +68,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             raise SystemExit("--processes serves one subgraph: name it (`serve booking`).")
         serve_processes(settings, names[0], args.processes)
         return
-    asyncio.run(serve(settings, names))
+    run_loop(serve(settings, names), settings.event_loop)
 
 
 def cmd_work(settings: Settings, args: argparse.Namespace) -> None:
-    from subgraphs.serve import work
+    from subgraphs.serve import run_loop, work
 
     if settings.embedded:
         raise SystemExit("`ticketflow work` needs TICKETFLOW_REDIS_URL: without Redis the "
                          "subgraphs' events stay inside the one `ticketflow serve` process.")
-    asyncio.run(work(settings, _names(args.names)))
+    run_loop(work(settings, _names(args.names)), settings.event_loop)
 
 
 def cmd_create_user(settings: Settings, args: argparse.Namespace) -> None:

@@ -8,7 +8,8 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -40,6 +41,25 @@ class HostedServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def run_loop(main: Coroutine[Any, Any, None], kind: str = "auto") -> None:
+    """Run ``main`` to the end on uvloop, the loop ``uvicorn.run`` picks by default
+    (``loop="auto"``; uvicorn[standard] installs it), or on asyncio's own where uvloop is
+    missing or ``kind`` (``TICKETFLOW_EVENT_LOOP``) is ``"asyncio"``. A process that runs its
+    servers itself must choose the loop itself (docs/benchmarks.md measures both)."""
+    uvloop: Any = None
+    if kind != "asyncio":
+        try:
+            import uvloop
+        except ImportError:  # Windows, PyPy
+            if kind == "uvloop":
+                raise
+    if uvloop is None:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 async def serve(settings: Settings, names: Sequence[str]) -> None:

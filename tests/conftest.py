@@ -118,7 +118,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         # The folder names the level, so `pytest -m unit` and `make test-unit` agree.
         level = Path(str(item.fspath)).parent.name
-        if level in ("unit", "integration", "e2e"):
+        if level in ("lint", "unit", "integration", "e2e"):
             item.add_marker(getattr(pytest.mark, level))
         # `make test` runs two workers (pytest-xdist, --dist loadgroup) on two halves of
         # the suite (HALVES): each half has every test of one session deployment, so each

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
+    # The event loop of `ticketflow serve` and `work`: uvloop when installed ("auto", as
+    # uvicorn picks), or asyncio's own.
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
     data_dir: Path = Path("var")
     # postgresql://user@host:5432 — each subgraph uses its own database "<db_prefix>_<name>".
     postgres_dsn: str | None = None

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit import test_lint
+from tests import background
+from tests.unit import test_router_modules
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    # mypy without its cache (a fresh clone) takes half a minute of CPU; started as soon as
-    # the run knows it will check, it works while the tests before it run.
-    # Under pytest-xdist every worker collects every test but only one runs the mypy test,
-    # so a worker starts mypy when that test comes.
-    if test_lint.runs_mypy(session.items) and not hasattr(session.config, "workerinput"):
-        test_lint.start(test_lint.MYPY)
+    # The router's node:test suites are a program of their own (seconds of CPU): started as
+    # soon as the run knows it will need them, they run while the tests before them do.
+    background.start_if_selected(session, "::test_the_router_unit_suites_pass",
+                                 test_router_modules.suites(), test_router_modules.ROUTER)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    test_lint.stop_all()
+    background.stop_all()

@@ -11,9 +11,16 @@ import subprocess
 from pathlib import Path
 
 from subgraphs.dev import node_command
+from tests import background
 
 ROOT = Path(__file__).resolve().parents[2]
-TESTS = sorted((ROOT / "router" / "test").glob("*.test.mjs"))
+ROUTER = ROOT / "router"
+TESTS = sorted((ROUTER / "test").glob("*.test.mjs"))
+
+
+def suites() -> tuple[str, ...]:
+    """The argv that runs every suite with the project's Node."""
+    return tuple(node_command("--test", "--test-reporter=tap", *map(str, TESTS)))
 
 
 def test_the_router_unit_suites_exist() -> None:
@@ -24,11 +31,9 @@ def test_the_router_unit_suites_exist() -> None:
 
 
 def test_the_router_unit_suites_pass() -> None:
-    run = subprocess.run(node_command("--test", "--test-reporter=tap", *map(str, TESTS)),
-                         cwd=ROOT / "router",
-                         capture_output=True, text=True, timeout=120, check=False)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "# fail 0" in run.stdout, run.stdout
+    code, output = background.run(suites(), ROUTER)
+    assert code == 0, output
+    assert "# fail 0" in output, output
 
 
 def test_the_router_runs_on_the_node_its_package_pins() -> None:
