@@ -192,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ticketflow`` command."""
     args = parser().parse_args(argv)
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     args.func(settings, args)
 
 

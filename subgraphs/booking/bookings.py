@@ -32,6 +32,7 @@ from subgraphs.booking.models import (
 from subgraphs.booking.outcomes import HoldExpired
 from subgraphs.booking.reads import prices_of_holds
 from subgraphs.booking.shows import ShowInfo, notice
+from subgraphs.kernel import metrics
 from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
@@ -162,9 +163,12 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
             await expiry.expire(service, uow, show, hold)
         uow.emit("BookingNotConfirmed", _booking_event(booking, payment_id=payment_id,
                                                        status=booking.status))
+        metrics.booking_settled(uow, "not_confirmed", booking.created_at)
         return
     sold = await seats.sell(uow.session, hold.id)
-    await sections.sell(uow.session, hold.id)
+    places = await sections.sell(uow.session, hold.id)
+    metrics.booking_settled(uow, "confirmed", booking.created_at,
+                            len(seats.seat_ids(sold)) + places)
     hold.status = HoldStatus.BOOKED
     booking.payment_id = payment_id
     booking.status = BookingStatus.CONFIRMED

@@ -16,6 +16,7 @@ from subgraphs.booking import limits, seats, sections
 from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, notice, show_info
+from subgraphs.kernel import metrics
 from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.uow import UnitOfWork, retrying
@@ -51,6 +52,7 @@ async def expire(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold) 
                               Booking.status == BookingStatus.PENDING_PAYMENT))
     if booking is not None:
         booking.status = BookingStatus.EXPIRED
+        metrics.booking_settled(uow, "expired", booking.created_at)
         uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
                                     "show_id": booking.show_id,
                                     "amount": booking.total_amount, "currency": booking.currency,

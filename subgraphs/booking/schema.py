@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import strawberry
 
 from subgraphs.booking import inventory, live, models, outcomes, reads, service
+from subgraphs.kernel import metrics
 from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import NotFound
@@ -434,6 +435,7 @@ class Mutation:
         result = await service.hold_seats(info.context.service, info.context.caller,
                                           str(show_id), [str(s) for s in seat_ids],
                                           idempotency_key, _pair(segment))
+        metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
         if isinstance(result, outcomes.SeatsUnavailable):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
         return SeatHold.from_held(info, result)
@@ -450,6 +452,7 @@ class Mutation:
         result = await service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
             _pair(segment), idempotency_key)
+        metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
         return SeatHold.from_held(info, result)
@@ -482,6 +485,7 @@ class Mutation:
         result = await service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
             idempotency_key)
+        metrics.hold_answered("general_admission", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
         return SeatHold.from_held(info, result)

@@ -19,13 +19,13 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from subgraphs.kernel import metrics, tracing
 from subgraphs.kernel.auth import TokenVerifier
 from subgraphs.kernel.bus import EventBus, InProcessBus, RedisStreamsBus
-from subgraphs.kernel.db import Database, Deadlines, new_id
+from subgraphs.kernel.db import Database, Deadlines
 from subgraphs.kernel.errors import TicketFlowError
 from subgraphs.kernel.events import Event, KernelTables
 from subgraphs.kernel.feeds import SharedSubscription, feeds_of
@@ -33,7 +33,7 @@ from subgraphs.kernel.graphql import Context
 from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
-from subgraphs.kernel.logs import request_id
+from subgraphs.kernel.logs import RequestIds
 from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
@@ -232,37 +232,6 @@ def client_address(connection: HTTPConnection, trusted: list[str]) -> str | None
     return hops[0] if hops else peer
 
 
-class RequestIds:
-    """Gives every HTTP request an id (the client's ``X-Request-Id``, or a new one) for the
-    logs, and returns it in the response's ``X-Request-Id``.
-
-    A plain ASGI wrapper: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``) costs a
-    task and a body stream per request, which shows on the hold's hot path.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope["headers"]).get(b"x-request-id")
-        rid = given.decode("latin-1") if given else new_id()
-        header = (b"x-request-id", rid.encode("latin-1"))
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
-            await send(message)
-
-        token = request_id.set(rid)
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id.reset(token)
-
-
 def _context_getter(service: Service) -> Callable[..., Awaitable[Context]]:
     async def get_context(connection: HTTPConnection) -> Context:
         where = client_address(connection, service.settings.trusted_proxies)
@@ -320,7 +289,10 @@ def create_app(spec: SubgraphSpec, runtime: Runtime, *, own_runtime: bool = Fals
     app.state.service = service
     app.add_middleware(KeepServerSend)
 
-    app.add_middleware(RequestIds)
+    app.add_middleware(RequestIds, service=spec.name, access_log=runtime.settings.access_log)
+    tracing.instrument_app(app, spec.name)
+    if runtime.settings.metrics:
+        app.add_route("/metrics", metrics.metrics_endpoint, methods=["GET"])
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

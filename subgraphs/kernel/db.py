@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from subgraphs.kernel import tracing
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
@@ -179,6 +181,9 @@ class Database:
         if self.is_sqlite:
             event.listen(self._read_engine.sync_engine, "connect", _sqlite_pragmas)
         self.reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        tracing.trace_engine(self.engine)
+        if self.is_sqlite:
+            tracing.trace_engine(self._read_engine)
         # Single statements that commit by themselves: one round trip, no BEGIN or COMMIT.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 

@@ -28,10 +28,16 @@ class Event:
     payload: dict[str, Any]
     id: str = field(default_factory=new_id)
     occurred_at: str = field(default_factory=lambda: utcnow().isoformat())
+    # The W3C traceparent of the transaction that wrote it (only when tracing is on):
+    # the consumer's span links back to it (kernel/tracing.py).
+    trace: str | None = None
 
     def to_json(self) -> str:
         """The wire form carried on the bus."""
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+        data = asdict(self)
+        if self.trace is None:
+            del data["trace"]
+        return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Event:
@@ -43,6 +49,7 @@ class Event:
             payload=data["payload"],
             id=data["id"],
             occurred_at=data["occurred_at"],
+            trace=data.get("trace"),
         )
 
     @property

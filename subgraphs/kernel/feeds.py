@@ -49,6 +49,7 @@ from graphql.execution import Executor, execute_subscription_event
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import validate_document
 
+from subgraphs.kernel import metrics
 from subgraphs.kernel.errors import classify
 from subgraphs.kernel.inputs import input_error
 
@@ -237,6 +238,7 @@ class FeedRegistry:
         group = found if isinstance(found, Group) else self._new_group(found)
         subscriber = make(group)
         group.members.add(subscriber)
+        metrics.subscriber_joined(group.feed.key)
         group.feed.join(subscriber)
         return subscriber
 
@@ -254,7 +256,9 @@ class FeedRegistry:
         """Remove a subscriber; a feed without subscribers stops."""
         subscriber.active = False
         group = subscriber.group
-        group.members.discard(subscriber)
+        if subscriber in group.members:
+            group.members.remove(subscriber)
+            metrics.subscriber_left(group.feed.key)
         if group.members:
             return
         self.groups.pop(group.key, None)

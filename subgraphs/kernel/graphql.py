@@ -18,6 +18,7 @@ from strawberry.types.graphql import OperationType
 from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.errors import BadUserInput, ErrorCodes, TicketFlowError
 from subgraphs.kernel.inputs import plan_operation
+from subgraphs.kernel.metrics import OperationMetrics
 
 if TYPE_CHECKING:
     from subgraphs.kernel.app import Service
@@ -257,6 +258,6 @@ def build_schema(
         subscription=subscription,
         types=list(types),
         # Clients send the same few operations: each is parsed and validated once.
-        extensions=[AuthGate, ErrorCodes, parsed.extension],
+        extensions=[AuthGate, ErrorCodes, parsed.extension, OperationMetrics],
         federation_version=FEDERATION_VERSION,
     )

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from subgraphs.kernel import tracing
 from subgraphs.kernel.db import Database
 from subgraphs.kernel.events import Event, KernelTables
 
@@ -63,7 +64,8 @@ class UnitOfWork:
 
     def emit(self, event_type: str, payload: dict[str, Any]) -> Event:
         """Record an event to publish once this transaction commits."""
-        event = Event(type=event_type, source=self._source, payload=payload)
+        event = Event(type=event_type, source=self._source, payload=payload,
+                      trace=tracing.traceparent())
         self._events.append(event)
         return event
 
