@@ -64,8 +64,8 @@ from subgraphs.booking import service as booking_service
 from subgraphs.booking.models import BookableShow, Hold
 from subgraphs.booking.outcomes import Held
 from subgraphs.booking.seats import take_statement
-from subgraphs.kernel.app import Runtime, Service
 from subgraphs.kernel.auth import Caller
+from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import Settings
 from subgraphs.registry import spec
 from tests.flows import HOLD, User, new_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from subgraphs.kernel.app import SubgraphSpec
+from subgraphs.kernel.service import SubgraphSpec
 from subgraphs.kernel.settings import SERVICES
 
 

@@ -15,8 +15,8 @@ from subgraphs.auth import service as auth_service
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.tokens import rotate_key
-from subgraphs.kernel.app import Runtime, Service
 from subgraphs.kernel.auth import Caller
+from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import Settings
 from subgraphs.registry import spec
 from subgraphs.venue import service as venue_service

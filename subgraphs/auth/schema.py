@@ -13,11 +13,11 @@ from fastapi.responses import JSONResponse
 from subgraphs.auth import models, service, sessions
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.tokens import active_key, jwks
-from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.auth import require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.graphql import Info, build_schema, session_batch
 from subgraphs.kernel.inputs import text_rule
+from subgraphs.kernel.service import Service, SubgraphSpec
 
 
 @strawberry.enum(description="What a user may do: customers buy, organizers sell, admins run.")

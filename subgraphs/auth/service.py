@@ -15,7 +15,6 @@ from subgraphs.auth import sessions
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.sessions import Tokens
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import ROLES, Caller, require_caller, require_role
 from subgraphs.kernel.db import one_each
 from subgraphs.kernel.errors import (
@@ -26,6 +25,7 @@ from subgraphs.kernel.errors import (
     unavailable_cause,
 )
 from subgraphs.kernel.guards import RateLimited
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.auth")

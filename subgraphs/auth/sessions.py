@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 
 from subgraphs.auth.models import RefreshToken, Session, User
 from subgraphs.auth.tokens import AccessToken, active_key, issue_access_token
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import Unauthenticated
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 
 SPENT = "refresh token reused"

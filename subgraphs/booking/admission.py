@@ -17,12 +17,12 @@ from subgraphs.booking.holds import Request, insert_hold, make, new_hold, show_o
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import ON_SALE, AdmissionSection, BookableShow, HoldAdmission
 from subgraphs.booking.outcomes import Held, Refused, SoldOut
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, NotFound
 from subgraphs.kernel.idempotency import clean_key
 from subgraphs.kernel.inputs import could_be_id
+from subgraphs.kernel.service import Service
 
 NO_SECTION = "This show has no standing section with this id."
 

@@ -32,12 +32,12 @@ from subgraphs.booking.models import (
 from subgraphs.booking.outcomes import HoldExpired
 from subgraphs.booking.reads import prices_of_holds
 from subgraphs.booking.shows import ShowInfo
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import Conflict, NotFound
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork, retrying
 
 log = logging.getLogger("ticketflow.booking")

@@ -16,8 +16,8 @@ from subgraphs.booking import limits, seats, sections
 from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, show_info
-from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.service import Service, repeat
 from subgraphs.kernel.uow import UnitOfWork, retrying
 
 log = logging.getLogger("ticketflow.booking")

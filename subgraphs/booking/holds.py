@@ -53,11 +53,11 @@ from subgraphs.booking.outcomes import (
 from subgraphs.booking.placement import Place
 from subgraphs.booking.reads import HoldPrice, PricedSeat
 from subgraphs.booking.shows import ShowInfo, show_info
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import new_id, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
 from subgraphs.kernel.idempotency import clean_key, fingerprint
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork, retrying
 
 

@@ -25,9 +25,9 @@ from typing import Any
 from subgraphs.booking import inventory
 from subgraphs.booking.coalesce import Changes, Message, SeatMap, Window, merged
 from subgraphs.kernel.errors import unavailable_cause
-from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription
+from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription, Subscriber
 from subgraphs.kernel.live import Watcher
-from subgraphs.kernel.sendqueue import Subscriber
+from subgraphs.kernel.service import Service
 
 log = logging.getLogger("ticketflow.booking.live")
 
@@ -39,10 +39,10 @@ RETRY_SECONDS = 1.0
 _WAKE: Message = {"wake": True}
 
 
-class SeatFeed(Feed):
+class SeatFeed(Feed[Service]):
     """One show's seat map in this process and everyone here who watches it."""
 
-    def __init__(self, registry: FeedRegistry, show_id: str, build: EventBuilder) -> None:
+    def __init__(self, registry: FeedRegistry[Service], show_id: str, build: EventBuilder) -> None:
         super().__init__(registry, show_id)
         self.build = build
         self.window = Window(self.service.settings.live_coalesce_ms / 1000)
@@ -217,7 +217,7 @@ class SeatFeed(Feed):
         self._flush_at = self._gap_at = None
 
 
-def seat_availability(build: EventBuilder) -> SharedSubscription:
+def seat_availability(build: EventBuilder) -> SharedSubscription[Service]:
     """``seatAvailability(showId)`` as a shared subscription, one feed per show."""
 
     def key(args: dict[str, Any]) -> str:

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 import strawberry
 
 from subgraphs.booking import inventory, live, models, outcomes, reads, service
-from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import NotFound
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.service import SubgraphSpec
 
 _load_availability = session_batch(inventory.availability_by_show)
 _load_bookings = session_batch(reads.bookings_by_ids)

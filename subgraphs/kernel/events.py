@@ -1,9 +1,6 @@
-"""Integration events, and the kernel's tables every subgraph keeps.
+"""Integration events: what a subgraph tells the others, and their wire form.
 
-``outbox`` holds events written in the same transaction as the state change they
-describe; the relay publishes them. ``processed_events`` records which events a
-consumer has applied, so a redelivered event changes nothing. ``idempotency_keys``
-remembers what each client-chosen key created.
+The outbox that carries them is declared in :mod:`subgraphs.kernel.tables`.
 """
 
 from __future__ import annotations
@@ -13,10 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
-
-from subgraphs.kernel.db import UTCDateTime, new_id, utcnow
-from subgraphs.kernel.idempotency import idempotency_table
+from subgraphs.kernel.db import new_id, utcnow
 
 
 @dataclass(frozen=True)
@@ -49,36 +43,3 @@ class Event:
     def occurred(self) -> datetime:
         """``occurred_at`` as a datetime."""
         return datetime.fromisoformat(self.occurred_at)
-
-
-@dataclass(frozen=True)
-class KernelTables:
-    """The outbox, processed-events and idempotency tables of one subgraph's database."""
-
-    outbox: Table
-    processed: Table
-    idempotency: Table
-
-
-def kernel_tables(metadata: MetaData) -> KernelTables:
-    """Declare the kernel's tables on a subgraph's metadata."""
-    outbox = Table(
-        "outbox",
-        metadata,
-        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-               autoincrement=True),
-        Column("event_id", String(36), nullable=False, unique=True),
-        Column("type", String(100), nullable=False),
-        Column("body", Text, nullable=False),
-        Column("created_at", UTCDateTime, nullable=False, default=utcnow),
-        Column("published_at", UTCDateTime, nullable=True, index=True),
-    )
-    processed = Table(
-        "processed_events",
-        metadata,
-        Column("event_id", String(36), primary_key=True),
-        Column("consumer", String(100), primary_key=True),
-        Column("processed_at", UTCDateTime, nullable=False, default=utcnow),
-    )
-    return KernelTables(outbox=outbox, processed=processed,
-                        idempotency=idempotency_table(metadata))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import strawberry
 from graphql import DocumentNode, ExecutionResult, GraphQLError
@@ -18,9 +18,7 @@ from strawberry.types.graphql import OperationType
 from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.errors import BadUserInput, ErrorCodes, TicketFlowError
 from subgraphs.kernel.inputs import plan_operation
-
-if TYPE_CHECKING:
-    from subgraphs.kernel.app import Service
+from subgraphs.kernel.service import Service
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

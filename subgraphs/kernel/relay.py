@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from subgraphs.kernel.bus import EventBus
 from subgraphs.kernel.db import Database, utcnow
-from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
+from subgraphs.kernel.tables import KernelTables
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.relay")

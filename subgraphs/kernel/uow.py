@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.events import Event
+from subgraphs.kernel.tables import KernelTables
 
 log = logging.getLogger("ticketflow.uow")
 T = TypeVar("T")

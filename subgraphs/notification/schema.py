@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from strawberry.scalars import JSON
 
-from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.graphql import Info, build_schema
+from subgraphs.kernel.service import Service, SubgraphSpec
 from subgraphs.notification import models, service, tickets
 
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
 from subgraphs.kernel.events import Event
+from subgraphs.kernel.service import Service, repeat
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.notification import mail, tickets

@@ -10,9 +10,9 @@ import strawberry
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.service import Service, SubgraphSpec
 from subgraphs.payment import models, service
 from subgraphs.payment.providers import Proof
 

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import all_each, one_each, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, NotFound
@@ -28,6 +27,7 @@ from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.inputs import could_be_id
+from subgraphs.kernel.service import Service, repeat
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import (
     CANCELLED,

@@ -11,10 +11,10 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_role
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.service import SubgraphSpec
 from subgraphs.venue import models, service
 
 MAX_PAGE = 100

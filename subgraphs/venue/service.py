@@ -15,11 +15,11 @@ import orjson
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
 from subgraphs.kernel.db import all_each, new_id, one_each
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
 from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue import seatmap
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, Stop, Venue

@@ -12,8 +12,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import DeclarativeBase
 
 from subgraphs.booking.models import Hold, ShowSeat
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import Database
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.settings import SERVICES, Settings
 from tests.flows import PASSWORD, Actors, User, new_user
 from tests.harness import Stack, in_process_stack

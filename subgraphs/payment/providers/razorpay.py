@@ -28,7 +28,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from subgraphs.kernel.errors import BadUserInput
-from subgraphs.payment.providers import (
+from subgraphs.payment.providers.base import (
     Charge,
     Checkout,
     InvalidWebhook,

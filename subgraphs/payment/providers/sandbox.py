@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput
-from subgraphs.payment.providers import (
+from subgraphs.payment.providers.base import (
     Charge,
     Checkout,
     InvalidWebhook,
