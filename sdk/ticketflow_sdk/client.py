@@ -204,8 +204,10 @@ class AsyncClient:
         token = self._keeper.access_token
         if token is None or not await self._keeper.refresh(token, self._exchange):
             raise Unauthenticated("Sign in first: there is no refresh token.")
-        assert self._keeper.tokens is not None
-        return self._keeper.tokens
+        tokens = self._keeper.tokens
+        if tokens is None:  # a refresh that succeeded keeps the new tokens
+            raise RuntimeError("the refreshed tokens are missing")
+        return tokens
 
     async def logout(self) -> None:
         """End this session on the server and forget its tokens."""

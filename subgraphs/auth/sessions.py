@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from subgraphs.auth.models import RefreshToken, Session, User
 from subgraphs.auth.tokens import AccessToken, active_key, issue_access_token
 from subgraphs.kernel.db import utcnow
-from subgraphs.kernel.errors import Unauthenticated
+from subgraphs.kernel.errors import Unauthenticated, present
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 
@@ -72,8 +72,8 @@ async def refresh(service: Service, presented: str) -> Tokens:
         row = await uow.session.get(RefreshToken, _digest(presented.strip()))
         if row is None:
             raise refused
-        session = await uow.session.get(Session, row.session_id, with_for_update=True)
-        assert session is not None
+        session = present(await uow.session.get(Session, row.session_id, with_for_update=True),
+                          "a refresh token's session")
         if session.revoked_at is not None or session.expires_at <= now:
             raise refused
         spent = await uow.session.execute(
@@ -86,8 +86,7 @@ async def refresh(service: Service, presented: str) -> Tokens:
             await _revoke(service, uow, [session], SPENT)
         else:
             session.last_used_at = now
-            user = await uow.session.get(User, session.user_id)
-            assert user is not None
+            user = present(await uow.session.get(User, session.user_id), "a session's user")
             token = await _new_refresh_token(uow, session.id)
             key = await active_key(uow.session)
             access = issue_access_token(user, key, service.settings, session.id)

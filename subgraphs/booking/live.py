@@ -24,7 +24,7 @@ from typing import Any
 
 from subgraphs.booking import inventory
 from subgraphs.booking.coalesce import Changes, Message, SeatMap, Window, merged
-from subgraphs.kernel.errors import unavailable_cause
+from subgraphs.kernel.errors import present, unavailable_cause
 from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription, Subscriber
 from subgraphs.kernel.live import Watcher
 from subgraphs.kernel.service import Service
@@ -104,11 +104,11 @@ class SeatFeed(Feed[Service]):
         subscriber.start(self._snapshot(subscriber.group))
 
     def _snapshot(self, group: Group) -> bytes:
-        assert self.state is not None
-        version = self.state.version
+        state = present(self.state, "a loaded feed's seat map")
+        version = state.version
         if group.snapshot is None or group.snapshot[0] != version:
             if self._root is None or self._root[0] != version:
-                self._root = (version, self.build(self.state.as_message(), None))
+                self._root = (version, self.build(state.as_message(), None))
             group.snapshot = (version, group.render(self._root[1]))
             self.registry.stats["snapshot_renders"] += 1
         return group.snapshot[1]
@@ -162,8 +162,8 @@ class SeatFeed(Feed[Service]):
             self._gap_at = None
 
     def _accept(self, message: Message) -> None:
-        assert self.state is not None
-        self.pending = merged(self.pending, self.state.version, message)
+        state = present(self.state, "a loaded feed's seat map")
+        self.pending = merged(self.pending, state.version, message)
         self.expected = message["version"] + 1
         if self._flush_at is None:
             loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ import strawberry
 
 from subgraphs.booking import inventory, live, models, outcomes, reads, service
 from subgraphs.kernel.auth import require_owner_or_admin
-from subgraphs.kernel.errors import NotFound
+from subgraphs.kernel.errors import NotFound, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.service import SubgraphSpec
 
@@ -293,8 +293,8 @@ class Booking:
     @strawberry.field(description="The stops the seats are booked between (null for a show "
                       "without stops).")
     async def segment(self, info: Info) -> Segment | None:
-        hold = await info.context.loader(_load_holds).load(self.hold_id)
-        assert hold is not None  # a booking's hold is never deleted
+        hold = present(await info.context.loader(_load_holds).load(self.hold_id),
+                       "a booking's hold")  # holds are never deleted
         return await _segment(info, str(self.show.id), hold.leg_from, hold.leg_to)
 
     @strawberry.field

@@ -49,7 +49,7 @@ from graphql.execution import Executor, execute_subscription_event
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import validate_document
 
-from subgraphs.kernel.errors import classify
+from subgraphs.kernel.errors import classify, present
 from subgraphs.kernel.inputs import input_error
 from subgraphs.kernel.sendqueue import SendQueue
 
@@ -212,7 +212,8 @@ class FeedRegistry(Generic[S]):
         if not isinstance(node, FieldNode) or node.directives or \
                 node.name.value not in self.specs:
             return None
-        assert document is not None
+        if document is None:  # operation was None then
+            return None
         executor = Executor.build(self.schema, document, raw_variable_values=variables,
                                   operation_name=name)
         if isinstance(executor, list):  # variables that do not fit: the ordinary answer
@@ -220,8 +221,8 @@ class FeedRegistry(Generic[S]):
         if input_error(self.schema, document, name, variables) is not None:
             return None  # a string breaking the input rule: the ordinary answer refuses it
         spec = self.specs[node.name.value]
-        assert self.schema.subscription_type is not None
-        field = self.schema.subscription_type.fields[node.name.value]
+        field = present(self.schema.subscription_type, "the subscription type") \
+            .fields[node.name.value]
         args = get_argument_values(field, node, executor.variable_values)
         return Route(spec, key, spec.key(args), executor)
 

@@ -107,12 +107,11 @@ async def create_once(
     was used before returns ``load(first id)``. Of two requests racing with one key, the
     second waits on the key's row, fails to claim it, and answers with the first's result.
     """
-    async def prior() -> str | None:
-        assert key is not None
+    async def prior(key: str) -> str | None:
         async with service.db.session() as session:
             return await idempotency.seen(session, user_id, key, operation, request)
 
-    if key is not None and (first := await prior()) is not None:
+    if key is not None and (first := await prior(key)) is not None:
         return await load(first)
     try:
         async with service.uow() as uow:
@@ -122,7 +121,7 @@ async def create_once(
             if key is not None:
                 await idempotency.settle(uow.session, user_id, key, created)
     except IntegrityError:
-        if key is None or (first := await prior()) is None:
+        if key is None or (first := await prior(key)) is None:
             raise
         return await load(first)
     return result

@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from subgraphs.kernel.errors import present
 from subgraphs.kernel.settings import Settings
 
 log = logging.getLogger("ticketflow.migrate")
@@ -31,8 +32,8 @@ def alembic_config(service: str, url: str) -> Config:
 
 def run_env(metadata: MetaData) -> None:
     """The body of every subgraph's ``migrations/env.py``."""
-    url = context.config.get_main_option("sqlalchemy.url")
-    assert url is not None
+    url = present(context.config.get_main_option("sqlalchemy.url"),
+                  "the migration's sqlalchemy.url")
 
     def migrate(connection: Connection) -> None:
         context.configure(

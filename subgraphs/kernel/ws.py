@@ -122,7 +122,8 @@ class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     def _queue_of_connection(self) -> SendQueue:
         if self._queue is None:
-            assert isinstance(self.websocket, ASGIWebSocketAdapter)
+            if not isinstance(self.websocket, ASGIWebSocketAdapter):
+                raise TypeError("shared feeds need uvicorn's ASGI websocket")
             ws = self.websocket.ws
             self._queue = SendQueue(ws.send_text, write_now(ws.scope))
         return self._queue

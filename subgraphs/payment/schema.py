@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from subgraphs.kernel.auth import require_owner_or_admin
+from subgraphs.kernel.errors import present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.service import Service, SubgraphSpec
 from subgraphs.payment import models, service
@@ -88,9 +89,8 @@ class Refund:
 
     @strawberry.field(description="The payment refunded.")
     async def payment(self, info: Info) -> Payment:
-        found = await Payment.resolve_reference(info, strawberry.ID(self.payment_id))
-        assert found is not None
-        return found
+        return present(await Payment.resolve_reference(info, strawberry.ID(self.payment_id)),
+                       "a refund's payment")
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Refund | None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import all_each, one_each, utcnow
-from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, NotFound
+from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, NotFound, present
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.idempotency import clean_key, create_once
@@ -82,10 +82,8 @@ def provider_of(service: Service, name: str) -> Provider:
 
 
 async def _locked(uow: UnitOfWork, payment_id: str) -> Payment:
-    payment = await uow.session.get(Payment, payment_id, with_for_update=True,
-                                    populate_existing=True)
-    assert payment is not None
-    return payment
+    return present(await uow.session.get(Payment, payment_id, with_for_update=True,
+                                         populate_existing=True), "a payment")
 
 
 # --- charges: what the provider says about a payment ---------------------------------------
@@ -229,12 +227,10 @@ def apply_refund_result(uow: UnitOfWork, payment: Payment, refund: Refund,
 async def settle_refund(service: Service, refund_id: str) -> Refund:
     """Ask the provider to pay a pending refund back (again: it is idempotent) and record
     the answer. A provider that does not answer leaves it pending for the worker."""
-    refund = await service.get(Refund, refund_id)
-    assert refund is not None
+    refund = present(await service.get(Refund, refund_id), "a refund")
     if refund.status != REFUND_PENDING:
         return refund
-    payment = await service.get(Payment, refund.payment_id)
-    assert payment is not None
+    payment = present(await service.get(Payment, refund.payment_id), "a refund's payment")
     try:
         result = await provider_of(service, refund.provider).refund(payment, refund)
     except (PaymentProviderError, BadUserInput) as exc:
@@ -243,9 +239,8 @@ async def settle_refund(service: Service, refund_id: str) -> Refund:
     crash_point("payment.refund_sent")
     async with service.uow() as uow:
         payment = await _locked(uow, payment.id)
-        refund = await uow.session.get(Refund, refund_id, with_for_update=True,
-                                       populate_existing=True)
-        assert refund is not None
+        refund = present(await uow.session.get(Refund, refund_id, with_for_update=True,
+                                               populate_existing=True), "a refund")
         if refund.status == REFUND_PENDING:
             refund.attempts += 1
         apply_refund_result(uow, payment, refund, result)
@@ -476,9 +471,7 @@ async def refund_payment(service: Service, caller: Caller | None, payment_id: st
 
 
 async def _get_refund(service: Service, refund_id: str) -> Refund:
-    refund = await service.get(Refund, refund_id)
-    assert refund is not None
-    return refund
+    return present(await service.get(Refund, refund_id), "a refund")
 
 
 # --- webhooks ------------------------------------------------------------------------------

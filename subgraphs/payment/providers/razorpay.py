@@ -77,7 +77,9 @@ class Razorpay:
     virtual = False
 
     def __init__(self, settings: Settings, *, attempts: int = 4) -> None:
-        assert settings.razorpay_key_id and settings.razorpay_key_secret
+        if not (settings.razorpay_key_id and settings.razorpay_key_secret):
+            raise ValueError("Razorpay needs TICKETFLOW_RAZORPAY_KEY_ID and "
+                             "TICKETFLOW_RAZORPAY_KEY_SECRET")
         self.key_id = settings.razorpay_key_id
         self._secret = settings.razorpay_key_secret
         self._webhook_secret = settings.razorpay_webhook_secret or ""
