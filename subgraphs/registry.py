@@ -14,7 +14,3 @@ def spec(name: str) -> SubgraphSpec:
         raise ValueError(f"unknown subgraph {name!r}; choose from {', '.join(SERVICES)}")
     return importlib.import_module(f"subgraphs.{name}.schema").SPEC  # type: ignore[no-any-return]
 
-
-def all_specs() -> list[SubgraphSpec]:
-    """Every subgraph, in start-up order."""
-    return [spec(name) for name in SERVICES]

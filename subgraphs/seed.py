@@ -139,10 +139,10 @@ async def seed_demo(settings: Settings) -> Demo:
     runtime = Runtime(settings)
     auth, venue = Service(spec("auth"), runtime), Service(spec("venue"), runtime)
     try:
-        async with auth.db.session() as session:
+        async with auth.db.reader() as session:
             organizer = await session.scalar(select(User).where(User.email == ORGANIZER[0]))
         if organizer is not None:
-            async with venue.db.session() as session:
+            async with venue.db.reader() as session:
                 found = (await session.execute(select(Show.id, Show.title)
                                                .order_by(Show.created_at))).all()
             return Demo(ORGANIZER[0], CUSTOMER[0], [(str(i), str(t)) for i, t in found],

@@ -220,7 +220,7 @@ class Mutation:
 def _routes(app: FastAPI, svc: Service) -> None:
     @app.get("/.well-known/jwks.json")
     async def jwks_document() -> JSONResponse:
-        async with svc.db.session() as session:
+        async with svc.db.reader() as session:
             document = await jwks(session, svc.settings)
         return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
 

@@ -181,7 +181,7 @@ async def login(service: Service, passwords: Passwords, email: str, password: st
     """A new session; one generic failure, taking as long, for every wrong credential."""
     email = normalise_email(email)
     await _limit(service, "login", email, client)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         user = await session.scalar(select(User).where(User.email == email))
     ok = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
@@ -203,7 +203,7 @@ async def change_password(service: Service, passwords: Passwords, caller: Caller
                           current: str, new: str) -> int:
     """Change the caller's password and end every other session; how many ended."""
     who = require_caller(caller)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         user = await session.get(User, who.user_id)
     if user is None:
         raise Unauthenticated("This account no longer exists.")

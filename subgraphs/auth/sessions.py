@@ -131,7 +131,7 @@ async def end(service: Service, user_id: str, *, only: str | None = None,
 
 async def active(service: Service, user_id: str) -> list[Session]:
     """The user's sessions that have not ended, most recently used first."""
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         rows = await session.scalars(
             select(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None),
                                   Session.expires_at > utcnow())
@@ -141,6 +141,6 @@ async def active(service: Service, user_id: str) -> list[Session]:
 
 async def recently_revoked(service: Service, since: datetime) -> list[str]:
     """Sessions revoked after ``since``: re-announced at start-up (memory guards forget)."""
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         rows = await session.scalars(select(Session.id).where(Session.revoked_at >= since))
         return list(rows)

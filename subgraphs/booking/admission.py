@@ -10,16 +10,24 @@ more: an expired hold never keeps places from anyone.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from subgraphs.booking import sections
-from subgraphs.booking.holds import Request, insert_hold, make, new_hold, show_of, validate_quantity
+from subgraphs.booking.holds import (
+    Request,
+    insert_hold,
+    make,
+    new_hold,
+    require_on_sale,
+    show_of,
+    validate_quantity,
+)
 from subgraphs.booking.ledger import Ledger
-from subgraphs.booking.models import ON_SALE, AdmissionSection, BookableShow, HoldAdmission
+from subgraphs.booking.models import AdmissionSection, HoldAdmission
 from subgraphs.booking.outcomes import Held, Refused, SoldOut
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
-from subgraphs.kernel.errors import BadUserInput, NotFound
+from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.idempotency import clean_key
 from subgraphs.kernel.inputs import could_be_id
 from subgraphs.kernel.service import Service
@@ -91,13 +99,8 @@ async def _left(service: Service, show_id: str, section_id: str) -> tuple[int, i
     """Why a hold of places was refused: the show is not on sale or has no such section
     (errors), or the places the counters leave now and how many held ones have lapsed."""
     now = utcnow()
-    async with service.db.session() as session:
-        status = await session.scalar(select(BookableShow.status)
-                                      .where(BookableShow.id == show_id))
-        if status is None:
-            raise NotFound("No show with this id is on sale.", field="showId")
-        if status != ON_SALE:
-            raise BadUserInput("This show is not on sale.", field="showId")
+    async with service.db.reader() as session:
+        await require_on_sale(session, show_id)
         section = await session.get(AdmissionSection, (show_id, section_id))
         if section is None:
             raise BadUserInput(NO_SECTION, field="sectionId")

@@ -73,7 +73,7 @@ async def release_expired(service: Service, limit: int = 100, *, now: datetime |
         query = query.where(Hold.show_id == show_id)
     if user_id is not None:
         query = query.where(Hold.user_id == user_id)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         lapsed = list(await session.scalars(query))
     released = 0
     for hold_id in lapsed:

@@ -29,6 +29,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.booking import expiry, limits, placement, seats, sections
 from subgraphs.booking.inventory import Segment, legs_of
@@ -205,7 +206,7 @@ async def _first(req: Request) -> Held | None:
     something else), or ``None``."""
     if req.key is None:
         return None
-    async with req.service.db.session() as session:
+    async with req.service.db.reader() as session:
         first = await req.service.idempotency.seen(session, req.who.user_id, req.key,
                                                    req.operation, req.arguments)
         hold = None if first is None else await session.get(Hold, first)
@@ -272,18 +273,23 @@ async def hold_seats(
     raise Conflict("The seats changed hands while holding them; try again.", field="seatIds")
 
 
+async def require_on_sale(session: AsyncSession, show_id: str) -> None:
+    """``NOT_FOUND`` unless booking has the show, ``BAD_USER_INPUT`` unless it is on sale:
+    what a refused hold checks first (the show may have stopped selling meanwhile)."""
+    status = await session.scalar(select(BookableShow.status).where(BookableShow.id == show_id))
+    if status is None:
+        raise NotFound("No show with this id is on sale.", field="showId")
+    if status != ON_SALE:
+        raise BadUserInput("This show is not on sale.", field="showId")
+
+
 async def _not_free(service: Service, show_id: str, seat_ids: Sequence[str],
                     legs: range) -> list[str]:
     """Why a hold of these seats was refused: the show is not on sale (an error), a seat is
     not the show's (an error), or these seats are not free on every one of ``legs``."""
     now = utcnow()
-    async with service.db.session() as session:
-        status = await session.scalar(select(BookableShow.status)
-                                      .where(BookableShow.id == show_id))
-        if status is None:
-            raise NotFound("No show with this id is on sale.", field="showId")
-        if status != ON_SALE:
-            raise BadUserInput("This show is not on sale.", field="showId")
+    async with service.db.reader() as session:
+        await require_on_sale(session, show_id)
         free = dict((await session.execute(
             select(ShowSeat.seat_id, func.sum(case((seats.is_free(now), 1), else_=0)))
             .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids),

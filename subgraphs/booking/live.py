@@ -123,7 +123,7 @@ class SeatFeed(Feed[Service]):
         self.early.clear()
         while True:
             try:
-                async with self.service.db.session() as session:
+                async with self.service.db.reader() as session:
                     snap = await inventory.snapshot(session, self.key)
                 break
             except asyncio.CancelledError:

@@ -11,7 +11,7 @@ import strawberry
 
 from subgraphs.booking import inventory, live, models, outcomes, reads, service
 from subgraphs.kernel.auth import require_owner_or_admin
-from subgraphs.kernel.errors import NotFound, present
+from subgraphs.kernel.errors import ErrorCode, NotFound, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.service import SubgraphSpec
 
@@ -133,7 +133,7 @@ class Show:
         if segment is None:
             found = await info.context.loader(_load_availability).load(str(self.id))
         else:
-            async with info.context.service.db.session() as session:
+            async with info.context.service.db.reader() as session:
                 found = (await inventory.availability_by_show(session, [str(self.id)],
                                                               segment.pair()))[0]
         return None if found is None else Availability.from_message(found.as_message())
@@ -142,7 +142,7 @@ class Show:
                       "journey), in seat-map order.")
     async def seat_states(self, info: Info,
                           segment: SegmentInput | None = None) -> list[SeatState]:
-        async with info.context.service.db.session() as session:
+        async with info.context.service.db.reader() as session:
             show = await session.get(models.BookableShow, str(self.id))
             if show is None:
                 return []
@@ -348,21 +348,21 @@ class User:
 
 @strawberry.type(description="Some of the seats asked for are held or sold by someone else.")
 class SeatsUnavailable:
-    code: str = "SEATS_UNAVAILABLE"
+    code: str = ErrorCode.SEATS_UNAVAILABLE.value
     message: str = "Some of these seats are no longer available."
     seat_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="The hold lapsed before checkout; hold the seats again.")
 class HoldExpired:
-    code: str = "HOLD_EXPIRED"
+    code: str = ErrorCode.HOLD_EXPIRED.value
     message: str = "The hold has expired."
     hold_id: strawberry.ID = strawberry.ID("")
 
 
 @strawberry.type(description="Fewer places (or seats that fit together) than asked for are left.")
 class SoldOut:
-    code: str = "SOLD_OUT"
+    code: str = ErrorCode.SOLD_OUT.value
     message: str = "Not enough places are left."
     available: int = strawberry.field(default=0, description="Places (or matching seats) "
                                       "left now.")
@@ -519,7 +519,7 @@ class Subscription:
         svc = info.context.service
         # Watch before reading the snapshot, so no change falls between the two.
         async with svc.runtime.live.watch(inventory.channel(str(show_id))) as watcher:
-            async with svc.db.session() as session:
+            async with svc.db.reader() as session:
                 snap = await inventory.snapshot(session, str(show_id))
             if snap is None:
                 raise NotFound("No show with this id is on sale.", field="showId")

@@ -84,7 +84,7 @@ def session_batch(
     """
 
     async def batch(ctx: Context, keys: Sequence[Any]) -> Sequence[Any]:
-        async with ctx.service.db.session() as session:
+        async with ctx.service.db.reader() as session:
             return await fn(session, keys)
 
     return batch

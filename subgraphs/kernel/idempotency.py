@@ -108,7 +108,7 @@ async def create_once(
     second waits on the key's row, fails to claim it, and answers with the first's result.
     """
     async def prior(key: str) -> str | None:
-        async with service.db.session() as session:
+        async with service.db.reader() as session:
             return await idempotency.seen(session, user_id, key, operation, request)
 
     if key is not None and (first := await prior(key)) is not None:

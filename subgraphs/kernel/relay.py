@@ -64,7 +64,7 @@ class OutboxRelay:
             return
         since = utcnow() - self._replay
         outbox = self._tables.outbox
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             rows = (
                 await session.execute(
                     select(outbox.c.body)
@@ -87,7 +87,7 @@ class OutboxRelay:
                   .order_by(outbox.c.seq).limit(limit))
         if not self._db.is_sqlite:
             oldest = oldest.with_for_update(skip_locked=True)
-        async with self._db.sessions() as session, session.begin():
+        async with self._db.writer() as session, session.begin():
             rows = sorted((await session.execute(
                 update(outbox).where(outbox.c.seq.in_(oldest.scalar_subquery()))
                 .values(published_at=utcnow())
@@ -167,7 +167,7 @@ class IdempotentConsumer:
 
     async def _applied(self, event_id: str) -> bool:
         processed = self._tables.processed
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             return await session.scalar(select(processed.c.event_id).where(
                 processed.c.event_id == event_id,
                 processed.c.consumer == self._consumer)) is not None

@@ -150,7 +150,7 @@ class Service:
 
     async def get(self, model: type[Any], key: Any) -> Any:
         """One row by primary key (``None`` if there is none), read outside any transaction."""
-        async with self.db.session() as session:
+        async with self.db.reader() as session:
             return await session.get(model, key)
 
     def uow(self) -> UnitOfWork:

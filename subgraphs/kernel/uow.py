@@ -58,7 +58,7 @@ class UnitOfWork:
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._db.sessions()
+        self.session = self._db.writer()
         await self.session.begin()
         return self
 

@@ -173,7 +173,7 @@ async def _claim(service: Service, event_id: str, channel: str) -> Delivery | No
     """Take a due delivery for this process (SENDING, one more attempt); ``None`` if another
     worker was first. Committed before anything is sent: at most once."""
     now = utcnow()
-    async with service.db.sessions() as session, session.begin():
+    async with service.db.writer() as session, session.begin():
         claimed = await session.execute(
             update(Delivery)
             .where(Delivery.event_id == event_id, Delivery.channel == channel,
@@ -186,7 +186,7 @@ async def _claim(service: Service, event_id: str, channel: str) -> Delivery | No
 
 
 async def _finish(service: Service, delivery: Delivery, **values: Any) -> None:
-    async with service.db.sessions() as session, session.begin():
+    async with service.db.writer() as session, session.begin():
         await session.execute(
             update(Delivery)
             .where(Delivery.event_id == delivery.event_id, Delivery.channel == delivery.channel,
@@ -195,7 +195,7 @@ async def _finish(service: Service, delivery: Delivery, **values: Any) -> None:
 
 
 async def _recipient(service: Service, delivery: Delivery) -> Recipient | None:
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         return await session.get(Recipient, delivery.user_id)
 
 
@@ -267,7 +267,7 @@ async def _failed(service: Service, delivery: Delivery, error: str, *, permanent
 
 async def deliver_due(service: Service, limit: int = 50) -> int:
     """Send up to ``limit`` due deliveries; how many this process claimed."""
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         due = (await session.execute(
             select(Delivery.event_id, Delivery.channel)
             .where(Delivery.status.in_(DUE), Delivery.next_attempt_at <= utcnow())
@@ -285,7 +285,7 @@ async def park_interrupted(service: Service) -> int:
     """Park deliveries left SENDING by a process that died mid-send (claimed longer ago
     than any send may take): they may have gone out, so they are never sent again."""
     stale = utcnow() - timedelta(seconds=service.settings.smtp_timeout_seconds + 30)
-    async with service.db.sessions() as session, session.begin():
+    async with service.db.writer() as session, session.begin():
         done = await session.execute(
             update(Delivery).where(Delivery.status == SENDING, Delivery.claimed_at < stale)
             .values(status=PARKED, last_error=INTERRUPTED)
@@ -332,7 +332,7 @@ async def deliveries(service: Service, caller: Caller | None, status: str | None
     query = select(Delivery).order_by(Delivery.created_at.desc(), Delivery.event_id).limit(first)
     if status is not None:
         query = query.where(Delivery.status == status)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         return list(await session.scalars(query))
 
 
@@ -344,7 +344,7 @@ async def delivery(service: Service, caller: Caller | None, delivery_id: str
         key = _key(delivery_id)
     except NotFound:
         return None
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         return await session.get(Delivery, key)
 
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from subgraphs.kernel.auth import require_owner_or_admin
-from subgraphs.kernel.errors import present
+from subgraphs.kernel.errors import ErrorCode, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.service import Service, SubgraphSpec
 from subgraphs.payment import models, service
@@ -180,7 +180,7 @@ class Booking:
 @strawberry.type(description="The provider declined: the booking stays pending until its hold "
                  "expires, so pay again (another card).")
 class PaymentDeclined:
-    code: str = "PAYMENT_FAILED"
+    code: str = ErrorCode.PAYMENT_FAILED.value
     message: str = "The payment was declined."
     reason: str | None = strawberry.field(default=None, description="The provider's decline "
                                           "code, e.g. card_declined, insufficient_funds.")
@@ -190,7 +190,7 @@ class PaymentDeclined:
 @strawberry.type(description="The booking is no longer waiting for payment (its hold lapsed, or "
                  "it was cancelled): nothing was charged. Hold the seats again.")
 class PaymentWindowClosed:
-    code: str = "HOLD_EXPIRED"
+    code: str = ErrorCode.HOLD_EXPIRED.value
     message: str = "This booking can no longer be paid for."
     payment: Payment | None = None
 

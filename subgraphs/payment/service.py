@@ -308,7 +308,7 @@ async def _payment_of_booking(service: Service, booking_id: str) -> Payment | No
         return None
     deadline = asyncio.get_running_loop().time() + service.settings.payment_wait_seconds
     while True:
-        async with service.db.session() as session:
+        async with service.db.reader() as session:
             found = await session.scalar(select(Payment).where(Payment.booking_id == booking_id))
         if found is not None or asyncio.get_running_loop().time() >= deadline:
             return found
@@ -485,7 +485,7 @@ class WebhookAnswer:
 
 
 async def _payment_for(service: Service, notice: Notice) -> Payment | None:
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         if notice.payment_id:
             return await session.get(Payment, notice.payment_id)
         if notice.order_id:
@@ -498,7 +498,7 @@ async def _payment_for(service: Service, notice: Notice) -> Payment | None:
 
 
 async def _seen(service: Service, provider: str, event_id: str) -> bool:
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         return await session.get(WebhookEvent, (provider, event_id)) is not None
 
 
@@ -574,7 +574,7 @@ async def settle_sandbox(service: Service) -> int:
     sandbox = providers(service).get("sandbox")
     if not isinstance(sandbox, Sandbox):
         return 0
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         due = list(await session.scalars(
             select(Payment).where(Payment.status == PROCESSING, Payment.provider == "sandbox",
                                   Payment.settle_at <= utcnow()).limit(100)))
@@ -588,7 +588,7 @@ async def retry_refunds(service: Service) -> int:
     """Send (or re-read) pending refunds, backing off per refund; the number tried."""
     interval = service.settings.payment_worker_interval_seconds
     now = utcnow()
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         pending = list(await session.scalars(
             select(Refund).where(Refund.status == REFUND_PENDING)
             .order_by(Refund.created_at).limit(100)))

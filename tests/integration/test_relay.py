@@ -51,7 +51,7 @@ async def auth_db(tmp_path: Path) -> AsyncIterator[Database]:
 
 async def unpublished(db: Database) -> int:
     outbox = TABLES.outbox
-    async with db.session() as s:
+    async with db.reader() as s:
         return int(await s.scalar(select(func.count()).select_from(outbox)
                                   .where(outbox.c.published_at.is_(None))) or 0)
 

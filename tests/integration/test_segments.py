@@ -55,7 +55,7 @@ async def sell(stack: Stack, token: str, show: str, seat: str, segment: tuple[in
         uow.emit("PaymentSucceeded", {"payment_id": str(uuid.uuid4()), "booking_id": booking_id})
 
     async def confirmed() -> bool:
-        async with stack.services["booking"].db.session() as session:
+        async with stack.services["booking"].db.reader() as session:
             booking = await session.get(Booking, booking_id)
             return booking is not None and booking.status == "CONFIRMED"
 
@@ -64,7 +64,7 @@ async def sell(stack: Stack, token: str, show: str, seat: str, segment: tuple[in
 
 
 async def rows_of(db: Database, show: str, seat: str) -> dict[int, tuple[str, str | None]]:
-    async with db.session() as session:
+    async with db.reader() as session:
         found = await session.execute(select(ShowSeat.leg, ShowSeat.state, ShowSeat.hold_id)
                                       .where(ShowSeat.show_id == show, ShowSeat.seat_id == seat))
     return {leg: (state, h) for leg, state, h in found}

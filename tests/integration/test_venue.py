@@ -173,14 +173,14 @@ async def test_the_venue_owner_and_admins_create_draft_shows(
 async def published_events(db: Database, show_id: str) -> list[dict[str, Any]]:
     """The ``ShowPublished`` events of one show in the venue outbox."""
     outbox = TABLES.outbox
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             outbox.select().where(outbox.c.type == "ShowPublished"))).all()
     return [e for e in (json.loads(r.body) for r in rows) if e["payload"]["show_id"] == show_id]
 
 
 async def stored_status(db: Database, show_id: str) -> str | None:
-    async with db.session() as session:
+    async with db.reader() as session:
         return await session.scalar(select(Show.status).where(Show.id == show_id))
 
 
