@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -15,14 +16,24 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+class BookingStatus:
+    """``payments.booking_status``: the booking as payment last heard of it (booking's own
+    statuses, carried by its events)."""
+
+    PENDING_PAYMENT: Final = "PENDING_PAYMENT"
+    CONFIRMED: Final = "CONFIRMED"
+    EXPIRED: Final = "EXPIRED"
+    CANCELLED: Final = "CANCELLED"
+
+
 # What a payment can be (docs/payments.md draws the machine).
-REQUIRES_PAYMENT = "REQUIRES_PAYMENT"
-PROCESSING = "PROCESSING"
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
-CANCELLED = "CANCELLED"
-REFUNDED = "REFUNDED"
-PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+REQUIRES_PAYMENT: Final = "REQUIRES_PAYMENT"
+PROCESSING: Final = "PROCESSING"
+SUCCEEDED: Final = "SUCCEEDED"
+FAILED: Final = "FAILED"
+CANCELLED: Final = "CANCELLED"
+REFUNDED: Final = "REFUNDED"
+PARTIALLY_REFUNDED: Final = "PARTIALLY_REFUNDED"
 # A customer may (re)try to pay in these.
 PAYABLE = (REQUIRES_PAYMENT, FAILED)
 # Money was captured; refunds apply.
@@ -42,8 +53,8 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(30), default=REQUIRES_PAYMENT)
     provider: Mapped[str] = mapped_column(String(30), default="sandbox")
-    # The booking as payment last heard of it: PENDING_PAYMENT, CONFIRMED, EXPIRED, CANCELLED.
-    booking_status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
+    booking_status: Mapped[str] = mapped_column(String(20),
+                                                default=BookingStatus.PENDING_PAYMENT)
     # Payment is refused from then on (the hold lapses; checked-out holds are not extended).
     booking_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The provider's order (Razorpay order_...) and the payment that paid it (pay_...).
@@ -69,9 +80,10 @@ class Payment(Base):
         return self.captured_amount - self.refunded_amount
 
 
-REFUND_PENDING = "PENDING"
-REFUND_SUCCEEDED = "SUCCEEDED"
-REFUND_FAILED = "FAILED"
+# What a refund can be.
+REFUND_PENDING: Final = "PENDING"
+REFUND_SUCCEEDED: Final = "SUCCEEDED"
+REFUND_FAILED: Final = "FAILED"
 DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
 
 
