@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,12 @@ from subgraphs.kernel.errors import (
     NotFound,
     Unauthenticated,
     unavailable_cause,
+)
+from subgraphs.kernel.events import (
+    NotificationPreferencesChanged,
+    PasswordChanged,
+    UserRegistered,
+    UserRoleChanged,
 )
 from subgraphs.kernel.guards import RateLimited
 from subgraphs.kernel.service import Service
@@ -116,12 +123,12 @@ async def _insert_user(uow: UnitOfWork, email: str, password_hash: str, name: st
     user = User(email=email, name=name.strip(), password_hash=password_hash, role=role)
     uow.session.add(user)
     await uow.session.flush()
-    uow.emit("UserRegistered", {"user_id": user.id, "email": email, "name": user.name,
-                                "role": role, **_preferences(user)})
+    uow.emit(UserRegistered(user_id=user.id, email=email, name=user.name, role=role,
+                            **_preferences(user)))
     return user
 
 
-def _preferences(user: User) -> dict[str, object]:
+def _preferences(user: User) -> dict[str, Any]:
     # What notification's replica of a recipient holds (no call to auth on its send path).
     return {"phone": user.phone,
             "email_notifications": True if user.email_notifications is None
@@ -156,8 +163,8 @@ async def update_notification_preferences(service: Service, caller: Caller | Non
         user.sms_notifications = new_sms
         if email is not None:
             user.email_notifications = email
-        uow.emit("NotificationPreferencesChanged", {
-            "user_id": user.id, "email": user.email, "name": user.name, **_preferences(user)})
+        uow.emit(NotificationPreferencesChanged(user_id=user.id, email=user.email,
+                                                name=user.name, **_preferences(user)))
     return user
 
 
@@ -214,7 +221,7 @@ async def change_password(service: Service, passwords: Passwords, caller: Caller
     async with service.uow() as uow:
         await uow.session.execute(update(User).where(User.id == user.id)
                                   .values(password_hash=password_hash))
-        uow.emit("PasswordChanged", {"user_id": user.id})
+        uow.emit(PasswordChanged(user_id=user.id))
     return await sessions.end(service, user.id, keep=who.session_id, reason="password changed")
 
 
@@ -226,7 +233,7 @@ async def set_role(service: Service, caller: Caller | None, user_id: str, role: 
         if user is None:
             raise NotFound("No user with this id.", field="userId")
         user.role = role
-        uow.emit("UserRoleChanged", {"user_id": user.id, "role": role})
+        uow.emit(UserRoleChanged(user_id=user.id, role=role))
     await sessions.end(service, user.id, reason="role changed")
     return user
 

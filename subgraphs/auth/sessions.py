@@ -19,6 +19,7 @@ from subgraphs.auth.models import RefreshToken, Session, User
 from subgraphs.auth.tokens import AccessToken, active_key, issue_access_token
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import Unauthenticated, present
+from subgraphs.kernel.events import SessionsRevoked
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 
@@ -105,8 +106,7 @@ async def _revoke(service: Service, uow: UnitOfWork, sessions: list[Session],
     for s in live:
         s.revoked_at, s.revoked_reason = now, reason
     ids = [s.id for s in live]
-    uow.emit("SessionsRevoked", {"user_id": live[0].user_id, "session_ids": ids,
-                                 "reason": reason})
+    uow.emit(SessionsRevoked(user_id=live[0].user_id, session_ids=ids, reason=reason))
     ttl = service.settings.access_token_ttl_seconds + 60
 
     async def announce() -> None:

@@ -28,6 +28,7 @@ from subgraphs.booking.outcomes import Held, Refused, SoldOut
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput
+from subgraphs.kernel.events import AdmissionHeld
 from subgraphs.kernel.idempotency import clean_key
 from subgraphs.kernel.inputs import could_be_id
 from subgraphs.kernel.service import Service
@@ -62,10 +63,9 @@ async def hold_general_admission(
             if not await sections.take(uow.session, show_id, section_id, quantity):
                 raise Refused
             Ledger.of(service, uow).touched(show)
-            uow.emit("AdmissionHeld", {"hold_id": hold.id, "show_id": show_id,
-                                       "user_id": who.user_id, "section_id": section_id,
-                                       "quantity": quantity,
-                                       "expires_at": hold.expires_at.isoformat()})
+            uow.emit(AdmissionHeld(hold_id=hold.id, show_id=show_id, user_id=who.user_id,
+                                   section_id=section_id, quantity=quantity,
+                                   expires_at=hold.expires_at.isoformat()))
         return Held(hold)
 
     swept = False

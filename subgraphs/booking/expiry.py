@@ -17,6 +17,7 @@ from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, show_info
 from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.events import BookingExpired, HoldExpired
 from subgraphs.kernel.service import Service, repeat
 from subgraphs.kernel.uow import UnitOfWork, retrying
 
@@ -51,12 +52,11 @@ async def expire(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold) 
                               Booking.status == BookingStatus.PENDING_PAYMENT))
     if booking is not None:
         booking.status = BookingStatus.EXPIRED
-        uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
-                                    "show_id": booking.show_id,
-                                    "amount": booking.total_amount, "currency": booking.currency,
-                                    "show": show.notice()})
-    uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed,
-                             "general_admission": places})
+        uow.emit(BookingExpired(booking_id=booking.id, user_id=booking.user_id,
+                                show_id=booking.show_id, amount=booking.total_amount,
+                                currency=booking.currency, show=show.notice()))
+    uow.emit(HoldExpired(hold_id=hold.id, show_id=hold.show_id, seat_ids=freed,
+                         general_admission=places))
 
 
 async def release_expired(service: Service, limit: int = 100, *, now: datetime | None = None,

@@ -57,6 +57,7 @@ from subgraphs.booking.shows import ShowInfo, show_info
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import new_id, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.events import HoldExtended, HoldReleased, SeatsHeld
 from subgraphs.kernel.idempotency import clean_key, fingerprint
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork, retrying
@@ -219,12 +220,6 @@ def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken]) -> HoldPr
                       for t in taken if t.leg == hold.leg_from], [], show.currency)
 
 
-def _held_event(hold: Hold, seat_ids: list[str]) -> dict[str, Any]:
-    return {"hold_id": hold.id, "show_id": hold.show_id, "user_id": hold.user_id,
-            "seat_ids": seat_ids, "legs": [hold.leg_from, hold.leg_to],
-            "expires_at": hold.expires_at.isoformat()}
-
-
 async def _take(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[str],
                 legs: range, whole: bool) -> Held:
     """Take the seats for ``hold`` and store it; ``Refused`` unless every row was free."""
@@ -234,7 +229,9 @@ async def _take(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[st
         raise Refused
     await insert_hold(req, uow, hold)
     Ledger.of(req.service, uow).moved(req.show, taken)
-    uow.emit("SeatsHeld", _held_event(hold, seats.seat_ids(taken)))
+    uow.emit(SeatsHeld(hold_id=hold.id, show_id=hold.show_id, user_id=hold.user_id,
+                       seat_ids=seats.seat_ids(taken), legs=[hold.leg_from, hold.leg_to],
+                       expires_at=hold.expires_at.isoformat()))
     return Held(hold, price_of(req.show, hold, taken))
 
 
@@ -440,9 +437,9 @@ async def release_hold(service: Service, caller: Caller | None, hold_id: str) ->
                                field="holdId", status=status)
             places = await sections.of_hold(uow.session, hold_id)
             freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED)
-            uow.emit("HoldReleased", {"hold_id": hold_id, "show_id": hold.show_id,
-                                      "user_id": hold.user_id, "seat_ids": freed,
-                                      "general_admission": places})
+            uow.emit(HoldReleased(hold_id=hold_id, show_id=hold.show_id,
+                                  user_id=hold.user_id, seat_ids=freed,
+                                  general_admission=places))
         return hold
 
     return await retrying(attempt)
@@ -478,8 +475,8 @@ async def extend_hold(service: Service, caller: Caller | None,
             await seats.prolong(uow.session, hold_id, until)
             # No seat changes state, but the version moves: watchers see every version.
             Ledger.of(service, uow).touched(show)
-            uow.emit("HoldExtended", {"hold_id": hold_id, "show_id": hold.show_id,
-                                      "user_id": hold.user_id, "expires_at": until.isoformat()})
+            uow.emit(HoldExtended(hold_id=hold_id, show_id=hold.show_id,
+                                  user_id=hold.user_id, expires_at=until.isoformat()))
         return hold
 
     return await retrying(attempt)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.events import Event
+from subgraphs.kernel.events import Event, Payload
 from subgraphs.kernel.tables import KernelTables
 
 log = logging.getLogger("ticketflow.uow")
@@ -62,9 +62,11 @@ class UnitOfWork:
         await self.session.begin()
         return self
 
-    def emit(self, event_type: str, payload: dict[str, Any]) -> Event:
-        """Record an event to publish once this transaction commits."""
-        event = Event(type=event_type, source=self._source, payload=payload)
+    def emit(self, payload: Payload) -> Event:
+        """Record an event (its payload: one of :mod:`subgraphs.kernel.events`) to publish
+        once this transaction commits."""
+        event = Event(type=payload.type_name(), source=self._source,
+                      payload=payload.to_payload())
         self._events.append(event)
         return event
 

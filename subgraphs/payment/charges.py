@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, NotFound, present
+from subgraphs.kernel.events import PaymentCancelled, PaymentFailed, PaymentSucceeded
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import (
     CANCELLED,
     CAPTURED,
-    DUPLICATE_PAYMENT,
     FAILED,
     PAYABLE,
     PROCESSING,
@@ -29,6 +29,7 @@ from subgraphs.payment.models import (
     BookingStatus,
     Payment,
     Refund,
+    RefundReason,
 )
 from subgraphs.payment.providers import Charge, Provider, build_providers
 
@@ -82,11 +83,10 @@ async def apply_charge(service: Service, uow: UnitOfWork, payment: Payment, char
         payment.succeeded_at = utcnow()
         payment.failure_code = payment.failure_message = None
         payment.settle_at = payment.settle_outcome = None
-        uow.emit("PaymentSucceeded", {
-            "payment_id": payment.id, "booking_id": payment.booking_id,
-            "user_id": payment.user_id, "amount": payment.captured_amount,
-            "currency": payment.currency, "provider": payment.provider,
-            "succeeded_at": payment.succeeded_at.isoformat()})
+        uow.emit(PaymentSucceeded(
+            payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id,
+            amount=payment.captured_amount, currency=payment.currency,
+            provider=payment.provider, succeeded_at=payment.succeeded_at.isoformat()))
         return True
     if charge.status == FAILED:
         if payment.status not in (REQUIRES_PAYMENT, PROCESSING):
@@ -98,10 +98,9 @@ async def apply_charge(service: Service, uow: UnitOfWork, payment: Payment, char
         payment.failure_code = charge.failure_code
         payment.failure_message = charge.failure_message
         payment.settle_at = payment.settle_outcome = None
-        uow.emit("PaymentFailed", {
-            "payment_id": payment.id, "booking_id": payment.booking_id,
-            "user_id": payment.user_id, "code": charge.failure_code,
-            "message": charge.failure_message, "status": payment.status})
+        uow.emit(PaymentFailed(
+            payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id,
+            code=charge.failure_code, message=charge.failure_message, status=payment.status))
         return True
     if payment.status not in PAYABLE:
         return False
@@ -124,7 +123,7 @@ async def _refund_duplicate(service: Service, uow: UnitOfWork, payment: Payment,
     log.warning("payment %s was paid twice (%s and %s): refunding the second",
                 payment.id, payment.provider_payment_id, paid_by)
     uow.session.add(Refund(payment_id=payment.id, amount=charge.amount or payment.amount,
-                           currency=payment.currency, reason=DUPLICATE_PAYMENT,
+                           currency=payment.currency, reason=RefundReason.DUPLICATE_PAYMENT,
                            provider=provider.name, provider_payment_id=paid_by))
     service.wake_after_commit(uow)
     return True
@@ -132,4 +131,4 @@ async def _refund_duplicate(service: Service, uow: UnitOfWork, payment: Payment,
 
 def cancel_payment(uow: UnitOfWork, payment: Payment) -> None:
     payment.status = CANCELLED
-    uow.emit("PaymentCancelled", {"payment_id": payment.id, "booking_id": payment.booking_id})
+    uow.emit(PaymentCancelled(payment_id=payment.id, booking_id=payment.booking_id))

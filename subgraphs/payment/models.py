@@ -84,7 +84,19 @@ class Payment(Base):
 REFUND_PENDING: Final = "PENDING"
 REFUND_SUCCEEDED: Final = "SUCCEEDED"
 REFUND_FAILED: Final = "FAILED"
-DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
+
+
+class RefundReason:
+    """``refunds.reason``: why the money goes back."""
+
+    REQUESTED: Final = "REQUESTED"  # the organizer or an admin (refundPayment)
+    BOOKING_CANCELLED: Final = "BOOKING_CANCELLED"
+    SHOW_CANCELLED: Final = "SHOW_CANCELLED"
+    # Paid after the booking could no longer take it (it lapsed and its seats were resold).
+    BOOKING_NOT_CONFIRMED: Final = "BOOKING_NOT_CONFIRMED"
+    # A second capture for a payment already paid: given back whole, never the booking's.
+    DUPLICATE_PAYMENT: Final = "DUPLICATE_PAYMENT"
+    PROVIDER: Final = "PROVIDER"  # refunded at the provider (its dashboard), recorded here
 
 
 class Refund(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, present
+from subgraphs.kernel.events import PaymentRefunded, PaymentRefundFailed
 from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.service import Service
@@ -18,7 +19,6 @@ from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.charges import get_payment, locked_payment, provider_of
 from subgraphs.payment.models import (
     CAPTURED,
-    DUPLICATE_PAYMENT,
     PARTIALLY_REFUNDED,
     REFUND_FAILED,
     REFUND_PENDING,
@@ -26,6 +26,7 @@ from subgraphs.payment.models import (
     REFUNDED,
     Payment,
     Refund,
+    RefundReason,
 )
 from subgraphs.payment.providers import PaymentProviderError, RefundResult
 
@@ -36,7 +37,7 @@ async def _pending_refunds(session: AsyncSession, payment_id: str) -> int:
     return int(await session.scalar(
         select(func.coalesce(func.sum(Refund.amount), 0))
         .where(Refund.payment_id == payment_id, Refund.status == REFUND_PENDING,
-               Refund.reason != DUPLICATE_PAYMENT)) or 0)
+               Refund.reason != RefundReason.DUPLICATE_PAYMENT)) or 0)
 
 
 async def open_refund(service: Service, uow: UnitOfWork, payment: Payment, amount: int | None,
@@ -74,22 +75,20 @@ def apply_refund_result(uow: UnitOfWork, payment: Payment, refund: Refund,
     if result.status == REFUND_FAILED:
         refund.status = REFUND_FAILED
         refund.failure_message = (result.failure_message or "The provider refused.")[:300]
-        uow.emit("PaymentRefundFailed", {
-            "payment_id": payment.id, "booking_id": payment.booking_id, "refund_id": refund.id,
-            "amount": refund.amount, "currency": refund.currency,
-            "message": refund.failure_message})
+        uow.emit(PaymentRefundFailed(
+            payment_id=payment.id, booking_id=payment.booking_id, refund_id=refund.id,
+            amount=refund.amount, currency=refund.currency, message=refund.failure_message))
         return True
     refund.status = REFUND_SUCCEEDED
-    if refund.reason != DUPLICATE_PAYMENT:  # a duplicate was never the booking's money
+    if refund.reason != RefundReason.DUPLICATE_PAYMENT:  # a duplicate was never the booking's money
         payment.refunded_amount += refund.amount
         payment.status = REFUNDED if payment.refunded_amount >= payment.captured_amount \
             else PARTIALLY_REFUNDED
-    uow.emit("PaymentRefunded", {
-        "payment_id": payment.id, "booking_id": payment.booking_id, "refund_id": refund.id,
-        "user_id": payment.user_id, "provider": refund.provider,
-        "amount": refund.amount, "currency": refund.currency, "reason": refund.reason,
-        "refunded_total": payment.refunded_amount,
-        "fully_refunded": payment.status == REFUNDED})
+    uow.emit(PaymentRefunded(
+        payment_id=payment.id, booking_id=payment.booking_id, refund_id=refund.id,
+        user_id=payment.user_id, provider=refund.provider, amount=refund.amount,
+        currency=refund.currency, reason=refund.reason,
+        refunded_total=payment.refunded_amount, fully_refunded=payment.status == REFUNDED))
     return True
 
 
@@ -139,7 +138,7 @@ async def refund_payment(service: Service, caller: Caller | None, payment_id: st
         if p.status not in CAPTURED:
             raise Conflict(f"A {p.status} payment has nothing to refund.", field="paymentId",
                            status=p.status)
-        refund = await open_refund(service, uow, p, amount, "REQUESTED", who.user_id)
+        refund = await open_refund(service, uow, p, amount, RefundReason.REQUESTED, who.user_id)
         if refund is None:
             raise Conflict("Everything paid is refunded or being refunded.",
                            field="paymentId", status=p.status)

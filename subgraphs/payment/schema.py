@@ -14,22 +14,13 @@ from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import ErrorCode, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.service import Service, SubgraphSpec
-from subgraphs.payment import (
-    booking_events,
-    charges,
-    models,
-    paying,
-    reads,
-    refunds,
-    webhooks,
-    worker,
-)
+from subgraphs.payment import models, service
 from subgraphs.payment.providers import Proof
 
-_load_by_id = session_batch(reads.payments_by_id)
-_load_by_booking = session_batch(reads.payments_by_booking)
-_load_refunds = session_batch(reads.refunds_by_payment)
-_load_refund = session_batch(reads.refunds_by_id)
+_load_by_id = session_batch(service.payments_by_id)
+_load_by_booking = session_batch(service.payments_by_booking)
+_load_refunds = session_batch(service.refunds_by_payment)
+_load_refund = session_batch(service.refunds_by_id)
 
 
 @strawberry.enum(description="Where a payment stands (docs/payments.md draws the machine).")
@@ -155,7 +146,7 @@ class Payment:
 
     @strawberry.field(description="What the client opens the provider's checkout with.")
     def checkout(self, info: Info) -> PaymentCheckout:
-        found = charges.providers(info.context.service).get(self.model.provider)
+        found = service.providers(info.context.service).get(self.model.provider)
         if found is None:
             return PaymentCheckout(provider=self.provider, key_id=None, order_id=None)
         c = found.checkout(self.model)
@@ -235,7 +226,7 @@ class Mutation:
     async def start_payment(self, info: Info, booking_id: strawberry.ID,
                             provider: PaymentProvider | None = None,
                             idempotency_key: str | None = None) -> Payment:
-        payment = await paying.start_payment(
+        payment = await service.start_payment(
             info.context.service, info.context.caller, str(booking_id),
             provider.value if provider else None, idempotency_key)
         return Payment.from_model(payment)
@@ -249,13 +240,13 @@ class Mutation:
         proof = Proof(card=card) if razorpay is None else Proof(
             card=card, razorpay_order_id=razorpay.order_id,
             razorpay_payment_id=razorpay.payment_id, razorpay_signature=razorpay.signature)
-        result = await paying.confirm_payment(info.context.service, info.context.caller,
+        result = await service.confirm_payment(info.context.service, info.context.caller,
                                                str(payment_id), proof)
-        if isinstance(result, paying.Declined):
+        if isinstance(result, service.Declined):
             p = result.payment
             return PaymentDeclined(message=p.failure_message or "The payment was declined.",
                                    reason=p.failure_code, payment=Payment.from_model(p))
-        if isinstance(result, paying.TooLate):
+        if isinstance(result, service.TooLate):
             return PaymentWindowClosed(payment=Payment.from_model(result.payment))
         return Payment.from_model(result)
 
@@ -264,7 +255,7 @@ class Mutation:
                          "everything cancels a confirmed booking and frees its seats.")
     async def refund_payment(self, info: Info, payment_id: strawberry.ID,
                              idempotency_key: str, amount: int | None = None) -> Refund:
-        refund = await refunds.refund_payment(info.context.service, info.context.caller,
+        refund = await service.refund_payment(info.context.service, info.context.caller,
                                               str(payment_id), amount, idempotency_key)
         return Refund.from_model(refund)
 
@@ -272,7 +263,7 @@ class Mutation:
 def _routes(app: FastAPI, svc: Service) -> None:
     @app.post("/webhooks/{provider}")
     async def webhook(provider: str, request: Request) -> JSONResponse:
-        answer = await webhooks.receive_webhook(svc, provider, await request.body(),
+        answer = await service.receive_webhook(svc, provider, await request.body(),
                                                request.headers)
         key = "status" if answer.status < 400 else "error"
         return JSONResponse({key: answer.outcome}, status_code=answer.status)
@@ -280,5 +271,5 @@ def _routes(app: FastAPI, svc: Service) -> None:
 
 schema = build_schema(Query, Mutation, types=[Payment, Refund, Booking])
 SPEC = SubgraphSpec(name="payment", schema=schema, metadata=models.Base.metadata,
-                    tables=models.TABLES, consumes={"booking": booking_events.apply_booking_event},
-                    background=[worker.worker], routes=_routes)
+                    tables=models.TABLES, consumes={"booking": service.apply_booking_event},
+                    background=[service.worker], routes=_routes)

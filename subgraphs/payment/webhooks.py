@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.charges import apply_charge, locked_payment, providers
-from subgraphs.payment.models import CAPTURED, REFUND_SUCCEEDED, Payment, Refund, WebhookEvent
+from subgraphs.payment.models import (
+    CAPTURED,
+    REFUND_SUCCEEDED,
+    Payment,
+    Refund,
+    RefundReason,
+    WebhookEvent,
+)
 from subgraphs.payment.providers import InvalidWebhook, Notice, RefundNotice, RefundResult
 from subgraphs.payment.refunds import apply_refund_result
 
@@ -102,7 +109,7 @@ async def _apply_refund_notice(uow: UnitOfWork, payment: Payment, notice: Refund
             return False
         # Refunded outside TicketFlow (the provider's dashboard): record it so the books agree.
         refund = Refund(payment_id=payment.id, amount=notice.amount, currency=payment.currency,
-                        reason="PROVIDER", provider=provider,
+                        reason=RefundReason.PROVIDER, provider=provider,
                         provider_refund_id=notice.provider_refund_id)
         uow.session.add(refund)
         await uow.session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
 from subgraphs.kernel.db import all_each, new_id, one_each
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.events import ShowCancelled, ShowPublished
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
@@ -307,7 +308,7 @@ async def publish_show(service: Service, caller: Caller | None, show_id: str) ->
             raise BadUserInput(f"Price the categories {', '.join(missing)} first.",
                                field="showId", categories=missing)
         show.status = "ON_SALE"
-        uow.emit("ShowPublished", await _published(uow.session, show, venue, tiers))
+        uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers)))
     return show
 
 
@@ -363,7 +364,7 @@ async def cancel_show(service: Service, caller: Caller | None, show_id: str) -> 
         was_on_sale = show.status == "ON_SALE"
         show.status = "CANCELLED"
         if was_on_sale:
-            uow.emit("ShowCancelled", {"show_id": show.id, "venue_id": show.venue_id})
+            uow.emit(ShowCancelled(show_id=show.id, venue_id=show.venue_id))
     return show
 
 

@@ -30,7 +30,7 @@ from subgraphs.booking.models import (
 )
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import Database, utcnow
-from subgraphs.kernel.events import Event
+from subgraphs.kernel.events import Event, PaymentSucceeded
 from tests.flows import (
     CHECKOUT,
     HOLD,
@@ -173,9 +173,10 @@ async def pay(stack: Stack, db: Database, booking: Booked, who: User,
     """Payment's ``PaymentSucceeded`` for the booking, once booking has applied it."""
     payment_id = await payment_of(stack, booking.id, who)
     async with stack.services["payment"].uow() as uow:
-        event = uow.emit("PaymentSucceeded", {
-            "payment_id": payment_id, "booking_id": booking.id,
-            "succeeded_at": (succeeded_at or utcnow()).isoformat()})
+        event = uow.emit(PaymentSucceeded(
+            payment_id=payment_id, booking_id=booking.id, user_id=who.id, amount=0,
+            currency="EUR", provider="sandbox",
+            succeeded_at=(succeeded_at or utcnow()).isoformat()))
     await applied(db, event)
     return event
 

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import select
 
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
-from subgraphs.payment import charges
+from subgraphs.payment import service as payment_service
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from subgraphs.payment.models import Payment, Refund, WebhookEvent
 from subgraphs.payment.providers.razorpay import Razorpay
@@ -306,7 +306,7 @@ class LoseAnswers(httpx.AsyncBaseTransport):
 def answers_lost(d: Deployment, match: Callable[[httpx.Request], bool]
                  ) -> Iterator[LoseAnswers]:
     """Lose the answers Razorpay gives the payment service to requests that ``match``."""
-    provider = charges.providers(d.services["payment"])["razorpay"]
+    provider = payment_service.providers(d.services["payment"])["razorpay"]
     assert isinstance(provider, Razorpay)
     client = provider._http
     inner = client._transport
