@@ -250,6 +250,7 @@ async def capture_hold(settings: Settings, show_id: str, seat_ids: list[str]) ->
             await uow.session.execute(text(
                 "UPDATE show_seats SET state = 'AVAILABLE', hold_id = NULL, "
                 "hold_expires_at = NULL WHERE hold_id = :hold"), {"hold": hold.id})
+            await uow.commit()
     finally:
         await booking.db.dispose()
         await runtime.close()

@@ -89,6 +89,7 @@ async def rotate_signing_key(settings: Settings) -> str:
     try:
         async with auth.uow() as uow:
             key = await rotate_key(uow.session)
+            await uow.commit()
         return key.kid
     finally:
         await auth.db.dispose()

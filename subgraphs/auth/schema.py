@@ -229,6 +229,7 @@ async def _start_up(svc: Service) -> None:
     # The JWKS is never empty, so subgraphs can verify the first token issued.
     async with svc.uow() as uow:
         await active_key(uow.session)
+        await uow.commit()
     # Memory guards (embedded mode) forget revocations on restart: announce them again.
     ttl = svc.settings.access_token_ttl_seconds + 60
     since = utcnow() - timedelta(seconds=ttl)

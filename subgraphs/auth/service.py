@@ -111,7 +111,9 @@ async def create_account(service: Service, passwords: Passwords, email: str, pas
     password_hash = await passwords.hash(password)
     try:
         async with service.uow() as uow:
-            return await _insert_user(uow, email, password_hash, name, role)
+            user = await _insert_user(uow, email, password_hash, name, role)
+            await uow.commit()
+            return user
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", field="input.email") from exc
 
@@ -165,6 +167,7 @@ async def update_notification_preferences(service: Service, caller: Caller | Non
             user.email_notifications = email
         uow.emit(NotificationPreferencesChanged(user_id=user.id, email=user.email,
                                                 name=user.name, **_preferences(user)))
+        await uow.commit()
     return user
 
 
@@ -178,7 +181,9 @@ async def register(service: Service, passwords: Passwords, email: str, password:
     try:
         async with service.uow() as uow:
             user = await _insert_user(uow, email, password_hash, name, "CUSTOMER")
-            return await sessions.start(service, uow, user, client.user_agent, client.address)
+            tokens = await sessions.start(service, uow, user, client.user_agent, client.address)
+            await uow.commit()
+            return tokens
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", field="input.email") from exc
 
@@ -203,7 +208,9 @@ async def login(service: Service, passwords: Passwords, email: str, password: st
                 update(User).where(User.id == user.id,
                                    User.password_hash == user.password_hash)
                 .values(password_hash=upgraded))
-        return await sessions.start(service, uow, user, client.user_agent, client.address)
+        tokens = await sessions.start(service, uow, user, client.user_agent, client.address)
+        await uow.commit()
+        return tokens
 
 
 async def change_password(service: Service, passwords: Passwords, caller: Caller | None,
@@ -222,6 +229,7 @@ async def change_password(service: Service, passwords: Passwords, caller: Caller
         await uow.session.execute(update(User).where(User.id == user.id)
                                   .values(password_hash=password_hash))
         uow.emit(PasswordChanged(user_id=user.id))
+        await uow.commit()
     return await sessions.end(service, user.id, keep=who.session_id, reason="password changed")
 
 
@@ -234,6 +242,7 @@ async def set_role(service: Service, caller: Caller | None, user_id: str, role: 
             raise NotFound("No user with this id.", field="userId")
         user.role = role
         uow.emit(UserRoleChanged(user_id=user.id, role=role))
+        await uow.commit()
     await sessions.end(service, user.id, reason="role changed")
     return user
 

@@ -92,6 +92,7 @@ async def refresh(service: Service, presented: str) -> Tokens:
             key = await active_key(uow.session)
             access = issue_access_token(user, key, service.settings, session.id)
             tokens = Tokens(user, access, token, session.id)
+        await uow.commit()  # a second use commits too: the family ends
     if tokens is None:
         raise refused
     return tokens
@@ -126,6 +127,7 @@ async def end(service: Service, user_id: str, *, only: str | None = None,
             query = query.where(Session.id != keep)
         sessions = list(await uow.session.scalars(query.with_for_update()))
         await _revoke(service, uow, sessions, reason)
+        await uow.commit()
     return len(sessions)
 
 

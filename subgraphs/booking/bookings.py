@@ -213,6 +213,7 @@ async def cancel_booking(service: Service, caller: Caller | None, booking_id: st
                 raise Conflict("The show has started; ask the organizer.", field="bookingId",
                                status=booking.status)
             await _cancel(service, uow, show, booking, hold, CancelReason.CUSTOMER)
+            await uow.commit()
         return booking
 
     return await retrying(attempt)

@@ -90,6 +90,7 @@ async def _release(service: Service, hold_id: str) -> int:
         if show is None:  # a hold's show is never deleted
             return 0
         await expire(service, uow, show, hold)
+        await uow.commit()
     return 1
 
 

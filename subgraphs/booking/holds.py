@@ -141,9 +141,10 @@ def _insert_hold(with_key: bool) -> Any:
 _INSERT_HOLD = {False: _insert_hold(False), True: _insert_hold(True)}
 
 
-async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> None:
+async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> bool:
     """Store ``hold``, its idempotency key and the customer's new places; one statement on
-    PostgreSQL. ``OverLimit`` when the customer would pass the limit."""
+    PostgreSQL. False when the customer would pass the limit (then the unit of work must
+    not commit)."""
     limit = req.service.settings.max_seats_per_customer
     if hold.places > limit:
         raise limits.over_limit(limit, req.field)
@@ -158,9 +159,7 @@ async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> None:
             values.update(k_key=req.key, k_op=req.operation,
                           k_print=fingerprint(req.arguments))
         taken = (await session.execute(_INSERT_HOLD[req.key is not None], values)).scalar()
-        if taken is None:
-            raise OverLimit
-        return
+        return taken is not None
     await session.execute(insert(Hold).values(
         id=hold.id, show_id=hold.show_id, user_id=hold.user_id, status=hold.status,
         leg_from=hold.leg_from, leg_to=hold.leg_to, expires_at=hold.expires_at,
@@ -170,36 +169,37 @@ async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> None:
             user_id=hold.user_id, key=req.key, operation=req.operation,
             fingerprint=fingerprint(req.arguments), result_id=hold.id,
             created_at=hold.created_at))
-    if await session.scalar(limits.take(dialect, hold.show_id, hold.user_id, hold.places,
-                                        limit)) is None:
-        raise OverLimit
+    return await session.scalar(limits.take(dialect, hold.show_id, hold.user_id, hold.places,
+                                            limit)) is not None
 
 
-async def make(req: Request, attempt: Callable[[], Awaitable[Held]]) -> Held:
+Attempt = Callable[[], Awaitable[Held | Refused | OverLimit]]
+
+
+async def make(req: Request, attempt: Attempt) -> Held | Refused:
     """Run a hold's ``attempt`` (again after a deadlock); sort out what refused it.
 
     Over the limit, the customer's own lapsed holds on the show (which still count until
     swept) are released and the attempt runs once more. A refused attempt and a
-    duplicate key may be a retried request: the first answer wins. ``Refused`` passes
-    through when it was not.
+    duplicate key may be a retried request: the first answer wins. Over the limit still,
+    ``BAD_USER_INPUT``; :class:`.Refused` is returned when it was not a retry.
     """
     try:
-        try:
-            return await retrying(attempt)
-        except OverLimit:
-            if await expiry.release_expired(req.service, show_id=req.show.id,
-                                            user_id=req.who.user_id) == 0:
-                raise
-            return await retrying(attempt)
-    except OverLimit:
-        if (first := await _first(req)) is not None:
-            return first
-        raise limits.over_limit(req.service.settings.max_seats_per_customer,
-                                req.field) from None
-    except (Refused, IntegrityError):
+        result = await retrying(attempt)
+        if isinstance(result, OverLimit) and await expiry.release_expired(
+                req.service, show_id=req.show.id, user_id=req.who.user_id) > 0:
+            result = await retrying(attempt)
+    except IntegrityError:
         if (first := await _first(req)) is not None:
             return first
         raise
+    if isinstance(result, Held):
+        return result
+    if (first := await _first(req)) is not None:
+        return first
+    if isinstance(result, OverLimit):
+        raise limits.over_limit(req.service.settings.max_seats_per_customer, req.field)
+    return result
 
 
 async def _first(req: Request) -> Held | None:
@@ -221,13 +221,15 @@ def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken]) -> HoldPr
 
 
 async def _take(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[str],
-                legs: range, whole: bool) -> Held:
-    """Take the seats for ``hold`` and store it; ``Refused`` unless every row was free."""
+                legs: range, whole: bool) -> Held | Refused | OverLimit:
+    """Take the seats for ``hold`` and store it (uncommitted); :class:`.Refused` unless
+    every row was free, :class:`.OverLimit` past the customer's limit."""
     taken = await seats.take(uow.session, hold.show_id, seat_ids, None if whole else legs,
                              hold.id, hold.expires_at, hold.created_at)
     if len(taken) != len(seat_ids) * len(legs):
-        raise Refused
-    await insert_hold(req, uow, hold)
+        return Refused()
+    if not await insert_hold(req, uow, hold):
+        return OverLimit()
     Ledger.of(req.service, uow).moved(req.show, taken)
     uow.emit(SeatsHeld(hold_id=hold.id, show_id=hold.show_id, user_id=hold.user_id,
                        seat_ids=seats.seat_ids(taken), legs=[hold.leg_from, hold.leg_to],
@@ -254,19 +256,22 @@ async def hold_seats(
                   {"show_id": show_id, "seat_ids": sorted(wanted),
                    **({"segment": list(segment)} if segment else {})}, key, "seatIds")
 
-    async def attempt() -> Held:
+    async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, legs, len(wanted))
         async with service.uow() as uow:
-            return await _take(req, uow, hold, wanted, legs, segment is None)
+            result = await _take(req, uow, hold, wanted, legs, segment is None)
+            if isinstance(result, Held):
+                await uow.commit()
+            return result
 
     for _ in range(3):
-        try:
-            return await make(req, attempt)
-        except Refused:
-            taken = await _not_free(service, show_id, wanted, legs)
-            if taken:
-                return SeatsUnavailable(taken)
-            # Free again by now (a hold released between the two): try again.
+        made = await make(req, attempt)
+        if not isinstance(made, Refused):
+            return made
+        taken = await _not_free(service, show_id, wanted, legs)
+        if taken:
+            return SeatsUnavailable(taken)
+        # Free again by now (a hold released between the two): try again.
     raise Conflict("The seats changed hands while holding them; try again.", field="seatIds")
 
 
@@ -358,7 +363,7 @@ async def hold_best_available(
     # (the loser's whole transaction was wasted). The database still decides.
     placing = _placing(service, show_id)
 
-    async def attempt() -> Held:
+    async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, legs, quantity)
         async with service.uow() as uow:
             if queued and uow.session.get_bind().dialect.name == "postgresql":
@@ -376,22 +381,25 @@ async def hold_best_available(
             chosen, free = await placement.choose(ranked, quantity, free_of)
             if chosen is None:
                 if placing:  # seats being placed may yet come free: not sold out
-                    raise Refused
-                raise Refused(SoldOut(free))
+                    return Refused()
+                return Refused(SoldOut(free))
             placing.update(chosen)
             try:
-                return await _take(req, uow, hold, chosen, legs, segment is None)
+                result = await _take(req, uow, hold, chosen, legs, segment is None)
             finally:
                 placing.difference_update(chosen)
+            if isinstance(result, Held):
+                await uow.commit()
+            return result
 
     for _ in range(50):
-        try:
-            return await make(req, attempt)
-        except Refused as refused:
-            if refused.outcome is not None:
-                return refused.outcome
-            await _not_free(service, show_id, [], legs)  # the show may have stopped selling
-            queued = True
+        made = await make(req, attempt)
+        if not isinstance(made, Refused):
+            return made
+        if made.outcome is not None:
+            return made.outcome
+        await _not_free(service, show_id, [], legs)  # the show may have stopped selling
+        queued = True
     raise Conflict("The seats changed hands while holding them; try again.", field="quantity")
 
 
@@ -440,6 +448,7 @@ async def release_hold(service: Service, caller: Caller | None, hold_id: str) ->
             uow.emit(HoldReleased(hold_id=hold_id, show_id=hold.show_id,
                                   user_id=hold.user_id, seat_ids=freed,
                                   general_admission=places))
+            await uow.commit()
         return hold
 
     return await retrying(attempt)
@@ -477,6 +486,7 @@ async def extend_hold(service: Service, caller: Caller | None,
             Ledger.of(service, uow).touched(show)
             uow.emit(HoldExtended(hold_id=hold_id, show_id=hold.show_id,
                                   user_id=hold.user_id, expires_at=until.isoformat()))
+            await uow.commit()
         return hold
 
     return await retrying(attempt)

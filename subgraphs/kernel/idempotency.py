@@ -120,6 +120,7 @@ async def create_once(
             result, created = await create(uow)
             if key is not None:
                 await idempotency.settle(uow.session, user_id, key, created)
+            await uow.commit()
     except IntegrityError:
         if key is None or (first := await prior(key)) is None:
             raise

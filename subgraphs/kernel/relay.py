@@ -164,6 +164,7 @@ class IdempotentConsumer:
                 {"event_id": e.id, "consumer": self._consumer} for e in fresh])
             for event in fresh:
                 await self._apply(uow, event)
+            await uow.commit()
 
     async def _applied(self, event_id: str) -> bool:
         processed = self._tables.processed

@@ -301,6 +301,7 @@ async def start_up(service: Service) -> None:
     process signs with it from memory (ticket keys are never rotated or retired)."""
     async with service.uow() as uow:
         key = await tickets.signing_key(uow.session)
+        await uow.commit()
     service.state["ticket_key"] = tickets.SigningKey.of(key)
 
 
@@ -364,5 +365,6 @@ async def retry(service: Service, caller: Caller | None, delivery_id: str) -> De
         delivery.next_attempt_at = utcnow()
         delivery.claimed_at = None
         service.wake_after_commit(uow)
+        await uow.commit()
     return delivery
 

@@ -149,6 +149,7 @@ async def confirm_payment(service: Service, caller: Caller | None, payment_id: s
         if payment.status in PAYABLE:
             payment.attempts += 1
         await apply_charge(service, uow, payment, charge, chosen)
+        await uow.commit()
     if charge.status == FAILED and payment.status in (FAILED, CANCELLED):
         return Declined(payment)
     return payment

@@ -112,6 +112,7 @@ async def settle_refund(service: Service, refund_id: str) -> Refund:
         if refund.status == REFUND_PENDING:
             refund.attempts += 1
         apply_refund_result(uow, payment, refund, result)
+        await uow.commit()
     return refund
 
 

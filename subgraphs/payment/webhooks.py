@@ -90,6 +90,7 @@ async def receive_webhook(service: Service, provider: str, raw: bytes,
                     changed = await _apply_refund_notice(uow, locked, notice.refund, provider)
                 row.outcome = "APPLIED" if changed else "IGNORED"
             outcome = row.outcome
+            await uow.commit()
     except IntegrityError:
         return WebhookAnswer(200, "DUPLICATE")  # the same event, applied concurrently
     return WebhookAnswer(200, outcome)

@@ -309,6 +309,7 @@ async def publish_show(service: Service, caller: Caller | None, show_id: str) ->
                                field="showId", categories=missing)
         show.status = "ON_SALE"
         uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers)))
+        await uow.commit()
     return show
 
 
@@ -365,6 +366,7 @@ async def cancel_show(service: Service, caller: Caller | None, show_id: str) -> 
         show.status = "CANCELLED"
         if was_on_sale:
             uow.emit(ShowCancelled(show_id=show.id, venue_id=show.venue_id))
+        await uow.commit()
     return show
 
 

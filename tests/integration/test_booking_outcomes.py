@@ -177,6 +177,7 @@ async def pay(stack: Stack, db: Database, booking: Booked, who: User,
             payment_id=payment_id, booking_id=booking.id, user_id=who.id, amount=0,
             currency="EUR", provider="sandbox",
             succeeded_at=(succeeded_at or utcnow()).isoformat()))
+        await uow.commit()
     await applied(db, event)
     return event
 

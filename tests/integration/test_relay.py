@@ -64,6 +64,7 @@ class Tested(Payload):
 async def commit_event(db: Database, n: int) -> None:
     async with UnitOfWork(db, TABLES, "auth") as uow:
         uow.emit(Tested(n=n))
+        await uow.commit()
 
 
 @contextlib.asynccontextmanager

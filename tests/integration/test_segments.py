@@ -55,6 +55,7 @@ async def sell(stack: Stack, token: str, show: str, seat: str, segment: tuple[in
     async with stack.services["payment"].uow() as uow:
         uow.emit(PaymentSucceeded(payment_id=str(uuid.uuid4()), booking_id=booking_id,
                                   user_id="", amount=0, currency="EUR", provider="sandbox"))
+        await uow.commit()
 
     async def confirmed() -> bool:
         async with stack.services["booking"].db.reader() as session:
