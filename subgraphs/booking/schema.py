@@ -1,4 +1,9 @@
-"""The booking subgraph's GraphQL schema: holds, bookings, availability and live seats."""
+"""The booking subgraph's GraphQL schema: holds, bookings, availability and live seats.
+
+Longer than most modules on purpose: booking has the largest part of the graph, and its
+types stay beside the resolvers that fill them (each resolver a call of :mod:`.service`),
+so one file shows the whole of booking's API.
+"""
 
 from __future__ import annotations
 
