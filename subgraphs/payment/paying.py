@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -26,6 +25,7 @@ from subgraphs.payment.models import (
     BookingStatus,
     Payment,
 )
+from subgraphs.payment.outcomes import PaymentDeclined, PaymentWindowClosed
 from subgraphs.payment.providers import Proof
 
 
@@ -99,20 +99,6 @@ async def start_payment(service: Service, caller: Caller | None, booking_id: str
         load=lambda id: get_payment(service, id))
 
 
-@dataclass(frozen=True)
-class Declined:
-    """The provider declined the card: the booking stays pending; pay again."""
-
-    payment: Payment
-
-
-@dataclass(frozen=True)
-class TooLate:
-    """The booking is no longer waiting for this payment (its hold lapsed, or it ended)."""
-
-    payment: Payment
-
-
 def _proof_provider(proof: Proof) -> str:
     card = proof.card is not None
     razorpay = any(v is not None for v in (proof.razorpay_order_id, proof.razorpay_payment_id,
@@ -124,7 +110,7 @@ def _proof_provider(proof: Proof) -> str:
 
 
 async def confirm_payment(service: Service, caller: Caller | None, payment_id: str,
-                          proof: Proof) -> Payment | Declined | TooLate:
+                          proof: Proof) -> Payment | PaymentDeclined | PaymentWindowClosed:
     """Complete a payment with the provider's proof; the amount is the booking's, always.
 
     A payment that already succeeded (or is processing) is returned as it is: confirming
@@ -141,7 +127,7 @@ async def confirm_payment(service: Service, caller: Caller | None, payment_id: s
     if payment.status in UNDER_WAY:
         return payment
     if not _payable(payment):
-        return TooLate(payment)
+        return PaymentWindowClosed(payment)
     charge = await chosen.confirm(payment, proof)
     crash_point("payment.charged")
     async with service.uow() as uow:
@@ -151,5 +137,5 @@ async def confirm_payment(service: Service, caller: Caller | None, payment_id: s
         await apply_charge(service, uow, payment, charge, chosen)
         await uow.commit()
     if charge.status == FAILED and payment.status in (FAILED, CANCELLED):
-        return Declined(payment)
+        return PaymentDeclined(payment)
     return payment

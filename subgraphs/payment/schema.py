@@ -14,7 +14,7 @@ from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import ErrorCode, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.service import Service, SubgraphSpec
-from subgraphs.payment import models, service
+from subgraphs.payment import models, outcomes, service
 from subgraphs.payment.providers import Proof
 
 _load_by_id = session_batch(service.payments_by_id)
@@ -242,11 +242,11 @@ class Mutation:
             razorpay_payment_id=razorpay.payment_id, razorpay_signature=razorpay.signature)
         result = await service.confirm_payment(info.context.service, info.context.caller,
                                                str(payment_id), proof)
-        if isinstance(result, service.Declined):
+        if isinstance(result, outcomes.PaymentDeclined):
             p = result.payment
             return PaymentDeclined(message=p.failure_message or "The payment was declined.",
                                    reason=p.failure_code, payment=Payment.from_model(p))
-        if isinstance(result, service.TooLate):
+        if isinstance(result, outcomes.PaymentWindowClosed):
             return PaymentWindowClosed(payment=Payment.from_model(result.payment))
         return Payment.from_model(result)
 

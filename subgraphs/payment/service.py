@@ -5,7 +5,8 @@
 * :mod:`.booking_events` — what payment does with booking's events (the saga);
 * :mod:`.webhooks` — provider webhooks, applied once each;
 * :mod:`.worker` — the background worker (sandbox settlements, refunds under way);
-* :mod:`.reads` — the loaders' batch reads.
+* :mod:`.reads` — the loaders' batch reads;
+* :mod:`.outcomes` — what paying answers besides success.
 
 Underneath: :mod:`.charges` (the providers, the payment's row lock, applying what a
 provider reports) and :mod:`.providers` (one small interface, two providers).
@@ -17,7 +18,7 @@ docs/payments.md draws the state machine.
 
 from subgraphs.payment.booking_events import apply_booking_event
 from subgraphs.payment.charges import providers
-from subgraphs.payment.paying import Declined, TooLate, confirm_payment, start_payment
+from subgraphs.payment.paying import confirm_payment, start_payment
 from subgraphs.payment.reads import (
     payments_by_booking,
     payments_by_id,
@@ -29,8 +30,6 @@ from subgraphs.payment.webhooks import receive_webhook
 from subgraphs.payment.worker import worker
 
 __all__ = [
-    "Declined",
-    "TooLate",
     "apply_booking_event",
     "confirm_payment",
     "payments_by_booking",
