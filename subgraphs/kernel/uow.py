@@ -123,6 +123,10 @@ class UnitOfWork:
             self._events or self._inserts or session.new or session.dirty or session.deleted)
         try:
             if not self._committed:
+                if exc_type is None:
+                    # An outcome that changed nothing: what it read stays readable (a
+                    # rollback would expire it, and the closed session could not reload it).
+                    session.expunge_all()
                 await session.rollback()
         finally:
             await session.close()

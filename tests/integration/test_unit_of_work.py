@@ -8,10 +8,11 @@ import uuid
 import pytest
 from sqlalchemy import func, insert, select
 
-from subgraphs.auth.models import TABLES
+from subgraphs.auth.models import TABLES, User
 from subgraphs.kernel.events import Payload, event_payload
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UncommittedWork
+from tests.flows import Actors
 from tests.harness import Stack
 
 pytestmark = pytest.mark.integration
@@ -90,3 +91,12 @@ async def test_an_error_in_the_block_rolls_back_even_after_statements(stack: Sta
             uow.emit(Checked(n=3))
             raise LookupError("refused")
     assert await processed_rows(auth, consumer) == 0
+
+
+async def test_what_a_block_read_stays_readable_when_it_ends_without_commit(
+        stack: Stack, actors: Actors) -> None:
+    auth = stack.services["auth"]
+    async with auth.uow() as uow:
+        user = await uow.session.get(User, actors.customer.id, with_for_update=True)
+    assert user is not None
+    assert user.email == actors.customer.email  # loaded, not expired by the rollback
