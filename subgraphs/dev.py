@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from subgraphs.cli import migrate
+from subgraphs.kernel.migrate import upgrade_all
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.seed import seed_demo
 
@@ -134,7 +134,7 @@ async def run_dev(settings: Settings, *, seed: bool = True) -> int:
     if not (ROUTER_DIR / "node_modules").exists():
         sys.stderr.write("router/node_modules is missing: run `make dev` (it runs npm ci)\n")
         return 2
-    await migrate(settings, SERVICES)
+    await upgrade_all(settings, SERVICES)
     demo_text = (await seed_demo(settings)).describe() if seed else None
     serve = [sys.executable, "-m", "subgraphs.cli", "serve"]
     procs: list[subprocess.Popen[bytes]] = []

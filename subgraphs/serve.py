@@ -15,8 +15,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from subgraphs.kernel import metrics, tracing
-from subgraphs.kernel.app import Runtime, Service, create_app
+from subgraphs.kernel.app import create_app
 from subgraphs.kernel.logs import configure_logging
+from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import Settings, get_settings
 from subgraphs.registry import spec
 

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from subgraphs.kernel import metrics, tracing
 from subgraphs.kernel.bus import EventBus
 from subgraphs.kernel.db import Database, utcnow
-from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
+from subgraphs.kernel.tables import KernelTables
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.relay")
@@ -66,7 +67,7 @@ class OutboxRelay:
             return
         since = utcnow() - self._replay
         outbox = self._tables.outbox
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             rows = (
                 await session.execute(
                     select(outbox.c.body)
@@ -90,7 +91,7 @@ class OutboxRelay:
         if not self._db.is_sqlite:
             oldest = oldest.with_for_update(skip_locked=True)
         events: list[Event] = []
-        async with self._db.sessions() as session, session.begin():
+        async with self._db.writer() as session, session.begin():
             rows = sorted((await session.execute(
                 update(outbox).where(outbox.c.seq.in_(oldest.scalar_subquery()))
                 .values(published_at=utcnow())
@@ -115,7 +116,7 @@ class OutboxRelay:
             return
         self._counted_at = time.monotonic()
         outbox = self._tables.outbox
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             backlog = await session.scalar(select(func.count()).select_from(outbox)
                                            .where(outbox.c.published_at.is_(None)))
         metrics.OUTBOX_BACKLOG.labels(self._stream).set(backlog or 0)
@@ -197,10 +198,11 @@ class IdempotentConsumer:
                 {"event_id": e.id, "consumer": self._consumer} for e in fresh])
             for event in fresh:
                 await self._apply(uow, event)
+            await uow.commit()
 
     async def _applied(self, event_id: str) -> bool:
         processed = self._tables.processed
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             return await session.scalar(select(processed.c.event_id).where(
                 processed.c.event_id == event_id,
                 processed.c.consumer == self._consumer)) is not None

@@ -17,15 +17,26 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from subgraphs.kernel.events import Event
-
 ENABLED = False
+
+
+class Traced(Protocol):
+    """What a consumer span reads of an event (:class:`subgraphs.kernel.events.Event`; not
+    imported: the kernel's database module, which events build on, imports this one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def trace(self) -> str | None: ...
+
 # Endpoints that never get a span: probes and scrapes, several a second.
 EXCLUDED_URLS = "healthz,readyz,metrics"
 
@@ -153,7 +164,7 @@ def trace_id() -> str | None:
 
 
 @contextlib.contextmanager
-def consuming(stream: str, consumer: str, events: Sequence[Event]) -> Iterator[None]:
+def consuming(stream: str, consumer: str, events: Sequence[Traced]) -> Iterator[None]:
     """A consumer span around applying ``events``, linked to each event's producer."""
     if not ENABLED:
         yield

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from subgraphs.kernel.app import Service, repeat
 from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
 from subgraphs.kernel.events import Event
+from subgraphs.kernel.service import Service, repeat
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.notification import mail, tickets
@@ -173,7 +173,7 @@ async def _claim(service: Service, event_id: str, channel: str) -> Delivery | No
     """Take a due delivery for this process (SENDING, one more attempt); ``None`` if another
     worker was first. Committed before anything is sent: at most once."""
     now = utcnow()
-    async with service.db.sessions() as session, session.begin():
+    async with service.db.writer() as session, session.begin():
         claimed = await session.execute(
             update(Delivery)
             .where(Delivery.event_id == event_id, Delivery.channel == channel,
@@ -186,7 +186,7 @@ async def _claim(service: Service, event_id: str, channel: str) -> Delivery | No
 
 
 async def _finish(service: Service, delivery: Delivery, **values: Any) -> None:
-    async with service.db.sessions() as session, session.begin():
+    async with service.db.writer() as session, session.begin():
         await session.execute(
             update(Delivery)
             .where(Delivery.event_id == delivery.event_id, Delivery.channel == delivery.channel,
@@ -195,7 +195,7 @@ async def _finish(service: Service, delivery: Delivery, **values: Any) -> None:
 
 
 async def _recipient(service: Service, delivery: Delivery) -> Recipient | None:
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         return await session.get(Recipient, delivery.user_id)
 
 
@@ -267,7 +267,7 @@ async def _failed(service: Service, delivery: Delivery, error: str, *, permanent
 
 async def deliver_due(service: Service, limit: int = 50) -> int:
     """Send up to ``limit`` due deliveries; how many this process claimed."""
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         due = (await session.execute(
             select(Delivery.event_id, Delivery.channel)
             .where(Delivery.status.in_(DUE), Delivery.next_attempt_at <= utcnow())
@@ -285,7 +285,7 @@ async def park_interrupted(service: Service) -> int:
     """Park deliveries left SENDING by a process that died mid-send (claimed longer ago
     than any send may take): they may have gone out, so they are never sent again."""
     stale = utcnow() - timedelta(seconds=service.settings.smtp_timeout_seconds + 30)
-    async with service.db.sessions() as session, session.begin():
+    async with service.db.writer() as session, session.begin():
         done = await session.execute(
             update(Delivery).where(Delivery.status == SENDING, Delivery.claimed_at < stale)
             .values(status=PARKED, last_error=INTERRUPTED)
@@ -301,6 +301,7 @@ async def start_up(service: Service) -> None:
     process signs with it from memory (ticket keys are never rotated or retired)."""
     async with service.uow() as uow:
         key = await tickets.signing_key(uow.session)
+        await uow.commit()
     service.state["ticket_key"] = tickets.SigningKey.of(key)
 
 
@@ -332,7 +333,7 @@ async def deliveries(service: Service, caller: Caller | None, status: str | None
     query = select(Delivery).order_by(Delivery.created_at.desc(), Delivery.event_id).limit(first)
     if status is not None:
         query = query.where(Delivery.status == status)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         return list(await session.scalars(query))
 
 
@@ -344,7 +345,7 @@ async def delivery(service: Service, caller: Caller | None, delivery_id: str
         key = _key(delivery_id)
     except NotFound:
         return None
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         return await session.get(Delivery, key)
 
 
@@ -364,5 +365,6 @@ async def retry(service: Service, caller: Caller | None, delivery_id: str) -> De
         delivery.next_attempt_at = utcnow()
         delivery.claimed_at = None
         service.wake_after_commit(uow)
+        await uow.commit()
     return delivery
 

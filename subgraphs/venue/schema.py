@@ -11,11 +11,11 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from subgraphs.kernel.app import SubgraphSpec
 from subgraphs.kernel.auth import require_role
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.l10n import check_currency, local
+from subgraphs.kernel.service import SubgraphSpec
 from subgraphs.venue import models, service
 
 MAX_PAGE = 100
@@ -40,7 +40,7 @@ async def _seat_map(info: Info, hall_id: str) -> dict[str, Any] | None:
         "seat_maps", OrderedDict())
     found = cache.get(hall_id)
     if found is None:
-        async with info.context.service.db.session() as session:
+        async with info.context.service.db.reader() as session:
             found = await service.seat_map(session, hall_id)
         if found is None:
             return None
@@ -402,7 +402,7 @@ class Query:
         flt = service.ShowFilter(kind=f.kind.value if f.kind else None,
                                  venue_id=str(f.venue_id) if f.venue_id else None,
                                  starts_from=f.starts_from, starts_to=f.starts_to, text=f.text)
-        async with info.context.service.db.session() as session:
+        async with info.context.service.db.reader() as session:
             rows, more = await service.list_shows(session, flt, _page(first), after)
         edges = [ShowEdge(cursor=service.encode_cursor(s), node=Show.from_model(s))
                  for s in rows]
@@ -415,7 +415,7 @@ class Query:
 
     @strawberry.field
     async def venues(self, info: Info, first: int = 50) -> list[Venue]:
-        async with info.context.service.db.session() as session:
+        async with info.context.service.db.reader() as session:
             rows = await service.list_venues(session, _page(first))
         return [Venue.from_model(v) for v in rows]
 

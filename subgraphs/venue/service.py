@@ -14,12 +14,13 @@ import orjson
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
 from subgraphs.kernel.db import all_each, new_id, one_each
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.events import ShowCancelled, ShowPublished, VenueTimeZoneChanged
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.l10n import check_currency, check_time_zone
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue import seatmap
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, Stop, Venue
@@ -140,7 +141,8 @@ async def set_venue_time_zone(service: Service, caller: Caller | None, venue_id:
         require_owner_or_admin(who, venue.owner_id)
         if venue.time_zone != zone:
             venue.time_zone = zone
-            uow.emit("VenueTimeZoneChanged", {"venue_id": venue.id, "time_zone": zone})
+            uow.emit(VenueTimeZoneChanged(venue_id=venue.id, time_zone=zone))
+        await uow.commit()
     return venue
 
 
@@ -326,7 +328,8 @@ async def publish_show(service: Service, caller: Caller | None, show_id: str) ->
             raise BadUserInput(f"Price the categories {', '.join(missing)} first.",
                                field="showId", categories=missing)
         show.status = "ON_SALE"
-        uow.emit("ShowPublished", await _published(uow.session, show, venue, tiers))
+        uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers)))
+        await uow.commit()
     return show
 
 
@@ -382,7 +385,8 @@ async def cancel_show(service: Service, caller: Caller | None, show_id: str) -> 
         was_on_sale = show.status == "ON_SALE"
         show.status = "CANCELLED"
         if was_on_sale:
-            uow.emit("ShowCancelled", {"show_id": show.id, "venue_id": show.venue_id})
+            uow.emit(ShowCancelled(show_id=show.id, venue_id=show.venue_id))
+        await uow.commit()
     return show
 
 

@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import strawberry
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
+from sqlalchemy import MetaData
 
 from subgraphs.kernel import tracing
-from subgraphs.kernel.events import Event
+from subgraphs.kernel.db import Database
+from subgraphs.kernel.events import Event, SeatsHeld
 from subgraphs.kernel.logs import LogFormat, RequestIds, configure_logging
 from subgraphs.kernel.metrics import OperationMetrics
+from subgraphs.kernel.tables import kernel_tables
+from subgraphs.kernel.uow import UnitOfWork
 
 
 @strawberry.type
@@ -157,3 +162,26 @@ def test_events_carry_the_trace_only_when_there_is_one() -> None:
     traced = Event(type="SeatsHeld", source="booking", payload={}, trace=parent)
     assert Event.from_json(traced.to_json()).trace == parent
     assert tracing.traceparent() is None  # tracing is off in this process
+
+
+async def test_a_typed_event_carries_the_producers_trace_through_its_outbox_json(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(tracing, "ENABLED", True)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'booking.db'}")  # emit never connects
+    uow = UnitOfWork(db, kernel_tables(MetaData()), "booking")
+    held = SeatsHeld(hold_id="h", show_id="s", user_id="u", seat_ids=["a"], legs=[0, 1],
+                     expires_at="2026-12-06T12:00:00+00:00")
+    tracer = TracerProvider().get_tracer("test")
+    try:
+        with tracer.start_as_current_span("holdSeats") as span:
+            emitted = uow.emit(held)
+            context = span.get_span_context()
+        outside = uow.emit(held)
+    finally:
+        await db.dispose()
+    parent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+    carried = Event.from_json(emitted.to_json())
+    assert carried.trace == parent
+    assert SeatsHeld.read(carried) == held
+    assert "trace" not in json.loads(outside.to_json())
+    assert SeatsHeld.read(Event.from_json(outside.to_json())) == held
