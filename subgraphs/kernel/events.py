@@ -122,8 +122,9 @@ class UserRegistered(Payload):
     name: str
     role: str
     phone: str | None
-    email_notifications: bool
-    sms_notifications: bool
+    # Read with these when an older event lacks them:
+    email_notifications: bool = True
+    sms_notifications: bool = False
 
 
 @event_payload
@@ -132,8 +133,9 @@ class NotificationPreferencesChanged(Payload):
     email: str
     name: str
     phone: str | None
-    email_notifications: bool
-    sms_notifications: bool
+    # Read with these when an older event lacks them:
+    email_notifications: bool = True
+    sms_notifications: bool = False
 
 
 @event_payload

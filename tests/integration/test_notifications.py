@@ -27,8 +27,8 @@ from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.relay import IdempotentConsumer
 from subgraphs.notification import tickets
+from subgraphs.notification.deliveries import INTERRUPTED, UNKNOWN_RECIPIENT
 from subgraphs.notification.models import Delivery, Recipient
-from subgraphs.notification.service import INTERRUPTED, UNKNOWN_RECIPIENT
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from tests.flows import PASSWORD, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import error_codes, eventually
