@@ -64,8 +64,8 @@ from subgraphs.booking import service as booking_service
 from subgraphs.booking.models import BookableShow, Hold
 from subgraphs.booking.outcomes import Held
 from subgraphs.booking.seats import take_statement
-from subgraphs.kernel.app import Runtime, Service
 from subgraphs.kernel.auth import Caller
+from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import Settings
 from subgraphs.registry import spec
 from tests.flows import HOLD, User, new_user
@@ -250,6 +250,7 @@ async def capture_hold(settings: Settings, show_id: str, seat_ids: list[str]) ->
             await uow.session.execute(text(
                 "UPDATE show_seats SET state = 'AVAILABLE', hold_id = NULL, "
                 "hold_expires_at = NULL WHERE hold_id = :hold"), {"hold": hold.id})
+            await uow.commit()
     finally:
         await booking.db.dispose()
         await runtime.close()

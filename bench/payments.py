@@ -105,10 +105,10 @@ async def saga_latencies(settings: Settings, booking_ids: list[str]) -> dict[str
     from there to booking's consumer starting to apply it (``stream``), and applying it
     (``apply``: booking's ``processed_at`` to the booking's ``updated_at``)."""
     async with databases(settings) as dbs:
-        async with dbs["booking"].session() as s:
+        async with dbs["booking"].reader() as s:
             confirmed = dict((await s.execute(select(Booking.id, Booking.updated_at).where(
                 Booking.id.in_(booking_ids), Booking.status == "CONFIRMED"))).all())
-        async with dbs["payment"].session() as s:
+        async with dbs["payment"].reader() as s:
             paid = dict((await s.execute(select(Payment.booking_id, Payment.succeeded_at)
                                          .where(Payment.booking_id.in_(booking_ids)))).all())
             outbox = PAYMENT_TABLES.outbox
@@ -119,7 +119,7 @@ async def saga_latencies(settings: Settings, booking_ids: list[str]) -> dict[str
                 if at is not None:
                     booking = Event.from_json(body).payload["booking_id"]
                     published[booking], booking_of[event_id] = at, booking
-        async with dbs["booking"].session() as s:
+        async with dbs["booking"].reader() as s:
             processed = BOOKING_TABLES.processed
             began = {booking_of[e]: at for e, at in await s.execute(
                 select(processed.c.event_id, processed.c.processed_at)

@@ -2,7 +2,7 @@
 // (settings.mjs, every environment variable), token checks (access.mjs, tokens.mjs), how subgraphs are
 // reached (transport.mjs), error masking (errors.mjs), operation limits (limits.mjs), rate limits
 // (ratelimit.mjs), subscription caps (subscriptions.mjs), trusted documents (trusted.mjs), subgraph faults
-// (faults.mjs) and the IDE's examples (examples.mjs).
+// (faults.mjs), the IDE's examples (examples.mjs) and metrics and traces (observability.mjs).
 //
 //   node router/server.mjs   what make dev, the tests and the image run: this config behind the router's
 //                            own server, with the subscription pass-through (server.mjs)
@@ -15,6 +15,7 @@ import { errorOptions, useRequestScope } from './lib/errors.mjs';
 import { graphiqlOption } from './lib/examples.mjs';
 import { useSubgraphFaults } from './lib/faults.mjs';
 import { OperationLimits, useOperationLimits } from './lib/limits.mjs';
+import { observabilityConfig } from './lib/observability.mjs';
 import { RateLimits, useRateLimits } from './lib/ratelimit.mjs';
 import { corsOption, routerSettings } from './lib/settings.mjs';
 import { RemoteJwks } from './lib/tokens.mjs';
@@ -55,6 +56,7 @@ export const gatewayConfig = defineConfig({
   graphiql: graphiqlOption(settings.graphiql),
   landingPage: false,
   ...errorOptions,
+  ...(await observabilityConfig()), // /metrics and OpenTelemetry traces (lib/observability.mjs)
   ...(documents ? { persistedDocuments: persistedDocumentsOption(documents) } : {}),
   // Plugins rather than the gateway's jwt / upstreamTimeout / maxDepth… options: their modules say why.
   // Batching (a JSON array of operations per request) stays off: Yoga refuses it with BAD_REQUEST.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from subgraphs.kernel.logs import configure_logging
-from subgraphs.kernel.migrate import alembic_config, upgrade
+from subgraphs.kernel.migrate import alembic_config, upgrade_all
 from subgraphs.kernel.settings import SERVICES, Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,15 +27,8 @@ def _names(values: Sequence[str]) -> list[str]:
     return names
 
 
-async def migrate(settings: Settings, names: Sequence[str]) -> None:
-    """Create (if needed) and migrate each subgraph's own database."""
-    for name in names:
-        await upgrade(name, settings.database_url(name))
-        log.info("migrated %s", name)
-
-
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
-    asyncio.run(migrate(settings, _names(args.names)))
+    asyncio.run(upgrade_all(settings, _names(args.names)))
 
 
 def cmd_makemigration(settings: Settings, args: argparse.Namespace) -> None:
@@ -192,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ticketflow`` command."""
     args = parser().parse_args(argv)
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     args.func(settings, args)
 
 

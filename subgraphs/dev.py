@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from subgraphs.cli import migrate
+from subgraphs.kernel.migrate import upgrade_all
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.seed import seed_demo
 
@@ -134,7 +134,7 @@ async def run_dev(settings: Settings, *, seed: bool = True) -> int:
     if not (ROUTER_DIR / "node_modules").exists():
         sys.stderr.write("router/node_modules is missing: run `make dev` (it runs npm ci)\n")
         return 2
-    await migrate(settings, SERVICES)
+    await upgrade_all(settings, SERVICES)
     demo_text = (await seed_demo(settings)).describe() if seed else None
     serve = [sys.executable, "-m", "subgraphs.cli", "serve"]
     procs: list[subprocess.Popen[bytes]] = []
@@ -143,10 +143,12 @@ async def run_dev(settings: Settings, *, seed: bool = True) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        # One line per request on the console (docs/observability.md), unless turned off.
+        lines = {"TICKETFLOW_ACCESS_LOG": os.environ.get("TICKETFLOW_ACCESS_LOG", "true")}
         if settings.embedded:
-            procs.append(_start(serve, {}, ROOT))
+            procs.append(_start(serve, lines, ROOT))
         else:
-            procs += [_start([*serve, name], {}, ROOT) for name in SERVICES]
+            procs += [_start([*serve, name], lines, ROOT) for name in SERVICES]
         for name in SERVICES:
             await _wait_ready(f"http://{settings.host}:{settings.port_of(name)}/readyz", procs)
         procs.append(_start(router_command(settings), router_env(settings), ROUTER_DIR))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from subgraphs.kernel.app import SubgraphSpec
+from subgraphs.kernel.service import SubgraphSpec
 from subgraphs.kernel.settings import SERVICES
 
 
@@ -14,7 +14,3 @@ def spec(name: str) -> SubgraphSpec:
         raise ValueError(f"unknown subgraph {name!r}; choose from {', '.join(SERVICES)}")
     return importlib.import_module(f"subgraphs.{name}.schema").SPEC  # type: ignore[no-any-return]
 
-
-def all_specs() -> list[SubgraphSpec]:
-    """Every subgraph, in start-up order."""
-    return [spec(name) for name in SERVICES]

@@ -16,8 +16,8 @@ from subgraphs.auth import service as auth_service
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.tokens import rotate_key
-from subgraphs.kernel.app import Runtime, Service
 from subgraphs.kernel.auth import Caller
+from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import Settings
 from subgraphs.registry import spec
 from subgraphs.venue import service as venue_service
@@ -91,6 +91,7 @@ async def rotate_signing_key(settings: Settings) -> str:
     try:
         async with auth.uow() as uow:
             key = await rotate_key(uow.session)
+            await uow.commit()
         return key.kid
     finally:
         await auth.db.dispose()
@@ -143,10 +144,10 @@ async def seed_demo(settings: Settings) -> Demo:
     runtime = Runtime(settings)
     auth, venue = Service(spec("auth"), runtime), Service(spec("venue"), runtime)
     try:
-        async with auth.db.session() as session:
+        async with auth.db.reader() as session:
             organizer = await session.scalar(select(User).where(User.email == ORGANIZER[0]))
         if organizer is not None:
-            async with venue.db.session() as session:
+            async with venue.db.reader() as session:
                 found = (await session.execute(select(Show.id, Show.title)
                                                .order_by(Show.created_at))).all()
             return Demo(ORGANIZER[0], CUSTOMER[0], [(str(i), str(t)) for i, t in found],

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import Coroutine, Iterator, Sequence
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
-from subgraphs.kernel.app import Runtime, Service, create_app
+from subgraphs.kernel import metrics, tracing
+from subgraphs.kernel.app import create_app
 from subgraphs.kernel.logs import configure_logging
+from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import Settings, get_settings
 from subgraphs.registry import spec
 
@@ -65,6 +69,7 @@ async def serve(settings: Settings, names: Sequence[str]) -> None:
     With several subgraphs in one process, the in-process event bus connects them:
     this is how embedded mode runs with no Redis.
     """
+    tracing.setup(service_name(names))
     runtime = Runtime(settings)
     servers = [
         HostedServer(uvicorn.Config(
@@ -91,11 +96,13 @@ async def serve(settings: Settings, names: Sequence[str]) -> None:
         await asyncio.gather(*(s.serve() for s in servers))
     finally:
         await runtime.close()
+        tracing.shutdown()
 
 
 async def work(settings: Settings, names: Sequence[str]) -> None:
     """Run the event consumers, background jobs and outbox relay of ``names`` (no HTTP)
     until SIGINT or SIGTERM: the other half of a deployment with ``separate_workers``."""
+    tracing.setup(service_name(names))
     runtime = Runtime(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -109,14 +116,22 @@ async def work(settings: Settings, names: Sequence[str]) -> None:
             await stopping.wait()
     finally:
         await runtime.close()
+        tracing.shutdown()
+
+
+def service_name(names: Sequence[str]) -> str:
+    """The OpenTelemetry ``service.name`` of a process serving ``names``."""
+    return f"ticketflow-{names[0]}" if len(names) == 1 else "ticketflow"
 
 
 def one_subgraph_app() -> FastAPI:
     """The app of the subgraph named by ``TICKETFLOW_SERVE_SUBGRAPH``, with a runtime of its
     own: what each worker process of :func:`serve_processes` runs."""
     settings = get_settings()
-    configure_logging(settings.log_level)
-    return create_app(spec(os.environ[SUBGRAPH_VAR]), Runtime(settings), own_runtime=True)
+    configure_logging(settings.log_level, settings.log_format)
+    name = os.environ[SUBGRAPH_VAR]
+    tracing.setup(service_name([name]))
+    return create_app(spec(name), Runtime(settings), own_runtime=True)
 
 
 def serve_processes(settings: Settings, name: str, processes: int) -> None:
@@ -124,8 +139,19 @@ def serve_processes(settings: Settings, name: str, processes: int) -> None:
     supervisor binds the socket once and restarts a worker that dies). Each worker is a
     full replica: its own pools, relay, consumers and live subscriptions."""
     os.environ[SUBGRAPH_VAR] = name
-    uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True, host=settings.host,
-                port=settings.port_of(name), workers=processes, log_config=None,
-                lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
-                # A worker starts by importing the whole service: give a busy machine time.
-                timeout_worker_healthcheck=30)
+    made = None
+    if settings.metrics and not os.environ.get(metrics.MULTIPROC_VAR):
+        # Every worker writes its numbers where any worker's /metrics reads them all
+        # (prometheus_client's multiprocess mode, chosen at its import in each worker).
+        made = os.environ[metrics.MULTIPROC_VAR] = tempfile.mkdtemp(
+            prefix=f"ticketflow-{name}-metrics-")
+    try:
+        uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True, host=settings.host,
+                    port=settings.port_of(name), workers=processes, log_config=None,
+                    lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
+                    # A worker starts by importing the whole service: give a busy machine
+                    # time.
+                    timeout_worker_healthcheck=30)
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)

@@ -62,13 +62,15 @@ E2E_LIMITS = {"login_limit_per_email": 50, "login_limit_per_address": 1000,
 
 @contextlib.asynccontextmanager
 async def own_processes(mode: str, factory: pytest.TempPathFactory, name: str,
+                        environ: dict[str, str] | None = None,
                         **settings: object) -> AsyncIterator[tuple[Stack, Processes]]:
     """Real processes and router of a test module's own: the end-to-end sign-in limits and
-    ``settings`` (``sandbox_settle_seconds=1``...)."""
+    ``settings`` (``sandbox_settle_seconds=1``...), and variables of other names
+    (``environ``: ``OTEL_*``)."""
     base = factory.mktemp(f"{name}-{mode}")
     logs = base / "logs"
     logs.mkdir()
-    env = test_env(mode, base / "data") | {
+    env = test_env(mode, base / "data") | (environ or {}) | {
         f"TICKETFLOW_{key.upper()}": str(value) for key, value in (E2E_LIMITS | settings).items()}
     async with process_stack(env, logs) as running:
         yield running

@@ -27,8 +27,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from ticketflow_sdk.ws import GraphQLWebSocket
 
-from subgraphs.kernel.app import Runtime, Service, create_app
+from subgraphs.kernel.app import create_app
 from subgraphs.kernel.migrate import drop_database, upgrade
+from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import SERVICES, Settings
 from subgraphs.registry import spec
 from subgraphs.serve import HostedServer

@@ -108,14 +108,14 @@ async def applied_by_booking(booking_db: Database, payment_db: Database, event_t
     ``payment_id`` (its processed-event record is there), so a test can then check that
     the event changed nothing."""
     outbox, processed = PAYMENT_TABLES.outbox, BOOKING_TABLES.processed
-    async with payment_db.session() as s:
+    async with payment_db.reader() as s:
         ids = [i for i, body in (await s.execute(
             select(outbox.c.event_id, outbox.c.body).where(outbox.c.type == event_type))).all()
                if payment_id in body]
     assert ids, f"payment emitted no {event_type} about {payment_id}"
 
     async def applied() -> bool:
-        async with booking_db.session() as s:
+        async with booking_db.reader() as s:
             done = await s.scalar(select(func.count()).select_from(processed).where(
                 processed.c.event_id.in_(ids)))
         return done == len(ids)
@@ -139,7 +139,7 @@ async def disagreements(booking_db: Database, payment_db: Database,
     outbox row in either database.
     """
     problems: list[str] = []
-    async with booking_db.session() as bs, payment_db.session() as ps:
+    async with booking_db.reader() as bs, payment_db.reader() as ps:
         query = select(Booking)
         if booking_ids is not None:
             query = query.where(Booking.id.in_(booking_ids))

@@ -83,7 +83,7 @@ async def booking_state(stack: Stack, show_id: str) -> tuple[int, dict[str, str]
     """The show's version and every seat's state, as booking's database has them."""
     db = Database(stack.settings.database_url("booking"), pool_size=1)
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             snap = await inventory.snapshot(session, show_id)
     finally:
         await db.dispose()

@@ -40,6 +40,8 @@
 //   TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION, TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT
 //                               concurrent subscriptions per client connection and per client (subscriptions.mjs)
 //   TICKETFLOW_ROUTER_DEBUG     "true" serves GET /debug/passthrough (server.mjs; default off)
+//   TICKETFLOW_ROUTER_METRICS, OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables
+//                               GET /metrics (default on) and OpenTelemetry traces (observability.mjs)
 //
 // NB: the hive-gateway CLI also reads PORT / HOST (and -p / -h); when set they win over these.
 

@@ -275,8 +275,10 @@ class AsyncClient:
         token = self._keeper.access_token
         if token is None or not await self._keeper.refresh(token, self._exchange):
             raise Unauthenticated("Sign in first: there is no refresh token.")
-        assert self._keeper.tokens is not None
-        return self._keeper.tokens
+        tokens = self._keeper.tokens
+        if tokens is None:  # a refresh that succeeded keeps the new tokens
+            raise RuntimeError("the refreshed tokens are missing")
+        return tokens
 
     async def logout(self) -> None:
         """End this session on the server and forget its tokens."""
@@ -526,8 +528,8 @@ class AsyncClient:
         member = answer.confirm_payment
         if not isinstance(member, Payment):  # declined, or the window closed
             error = error_from_member(member.model_dump(by_alias=True), member.payment)
-            assert error is not None
-            raise error
+            raise error or TicketFlowError(
+                "INTERNAL", f"confirmPayment answered an unknown {type(member).__name__}")
         return _success(member, Payment)
 
     async def pay(self, booking_id: str, *, card: str | None = None,

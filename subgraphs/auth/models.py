@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
-from subgraphs.kernel.events import kernel_tables
+from subgraphs.kernel.tables import kernel_tables
 
 
 class Base(DeclarativeBase):

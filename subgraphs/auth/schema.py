@@ -13,11 +13,11 @@ from fastapi.responses import JSONResponse
 from subgraphs.auth import models, service, sessions
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.tokens import active_key, jwks
-from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.auth import require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.graphql import Info, build_schema, session_batch
 from subgraphs.kernel.inputs import text_rule
+from subgraphs.kernel.service import Service, SubgraphSpec
 
 
 @strawberry.enum(description="What a user may do: customers buy, organizers sell, admins run.")
@@ -220,7 +220,7 @@ class Mutation:
 def _routes(app: FastAPI, svc: Service) -> None:
     @app.get("/.well-known/jwks.json")
     async def jwks_document() -> JSONResponse:
-        async with svc.db.session() as session:
+        async with svc.db.reader() as session:
             document = await jwks(session, svc.settings)
         return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
 
@@ -229,6 +229,7 @@ async def _start_up(svc: Service) -> None:
     # The JWKS is never empty, so subgraphs can verify the first token issued.
     async with svc.uow() as uow:
         await active_key(uow.session)
+        await uow.commit()
     # Memory guards (embedded mode) forget revocations on restart: announce them again.
     ttl = svc.settings.access_token_ttl_seconds + 60
     since = utcnow() - timedelta(seconds=ttl)

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,6 @@ from subgraphs.auth import sessions
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.sessions import Tokens
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.auth import ROLES, Caller, require_caller, require_role
 from subgraphs.kernel.db import one_each
 from subgraphs.kernel.errors import (
@@ -25,7 +25,14 @@ from subgraphs.kernel.errors import (
     Unauthenticated,
     unavailable_cause,
 )
+from subgraphs.kernel.events import (
+    NotificationPreferencesChanged,
+    PasswordChanged,
+    UserRegistered,
+    UserRoleChanged,
+)
 from subgraphs.kernel.guards import RateLimited
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.auth")
@@ -104,7 +111,9 @@ async def create_account(service: Service, passwords: Passwords, email: str, pas
     password_hash = await passwords.hash(password)
     try:
         async with service.uow() as uow:
-            return await _insert_user(uow, email, password_hash, name, role)
+            user = await _insert_user(uow, email, password_hash, name, role)
+            await uow.commit()
+            return user
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", field="input.email") from exc
 
@@ -116,12 +125,12 @@ async def _insert_user(uow: UnitOfWork, email: str, password_hash: str, name: st
     user = User(email=email, name=name.strip(), password_hash=password_hash, role=role)
     uow.session.add(user)
     await uow.session.flush()
-    uow.emit("UserRegistered", {"user_id": user.id, "email": email, "name": user.name,
-                                "role": role, **_preferences(user)})
+    uow.emit(UserRegistered(user_id=user.id, email=email, name=user.name, role=role,
+                            **_preferences(user)))
     return user
 
 
-def _preferences(user: User) -> dict[str, object]:
+def _preferences(user: User) -> dict[str, Any]:
     # What notification's replica of a recipient holds (no call to auth on its send path).
     return {"phone": user.phone,
             "email_notifications": True if user.email_notifications is None
@@ -156,8 +165,9 @@ async def update_notification_preferences(service: Service, caller: Caller | Non
         user.sms_notifications = new_sms
         if email is not None:
             user.email_notifications = email
-        uow.emit("NotificationPreferencesChanged", {
-            "user_id": user.id, "email": user.email, "name": user.name, **_preferences(user)})
+        uow.emit(NotificationPreferencesChanged(user_id=user.id, email=user.email,
+                                                name=user.name, **_preferences(user)))
+        await uow.commit()
     return user
 
 
@@ -171,7 +181,9 @@ async def register(service: Service, passwords: Passwords, email: str, password:
     try:
         async with service.uow() as uow:
             user = await _insert_user(uow, email, password_hash, name, "CUSTOMER")
-            return await sessions.start(service, uow, user, client.user_agent, client.address)
+            tokens = await sessions.start(service, uow, user, client.user_agent, client.address)
+            await uow.commit()
+            return tokens
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", field="input.email") from exc
 
@@ -181,7 +193,7 @@ async def login(service: Service, passwords: Passwords, email: str, password: st
     """A new session; one generic failure, taking as long, for every wrong credential."""
     email = normalise_email(email)
     await _limit(service, "login", email, client)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         user = await session.scalar(select(User).where(User.email == email))
     ok = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok:
@@ -196,14 +208,16 @@ async def login(service: Service, passwords: Passwords, email: str, password: st
                 update(User).where(User.id == user.id,
                                    User.password_hash == user.password_hash)
                 .values(password_hash=upgraded))
-        return await sessions.start(service, uow, user, client.user_agent, client.address)
+        tokens = await sessions.start(service, uow, user, client.user_agent, client.address)
+        await uow.commit()
+        return tokens
 
 
 async def change_password(service: Service, passwords: Passwords, caller: Caller | None,
                           current: str, new: str) -> int:
     """Change the caller's password and end every other session; how many ended."""
     who = require_caller(caller)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         user = await session.get(User, who.user_id)
     if user is None:
         raise Unauthenticated("This account no longer exists.")
@@ -214,7 +228,8 @@ async def change_password(service: Service, passwords: Passwords, caller: Caller
     async with service.uow() as uow:
         await uow.session.execute(update(User).where(User.id == user.id)
                                   .values(password_hash=password_hash))
-        uow.emit("PasswordChanged", {"user_id": user.id})
+        uow.emit(PasswordChanged(user_id=user.id))
+        await uow.commit()
     return await sessions.end(service, user.id, keep=who.session_id, reason="password changed")
 
 
@@ -226,7 +241,8 @@ async def set_role(service: Service, caller: Caller | None, user_id: str, role: 
         if user is None:
             raise NotFound("No user with this id.", field="userId")
         user.role = role
-        uow.emit("UserRoleChanged", {"user_id": user.id, "role": role})
+        uow.emit(UserRoleChanged(user_id=user.id, role=role))
+        await uow.commit()
     await sessions.end(service, user.id, reason="role changed")
     return user
 

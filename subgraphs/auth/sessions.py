@@ -17,9 +17,10 @@ from sqlalchemy import select, update
 
 from subgraphs.auth.models import RefreshToken, Session, User
 from subgraphs.auth.tokens import AccessToken, active_key, issue_access_token
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import utcnow
-from subgraphs.kernel.errors import Unauthenticated
+from subgraphs.kernel.errors import Unauthenticated, present
+from subgraphs.kernel.events import SessionsRevoked
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 
 SPENT = "refresh token reused"
@@ -72,8 +73,8 @@ async def refresh(service: Service, presented: str) -> Tokens:
         row = await uow.session.get(RefreshToken, _digest(presented.strip()))
         if row is None:
             raise refused
-        session = await uow.session.get(Session, row.session_id, with_for_update=True)
-        assert session is not None
+        session = present(await uow.session.get(Session, row.session_id, with_for_update=True),
+                          "a refresh token's session")
         if session.revoked_at is not None or session.expires_at <= now:
             raise refused
         spent = await uow.session.execute(
@@ -86,12 +87,12 @@ async def refresh(service: Service, presented: str) -> Tokens:
             await _revoke(service, uow, [session], SPENT)
         else:
             session.last_used_at = now
-            user = await uow.session.get(User, session.user_id)
-            assert user is not None
+            user = present(await uow.session.get(User, session.user_id), "a session's user")
             token = await _new_refresh_token(uow, session.id)
             key = await active_key(uow.session)
             access = issue_access_token(user, key, service.settings, session.id)
             tokens = Tokens(user, access, token, session.id)
+        await uow.commit()  # a second use commits too: the family ends
     if tokens is None:
         raise refused
     return tokens
@@ -106,8 +107,7 @@ async def _revoke(service: Service, uow: UnitOfWork, sessions: list[Session],
     for s in live:
         s.revoked_at, s.revoked_reason = now, reason
     ids = [s.id for s in live]
-    uow.emit("SessionsRevoked", {"user_id": live[0].user_id, "session_ids": ids,
-                                 "reason": reason})
+    uow.emit(SessionsRevoked(user_id=live[0].user_id, session_ids=ids, reason=reason))
     ttl = service.settings.access_token_ttl_seconds + 60
 
     async def announce() -> None:
@@ -127,12 +127,13 @@ async def end(service: Service, user_id: str, *, only: str | None = None,
             query = query.where(Session.id != keep)
         sessions = list(await uow.session.scalars(query.with_for_update()))
         await _revoke(service, uow, sessions, reason)
+        await uow.commit()
     return len(sessions)
 
 
 async def active(service: Service, user_id: str) -> list[Session]:
     """The user's sessions that have not ended, most recently used first."""
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         rows = await session.scalars(
             select(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None),
                                   Session.expires_at > utcnow())
@@ -142,6 +143,6 @@ async def active(service: Service, user_id: str) -> list[Session]:
 
 async def recently_revoked(service: Service, since: datetime) -> list[str]:
     """Sessions revoked after ``since``: re-announced at start-up (memory guards forget)."""
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         rows = await session.scalars(select(Session.id).where(Session.revoked_at >= since))
         return list(rows)

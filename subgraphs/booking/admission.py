@@ -10,19 +10,28 @@ more: an expired hold never keeps places from anyone.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from subgraphs.booking import sections
-from subgraphs.booking.holds import Request, insert_hold, make, new_hold, show_of, validate_quantity
+from subgraphs.booking.holds import (
+    Request,
+    insert_hold,
+    make,
+    new_hold,
+    require_on_sale,
+    show_of,
+    validate_quantity,
+)
 from subgraphs.booking.ledger import Ledger
-from subgraphs.booking.models import ON_SALE, AdmissionSection, BookableShow, HoldAdmission
-from subgraphs.booking.outcomes import Held, Refused, SoldOut
-from subgraphs.kernel.app import Service
+from subgraphs.booking.models import AdmissionSection, HoldAdmission
+from subgraphs.booking.outcomes import Held, OverLimit, Refused, SoldOut
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
-from subgraphs.kernel.errors import BadUserInput, NotFound
+from subgraphs.kernel.errors import BadUserInput
+from subgraphs.kernel.events import AdmissionHeld
 from subgraphs.kernel.idempotency import clean_key
 from subgraphs.kernel.inputs import could_be_id
+from subgraphs.kernel.service import Service
 
 NO_SECTION = "This show has no standing section with this id."
 
@@ -45,39 +54,41 @@ async def hold_general_admission(
                   {"show_id": show_id, "section_id": section_id, "quantity": quantity}, key,
                   "quantity")
 
-    async def attempt() -> Held:
+    async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, range(0, 1), quantity)
         async with service.uow() as uow:
-            await insert_hold(req, uow, hold)
+            if not await insert_hold(req, uow, hold):
+                return OverLimit()
             await uow.session.execute(insert(HoldAdmission).values(
                 hold_id=hold.id, section_id=section_id, show_id=show_id, quantity=quantity))
             if not await sections.take(uow.session, show_id, section_id, quantity):
-                raise Refused
+                return Refused()
             Ledger.of(service, uow).touched(show)
-            uow.emit("AdmissionHeld", {"hold_id": hold.id, "show_id": show_id,
-                                       "user_id": who.user_id, "section_id": section_id,
-                                       "quantity": quantity,
-                                       "expires_at": hold.expires_at.isoformat()})
+            uow.emit(AdmissionHeld(hold_id=hold.id, show_id=show_id, user_id=who.user_id,
+                                   section_id=section_id, quantity=quantity,
+                                   expires_at=hold.expires_at.isoformat()))
+            await uow.commit()
         return Held(hold)
 
     swept = False
     for _ in range(5):
         try:
-            return await make(req, attempt)
-        except Refused:
-            free, lapsed = await _left(service, show_id, section_id)
-            if quantity > free and lapsed and not swept:
-                swept = True  # lapsed holds' places still count: take them back
-                await _reclaim(service, show_id, section_id)
-            elif quantity > free:
-                return SoldOut(max(0, free + lapsed))
-            # else places came back between the two (a hold ended): try again
+            made = await make(req, attempt)
         except BadUserInput as error:
             # Over the customer's limit, but too few places anyway: sold out comes first.
             free, lapsed = await _left(service, show_id, section_id)
             if error.extensions().get("limit") is not None and quantity > free + lapsed:
                 return SoldOut(max(0, free + lapsed))
             raise
+        if not isinstance(made, Refused):
+            return made
+        free, lapsed = await _left(service, show_id, section_id)
+        if quantity > free and lapsed and not swept:
+            swept = True  # lapsed holds' places still count: take them back
+            await _reclaim(service, show_id, section_id)
+        elif quantity > free:
+            return SoldOut(max(0, free + lapsed))
+        # else places came back between the two (a hold ended): try again
     free, lapsed = await _left(service, show_id, section_id)
     return SoldOut(max(0, free + lapsed))
 
@@ -85,19 +96,15 @@ async def hold_general_admission(
 async def _reclaim(service: Service, show_id: str, section_id: str) -> None:
     async with service.uow() as uow:
         await sections.reclaim(uow.session, show_id, section_id, utcnow())
+        await uow.commit()
 
 
 async def _left(service: Service, show_id: str, section_id: str) -> tuple[int, int]:
     """Why a hold of places was refused: the show is not on sale or has no such section
     (errors), or the places the counters leave now and how many held ones have lapsed."""
     now = utcnow()
-    async with service.db.session() as session:
-        status = await session.scalar(select(BookableShow.status)
-                                      .where(BookableShow.id == show_id))
-        if status is None:
-            raise NotFound("No show with this id is on sale.", field="showId")
-        if status != ON_SALE:
-            raise BadUserInput("This show is not on sale.", field="showId")
+    async with service.db.reader() as session:
+        await require_on_sale(session, show_id)
         section = await session.get(AdmissionSection, (show_id, section_id))
         if section is None:
             raise BadUserInput(NO_SECTION, field="sectionId")

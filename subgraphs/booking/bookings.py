@@ -32,12 +32,13 @@ from subgraphs.booking.models import (
 from subgraphs.booking.outcomes import HoldExpired
 from subgraphs.booking.reads import prices_of_holds
 from subgraphs.booking.shows import ShowInfo, notice
-from subgraphs.kernel.app import Service
+from subgraphs.kernel import events, metrics
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import Conflict, NotFound
-from subgraphs.kernel.events import Event
+from subgraphs.kernel.events import CancelReason, Event
 from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork, retrying
 
 log = logging.getLogger("ticketflow.booking")
@@ -71,15 +72,13 @@ async def checkout(
                                              price_amount=g.price_amount)
                             for a, g in price.places)
         hold.status = HoldStatus.CHECKED_OUT
-        uow.emit("BookingCreated", {
-            "booking_id": booking.id, "user_id": booking.user_id,
-            "show_id": booking.show_id, "organizer_id": show.organizer_id,
-            "amount": booking.total_amount, "currency": booking.currency,
-            "seat_ids": [s.seat_id for s in price.seats],
-            "general_admission": [{"section_id": a.section_id, "quantity": a.quantity}
-                                  for a, _ in price.places],
-            "legs": [hold.leg_from, hold.leg_to],
-            "expires_at": hold.expires_at.isoformat()})
+        uow.emit(events.BookingCreated(
+            booking_id=booking.id, user_id=booking.user_id, show_id=booking.show_id,
+            organizer_id=show.organizer_id, amount=booking.total_amount,
+            currency=booking.currency, seat_ids=[s.seat_id for s in price.seats],
+            general_admission=[{"section_id": a.section_id, "quantity": a.quantity}
+                               for a, _ in price.places],
+            legs=[hold.leg_from, hold.leg_to], expires_at=hold.expires_at.isoformat()))
         return booking, booking.id
 
     return await create_once(
@@ -87,9 +86,10 @@ async def checkout(
         request={"hold_id": hold_id}, create=create, load=lambda id: service.get(Booking, id))
 
 
-def _booking_event(booking: Booking, **extra: Any) -> dict[str, Any]:
+def _about(booking: Booking) -> dict[str, Any]:
+    """What every event about a booking says of it."""
     return {"booking_id": booking.id, "user_id": booking.user_id, "show_id": booking.show_id,
-            "amount": booking.total_amount, "currency": booking.currency, **extra}
+            "amount": booking.total_amount, "currency": booking.currency}
 
 
 async def _tickets(uow: UnitOfWork, booking_id: str) -> list[dict[str, Any]]:
@@ -160,19 +160,21 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     if not await _honourable(uow, booking, hold, paid_at):
         if booking.status == BookingStatus.PENDING_PAYMENT:  # lapsed and resold: expires now
             await expiry.expire(service, uow, show, hold)
-        uow.emit("BookingNotConfirmed", _booking_event(booking, payment_id=payment_id,
-                                                       status=booking.status))
+        uow.emit(events.BookingNotConfirmed(**_about(booking), payment_id=payment_id,
+                                            status=booking.status))
+        metrics.booking_settled(uow, "not_confirmed", booking.created_at)
         return
     sold = await seats.sell(uow.session, hold.id)
-    await sections.sell(uow.session, hold.id)
+    places = await sections.sell(uow.session, hold.id)
+    metrics.booking_settled(uow, "confirmed", booking.created_at,
+                            len(seats.seat_ids(sold)) + places)
     hold.status = HoldStatus.BOOKED
     booking.payment_id = payment_id
     booking.status = BookingStatus.CONFIRMED
     Ledger.of(service, uow).moved(show, sold)
-    uow.emit("BookingConfirmed", _booking_event(
-        booking, payment_id=payment_id, seat_ids=seats.seat_ids(sold),
-        show=await notice(uow.session, show),
-        tickets=await _tickets(uow, booking.id)))
+    uow.emit(events.BookingConfirmed(
+        **_about(booking), payment_id=payment_id, seat_ids=seats.seat_ids(sold),
+        show=await notice(uow.session, show), tickets=await _tickets(uow, booking.id)))
 
 
 async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo, booking: Booking,
@@ -183,9 +185,9 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo, booking: Bo
     freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
-    uow.emit("BookingCancelled", _booking_event(booking, previous_status=was, reason=reason,
-                                                payment_id=booking.payment_id, seat_ids=freed,
-                                                show=await notice(uow.session, show)))
+    uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
+                                     payment_id=booking.payment_id, seat_ids=freed,
+                                     show=await notice(uow.session, show)))
 
 
 async def cancel_booking(service: Service, caller: Caller | None, booking_id: str) -> Booking:
@@ -213,7 +215,8 @@ async def cancel_booking(service: Service, caller: Caller | None, booking_id: st
             if show.starts_at <= utcnow() and not who.is_admin:
                 raise Conflict("The show has started; ask the organizer.", field="bookingId",
                                status=booking.status)
-            await _cancel(service, uow, show, booking, hold, "CUSTOMER")
+            await _cancel(service, uow, show, booking, hold, CancelReason.CUSTOMER)
+            await uow.commit()
         return booking
 
     return await retrying(attempt)
@@ -238,30 +241,31 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
             .order_by(Booking.created_at))):
         locked = await _lock(uow, booking.id)
         if locked is not None:
-            await _cancel(service, uow, show, *locked, "SHOW_CANCELLED")
+            await _cancel(service, uow, show, *locked, CancelReason.SHOW_CANCELLED)
     for hold in list(await uow.session.scalars(
             select(Hold).where(Hold.show_id == show_id, Hold.status == HoldStatus.ACTIVE)
             .order_by(Hold.created_at).with_for_update())):
         places = await sections.of_hold(uow.session, hold.id)
         freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED)
-        uow.emit("HoldReleased", {"hold_id": hold.id, "show_id": show_id,
-                                  "user_id": hold.user_id, "reason": "SHOW_CANCELLED",
-                                  "seat_ids": freed, "general_admission": places})
-    uow.emit("ShowSalesStopped", {"show_id": show_id})
+        uow.emit(events.HoldReleased(hold_id=hold.id, show_id=show_id, user_id=hold.user_id,
+                                     reason=CancelReason.SHOW_CANCELLED, seat_ids=freed,
+                                     general_admission=places))
+    uow.emit(events.ShowSalesStopped(show_id=show_id))
     Ledger.of(service, uow).touched(show)
 
 
 async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
     """Venue's events: a published show gets inventory; a cancelled one stops selling; a
     venue's corrected time zone is the one its shows' notices name from now on."""
-    if event.type == "ShowPublished":
-        await apply_show_published(uow, event)
-    elif event.type == "ShowCancelled":
-        await cancel_show(service, uow, event.payload["show_id"])
-    elif event.type == "VenueTimeZoneChanged":
+    if event.type == events.ShowPublished.type_name():
+        await apply_show_published(uow, events.ShowPublished.read(event))
+    elif event.type == events.ShowCancelled.type_name():
+        await cancel_show(service, uow, events.ShowCancelled.read(event).show_id)
+    elif event.type == events.VenueTimeZoneChanged.type_name():
+        changed = events.VenueTimeZoneChanged.read(event)
         await uow.session.execute(
-            update(BookableShow).where(BookableShow.venue_id == event.payload["venue_id"])
-            .values(time_zone=event.payload["time_zone"])
+            update(BookableShow).where(BookableShow.venue_id == changed.venue_id)
+            .values(time_zone=changed.time_zone)
             .execution_options(synchronize_session=False))
 
 
@@ -273,7 +277,7 @@ async def refunded_in_full(service: Service, uow: UnitOfWork, booking_id: str) -
         return
     booking, hold = locked
     await _cancel(service, uow, await show_of(service, booking.show_id), booking, hold,
-                  "REFUNDED")
+                  CancelReason.REFUNDED)
 
 
 async def apply_payment_event(service: Service, uow: UnitOfWork, event: Event) -> None:
@@ -282,9 +286,11 @@ async def apply_payment_event(service: Service, uow: UnitOfWork, event: Event) -
     PaymentFailed changes nothing: the booking stays pending until its hold expires, and
     the customer can pay again.
     """
-    p = event.payload
-    if event.type == "PaymentSucceeded":
-        paid_at = datetime.fromisoformat(p.get("succeeded_at") or event.occurred_at)
-        await confirm_booking(service, uow, p["booking_id"], p["payment_id"], paid_at)
-    elif event.type == "PaymentRefunded" and p.get("fully_refunded"):
-        await refunded_in_full(service, uow, p["booking_id"])
+    if event.type == events.PaymentSucceeded.type_name():
+        paid = events.PaymentSucceeded.read(event)
+        paid_at = datetime.fromisoformat(paid.succeeded_at or event.occurred_at)
+        await confirm_booking(service, uow, paid.booking_id, paid.payment_id, paid_at)
+    elif event.type == events.PaymentRefunded.type_name():
+        refunded = events.PaymentRefunded.read(event)
+        if refunded.fully_refunded:
+            await refunded_in_full(service, uow, refunded.booking_id)

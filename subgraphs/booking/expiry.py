@@ -16,8 +16,10 @@ from subgraphs.booking import limits, seats, sections
 from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, notice, show_info
-from subgraphs.kernel.app import Service, repeat
+from subgraphs.kernel import metrics
 from subgraphs.kernel.db import utcnow
+from subgraphs.kernel.events import BookingExpired, HoldExpired
+from subgraphs.kernel.service import Service, repeat
 from subgraphs.kernel.uow import UnitOfWork, retrying
 
 log = logging.getLogger("ticketflow.booking")
@@ -51,12 +53,13 @@ async def expire(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold) 
                               Booking.status == BookingStatus.PENDING_PAYMENT))
     if booking is not None:
         booking.status = BookingStatus.EXPIRED
-        uow.emit("BookingExpired", {"booking_id": booking.id, "user_id": booking.user_id,
-                                    "show_id": booking.show_id,
-                                    "amount": booking.total_amount, "currency": booking.currency,
-                                    "show": await notice(uow.session, show)})
-    uow.emit("HoldExpired", {"hold_id": hold.id, "show_id": hold.show_id, "seat_ids": freed,
-                             "general_admission": places})
+        metrics.booking_settled(uow, "expired", booking.created_at)
+        uow.emit(BookingExpired(booking_id=booking.id, user_id=booking.user_id,
+                                show_id=booking.show_id, amount=booking.total_amount,
+                                currency=booking.currency,
+                                show=await notice(uow.session, show)))
+    uow.emit(HoldExpired(hold_id=hold.id, show_id=hold.show_id, seat_ids=freed,
+                         general_admission=places))
 
 
 async def release_expired(service: Service, limit: int = 100, *, now: datetime | None = None,
@@ -73,7 +76,7 @@ async def release_expired(service: Service, limit: int = 100, *, now: datetime |
         query = query.where(Hold.show_id == show_id)
     if user_id is not None:
         query = query.where(Hold.user_id == user_id)
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         lapsed = list(await session.scalars(query))
     released = 0
     for hold_id in lapsed:
@@ -90,6 +93,7 @@ async def _release(service: Service, hold_id: str) -> int:
         if show is None:  # a hold's show is never deleted
             return 0
         await expire(service, uow, show, hold)
+        await uow.commit()
     return 1
 
 

@@ -1,4 +1,7 @@
-"""Holding seats: the seats a buyer chose, or the best ones left; releasing and extending.
+"""Holding seats: the seats a buyer chose, and what every kind of hold shares (the hold's
+row, the customer's limit, retried keys). The best seats left are in
+:mod:`.best_available`, standing places in :mod:`.admission`, releasing and extending in
+:mod:`.hold_changes`.
 
 A hold is a short transaction (on PostgreSQL three statements between BEGIN and COMMIT, and
 one after):
@@ -20,17 +23,17 @@ path.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import expiry, limits, placement, seats, sections
+from subgraphs.booking import expiry, limits, seats
 from subgraphs.booking.inventory import Segment, legs_of
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import (
@@ -44,20 +47,18 @@ from subgraphs.booking.models import (
 )
 from subgraphs.booking.outcomes import (
     Held,
-    HoldExpired,
     OverLimit,
     Refused,
     SeatsUnavailable,
-    SoldOut,
 )
-from subgraphs.booking.placement import Place
 from subgraphs.booking.reads import HoldPrice, PricedSeat
 from subgraphs.booking.shows import ShowInfo, show_info
-from subgraphs.kernel.app import Service
-from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
+from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import new_id, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
+from subgraphs.kernel.events import SeatsHeld
 from subgraphs.kernel.idempotency import clean_key, fingerprint
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork, retrying
 
 
@@ -139,9 +140,10 @@ def _insert_hold(with_key: bool) -> Any:
 _INSERT_HOLD = {False: _insert_hold(False), True: _insert_hold(True)}
 
 
-async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> None:
+async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> bool:
     """Store ``hold``, its idempotency key and the customer's new places; one statement on
-    PostgreSQL. ``OverLimit`` when the customer would pass the limit."""
+    PostgreSQL. False when the customer would pass the limit (then the unit of work must
+    not commit)."""
     limit = req.service.settings.max_seats_per_customer
     if hold.places > limit:
         raise limits.over_limit(limit, req.field)
@@ -156,9 +158,7 @@ async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> None:
             values.update(k_key=req.key, k_op=req.operation,
                           k_print=fingerprint(req.arguments))
         taken = (await session.execute(_INSERT_HOLD[req.key is not None], values)).scalar()
-        if taken is None:
-            raise OverLimit
-        return
+        return taken is not None
     await session.execute(insert(Hold).values(
         id=hold.id, show_id=hold.show_id, user_id=hold.user_id, status=hold.status,
         leg_from=hold.leg_from, leg_to=hold.leg_to, expires_at=hold.expires_at,
@@ -168,36 +168,37 @@ async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> None:
             user_id=hold.user_id, key=req.key, operation=req.operation,
             fingerprint=fingerprint(req.arguments), result_id=hold.id,
             created_at=hold.created_at))
-    if await session.scalar(limits.take(dialect, hold.show_id, hold.user_id, hold.places,
-                                        limit)) is None:
-        raise OverLimit
+    return await session.scalar(limits.take(dialect, hold.show_id, hold.user_id, hold.places,
+                                            limit)) is not None
 
 
-async def make(req: Request, attempt: Callable[[], Awaitable[Held]]) -> Held:
+Attempt = Callable[[], Awaitable[Held | Refused | OverLimit]]
+
+
+async def make(req: Request, attempt: Attempt) -> Held | Refused:
     """Run a hold's ``attempt`` (again after a deadlock); sort out what refused it.
 
     Over the limit, the customer's own lapsed holds on the show (which still count until
     swept) are released and the attempt runs once more. A refused attempt and a
-    duplicate key may be a retried request: the first answer wins. ``Refused`` passes
-    through when it was not.
+    duplicate key may be a retried request: the first answer wins. Over the limit still,
+    ``BAD_USER_INPUT``; :class:`.Refused` is returned when it was not a retry.
     """
     try:
-        try:
-            return await retrying(attempt)
-        except OverLimit:
-            if await expiry.release_expired(req.service, show_id=req.show.id,
-                                            user_id=req.who.user_id) == 0:
-                raise
-            return await retrying(attempt)
-    except OverLimit:
-        if (first := await _first(req)) is not None:
-            return first
-        raise limits.over_limit(req.service.settings.max_seats_per_customer,
-                                req.field) from None
-    except (Refused, IntegrityError):
+        result = await retrying(attempt)
+        if isinstance(result, OverLimit) and await expiry.release_expired(
+                req.service, show_id=req.show.id, user_id=req.who.user_id) > 0:
+            result = await retrying(attempt)
+    except IntegrityError:
         if (first := await _first(req)) is not None:
             return first
         raise
+    if isinstance(result, Held):
+        return result
+    if (first := await _first(req)) is not None:
+        return first
+    if isinstance(result, OverLimit):
+        raise limits.over_limit(req.service.settings.max_seats_per_customer, req.field)
+    return result
 
 
 async def _first(req: Request) -> Held | None:
@@ -205,7 +206,7 @@ async def _first(req: Request) -> Held | None:
     something else), or ``None``."""
     if req.key is None:
         return None
-    async with req.service.db.session() as session:
+    async with req.service.db.reader() as session:
         first = await req.service.idempotency.seen(session, req.who.user_id, req.key,
                                                    req.operation, req.arguments)
         hold = None if first is None else await session.get(Hold, first)
@@ -218,22 +219,20 @@ def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken]) -> HoldPr
                       for t in taken if t.leg == hold.leg_from], [], show.currency)
 
 
-def _held_event(hold: Hold, seat_ids: list[str]) -> dict[str, Any]:
-    return {"hold_id": hold.id, "show_id": hold.show_id, "user_id": hold.user_id,
-            "seat_ids": seat_ids, "legs": [hold.leg_from, hold.leg_to],
-            "expires_at": hold.expires_at.isoformat()}
-
-
-async def _take(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[str],
-                legs: range, whole: bool) -> Held:
-    """Take the seats for ``hold`` and store it; ``Refused`` unless every row was free."""
+async def take_seats(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[str],
+                legs: range, whole: bool) -> Held | Refused | OverLimit:
+    """Take the seats for ``hold`` and store it (uncommitted); :class:`.Refused` unless
+    every row was free, :class:`.OverLimit` past the customer's limit."""
     taken = await seats.take(uow.session, hold.show_id, seat_ids, None if whole else legs,
                              hold.id, hold.expires_at, hold.created_at)
     if len(taken) != len(seat_ids) * len(legs):
-        raise Refused
-    await insert_hold(req, uow, hold)
+        return Refused()
+    if not await insert_hold(req, uow, hold):
+        return OverLimit()
     Ledger.of(req.service, uow).moved(req.show, taken)
-    uow.emit("SeatsHeld", _held_event(hold, seats.seat_ids(taken)))
+    uow.emit(SeatsHeld(hold_id=hold.id, show_id=hold.show_id, user_id=hold.user_id,
+                       seat_ids=seats.seat_ids(taken), legs=[hold.leg_from, hold.leg_to],
+                       expires_at=hold.expires_at.isoformat()))
     return Held(hold, price_of(req.show, hold, taken))
 
 
@@ -256,34 +255,42 @@ async def hold_seats(
                   {"show_id": show_id, "seat_ids": sorted(wanted),
                    **({"segment": list(segment)} if segment else {})}, key, "seatIds")
 
-    async def attempt() -> Held:
+    async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, legs, len(wanted))
         async with service.uow() as uow:
-            return await _take(req, uow, hold, wanted, legs, segment is None)
+            result = await take_seats(req, uow, hold, wanted, legs, segment is None)
+            if isinstance(result, Held):
+                await uow.commit()
+            return result
 
     for _ in range(3):
-        try:
-            return await make(req, attempt)
-        except Refused:
-            taken = await _not_free(service, show_id, wanted, legs)
-            if taken:
-                return SeatsUnavailable(taken)
-            # Free again by now (a hold released between the two): try again.
+        made = await make(req, attempt)
+        if not isinstance(made, Refused):
+            return made
+        taken = await not_free(service, show_id, wanted, legs)
+        if taken:
+            return SeatsUnavailable(taken)
+        # Free again by now (a hold released between the two): try again.
     raise Conflict("The seats changed hands while holding them; try again.", field="seatIds")
 
 
-async def _not_free(service: Service, show_id: str, seat_ids: Sequence[str],
+async def require_on_sale(session: AsyncSession, show_id: str) -> None:
+    """``NOT_FOUND`` unless booking has the show, ``BAD_USER_INPUT`` unless it is on sale:
+    what a refused hold checks first (the show may have stopped selling meanwhile)."""
+    status = await session.scalar(select(BookableShow.status).where(BookableShow.id == show_id))
+    if status is None:
+        raise NotFound("No show with this id is on sale.", field="showId")
+    if status != ON_SALE:
+        raise BadUserInput("This show is not on sale.", field="showId")
+
+
+async def not_free(service: Service, show_id: str, seat_ids: Sequence[str],
                     legs: range) -> list[str]:
     """Why a hold of these seats was refused: the show is not on sale (an error), a seat is
     not the show's (an error), or these seats are not free on every one of ``legs``."""
     now = utcnow()
-    async with service.db.session() as session:
-        status = await session.scalar(select(BookableShow.status)
-                                      .where(BookableShow.id == show_id))
-        if status is None:
-            raise NotFound("No show with this id is on sale.", field="showId")
-        if status != ON_SALE:
-            raise BadUserInput("This show is not on sale.", field="showId")
+    async with service.db.reader() as session:
+        await require_on_sale(session, show_id)
         free = dict((await session.execute(
             select(ShowSeat.seat_id, func.sum(case((seats.is_free(now), 1), else_=0)))
             .where(ShowSeat.show_id == show_id, ShowSeat.seat_id.in_(seat_ids),
@@ -294,186 +301,3 @@ async def _not_free(service: Service, show_id: str, seat_ids: Sequence[str],
         raise BadUserInput("These seats are not part of this show.", field="seatIds",
                            seatIds=unknown)
     return [s for s in seat_ids if free[s] < len(legs)]
-
-
-LAYOUTS = 16  # shows whose ranked rows a process keeps (a 50,000-seat hall is ~10 MB)
-
-
-async def ranked_rows(service: Service, session: Any, show: ShowInfo,
-                      category: str | None) -> list[list[Place]]:
-    """The show's rows of seats (of ``category``), best first: read once per process, as
-    where a seat is never changes once the show is on sale."""
-    cache: OrderedDict[tuple[str, str | None], list[list[Place]]] = service.once(
-        "ranked_rows", OrderedDict)
-    key = (show.id, category)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = placement.rank(await seats.layout_of(session, show.id, category),
-                                            show.layout)
-        if len(cache) > LAYOUTS:
-            cache.popitem(last=False)
-    cache.move_to_end(key)
-    return found
-
-
-def _placing(service: Service, show_id: str) -> set[str]:
-    shows: dict[str, set[str]] = service.once("placing", dict)
-    found = shows.get(show_id)
-    if found is None:
-        if len(shows) > 1024:  # forget the shows nobody is placing seats on
-            for idle in [k for k, v in shows.items() if not v]:
-                del shows[idle]
-        found = shows[show_id] = set()
-    return found
-
-
-async def hold_best_available(
-    service: Service, caller: Caller | None, show_id: str, quantity: int,
-    category: str | None = None, segment: Segment | None = None,
-    idempotency_key: str | None = None,
-) -> Held | SoldOut:
-    """Hold the ``quantity`` best free seats (see :mod:`.placement` for the rule), or none.
-
-    The seats are chosen from a read and then taken by the usual conditional UPDATE; if a
-    concurrent hold took one of them first, the choice is made again. After a first lost
-    race, requests for the best seats of one show queue on an advisory lock (PostgreSQL),
-    so they stop racing each other for the same seats; holds of chosen seats never wait
-    on it. Fewer free seats than asked is :class:`.SoldOut`.
-    """
-    who = require_caller(caller)
-    validate_quantity(quantity, service.settings.max_seats_per_hold)
-    wanted_category = category.strip().upper() if category is not None else None
-    key = clean_key(idempotency_key)
-    show = await show_of(service, show_id)
-    legs = legs_of(show, segment)
-    req = Request(service, who, show, "holdBestAvailable",
-                  {"show_id": show_id, "quantity": quantity, "category": wanted_category,
-                   "segment": list(segment) if segment else None}, key, "quantity")
-    queued = False
-    # Seats other requests in this process are placing on this show right now: left out of
-    # the choice, so concurrent buyers of one show do not all race for the same best block
-    # (the loser's whole transaction was wasted). The database still decides.
-    placing = _placing(service, show_id)
-
-    async def attempt() -> Held:
-        hold = new_hold(req, legs, quantity)
-        async with service.uow() as uow:
-            if queued and uow.session.get_bind().dialect.name == "postgresql":
-                await uow.session.execute(select(func.pg_advisory_xact_lock(
-                    func.hashtext(f"best-available:{show_id}"))))
-            ranked = await ranked_rows(service, uow.session, show, wanted_category)
-            if wanted_category is not None and not ranked:
-                raise BadUserInput("This show has no seats of this category.",
-                                   field="category")
-
-            async def free_of(seat_ids: list[str]) -> set[str]:
-                return await seats.free_among(uow.session, show_id, seat_ids, legs,
-                                              hold.created_at) - placing
-
-            chosen, free = await placement.choose(ranked, quantity, free_of)
-            if chosen is None:
-                if placing:  # seats being placed may yet come free: not sold out
-                    raise Refused
-                raise Refused(SoldOut(free))
-            placing.update(chosen)
-            try:
-                return await _take(req, uow, hold, chosen, legs, segment is None)
-            finally:
-                placing.difference_update(chosen)
-
-    for _ in range(50):
-        try:
-            return await make(req, attempt)
-        except Refused as refused:
-            if refused.outcome is not None:
-                return refused.outcome
-            await _not_free(service, show_id, [], legs)  # the show may have stopped selling
-            queued = True
-    raise Conflict("The seats changed hands while holding them; try again.", field="quantity")
-
-
-def effective_status(hold: Hold, now: datetime) -> str:
-    """A hold's status as its owner sees it: an active hold past its expiry has expired."""
-    if hold.status == HoldStatus.ACTIVE and hold.expires_at <= now:
-        return HoldStatus.EXPIRED
-    return hold.status
-
-
-async def owned_hold(service: Service, caller: Caller | None, hold_id: str) -> Hold:
-    """The hold, if the caller owns it (or is an admin); ``NOT_FOUND`` or ``FORBIDDEN``."""
-    who = require_caller(caller)
-    hold = await service.get(Hold, hold_id)
-    if hold is None:
-        raise NotFound("No hold with this id.", field="holdId")
-    require_owner_or_admin(who, hold.user_id)
-    return hold
-
-
-async def _locked(uow: UnitOfWork, hold_id: str) -> Hold:
-    hold = await uow.session.get(Hold, hold_id, with_for_update=True)
-    if hold is None:  # holds are never deleted
-        raise NotFound("No hold with this id.", field="holdId")
-    return hold
-
-
-async def release_hold(service: Service, caller: Caller | None, hold_id: str) -> Hold:
-    """Give an active hold's seats and places back (its owner or an admin).
-
-    A hold that is no longer active (released, expired or lapsed, checked out) is a
-    ``CONFLICT`` whose ``status`` extension says what it is.
-    """
-    found = await owned_hold(service, caller, hold_id)
-    show = await show_of(service, found.show_id)
-
-    async def attempt() -> Hold:
-        async with service.uow() as uow:
-            hold = await _locked(uow, hold_id)
-            status = effective_status(hold, utcnow())
-            if status != HoldStatus.ACTIVE:
-                raise Conflict(f"Only an active hold can be released; this one is {status}.",
-                               field="holdId", status=status)
-            places = await sections.of_hold(uow.session, hold_id)
-            freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED)
-            uow.emit("HoldReleased", {"hold_id": hold_id, "show_id": hold.show_id,
-                                      "user_id": hold.user_id, "seat_ids": freed,
-                                      "general_admission": places})
-        return hold
-
-    return await retrying(attempt)
-
-
-async def extend_hold(service: Service, caller: Caller | None,
-                      hold_id: str) -> Hold | HoldExpired:
-    """Push an active hold's expiry to now + the hold TTL (its owner or an admin).
-
-    Never past its creation + ``hold_max_seconds`` and never earlier than it was: a hold
-    at its maximum comes back unchanged. A lapsed hold is :class:`.HoldExpired`; a released
-    or checked-out one is a ``CONFLICT``.
-    """
-    found = await owned_hold(service, caller, hold_id)
-    show = await show_of(service, found.show_id)
-    settings = service.settings
-
-    async def attempt() -> Hold | HoldExpired:
-        async with service.uow() as uow:
-            hold = await _locked(uow, hold_id)
-            now = utcnow()
-            status = effective_status(hold, now)
-            if status == HoldStatus.EXPIRED:
-                return HoldExpired(hold_id)
-            if status != HoldStatus.ACTIVE:
-                raise Conflict(f"Only an active hold can be extended; this one is {status}.",
-                               field="holdId", status=status)
-            until = min(now + timedelta(seconds=settings.hold_ttl_seconds),
-                        hold.created_at + timedelta(seconds=settings.hold_max_seconds))
-            if until <= hold.expires_at:
-                return hold  # at its maximum already: nothing changes
-            hold.expires_at = until
-            await seats.prolong(uow.session, hold_id, until)
-            # No seat changes state, but the version moves: watchers see every version.
-            Ledger.of(service, uow).touched(show)
-            uow.emit("HoldExtended", {"hold_id": hold_id, "show_id": hold.show_id,
-                                      "user_id": hold.user_id, "expires_at": until.isoformat()})
-        return hold
-
-    return await retrying(attempt)

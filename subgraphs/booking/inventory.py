@@ -27,7 +27,7 @@ from subgraphs.booking.models import (
 )
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput
-from subgraphs.kernel.events import Event
+from subgraphs.kernel.events import ShowPublished
 from subgraphs.kernel.uow import UnitOfWork
 
 
@@ -160,34 +160,31 @@ class Snapshot:
     availability: ShowAvailability
 
 
-async def apply_show_published(uow: UnitOfWork, event: Event) -> None:
+async def apply_show_published(uow: UnitOfWork, p: ShowPublished) -> None:
     """Create the show's inventory (a row per seat and leg); a replayed event changes nothing."""
-    p = event.payload
     session = uow.session
-    if await session.get(BookableShow, p["show_id"]) is not None:
+    if await session.get(BookableShow, p.show_id) is not None:
         return
     show = BookableShow(
-        id=p["show_id"], venue_id=p["venue_id"], organizer_id=p["organizer_id"],
-        title=p["title"], starts_at=datetime.fromisoformat(p["starts_at"]),
-        currency=p["currency"], time_zone=p.get("time_zone") or "UTC", version=0,
-        stops=p.get("stops", 0),
-        layout=p.get("hall_kind", "OTHER"))
+        id=p.show_id, venue_id=p.venue_id, organizer_id=p.organizer_id, title=p.title,
+        starts_at=datetime.fromisoformat(p.starts_at), currency=p.currency,
+        time_zone=p.time_zone, version=0, stops=p.stops, layout=p.hall_kind)
     session.add(show)
     await session.flush()
     seats = [
-        {"show_id": p["show_id"], "seat_id": s["id"], "leg": leg, "label": s["label"],
+        {"show_id": p.show_id, "seat_id": s["id"], "leg": leg, "label": s["label"],
          "category": s["category"], "position": i, "state": AVAILABLE,
          "price_amount": s["price"], "row": s.get("row", ""), "col": s.get("col", i),
          "x": s.get("x", 0), "y": s.get("y", 0)}
-        for i, s in enumerate(p["seats"]) for leg in range(show.legs)
+        for i, s in enumerate(p.seats) for leg in range(show.legs)
     ]
     for start in range(0, len(seats), 5000):
         await session.execute(insert(ShowSeat), seats[start:start + 5000])
     sections = [
-        {"show_id": p["show_id"], "section_id": g["id"], "key": g["key"], "name": g["name"],
+        {"show_id": p.show_id, "section_id": g["id"], "key": g["key"], "name": g["name"],
          "category": g.get("category") or "", "position": i, "capacity": g["capacity"],
          "sold": 0, "held": 0, "price_amount": g["price"]}
-        for i, g in enumerate(p.get("general_admission") or [])
+        for i, g in enumerate(p.general_admission or [])
     ]
     if sections:
         await session.execute(insert(AdmissionSection), sections)

@@ -33,9 +33,9 @@ from subgraphs.booking.inventory import availability_from, channel, seat_states
 from subgraphs.booking.models import HELD, SOLD, BookableShow, ShowChange
 from subgraphs.booking.seats import Moved
 from subgraphs.booking.shows import ShowInfo
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.batch import Coalesced
 from subgraphs.kernel.db import new_id, utcnow
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.booking")

@@ -24,10 +24,10 @@ from typing import Any
 
 from subgraphs.booking import inventory
 from subgraphs.booking.coalesce import Changes, Message, SeatMap, Window, merged
-from subgraphs.kernel.errors import unavailable_cause
-from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription
+from subgraphs.kernel.errors import present, unavailable_cause
+from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, SharedSubscription, Subscriber
 from subgraphs.kernel.live import Watcher
-from subgraphs.kernel.sendqueue import Subscriber
+from subgraphs.kernel.service import Service
 
 log = logging.getLogger("ticketflow.booking.live")
 
@@ -39,10 +39,10 @@ RETRY_SECONDS = 1.0
 _WAKE: Message = {"wake": True}
 
 
-class SeatFeed(Feed):
+class SeatFeed(Feed[Service]):
     """One show's seat map in this process and everyone here who watches it."""
 
-    def __init__(self, registry: FeedRegistry, show_id: str, build: EventBuilder) -> None:
+    def __init__(self, registry: FeedRegistry[Service], show_id: str, build: EventBuilder) -> None:
         super().__init__(registry, show_id)
         self.build = build
         self.window = Window(self.service.settings.live_coalesce_ms / 1000)
@@ -104,11 +104,11 @@ class SeatFeed(Feed):
         subscriber.start(self._snapshot(subscriber.group))
 
     def _snapshot(self, group: Group) -> bytes:
-        assert self.state is not None
-        version = self.state.version
+        state = present(self.state, "a loaded feed's seat map")
+        version = state.version
         if group.snapshot is None or group.snapshot[0] != version:
             if self._root is None or self._root[0] != version:
-                self._root = (version, self.build(self.state.as_message(), None))
+                self._root = (version, self.build(state.as_message(), None))
             group.snapshot = (version, group.render(self._root[1]))
             self.registry.stats["snapshot_renders"] += 1
         return group.snapshot[1]
@@ -123,7 +123,7 @@ class SeatFeed(Feed):
         self.early.clear()
         while True:
             try:
-                async with self.service.db.session() as session:
+                async with self.service.db.reader() as session:
                     snap = await inventory.snapshot(session, self.key)
                 break
             except asyncio.CancelledError:
@@ -162,8 +162,8 @@ class SeatFeed(Feed):
             self._gap_at = None
 
     def _accept(self, message: Message) -> None:
-        assert self.state is not None
-        self.pending = merged(self.pending, self.state.version, message)
+        state = present(self.state, "a loaded feed's seat map")
+        self.pending = merged(self.pending, state.version, message)
         self.expected = message["version"] + 1
         if self._flush_at is None:
             loop = asyncio.get_running_loop()
@@ -217,7 +217,7 @@ class SeatFeed(Feed):
         self._flush_at = self._gap_at = None
 
 
-def seat_availability(build: EventBuilder) -> SharedSubscription:
+def seat_availability(build: EventBuilder) -> SharedSubscription[Service]:
     """``seatAvailability(showId)`` as a shared subscription, one feed per show."""
 
     def key(args: dict[str, Any]) -> str:

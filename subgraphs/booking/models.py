@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
-from subgraphs.kernel.events import kernel_tables
+from subgraphs.kernel.tables import kernel_tables
 
 AVAILABLE, HELD, SOLD = "AVAILABLE", "HELD", "SOLD"
 

@@ -39,15 +39,16 @@ class Held:
     price: HoldPrice | None = None
 
 
-class Refused(Exception):
-    """Rolls a hold back: what it asked for was not all there. ``outcome`` is the answer
-    when the use case knew it already (``SoldOut``); otherwise it finds out after the
-    rollback."""
+@dataclass(frozen=True)
+class Refused:
+    """A hold attempt that committed nothing: what it asked for was not all there.
+    ``outcome`` is the answer when the attempt knew it already (``SoldOut``); otherwise the
+    use case finds out after the rollback."""
 
-    def __init__(self, outcome: SoldOut | None = None) -> None:
-        super().__init__(outcome)
-        self.outcome = outcome
+    outcome: SoldOut | None = None
 
 
-class OverLimit(Exception):
-    """Rolls a hold back: it would pass the customer's limit of places for the show."""
+@dataclass(frozen=True)
+class OverLimit:
+    """A hold attempt that committed nothing: it would pass the customer's limit of places
+    for the show."""

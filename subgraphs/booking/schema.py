@@ -1,4 +1,9 @@
-"""The booking subgraph's GraphQL schema: holds, bookings, availability and live seats."""
+"""The booking subgraph's GraphQL schema: holds, bookings, availability and live seats.
+
+Longer than most modules on purpose: booking has the largest part of the graph, and its
+types stay beside the resolvers that fill them (each resolver a call of :mod:`.service`),
+so one file shows the whole of booking's API.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ from typing import Annotated, Any
 import strawberry
 
 from subgraphs.booking import inventory, live, models, outcomes, reads, service
-from subgraphs.kernel.app import SubgraphSpec
+from subgraphs.kernel import metrics
 from subgraphs.kernel.auth import require_owner_or_admin
-from subgraphs.kernel.errors import NotFound
+from subgraphs.kernel.errors import ErrorCode, NotFound, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.service import SubgraphSpec
 
 _load_availability = session_batch(inventory.availability_by_show)
 _load_bookings = session_batch(reads.bookings_by_ids)
@@ -133,7 +139,7 @@ class Show:
         if segment is None:
             found = await info.context.loader(_load_availability).load(str(self.id))
         else:
-            async with info.context.service.db.session() as session:
+            async with info.context.service.db.reader() as session:
                 found = (await inventory.availability_by_show(session, [str(self.id)],
                                                               segment.pair()))[0]
         return None if found is None else Availability.from_message(found.as_message())
@@ -142,7 +148,7 @@ class Show:
                       "journey), in seat-map order.")
     async def seat_states(self, info: Info,
                           segment: SegmentInput | None = None) -> list[SeatState]:
-        async with info.context.service.db.session() as session:
+        async with info.context.service.db.reader() as session:
             show = await session.get(models.BookableShow, str(self.id))
             if show is None:
                 return []
@@ -293,8 +299,8 @@ class Booking:
     @strawberry.field(description="The stops the seats are booked between (null for a show "
                       "without stops).")
     async def segment(self, info: Info) -> Segment | None:
-        hold = await info.context.loader(_load_holds).load(self.hold_id)
-        assert hold is not None  # a booking's hold is never deleted
+        hold = present(await info.context.loader(_load_holds).load(self.hold_id),
+                       "a booking's hold")  # holds are never deleted
         return await _segment(info, str(self.show.id), hold.leg_from, hold.leg_to)
 
     @strawberry.field
@@ -348,21 +354,21 @@ class User:
 
 @strawberry.type(description="Some of the seats asked for are held or sold by someone else.")
 class SeatsUnavailable:
-    code: str = "SEATS_UNAVAILABLE"
+    code: str = ErrorCode.SEATS_UNAVAILABLE.value
     message: str = "Some of these seats are no longer available."
     seat_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="The hold lapsed before checkout; hold the seats again.")
 class HoldExpired:
-    code: str = "HOLD_EXPIRED"
+    code: str = ErrorCode.HOLD_EXPIRED.value
     message: str = "The hold has expired."
     hold_id: strawberry.ID = strawberry.ID("")
 
 
 @strawberry.type(description="Fewer places (or seats that fit together) than asked for are left.")
 class SoldOut:
-    code: str = "SOLD_OUT"
+    code: str = ErrorCode.SOLD_OUT.value
     message: str = "Not enough places are left."
     available: int = strawberry.field(default=0, description="Places (or matching seats) "
                                       "left now.")
@@ -434,6 +440,7 @@ class Mutation:
         result = await service.hold_seats(info.context.service, info.context.caller,
                                           str(show_id), [str(s) for s in seat_ids],
                                           idempotency_key, _pair(segment))
+        metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
         if isinstance(result, outcomes.SeatsUnavailable):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
         return SeatHold.from_held(info, result)
@@ -450,6 +457,7 @@ class Mutation:
         result = await service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
             _pair(segment), idempotency_key)
+        metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
         return SeatHold.from_held(info, result)
@@ -482,6 +490,7 @@ class Mutation:
         result = await service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
             idempotency_key)
+        metrics.hold_answered("general_admission", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
         return SeatHold.from_held(info, result)
@@ -519,7 +528,7 @@ class Subscription:
         svc = info.context.service
         # Watch before reading the snapshot, so no change falls between the two.
         async with svc.runtime.live.watch(inventory.channel(str(show_id))) as watcher:
-            async with svc.db.session() as session:
+            async with svc.db.reader() as session:
                 snap = await inventory.snapshot(session, str(show_id))
             if snap is None:
                 raise NotFound("No show with this id is on sale.", field="showId")

@@ -77,10 +77,13 @@ async def give_back(session: AsyncSession, hold_id: str) -> None:
         await _add(session, show, section, held=-quantity, sold=0)
 
 
-async def sell(session: AsyncSession, hold_id: str) -> None:
-    """The hold was paid: its places move from held to sold."""
+async def sell(session: AsyncSession, hold_id: str) -> int:
+    """The hold was paid: its places move from held to sold; how many."""
+    sold = 0
     for show, section, quantity in await _release(session, HoldAdmission.hold_id == hold_id):
         await _add(session, show, section, held=-quantity, sold=quantity)
+        sold += quantity
+    return sold
 
 
 async def give_back_sold(session: AsyncSession, hold_id: str) -> None:

@@ -1,6 +1,8 @@
 """Booking's use cases, by module — the schema's resolvers call these:
 
-* :mod:`.holds` — hold chosen seats, hold the best seats left, release, extend;
+* :mod:`.holds` — hold chosen seats (and what every kind of hold shares);
+* :mod:`.best_available` — hold the best seats left;
+* :mod:`.hold_changes` — release a hold, extend it;
 * :mod:`.admission` — hold standing places;
 * :mod:`.bookings` — check out, confirm on payment, cancel, a cancelled show, the events
   booking consumes;
@@ -14,6 +16,7 @@ and its reads), :mod:`.shows` (a show's fixed facts).
 """
 
 from subgraphs.booking.admission import hold_general_admission
+from subgraphs.booking.best_available import hold_best_available
 from subgraphs.booking.bookings import (
     apply_payment_event,
     apply_venue_event,
@@ -23,14 +26,8 @@ from subgraphs.booking.bookings import (
     confirm_booking,
 )
 from subgraphs.booking.expiry import release_expired, sweeper
-from subgraphs.booking.holds import (
-    extend_hold,
-    hold_best_available,
-    hold_seats,
-    release_hold,
-    validate_quantity,
-    validate_seat_ids,
-)
+from subgraphs.booking.hold_changes import extend_hold, release_hold
+from subgraphs.booking.holds import hold_seats, validate_quantity, validate_seat_ids
 
 __all__ = [
     "apply_payment_event",

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.booking.models import BookableShow
-from subgraphs.kernel.app import Service
+from subgraphs.kernel.service import Service
 
 CACHE_SIZE = 4096
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event, select
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -20,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from subgraphs.kernel import tracing
 
 
 def utcnow() -> datetime:
@@ -51,11 +52,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
-
-
-def IdColumnType() -> String:
-    """The column type of every identifier."""
-    return String(36)
 
 
 SQLITE_BUSY_MS = 30_000
@@ -162,7 +158,7 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 class Database:
     """One subgraph's database: its engine and session factories.
 
-    ``sessions`` is for writes. On SQLite, ``reader`` uses a second engine whose
+    ``writer`` makes sessions for writes. On SQLite, ``reader`` uses a second engine whose
     transactions begin deferred, so reads never queue behind the write lock.
     """
 
@@ -171,7 +167,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
                                     deadlines=deadlines)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.writer = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = (
             create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
             if self.is_sqlite else self.engine
@@ -179,6 +175,9 @@ class Database:
         if self.is_sqlite:
             event.listen(self._read_engine.sync_engine, "connect", _sqlite_pragmas)
         self.reader = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        tracing.trace_engine(self.engine)
+        if self.is_sqlite:
+            tracing.trace_engine(self._read_engine)
         # Single statements that commit by themselves: one round trip, no BEGIN or COMMIT.
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -186,12 +185,6 @@ class Database:
     def is_sqlite(self) -> bool:
         """True for the embedded SQLite mode."""
         return self.url.startswith("sqlite")
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; nothing is committed."""
-        async with self.reader() as session:
-            yield session
 
     async def ping(self) -> None:
         """Raise unless the database answers."""

@@ -12,7 +12,7 @@ import re
 import socket
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import SchemaExtension
@@ -20,6 +20,21 @@ from strawberry.extensions import SchemaExtension
 from subgraphs.kernel.logs import request_id
 
 log = logging.getLogger("ticketflow.errors")
+T = TypeVar("T")
+
+
+class BrokenInvariant(RuntimeError):
+    """Something the code relies on did not hold (a row that is never deleted was missing):
+    a bug, answered as ``INTERNAL``. Raised where an ``assert`` would vanish under
+    ``python -O``."""
+
+
+def present(value: T | None, what: str) -> T:
+    """``value``, which the invariants say cannot be ``None``; :class:`BrokenInvariant`
+    naming ``what`` when it is."""
+    if value is None:
+        raise BrokenInvariant(f"{what} is missing")
+    return value
 
 
 class ErrorCode(StrEnum):

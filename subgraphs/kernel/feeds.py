@@ -23,6 +23,9 @@ current state (:meth:`Feed.join` again, which sends a fresh snapshot).
 
 Only fields whose messages are the same for every subscriber may be shared: nothing in
 their selection set may depend on the caller.
+
+A little over 300 lines: the feed, its groups, its subscribers and the registry are one
+mechanism (the connection's queue is :mod:`.sendqueue`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from graphql import (
@@ -49,12 +52,10 @@ from graphql.execution import Executor, execute_subscription_event
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import validate_document
 
-from subgraphs.kernel.errors import classify
+from subgraphs.kernel import metrics
+from subgraphs.kernel.errors import classify, present
 from subgraphs.kernel.inputs import input_error
-
-if TYPE_CHECKING:
-    from subgraphs.kernel.app import Service
-    from subgraphs.kernel.sendqueue import Subscriber
+from subgraphs.kernel.sendqueue import SendQueue
 
 log = logging.getLogger("ticketflow.feeds")
 
@@ -62,10 +63,13 @@ log = logging.getLogger("ticketflow.feeds")
 # arguments, and so the feed too.
 GroupKey = tuple[str, str | None, bytes]
 DOCUMENT_CACHE = 256
+# The subgraph's service the feeds serve (kernel.service.Service): a type parameter, so that
+# this module needs nothing of the service's.
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
-class SharedSubscription:
+class SharedSubscription(Generic[S]):
     """A root subscription field served by per-key feeds instead of one generator each.
 
     ``key`` turns the field's coerced arguments into the feed's key (a show id);
@@ -74,7 +78,7 @@ class SharedSubscription:
 
     field: str
     key: Callable[[dict[str, Any]], str]
-    feed: Callable[[FeedRegistry, str], Feed]
+    feed: Callable[[FeedRegistry[S], str], Feed[S]]
 
 
 class Group:
@@ -82,7 +86,7 @@ class Group:
 
     __slots__ = ("executor", "feed", "key", "members", "snapshot")
 
-    def __init__(self, key: GroupKey, feed: Feed, executor: Executor) -> None:
+    def __init__(self, key: GroupKey, feed: Feed[Any], executor: Executor) -> None:
         self.key = key
         self.feed = feed
         self.executor = executor
@@ -106,16 +110,16 @@ class Group:
             subscriber.send(payload)
 
 
-class Feed:
+class Feed(Generic[S]):
     """One key's (a show's) subscribers in this process, served by one task.
 
     Subclasses implement :meth:`run` (follow the source, send to ``groups``) and
     :meth:`join` (give a new or lagging subscriber its first message).
     """
 
-    def __init__(self, registry: FeedRegistry, key: str) -> None:
+    def __init__(self, registry: FeedRegistry[S], key: str) -> None:
         self.registry = registry
-        self.service = registry.service
+        self.service: S = registry.service
         self.key = key
         self.groups: dict[GroupKey, Group] = {}
         self.task: asyncio.Task[None] | None = None
@@ -147,32 +151,25 @@ class Feed:
 class Route:
     """Where a subscribe message goes: an existing group, or the parts of a new one."""
 
-    spec: SharedSubscription
+    spec: SharedSubscription[Any]
     group_key: GroupKey
     feed_key: str
     executor: Executor
 
 
-def feeds_of(service: Service) -> FeedRegistry | None:
-    """The shared feeds of a subgraph in this process (None: it has no shared field)."""
-    specs = service.spec.shared
-    if not specs:
-        return None
-    return service.once("feeds", lambda: FeedRegistry(service, specs))
-
-
-class FeedRegistry:
+class FeedRegistry(Generic[S]):
     """Every shared feed of one subgraph in this process.
 
     ``stats`` counts what the feeds did (``executions`` of a selection set, snapshot
     ``snapshot_reads`` and ``snapshot_renders``, ``deltas`` sent, ``resyncs``...).
     """
 
-    def __init__(self, service: Service, specs: Sequence[SharedSubscription]) -> None:
+    def __init__(self, service: S, schema: GraphQLSchema,
+                 specs: Sequence[SharedSubscription[S]]) -> None:
         self.service = service
         self.specs = {s.field: s for s in specs}
-        self.schema: GraphQLSchema = service.spec.schema._schema
-        self.feeds: dict[str, Feed] = {}
+        self.schema = schema
+        self.feeds: dict[str, Feed[S]] = {}
         self.groups: dict[GroupKey, Group] = {}
         self.stats: Counter[str] = Counter()
         self._documents: OrderedDict[str, DocumentNode | None] = OrderedDict()
@@ -219,7 +216,8 @@ class FeedRegistry:
         if not isinstance(node, FieldNode) or node.directives or \
                 node.name.value not in self.specs:
             return None
-        assert document is not None
+        if document is None:  # operation was None then
+            return None
         executor = Executor.build(self.schema, document, raw_variable_values=variables,
                                   operation_name=name)
         if isinstance(executor, list):  # variables that do not fit: the ordinary answer
@@ -227,8 +225,8 @@ class FeedRegistry:
         if input_error(self.schema, document, name, variables) is not None:
             return None  # a string breaking the input rule: the ordinary answer refuses it
         spec = self.specs[node.name.value]
-        assert self.schema.subscription_type is not None
-        field = self.schema.subscription_type.fields[node.name.value]
+        field = present(self.schema.subscription_type, "the subscription type") \
+            .fields[node.name.value]
         args = get_argument_values(field, node, executor.variable_values)
         return Route(spec, key, spec.key(args), executor)
 
@@ -237,6 +235,7 @@ class FeedRegistry:
         group = found if isinstance(found, Group) else self._new_group(found)
         subscriber = make(group)
         group.members.add(subscriber)
+        metrics.subscriber_joined(group.feed.key)
         group.feed.join(subscriber)
         return subscriber
 
@@ -254,7 +253,9 @@ class FeedRegistry:
         """Remove a subscriber; a feed without subscribers stops."""
         subscriber.active = False
         group = subscriber.group
-        group.members.discard(subscriber)
+        if subscriber in group.members:
+            group.members.remove(subscriber)
+            metrics.subscriber_left(group.feed.key)
         if group.members:
             return
         self.groups.pop(group.key, None)
@@ -264,3 +265,51 @@ class FeedRegistry:
             del self.feeds[feed.key]
             if feed.task is not None:
                 feed.task.cancel()
+
+
+class Subscriber:
+    """One shared subscription of one connection."""
+
+    __slots__ = (
+        "active",
+        "feed",
+        "group",
+        "id",
+        "prefix",
+        "queue",
+        "queued",
+        "ready",
+        "refuse",
+        "registry",
+    )
+
+    def __init__(self, operation_id: str, queue: SendQueue, group: Group,
+                 registry: FeedRegistry[Any],
+                 refuse: Callable[[], None]) -> None:
+        self.id = operation_id
+        self.queue = queue
+        self.group = group
+        self.feed = group.feed
+        self.registry = registry
+        # Called when the feed cannot serve it (no such show): the ordinary
+        # subscription path then answers as it always did.
+        self.refuse = refuse
+        self.prefix = b'{"id":' + orjson.dumps(operation_id) + b',"type":"next","payload":'
+        self.active = True
+        self.ready = False  # has its first message: a snapshot, or a fresh start
+        self.queued = 0  # bytes of its frames waiting in the queue
+
+    def start(self, payload: bytes) -> None:
+        """Send the subscriber's first message (a snapshot); later ones follow it."""
+        self.ready = True
+        self.send(payload)
+
+    def send(self, payload: bytes) -> None:
+        """Send one ``next`` frame; a subscriber whose frame does not fit lags behind."""
+        if self.ready and not self.queue.offer(self, self.prefix + payload + b"}"):
+            self.ready = False
+
+    def restart(self) -> None:
+        """Start over from the feed's current state (it lagged behind, and caught up)."""
+        self.registry.stats["lagging_restarts"] += 1
+        self.feed.join(self)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import strawberry
 from graphql import DocumentNode, ExecutionResult, GraphQLError
@@ -18,9 +18,8 @@ from strawberry.types.graphql import OperationType
 from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.errors import BadUserInput, ErrorCodes, TicketFlowError
 from subgraphs.kernel.inputs import plan_operation
-
-if TYPE_CHECKING:
-    from subgraphs.kernel.app import Service
+from subgraphs.kernel.metrics import OperationMetrics
+from subgraphs.kernel.service import Service
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -86,7 +85,7 @@ def session_batch(
     """
 
     async def batch(ctx: Context, keys: Sequence[Any]) -> Sequence[Any]:
-        async with ctx.service.db.session() as session:
+        async with ctx.service.db.reader() as session:
             return await fn(session, keys)
 
     return batch
@@ -257,6 +256,6 @@ def build_schema(
         subscription=subscription,
         types=list(types),
         # Clients send the same few operations: each is parsed and validated once.
-        extensions=[AuthGate, ErrorCodes, parsed.extension],
+        extensions=[AuthGate, ErrorCodes, parsed.extension, OperationMetrics],
         federation_version=FEDERATION_VERSION,
     )

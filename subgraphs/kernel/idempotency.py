@@ -7,34 +7,18 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import Column, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.db import UTCDateTime, utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict
+from subgraphs.kernel.tables import MAX_KEY
 
 if TYPE_CHECKING:
     from subgraphs.kernel.db import Database
     from subgraphs.kernel.uow import UnitOfWork
 
 T = TypeVar("T")
-
-MAX_KEY = 200
-
-
-def idempotency_table(metadata: MetaData) -> Table:
-    """Declare the table of used keys on a subgraph's metadata."""
-    return Table(
-        "idempotency_keys",
-        metadata,
-        Column("user_id", String(36), primary_key=True),
-        Column("key", String(MAX_KEY), primary_key=True),
-        Column("operation", String(60), nullable=False),
-        Column("fingerprint", String(64), nullable=False),
-        Column("result_id", String(36), nullable=False),
-        Column("created_at", UTCDateTime, nullable=False, default=utcnow),
-    )
 
 
 def clean_key(key: str | None, field: str = "idempotencyKey") -> str | None:
@@ -123,12 +107,11 @@ async def create_once(
     was used before returns ``load(first id)``. Of two requests racing with one key, the
     second waits on the key's row, fails to claim it, and answers with the first's result.
     """
-    async def prior() -> str | None:
-        assert key is not None
-        async with service.db.session() as session:
+    async def prior(key: str) -> str | None:
+        async with service.db.reader() as session:
             return await idempotency.seen(session, user_id, key, operation, request)
 
-    if key is not None and (first := await prior()) is not None:
+    if key is not None and (first := await prior(key)) is not None:
         return await load(first)
     try:
         async with service.uow() as uow:
@@ -137,8 +120,9 @@ async def create_once(
             result, created = await create(uow)
             if key is not None:
                 await idempotency.settle(uow.session, user_id, key, created)
+            await uow.commit()
     except IntegrityError:
-        if key is None or (first := await prior()) is None:
+        if key is None or (first := await prior(key)) is None:
             raise
         return await load(first)
     return result

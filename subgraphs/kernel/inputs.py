@@ -17,6 +17,9 @@ A value that breaks the rule is ``BAD_USER_INPUT`` whose ``field`` is its argume
 (``input.rows[1].label``). Which paths hold strings depends only on the document, so an
 operation's :class:`InputPlan` is built once per document and checks literals then; a
 request only walks the values of its variables.
+
+Longer than most modules: the rule, the plan that applies it and the walk over values are
+one mechanism, read together.
 """
 
 from __future__ import annotations

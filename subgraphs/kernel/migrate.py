@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command, context
@@ -13,6 +15,10 @@ from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from subgraphs.kernel.errors import present
+from subgraphs.kernel.settings import Settings
+
+log = logging.getLogger("ticketflow.migrate")
 SUBGRAPHS_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -26,8 +32,8 @@ def alembic_config(service: str, url: str) -> Config:
 
 def run_env(metadata: MetaData) -> None:
     """The body of every subgraph's ``migrations/env.py``."""
-    url = context.config.get_main_option("sqlalchemy.url")
-    assert url is not None
+    url = present(context.config.get_main_option("sqlalchemy.url"),
+                  "the migration's sqlalchemy.url")
 
     def migrate(connection: Connection) -> None:
         context.configure(
@@ -96,3 +102,10 @@ async def upgrade(service: str, url: str) -> None:
     await ensure_database(url)
     # Alembic's env runs its own event loop, so it gets a thread of its own.
     await asyncio.to_thread(command.upgrade, alembic_config(service, url), "head")
+
+
+async def upgrade_all(settings: Settings, names: Sequence[str]) -> None:
+    """Create (if needed) and migrate each named subgraph's own database."""
+    for name in names:
+        await upgrade(name, settings.database_url(name))
+        log.info("migrated %s", name)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from subgraphs.kernel import metrics, tracing
 from subgraphs.kernel.bus import EventBus
 from subgraphs.kernel.db import Database, utcnow
-from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.events import Event
 from subgraphs.kernel.faults import crash_point
+from subgraphs.kernel.tables import KernelTables
 from subgraphs.kernel.uow import UnitOfWork
 
 log = logging.getLogger("ticketflow.relay")
@@ -51,6 +54,7 @@ class OutboxRelay:
         self._linger = linger
         self._replay = replay
         self._wake = asyncio.Event()
+        self._counted_at = -metrics.BACKLOG_EVERY
 
     async def wake(self) -> None:
         """Publish now instead of at the next poll."""
@@ -63,7 +67,7 @@ class OutboxRelay:
             return
         since = utcnow() - self._replay
         outbox = self._tables.outbox
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             rows = (
                 await session.execute(
                     select(outbox.c.body)
@@ -86,17 +90,36 @@ class OutboxRelay:
                   .order_by(outbox.c.seq).limit(limit))
         if not self._db.is_sqlite:
             oldest = oldest.with_for_update(skip_locked=True)
-        async with self._db.sessions() as session, session.begin():
+        events: list[Event] = []
+        async with self._db.writer() as session, session.begin():
             rows = sorted((await session.execute(
                 update(outbox).where(outbox.c.seq.in_(oldest.scalar_subquery()))
                 .values(published_at=utcnow())
                 .returning(outbox.c.seq, outbox.c.body))).all())
             if rows:
                 crash_point("relay.before_publish")
-                await self._bus.publish_many(self._stream,
-                                             [Event.from_json(body) for _, body in rows])
+                events = [Event.from_json(body) for _, body in rows]
+                await self._bus.publish_many(self._stream, events)
                 crash_point("relay.before_mark")
+        if events:
+            now = utcnow()
+            metrics.OUTBOX_PUBLISHED.labels(self._stream).inc(len(events))
+            delay = metrics.OUTBOX_DELAY.labels(self._stream)
+            for event in events:
+                delay.observe(max(0.0, (now - event.occurred).total_seconds()))
         return len(rows)
+
+    async def count_backlog(self) -> None:
+        """Set ``ticketflow_outbox_backlog`` (one count, at most every ``BACKLOG_EVERY``
+        seconds: the relay's rounds come as often as commits do)."""
+        if time.monotonic() - self._counted_at < metrics.BACKLOG_EVERY:
+            return
+        self._counted_at = time.monotonic()
+        outbox = self._tables.outbox
+        async with self._db.reader() as session:
+            backlog = await session.scalar(select(func.count()).select_from(outbox)
+                                           .where(outbox.c.published_at.is_(None)))
+        metrics.OUTBOX_BACKLOG.labels(self._stream).set(backlog or 0)
 
     async def run(self) -> None:
         """Publish forever; cancel to stop. Nothing it meets ends it: a failed round (the
@@ -109,6 +132,7 @@ class OutboxRelay:
                     replayed = True
                 while await self.publish_pending() > 0:
                     pass
+                await self.count_backlog()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -151,6 +175,17 @@ class IdempotentConsumer:
         await self._apply_new(events)
 
     async def _apply_new(self, events: list[Event]) -> None:
+        if not events:
+            return
+        stream = events[0].source
+        with tracing.consuming(stream, self._consumer, events):
+            await self._apply_in_one(events)
+        now = utcnow()
+        metrics.CONSUMED.labels(stream, self._consumer).inc(len(events))
+        metrics.CONSUMER_LAG.labels(stream, self._consumer).set(
+            max(0.0, (now - events[-1].occurred).total_seconds()))
+
+    async def _apply_in_one(self, events: list[Event]) -> None:
         processed = self._tables.processed
         async with UnitOfWork(self._db, self._tables, self._source, self._on_commit) as uow:
             seen = set(await uow.session.scalars(select(processed.c.event_id).where(
@@ -163,10 +198,11 @@ class IdempotentConsumer:
                 {"event_id": e.id, "consumer": self._consumer} for e in fresh])
             for event in fresh:
                 await self._apply(uow, event)
+            await uow.commit()
 
     async def _applied(self, event_id: str) -> bool:
         processed = self._tables.processed
-        async with self._db.session() as session:
+        async with self._db.reader() as session:
             return await session.scalar(select(processed.c.event_id).where(
                 processed.c.event_id == event_id,
                 processed.c.consumer == self._consumer)) is not None

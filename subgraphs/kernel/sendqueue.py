@@ -8,12 +8,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
-
-import orjson
-
-if TYPE_CHECKING:
-    from subgraphs.kernel.feeds import FeedRegistry, Group
+from typing import Protocol
 
 log = logging.getLogger("ticketflow.feeds")
 
@@ -28,6 +23,17 @@ SUBSCRIBER_BYTES = 256 << 10
 CONNECTION_BYTES = 64 << 20
 # Writes one frame now if the connection can take it without waiting (False: it can't).
 WriteNow = Callable[[bytes], bool]
+
+
+class Recipient(Protocol):
+    """What the queue needs of whom a frame is for (a feed's
+    :class:`~subgraphs.kernel.feeds.Subscriber`)."""
+
+    active: bool  # False once the client completed it: its frames are dropped
+    queued: int  # bytes of its frames waiting in the queue
+
+    def restart(self) -> None:
+        """Start over from a snapshot: it lagged, and its connection has caught up."""
 
 
 class SendQueue:
@@ -46,14 +52,14 @@ class SendQueue:
         self.limit = limit
         self.total = total
         self.queued = 0
-        self._frames: deque[tuple[Subscriber, bytes]] = deque()
-        self._lagging: list[Subscriber] = []
+        self._frames: deque[tuple[Recipient, bytes]] = deque()
+        self._lagging: list[Recipient] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sending = False
         self.closed = False
 
-    def offer(self, subscriber: Subscriber, frame: bytes) -> bool:
+    def offer(self, subscriber: Recipient, frame: bytes) -> bool:
         """Write or queue ``frame`` unless the queue is over its limit; False if it was not."""
         if self.closed:
             return False
@@ -102,8 +108,7 @@ class SendQueue:
         lagging, self._lagging = self._lagging, []
         for subscriber in lagging:
             if subscriber.active:
-                subscriber.registry.stats["lagging_restarts"] += 1
-                subscriber.feed.join(subscriber)
+                subscriber.restart()
 
     async def close(self) -> None:
         """Stop writing; queued frames are dropped (the connection is closing)."""
@@ -112,46 +117,3 @@ class SendQueue:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-
-
-class Subscriber:
-    """One shared subscription of one connection."""
-
-    __slots__ = (
-        "active",
-        "feed",
-        "group",
-        "id",
-        "prefix",
-        "queue",
-        "queued",
-        "ready",
-        "refuse",
-        "registry",
-    )
-
-    def __init__(self, operation_id: str, queue: SendQueue, group: Group,
-                 registry: FeedRegistry,
-                 refuse: Callable[[], None]) -> None:
-        self.id = operation_id
-        self.queue = queue
-        self.group = group
-        self.feed = group.feed
-        self.registry = registry
-        # Called when the feed cannot serve it (no such show): the ordinary
-        # subscription path then answers as it always did.
-        self.refuse = refuse
-        self.prefix = b'{"id":' + orjson.dumps(operation_id) + b',"type":"next","payload":'
-        self.active = True
-        self.ready = False  # has its first message: a snapshot, or a fresh start
-        self.queued = 0  # bytes of its frames waiting in the queue
-
-    def start(self, payload: bytes) -> None:
-        """Send the subscriber's first message (a snapshot); later ones follow it."""
-        self.ready = True
-        self.send(payload)
-
-    def send(self, payload: bytes) -> None:
-        """Send one ``next`` frame; a subscriber whose frame does not fit lags behind."""
-        if self.ready and not self.queue.offer(self, self.prefix + payload + b"}"):
-            self.ready = False

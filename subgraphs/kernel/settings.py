@@ -147,6 +147,13 @@ class Settings(BaseSettings):
     sms_provider: Literal["log"] = "log"
 
     log_level: str = "INFO"
+    # text: one human line per record (make dev); json: one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
+    # One line per HTTP request (method, path, GraphQL operation, status, time); off by
+    # default, `make dev` turns it on (docs/observability.md).
+    access_log: bool = False
+    # GET /metrics on every subgraph (Prometheus text format).
+    metrics: bool = True
     # Only in development: tracebacks in error extensions. Never in production.
     debug_errors: bool = False
 

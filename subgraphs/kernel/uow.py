@@ -12,8 +12,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from subgraphs.kernel import tracing
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.events import Event, KernelTables
+from subgraphs.kernel.events import Event, Payload
+from subgraphs.kernel.tables import KernelTables
 
 log = logging.getLogger("ticketflow.uow")
 T = TypeVar("T")
@@ -28,8 +30,17 @@ AfterCommit = Callable[[], Awaitable[None]]
 BeforeCommit = Callable[["UnitOfWork"], Awaitable[None]]
 
 
+class UncommittedWork(RuntimeError):
+    """A unit of work ended without :meth:`UnitOfWork.commit` although it had changed
+    something (events, new or changed rows): a forgotten commit, never silently dropped."""
+
+
 class UnitOfWork:
-    """``async with UnitOfWork(...) as uow:`` — commit on success, roll back on error.
+    """``async with UnitOfWork(...) as uow: ...; await uow.commit()`` — the transaction
+    commits only when told to; a block that ends without :meth:`commit` (an expected
+    outcome that changes nothing, such as seats someone else holds) or with an error rolls
+    back. A block that returns without committing after it recorded events or changed rows
+    raises :class:`UncommittedWork`.
 
     Events passed to :meth:`emit` are written to the outbox inside the same transaction,
     so a state change and its event commit together or not at all. Callbacks passed to
@@ -55,15 +66,18 @@ class UnitOfWork:
         # What a subgraph keeps for the length of one unit of work (its ledger, say).
         self.extras: dict[str, Any] = {}
         self.session: AsyncSession
+        self._committed = False
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._db.sessions()
+        self.session = self._db.writer()
         await self.session.begin()
         return self
 
-    def emit(self, event_type: str, payload: dict[str, Any]) -> Event:
-        """Record an event to publish once this transaction commits."""
-        event = Event(type=event_type, source=self._source, payload=payload)
+    def emit(self, payload: Payload) -> Event:
+        """Record an event (its payload: one of :mod:`subgraphs.kernel.events`) to publish
+        once this transaction commits."""
+        event = Event(type=payload.type_name(), source=self._source,
+                      payload=payload.to_payload(), trace=tracing.traceparent())
         self._events.append(event)
         return event
 
@@ -83,28 +97,45 @@ class UnitOfWork:
         if rows:
             self._inserts.append((table, rows))
 
+    async def commit(self) -> None:
+        """Commit the transaction: the :meth:`before_commit` callbacks, then the outbox rows
+        and the :meth:`insert_at_commit` rows, then COMMIT. The last thing in the block;
+        :meth:`after_commit` callbacks run as the block ends."""
+        for before in self._before:
+            await before(self)
+        if self._events:
+            self._inserts.insert(0, (self._tables.outbox, [
+                {"event_id": e.id, "type": e.type, "body": e.to_json(),
+                 "created_at": e.occurred}
+                for e in self._events
+            ]))
+        await insert_all(self.session, self._inserts)
+        await self.session.commit()
+        self._committed = True
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        session = self.session
+        forgotten = not self._committed and exc_type is None and bool(
+            self._events or self._inserts or session.new or session.dirty or session.deleted)
         try:
-            if exc_type is not None:
-                await self.session.rollback()
-                return
-            for before in self._before:
-                await before(self)
-            if self._events:
-                self._inserts.insert(0, (self._tables.outbox, [
-                    {"event_id": e.id, "type": e.type, "body": e.to_json(),
-                     "created_at": e.occurred}
-                    for e in self._events
-                ]))
-            await insert_all(self.session, self._inserts)
-            await self.session.commit()
+            if not self._committed:
+                if exc_type is None:
+                    # An outcome that changed nothing: what it read stays readable (a
+                    # rollback would expire it, and the closed session could not reload it).
+                    session.expunge_all()
+                await session.rollback()
         finally:
-            await self.session.close()
+            await session.close()
+        if forgotten:
+            raise UncommittedWork(f"a unit of work of {self._source} changed something and "
+                                  "ended without commit(); it was rolled back")
+        if not self._committed:
+            return
         callbacks = list(self._after)
         if self._events and self._on_commit is not None:
             callbacks.append(self._on_commit)

@@ -31,9 +31,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
 
-from subgraphs.kernel.feeds import FeedRegistry, Group, feeds_of
+from subgraphs.kernel.feeds import FeedRegistry, Group, Subscriber
 from subgraphs.kernel.graphql import Context
-from subgraphs.kernel.sendqueue import SendQueue, Subscriber, WriteNow
+from subgraphs.kernel.sendqueue import SendQueue, WriteNow
 
 SERVER_SEND = "ticketflow.server_send"
 
@@ -83,10 +83,10 @@ class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self._queue: SendQueue | None = None
         self._handing_back: set[asyncio.Task[None]] = set()
 
-    def _shared_group(self, message: SubscribeMessage) -> tuple[FeedRegistry, Any] | None:
+    def _shared_group(self, message: SubscribeMessage) -> tuple[FeedRegistry[Any], Any] | None:
         if getattr(self.context, "auth_error", None) is not None:
             return None  # the token gate answers, as for every operation
-        registry = feeds_of(self.context.service)
+        registry = self.context.service.feeds()
         payload = message.get("payload")
         if registry is None or not isinstance(payload, dict):
             return None
@@ -122,7 +122,8 @@ class SharedFeedsHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     def _queue_of_connection(self) -> SendQueue:
         if self._queue is None:
-            assert isinstance(self.websocket, ASGIWebSocketAdapter)
+            if not isinstance(self.websocket, ASGIWebSocketAdapter):
+                raise TypeError("shared feeds need uvicorn's ASGI websocket")
             ws = self.websocket.ws
             self._queue = SendQueue(ws.send_text, write_now(ws.scope))
         return self._queue

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from subgraphs.kernel.errors import BrokenInvariant, present
 from subgraphs.kernel.l10n import format_money, format_time
 from subgraphs.kernel.settings import Settings
 
@@ -117,7 +118,8 @@ def build_message(sender: str, to: str, rendered: Rendered, message_id: str) -> 
     msg.add_alternative(rendered.html, subtype="html")
     if rendered.images:
         html_part = msg.get_body(("html",))
-        assert isinstance(html_part, EmailMessage)
+        if not isinstance(html_part, EmailMessage):  # add_alternative above made it one
+            raise BrokenInvariant("the mail has no HTML part for its images")
         for image in rendered.images:
             html_part.add_related(image.png, "image", "png", cid=f"<{image.cid}>",
                                   disposition="inline", filename=image.filename)
@@ -138,8 +140,7 @@ class SmtpTransport:
     """An SMTP server (aiosmtplib). 5xx answers are permanent, everything else transient."""
 
     def __init__(self, settings: Settings) -> None:
-        assert settings.smtp_host is not None
-        self.host = settings.smtp_host
+        self.host = present(settings.smtp_host, "TICKETFLOW_SMTP_HOST")
         self.port = settings.smtp_port
         self.username = settings.smtp_username
         self.password = settings.smtp_password

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_metadata, utcnow
-from subgraphs.kernel.events import kernel_tables
+from subgraphs.kernel.tables import kernel_tables
 
 
 class Base(DeclarativeBase):

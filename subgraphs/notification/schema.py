@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from strawberry.scalars import JSON
 
-from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.graphql import Info, build_schema
+from subgraphs.kernel.service import Service, SubgraphSpec
 from subgraphs.notification import models, service, tickets
 
 
@@ -77,7 +77,7 @@ class Query:
                       "offline. Also at /.well-known/ticket-keys.json on the notification "
                       "service.")
     async def ticket_keys(self, info: Info) -> JSON:
-        async with info.context.service.db.session() as session:
+        async with info.context.service.db.reader() as session:
             return cast(JSON, await tickets.ticket_keys(session))
 
     @strawberry.field(description="Notifications, newest first (admins): PARKED ones need a "
@@ -101,7 +101,7 @@ class Mutation:
 def _routes(app: FastAPI, svc: Service) -> None:
     @app.get("/.well-known/ticket-keys.json")
     async def ticket_keys() -> JSONResponse:
-        async with svc.db.session() as session:
+        async with svc.db.reader() as session:
             document = await tickets.ticket_keys(session)
         return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
 

@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
-from subgraphs.kernel.events import kernel_tables
+from subgraphs.kernel.tables import kernel_tables
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+class BookingStatus:
+    """``payments.booking_status``: the booking as payment last heard of it (booking's own
+    statuses, carried by its events)."""
+
+    PENDING_PAYMENT: Final = "PENDING_PAYMENT"
+    CONFIRMED: Final = "CONFIRMED"
+    EXPIRED: Final = "EXPIRED"
+    CANCELLED: Final = "CANCELLED"
+
+
 # What a payment can be (docs/payments.md draws the machine).
-REQUIRES_PAYMENT = "REQUIRES_PAYMENT"
-PROCESSING = "PROCESSING"
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
-CANCELLED = "CANCELLED"
-REFUNDED = "REFUNDED"
-PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+REQUIRES_PAYMENT: Final = "REQUIRES_PAYMENT"
+PROCESSING: Final = "PROCESSING"
+SUCCEEDED: Final = "SUCCEEDED"
+FAILED: Final = "FAILED"
+CANCELLED: Final = "CANCELLED"
+REFUNDED: Final = "REFUNDED"
+PARTIALLY_REFUNDED: Final = "PARTIALLY_REFUNDED"
 # A customer may (re)try to pay in these.
 PAYABLE = (REQUIRES_PAYMENT, FAILED)
 # Money was captured; refunds apply.
@@ -42,8 +53,8 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(30), default=REQUIRES_PAYMENT)
     provider: Mapped[str] = mapped_column(String(30), default="sandbox")
-    # The booking as payment last heard of it: PENDING_PAYMENT, CONFIRMED, EXPIRED, CANCELLED.
-    booking_status: Mapped[str] = mapped_column(String(20), default="PENDING_PAYMENT")
+    booking_status: Mapped[str] = mapped_column(String(20),
+                                                default=BookingStatus.PENDING_PAYMENT)
     # Payment is refused from then on (the hold lapses; checked-out holds are not extended).
     booking_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The provider's order (Razorpay order_...) and the payment that paid it (pay_...).
@@ -69,10 +80,23 @@ class Payment(Base):
         return self.captured_amount - self.refunded_amount
 
 
-REFUND_PENDING = "PENDING"
-REFUND_SUCCEEDED = "SUCCEEDED"
-REFUND_FAILED = "FAILED"
-DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
+# What a refund can be.
+REFUND_PENDING: Final = "PENDING"
+REFUND_SUCCEEDED: Final = "SUCCEEDED"
+REFUND_FAILED: Final = "FAILED"
+
+
+class RefundReason:
+    """``refunds.reason``: why the money goes back."""
+
+    REQUESTED: Final = "REQUESTED"  # the organizer or an admin (refundPayment)
+    BOOKING_CANCELLED: Final = "BOOKING_CANCELLED"
+    SHOW_CANCELLED: Final = "SHOW_CANCELLED"
+    # Paid after the booking could no longer take it (it lapsed and its seats were resold).
+    BOOKING_NOT_CONFIRMED: Final = "BOOKING_NOT_CONFIRMED"
+    # A second capture for a payment already paid: given back whole, never the booking's.
+    DUPLICATE_PAYMENT: Final = "DUPLICATE_PAYMENT"
+    PROVIDER: Final = "PROVIDER"  # refunded at the provider (its dashboard), recorded here
 
 
 class Refund(Base):

@@ -10,10 +10,11 @@ import strawberry
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from subgraphs.kernel.app import Service, SubgraphSpec
 from subgraphs.kernel.auth import require_owner_or_admin
+from subgraphs.kernel.errors import ErrorCode, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
-from subgraphs.payment import models, service
+from subgraphs.kernel.service import Service, SubgraphSpec
+from subgraphs.payment import models, outcomes, service
 from subgraphs.payment.providers import Proof
 
 _load_by_id = session_batch(service.payments_by_id)
@@ -88,9 +89,8 @@ class Refund:
 
     @strawberry.field(description="The payment refunded.")
     async def payment(self, info: Info) -> Payment:
-        found = await Payment.resolve_reference(info, strawberry.ID(self.payment_id))
-        assert found is not None
-        return found
+        return present(await Payment.resolve_reference(info, strawberry.ID(self.payment_id)),
+                       "a refund's payment")
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Refund | None:
@@ -180,7 +180,7 @@ class Booking:
 @strawberry.type(description="The provider declined: the booking stays pending until its hold "
                  "expires, so pay again (another card).")
 class PaymentDeclined:
-    code: str = "PAYMENT_FAILED"
+    code: str = ErrorCode.PAYMENT_FAILED.value
     message: str = "The payment was declined."
     reason: str | None = strawberry.field(default=None, description="The provider's decline "
                                           "code, e.g. card_declined, insufficient_funds.")
@@ -190,7 +190,7 @@ class PaymentDeclined:
 @strawberry.type(description="The booking is no longer waiting for payment (its hold lapsed, or "
                  "it was cancelled): nothing was charged. Hold the seats again.")
 class PaymentWindowClosed:
-    code: str = "HOLD_EXPIRED"
+    code: str = ErrorCode.HOLD_EXPIRED.value
     message: str = "This booking can no longer be paid for."
     payment: Payment | None = None
 
@@ -242,11 +242,11 @@ class Mutation:
             razorpay_payment_id=razorpay.payment_id, razorpay_signature=razorpay.signature)
         result = await service.confirm_payment(info.context.service, info.context.caller,
                                                str(payment_id), proof)
-        if isinstance(result, service.Declined):
+        if isinstance(result, outcomes.PaymentDeclined):
             p = result.payment
             return PaymentDeclined(message=p.failure_message or "The payment was declined.",
                                    reason=p.failure_code, payment=Payment.from_model(p))
-        if isinstance(result, service.TooLate):
+        if isinstance(result, outcomes.PaymentWindowClosed):
             return PaymentWindowClosed(payment=Payment.from_model(result.payment))
         return Payment.from_model(result)
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
-from subgraphs.kernel.events import kernel_tables
+from subgraphs.kernel.tables import kernel_tables
+
+
+class ShowStatus:
+    """``shows.status``: DRAFT -> ON_SALE -> CLOSED, or CANCELLED."""
+
+    DRAFT: Final = "DRAFT"
+    ON_SALE: Final = "ON_SALE"
+    CLOSED: Final = "CLOSED"
+    CANCELLED: Final = "CANCELLED"
 
 
 class Base(DeclarativeBase):
@@ -86,8 +96,7 @@ class Show(Base):
     kind: Mapped[str] = mapped_column(String(20), default="OTHER")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # DRAFT -> ON_SALE -> CLOSED, or CANCELLED
-    status: Mapped[str] = mapped_column(String(20), default="DRAFT", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ShowStatus.DRAFT, index=True)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

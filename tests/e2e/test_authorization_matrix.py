@@ -386,7 +386,7 @@ async def _retry_notification(w: World, who: str) -> dict[str, Any]:
     event_id = str(uuid.uuid4())
     db = Database(w.stack.settings.database_url("notification"))
     try:
-        async with db.sessions() as session, session.begin():
+        async with db.writer() as session, session.begin():
             session.add(Delivery(event_id=event_id, channel="EMAIL", kind="RECEIPT",
                                  user_id=w.actors.customer.id, recipient=w.actors.customer.email,
                                  subject="Receipt", payload=json.dumps(RECEIPT_PAYLOAD),

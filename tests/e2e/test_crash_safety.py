@@ -167,7 +167,7 @@ class Deployment:
             left = []
             for name in SERVICES:
                 outbox = spec(name).tables.outbox
-                async with self.dbs[name].session() as session:
+                async with self.dbs[name].reader() as session:
                     n = await session.scalar(select(func.count()).select_from(outbox)
                                              .where(outbox.c.published_at.is_(None)))
                 if n:
@@ -264,7 +264,7 @@ async def outbox_events(dep: Deployment, service: str, event_type: str,
     """The ``event_type`` events about a booking in ``service``'s outbox, with
     ``published`` (whether the relay marked the row)."""
     outbox = spec(service).tables.outbox
-    async with dep.dbs[service].session() as session:
+    async with dep.dbs[service].reader() as session:
         rows = (await session.execute(select(outbox.c.body, outbox.c.published_at)
                                       .where(outbox.c.type == event_type)
                                       .order_by(outbox.c.seq))).all()
@@ -279,7 +279,7 @@ async def outbox_events(dep: Deployment, service: str, event_type: str,
 async def times_applied(dep: Deployment, service: str, event_id: str) -> int:
     """Rows in ``service``'s processed_events for the event (its consumer is ``service``)."""
     processed = spec(service).tables.processed
-    async with dep.dbs[service].session() as session:
+    async with dep.dbs[service].reader() as session:
         return int(await session.scalar(
             select(func.count()).select_from(processed)
             .where(processed.c.event_id == event_id, processed.c.consumer == service)) or 0)
@@ -306,7 +306,7 @@ class Facts:
 
 
 async def facts(dep: Deployment, booking_id: str) -> Facts:
-    async with dep.dbs["booking"].session() as bs, dep.dbs["payment"].session() as ps:
+    async with dep.dbs["booking"].reader() as bs, dep.dbs["payment"].reader() as ps:
         booking = await bs.get(Booking, booking_id)
         assert booking is not None
         version = await bs.scalar(select(BookableShow.version)
@@ -349,7 +349,7 @@ async def ready_to_pay(dep: Deployment, seats: int = 2) -> tuple[ShowOnSale, dic
     async def payment_heard_of_it() -> bool:
         # startPayment itself waits only a few seconds for BookingCreated; after an embedded
         # restart the consumers first drop the replayed events, on a machine others share.
-        async with dep.dbs["payment"].session() as session:
+        async with dep.dbs["payment"].reader() as session:
             return await session.scalar(
                 select(Payment.id).where(Payment.booking_id == booking["id"])) is not None
 

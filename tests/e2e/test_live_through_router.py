@@ -132,7 +132,7 @@ async def hold_statuses(stack: Stack, show_id: str) -> dict[str, str]:
     """Every hold of a show and its status, as booking stored them."""
     db = Database(stack.settings.database_url("booking"), pool_size=1)
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             rows = (await session.execute(select(Hold.id, Hold.status)
                                           .where(Hold.show_id == show_id))).all()
     finally:

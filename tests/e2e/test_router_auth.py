@@ -126,7 +126,7 @@ async def signer(e2e: tuple[Stack, Processes], people: Actors) -> Signer:
     stack, _ = e2e
     db = Database(stack.settings.database_url("auth"))
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             row = await session.scalar(
                 select(SigningKey).where(SigningKey.retired_at.is_(None))
                 .order_by(SigningKey.created_at.desc(), SigningKey.kid).limit(1))
@@ -209,7 +209,7 @@ async def venues_named(stack: Stack, name: str) -> list[str]:
     """Ids of venues called ``name``, read from the venue database itself."""
     db = Database(stack.settings.database_url("venue"))
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             return list(await session.scalars(select(Venue.id).where(Venue.name == name)))
     finally:
         await db.dispose()

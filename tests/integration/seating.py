@@ -88,7 +88,7 @@ def places(document: dict[str, Any]) -> list[Place]:
 
 async def stored_places(db: Database, hall_id: str) -> list[Place]:
     """A hall's seats as stored, in map order."""
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             select(Section.key, Seat).join(Section, Section.id == Seat.section_id)
             .where(Seat.hall_id == hall_id).order_by(Seat.position))).all()
@@ -99,7 +99,7 @@ async def stored_places(db: Database, hall_id: str) -> list[Place]:
 async def events(db: Database, event_type: str, show_id: str) -> list[dict[str, Any]]:
     """The payloads of one show's events of ``event_type`` in the venue outbox."""
     outbox = TABLES.outbox
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             select(outbox.c.body).where(outbox.c.type == event_type))).scalars()
         bodies = [json.loads(b) for b in rows]

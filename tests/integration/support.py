@@ -12,8 +12,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import DeclarativeBase
 
 from subgraphs.booking.models import Hold, ShowSeat
-from subgraphs.kernel.app import Service
 from subgraphs.kernel.db import Database
+from subgraphs.kernel.service import Service
 from subgraphs.kernel.settings import SERVICES, Settings
 from tests.flows import PASSWORD, Actors, User, new_user
 from tests.harness import Stack, in_process_stack
@@ -53,7 +53,7 @@ async def count(db: Database, target: Countable, *where: Any) -> int:
     query = select(func.count()).select_from(
         target if isinstance(target, Table) else target.__table__  # type: ignore[arg-type]
     )
-    async with db.session() as session:
+    async with db.reader() as session:
         return int(await session.scalar(query.where(*where)) or 0)
 
 
@@ -67,7 +67,7 @@ async def counts(db: Database, *targets: Countable) -> dict[str, int]:
 
 async def seat_rows(db: Database, show_id: str) -> dict[str, tuple[str, str | None]]:
     """``seat_id -> (state, hold_id)`` for every seat of a show, as stored."""
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = await session.execute(
             select(ShowSeat.seat_id, ShowSeat.state, ShowSeat.hold_id)
             .where(ShowSeat.show_id == show_id))
@@ -76,7 +76,7 @@ async def seat_rows(db: Database, show_id: str) -> dict[str, tuple[str, str | No
 
 async def hold_status(db: Database, hold_id: str) -> str | None:
     """A hold's stored status."""
-    async with db.session() as session:
+    async with db.reader() as session:
         return await session.scalar(select(Hold.status).where(Hold.id == hold_id))
 
 

@@ -93,7 +93,7 @@ async def test_wrong_password_and_unknown_email_fail_alike(stack: Stack, actors:
 
 
 async def stored_hash(db: Database, email: str) -> str:
-    async with db.session() as session:
+    async with db.reader() as session:
         found = await session.scalar(select(UserRow.password_hash)
                                      .where(UserRow.email == email))
     assert found is not None
@@ -107,7 +107,7 @@ async def test_signing_in_rehashes_a_password_hashed_with_other_parameters(
     await auth.data(REGISTER, registration(email))
     # The account's hash as an older deployment, with other argon2 parameters, made it.
     older = PasswordHasher(time_cost=2, memory_cost=512, parallelism=2).hash(PASSWORD)
-    async with dbs["auth"].sessions() as session, session.begin():
+    async with dbs["auth"].writer() as session, session.begin():
         await session.execute(update(UserRow).where(UserRow.email == email)
                               .values(password_hash=older))
     current = PasswordHasher(time_cost=stack.settings.argon2_time_cost,

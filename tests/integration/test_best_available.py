@@ -34,7 +34,7 @@ def labels(show: ShowOnSale, seat_ids: list[str]) -> list[str]:
 
 async def held_labels(db: Database, show: ShowOnSale) -> dict[str, str]:
     """label -> hold id of every held seat, from the database."""
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = await session.execute(select(ShowSeat.label, ShowSeat.hold_id).where(
             ShowSeat.show_id == show.id, ShowSeat.state == HELD))
     return {label: str(h) for label, h in rows}
@@ -113,7 +113,7 @@ async def test_bad_input_and_anonymous_change_nothing(
     assert refusal(await best(stack, token, "no-such-show", 1)) == ("NOT_FOUND", "showId")
     assert refusal(await best(stack, None, show.id, 1))[0] == "UNAUTHENTICATED"
     assert await held_labels(dbs["booking"], show) == {}
-    async with dbs["booking"].session() as session:
+    async with dbs["booking"].reader() as session:
         assert list(await session.scalars(select(Hold.id).where(Hold.show_id == show.id))) == []
 
 

@@ -52,7 +52,7 @@ async def booked(stack: Stack, show: ShowOnSale, who: User, seats: int = 1) -> s
 
 async def version(db: Database, show_id: str) -> int:
     """A show's stored version."""
-    async with db.session() as session:
+    async with db.reader() as session:
         found = await session.scalar(select(BookableShow.version)
                                      .where(BookableShow.id == show_id))
     assert found is not None

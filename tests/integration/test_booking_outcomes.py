@@ -30,7 +30,7 @@ from subgraphs.booking.models import (
 )
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import Database, utcnow
-from subgraphs.kernel.events import Event
+from subgraphs.kernel.events import Event, PaymentSucceeded
 from tests.flows import (
     CHECKOUT,
     HOLD,
@@ -173,9 +173,11 @@ async def pay(stack: Stack, db: Database, booking: Booked, who: User,
     """Payment's ``PaymentSucceeded`` for the booking, once booking has applied it."""
     payment_id = await payment_of(stack, booking.id, who)
     async with stack.services["payment"].uow() as uow:
-        event = uow.emit("PaymentSucceeded", {
-            "payment_id": payment_id, "booking_id": booking.id,
-            "succeeded_at": (succeeded_at or utcnow()).isoformat()})
+        event = uow.emit(PaymentSucceeded(
+            payment_id=payment_id, booking_id=booking.id, user_id=who.id, amount=0,
+            currency="EUR", provider="sandbox",
+            succeeded_at=(succeeded_at or utcnow()).isoformat()))
+        await uow.commit()
     await applied(db, event)
     return event
 
@@ -184,14 +186,14 @@ async def pay(stack: Stack, db: Database, booking: Booked, who: User,
 
 
 async def stored_booking(db: Database, booking_id: str) -> Booking:
-    async with db.session() as session:
+    async with db.reader() as session:
         booking = await session.get(Booking, booking_id)
     assert booking is not None
     return booking
 
 
 async def version(db: Database, show_id: str) -> int:
-    async with db.session() as session:
+    async with db.reader() as session:
         found = await session.scalar(select(BookableShow.version)
                                      .where(BookableShow.id == show_id))
     assert found is not None
@@ -199,7 +201,7 @@ async def version(db: Database, show_id: str) -> int:
 
 
 async def sold(db: Database, floor: Floor) -> int:
-    async with db.session() as session:
+    async with db.reader() as session:
         section = await session.get(AdmissionSection, (floor.show_id, floor.section_id))
     assert section is not None
     return section.sold
@@ -208,7 +210,7 @@ async def sold(db: Database, floor: Floor) -> int:
 async def events(db: Database, event_type: str, **match: Any) -> list[dict[str, Any]]:
     """Payloads of booking's outbox events of ``event_type`` whose fields equal ``match``."""
     outbox = TABLES.outbox
-    async with db.session() as session:
+    async with db.reader() as session:
         bodies = (await session.execute(select(outbox.c.body).where(outbox.c.type == event_type)
                                         .order_by(outbox.c.seq))).scalars()
         payloads = [json.loads(b)["payload"] for b in bodies]
@@ -220,7 +222,7 @@ async def events(db: Database, event_type: str, **match: Any) -> list[dict[str, 
 async def everything(db: Database, show_id: str) -> dict[str, Any]:
     """All booking stored about a show, to compare before and after a refused request."""
     outbox = TABLES.outbox
-    async with db.session() as session:
+    async with db.reader() as session:
         bookings = {b.id: (b.status, b.payment_id, b.updated_at) for b in await session.scalars(
             select(Booking).where(Booking.show_id == show_id))}
         holds = {h.id: (h.status, h.expires_at) for h in await session.scalars(
@@ -552,7 +554,7 @@ async def test_cancelling_a_show_releases_its_holds_and_cancels_its_bookings(
     await stack.client("venue").data(CANCEL_SHOW, {"id": show.id}, actors.organizer.token)
 
     async def cancelled() -> bool:
-        async with db.session() as session:
+        async with db.reader() as session:
             return await session.scalar(select(BookableShow.status).where(
                 BookableShow.id == show.id)) == "CANCELLED"
 

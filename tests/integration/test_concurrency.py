@@ -56,7 +56,7 @@ class Stored:
 
 
 async def stored(db: Database, show_id: str) -> Stored:
-    async with db.session() as session:
+    async with db.reader() as session:
         seats = (await session.execute(select(ShowSeat.seat_id, ShowSeat.state, ShowSeat.hold_id)
                                        .where(ShowSeat.show_id == show_id))).all()
         holds = (await session.execute(select(Hold.id, Hold.status, Hold.user_id)

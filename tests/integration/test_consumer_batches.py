@@ -24,7 +24,7 @@ def event(n: int) -> Event:
 
 async def processed(db: Database, consumer: str) -> int:
     table = TABLES.processed
-    async with db.session() as s:
+    async with db.reader() as s:
         return int(await s.scalar(select(func.count()).select_from(table)
                                   .where(table.c.consumer == consumer)) or 0)
 

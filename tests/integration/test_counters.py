@@ -47,7 +47,7 @@ OPEN = ("ACTIVE", "CHECKED_OUT", "BOOKED")
 async def recount(db: Database, show_id: str) -> dict[str, Any]:
     """The show's availability counted from its rows, as the API reports it."""
     now = utcnow()
-    async with db.session() as session:
+    async with db.reader() as session:
         seats = (await session.execute(
             select(ShowSeat.category, ShowSeat.state, ShowSeat.hold_expires_at)
             .where(ShowSeat.show_id == show_id, ShowSeat.leg == 0))).all()
@@ -103,7 +103,7 @@ async def places_by_customer(db: Database, show_id: str) -> tuple[dict[str, int]
                                                                    dict[str, int]]:
     """Each customer's places as booking keeps them, and as the holds say (seats counted
     once on the hold's first leg, plus standing places)."""
-    async with db.session() as session:
+    async with db.reader() as session:
         kept = dict((await session.execute(
             select(CustomerPlaces.user_id, CustomerPlaces.places)
             .where(CustomerPlaces.show_id == show_id, CustomerPlaces.places != 0))).all())
@@ -150,7 +150,7 @@ async def bought(dep: Deployment, hold_id: str, who: User) -> str:
 
 
 async def lapse(dep: Deployment, hold_id: str) -> datetime:
-    async with dep.dbs["booking"].session() as session:
+    async with dep.dbs["booking"].reader() as session:
         expires = await session.scalar(select(Hold.expires_at).where(Hold.id == hold_id))
     assert isinstance(expires, datetime)
 
@@ -214,7 +214,7 @@ async def test_lapsed_standing_places_are_reclaimed_once(
     kinds = [b["data"]["holdGeneralAdmission"]["__typename"] for b in bodies]
     assert kinds.count("SeatHold") == 1, bodies
     await release_expired(dep.services["booking"], now=expires + timedelta(seconds=1))
-    async with dep.dbs["booking"].session() as session:
+    async with dep.dbs["booking"].reader() as session:
         section = await session.get(AdmissionSection, (show.show_id, show.section_id))
     assert section is not None and (section.held, section.sold) == (2, 0)
     assert (await reported(booking, show.show_id))["generalAdmission"][0]["available"] == 1
@@ -244,7 +244,7 @@ async def hold_and_maybe_release(booking: GraphQL, show: Standing, who: User,
 async def test_counts_agree_after_a_crowd_changes_one_show_at_once(
         stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
     show = await standing_show(stack, actors.organizer, 12)
-    async with dbs["booking"].session() as session:
+    async with dbs["booking"].reader() as session:
         before = await session.scalar(select(BookableShow.version)
                                       .where(BookableShow.id == show.show_id))
     crowd = [await new_user(stack, stack.url("auth")) for _ in range(30)]
@@ -254,7 +254,7 @@ async def test_counts_agree_after_a_crowd_changes_one_show_at_once(
                                                             random.Random(rng.random()))
                                      for who in crowd))
     assert await reported(booking, show.show_id) == await recount(dbs["booking"], show.show_id)
-    async with dbs["booking"].session() as session:
+    async with dbs["booking"].reader() as session:
         after = await session.scalar(select(BookableShow.version)
                                      .where(BookableShow.id == show.show_id))
         places = dict((await session.execute(

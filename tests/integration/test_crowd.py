@@ -137,14 +137,14 @@ class SeatFight:
 
 
 async def show_version(db: Database, show_id: str) -> int:
-    async with db.session() as session:
+    async with db.reader() as session:
         return int(await session.scalar(select(BookableShow.version)
                                         .where(BookableShow.id == show_id)) or 0)
 
 
 async def seat_rows(db: Database, show_id: str) -> list[SeatRow]:
     """Every stored row of a show's seats: one per seat and leg."""
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             select(ShowSeat.seat_id, ShowSeat.leg, ShowSeat.state, ShowSeat.hold_id)
             .where(ShowSeat.show_id == show_id))).all()
@@ -152,7 +152,7 @@ async def seat_rows(db: Database, show_id: str) -> list[SeatRow]:
 
 
 async def show_holds(db: Database, show_id: str) -> dict[str, tuple[str, str]]:
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(select(Hold.id, Hold.status, Hold.user_id)
                                       .where(Hold.show_id == show_id))).all()
     return {h: (status, user) for h, status, user in rows}
@@ -312,7 +312,7 @@ async def standing_show(stack: Stack, organizer: User, capacity: int) -> tuple[s
 
 async def stored_lines(db: Database, show_id: str) -> dict[str, tuple[int, str, str]]:
     """hold id -> (quantity, status, user id) of every standing hold line of a show."""
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             select(HoldAdmission.hold_id, HoldAdmission.quantity, Hold.status, Hold.user_id)
             .join(Hold, Hold.id == HoldAdmission.hold_id)
@@ -333,7 +333,7 @@ async def rush(stack: Stack, actors: Actors, dbs: dict[str, Database],
         who.run(stack.url("booking"), HOLD_GA,
                 {"show": show_id, "section": section_id, "n": n})
         for who, n in asked))
-    async with db.session() as session:
+    async with db.reader() as session:
         section = await session.get(AdmissionSection, (show_id, section_id))
     assert section is not None
     return Rush(section_id, asked, list(bodies), await stored_lines(db, show_id),

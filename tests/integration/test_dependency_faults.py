@@ -101,7 +101,7 @@ async def ready(dep: Deployment, name: str) -> tuple[int, dict[str, Any]]:
 
 async def unpublished(dep: Deployment) -> int:
     outbox = dep.services["booking"].spec.tables.outbox
-    async with dep.dbs["booking"].session() as session:
+    async with dep.dbs["booking"].reader() as session:
         return int(await session.scalar(select(func.count()).select_from(outbox)
                                         .where(outbox.c.published_at.is_(None))) or 0)
 

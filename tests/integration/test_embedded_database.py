@@ -34,7 +34,7 @@ async def test_a_first_connection_waits_for_a_writer_that_holds_the_database(
     released.start()
     db = Database(f"sqlite+aiosqlite:///{path}")
     try:
-        async with db.session() as session:  # asks for WAL while the writer holds the lock
+        async with db.reader() as session:  # asks for WAL while the writer holds the lock
             assert await session.scalar(text("SELECT count(*) FROM t")) == 1
     finally:
         released.join()

@@ -139,14 +139,14 @@ async def test_checking_out_a_lapsed_hold_is_hold_expired_and_books_nothing(
         CHECKOUT, {"hold": first.id, "key": uuid.uuid4().hex}, dep.actors.customer.token)
     assert body["checkout"] == {"__typename": "HoldExpired", "code": "HOLD_EXPIRED",
                                 "holdId": first.id}
-    async with dep.dbs["booking"].session() as session:
+    async with dep.dbs["booking"].reader() as session:
         assert await session.scalar(select(Booking.id).where(Booking.hold_id == first.id)) is None
 
 
 async def stored(dep: Deployment, model: Any, column: Any, key: str) -> Any:
     """The status column of the row of ``model`` whose ``column`` equals ``key``."""
     db = dep.dbs["payment" if model is Payment else "booking"]
-    async with db.session() as session:
+    async with db.reader() as session:
         return await session.scalar(select(model.status).where(column == key))
 
 

@@ -100,7 +100,7 @@ async def availability(client: GraphQL, show: Standing) -> dict[str, Any]:
 
 async def stored_lines(db: Database, show_id: str) -> dict[str, tuple[int, str, str]]:
     """hold id -> (quantity, status, user id) of every standing hold line of a show."""
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             select(HoldAdmission.hold_id, HoldAdmission.quantity, Hold.status, Hold.user_id)
             .join(Hold, Hold.id == HoldAdmission.hold_id)
@@ -109,7 +109,7 @@ async def stored_lines(db: Database, show_id: str) -> dict[str, tuple[int, str, 
 
 
 async def version(db: Database, show_id: str) -> int:
-    async with db.session() as session:
+    async with db.reader() as session:
         return int(await session.scalar(select(BookableShow.version)
                                         .where(BookableShow.id == show_id)) or 0)
 
@@ -117,7 +117,7 @@ async def version(db: Database, show_id: str) -> int:
 async def test_publishing_builds_the_standing_section_once(
         stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
     show = await standing_show(stack, actors.organizer, 40)
-    async with dbs["booking"].session() as session:
+    async with dbs["booking"].reader() as session:
         sections = list(await session.scalars(
             select(AdmissionSection).where(AdmissionSection.show_id == show.show_id)))
     assert [(s.section_id, s.key, s.capacity, s.sold, s.category, s.price_amount)
@@ -209,7 +209,7 @@ async def test_a_show_no_longer_on_sale_is_refused(
                                      {"id": show.show_id}, actors.organizer.token)
 
     async def cancelled() -> bool:
-        async with dbs["booking"].session() as session:
+        async with dbs["booking"].reader() as session:
             return await session.scalar(select(BookableShow.status).where(
                 BookableShow.id == show.show_id)) == "CANCELLED"
 
@@ -260,7 +260,7 @@ async def test_checkout_prices_places_at_the_sections_price(
         "sectionId": show.section_id, "name": read["booking"]["generalAdmission"][0]["name"],
         "quantity": 3, "unitPrice": {"amount": STANDING_PRICE},
         "price": {"amount": 3 * STANDING_PRICE}}]
-    async with dbs["booking"].session() as session:
+    async with dbs["booking"].reader() as session:
         stored = await session.get(Booking, booking_id)
         lines = list(await session.scalars(select(BookingAdmission).where(
             BookingAdmission.booking_id == booking_id)))
@@ -298,7 +298,7 @@ async def test_a_lapsed_standing_hold_never_counts_even_before_the_sweep(
     booking = dep.stack.client("booking")
     show = await standing_show(dep.stack, dep.actors.organizer, 3)
     first = await held_places(booking, show, 3, dep.actors.customer)
-    async with dep.dbs["booking"].session() as session:
+    async with dep.dbs["booking"].reader() as session:
         expires = await session.scalar(select(Hold.expires_at).where(Hold.id == first))
     assert isinstance(expires, datetime)
 

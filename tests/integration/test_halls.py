@@ -110,7 +110,7 @@ async def test_sample_seats_have_the_labels_and_flags_the_document_gives(
         venues: Venues, actors: Actors, dbs: dict[str, Database], name: str, label: str,
         category: str, accessible: bool, blocked: bool) -> None:
     hall = await venues.hall(actors.organizer, sample(name))
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         seat = await session.scalar(select(Seat).where(Seat.hall_id == hall["id"],
                                                        Seat.label == label))
     assert seat is not None
@@ -121,7 +121,7 @@ async def test_sample_seats_have_the_labels_and_flags_the_document_gives(
 async def test_seat_ids_are_derived_from_the_hall_and_the_seats_place(
         venues: Venues, actors: Actors, dbs: dict[str, Database], name: str) -> None:
     hall = await venues.hall(actors.organizer, sample(name))
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         rows = (await session.execute(
             select(Seat.id, Section.key, Seat.row_label, Seat.number)
             .join(Section, Section.id == Seat.section_id)
@@ -137,7 +137,7 @@ async def test_the_same_map_in_another_hall_gets_other_seat_ids(
     second = await venues.hall(actors.organizer, sample("cinema"))
     ids = []
     for hall in (first, second):
-        async with dbs["venue"].session() as session:
+        async with dbs["venue"].reader() as session:
             ids.append(set(await session.scalars(select(Seat.id).where(
                 Seat.hall_id == hall["id"]))))
     assert len(ids[0]) == len(ids[1]) == len(places(sample("cinema")))
@@ -160,7 +160,7 @@ async def test_the_compact_map_decodes_to_the_stored_seats(
         name: str) -> None:
     hall = await venues.hall(actors.organizer, sample(name))
     seat_map = await hall_map(stack, hall["venueId"], hall["id"])
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         ids = list(await session.scalars(select(Seat.id).where(Seat.hall_id == hall["id"])
                                          .order_by(Seat.position)))
     assert seat_map["seats"]["id"] == ids

@@ -43,27 +43,27 @@ async def held(client: Any, show: ShowOnSale, positions: list[int], who: User) -
 
 
 async def stored_hold(db: Database, hold_id: str) -> Hold:
-    async with db.session() as session:
+    async with db.reader() as session:
         hold = await session.get(Hold, hold_id)
     assert hold is not None
     return hold
 
 
 async def version(db: Database, show_id: str) -> int:
-    async with db.session() as session:
+    async with db.reader() as session:
         return int(await session.scalar(select(BookableShow.version)
                                         .where(BookableShow.id == show_id)) or 0)
 
 
 async def seat_expiries(db: Database, hold_id: str) -> set[datetime | None]:
-    async with db.session() as session:
+    async with db.reader() as session:
         return set(await session.scalars(select(ShowSeat.hold_expires_at)
                                          .where(ShowSeat.hold_id == hold_id)))
 
 
 async def events(db: Database, event_type: str, hold_id: str) -> list[dict[str, Any]]:
     outbox = TABLES.outbox
-    async with db.session() as session:
+    async with db.reader() as session:
         bodies = (await session.execute(select(outbox.c.body)
                                         .where(outbox.c.type == event_type))).scalars()
         payloads = [json.loads(b)["payload"] for b in bodies]
@@ -291,7 +291,7 @@ async def test_a_customer_may_hold_and_book_at_most_the_limit_for_one_show(
     assert await version(dbs["booking"], show.id) == before
     # Another customer is not affected, and a released hold gives the places back.
     await held(booking, show, [limit], actors.other_customer)
-    async with dbs["booking"].session() as session:
+    async with dbs["booking"].reader() as session:
         second = await session.scalar(select(Hold.id).where(
             Hold.show_id == show.id, Hold.user_id == actors.customer.id,
             Hold.status == "ACTIVE").order_by(Hold.created_at).limit(1))

@@ -56,7 +56,7 @@ async def test_a_hold_of_seats_costs_a_fixed_handful_of_statements(
         # The show's row is locked by the commit's trigger only, never by a statement the
         # process sends and then waits on; and the settled change was taken back.
         assert not [s for s in seen if s.lstrip().upper().startswith("UPDATE SHOWS")], seen
-        async with stack.services["booking"].db.session() as session:
+        async with stack.services["booking"].db.reader() as session:
             assert (await session.scalar(text("SELECT count(*) FROM show_changes"))) == 0
 
 
@@ -74,7 +74,7 @@ async def test_a_settled_change_nobody_took_back_is_swept(stack: Stack) -> None:
             await conn.execute(insert(CHANGES).values(id=ident, show_id="none", deltas=[],
                                                       at=at))
     assert await forget_stale_changes(service) >= 1
-    async with service.db.session() as session:
+    async with service.db.reader() as session:
         left = set(await session.scalars(select(CHANGES.c.id).where(
             CHANGES.c.id.in_([old, fresh]))))
     assert left == {fresh}

@@ -28,7 +28,7 @@ SHOW_KEYED = CREATE_SHOW.replace(
 async def count(stack: Stack, service: str, query: object) -> int:
     db = Database(stack.settings.database_url(service))
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             return int(await session.scalar(query) or 0)
     finally:
         await db.dispose()

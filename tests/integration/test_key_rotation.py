@@ -59,7 +59,7 @@ async def sign_in(d: Deployment, email: str) -> dict[str, str]:
 
 async def newest_kid(d: Deployment) -> str:
     """The key id new tokens are signed with: the newest key (tests here rotate again)."""
-    async with d.dbs["auth"].session() as session:
+    async with d.dbs["auth"].reader() as session:
         kid = await session.scalar(select(SigningKey.kid).where(
             SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc()).limit(1))
     assert kid is not None
@@ -127,7 +127,7 @@ async def test_the_jwks_serves_the_old_and_the_new_key(
         assert (key["kty"], key["crv"], key["alg"], key["use"]) == ("OKP", "Ed25519", "EdDSA",
                                                                     "sig")
         assert "d" not in key
-    async with key_rotation.dbs["auth"].session() as session:
+    async with key_rotation.dbs["auth"].reader() as session:
         stored = set(await session.scalars(
             select(SigningKey.kid).where(SigningKey.retired_at.is_(None))))
     assert {rotated.old_kid, rotated.new_kid} <= stored
@@ -198,7 +198,7 @@ async def test_a_superseded_key_is_published_for_one_token_lifetime_plus_a_minut
     for i, (key, age) in enumerate(zip(keys, ages, strict=True)):
         key.created_at = now - timedelta(seconds=age)
         key.retired_at = now if i in retired else None
-    async with key_rotation.dbs["auth"].sessions() as session:
+    async with key_rotation.dbs["auth"].writer() as session:
         # Only these keys count: the deployment's own are retired inside this transaction,
         # which is rolled back.
         await session.execute(update(SigningKey).values(retired_at=now))
@@ -236,7 +236,7 @@ async def test_a_withdrawn_key_stops_verifying_once_the_cached_keys_are_max_age_
     assert (await subgraph.verify(token)).user_id == d.actors.customer.id
     # The key is rotated out and withdrawn from the JWKS at once (as a leaked key would be).
     successor = await rotate_signing_key(d.settings)
-    async with d.dbs["auth"].sessions() as session, session.begin():
+    async with d.dbs["auth"].writer() as session, session.begin():
         await session.execute(update(SigningKey).where(SigningKey.kid == withdrawn)
                               .values(retired_at=utcnow()))
     assert withdrawn not in await published(d)

@@ -20,7 +20,8 @@ from ticketflow_sdk.ws import GraphQLWebSocket
 
 from subgraphs.booking import inventory
 from subgraphs.booking.live import SeatFeed
-from subgraphs.kernel.feeds import FeedRegistry, feeds_of
+from subgraphs.kernel.feeds import FeedRegistry
+from subgraphs.kernel.service import Service
 from tests.flows import HOLD, SEAT_AVAILABILITY, Actors, ShowOnSale, User, seat_ids, show_on_sale
 from tests.flows import seat_id as seat
 from tests.harness import Stack, eventually
@@ -75,8 +76,8 @@ async def watching(stack: Stack, show_id: str, n: int, query: str = SEATS
         yield raws
 
 
-def registry(stack: Stack) -> FeedRegistry:
-    found = feeds_of(stack.services["booking"])
+def registry(stack: Stack) -> FeedRegistry[Service]:
+    found = stack.services["booking"].feeds()
     assert found is not None
     return found
 

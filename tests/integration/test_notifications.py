@@ -27,8 +27,8 @@ from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.events import Event
 from subgraphs.kernel.relay import IdempotentConsumer
 from subgraphs.notification import tickets
+from subgraphs.notification.deliveries import INTERRUPTED, UNKNOWN_RECIPIENT
 from subgraphs.notification.models import Delivery, Recipient
-from subgraphs.notification.service import INTERRUPTED, UNKNOWN_RECIPIENT
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from tests.flows import PASSWORD, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import error_codes, eventually
@@ -88,7 +88,7 @@ async def register(d: Deployment, stem: str = "notify") -> User:
 async def known(d: Deployment, who: User) -> Recipient:
     """Wait until notification's replica knows ``who``."""
     async def found() -> Recipient | None:
-        async with d.dbs["notification"].session() as s:
+        async with d.dbs["notification"].reader() as s:
             return await s.get(Recipient, who.id)
 
     return await eventually(found)  # type: ignore[no-any-return]
@@ -105,7 +105,7 @@ async def paid_booking(d: Deployment, show: ShowOnSale, who: User, seats: list[i
 
 
 async def deliveries_of(d: Deployment, who: User) -> list[Delivery]:
-    async with d.dbs["notification"].session() as s:
+    async with d.dbs["notification"].reader() as s:
         return list(await s.scalars(select(Delivery).where(Delivery.user_id == who.id)))
 
 
@@ -204,7 +204,7 @@ async def test_a_corrected_venue_zone_reaches_the_mails_about_shows_already_on_s
         {"v": show.venue_id, "z": "Europe/Berlin"}, d.actors.organizer.token)
 
     async def booking_knows() -> bool:
-        async with d.dbs["booking"].session() as s:
+        async with d.dbs["booking"].reader() as s:
             return await s.scalar(select(BookableShow.time_zone).where(
                 BookableShow.id == show.id)) == "Europe/Berlin"
 
@@ -228,7 +228,7 @@ async def test_replayed_events_send_nothing_more(notifying: Deployment, smtp: Sm
     # again, alone and in a batch, exactly as the bus would (awaited: applied or dropped).
     svc = d.services["notification"]
     for name, tables in (("booking", BOOKING_TABLES), ("payment", PAYMENT_TABLES)):
-        async with d.dbs[name].session() as s:
+        async with d.dbs[name].reader() as s:
             bodies = list(await s.scalars(select(tables.outbox.c.body)))
         events = [e for e in map(Event.from_json, bodies)
                   if e.payload.get("booking_id") == booking_id]
@@ -379,7 +379,7 @@ async def test_unknown_recipients_and_interrupted_sends_are_parked_not_sent(
     d = notifying
     long_ago = utcnow() - timedelta(minutes=10)
     stranger, crashed = str(uuid.uuid4()), str(uuid.uuid4())
-    async with d.dbs["notification"].sessions() as s, s.begin():
+    async with d.dbs["notification"].writer() as s, s.begin():
         s.add(Delivery(event_id=str(uuid.uuid4()), channel="EMAIL", kind="RECEIPT",
                        user_id=stranger, recipient="", subject="Receipt", payload="{}",
                        status="PENDING", attempts=0, next_attempt_at=long_ago,
@@ -390,7 +390,7 @@ async def test_unknown_recipients_and_interrupted_sends_are_parked_not_sent(
                        created_at=long_ago, claimed_at=long_ago))
 
     async def parked() -> dict[str, str | None]:
-        async with d.dbs["notification"].session() as s:
+        async with d.dbs["notification"].reader() as s:
             rows = list(await s.scalars(select(Delivery).where(
                 Delivery.user_id.in_([stranger, crashed]), Delivery.status == "PARKED")))
         return {r.user_id: r.last_error for r in rows} if len(rows) == 2 else {}

@@ -62,13 +62,13 @@ async def show(paying: Deployment) -> ShowOnSale:
 
 
 async def sold_seats(d: Deployment, show_id: str) -> set[str]:
-    async with d.dbs["booking"].session() as s:
+    async with d.dbs["booking"].reader() as s:
         return set(await s.scalars(select(ShowSeat.seat_id).where(
             ShowSeat.show_id == show_id, ShowSeat.state == SOLD)))
 
 
 async def payment_row(d: Deployment, payment_id: str) -> Payment:
-    async with d.dbs["payment"].session() as s:
+    async with d.dbs["payment"].reader() as s:
         found = await s.get(Payment, payment_id)
     assert found is not None
     return found
@@ -156,7 +156,7 @@ async def test_confirming_twice_at_once_charges_once(paying: Deployment,
     assert {r["status"] for r in results} == {"SUCCEEDED"}
     row = await payment_row(paying, started["id"])
     assert (row.captured_amount, row.attempts) == (1500, 1)
-    async with paying.dbs["payment"].session() as s:
+    async with paying.dbs["payment"].reader() as s:
         events = [e for e in await s.scalars(select(paying.services["payment"].spec.tables
                                                     .outbox.c.body))
                   if started["id"] in e and "PaymentSucceeded" in e]
@@ -178,7 +178,7 @@ async def test_start_payment_is_repeatable_and_a_key_for_other_arguments_conflic
     other = await pending_booking(paying.stack.client("booking"), c, show.id, seats(show, 7))
     clash = await pay_api.run(START, {"booking": other["id"], "key": key}, c.token)
     assert refusal(clash) == ("CONFLICT", "idempotencyKey")
-    async with paying.dbs["payment"].session() as s:
+    async with paying.dbs["payment"].reader() as s:
         assert (await s.get(Payment, plain["id"])).status == "REQUIRES_PAYMENT"  # type: ignore[union-attr]
 
 

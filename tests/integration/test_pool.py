@@ -33,7 +33,7 @@ async def database() -> AsyncIterator[Database]:
 
 
 async def backend(database: Database) -> int:
-    async with database.session() as session:
+    async with database.reader() as session:
         return int(await session.scalar(text("SELECT pg_backend_pid()")))
 
 

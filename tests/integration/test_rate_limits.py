@@ -64,7 +64,7 @@ def not_limited(body: dict[str, Any]) -> bool:
 
 
 async def sessions_of(d: Deployment, email: str) -> int:
-    async with d.dbs["auth"].session() as session:
+    async with d.dbs["auth"].reader() as session:
         user_id = await session.scalar(select(UserRow.id).where(UserRow.email == email))
     return await count(d.dbs["auth"], SessionRow, SessionRow.user_id == user_id)
 

@@ -192,14 +192,14 @@ async def show(rzp: Deployment) -> ShowOnSale:
 # --- our side --------------------------------------------------------------------------------
 
 async def payment_row(d: Deployment, payment_id: str) -> Payment:
-    async with d.dbs["payment"].session() as s:
+    async with d.dbs["payment"].reader() as s:
         found = await s.get(Payment, payment_id)
     assert found is not None
     return found
 
 
 async def refund_row(d: Deployment, refund_id: str) -> Refund:
-    async with d.dbs["payment"].session() as s:
+    async with d.dbs["payment"].reader() as s:
         found = await s.get(Refund, refund_id)
     assert found is not None
     return found
@@ -213,7 +213,7 @@ def snapshot(p: Payment) -> tuple[Any, ...]:
 async def payment_events(d: Deployment, kind: str, payment_id: str) -> list[str]:
     """Ids of payment's outbox events of ``kind`` about ``payment_id``."""
     outbox = PAYMENT_TABLES.outbox
-    async with d.dbs["payment"].session() as s:
+    async with d.dbs["payment"].reader() as s:
         rows = (await s.execute(select(outbox.c.event_id, outbox.c.body)
                                 .where(outbox.c.type == kind))).all()
     return [event_id for event_id, body in rows if payment_id in body]
@@ -225,7 +225,7 @@ async def booking_processed(d: Deployment, event_id: str) -> bool:
 
 
 async def webhook_outcomes(d: Deployment, *event_ids: str) -> list[str | None]:
-    async with d.dbs["payment"].session() as s:
+    async with d.dbs["payment"].reader() as s:
         rows = {e.event_id: e.outcome for e in await s.scalars(
             select(WebhookEvent).where(WebhookEvent.event_id.in_(event_ids)))}
     return [rows.get(e) for e in event_ids]
@@ -375,7 +375,7 @@ async def test_a_three_decimal_amount_razorpay_cannot_take_is_refused_before_any
                                     [kwd.seats[0]["id"]])
 
     async def payment_of_booking() -> Payment | None:
-        async with rzp.dbs["payment"].session() as s:
+        async with rzp.dbs["payment"].reader() as s:
             return await s.scalar(select(Payment).where(Payment.booking_id == booking["id"]))
 
     payment = await eventually(payment_of_booking)
@@ -731,7 +731,7 @@ async def test_a_refund_made_in_the_dashboard_is_recorded_from_its_webhook(
     assert (paid_back["status"], paid_back["refunded"]["amount"]) == ("REFUNDED", PRICE)
     assert [(r["reason"], r["status"], r["amount"]["amount"]) for r in paid_back["refunds"]] \
         == [("REQUESTED", "SUCCEEDED", 500), ("PROVIDER", "SUCCEEDED", PRICE - 500)]
-    async with rzp.dbs["payment"].session() as s:
+    async with rzp.dbs["payment"].reader() as s:
         recorded = await s.scalar(select(Refund).where(Refund.provider_refund_id == dashboard))
     assert recorded is not None and recorded.reason == "PROVIDER"
     # Refunded in full: booking lets the seat go.
@@ -780,7 +780,7 @@ async def test_an_order_paid_after_switching_provider_is_given_back_not_kept(
     assert (back["amount"], back["status"]) == (PRICE, "processed")
     row = await payment_row(rzp, started["id"])
     assert (row.status, row.captured_amount, row.refunded_amount) == ("SUCCEEDED", PRICE, 0)
-    async with rzp.dbs["payment"].session() as s:
+    async with rzp.dbs["payment"].reader() as s:
         [duplicate] = list(await s.scalars(select(Refund).where(
             Refund.payment_id == started["id"])))
     assert (duplicate.reason, duplicate.provider_payment_id, duplicate.id) == (

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from subgraphs.auth.models import TABLES
 from subgraphs.kernel.bus import InProcessBus
 from subgraphs.kernel.db import Database
-from subgraphs.kernel.events import Event
+from subgraphs.kernel.events import Event, Payload, event_payload
 from subgraphs.kernel.relay import OutboxRelay
 from subgraphs.kernel.uow import UnitOfWork
 from tests import harness
@@ -51,14 +51,20 @@ async def auth_db(tmp_path: Path) -> AsyncIterator[Database]:
 
 async def unpublished(db: Database) -> int:
     outbox = TABLES.outbox
-    async with db.session() as s:
+    async with db.reader() as s:
         return int(await s.scalar(select(func.count()).select_from(outbox)
                                   .where(outbox.c.published_at.is_(None))) or 0)
 
 
+@event_payload
+class Tested(Payload):
+    n: int
+
+
 async def commit_event(db: Database, n: int) -> None:
     async with UnitOfWork(db, TABLES, "auth") as uow:
-        uow.emit("Tested", {"n": n})
+        uow.emit(Tested(n=n))
+        await uow.commit()
 
 
 @contextlib.asynccontextmanager

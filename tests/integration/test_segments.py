@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import Booking, ShowSeat
 from subgraphs.kernel.db import Database
+from subgraphs.kernel.events import PaymentSucceeded
 from tests.flows import CHECKOUT, Actors, ShowOnSale, show_on_sale
 from tests.harness import Stack, eventually
 from tests.integration.support import refusal
@@ -52,10 +53,12 @@ async def sell(stack: Stack, token: str, show: str, seat: str, segment: tuple[in
         CHECKOUT, {"hold": held["id"], "key": uuid.uuid4().hex}, token)
     booking_id = booked["checkout"]["id"]
     async with stack.services["payment"].uow() as uow:
-        uow.emit("PaymentSucceeded", {"payment_id": str(uuid.uuid4()), "booking_id": booking_id})
+        uow.emit(PaymentSucceeded(payment_id=str(uuid.uuid4()), booking_id=booking_id,
+                                  user_id="", amount=0, currency="EUR", provider="sandbox"))
+        await uow.commit()
 
     async def confirmed() -> bool:
-        async with stack.services["booking"].db.session() as session:
+        async with stack.services["booking"].db.reader() as session:
             booking = await session.get(Booking, booking_id)
             return booking is not None and booking.status == "CONFIRMED"
 
@@ -64,7 +67,7 @@ async def sell(stack: Stack, token: str, show: str, seat: str, segment: tuple[in
 
 
 async def rows_of(db: Database, show: str, seat: str) -> dict[int, tuple[str, str | None]]:
-    async with db.session() as session:
+    async with db.reader() as session:
         found = await session.execute(select(ShowSeat.leg, ShowSeat.state, ShowSeat.hold_id)
                                       .where(ShowSeat.show_id == show, ShowSeat.seat_id == seat))
     return {leg: (state, h) for leg, state, h in found}

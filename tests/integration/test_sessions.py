@@ -102,14 +102,14 @@ async def me(stack: Stack, access: str) -> dict[str, Any]:
 
 
 async def session_row(db: Database, session_id: str) -> SessionRow:
-    async with db.session() as session:
+    async with db.reader() as session:
         row = await session.get(SessionRow, session_id)
     assert row is not None
     return row
 
 
 async def password_hash(db: Database, user_id: str) -> str:
-    async with db.session() as session:
+    async with db.reader() as session:
         found = await session.scalar(select(UserRow.password_hash).where(UserRow.id == user_id))
     assert found is not None
     return found
@@ -189,7 +189,7 @@ async def test_refresh_returns_new_tokens_of_the_same_session(
     assert second.refresh != first.refresh
     assert second.session_id == first.session_id
     assert (await me(stack, second.access))["data"]["me"]["id"] == first.user_id
-    async with dbs["auth"].session() as session:
+    async with dbs["auth"].reader() as session:
         rows = {r.token_hash: r for r in await session.scalars(
             select(RefreshToken).where(RefreshToken.session_id == first.session_id))}
     spent = rows[hashlib.sha256(first.refresh.encode()).hexdigest()]
@@ -263,7 +263,7 @@ async def test_refresh_tokens_are_stored_only_as_sha256_digests(
         stack: Stack, dbs: dict[str, Database]) -> None:
     first = await sign_in(stack, await account(stack))
     second = await refreshed(stack, first)
-    async with dbs["auth"].session() as session:
+    async with dbs["auth"].reader() as session:
         rows = (await session.execute(select(RefreshToken.__table__))).all()
         session_rows = (await session.execute(select(SessionRow.__table__))).all()
     stored = [str(value) for row in [*rows, *session_rows] for value in row]
@@ -440,7 +440,7 @@ async def test_only_admins_set_roles(stack: Stack, actors: Actors, dbs: dict[str
     body = await stack.client("auth").run(SET_ROLE, {"u": target.user_id, "r": "ADMIN"}, token)
     assert error_codes(body) == [code]
     assert body["data"] is None
-    async with dbs["auth"].session() as session:
+    async with dbs["auth"].reader() as session:
         role = await session.scalar(select(UserRow.role).where(UserRow.id == target.user_id))
     assert role == "CUSTOMER"
     assert (await me(stack, target.access))["data"]["me"]["role"] == "CUSTOMER"
@@ -458,7 +458,7 @@ async def test_an_admin_sets_a_role_ending_the_users_sessions(
     body = await stack.client("auth").data(SET_ROLE, {"u": target.user_id, "r": "ORGANIZER"},
                                            actors.admin.token)
     assert body == {"setUserRole": {"id": target.user_id, "role": "ORGANIZER"}}
-    async with dbs["auth"].session() as session:
+    async with dbs["auth"].reader() as session:
         role = await session.scalar(select(UserRow.role).where(UserRow.id == target.user_id))
     assert role == "ORGANIZER"
 

@@ -60,12 +60,12 @@ async def stored(db: Database) -> dict[str, int]:
 
 
 async def status(db: Database, show_id: str) -> str | None:
-    async with db.session() as session:
+    async with db.reader() as session:
         return await session.scalar(select(Show.status).where(Show.id == show_id))
 
 
 async def bookable(db: Database, show_id: str) -> BookableShow | None:
-    async with db.session() as session:
+    async with db.reader() as session:
         return await session.get(BookableShow, show_id)
 
 
@@ -120,7 +120,7 @@ async def test_a_start_with_an_offset_is_stored_and_returned_in_utc(
         venues: Venues, actors: Actors, dbs: dict[str, Database]) -> None:
     hall = await venues.hall(actors.organizer)
     show = await venues.show(actors.organizer, hall["id"], at(21, offset="+02:00"))
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         row = await session.get(Show, show["id"])
     assert row is not None
     assert row.starts_at.isoformat() == at(19)
@@ -310,7 +310,7 @@ async def test_show_published_carries_the_seats_for_sale_with_their_prices(
     show = await venues.show(actors.organizer, hall["id"], at(19), **priced(CINEMA_PRICES))
     await venues.publish(actors.organizer, show["id"])
     (payload,) = await events(dbs["venue"], "ShowPublished", show["id"])
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         seats = (await session.execute(select(Seat.id, Seat.label, Seat.category).where(
             Seat.hall_id == hall["id"], Seat.blocked.is_(False)).order_by(Seat.position))).all()
     assert "C7" not in {s["label"] for s in payload["seats"]}  # blocked in the sample
@@ -367,10 +367,10 @@ async def test_a_cancelled_show_cannot_be_published(
 async def test_booking_prices_each_seat_by_its_category(
         venues: Venues, actors: Actors, dbs: dict[str, Database]) -> None:
     hall, show = await on_sale(venues, actors.organizer, dbs, sample("cinema"), CINEMA_PRICES)
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         categories = dict((await session.execute(select(Seat.id, Seat.category).where(
             Seat.hall_id == hall["id"], Seat.blocked.is_(False)))).all())
-    async with dbs["booking"].session() as session:
+    async with dbs["booking"].reader() as session:
         prices = dict((await session.execute(select(ShowSeat.seat_id, ShowSeat.price_amount)
                                              .where(ShowSeat.show_id == show["id"]))).all())
     assert prices == {seat: CINEMA_PRICES[c] for seat, c in categories.items()}
@@ -379,7 +379,7 @@ async def test_booking_prices_each_seat_by_its_category(
 async def test_a_booking_costs_the_sum_of_its_seats_category_prices(
         stack: Stack, venues: Venues, actors: Actors, dbs: dict[str, Database]) -> None:
     hall, show = await on_sale(venues, actors.organizer, dbs, sample("cinema"), CINEMA_PRICES)
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         chosen = {label: (seat, category) for label, seat, category in (await session.execute(
             select(Seat.label, Seat.id, Seat.category).where(
                 Seat.hall_id == hall["id"], Seat.label.in_(["A1", "A2", "K1"])))).all()}
@@ -409,7 +409,7 @@ async def test_cancelling_a_show_on_sale_writes_show_cancelled(
 async def test_booking_refuses_holds_once_a_show_is_cancelled(
         stack: Stack, venues: Venues, actors: Actors, dbs: dict[str, Database]) -> None:
     hall, show = await on_sale(venues, actors.organizer, dbs)
-    async with dbs["venue"].session() as session:
+    async with dbs["venue"].reader() as session:
         seat = await session.scalar(select(Seat.id).where(Seat.hall_id == hall["id"]).limit(1))
     await stack.client("venue").data(CANCEL_SHOW, {"id": show["id"]}, actors.organizer.token)
 

@@ -245,14 +245,14 @@ async def test_shows_are_priced_in_three_zero_and_two_decimal_currencies(
 async def published_events(db: Database, show_id: str) -> list[dict[str, Any]]:
     """The ``ShowPublished`` events of one show in the venue outbox."""
     outbox = TABLES.outbox
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             outbox.select().where(outbox.c.type == "ShowPublished"))).all()
     return [e for e in (json.loads(r.body) for r in rows) if e["payload"]["show_id"] == show_id]
 
 
 async def stored_status(db: Database, show_id: str) -> str | None:
-    async with db.session() as session:
+    async with db.reader() as session:
         return await session.scalar(select(Show.status).where(Show.id == show_id))
 
 
@@ -281,7 +281,7 @@ SET_ZONE = """mutation($v: ID!, $z: String!) { setVenueTimeZone(venueId: $v, tim
 async def zone_events(db: Database, venue_id: str) -> list[dict[str, Any]]:
     """The ``VenueTimeZoneChanged`` payloads of one venue in the venue outbox."""
     outbox = TABLES.outbox
-    async with db.session() as session:
+    async with db.reader() as session:
         rows = (await session.execute(
             outbox.select().where(outbox.c.type == "VenueTimeZoneChanged"))).all()
     return [p for p in (json.loads(r.body)["payload"] for r in rows)

@@ -71,7 +71,7 @@ async def open_payment(d: Deployment, show: ShowOnSale, seat: int) -> tuple[str,
 
 
 async def status_of(d: Deployment, payment_id: str) -> str:
-    async with d.dbs["payment"].session() as s:
+    async with d.dbs["payment"].reader() as s:
         found = await s.get(Payment, payment_id)
     assert found is not None
     return found.status
@@ -79,7 +79,7 @@ async def status_of(d: Deployment, payment_id: str) -> str:
 
 async def succeeded_events(d: Deployment, payment_id: str) -> int:
     outbox = TABLES.outbox
-    async with d.dbs["payment"].session() as s:
+    async with d.dbs["payment"].reader() as s:
         return int(await s.scalar(select(func.count()).select_from(outbox).where(
             outbox.c.type == "PaymentSucceeded", outbox.c.body.contains(payment_id))) or 0)
 
@@ -165,6 +165,6 @@ async def test_an_event_for_no_payment_we_know_is_acknowledged_and_logged(
     body = event(str(uuid.uuid4()))
     response = await post(hooks, body)
     assert (response.status_code, response.json()["status"]) == (200, "UNMATCHED")
-    async with hooks.dbs["payment"].session() as s:
+    async with hooks.dbs["payment"].reader() as s:
         row = await s.get(WebhookEvent, ("sandbox", json.loads(body)["id"]))
     assert row is not None and row.outcome == "UNMATCHED"

@@ -8,9 +8,18 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
-from subgraphs.kernel.errors import BadUserInput, ErrorCode, NotFound, Unauthenticated
+from subgraphs.kernel.errors import (
+    BadUserInput,
+    BrokenInvariant,
+    ErrorCode,
+    NotFound,
+    Unauthenticated,
+    classify,
+    present,
+)
 from subgraphs.kernel.graphql import Context, build_schema
 from subgraphs.kernel.logs import JsonFormatter, request_id
 from subgraphs.kernel.settings import Settings
@@ -168,3 +177,16 @@ async def test_without_a_token_error_the_resolver_runs() -> None:
     assert result.errors is None
     assert result.data == {"ping": 1}
     assert Calls.count == 1
+
+
+def test_present_returns_the_value_and_names_a_missing_one() -> None:
+    assert present(0, "a count") == 0  # falsy but there
+    with pytest.raises(BrokenInvariant, match="a booking's hold is missing"):
+        present(None, "a booking's hold")
+
+
+def test_a_broken_invariant_is_masked_as_internal() -> None:
+    error = GraphQLError("x", original_error=BrokenInvariant("a refund is missing"))
+    shown = classify(error)
+    assert shown.extensions == {"code": "INTERNAL"}
+    assert "refund" not in shown.message

@@ -10,9 +10,9 @@ from typing import Any, cast
 import pytest
 
 from subgraphs.booking.coalesce import Changes, SeatMap, Window, merged
-from subgraphs.kernel.feeds import Feed, FeedRegistry, Group
+from subgraphs.kernel.feeds import Feed, FeedRegistry, Group, Subscriber
 from subgraphs.kernel.live import InProcessLive
-from subgraphs.kernel.sendqueue import SendQueue, Subscriber
+from subgraphs.kernel.sendqueue import SendQueue
 
 GUARD = 5.0  # a guard against a hung test, not a measurement
 

@@ -11,8 +11,10 @@ import pytest
 
 from subgraphs.kernel.keys import new_ed25519_key
 from subgraphs.notification import mail, tickets
+from subgraphs.notification.consumers import KINDS
+from subgraphs.notification.deliveries import backoff
 from subgraphs.notification.models import TicketKey
-from subgraphs.notification.service import KINDS, _context, backoff
+from subgraphs.notification.rendering import context_of
 
 SHOW = {"title": "Northern Lights Live", "starts_at": "2030-01-04T19:30:00+00:00"}
 PAYLOADS = {
@@ -42,7 +44,7 @@ def key() -> TicketKey:
 
 @pytest.mark.parametrize("kind", sorted(set(KINDS.values())))
 def test_every_kind_renders_text_html_and_an_sms(kind: str) -> None:
-    context = _context(PAYLOADS[kind], "Ada <Lovelace>")
+    context = context_of(PAYLOADS[kind], "Ada <Lovelace>")
     context["subject"] = "S"
     rendered = mail.render(kind, context)
     assert rendered.subject and "Ada <Lovelace>" in rendered.text
@@ -56,7 +58,7 @@ def test_a_confirmation_mail_has_a_qr_per_ticket_inline_and_attached() -> None:
     signed = tickets.sign_tickets(tickets.SigningKey.of(signing), PAYLOADS["CONFIRMATION"])
     images = [mail.Image(mail.new_cid(), f"ticket-{i}.png", t.qr_png())
               for i, t in enumerate(signed, 1)]
-    context = _context(PAYLOADS["CONFIRMATION"], "Ada") | {
+    context = context_of(PAYLOADS["CONFIRMATION"], "Ada") | {
         "subject": "S", "images": images,
         "tickets": [{"label": t.label, "token": t.token, "cid": i.cid}
                     for t, i in zip(signed, images, strict=True)]}
@@ -130,7 +132,7 @@ def test_a_confirmation_in_kwd_at_a_berlin_venue_reads_local_time_and_fils() -> 
     show = {"title": "Northern Lights Live", "starts_at": "2031-07-01T18:00:00+00:00",
             "time_zone": "Europe/Berlin"}
     payload = {**PAYLOADS["CONFIRMATION"], "amount": 25005, "currency": "KWD", "show": show}
-    context = _context(payload, "Ada") | {"subject": "S", "tickets": [
+    context = context_of(payload, "Ada") | {"subject": "S", "tickets": [
         {"label": "A1", "token": "t1", "cid": "c1"}, {"label": "A2", "token": "t2", "cid": "c2"}]}
     rendered = mail.render("CONFIRMATION", context)
     for body in (rendered.text, rendered.html):
@@ -140,6 +142,6 @@ def test_a_confirmation_in_kwd_at_a_berlin_venue_reads_local_time_and_fils() -> 
         assert body.count("Tue 1 Jul 2031, 20:00 Europe/Berlin") == 3
     sms = mail.render_sms("CONFIRMATION", {**context, "tickets": payload["tickets"]})
     assert "Tue 1 Jul 2031, 20:00 Europe/Berlin" in sms
-    receipt = mail.render("RECEIPT", _context({**PAYLOADS["RECEIPT"], "amount": 25005,
+    receipt = mail.render("RECEIPT", context_of({**PAYLOADS["RECEIPT"], "amount": 25005,
                                                "currency": "KWD"}, "Ada") | {"subject": "S"})
     assert "25.005 KWD" in receipt.text and "250.05" not in receipt.text

@@ -28,7 +28,7 @@ APOLLO = "Apollo's composer"
 @pytest.fixture(autouse=True)
 def quiet_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     # main() installs the process's JSON log handler on the root logger; not in pytest's.
-    monkeypatch.setattr(cli, "configure_logging", lambda level: None)
+    monkeypatch.setattr(cli, "configure_logging", lambda *settings: None)
 
 
 def lay_out(root: Path) -> Path:

@@ -34,7 +34,15 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.l10n import digits, format_money
-from subgraphs.payment.providers import (
+from subgraphs.payment.models import (
+    FAILED,
+    PROCESSING,
+    REFUND_FAILED,
+    REFUND_PENDING,
+    REFUND_SUCCEEDED,
+    SUCCEEDED,
+)
+from subgraphs.payment.providers.base import (
     Charge,
     Checkout,
     InvalidWebhook,
@@ -49,8 +57,8 @@ if TYPE_CHECKING:
     from subgraphs.kernel.settings import Settings
     from subgraphs.payment.models import Payment, Refund
 
-_REFUND_STATUS: dict[str, Any] = {"processed": "SUCCEEDED", "pending": "PENDING",
-                                  "failed": "FAILED", "created": "PENDING"}
+_REFUND_STATUS: dict[str, Any] = {"processed": REFUND_SUCCEEDED, "pending": REFUND_PENDING,
+                                  "failed": REFUND_FAILED, "created": REFUND_PENDING}
 
 
 def signature(message: str | bytes, secret: str) -> str:
@@ -83,7 +91,9 @@ class Razorpay:
     virtual = False
 
     def __init__(self, settings: Settings, *, attempts: int = 4) -> None:
-        assert settings.razorpay_key_id and settings.razorpay_key_secret
+        if not (settings.razorpay_key_id and settings.razorpay_key_secret):
+            raise ValueError("Razorpay needs TICKETFLOW_RAZORPAY_KEY_ID and "
+                             "TICKETFLOW_RAZORPAY_KEY_SECRET")
         self.key_id = settings.razorpay_key_id
         self._secret = settings.razorpay_key_secret
         self._webhook_secret = settings.razorpay_webhook_secret or ""
@@ -201,12 +211,12 @@ class Razorpay:
     def _charge(entity: Mapping[str, Any]) -> Charge:
         status, pay_id = entity.get("status"), str(entity.get("id"))
         if status in ("captured", "refunded"):
-            return Charge("SUCCEEDED", pay_id, int(entity["amount"]), str(entity["currency"]))
+            return Charge(SUCCEEDED, pay_id, int(entity["amount"]), str(entity["currency"]))
         if status == "failed":
-            return Charge("FAILED", pay_id, failure_code=str(entity.get("error_reason")
+            return Charge(FAILED, pay_id, failure_code=str(entity.get("error_reason")
                                                               or entity.get("error_code")),
                           failure_message=str(entity.get("error_description") or "Failed."))
-        return Charge("PROCESSING", pay_id)
+        return Charge(PROCESSING, pay_id)
 
     async def refund(self, payment: Payment, refund: Refund) -> RefundResult:
         """Create the refund (idempotent on our refund id) or read it back."""
@@ -222,9 +232,9 @@ class Razorpay:
                     headers={"X-Refund-Idempotency": refund.id})
         except RazorpayError as exc:
             if exc.status == 400:  # refused for good (more than is left, not captured…)
-                return RefundResult("FAILED", refund.provider_refund_id, exc.description)
+                return RefundResult(REFUND_FAILED, refund.provider_refund_id, exc.description)
             raise
-        return RefundResult(_REFUND_STATUS.get(str(entity.get("status")), "PENDING"),
+        return RefundResult(_REFUND_STATUS.get(str(entity.get("status")), REFUND_PENDING),
                             str(entity["id"]))
 
     def verify_webhook(self, raw: bytes, headers: Mapping[str, str]) -> Notice:
@@ -248,7 +258,7 @@ class Razorpay:
             return Notice(event_id, kind, order_id=order_id, charge=self._charge(pay))
         if kind == "payment.authorized" and pay:
             return Notice(event_id, kind, order_id=order_id, authorized=True,
-                          charge=Charge("PROCESSING", str(pay["id"])))
+                          charge=Charge(PROCESSING, str(pay["id"])))
         if kind == "payment.failed" and pay:
             return Notice(event_id, kind, order_id=order_id, charge=self._charge(pay))
         ref = (payload.get("refund") or {}).get("entity")
@@ -259,7 +269,7 @@ class Razorpay:
             return Notice(event_id, kind, order_id=order_id, refund=RefundNotice(
                 provider_refund_id=str(ref["id"]), refund_id=ours,
                 provider_payment_id=str(ref.get("payment_id")), amount=int(ref["amount"]),
-                status=_REFUND_STATUS.get(str(ref.get("status")), "PENDING"),
+                status=_REFUND_STATUS.get(str(ref.get("status")), REFUND_PENDING),
                 failure_message=None))
         return Notice(event_id, kind, order_id=order_id)
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput
-from subgraphs.payment.providers import (
+from subgraphs.payment.models import FAILED, PROCESSING, REFUND_SUCCEEDED, SUCCEEDED
+from subgraphs.payment.providers.base import (
     Charge,
     Checkout,
     InvalidWebhook,
@@ -48,7 +49,7 @@ _DECLINES = {
     DECLINED: ("card_declined", "The card was declined."),
     INSUFFICIENT_FUNDS: ("insufficient_funds", "The card has insufficient funds."),
 }
-_LATER = {PROCESSING_SUCCEEDS: "SUCCEEDED", PROCESSING_DECLINED: "FAILED"}
+_LATER = {PROCESSING_SUCCEEDS: SUCCEEDED, PROCESSING_DECLINED: FAILED}
 SIGNATURE_HEADER = "x-sandbox-signature"
 
 
@@ -86,34 +87,34 @@ class Sandbox:
             raise BadUserInput("Give a sandbox test card number.", field="card")
         ref = _reference()
         if card == SUCCEEDS:
-            return Charge("SUCCEEDED", ref, payment.amount, payment.currency)
+            return Charge(SUCCEEDED, ref, payment.amount, payment.currency)
         if card in _DECLINES:
             code, message = _DECLINES[card]
-            return Charge("FAILED", ref, failure_code=code, failure_message=message)
+            return Charge(FAILED, ref, failure_code=code, failure_message=message)
         if card in _LATER:
-            return Charge("PROCESSING", ref, settle_at=utcnow() + self._settle,
+            return Charge(PROCESSING, ref, settle_at=utcnow() + self._settle,
                           settle_outcome=_LATER[card])
         raise BadUserInput("Not a sandbox test card: use one listed in docs/payments.md "
                            "(4242 4242 4242 4242 succeeds).", field="card")
 
     async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
         """Sandbox payments are captured when they succeed."""
-        return Charge("SUCCEEDED", provider_payment_id, payment.amount, payment.currency)
+        return Charge(SUCCEEDED, provider_payment_id, payment.amount, payment.currency)
 
     async def refund(self, payment: Payment, refund: Refund) -> RefundResult:
         """Sandbox refunds succeed at once."""
-        return RefundResult("SUCCEEDED", "sbx_re_" + refund.id.replace("-", "")[:16])
+        return RefundResult(REFUND_SUCCEEDED, "sbx_re_" + refund.id.replace("-", "")[:16])
 
     def settlement(self, payment: Payment) -> tuple[bytes, dict[str, str]]:
         """The signed webhook that settles a PROCESSING payment (body, headers)."""
-        outcome = payment.settle_outcome or "SUCCEEDED"
+        outcome = payment.settle_outcome or SUCCEEDED
         data: dict[str, Any] = {"payment_id": payment.id, "reference": payment.provider_payment_id,
                                 "amount": payment.amount, "currency": payment.currency}
-        if outcome == "FAILED":
+        if outcome == FAILED:
             data |= {"failure_code": "card_declined", "failure_message": "The card was declined."}
         body = json.dumps({
             "id": "evt_" + payment.id.replace("-", "")[:20],
-            "type": "payment.succeeded" if outcome == "SUCCEEDED" else "payment.failed",
+            "type": "payment.succeeded" if outcome == SUCCEEDED else "payment.failed",
             "data": data,
         }, separators=(",", ":")).encode()
         return body, {SIGNATURE_HEADER: sign(body, self._secret),
@@ -132,10 +133,10 @@ class Sandbox:
             raise InvalidWebhook(f"Not a sandbox event: {exc}") from exc
         charge = None
         if kind == "payment.succeeded":
-            charge = Charge("SUCCEEDED", data.get("reference"), int(data.get("amount", 0)),
+            charge = Charge(SUCCEEDED, data.get("reference"), int(data.get("amount", 0)),
                             str(data.get("currency", "")))
         elif kind == "payment.failed":
-            charge = Charge("FAILED", data.get("reference"),
+            charge = Charge(FAILED, data.get("reference"),
                             failure_code=data.get("failure_code", "card_declined"),
                             failure_message=data.get("failure_message", "Declined."))
         return Notice(event_id=event_id, event_type=kind, payment_id=payment_id, charge=charge)

@@ -1,0 +1,112 @@
+"""The venue subgraph's GraphQL inputs, and turning ``createShow``'s into a
+:class:`subgraphs.venue.shows.ShowSpec`."""
+
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from subgraphs.kernel.errors import BadUserInput
+from subgraphs.kernel.l10n import check_currency
+from subgraphs.venue import service
+from subgraphs.venue.types import ShowKind
+
+MAX_PAGE = 100
+
+
+@strawberry.input
+class ShowFilter:
+    kind: ShowKind | None = None
+    venue_id: strawberry.ID | None = None
+    starts_from: datetime | None = strawberry.field(default=None, name="from")
+    starts_to: datetime | None = strawberry.field(default=None, name="to")
+    text: str | None = strawberry.field(default=None, description="Part of the title.")
+
+
+@strawberry.input
+class RowInput:
+    label: str = strawberry.field(description="Row name, e.g. A; seats are labelled A1, A2, ...")
+    seats: int = strawberry.field(description="Number of seats, 1 to 1000.")
+    category: str = "STANDARD"
+
+
+@strawberry.input
+class CreateVenueInput:
+    name: str
+    time_zone: str = strawberry.field(description=(
+        "The venue's IANA time zone, e.g. Europe/Berlin or America/New_York; show times in "
+        "mails and tickets are given in it."))
+    rows: list[RowInput] | None = strawberry.field(
+        default=None, description="Shortcut: one hall named Main with these rows.")
+
+
+@strawberry.input
+class MoneyInput:
+    amount: int = strawberry.field(description=(
+        "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD, 1250 JPY."))
+    currency: str = strawberry.field(description="A current ISO 4217 code, e.g. EUR.")
+
+
+@strawberry.input
+class PriceTierInput:
+    category: str
+    amount: int = strawberry.field(description="Minor units.")
+
+
+@strawberry.input
+class StopInput:
+    name: str
+    departs_at: datetime | None = None
+
+
+@strawberry.input
+class CreateShowInput:
+    hall_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The hall; may be left out when the venue has one hall.")
+    venue_id: strawberry.ID | None = None
+    title: str
+    kind: ShowKind = ShowKind.OTHER
+    starts_at: datetime
+    ends_at: datetime | None = None
+    currency: str | None = strawberry.field(default=None,
+                                            description="A current ISO 4217 code, e.g. EUR.")
+    price_tiers: list[PriceTierInput] | None = strawberry.field(
+        default=None, description="A price for every category the hall uses.")
+    price: MoneyInput | None = strawberry.field(
+        default=None, description="Shortcut: one price for every category.")
+    stops: list[StopInput] | None = strawberry.field(
+        default=None, description="Ordered stops of a journey (two or more).")
+
+
+def page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
+    return first
+
+
+def show_spec(input: CreateShowInput) -> service.ShowSpec:
+    price, priced = input.price, input.price_tiers
+    if (price is None) == (priced is None):
+        raise BadUserInput("Give either price or priceTiers.", field="input.priceTiers")
+    tiers: dict[str, int] = {}
+    if price is None:
+        for i, tier in enumerate(priced or []):
+            if tier.category in tiers:
+                raise BadUserInput(f"{tier.category} is priced twice.",
+                                   field=f"input.priceTiers[{i}].category")
+            tiers[tier.category] = tier.amount
+        currency = input.currency or ""
+    else:
+        currency = price.currency
+        if price.amount < 0:
+            raise BadUserInput("A price cannot be negative.", field="input.price.amount")
+        check_currency(currency, "input.price.currency")
+    return service.ShowSpec(
+        title=input.title, starts_at=input.starts_at, ends_at=input.ends_at,
+        currency=currency, tiers=tiers, kind=input.kind.value,
+        flat_price=price.amount if price is not None else None,
+        hall_id=str(input.hall_id) if input.hall_id else None,
+        venue_id=str(input.venue_id) if input.venue_id else None,
+        stops=[(s.name, s.departs_at) for s in input.stops or []])

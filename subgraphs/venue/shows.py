@@ -1,0 +1,225 @@
+"""Venue's shows and their life: a DRAFT show in a hall (no overlap there), publishing it
+(DRAFT -> ON_SALE, with ``ShowPublished``: everything booking sells it from) and cancelling
+it (``ShowCancelled``)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
+from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound, present
+from subgraphs.kernel.events import ShowCancelled, ShowPublished
+from subgraphs.kernel.idempotency import clean_key, create_once
+from subgraphs.kernel.l10n import check_currency
+from subgraphs.kernel.service import Service
+from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
+
+SHOW_KINDS = ("MOVIE", "CONCERT", "TRAIN", "FLIGHT", "OTHER")
+
+
+@dataclass(frozen=True)
+class ShowSpec:
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    currency: str
+    tiers: dict[str, int]
+    hall_id: str | None = None
+    venue_id: str | None = None
+    kind: str = "OTHER"
+    stops: list[tuple[str, datetime | None]] = field(default_factory=list)
+    # One price for every category the hall uses, instead of ``tiers``.
+    flat_price: int | None = None
+
+
+def validate_show(spec: ShowSpec) -> datetime:
+    """Check a show's own fields; returns its end (default: two hours after the start)."""
+    if not spec.title.strip() or len(spec.title) > 200:
+        raise BadUserInput("Enter a title of 1 to 200 characters.", field="input.title")
+    if spec.kind not in SHOW_KINDS:
+        raise BadUserInput(f"Expected one of {', '.join(SHOW_KINDS)}.", field="input.kind")
+    if spec.starts_at.tzinfo is None:
+        raise BadUserInput("Give startsAt with a time zone.", field="input.startsAt")
+    ends_at = spec.ends_at or spec.starts_at + timedelta(hours=2)
+    if ends_at.tzinfo is None or ends_at <= spec.starts_at:
+        raise BadUserInput("endsAt must be after startsAt.", field="input.endsAt")
+    check_currency(spec.currency, "input.currency")
+    for category, amount in spec.tiers.items():
+        if amount < 0:
+            raise BadUserInput(f"The price of {category} cannot be negative.",
+                               field="input.priceTiers")
+    if len(spec.stops) == 1:
+        raise BadUserInput("A journey has at least two stops.", field="input.stops")
+    for i, (name, departs_at) in enumerate(spec.stops):
+        if not name.strip() or len(name.strip()) > 200:
+            raise BadUserInput("Enter a stop name of 1 to 200 characters.",
+                               field=f"input.stops[{i}].name")
+        if departs_at is not None and departs_at.tzinfo is None:
+            raise BadUserInput("Give departsAt with a time zone.",
+                               field=f"input.stops[{i}].departsAt")
+    return ends_at
+
+
+async def _hall_for(session: AsyncSession, spec: ShowSpec) -> Hall:
+    if spec.hall_id is not None:
+        hall = await session.get(Hall, spec.hall_id, with_for_update=True)
+        if hall is None:
+            raise NotFound("No hall with this id.", field="input.hallId")
+        if spec.venue_id is not None and spec.venue_id != hall.venue_id:
+            raise BadUserInput("This hall belongs to another venue.", field="input.venueId")
+        return hall
+    if spec.venue_id is None:
+        raise BadUserInput("Give the hallId of the show.", field="input.hallId")
+    halls = list(await session.scalars(select(Hall).where(Hall.venue_id == spec.venue_id)))
+    if not halls:
+        if await session.get(Venue, spec.venue_id) is None:
+            raise NotFound("No venue with this id.", field="input.venueId")
+        raise BadUserInput("The venue has no hall yet.", field="input.venueId")
+    if len(halls) > 1:
+        raise BadUserInput("The venue has several halls: give hallId.", field="input.hallId")
+    return present(await session.get(Hall, halls[0].id, with_for_update=True), "the hall")
+
+
+async def hall_categories(session: AsyncSession, hall_id: str) -> set[str]:
+    """The price categories a hall uses: of seats for sale and of standing sections."""
+    seats = await session.scalars(select(Seat.category).distinct().where(
+        Seat.hall_id == hall_id, Seat.blocked.is_(False)))
+    standing = await session.scalars(select(Section.category).distinct().where(
+        Section.hall_id == hall_id, Section.category.is_not(None)))
+    return {*seats, *(c for c in standing if c is not None)}
+
+
+async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
+                      idempotency_key: str | None = None) -> Show:
+    """A DRAFT show in one of the caller's halls; it may not overlap another show there."""
+    who = require_role(caller, "ORGANIZER")
+    ends_at = validate_show(spec)
+
+    async def create(uow: UnitOfWork) -> tuple[Show, str]:
+        session = uow.session
+        hall = await _hall_for(session, spec)  # locked: overlap checks take turns per hall
+        venue = present(await session.get(Venue, hall.venue_id), "the hall's venue")
+        require_owner_or_admin(who, venue.owner_id)
+        categories = await hall_categories(session, hall.id)
+        tiers = (dict.fromkeys(categories, spec.flat_price) if spec.flat_price is not None
+                 else spec.tiers)
+        unknown = sorted(set(tiers) - categories)
+        if unknown:
+            raise BadUserInput(f"The hall has no category {unknown[0]}.",
+                               field="input.priceTiers")
+        clash = await session.scalar(select(Show).where(
+            Show.hall_id == hall.id, Show.status != ShowStatus.CANCELLED,
+            Show.starts_at < ends_at, Show.ends_at > spec.starts_at).limit(1))
+        if clash is not None:
+            raise Conflict(f"The hall is taken by {clash.title!r} at that time.",
+                           field="input.startsAt", showId=clash.id)
+        show = Show(venue_id=venue.id, hall_id=hall.id, title=spec.title.strip(),
+                    kind=spec.kind, starts_at=spec.starts_at.astimezone(UTC),
+                    ends_at=ends_at.astimezone(UTC),
+                    status=ShowStatus.DRAFT, currency=spec.currency)
+        session.add(show)
+        await session.flush()
+        session.add_all(PriceTier(show_id=show.id, category=c, amount=a)
+                        for c, a in tiers.items())
+        session.add_all(Stop(show_id=show.id, position=i, name=name.strip(), departs_at=at)
+                        for i, (name, at) in enumerate(spec.stops))
+        return show, show.id
+
+    return await create_once(
+        service, service.idempotency, user_id=who.user_id, key=clean_key(idempotency_key),
+        operation="createShow", request=asdict(spec), create=create,
+        load=lambda id: service.get(Show, id))
+
+
+async def _owned_show(session: AsyncSession, who: Caller, show_id: str) -> tuple[Show, Venue]:
+    show = await session.get(Show, show_id, with_for_update=True)
+    if show is None:
+        raise NotFound("No show with this id.", field="showId")
+    venue = present(await session.get(Venue, show.venue_id), "the show's venue")
+    require_owner_or_admin(who, venue.owner_id)
+    return show, venue
+
+
+async def publish_show(service: Service, caller: Caller | None, show_id: str) -> Show:
+    """DRAFT → ON_SALE, announcing everything booking needs to sell it (``ShowPublished``)."""
+    who = require_role(caller, "ORGANIZER")
+    async with service.uow() as uow:
+        show, venue = await _owned_show(uow.session, who, show_id)
+        if show.status == ShowStatus.ON_SALE:
+            return show
+        if show.status != ShowStatus.DRAFT:
+            raise Conflict(f"A {show.status} show cannot go on sale.", field="showId")
+        tiers = {t.category: t.amount for t in await uow.session.scalars(
+            select(PriceTier).where(PriceTier.show_id == show.id))}
+        missing = sorted(await hall_categories(uow.session, show.hall_id) - set(tiers))
+        if missing:
+            raise BadUserInput(f"Price the categories {', '.join(missing)} first.",
+                               field="showId", categories=missing)
+        show.status = ShowStatus.ON_SALE
+        uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers)))
+        await uow.commit()
+    return show
+
+
+async def _published(session: AsyncSession, show: Show, venue: Venue,
+                     tiers: dict[str, int]) -> dict[str, Any]:
+    sections = list(await session.scalars(
+        select(Section).where(Section.hall_id == show.hall_id).order_by(Section.position)))
+    hall_kind = await session.scalar(select(Hall.kind).where(Hall.id == show.hall_id))
+    placed = (await session.execute(
+        select(Seat.id, Seat.label, Seat.category, Seat.section_id, Seat.row_label, Seat.x,
+               Seat.y, Seat.blocked)
+        .where(Seat.hall_id == show.hall_id).order_by(Seat.position))).all()
+    # A seat's place in its row counts the seats not for sale, so seats whose places
+    # differ by one are neighbours, and a blocked seat between two keeps them apart.
+    cols: dict[tuple[str, str], int] = {}
+    seats = []
+    for s in placed:
+        row = (s.section_id, s.row_label)
+        cols[row] = cols.get(row, -1) + 1
+        if not s.blocked:
+            seats.append((s, f"{s.section_id}:{s.row_label}", cols[row]))
+    stops = list(await session.scalars(
+        select(Stop).where(Stop.show_id == show.id).order_by(Stop.position)))
+    return {
+        "show_id": show.id, "venue_id": venue.id, "hall_id": show.hall_id,
+        "organizer_id": venue.owner_id, "title": show.title, "kind": show.kind,
+        "starts_at": show.starts_at.isoformat(), "ends_at": show.ends_at.isoformat(),
+        "time_zone": venue.time_zone, "currency": show.currency, "prices": tiers,
+        "hall_kind": hall_kind or "OTHER",
+        "seats": [{"id": s.id, "label": s.label, "category": s.category,
+                   "section_id": s.section_id, "price": tiers[s.category],
+                   "row": row, "col": col, "x": s.x, "y": s.y} for s, row, col in seats],
+        "general_admission": [
+            {"id": s.id, "key": s.key, "name": s.name, "capacity": s.capacity,
+             "category": s.category, "price": tiers[s.category or ""]}
+            for s in sections if s.capacity is not None],
+        "stops": len(stops),
+        "legs": [{"index": i, "from": a.name, "to": b.name}
+                 for i, (a, b) in enumerate(itertools.pairwise(stops))]
+        or [{"index": 0, "from": None, "to": None}],
+    }
+
+
+async def cancel_show(service: Service, caller: Caller | None, show_id: str) -> Show:
+    """Cancel a draft or a show on sale; booking stops selling it (``ShowCancelled``)."""
+    who = require_role(caller, "ORGANIZER")
+    async with service.uow() as uow:
+        show, _ = await _owned_show(uow.session, who, show_id)
+        if show.status == ShowStatus.CANCELLED:
+            return show
+        if show.status == ShowStatus.CLOSED:
+            raise Conflict("A closed show cannot be cancelled.", field="showId")
+        was_on_sale = show.status == ShowStatus.ON_SALE
+        show.status = ShowStatus.CANCELLED
+        if was_on_sale:
+            uow.emit(ShowCancelled(show_id=show.id, venue_id=show.venue_id))
+        await uow.commit()
+    return show
