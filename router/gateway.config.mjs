@@ -2,7 +2,7 @@
 // (settings.mjs, every environment variable), token checks (access.mjs, tokens.mjs), how subgraphs are
 // reached (transport.mjs), error masking (errors.mjs), operation limits (limits.mjs), rate limits
 // (ratelimit.mjs), subscription caps (subscriptions.mjs), trusted documents (trusted.mjs), subgraph faults
-// (faults.mjs), the IDE's examples (examples.mjs) and metrics and traces (observability.mjs).
+// (faults.mjs), the IDE's examples (examples.mjs), metrics and traces (observability.mjs) and logs (logs.mjs).
 //
 //   node router/server.mjs   what make dev, the tests and the image run: this config behind the router's
 //                            own server, with the subscription pass-through (server.mjs)
@@ -15,7 +15,8 @@ import { errorOptions, useRequestScope } from './lib/errors.mjs';
 import { graphiqlOption } from './lib/examples.mjs';
 import { useSubgraphFaults } from './lib/faults.mjs';
 import { OperationLimits, useOperationLimits } from './lib/limits.mjs';
-import { observabilityConfig } from './lib/observability.mjs';
+import { routerLogger, useAccessLog } from './lib/logs.mjs';
+import { observabilityConfig, tracingConfigured } from './lib/observability.mjs';
 import { RateLimits, useRateLimits } from './lib/ratelimit.mjs';
 import { corsOption, routerSettings } from './lib/settings.mjs';
 import { RemoteJwks } from './lib/tokens.mjs';
@@ -28,6 +29,8 @@ export const jwks = new RemoteJwks(settings.jwksUrl);
 export const limits = new OperationLimits(settings.edge);
 export const rateLimits = new RateLimits(settings.rateLimits);
 export const breakers = new Map();
+/** The router's logger: the subgraphs' format, and trace ids when tracing is on (lib/logs.mjs). */
+export const log = await routerLogger(settings, tracingConfigured());
 /** The trusted documents, when only those are run (else null). */
 export const documents = settings.trustedDocuments.enabled ? TrustedDocuments.load(settings.trustedDocuments.file) : null;
 /** The subgraph's URL as TICKETFLOW_<NAME>_URL sets it (undefined: the supergraph's routing URL). */
@@ -44,7 +47,7 @@ export const gatewayConfig = defineConfig({
   graphqlEndpoint: '/graphql',
   healthCheckEndpoint: '/healthcheck',
   readinessCheckEndpoint: '/readiness',
-  logging: settings.logLevel,
+  logging: log,
   transportEntries: transportEntries(settings.subgraphUrls, settings.wsSharing),
   propagateHeaders,
   // Each root field is its own request to its subgraph: merged, `{ ticketKeys notificationDeliveries { id } }`
@@ -56,7 +59,7 @@ export const gatewayConfig = defineConfig({
   graphiql: graphiqlOption(settings.graphiql),
   landingPage: false,
   ...errorOptions,
-  ...(await observabilityConfig()), // /metrics and OpenTelemetry traces (lib/observability.mjs)
+  ...(await observabilityConfig(process.env, log)), // /metrics and OpenTelemetry traces (lib/observability.mjs)
   ...(documents ? { persistedDocuments: persistedDocumentsOption(documents) } : {}),
   // Plugins rather than the gateway's jwt / upstreamTimeout / maxDepth… options: their modules say why.
   // Batching (a JSON array of operations per request) stays off: Yoga refuses it with BAD_REQUEST.
@@ -67,6 +70,7 @@ export const gatewayConfig = defineConfig({
     useClientContext(settings.wsSharing),
     useRateLimits(rateLimits),
     useRequestScope(),
+    ...(settings.accessLog ? [useAccessLog()] : []),
     ...useSubgraphFaults({ settings: settings.faults, log: ctx?.log, breakers }),
   ],
 });

@@ -143,7 +143,8 @@ async def run_dev(settings: Settings, *, seed: bool = True) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        # One line per request on the console (docs/observability.md), unless turned off.
+        # One line per request on the console, the router's too (docs/observability.md),
+        # unless turned off.
         lines = {"TICKETFLOW_ACCESS_LOG": os.environ.get("TICKETFLOW_ACCESS_LOG", "true")}
         if settings.embedded:
             procs.append(_start(serve, lines, ROOT))
@@ -151,7 +152,7 @@ async def run_dev(settings: Settings, *, seed: bool = True) -> int:
             procs += [_start([*serve, name], lines, ROOT) for name in SERVICES]
         for name in SERVICES:
             await _wait_ready(f"http://{settings.host}:{settings.port_of(name)}/readyz", procs)
-        procs.append(_start(router_command(settings), router_env(settings), ROUTER_DIR))
+        procs.append(_start(router_command(settings), router_env(settings) | lines, ROUTER_DIR))
         await _wait_ready(f"http://{settings.host}:{settings.router_port}/readiness", procs)
         sys.stdout.write(_banner(settings, demo_text) + "\n")
         sys.stdout.flush()

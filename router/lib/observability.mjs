@@ -25,20 +25,21 @@ export function tracingConfigured(env = process.env) {
   return Boolean((env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim() || (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || '').trim());
 }
 
-// Probes and scrapes, every few seconds: no trace.
-const UNTRACED = new Set(['/metrics', '/healthcheck', '/readiness']);
+// Probes and scrapes, every few seconds: no trace, no access line (logs.mjs).
+export const QUIET = new Set(['/metrics', '/healthcheck', '/readiness']);
 
 /** Whether a request to the router starts a trace (the `http` span predicate): not probes and scrapes. */
 export function tracedRequest({ request }) {
-  return !UNTRACED.has(new URL(request.url).pathname);
+  return !QUIET.has(new URL(request.url).pathname);
 }
 
 /** Installs the OpenTelemetry SDK: a batching OTLP/HTTP (protobuf) exporter (it reads the OTEL_EXPORTER_OTLP_* variables). */
-async function setupTracing(env) {
+async function setupTracing(env, log) {
   const { openTelemetrySetup } = await import('@graphql-hive/gateway/opentelemetry/setup');
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
   const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
   openTelemetrySetup({
+    log,
     contextManager: new AsyncLocalStorageContextManager(),
     resource: { serviceName: env.OTEL_SERVICE_NAME?.trim() || 'ticketflow-router' },
     traces: { exporter: new OTLPTraceExporter() },
@@ -68,13 +69,14 @@ function prometheusOption() {
 
 /**
  * The part of the gateway config observability adds (spread into defineConfig): `prometheus` unless
- * TICKETFLOW_ROUTER_METRICS=false, `openTelemetry` when tracing is configured (the SDK is set up here).
+ * TICKETFLOW_ROUTER_METRICS=false, `openTelemetry` when tracing is configured (the SDK is set up here, and
+ * logs through `log`, the router's logger).
  */
-export async function observabilityConfig(env = process.env) {
+export async function observabilityConfig(env = process.env, log = undefined) {
   const config = {};
   if (envFlag('TICKETFLOW_ROUTER_METRICS', true, env)) config.prometheus = prometheusOption();
   if (tracingConfigured(env)) {
-    await setupTracing(env);
+    await setupTracing(env, log);
     config.openTelemetry = { traces: { spans: { http: tracedRequest } }, propagateContext: true, inheritContext: true };
   }
   return config;

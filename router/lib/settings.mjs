@@ -20,6 +20,8 @@
 //   TICKETFLOW_ROUTER_RATE_LIMIT_*, TICKETFLOW_ROUTER_TRUSTED_PROXIES, TICKETFLOW_REDIS_URL,
 //   TICKETFLOW_REDIS_PREFIX     rate limits per client (ratelimit.mjs)
 //   TICKETFLOW_ROUTER_LOG_LEVEL debug | info | warn | error (default info)
+//   TICKETFLOW_LOG_FORMAT       text (default) | json: the log lines' format, as on the subgraphs (logs.mjs)
+//   TICKETFLOW_ACCESS_LOG       "true": one log line per HTTP request, as on the subgraphs (default off)
 //   TICKETFLOW_MASK_SUBGRAPH_ERRORS
 //                               "false" lets subgraph errors that carry no extensions.code through (errors.mjs)
 //   TICKETFLOW_SUBGRAPH_WS_SHARING
@@ -99,6 +101,8 @@ export function routerSettings(env = process.env) {
     host: env.TICKETFLOW_ROUTER_HOST?.trim() || '127.0.0.1',
     port: envPort('TICKETFLOW_ROUTER_PORT', 4000, env),
     logLevel: env.TICKETFLOW_ROUTER_LOG_LEVEL?.trim() || 'info',
+    logFormat: choice(env, 'TICKETFLOW_LOG_FORMAT', ['text', 'json'], 'text'),
+    accessLog: envFlag('TICKETFLOW_ACCESS_LOG', false, env),
     corsOrigins: (env.TICKETFLOW_CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
     graphiql: envFlag('TICKETFLOW_GRAPHIQL', edge.introspection, env),
     wsSharing: choice(env, 'TICKETFLOW_SUBGRAPH_WS_SHARING', ['client', 'auth'], 'client'),

@@ -10,6 +10,7 @@ test('with no settings: the defaults', () => {
   assert.equal(s.host, '127.0.0.1');
   assert.equal(s.port, 4000);
   assert.equal(s.logLevel, 'info');
+  assert.deepEqual([s.logFormat, s.accessLog], ['text', false]);
   assert.deepEqual(s.corsOrigins, []);
   assert.equal(s.graphiql, true);
   assert.equal(s.wsSharing, 'client');
@@ -29,10 +30,12 @@ test('each setting is read from the environment given', () => {
     TICKETFLOW_ROUTER_LOG_LEVEL: 'debug', TICKETFLOW_CORS_ORIGINS: ' https://a.example , https://b.example,',
     TICKETFLOW_SUBGRAPH_WS_SHARING: 'AUTH', TICKETFLOW_QUERY_PLANNER: 'rust', TICKETFLOW_ROUTER_PASSTHROUGH: 'false',
     TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION: '7', TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT: '0',
-    TICKETFLOW_ROUTER_DEBUG: 'true',
+    TICKETFLOW_ROUTER_DEBUG: 'true', TICKETFLOW_LOG_FORMAT: 'JSON', TICKETFLOW_ACCESS_LOG: 'true',
   });
   assert.equal(s.supergraph, resolve(process.cwd(), 'x/super.graphql'));
   assert.deepEqual([s.host, s.port, s.logLevel], ['0.0.0.0', 4100, 'debug']);
+  assert.deepEqual([s.logFormat, s.accessLog], ['json', true]);
+  assert.throws(() => routerSettings({ TICKETFLOW_LOG_FORMAT: 'xml' }), /TICKETFLOW_LOG_FORMAT=xml/);
   assert.deepEqual(s.corsOrigins, ['https://a.example', 'https://b.example']);
   assert.deepEqual([s.wsSharing, s.queryPlanner], ['auth', 'rust']);
   assert.deepEqual([s.passthrough, s.subscriptionCaps, s.debug], [false, { perConnection: 7, perClient: 0 }, true]);

@@ -2,7 +2,7 @@
 PostgreSQL statements under that, all in one trace, exported over OTLP/HTTP to a receiver
 of the test's own (tests/otlp.py); the event the hold wrote is consumed by payment in a
 trace of its own whose span links back to the hold's; booking's JSON access line carries
-the trace id (docs/observability.md).
+the trace id, and so does the router's access line for it (docs/observability.md).
 
 Real processes: the uvicorn subgraphs (PostgreSQL and Redis, one process per subgraph) and
 the real router, with OTEL_EXPORTER_OTLP_ENDPOINT pointing at the receiver.
@@ -112,6 +112,25 @@ async def test_a_hold_is_one_trace_from_router_to_postgres_and_its_event_links_b
     access = [line for line in lines if line.get("logger") == "ticketflow.access"
               and line.get("http", {}).get("operation") == "mutation holdSeats"]
     assert [line["trace_id"] for line in access] == [trace_id]
+
+    # so does the router's: its access line for the hold names the trace and the router's
+    # span it was written in (the HTTP request's)
+    routed = [json.loads(line) for line in procs.log("router").splitlines()
+              if line.startswith("{")]
+    hold_lines = [line for line in routed if line.get("logger") == "ticketflow.access"
+                  and line.get("http", {}).get("operation") == "mutation TracedHold"]
+    assert [(line["trace_id"], line["http"]["service"]) for line in hold_lines] == [
+        (trace_id, "router")], hold_lines
+
+    async def router_span_of_line() -> Span | None:
+        return next((s for s in in_trace(receiver.spans(), trace_id)
+                     if s.service == "ticketflow-router"
+                     and s.span_id == hold_lines[0]["span_id"]), None)
+
+    await eventually(router_span_of_line)
+    # lines about no request (start-up) carry no trace id
+    listening = [line for line in routed if line["msg"].startswith("Listening on")]
+    assert listening and all("trace_id" not in line for line in listening)
 
     # background loops (relay polls, stream reads) start no traces: every trace a subgraph
     # starts is a request's or an event's
