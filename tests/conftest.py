@@ -127,5 +127,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         only = item.get_closest_marker("mode")
         mode = (callspec.params.get("mode") if callspec is not None else None) or (
             only.args[0] if only is not None else None)
-        if mode is not None and level in ("integration", "e2e"):
+        half = item.get_closest_marker("half")
+        if half is not None:  # a module of one mode that needs no session deployment
+            item.add_marker(pytest.mark.xdist_group(half.args[0]))
+        elif mode is not None and level in ("integration", "e2e"):
             item.add_marker(pytest.mark.xdist_group(HALVES[level, mode]))

@@ -37,9 +37,10 @@ from tests.harness import (
     wait_http,
 )
 
-# PostgreSQL only (booking must be a process of its own): it runs in the half of the suite
-# that holds its level's PostgreSQL tests (see tests/conftest.py).
-pytestmark = pytest.mark.mode("postgres")
+# PostgreSQL only (booking must be a process of its own), on a deployment of its own: it
+# runs in the half that holds no PostgreSQL end-to-end stack, the shorter one (see
+# tests/conftest.py).
+pytestmark = [pytest.mark.mode("postgres"), pytest.mark.half("half-a")]
 
 FAULTS = {"upstream_timeout_ms": 4000, "upstream_retries": 1, "upstream_retry_delay_ms": 50,
           "circuit_breaker_failures": 4, "circuit_breaker_reset_ms": 1500}
