@@ -45,21 +45,12 @@ class HostedServer(uvicorn.Server):
 
 
 def run_loop(main: Coroutine[Any, Any, None], kind: str = "auto") -> None:
-    """Run ``main`` to the end on uvloop, the loop ``uvicorn.run`` picks by default
-    (``loop="auto"``; uvicorn[standard] installs it), or on asyncio's own where uvloop is
-    missing or ``kind`` (``TICKETFLOW_EVENT_LOOP``) is ``"asyncio"``. A process that runs its
-    servers itself must choose the loop itself (docs/benchmarks.md measures both)."""
-    uvloop: Any = None
-    if kind != "asyncio":
-        try:
-            import uvloop
-        except ImportError:  # Windows, PyPy
-            if kind == "uvloop":
-                raise
-    if uvloop is None:
-        asyncio.run(main)
-        return
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+    """Run ``main`` to the end on the event loop ``uvicorn.run`` would pick for ``kind``
+    (``TICKETFLOW_EVENT_LOOP``: "auto" is uvloop, which uvicorn[standard] installs, else
+    asyncio's own). A process that runs its servers itself must choose the loop itself
+    (docs/benchmarks.md measures both)."""
+    factory = uvicorn.Config(app="", loop=kind, log_config=None).get_loop_factory()  # no app
+    with asyncio.Runner(loop_factory=factory) as runner:
         runner.run(main)
 
 
@@ -148,6 +139,7 @@ def serve_processes(settings: Settings, name: str, processes: int) -> None:
     try:
         uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True, host=settings.host,
                     port=settings.port_of(name), workers=processes, log_config=None,
+                    loop=settings.event_loop,
                     lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
                     # A worker starts by importing the whole service: give a busy machine
                     # time.
