@@ -114,6 +114,16 @@ async def repeat(step: Callable[[], Awaitable[Any]], *, every: float, what: str,
         wake.clear()
 
 
+def subgraph_database(settings: Settings, name: str) -> Database:
+    """Subgraph ``name``'s database as its process opens it: the pool size, overflow and
+    deadlines the settings give."""
+    return Database(settings.database_url(name), settings.db_pool_size,
+                    Deadlines(settings.db_pool_timeout_seconds,
+                              settings.db_connect_timeout_seconds,
+                              settings.db_statement_timeout_ms),
+                    max_overflow=settings.db_max_overflow)
+
+
 class Service:
     """One subgraph running in this process: its database, relay and shared runtime."""
 
@@ -122,11 +132,7 @@ class Service:
         self.runtime = runtime
         self.settings = runtime.settings
         settings = runtime.settings
-        self.db = Database(settings.database_url(spec.name), settings.db_pool_size,
-                           Deadlines(settings.db_pool_timeout_seconds,
-                                     settings.db_connect_timeout_seconds,
-                                     settings.db_statement_timeout_ms),
-                           max_overflow=settings.db_max_overflow)
+        self.db = subgraph_database(settings, spec.name)
         # Subgraph-specific singletons (a password hasher, say), built once per process.
         self.state: dict[str, Any] = {}
         replay = (

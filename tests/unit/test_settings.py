@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from subgraphs.kernel.db import Database
+from subgraphs.kernel.service import subgraph_database
 from subgraphs.kernel.settings import SERVICES, Settings
 
 PG = "postgresql://tf:secret@db.internal:5432"
@@ -136,8 +136,7 @@ def test_a_subgraphs_connections_are_its_pool_and_at_most_its_overflow(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     settings = Settings(postgres_dsn=PG)
-    db = Database(settings.database_url("booking"), settings.db_pool_size,
-                  max_overflow=settings.db_max_overflow)
+    db = subgraph_database(settings, "booking")
     pool: Any = db.engine.sync_engine.pool  # nothing connects until a session is used
     assert (pool.size(), pool._max_overflow) == (kept, overflow)
 
