@@ -67,8 +67,7 @@ dev: install
 schema: install
 	$(BIN)/ticketflow export-schema
 	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql
-	$(BIN)/python sdk/codegen/generate.py
-	$(BIN)/python scripts/trusted_documents.py
+	@$(MAKE) --no-print-directory sdk trusted-documents
 
 ## Generate the SDK's models and operations (sdk/ticketflow_sdk/_generated/) from the
 ## supergraph and sdk/ticketflow_sdk/graphql/*.graphql; after `make schema` or an edit there.
