@@ -46,6 +46,7 @@ from tests.harness import (
     GraphQL,
     Processes,
     Stack,
+    eventually,
     process_stack,
     start_router,
     stop_router,
@@ -115,16 +116,6 @@ async def hold_seats(through: GraphQL, show_id: str, seats: list[str], customer:
         assert body["holdSeats"]["__typename"] == "SeatHold", body
 
 
-async def until(check: Any, what: str) -> float:
-    """Poll ``check()`` (async, truthy when done) and return the monotonic time it was."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {WAIT_SECONDS:.0f} s")
-        await asyncio.sleep(0.05)
-    return time.monotonic()
-
-
 async def storm(args: argparse.Namespace, stack: Stack, procs: Processes, tmp: Path) -> None:
     out = sys.stdout.write
     organizer = await new_user(stack, stack.url("auth"), "ORGANIZER")
@@ -146,7 +137,8 @@ async def storm(args: argparse.Namespace, stack: Stack, procs: Processes, tmp: P
         opened = await sdk_watchers.__aenter__()
         watchers = Sdk(opened)
         version, _ = await booking_state(stack, show.id)
-        await until(lambda: asyncio.sleep(0, all_at(opened, version)), "every first snapshot")
+        # every first snapshot
+        await eventually(lambda: asyncio.sleep(0, all_at(opened, version)), WAIT_SECONDS, 0.05)
         opening = max(w.times[0] for w in opened) - started
     try:
         out(f"  opened {n} subscriptions (every snapshot received) in {opening:.2f} s: "
@@ -157,7 +149,7 @@ async def storm(args: argparse.Namespace, stack: Stack, procs: Processes, tmp: P
         async def following() -> bool:
             return (await watchers.progress(version, 0.0))["behind"] == 0
 
-        await until(following, "every watcher follows")
+        await eventually(following, WAIT_SECONDS, 0.05)  # every watcher follows
         before = (await feed_stats(stack))["stats"]
 
         stop = time.monotonic()
@@ -175,8 +167,9 @@ async def storm(args: argparse.Namespace, stack: Stack, procs: Processes, tmp: P
         async def current() -> bool:
             return (await watchers.progress(version, stop))["behind"] == 0
 
-        await until(live_again, "every watcher has a new snapshot")
-        await until(current, "every watcher has booking's current version")
+        # every watcher has a new snapshot, then booking's current version
+        await eventually(live_again, WAIT_SECONDS, 0.05)
+        await eventually(current, WAIT_SECONDS, 0.05)
         caught_up = time.monotonic()
         progress = await watchers.progress(version, stop)
         after = (await feed_stats(stack))["stats"]

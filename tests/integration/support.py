@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import DeclarativeBase
 
-from subgraphs.booking.models import Hold, ShowSeat
+from subgraphs.booking.models import BookableShow, Hold, HoldAdmission, ShowSeat
 from subgraphs.kernel.db import Database
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.settings import SERVICES, Settings
@@ -72,6 +72,26 @@ async def seat_rows(db: Database, show_id: str) -> dict[str, tuple[str, str | No
             select(ShowSeat.seat_id, ShowSeat.state, ShowSeat.hold_id)
             .where(ShowSeat.show_id == show_id))
         return {seat: (state, hold) for seat, state, hold in rows}
+
+
+async def show_version(db: Database, show_id: str) -> int:
+    """A show's stored version (the show must be stored: a missing one fails, it does not
+    read as 0, so "the version did not move" cannot pass on a show that is not there)."""
+    async with db.reader() as session:
+        found = await session.scalar(select(BookableShow.version)
+                                     .where(BookableShow.id == show_id))
+    assert found is not None, show_id
+    return int(found)
+
+
+async def stored_lines(db: Database, show_id: str) -> dict[str, tuple[int, str, str]]:
+    """hold id -> (quantity, status, user id) of every standing hold line of a show."""
+    async with db.reader() as session:
+        rows = (await session.execute(
+            select(HoldAdmission.hold_id, HoldAdmission.quantity, Hold.status, Hold.user_id)
+            .join(Hold, Hold.id == HoldAdmission.hold_id)
+            .where(HoldAdmission.show_id == show_id))).all()
+    return {h: (q, status, user) for h, q, status, user in rows}
 
 
 async def hold_status(db: Database, hold_id: str) -> str | None:

@@ -6,14 +6,13 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from subgraphs.booking.models import AVAILABLE, HELD, BookableShow, Booking, Hold
+from subgraphs.booking.models import AVAILABLE, HELD, Booking, Hold
 from subgraphs.kernel.db import Database
 from tests.flows import CHECKOUT, HOLD, Actors, ShowOnSale, User, show_on_sale
 from tests.flows import seat_ids as ids
 from tests.harness import Stack, eventually
-from tests.integration.support import count, hold_status, refusal, seat_rows
+from tests.integration.support import count, hold_status, refusal, seat_rows, show_version
 
 BOOKING = "query($id: ID!) { booking(id: $id) { id status total { amount } } }"
 BOOKING_ENTITY = """query($r: [_Any!]!) { _entities(representations: $r) {
@@ -50,15 +49,6 @@ async def booked(stack: Stack, show: ShowOnSale, who: User, seats: int = 1) -> s
     return str(body["data"]["checkout"]["id"])
 
 
-async def version(db: Database, show_id: str) -> int:
-    """A show's stored version."""
-    async with db.reader() as session:
-        found = await session.scalar(select(BookableShow.version)
-                                     .where(BookableShow.id == show_id))
-    assert found is not None
-    return int(found)
-
-
 # holdSeats
 
 
@@ -89,13 +79,13 @@ async def test_seats_of_another_show_or_unknown_are_refused_and_listed(
         stack: Stack, actors: Actors, dbs: dict[str, Database], show: ShowOnSale) -> None:
     other = await show_on_sale(stack.client("venue"), stack.client("booking"), actors.organizer)
     foreign, unknown = ids(other, 0)[0], str(uuid.uuid4())
-    before = await version(dbs["booking"], show.id)
+    before = await show_version(dbs["booking"], show.id)
     body = await hold(stack, show.id, [*ids(show, 0), foreign, unknown], actors.customer)
     assert refusal(body) == ("BAD_USER_INPUT", "seatIds")
     assert body["errors"][0]["extensions"]["seatIds"] == [foreign, unknown]
     assert await count(dbs["booking"], Hold, Hold.show_id == show.id) == 0
     assert (await seat_rows(dbs["booking"], show.id))[ids(show, 0)[0]] == (AVAILABLE, None)
-    assert await version(dbs["booking"], show.id) == before
+    assert await show_version(dbs["booking"], show.id) == before
 
 
 @pytest.mark.parametrize("seats", [[], [0, 0], [1, 2, 1]], ids=["none", "twice", "repeated"])
@@ -130,14 +120,14 @@ async def test_taken_seats_give_seats_unavailable_naming_exactly_them(
 async def test_a_refused_hold_holds_none_of_the_free_seats(
         stack: Stack, actors: Actors, dbs: dict[str, Database], show: ShowOnSale) -> None:
     first = await held(stack, show.id, ids(show, 1), actors.customer)
-    before = await version(dbs["booking"], show.id)
+    before = await show_version(dbs["booking"], show.id)
     body = await hold(stack, show.id, ids(show, 0, 1), actors.other_customer)
     assert body["data"]["holdSeats"]["__typename"] == "SeatsUnavailable"
     rows = await seat_rows(dbs["booking"], show.id)
     assert rows[ids(show, 0)[0]] == (AVAILABLE, None)
     assert rows[ids(show, 1)[0]] == (HELD, first)
     assert await count(dbs["booking"], Hold, Hold.show_id == show.id) == 1
-    assert await version(dbs["booking"], show.id) == before
+    assert await show_version(dbs["booking"], show.id) == before
 
 
 async def test_the_same_customer_cannot_hold_a_seat_twice(

@@ -49,6 +49,7 @@ from tests.integration.support import (
     hold_status,
     refusal,
     seat_rows,
+    show_version,
 )
 
 BOOKING = "query($id: ID!) { booking(id: $id) { id status } }"
@@ -192,14 +193,6 @@ async def stored_booking(db: Database, booking_id: str) -> Booking:
     return booking
 
 
-async def version(db: Database, show_id: str) -> int:
-    async with db.reader() as session:
-        found = await session.scalar(select(BookableShow.version)
-                                     .where(BookableShow.id == show_id))
-    assert found is not None
-    return int(found)
-
-
 async def sold(db: Database, floor: Floor) -> int:
     async with db.reader() as session:
         section = await session.get(AdmissionSection, (floor.show_id, floor.section_id))
@@ -233,7 +226,7 @@ async def everything(db: Database, show_id: str) -> dict[str, Any]:
         announced = [(e["type"], e["id"]) for e in map(json.loads, bodies)
                      if e["payload"].get("show_id") == show_id]
     return {"bookings": bookings, "holds": holds, "sections": sections,
-            "seats": await seat_rows(db, show_id), "version": await version(db, show_id),
+            "seats": await seat_rows(db, show_id), "version": await show_version(db, show_id),
             "events": announced}
 
 
@@ -250,7 +243,7 @@ async def test_a_succeeded_payment_confirms_the_booking_and_sells_its_seats(
         stack: Stack, actors: Actors, dbs: dict[str, Database], show: ShowOnSale) -> None:
     db = dbs["booking"]
     booking = await book(stack, show, [0, 1], actors.customer)
-    before = await version(db, show.id)
+    before = await show_version(db, show.id)
     event = await pay(stack, db, booking, actors.customer)
     payment_id = event.payload["payment_id"]
     read = await stack.client("booking").data(BOOKING, {"id": booking.id},
@@ -262,7 +255,7 @@ async def test_a_succeeded_payment_confirms_the_booking_and_sells_its_seats(
     rows = await seat_rows(db, show.id)
     assert {s: row for s, row in rows.items() if row != (AVAILABLE, None)} == {
         s: (SOLD, booking.hold_id) for s in booking.seat_ids}
-    assert await version(db, show.id) == before + 1
+    assert await show_version(db, show.id) == before + 1
     state = await show_state(stack, show.id)
     assert state["availability"] == {"total": 10, "available": 8, "held": 0, "sold": 2,
                                      "generalAdmission": []}
@@ -406,13 +399,13 @@ async def test_the_owner_cancels_a_pending_booking_and_its_seats_go_back_on_sale
         stack: Stack, actors: Actors, dbs: dict[str, Database], show: ShowOnSale) -> None:
     db = dbs["booking"]
     booking = await book(stack, show, [0, 1], actors.customer)
-    before = await version(db, show.id)
+    before = await show_version(db, show.id)
     body = await stack.client("booking").data(CANCEL, {"id": booking.id}, actors.customer.token)
     assert body["cancelBooking"] == {"id": booking.id, "status": "CANCELLED"}
     assert (await stored_booking(db, booking.id)).status == "CANCELLED"
     assert await hold_status(db, booking.hold_id) == "RELEASED"
     assert set((await seat_rows(db, show.id)).values()) == {(AVAILABLE, None)}
-    assert await version(db, show.id) == before + 1
+    assert await show_version(db, show.id) == before + 1
     assert (await show_state(stack, show.id))["availability"]["available"] == 10
     assert await events(db, "BookingCancelled", booking_id=booking.id) == [booking_event(
         booking, actors.customer, 2 * PRICE, show_id=show.id, previous_status="PENDING_PAYMENT",
@@ -596,7 +589,7 @@ async def test_a_watcher_gets_one_delta_freeing_the_seats_of_a_cancelled_show(
     assert (delta["kind"], delta["version"]) == ("DELTA", snapshot["version"] + 1)
     assert delta["seats"] == [{"seatId": s, "state": "AVAILABLE"} for s in ids(show, 0, 1, 2, 3)]
     assert delta["availability"] == {"total": 10, "available": 10, "held": 0, "sold": 0}
-    assert await version(db, show.id) == delta["version"]  # the cancellation was one change
+    assert await show_version(db, show.id) == delta["version"]  # the cancellation was one change
 
 
 # Live versions

@@ -25,16 +25,14 @@ from subgraphs.booking.models import (
     AVAILABLE,
     HELD,
     AdmissionSection,
-    BookableShow,
     Hold,
-    HoldAdmission,
     ShowSeat,
 )
 from subgraphs.kernel.db import Database
 from tests.flows import AVAILABILITY, PASSWORD, Actors, User, show_on_sale
 from tests.harness import GraphQL, Stack, eventually
 from tests.integration.seating import Venues, at, small_map
-from tests.integration.support import HOLD_IDS, REGISTER
+from tests.integration.support import HOLD_IDS, REGISTER, show_version, stored_lines
 
 CROWD = 200
 ROWS, SEATS_PER_ROW = 10, 10  # a hundred numbered seats
@@ -134,12 +132,6 @@ class SeatFight:
     @property
     def losers(self) -> list[tuple[Customer, list[str], dict[str, Any]]]:
         return [r for r in self.results if r[2]["__typename"] == "SeatsUnavailable"]
-
-
-async def show_version(db: Database, show_id: str) -> int:
-    async with db.reader() as session:
-        return int(await session.scalar(select(BookableShow.version)
-                                        .where(BookableShow.id == show_id)) or 0)
 
 
 async def seat_rows(db: Database, show_id: str) -> list[SeatRow]:
@@ -308,16 +300,6 @@ async def standing_show(stack: Stack, organizer: User, capacity: int) -> tuple[s
     await eventually(on_sale)
     floor = next(s for s in hall["sections"] if s["generalAdmission"])
     return str(show["id"]), str(floor["id"])
-
-
-async def stored_lines(db: Database, show_id: str) -> dict[str, tuple[int, str, str]]:
-    """hold id -> (quantity, status, user id) of every standing hold line of a show."""
-    async with db.reader() as session:
-        rows = (await session.execute(
-            select(HoldAdmission.hold_id, HoldAdmission.quantity, Hold.status, Hold.user_id)
-            .join(Hold, Hold.id == HoldAdmission.hold_id)
-            .where(HoldAdmission.show_id == show_id))).all()
-    return {h: (q, status, user) for h, q, status, user in rows}
 
 
 @pytest.fixture(scope="module")

@@ -21,14 +21,13 @@ from subgraphs.booking.models import (
     Booking,
     BookingAdmission,
     Hold,
-    HoldAdmission,
 )
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import Database, utcnow
 from tests.flows import CHECKOUT, HOLD, Actors, User
 from tests.harness import GraphQL, Stack, Subscription, eventually
 from tests.integration.seating import Venues, at, small_map
-from tests.integration.support import Deployment, refusal
+from tests.integration.support import Deployment, refusal, show_version, stored_lines
 
 HOLD_GA = """mutation($show: ID!, $section: ID!, $n: Int!, $key: String) {
   holdGeneralAdmission(showId: $show, sectionId: $section, quantity: $n, idempotencyKey: $key) {
@@ -98,22 +97,6 @@ async def availability(client: GraphQL, show: Standing) -> dict[str, Any]:
     return body["_entities"][0]["availability"]  # type: ignore[no-any-return]
 
 
-async def stored_lines(db: Database, show_id: str) -> dict[str, tuple[int, str, str]]:
-    """hold id -> (quantity, status, user id) of every standing hold line of a show."""
-    async with db.reader() as session:
-        rows = (await session.execute(
-            select(HoldAdmission.hold_id, HoldAdmission.quantity, Hold.status, Hold.user_id)
-            .join(Hold, Hold.id == HoldAdmission.hold_id)
-            .where(HoldAdmission.show_id == show_id))).all()
-    return {h: (q, status, user) for h, q, status, user in rows}
-
-
-async def version(db: Database, show_id: str) -> int:
-    async with db.reader() as session:
-        return int(await session.scalar(select(BookableShow.version)
-                                        .where(BookableShow.id == show_id)) or 0)
-
-
 async def test_publishing_builds_the_standing_section_once(
         stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
     show = await standing_show(stack, actors.organizer, 40)
@@ -162,14 +145,14 @@ async def test_fewer_places_than_asked_is_sold_out_and_holds_nothing(
     booking = stack.client("booking")
     show = await standing_show(stack, actors.organizer, 5)
     first = await held_places(booking, show, 4, actors.customer)
-    before = await version(dbs["booking"], show.show_id)
+    before = await show_version(dbs["booking"], show.show_id)
     body = await hold_places(booking, show, 2, actors.other_customer)
     assert body["data"]["holdGeneralAdmission"] == {
         "__typename": "SoldOut", "code": "SOLD_OUT",
         "message": body["data"]["holdGeneralAdmission"]["message"], "available": 1}
     assert await stored_lines(dbs["booking"], show.show_id) == {
         first: (4, "ACTIVE", actors.customer.id)}
-    assert await version(dbs["booking"], show.show_id) == before
+    assert await show_version(dbs["booking"], show.show_id) == before
     last = await held_places(booking, show, 1, actors.other_customer)
     assert (await availability(booking, show))["generalAdmission"][0]["available"] == 0
     assert (await stored_lines(dbs["booking"], show.show_id))[last] == (
@@ -190,7 +173,7 @@ async def test_an_unknown_section_or_show_or_caller_is_refused(
         stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
     booking = stack.client("booking")
     show = await standing_show(stack, actors.organizer, 10)
-    before = await version(dbs["booking"], show.show_id)
+    before = await show_version(dbs["booking"], show.show_id)
     unknown = await hold_places(booking, show, 1, actors.customer, section=str(uuid.uuid4()))
     assert refusal(unknown) == ("BAD_USER_INPUT", "sectionId")
     no_show = await booking.run(HOLD_GA, {"show": str(uuid.uuid4()), "section": show.section_id,
@@ -199,7 +182,7 @@ async def test_an_unknown_section_or_show_or_caller_is_refused(
     anonymous = await hold_places(booking, show, 1, None)
     assert refusal(anonymous) == ("UNAUTHENTICATED", None)
     assert await stored_lines(dbs["booking"], show.show_id) == {}
-    assert await version(dbs["booking"], show.show_id) == before
+    assert await show_version(dbs["booking"], show.show_id) == before
 
 
 async def test_a_show_no_longer_on_sale_is_refused(

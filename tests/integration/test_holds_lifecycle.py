@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from subgraphs.booking.models import AVAILABLE, HELD, TABLES, BookableShow, Hold, ShowSeat
+from subgraphs.booking.models import AVAILABLE, HELD, TABLES, Hold, ShowSeat
 from subgraphs.kernel.db import Database, utcnow
 from tests.flows import (
     CHECKOUT,
@@ -27,7 +27,7 @@ from tests.flows import (
     show_on_sale,
 )
 from tests.harness import Stack, Subscription, eventually
-from tests.integration.support import Deployment, refusal, seat_rows
+from tests.integration.support import Deployment, refusal, seat_rows, show_version
 
 RELEASE = """mutation($h: ID!) { releaseHold(holdId: $h) { id status seatIds expiresAt } }"""
 EXTEND = """mutation($h: ID!) { extendHold(holdId: $h) { __typename
@@ -47,12 +47,6 @@ async def stored_hold(db: Database, hold_id: str) -> Hold:
         hold = await session.get(Hold, hold_id)
     assert hold is not None
     return hold
-
-
-async def version(db: Database, show_id: str) -> int:
-    async with db.reader() as session:
-        return int(await session.scalar(select(BookableShow.version)
-                                        .where(BookableShow.id == show_id)) or 0)
 
 
 async def seat_expiries(db: Database, hold_id: str) -> set[datetime | None]:
@@ -82,7 +76,7 @@ async def test_releasing_frees_exactly_the_holds_seats_and_records_the_event(
     booking = stack.client("booking")
     mine = await held(booking, show, [0, 1], actors.customer)
     other = await held(booking, show, [2], actors.other_customer)
-    before = await version(dbs["booking"], show.id)
+    before = await show_version(dbs["booking"], show.id)
     body = await booking.data(RELEASE, {"h": mine}, actors.customer.token)
     assert body["releaseHold"]["status"] == "RELEASED"
     assert body["releaseHold"]["seatIds"] == []
@@ -90,7 +84,7 @@ async def test_releasing_frees_exactly_the_holds_seats_and_records_the_event(
     assert [rows[s] for s in seat_ids(show, 0, 1, 2)] == [
         (AVAILABLE, None), (AVAILABLE, None), (HELD, other)]
     assert (await stored_hold(dbs["booking"], mine)).status == "RELEASED"
-    assert await version(dbs["booking"], show.id) == before + 1
+    assert await show_version(dbs["booking"], show.id) == before + 1
     (event,) = await events(dbs["booking"], "HoldReleased", mine)
     assert event["seat_ids"] == seat_ids(show, 0, 1)
 
@@ -144,12 +138,12 @@ async def test_releasing_twice_is_a_conflict_that_changes_nothing(
     mine = await held(booking, show, [7], actors.customer)
     await booking.data(RELEASE, {"h": mine}, actors.customer.token)
     again = await held(booking, show, [7], actors.other_customer)
-    before = await version(dbs["booking"], show.id)
+    before = await show_version(dbs["booking"], show.id)
     body = await booking.run(RELEASE, {"h": mine}, actors.customer.token)
     assert refusal(body) == ("CONFLICT", "holdId")
     assert body["errors"][0]["extensions"]["status"] == "RELEASED"
     assert (await seat_rows(dbs["booking"], show.id))[seat_ids(show, 7)[0]] == (HELD, again)
-    assert await version(dbs["booking"], show.id) == before
+    assert await show_version(dbs["booking"], show.id) == before
     assert len(await events(dbs["booking"], "HoldReleased", mine)) == 1
 
 
@@ -173,7 +167,7 @@ async def test_extending_moves_the_hold_and_its_seats_expiry_forward(
     booking = stack.client("booking")
     mine = await held(booking, show, [0, 1], actors.customer)
     first = await stored_hold(dbs["booking"], mine)
-    before = await version(dbs["booking"], show.id)
+    before = await show_version(dbs["booking"], show.id)
     body = await booking.data(EXTEND, {"h": mine}, actors.customer.token)
     result = body["extendHold"]
     assert result["__typename"] == "SeatHold"
@@ -181,7 +175,7 @@ async def test_extending_moves_the_hold_and_its_seats_expiry_forward(
     assert extended.expires_at > first.expires_at
     assert datetime.fromisoformat(result["expiresAt"]) == extended.expires_at
     assert await seat_expiries(dbs["booking"], mine) == {extended.expires_at}
-    assert await version(dbs["booking"], show.id) == before + 1
+    assert await show_version(dbs["booking"], show.id) == before + 1
     (event,) = await events(dbs["booking"], "HoldExtended", mine)
     assert datetime.fromisoformat(event["expires_at"]) == extended.expires_at
 
@@ -196,11 +190,11 @@ async def test_extending_never_passes_the_maximum_hold_time(
     await booking.data(EXTEND, {"h": mine}, actors.customer.token)
     capped = await stored_hold(dbs["booking"], mine)
     assert capped.expires_at == capped.created_at + timedelta(seconds=900)
-    before = await version(dbs["booking"], show.id)
+    before = await show_version(dbs["booking"], show.id)
     again = await booking.data(EXTEND, {"h": mine}, actors.customer.token)
     assert datetime.fromisoformat(again["extendHold"]["expiresAt"]) == capped.expires_at
     assert (await stored_hold(dbs["booking"], mine)).expires_at == capped.expires_at
-    assert await version(dbs["booking"], show.id) == before  # nothing to change, no version
+    assert await show_version(dbs["booking"], show.id) == before  # nothing to change, no version
     assert len(await events(dbs["booking"], "HoldExtended", mine)) == 1
 
 
@@ -281,14 +275,14 @@ async def test_a_customer_may_hold_and_book_at_most_the_limit_for_one_show(
     await booking.data(CHECKOUT, {"hold": first, "key": uuid.uuid4().hex}, actors.customer.token)
     await held(booking, show, list(range(4, 7)), actors.customer)
     await held(booking, show, list(range(7, limit)), actors.customer)  # exactly the limit
-    before = await version(dbs["booking"], show.id)
+    before = await show_version(dbs["booking"], show.id)
     body = await booking.run(HOLD, {"show": show.id, "seats": seat_ids(show, limit)},
                              actors.customer.token)
     assert refusal(body) == ("BAD_USER_INPUT", "seatIds")
     assert body["errors"][0]["extensions"]["limit"] == limit
     assert (await seat_rows(dbs["booking"], show.id))[seat_ids(show, limit)[0]] == (
         AVAILABLE, None)
-    assert await version(dbs["booking"], show.id) == before
+    assert await show_version(dbs["booking"], show.id) == before
     # Another customer is not affected, and a released hold gives the places back.
     await held(booking, show, [limit], actors.other_customer)
     async with dbs["booking"].reader() as session:
