@@ -65,7 +65,7 @@ export const gatewayConfig = defineConfig({
   // Batching (a JSON array of operations per request) stays off: Yoga refuses it with BAD_REQUEST.
   plugins: (ctx) => [
     ...(documents ? [useTrustedDocuments(documents)] : []),
-    useOperationLimits(limits, settings.edge),
+    useOperationLimits(limits),
     useAccessTokens(jwks),
     useClientContext(settings.wsSharing),
     useRateLimits(rateLimits),

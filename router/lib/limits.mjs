@@ -78,9 +78,10 @@ const byteLength = (source) => Buffer.byteLength(typeof source === 'string' ? so
  *   measure(schema, source) what each limit counts in a document (tests, docs/api-edge.md).
  */
 export class OperationLimits {
-  constructor({ limits, introspection = true } = edgeSettings()) {
+  constructor({ limits, introspection = true, suggestions = true } = edgeSettings()) {
     this.limits = limits;
     this.introspection = introspection;
+    this.suggestions = suggestions;
     this.rules = this.makeRules(limits, (limit) => [(context, error) => {
       context.reportError(limitError(limit, limits[limit], error.message));
     }]);
@@ -141,10 +142,11 @@ export function withoutSuggestions(message) {
 
 /**
  * The gateway's side (HTTP and its graphql-ws server): every document parsed with the limits, every
- * validation with the rules, and - where suggestions are off - no suggestion in validation errors or in
- * the variable errors execution reports.
+ * validation with the rules, and - where suggestions are off (limits.suggestions) - no suggestion in
+ * validation errors or in the variable errors execution reports.
  */
-export function useOperationLimits(limits, { suggestions = true } = {}) {
+export function useOperationLimits(limits) {
+  const { suggestions } = limits;
   const hide = (errors) => errors.map((error) => {
     if (!(error instanceof GraphQLError) || !SUGGESTION.test(error.message)) return error;
     return new GraphQLError(withoutSuggestions(error.message), {

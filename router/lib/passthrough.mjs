@@ -4,9 +4,10 @@
 // A `subscribe` goes through here when its document is within the operation limits (limits.mjs), valid
 // against the router's API schema and its whole selection set is served by one subgraph (ownership.mjs);
 // the decision is cached per document text. Any other document goes to the gateway, which answers it
-// (OPERATION_LIMIT, GRAPHQL_VALIDATION_FAILED…) by the very same checks. Its variables are coerced as the gateway would (so bad ones still get the gateway's answer).
-// The client's tokens are checked exactly as for the gateway's own path (tokens.mjs); a bad one gets a
-// `next` with UNAUTHENTICATED and a `complete`, and no subgraph hears of it. Then the subscription rides
+// (OPERATION_LIMIT, GRAPHQL_VALIDATION_FAILED…) by the very same checks. Its variables are coerced as the
+// gateway would (so bad ones still get the gateway's answer). The client's tokens are checked exactly as
+// for the gateway's own path (access.mjs, verifiedSubject); a bad one gets a `next` with UNAUTHENTICATED
+// and a `complete`, and no subgraph hears of it. Then the subscription rides
 // a shared upstream connection (upstream.mjs) and each upstream frame reaches the client with only its id
 // rewritten (frames.mjs). Everything else - other documents, pings, connection_init - is the gateway's.
 // Before either, every `subscribe` on the connection meets the caps on concurrent subscriptions
@@ -20,7 +21,7 @@ import { UNAVAILABLE } from './faults.mjs';
 import { clientHead, message, rewrite } from './frames.mjs';
 import { singleSubgraph } from './ownership.mjs';
 import { clientOf } from './ratelimit.mjs';
-import { clientAuthorization, presentedAuthorizations, verifyAuthorization } from './tokens.mjs';
+import { clientAuthorization, presentedAuthorizations } from './tokens.mjs';
 
 const PLAN_CACHE_SIZE = 1000;
 const OPEN = 1; // WebSocket.OPEN
@@ -164,7 +165,7 @@ export class ClientSubscriptions {
     this.subs.set(id, sub);
     const context = this.context();
     try {
-      for (const value of presentedAuthorizations(context)) await verifyAuthorization(value, this.jwks);
+      await verifiedSubject(presentedAuthorizations(context), this.jwks);
     } catch (error) {
       if (this.subs.get(id) !== sub) return;
       this.subs.delete(id);

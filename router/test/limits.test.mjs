@@ -120,21 +120,22 @@ test('suggestions are cut from every kind of graphql-js message', () => {
 test('the gateway plugin: limits on parse and validate; suggestions hidden only when asked', () => {
   const rules = [];
   let parseFn;
-  const plugin = useOperationLimits(small, { suggestions: false });
+  const hidden = new OperationLimits({ limits: SMALL, suggestions: false });
+  const plugin = useOperationLimits(hidden);
   plugin.onParse({ setParseFn: (fn) => { parseFn = fn; } });
   const done = plugin.onValidate({ addValidationRule: (rule) => rules.push(rule) });
-  assert.equal(parseFn, small.parse);
-  assert.equal(rules.length, small.rules.length);
+  assert.equal(parseFn, hidden.parse);
+  assert.equal(rules.length, hidden.rules.length);
   let result;
-  done({ valid: false, result: small.validate(SCHEMA, small.parse('{ show(id: 1) { titel } }')), setResult: (r) => { result = r; } });
+  done({ valid: false, result: hidden.validate(SCHEMA, hidden.parse('{ show(id: 1) { titel } }')), setResult: (r) => { result = r; } });
   assert.equal(result[0].message, 'Cannot query field "titel" on type "Show".');
   let executed;
   plugin.onExecute().onExecuteDone({
-    result: { errors: [small.validate(SCHEMA, small.parse('{ show(id: 1) { titel } }'))[0]] },
+    result: { errors: [hidden.validate(SCHEMA, hidden.parse('{ show(id: 1) { titel } }'))[0]] },
     setResult: (r) => { executed = r; },
   });
   assert.equal(executed.errors[0].message, 'Cannot query field "titel" on type "Show".');
-  const open = useOperationLimits(small, { suggestions: true });
+  const open = useOperationLimits(small);
   assert.equal(open.onValidate({ addValidationRule: () => {} }), undefined);
   assert.equal(open.onExecute, undefined);
 });

@@ -12,20 +12,20 @@ proxy sees nothing - over HTTP and, for subscriptions, over the pass-through's W
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import websockets
 from ticketflow_sdk import operations
 
 from bench.seatmap import stadium
 from tests.flows import CREATE_SHOW, CREATE_VENUE, new_user
 from tests.harness import GraphQL, Processes, Stack, error_codes, eventually, http
 from tests.recording import Recorded, recorded_router
+from tests.watchers import LiveConnection
 
 LIMITS = {"depth": 4, "aliases": 3, "directives": 3, "cost": 80, "tokens": 60, "bytes": 300}
 SETTINGS = {"depth": "TICKETFLOW_MAX_DEPTH", "aliases": "TICKETFLOW_MAX_ALIASES",
@@ -93,20 +93,12 @@ def marker_address() -> str:
     return f"203.0.113.{uuid.uuid4().int % 254 + 1}"
 
 
-async def subscribe(url: str, query: str, address: str) -> dict[str, Any] | None:
-    """Subscribes once; the first message answering it (None: none came within 3 s, i.e.
-    the subscription is running)."""
-    async with websockets.connect(url.replace("http://", "ws://"),
-                                  subprotocols=["graphql-transport-ws"],
-                                  additional_headers={"X-Forwarded-For": address}) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": query, "variables": {"show": str(uuid.uuid4())}}}))
-        try:
-            return json.loads(await asyncio.wait_for(ws.recv(), 3))
-        except TimeoutError:
-            return None
+@contextlib.asynccontextmanager
+async def subscribed(url: str, query: str, address: str) -> AsyncIterator[LiveConnection]:
+    """A connection from ``address`` that has subscribed to ``query`` as "1"."""
+    async with LiveConnection.connect(url, headers={"X-Forwarded-For": address}) as connection:
+        await connection.subscribe("1", query, {"show": str(uuid.uuid4())})
+        yield connection
 
 
 def refused_for(body: dict[str, Any], limit: str) -> None:
@@ -145,18 +137,19 @@ async def test_a_subscription_past_a_limit_is_refused_before_the_pass_through(
 ) -> None:
     at, past = SUBSCRIPTION_CASES[limit]
     address = marker_address()
-    answer = await subscribe(edge.router_url, past, address)
+    async with subscribed(edge.router_url, past, address) as connection:
+        answer = await connection.receive()
     # the gateway's answer to a document it refuses: `next` with the errors (then `complete`)
-    assert answer is not None and answer["type"] == "next", answer
+    assert answer["type"] == "next", answer
     assert answer["payload"].get("data") is None
     refused_for(answer["payload"], limit)
     assert edge.recorder.from_address(address, "ws") == []
 
     # control: the one at the limit is passed through to booking's WebSocket
     address = marker_address()
-    await subscribe(edge.router_url, at, address)
-    [upgrade, *_] = await eventually(
-        lambda: asyncio.sleep(0, edge.recorder.from_address(address, "ws")))
+    async with subscribed(edge.router_url, at, address):
+        [upgrade, *_] = await eventually(
+            lambda: asyncio.sleep(0, edge.recorder.from_address(address, "ws")))
     assert upgrade.service == "booking"
 
 
