@@ -54,6 +54,14 @@ def run_loop(main: Coroutine[Any, Any, None], kind: str = "auto") -> None:
         runner.run(main)
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """What every uvicorn server of ours starts with, in one process or in several."""
+    return {"host": settings.host, "log_config": None, "lifespan": "on",
+            "ws": "websockets-sansio",
+            "ws_per_message_deflate": settings.ws_per_message_deflate,
+            "timeout_graceful_shutdown": 5}
+
+
 async def serve(settings: Settings, names: Sequence[str]) -> None:
     """Serve ``names`` in this process, each on its own port, sharing one runtime.
 
@@ -63,16 +71,8 @@ async def serve(settings: Settings, names: Sequence[str]) -> None:
     tracing.setup(service_name(names))
     runtime = Runtime(settings)
     servers = [
-        HostedServer(uvicorn.Config(
-            create_app(spec(name), runtime),
-            host=settings.host,
-            port=settings.port_of(name),
-            log_config=None,
-            lifespan="on",
-            ws="websockets-sansio",
-            ws_per_message_deflate=settings.ws_per_message_deflate,
-            timeout_graceful_shutdown=5,
-        ))
+        HostedServer(uvicorn.Config(create_app(spec(name), runtime),
+                                    port=settings.port_of(name), **server_options(settings)))
         for name in names
     ]
     loop = asyncio.get_running_loop()
@@ -137,13 +137,12 @@ def serve_processes(settings: Settings, name: str, processes: int) -> None:
         made = os.environ[metrics.MULTIPROC_VAR] = tempfile.mkdtemp(
             prefix=f"ticketflow-{name}-metrics-")
     try:
-        uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True, host=settings.host,
-                    port=settings.port_of(name), workers=processes, log_config=None,
+        uvicorn.run("subgraphs.serve:one_subgraph_app", factory=True,
+                    port=settings.port_of(name), workers=processes,
                     loop=settings.event_loop,
-                    lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=5,
                     # A worker starts by importing the whole service: give a busy machine
                     # time.
-                    timeout_worker_healthcheck=30)
+                    timeout_worker_healthcheck=30, **server_options(settings))
     finally:
         if made:
             shutil.rmtree(made, ignore_errors=True)

@@ -18,7 +18,7 @@ The outbox that carries them is declared in :mod:`subgraphs.kernel.tables`.
 from __future__ import annotations
 
 import json
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar, Final, Self, TypeVar, cast, dataclass_transform
 
@@ -39,10 +39,12 @@ class Event:
     trace: str | None = None
 
     def to_json(self) -> str:
-        """The wire form carried on the bus."""
-        data = asdict(self)
-        if self.trace is None:
-            del data["trace"]
+        """The wire form carried on the bus (written once per event on the hold's path:
+        the fields by hand, as ``dataclasses.asdict`` deep-copies the payload first)."""
+        data = {"type": self.type, "source": self.source, "payload": self.payload,
+                "id": self.id, "occurred_at": self.occurred_at}
+        if self.trace is not None:
+            data["trace"] = self.trace
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod

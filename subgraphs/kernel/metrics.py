@@ -94,7 +94,8 @@ def _describe(context: Any) -> tuple[str, str]:
 # (id(document), operation name, subgraph) -> (document, "mutation holdSeats", counter,
 # histogram): the children bound once per parsed document (kernel/graphql.py keeps the
 # documents clients repeat), which is most of the cost; holding the document keeps its
-# id from being reused while the entry lives.
+# id from being reused while the entry lives. A subscription gets no children (``None``):
+# it is not counted here, and a bound child would show as a series of its own.
 _bound: dict[tuple[int, str | None, str], tuple[Any, str, Any, Any]] = {}
 _BOUND_MAX = 512
 
@@ -106,8 +107,10 @@ def _children(context: Any, subgraph: str) -> tuple[Any, str, Any, Any]:
     if hit is not None and hit[0] is document:
         return hit
     kind, fields = _describe(context)
-    entry = (document, f"{kind} {fields}", REQUESTS.labels(subgraph, kind, fields),
-             LATENCY.labels(subgraph, kind, fields))
+    entry: tuple[Any, str, Any, Any] = (document, f"{kind} {fields}", None, None)
+    if kind != "subscription":
+        entry = (document, entry[1], REQUESTS.labels(subgraph, kind, fields),
+                 LATENCY.labels(subgraph, kind, fields))
     if len(_bound) >= _BOUND_MAX:
         _bound.clear()
     _bound[key] = entry
@@ -125,7 +128,7 @@ class OperationMetrics(SchemaExtension):
         service = getattr(context.context, "service", None)
         name = getattr(getattr(service, "spec", None), "name", None)
         _document, what, count, latency = _children(context, name or "unknown")
-        if what.startswith("subscription"):
+        if count is None:  # a subscription
             return
         described = operation.get()
         if described is not None:

@@ -48,3 +48,22 @@ def test_without_uvloop_the_standard_loop_runs(monkeypatch: pytest.MonkeyPatch) 
 def test_the_standard_loop_when_the_setting_asks_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TICKETFLOW_EVENT_LOOP", "asyncio")
     assert not issubclass(loop_of("serve", monkeypatch), uvloop.Loop)
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+def test_serve_processes_starts_uvicorn_like_serve(deflate: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve --processes N`` gives uvicorn the same options as ``serve`` (the
+    permessage-deflate setting among them) and its worker factory."""
+    seen: list[dict[str, object]] = []
+    monkeypatch.setattr(serve.uvicorn, "run", lambda app, **kw: seen.append({"app": app, **kw}))
+    monkeypatch.setenv(serve.SUBGRAPH_VAR, "")  # serve_processes sets it; put back after
+    settings = Settings(ws_per_message_deflate=deflate, metrics=False)
+    serve.serve_processes(settings, "booking", 2)
+    assert len(seen) == 1
+    assert seen[0]["app"] == "subgraphs.serve:one_subgraph_app"
+    assert seen[0]["workers"] == 2
+    assert seen[0]["port"] == settings.port_of("booking")
+    for key, value in serve.server_options(settings).items():
+        assert seen[0][key] == value
+    assert seen[0]["ws_per_message_deflate"] is deflate

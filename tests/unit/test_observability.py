@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import strawberry
+from graphql import ExecutionResult
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 from sqlalchemy import MetaData
@@ -35,7 +36,15 @@ class Mutation:
         return "held"
 
 
-SCHEMA = strawberry.Schema(query=Query, mutation=Mutation, extensions=[OperationMetrics])
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncIterator[int]:
+        yield 1
+
+
+SCHEMA = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                           extensions=[OperationMetrics])
 
 
 async def graphql_app(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
@@ -134,12 +143,25 @@ def test_logs_carry_the_trace_id_when_tracing_is_on(
 
 async def test_operations_are_counted_by_root_fields() -> None:
     labels = {"subgraph": "unknown", "type": "mutation", "operation": "holdSeats"}
-    before = REGISTRY.get_sample_value("ticketflow_graphql_operations_total", labels) or 0
+    pings = {**labels, "type": "query", "operation": "ping"}
+
+    def count(which: dict[str, str]) -> float:
+        return REGISTRY.get_sample_value("ticketflow_graphql_operations_total", which) or 0
+
+    before, pinged = count(labels), count(pings)
     await SCHEMA.execute("mutation Anything { holdSeats }")
     await SCHEMA.execute("query { ping }")
-    assert REGISTRY.get_sample_value("ticketflow_graphql_operations_total", labels) == before + 1
-    assert REGISTRY.get_sample_value("ticketflow_graphql_operations_total",
-                                     {**labels, "type": "query", "operation": "ping"})
+    assert count(labels) == before + 1
+    assert count(pings) == pinged + 1
+
+
+async def test_subscriptions_are_not_counted_nor_timed() -> None:
+    ticks = await SCHEMA.subscribe("subscription { ticks }")
+    assert not isinstance(ticks, ExecutionResult)
+    assert [r.data async for r in ticks] == [{"ticks": 1}]
+    names = {s.labels.get("type") for m in REGISTRY.collect()
+             if m.name.startswith("ticketflow_graphql_operation") for s in m.samples}
+    assert "subscription" not in names
 
 
 @pytest.mark.parametrize(("env", "on"), [
