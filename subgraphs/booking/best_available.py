@@ -13,7 +13,7 @@ from subgraphs.booking.holds import (
     Request,
     make,
     new_hold,
-    not_free,
+    require_on_sale,
     show_of,
     take_seats,
     validate_quantity,
@@ -126,6 +126,7 @@ async def hold_best_available(
             return made
         if made.outcome is not None:
             return made.outcome
-        await not_free(service, show_id, [], legs)  # the show may have stopped selling
+        async with service.db.reader() as session:  # the show may have stopped selling
+            await require_on_sale(session, show_id)
         queued = True
     raise Conflict("The seats changed hands while holding them; try again.", field="quantity")

@@ -177,17 +177,18 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
         show=await notice(uow.session, show), tickets=await _tickets(uow, booking.id)))
 
 
-async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo, booking: Booking,
-                  hold: Hold, reason: str) -> None:
+async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
+                  shown: dict[str, str], booking: Booking, hold: Hold, reason: str) -> None:
     """Cancel a pending or confirmed booking (and its hold, locked): its seats and places go
-    back on sale, and payment refunds what was paid (``BookingCancelled``)."""
+    back on sale, and payment refunds what was paid (``BookingCancelled``). ``shown`` is the
+    show's :func:`.notice`, read once by the caller (a cancelled show cancels many)."""
     was = booking.status
     freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
     uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
                                      payment_id=booking.payment_id, seat_ids=freed,
-                                     show=await notice(uow.session, show)))
+                                     show=shown))
 
 
 async def cancel_booking(service: Service, caller: Caller | None, booking_id: str) -> Booking:
@@ -215,7 +216,8 @@ async def cancel_booking(service: Service, caller: Caller | None, booking_id: st
             if show.starts_at <= utcnow() and not who.is_admin:
                 raise Conflict("The show has started; ask the organizer.", field="bookingId",
                                status=booking.status)
-            await _cancel(service, uow, show, booking, hold, CancelReason.CUSTOMER)
+            await _cancel(service, uow, show, await notice(uow.session, show), booking, hold,
+                          CancelReason.CUSTOMER)
             await uow.commit()
         return booking
 
@@ -235,13 +237,14 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
         return
     row.status = CANCELLED
     show = ShowInfo.of(row)
+    shown = await notice(uow.session, show)
     for booking in list(await uow.session.scalars(
             select(Booking).where(Booking.show_id == show_id,
                                   Booking.status.in_(BookingStatus.CANCELLABLE))
             .order_by(Booking.created_at))):
         locked = await _lock(uow, booking.id)
         if locked is not None:
-            await _cancel(service, uow, show, *locked, CancelReason.SHOW_CANCELLED)
+            await _cancel(service, uow, show, shown, *locked, CancelReason.SHOW_CANCELLED)
     for hold in list(await uow.session.scalars(
             select(Hold).where(Hold.show_id == show_id, Hold.status == HoldStatus.ACTIVE)
             .order_by(Hold.created_at).with_for_update())):
@@ -276,7 +279,8 @@ async def refunded_in_full(service: Service, uow: UnitOfWork, booking_id: str) -
     if locked is None or locked[0].status != BookingStatus.CONFIRMED:
         return
     booking, hold = locked
-    await _cancel(service, uow, await show_of(service, booking.show_id), booking, hold,
+    show = await show_of(service, booking.show_id)
+    await _cancel(service, uow, show, await notice(uow.session, show), booking, hold,
                   CancelReason.REFUNDED)
 
 

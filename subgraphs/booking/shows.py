@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.booking.models import BookableShow
+from subgraphs.kernel.l10n import DEFAULT_ZONE
 from subgraphs.kernel.service import Service
 
 CACHE_SIZE = 4096
@@ -52,7 +53,7 @@ async def notice(session: AsyncSession, show: ShowInfo) -> dict[str, str]:
     zone = await session.scalar(select(BookableShow.time_zone)
                                 .where(BookableShow.id == show.id))
     return {"title": show.title, "starts_at": show.starts_at.isoformat(),
-            "time_zone": zone or "UTC"}
+            "time_zone": zone or DEFAULT_ZONE}
 
 
 def _cache(service: Service) -> OrderedDict[str, ShowInfo]:

@@ -42,11 +42,9 @@ async def _payment_of_booking(service: Service, booking_id: str) -> Payment | No
         await asyncio.sleep(0.05)
 
 
-def _require_buyer(caller: Caller | None, payment: Payment) -> Caller:
-    who = require_caller(caller)
+def _require_buyer(who: Caller, payment: Payment) -> None:
     if who.user_id != payment.user_id:
         raise Forbidden("Only the booking's owner can pay for it.")
-    return who
 
 
 # Paid, or the provider is deciding: starting or confirming again returns it as it is.

@@ -77,14 +77,15 @@ async def _hall_for(session: AsyncSession, spec: ShowSpec) -> Hall:
         return hall
     if spec.venue_id is None:
         raise BadUserInput("Give the hallId of the show.", field="input.hallId")
-    halls = list(await session.scalars(select(Hall).where(Hall.venue_id == spec.venue_id)))
+    halls = list(await session.scalars(select(Hall).where(Hall.venue_id == spec.venue_id)
+                                       .with_for_update()))
     if not halls:
         if await session.get(Venue, spec.venue_id) is None:
             raise NotFound("No venue with this id.", field="input.venueId")
         raise BadUserInput("The venue has no hall yet.", field="input.venueId")
     if len(halls) > 1:
         raise BadUserInput("The venue has several halls: give hallId.", field="input.hallId")
-    return present(await session.get(Hall, halls[0].id, with_for_update=True), "the hall")
+    return halls[0]
 
 
 async def hall_categories(session: AsyncSession, hall_id: str) -> set[str]:
