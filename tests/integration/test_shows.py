@@ -9,9 +9,11 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from subgraphs.booking.models import BookableShow, ShowSeat
+from subgraphs.booking.models import Booking as BookingRow
 from subgraphs.kernel import uow as uow_module
 from subgraphs.kernel.db import Database
 from subgraphs.venue.models import TABLES, PriceTier, Seat, Show, Stop
@@ -422,6 +424,46 @@ async def test_booking_refuses_holds_once_a_show_is_cancelled(
                                              actors.customer.token)
     assert refusal(body) == ("BAD_USER_INPUT", "showId")
     assert "not on sale" in only_error(body)["message"]
+
+
+async def test_cancelling_a_show_reads_its_time_zone_once_whatever_its_bookings(
+        stack: Stack, venues: Venues, actors: Actors, dbs: dict[str, Database]) -> None:
+    hall, show = await on_sale(venues, actors.organizer, dbs)
+    async with dbs["venue"].reader() as session:
+        seats = list(await session.scalars(select(Seat.id).where(Seat.hall_id == hall["id"])
+                                           .limit(3)))
+    booking = stack.client("booking")
+    made = []
+    for seat in seats:  # a booking each, each of its own hold
+        hold = await booking.data(HOLD, {"show": show["id"], "seats": [seat]},
+                                  actors.customer.token)
+        made.append((await booking.data(CHECKOUT, {"hold": hold["holdSeats"]["id"],
+                                                   "key": uuid.uuid4().hex},
+                                        actors.customer.token))["checkout"])
+    assert len(made) >= 2, made  # one read per booking would read it more than once
+    zone_reads: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.split()[:4] == ["SELECT", "shows.time_zone", "FROM", "shows"]:
+            zone_reads.append(statement)  # booking's notice (booking.shows.notice)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        await stack.client("venue").data(CANCEL_SHOW, {"id": show["id"]},
+                                          actors.organizer.token)
+
+        async def cancelled() -> bool:
+            found = await bookable(dbs["booking"], show["id"])
+            return found is not None and found.status == "CANCELLED"
+
+        await eventually(cancelled)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    async with dbs["booking"].reader() as session:
+        states = list(await session.scalars(select(BookingRow.status).where(
+            BookingRow.show_id == show["id"])))
+    assert states == ["CANCELLED"] * len(made), made
+    assert len(zone_reads) == 1, zone_reads  # one notice for the show, not one per booking
 
 
 async def test_cancelling_a_draft_writes_no_event(
