@@ -25,6 +25,7 @@ import { Planner } from './lib/passthrough.mjs';
 import { UpstreamPool } from './lib/upstream.mjs';
 import { SubscriptionCaps } from './lib/subscriptions.mjs';
 import { serveWebSockets } from './lib/websocket.mjs';
+import { webApp } from './lib/webapp.mjs';
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const SHUTDOWN_MS = 10_000;
@@ -59,8 +60,9 @@ async function main() {
   const pool = new UpstreamPool({ log });
   const { debug } = settings;
 
+  const app = webApp(settings.webDir);
   let sockets;
-  const server = createServer({ maxHeaderSize: 16384 }, (req, res) => {
+  const server = createServer({ maxHeaderSize: 16384 }, async (req, res) => {
     if (debug && req.method === 'GET' && req.url.startsWith('/debug/passthrough')) {
       // ?gc: collect garbage first when node runs with --expose-gc (the fan-out benchmark's memory readings)
       if (req.url.endsWith('?gc') && typeof globalThis.gc === 'function') globalThis.gc();
@@ -68,6 +70,7 @@ async function main() {
       res.end(JSON.stringify({ clients: sockets.clients(), upstream: pool.stats(), memory: process.memoryUsage() }));
       return;
     }
+    if (app && (await app(req, res))) return;
     gateway(req, res);
   });
   sockets = serveWebSockets({

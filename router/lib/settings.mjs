@@ -42,6 +42,8 @@
 //   TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CONNECTION, TICKETFLOW_ROUTER_MAX_SUBSCRIPTIONS_PER_CLIENT
 //                               concurrent subscriptions per client connection and per client (subscriptions.mjs)
 //   TICKETFLOW_ROUTER_DEBUG     "true" serves GET /debug/passthrough (server.mjs; default off)
+//   TICKETFLOW_WEB_DIR          the built web app served at / (webapp.mjs; default <repository>/web/dist;
+//                               "off" serves none)
 //   TICKETFLOW_ROUTER_METRICS, OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables
 //                               GET /metrics (default on) and OpenTelemetry traces (observability.mjs)
 //
@@ -82,6 +84,13 @@ export function jwksUrl(env = process.env) {
   return new URL('/.well-known/jwks.json', origin).toString();
 }
 
+/** Where the built web app is (TICKETFLOW_WEB_DIR, default web/dist), or null when it is "off". */
+export function webDir(env = process.env) {
+  const value = env.TICKETFLOW_WEB_DIR?.trim();
+  if (!value) return resolve(REPOSITORY, 'web/dist');
+  return value.toLowerCase() === 'off' ? null : resolve(process.cwd(), value);
+}
+
 /** One of `allowed` (lower case), `fallback` when unset; anything else throws. */
 function choice(env, name, allowed, fallback) {
   const value = (env[name] || fallback).trim().toLowerCase();
@@ -116,6 +125,7 @@ export function routerSettings(env = process.env) {
     subscriptionCaps: subscriptionCapSettings(env),
     trustedDocuments: trustedDocumentSettings(env),
     debug: envFlag('TICKETFLOW_ROUTER_DEBUG', false, env),
+    webDir: webDir(env),
   };
 }
 

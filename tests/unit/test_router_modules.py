@@ -28,7 +28,8 @@ def test_the_router_unit_suites_exist() -> None:
         "access.test.mjs", "errors.test.mjs", "examples.test.mjs", "faults.test.mjs",
         "frames.test.mjs", "limits.test.mjs", "logs.test.mjs", "observability.test.mjs",
         "ownership.test.mjs", "ratelimit.test.mjs", "settings.test.mjs",
-        "subscriptions.test.mjs", "tokens.test.mjs", "transport.test.mjs", "trusted.test.mjs"}
+        "subscriptions.test.mjs", "tokens.test.mjs", "transport.test.mjs", "trusted.test.mjs",
+        "webapp.test.mjs"}
 
 
 def test_the_router_unit_suites_pass() -> None:
