@@ -51,9 +51,17 @@ export interface MountOptions {
   onStatus?(status: LiveStatus): void;
 }
 
+/** What a seat looks like to the person right now. */
+export type SeatView = SeatStatus | 'BLOCKED' | 'OWN' | 'SELECTED';
+
 export interface SeatMapHandle {
-  /** Put this in the page. */
-  element: HTMLElement;
+  /** Put this in the page. It carries data-version (the live version drawn) and a `seatmap`
+   * property that is this handle (browser tests read states and seat positions through it). */
+  element: SeatMapElement;
+  /** A seat's state as drawn, null for an unknown id. */
+  stateOf(seatId: string): SeatView | null;
+  /** The seat's centre in page (client) coordinates, brought into view first; null if unknown. */
+  locate(seatId: string): { x: number; y: number } | null;
   selection(): string[];
   clearSelection(): void;
   /** Seats in the person's own hold: drawn as "yours" whatever the feed says. */
@@ -63,9 +71,13 @@ export interface SeatMapHandle {
   destroy(): void;
 }
 
+export interface SeatMapElement extends HTMLElement {
+  seatmap?: SeatMapHandle;
+}
+
 export function mountSeatMap(options: MountOptions): SeatMapHandle {
   const { seats } = options.seatMap;
-  const element = document.createElement('div');
+  const element: SeatMapElement = document.createElement('div');
   element.className = 'seatmap';
   let picked: string[] = [];
   const own = new Set<string>();
@@ -85,8 +97,23 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
     element.append(button);
   }
   options.onStatus?.({ state: 'connecting', version: null, availability: null });
-  return {
+  const index = new Map(seats.id.map((id, i) => [id, i]));
+  const handle: SeatMapHandle = {
     element,
+    stateOf: (id) => {
+      const i = index.get(id);
+      if (i === undefined) return null;
+      if (seats.flags[i] & 2) return 'BLOCKED';
+      if (own.has(id)) return 'OWN';
+      return picked.includes(id) ? 'SELECTED' : 'AVAILABLE';
+    },
+    locate: (id) => {
+      const button = element.querySelector<HTMLElement>(`[data-seat-id="${CSS.escape(id)}"]`);
+      if (!button) return null;
+      button.scrollIntoView({ block: 'center' });
+      const r = button.getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    },
     selection: () => [...picked],
     clearSelection: () => {
       picked = [];
@@ -100,4 +127,6 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
     setSegment: () => {},
     destroy: () => element.remove(),
   };
+  element.seatmap = handle;
+  return handle;
 }
