@@ -447,6 +447,8 @@ OPS["User.bookings"] = ("_entities", entity("booking", "User", lambda w: w.actor
                                             "bookings { id }"))
 OPS["Booking.payment"] = ("_entities", entity("payment", "Booking", lambda w: w.booking_id,
                                               "payment { id }"))
+OPS["Venue.shows"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
+                                          "shows(status: DRAFT) { nodes { id } }"))
 _tickets_of = entity("notification", "Booking", lambda w: w.ticketed_booking_id,
                      "tickets { id token }")
 
