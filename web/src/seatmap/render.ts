@@ -149,6 +149,9 @@ export class SeatMapRenderer {
   private readonly visible: Int32Array;
   private readonly order: Int32Array;
   private readonly bucketStart: Int32Array;
+  private readonly cursor: Int32Array;
+  /** The bucket of each visible seat, this frame. */
+  private readonly bucket: Uint16Array;
   private readonly bucketCount: number;
   private patterns: (CanvasPattern | string)[] = [];
   private faded: string[] = [];
@@ -167,6 +170,8 @@ export class SeatMapRenderer {
     const c = Math.max(1, o.model.categories.length);
     this.bucketCount = 4 * c + 2;
     this.bucketStart = new Int32Array(this.bucketCount + 1);
+    this.cursor = new Int32Array(this.bucketCount);
+    this.bucket = new Uint16Array(n);
     if (this.ctx) {
       this.patterns = o.colours.map((colour) => heldPattern(this.ctx!, colour));
       this.faded = o.colours.map((colour) => colour + '66');
@@ -334,13 +339,16 @@ export class SeatMapRenderer {
       if (s === SOLD) return 2 * C;
       return 2 * C + 1;
     };
-    for (let k = 0; k < n; k++) start[bucketOf(this.visible[k]) + 1]++;
-    for (let b = 0; b < B; b++) start[b + 1] += start[b];
-    const fill = this.fillCursor(start, B);
+    const bucket = this.bucket;
     for (let k = 0; k < n; k++) {
-      const i = this.visible[k];
-      this.order[fill[bucketOf(i)]++] = i;
+      const b = bucketOf(this.visible[k]);
+      bucket[k] = b;
+      start[b + 1]++;
     }
+    for (let b = 0; b < B; b++) start[b + 1] += start[b];
+    const fill = this.cursor;
+    fill.set(start.subarray(0, B));
+    for (let k = 0; k < n; k++) this.order[fill[bucket[k]]++] = this.visible[k];
 
     const px = model.pitch * SEAT * scale;
     const tiny = px < TINY;
@@ -453,7 +461,7 @@ export class SeatMapRenderer {
       // Accessible places: a wheelchair mark (on top of the square shape); labels when they fit.
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
-      ctx.font = `${Math.round(r * 1.2)}px system-ui, sans-serif`;
+      ctx.font = `${Math.round(r * 1.5)}px system-ui, sans-serif`;
       for (let k = 0; k < n; k++) {
         const i = this.visible[k];
         if (!(model.flags[i] & FLAG_ACCESSIBLE)) continue;
@@ -496,10 +504,6 @@ export class SeatMapRenderer {
     this.o.drawn?.();
   }
 
-  private fillCursor(start: Int32Array, B: number): Int32Array {
-    return start.slice(0, B);
-  }
-
   private drawSections(ctx: CanvasRenderingContext2D): void {
     const { scale, tx, ty } = this.view;
     const pad = this.o.model.pitch * 0.4;
@@ -519,15 +523,19 @@ export class SeatMapRenderer {
         ctx.lineWidth = 1.5;
         ctx.fillRect(x0, y0, w, h);
         ctx.strokeRect(x0, y0, w, h);
+        if (w < 48 || h < 20) continue;
         const size = Math.max(10, Math.min(18, h / 4, w / 10));
         ctx.fillStyle = '#065f46';
         ctx.textAlign = 'center';
         ctx.textBaseline = 'middle';
         ctx.font = `600 ${size}px system-ui, sans-serif`;
-        ctx.fillText(sec.name, x0 + w / 2, y0 + h / 2 - size * 0.6, w - 8);
+        // The label stays in the visible part of the area.
+        const lx = Math.min(Math.max(x0 + w / 2, Math.max(x0, 0) + 80), Math.min(x0 + w, this.width) - 80);
+        const ly = Math.min(Math.max(y0 + h / 2, Math.max(y0, 0) + size * 1.5), Math.min(y0 + h, this.height) - size * 1.5);
+        ctx.fillText(sec.name, lx, ly - size * 0.6, w - 8);
         ctx.font = `${size * 0.8}px system-ui, sans-serif`;
         const places = sec.capacity === null ? 'standing' : `standing · ${sec.capacity.toLocaleString()} places`;
-        ctx.fillText(places, x0 + w / 2, y0 + h / 2 + size * 0.6, w - 8);
+        ctx.fillText(places, lx, ly + size * 0.6, w - 8);
         ctx.textAlign = 'left';
         ctx.textBaseline = 'bottom';
         continue;
