@@ -74,6 +74,34 @@ try {
   await cdp.send('Performance.enable');
   const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   result.jsHeapUsedMB = +(metrics.JSHeapUsedSize / 1e6).toFixed(1);
+  // Zoomed out the seats are drawn once into a layer that deltas patch: after many deltas the
+  // picture must be the same, pixel for pixel, as drawing everything again.
+  await page.evaluate(() => window.harness.handle.element.querySelector('button[aria-label="Show the whole map"]').click());
+  result.layerMatchesRedraw = await page.evaluate(async () => {
+    const raf2 = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const { handle, map, push, pause } = window.harness;
+    pause();
+    const canvas = handle.element.querySelector('canvas.seatmap-canvas');
+    const ctx = canvas.getContext('2d');
+    const grab = () => ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    await raf2();
+    await raf2();
+    const before = Number(handle.element.dataset.version);
+    const states = ['AVAILABLE', 'HELD', 'SOLD'];
+    for (let d = 0; d < 30; d++) {
+      const changes = [];
+      for (let k = 0; k < 20; k++) changes.push([map.seats.id[Math.floor(Math.random() * map.seats.id.length)], states[d % 3]]);
+      push(changes);
+    }
+    await raf2();
+    const after = Number(handle.element.dataset.version);
+    const patched = grab();
+    handle.redraw();
+    const fresh = grab();
+    let differ = 0;
+    for (let k = 0; k < fresh.length; k++) if (patched[k] !== fresh[k]) differ++;
+    return { deltasDrawn: after - before === 30, identical: differ === 0 };
+  });
   // A seat picked through locate() and a real click.
   const id = await page.evaluate(() => {
     const { map, handle } = window.harness;

@@ -62,14 +62,17 @@ function randomDelta(): void {
 }
 
 const fakeSubscribe: Subscribe = (_showId, sink) => {
-  sinks.add(sink);
-  const first = setTimeout(() => sink.next(snapshot()), 30);
+  // Like the server: the snapshot first, then the deltas that follow it.
+  const first = setTimeout(() => {
+    sinks.add(sink);
+    sink.next(snapshot());
+  }, 30);
   return () => {
     clearTimeout(first);
     sinks.delete(sink);
   };
 };
-if (rate > 0) setInterval(randomDelta, 1000 / rate);
+const ticker = rate > 0 ? setInterval(randomDelta, 1000 / rate) : undefined;
 
 const statuses: LiveStatus[] = [];
 const selections: string[][] = [];
@@ -103,6 +106,9 @@ window.harness = {
   push,
   /** Send a delta that skips a version: the map must resubscribe. */
   gap: () => push([[map.seats.id[0], 'SOLD']], 1),
+  /** Stop the random deltas (push still sends). */
+  pause: () => clearInterval(ticker),
+  /** End every subscription from the server's side (the map resubscribes). */
   stopFeed: () => {
     for (const sink of sinks) sink.complete();
   },

@@ -79,6 +79,8 @@ export interface SeatMapHandle {
   setSegment(segment: { from: number; to: number } | null): void;
   /** End the subscription, remove listeners. */
   destroy(): void;
+  /** Draw the whole map again from scratch, now (benchmarks and browser checks). */
+  redraw?(): void;
 }
 
 export interface SeatMapElement extends HTMLElement {
@@ -218,7 +220,7 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
       changedSelection();
       say(`Seat ${model.labels[i]} selected, ${picked.length} of ${Number.isFinite(max) ? max : picked.length}.`);
     }
-    renderer.requestDraw();
+    renderer.invalidate([i]);
   };
 
   /** Drop picked seats that someone else took (or that the segment makes unavailable). */
@@ -256,7 +258,7 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
     {
       applied: (changed) => {
         dropTaken(changed);
-        renderer.requestDraw();
+        renderer.invalidate(changed);
       },
       status: showStatus,
     },
@@ -361,10 +363,11 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
     },
     selection: selectionIds,
     clearSelection: () => {
-      for (const i of picked) marks[i] &= ~MARK_SELECTED;
+      const was = picked;
+      for (const i of was) marks[i] &= ~MARK_SELECTED;
       picked = [];
       changedSelection();
-      renderer.requestDraw();
+      renderer.invalidate(was);
     },
     markOwn: (ids) => {
       for (let i = 0; i < marks.length; i++) marks[i] &= ~MARK_OWN;
@@ -372,13 +375,18 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
         const i = model.index.get(id);
         if (i !== undefined) marks[i] |= MARK_OWN;
       }
-      renderer.requestDraw();
+      renderer.invalidate(null);
     },
     setSegment: (next) => {
       segment = next ? { ...next } : null;
-      dropTaken(store.setSegment(segment));
+      const changed = store.setSegment(segment);
+      dropTaken(changed);
       feed.report();
-      renderer.requestDraw();
+      renderer.invalidate(changed);
+    },
+    redraw: () => {
+      renderer.invalidate(null);
+      renderer.draw();
     },
     destroy: () => {
       feed.stop();

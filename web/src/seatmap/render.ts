@@ -157,6 +157,19 @@ export class SeatMapRenderer {
   private faded: string[] = [];
   private observer: ResizeObserver | null = null;
   private cleanups: (() => void)[] = [];
+  private lastScale = NaN;
+  private layer: HTMLCanvasElement | null = null;
+  private layerCtx: CanvasRenderingContext2D | null = null;
+  private layerValid = false;
+  private layerScale = 0;
+  private layerDpr = 0;
+  /** Screen position (CSS px, in the layer) of world (0, 0). */
+  private layerTx = 0;
+  private layerTy = 0;
+  /** Seats changed since the layer was drawn. */
+  private pending: number[] = [];
+  private all: Int32Array | null = null;
+  private readonly around: Int32Array;
   /** A tap or click that was not a drag, in client coordinates. */
   onTap: ((clientX: number, clientY: number) => void) | null = null;
 
@@ -172,6 +185,7 @@ export class SeatMapRenderer {
     this.bucketStart = new Int32Array(this.bucketCount + 1);
     this.cursor = new Int32Array(this.bucketCount);
     this.bucket = new Uint16Array(n);
+    this.around = new Int32Array(n);
     if (this.ctx) {
       this.patterns = o.colours.map((colour) => heldPattern(this.ctx!, colour));
       this.faded = o.colours.map((colour) => colour + '66');
@@ -196,6 +210,90 @@ export class SeatMapRenderer {
 
   private get maxScale(): number {
     return Math.max(96 / (this.o.model.pitch * SEAT), this.fitScale);
+  }
+
+  /**
+   * Seats whose state or marks changed (null: possibly all): redraw them on the next frame.
+   * Whoever changes `states` or `marks` says so here.
+   */
+  invalidate(seats: ArrayLike<number> | null = null): void {
+    if (seats === null || seats.length > 2000 || this.pending.length > 4000) {
+      this.layerValid = false;
+      this.pending = [];
+    } else if (this.layerValid) {
+      for (let k = 0; k < seats.length; k++) this.pending.push(seats[k]);
+    }
+    this.requestDraw();
+  }
+
+  /** Whether the whole map at this zoom makes a layer of reasonable size. */
+  private layerFits(): boolean {
+    const b = this.o.model.bounds;
+    const w = (b.maxX - b.minX) * this.view.scale + 8;
+    const h = (b.maxY - b.minY) * this.view.scale + 8;
+    const d = this.dpr;
+    return w * d <= 8192 && h * d <= 8192 && w * h <= 4 * this.width * this.height + 1;
+  }
+
+  private buildLayer(): void {
+    const { model } = this.o;
+    const b = model.bounds;
+    const scale = this.view.scale;
+    const pad = 4;
+    const w = (b.maxX - b.minX) * scale + 2 * pad;
+    const h = (b.maxY - b.minY) * scale + 2 * pad;
+    this.layer ??= document.createElement('canvas');
+    this.layer.width = Math.ceil(w * this.dpr);
+    this.layer.height = Math.ceil(h * this.dpr);
+    this.layerCtx = this.layer.getContext('2d');
+    this.layerScale = scale;
+    this.layerDpr = this.dpr;
+    this.layerTx = pad - b.minX * scale;
+    this.layerTy = pad - b.minY * scale;
+    this.pending = [];
+    this.layerValid = !!this.layerCtx;
+    if (!this.layerCtx) return;
+    if (!this.all) {
+      this.all = new Int32Array(model.count);
+      for (let i = 0; i < model.count; i++) this.all[i] = i;
+    }
+    this.layerCtx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    this.drawSeats(this.layerCtx, this.all, model.count, scale, this.layerTx, this.layerTy);
+  }
+
+  /** Redraw the changed seats in the layer: clear a square around each, draw every seat that reaches into it. */
+  private patchLayer(): void {
+    const ctx = this.layerCtx;
+    if (!ctx || !this.pending.length) return;
+    const { model } = this.o;
+    const scale = this.layerScale;
+    const r = Math.max(0.6, (model.pitch * SEAT * scale) / 2);
+    const ring = Math.max(2, r * 0.3);
+    const e = r + ring + 2; // the seat, its ring and the anti-aliasing (CSS px)
+    const d = this.layerDpr;
+    const seen = new Set<number>();
+    for (const i of this.pending) {
+      if (seen.has(i)) continue;
+      seen.add(i);
+      const sx = model.x[i] * scale + this.layerTx;
+      const sy = model.y[i] * scale + this.layerTy;
+      // A square on whole device pixels, so clipping and clearing leave no half-covered pixels.
+      const x0 = Math.floor((sx - e) * d) / d;
+      const y0 = Math.floor((sy - e) * d) / d;
+      const x1 = Math.ceil((sx + e) * d) / d;
+      const y1 = Math.ceil((sy + e) * d) / d;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x0, y0, x1 - x0, y1 - y0);
+      ctx.clip();
+      ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
+      // Every seat whose drawing may reach into the square.
+      const reach = (e + 1 + e) / scale;
+      const n = model.grid.collect({ minX: model.x[i] - reach, minY: model.y[i] - reach, maxX: model.x[i] + reach, maxY: model.y[i] + reach }, this.around);
+      this.drawSeats(ctx, this.around, n, scale, this.layerTx, this.layerTy);
+      ctx.restore();
+    }
+    this.pending = [];
   }
 
   requestDraw(): void {
@@ -315,14 +413,57 @@ export class SeatMapRenderer {
     const ctx = this.ctx;
     if (!ctx || !this.width || !this.height) return;
     const t0 = performance.now();
-    const { model, states, marks, colours } = this.o;
+    const { model } = this.o;
     const { scale, tx, ty } = this.view;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
     this.drawSections(ctx);
+    const px = model.pitch * SEAT * scale;
+    const r = Math.max(0.6, px / 2);
+    // Zoomed out, every seat is a small square and many are in view: draw them all once into a
+    // layer and copy it while panning; a change redraws only the seats around it. A zoom that is
+    // still moving (scale differs from the last frame) draws directly.
+    const stable = scale === this.lastScale;
+    this.lastScale = scale;
+    if (this.layer && (this.layerScale !== scale || this.layerDpr !== this.dpr)) this.layerValid = false;
+    if (px < TINY && stable && this.layerFits()) {
+      if (!this.layerValid) this.buildLayer();
+      else this.patchLayer();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(this.layer!, Math.round((tx - this.layerTx) * this.dpr), Math.round((ty - this.layerTy) * this.dpr));
+      ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    } else {
+      if (this.layerValid && this.layerScale !== scale) this.layerValid = false;
+      const n = model.grid.collect(this.visibleRect(), this.visible);
+      this.drawSeats(ctx, this.visible, n, scale, tx, ty);
+    }
 
-    // Visible seats, sorted into buckets by look (a counting sort: no allocation per frame).
-    const n = model.grid.collect(this.visibleRect(), this.visible);
+    this.drawNames(ctx);
+    const f = this.o.focus();
+    if (f >= 0) {
+      const p = this.toScreen(f);
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, Math.max(r + 5, 6), 0, Math.PI * 2);
+      ctx.setLineDash([4, 3]);
+      ctx.strokeStyle = FOCUS_RING;
+      ctx.lineWidth = 3;
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+
+    const t1 = performance.now();
+    measure('seatmap:frame', t0, t1);
+    if (!this.firstDone) {
+      this.firstDone = true;
+      measure('seatmap:first-render', this.o.mountedAt, t1);
+    }
+    this.o.drawn?.();
+  }
+
+  /** Seats list[0..n) in one path per look, at the given scale and offset (CSS px). */
+  private drawSeats(ctx: CanvasRenderingContext2D, list: Int32Array, n: number, scale: number, tx: number, ty: number): void {
+    const { model, states, marks, colours } = this.o;
+    // Sorted into buckets by look (a counting sort: no allocation per frame).
     const C = Math.max(1, model.categories.length);
     const B = this.bucketCount;
     const start = this.bucketStart;
@@ -341,27 +482,31 @@ export class SeatMapRenderer {
     };
     const bucket = this.bucket;
     for (let k = 0; k < n; k++) {
-      const b = bucketOf(this.visible[k]);
+      const b = bucketOf(list[k]);
       bucket[k] = b;
       start[b + 1]++;
     }
     for (let b = 0; b < B; b++) start[b + 1] += start[b];
     const fill = this.cursor;
     fill.set(start.subarray(0, B));
-    for (let k = 0; k < n; k++) this.order[fill[bucket[k]]++] = this.visible[k];
+    for (let k = 0; k < n; k++) this.order[fill[bucket[k]]++] = list[k];
 
     const px = model.pitch * SEAT * scale;
     const tiny = px < TINY;
     const r = Math.max(0.6, px / 2);
     const xs = model.x;
     const ys = model.y;
+    // Small squares snap to whole device pixels: crisp, and the same however they are batched.
+    const d = this.dpr;
+    const side = Math.max(1, Math.round(2 * r * d)) / d;
     const path = (b: number) => {
       ctx.beginPath();
       for (let k = start[b]; k < start[b + 1]; k++) {
         const i = this.order[k];
         const sx = xs[i] * scale + tx;
         const sy = ys[i] * scale + ty;
-        if (tiny || model.flags[i] & FLAG_ACCESSIBLE) ctx.rect(sx - r, sy - r, 2 * r, 2 * r);
+        if (tiny) ctx.rect(Math.round((sx - r) * d) / d, Math.round((sy - r) * d) / d, side, side);
+        else if (model.flags[i] & FLAG_ACCESSIBLE) ctx.rect(sx - r, sy - r, 2 * r, 2 * r);
         else {
           ctx.moveTo(sx + r, sy);
           ctx.arc(sx, sy, r, 0, Math.PI * 2);
@@ -423,6 +568,18 @@ export class SeatMapRenderer {
       [2 * C + 2, SELECTED_RING],
       [3 * C + 2, OWN_RING],
     ] as const) {
+      if (start[first + C] === start[first]) continue;
+      const lw = Math.max(2, r * 0.3);
+      if (tiny) {
+        // A frame of whole device pixels around the square (crisp, and exact when patched).
+        const frame = Math.max(1, Math.round(lw * d)) / d;
+        ctx.beginPath();
+        for (let b = first; b < first + C; b++) {
+          each(b, (sx, sy) => ctx.rect(Math.round((sx - r) * d) / d - frame, Math.round((sy - r) * d) / d - frame, side + 2 * frame, side + 2 * frame));
+        }
+        ctx.fillStyle = ring;
+        ctx.fill();
+      }
       for (let c = 0; c < C; c++) {
         const b = first + c;
         if (start[b + 1] === start[b]) continue;
@@ -430,8 +587,7 @@ export class SeatMapRenderer {
         ctx.fillStyle = colours[c % colours.length];
         ctx.fill();
       }
-      if (start[first + C] === start[first]) continue;
-      const lw = Math.max(2, r * 0.3);
+      if (tiny) continue;
       ctx.beginPath();
       for (let b = first; b < first + C; b++) {
         each(b, (sx, sy) => {
@@ -463,7 +619,7 @@ export class SeatMapRenderer {
       ctx.textBaseline = 'middle';
       ctx.font = `${Math.round(r * 1.5)}px system-ui, sans-serif`;
       for (let k = 0; k < n; k++) {
-        const i = this.visible[k];
+        const i = list[k];
         if (!(model.flags[i] & FLAG_ACCESSIBLE)) continue;
         ctx.fillStyle = states[i] === AVAILABLE || marks[i] ? '#ffffff' : '#3f3f46';
         ctx.fillText('♿', xs[i] * scale + tx, ys[i] * scale + ty + r * 0.05);
@@ -482,26 +638,6 @@ export class SeatMapRenderer {
         }
       }
     }
-
-    const f = this.o.focus();
-    if (f >= 0) {
-      const p = this.toScreen(f);
-      ctx.beginPath();
-      ctx.arc(p.x, p.y, Math.max(r + 5, 6), 0, Math.PI * 2);
-      ctx.setLineDash([4, 3]);
-      ctx.strokeStyle = FOCUS_RING;
-      ctx.lineWidth = 3;
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
-
-    const t1 = performance.now();
-    measure('seatmap:frame', t0, t1);
-    if (!this.firstDone) {
-      this.firstDone = true;
-      measure('seatmap:first-render', this.o.mountedAt, t1);
-    }
-    this.o.drawn?.();
   }
 
   private drawSections(ctx: CanvasRenderingContext2D): void {
@@ -530,11 +666,12 @@ export class SeatMapRenderer {
         ctx.textBaseline = 'middle';
         ctx.font = `600 ${size}px system-ui, sans-serif`;
         // The label stays in the visible part of the area.
-        const lx = Math.min(Math.max(x0 + w / 2, Math.max(x0, 0) + 80), Math.min(x0 + w, this.width) - 80);
+        const places = sec.capacity === null ? 'standing' : `standing · ${sec.capacity.toLocaleString()} places`;
+        const half = Math.min(Math.max(ctx.measureText(sec.name).width, ctx.measureText(places).width) / 2 + 8, w / 2);
+        const lx = Math.min(Math.max(x0 + w / 2, Math.max(x0, 0) + half), Math.min(x0 + w, this.width) - half);
         const ly = Math.min(Math.max(y0 + h / 2, Math.max(y0, 0) + size * 1.5), Math.min(y0 + h, this.height) - size * 1.5);
         ctx.fillText(sec.name, lx, ly - size * 0.6, w - 8);
         ctx.font = `${size * 0.8}px system-ui, sans-serif`;
-        const places = sec.capacity === null ? 'standing' : `standing · ${sec.capacity.toLocaleString()} places`;
         ctx.fillText(places, lx, ly + size * 0.6, w - 8);
         ctx.textAlign = 'left';
         ctx.textBaseline = 'bottom';
@@ -545,12 +682,39 @@ export class SeatMapRenderer {
         ctx.lineWidth = 1;
         ctx.strokeRect(x0, y0, w, h);
       }
-      if (w >= 40 && h >= 10) {
-        const size = Math.max(10, Math.min(14, w / 12));
-        ctx.font = `600 ${size}px system-ui, sans-serif`;
+      if (this.seatPx >= 12 && w >= 40) {
+        // Zoomed in: the name above the section's top left corner.
+        ctx.font = '600 14px system-ui, sans-serif';
         ctx.fillStyle = '#3f3f46';
-        ctx.fillText(sec.name, Math.max(x0, 2), y0 - 2, Math.max(w, 40));
+        ctx.fillText(sec.name, Math.max(x0, 2), y0 - 3);
       }
+    }
+  }
+
+  /** Zoomed out: each section's name in the middle of it, on a light label over the seats. */
+  private drawNames(ctx: CanvasRenderingContext2D): void {
+    if (this.seatPx >= 12) return;
+    const { scale, tx, ty } = this.view;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (const sec of this.o.model.sections) {
+      if (sec.seatCount === 0) continue;
+      const b = sec.bounds;
+      const w = (b.maxX - b.minX) * scale;
+      const h = (b.maxY - b.minY) * scale;
+      if (w < 48 || h < 14) continue;
+      const cx = ((b.minX + b.maxX) / 2) * scale + tx;
+      const cy = ((b.minY + b.maxY) / 2) * scale + ty;
+      if (cx < -w || cx > this.width + w || cy < -h || cy > this.height + h) continue;
+      const size = Math.max(10, Math.min(14, h / 2.5));
+      ctx.font = `600 ${size}px system-ui, sans-serif`;
+      const tw = Math.min(ctx.measureText(sec.name).width, w - 8);
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+      ctx.beginPath();
+      ctx.roundRect(cx - tw / 2 - 4, cy - size * 0.7, tw + 8, size * 1.4, 4);
+      ctx.fill();
+      ctx.fillStyle = '#18181b';
+      ctx.fillText(sec.name, cx, cy, w - 8);
     }
   }
 
@@ -626,6 +790,8 @@ export class SeatMapRenderer {
     this.destroyed = true;
     if (this.raf) cancelAnimationFrame(this.raf);
     this.raf = 0;
+    this.layer = null;
+    this.layerCtx = null;
     this.observer?.disconnect();
     for (const f of this.cleanups) f();
     this.cleanups = [];
