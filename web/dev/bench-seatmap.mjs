@@ -5,7 +5,7 @@
 //
 // Starts Vite on a free port (unless --url), opens dev/seatmap.html (a generated stadium and a
 // fake live feed), and prints one JSON line: first render (mount → first full draw, the
-// `seatmap:first-render` measure), parse time, draw time per frame (`seatmap:frame`) while
+// `seatmap:first-render` measure), the first draw with live states, parse time, draw time per frame (`seatmap:frame`) while
 // dragging the map at "fit" (every seat in view) and zoomed in, the JS heap, and a check that
 // a click through handle.locate() picks a seat. With --shots, screenshots go to DIR.
 import { parseArgs } from 'node:util';
@@ -50,6 +50,7 @@ try {
   };
   result.firstRenderMs = +(await entries('seatmap:first-render'))[0].toFixed(1);
   result.parseMs = +(await entries('seatmap:parse'))[0].toFixed(1);
+  result.firstLiveRenderMs = +(await entries('seatmap:first-live-render'))[0].toFixed(1);
   if (a.shots) await page.screenshot({ path: `${a.shots}/fit.png` });
   const box = await page.locator('canvas.seatmap-canvas').boundingBox();
   const drag = async (name) => {

@@ -3,6 +3,10 @@
 // model.ts (the map as typed arrays, the hit grid), state.ts (seat states, versions, journeys),
 // live.ts (the subscription, resubscribing on gaps and errors), render.ts (the canvas),
 // legend.ts (categories, prices and the state symbols).
+//
+// Performance entries for benchmarks (performance.getEntriesByName): seatmap:parse (reading
+// the map), seatmap:first-render (mount → the first full draw), seatmap:first-live-render
+// (mount → the first draw with the feed's states), seatmap:frame (each frame's draw time).
 import './seatmap.css';
 import { legend, type Legend } from './legend';
 import { LiveFeed, type Subscribe } from './live';
@@ -131,7 +135,16 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
     focus: () => focus,
     mountedAt,
     drawn: () => {
-      if (store.version !== null) element.dataset.version = String(store.version);
+      if (store.version !== null) {
+        if (element.dataset.version === undefined) {
+          try {
+            performance.measure('seatmap:first-live-render', { start: mountedAt, end: performance.now() });
+          } catch {
+            // Only for the benchmark.
+          }
+        }
+        element.dataset.version = String(store.version);
+      }
       key.update((c) => store.countsOf(c));
     },
   });
