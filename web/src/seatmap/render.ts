@@ -4,7 +4,7 @@
 // click, buttons), pan (drag, touch, keys), fit. Each frame is a performance measure
 // `seatmap:frame`; the first full draw is `seatmap:first-render` (from mount).
 import { FLAG_ACCESSIBLE, FLAG_BLOCKED, type Rect, type SeatModel } from './model';
-import { AVAILABLE, HELD, SOLD } from './state';
+import { AVAILABLE, HELD, SOLD, UNKNOWN } from './state';
 
 export const MARK_SELECTED = 1;
 export const MARK_OWN = 2;
@@ -157,10 +157,11 @@ export class SeatMapRenderer {
   private faded: string[] = [];
   private observer: ResizeObserver | null = null;
   private cleanups: (() => void)[] = [];
-  private lastScale = NaN;
   private frames = 0;
   private layer: HTMLCanvasElement | null = null;
   private layerCtx: CanvasRenderingContext2D | null = null;
+  private image: ImageData | null = null;
+  private pixels: Uint32Array | null = null;
   private layerValid = false;
   private layerScale = 0;
   private layerDpr = 0;
@@ -241,11 +242,13 @@ export class SeatMapRenderer {
     const b = model.bounds;
     const scale = this.view.scale;
     const pad = 4;
-    const w = (b.maxX - b.minX) * scale + 2 * pad;
-    const h = (b.maxY - b.minY) * scale + 2 * pad;
     this.layer ??= document.createElement('canvas');
-    this.layer.width = Math.ceil(w * this.dpr);
-    this.layer.height = Math.ceil(h * this.dpr);
+    const W = Math.max(1, Math.ceil(((b.maxX - b.minX) * scale + 2 * pad) * this.dpr));
+    const H = Math.max(1, Math.ceil(((b.maxY - b.minY) * scale + 2 * pad) * this.dpr));
+    if (this.layer.width !== W || this.layer.height !== H) {
+      this.layer.width = W;
+      this.layer.height = H;
+    }
     this.layerCtx = this.layer.getContext('2d');
     this.layerScale = scale;
     this.layerDpr = this.dpr;
@@ -254,47 +257,129 @@ export class SeatMapRenderer {
     this.pending = [];
     this.layerValid = !!this.layerCtx;
     if (!this.layerCtx) return;
+    this.image = this.layerCtx.createImageData(W, H);
+    this.pixels = new Uint32Array(this.image.data.buffer);
     if (!this.all) {
       this.all = new Int32Array(model.count);
       for (let i = 0; i < model.count; i++) this.all[i] = i;
     }
-    this.layerCtx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    this.drawSeats(this.layerCtx, this.all, model.count, scale, this.layerTx, this.layerTy);
+    this.paint(this.all, model.count, 0, 0, W, H);
+    this.layerCtx.putImageData(this.image, 0, 0);
   }
 
-  /** Redraw the changed seats in the layer: clear a square around each, draw every seat that reaches into it. */
+  /** Repaint the changed seats: clear a square around each, paint every seat that reaches into it. */
   private patchLayer(): void {
     const ctx = this.layerCtx;
-    if (!ctx || !this.pending.length) return;
+    const pixels = this.pixels;
+    if (!ctx || !pixels || !this.image || !this.pending.length) return;
     const { model } = this.o;
+    const W = this.image.width;
+    const H = this.image.height;
+    const d = this.layerDpr;
     const scale = this.layerScale;
     const r = Math.max(0.6, (model.pitch * SEAT * scale) / 2);
-    const ring = Math.max(2, r * 0.3);
-    const e = r + ring + 2; // the seat, its ring and the anti-aliasing (CSS px)
-    const d = this.layerDpr;
+    const e = Math.ceil((r + Math.max(2, r * 0.3) + 2) * d); // device px: a seat and its frame
+    const reach = (2 * e + 2) / d / scale; // world units
     const seen = new Set<number>();
     for (const i of this.pending) {
       if (seen.has(i)) continue;
       seen.add(i);
-      const sx = model.x[i] * scale + this.layerTx;
-      const sy = model.y[i] * scale + this.layerTy;
-      // A square on whole device pixels, so clipping and clearing leave no half-covered pixels.
-      const x0 = Math.floor((sx - e) * d) / d;
-      const y0 = Math.floor((sy - e) * d) / d;
-      const x1 = Math.ceil((sx + e) * d) / d;
-      const y1 = Math.ceil((sy + e) * d) / d;
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(x0, y0, x1 - x0, y1 - y0);
-      ctx.clip();
-      ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
-      // Every seat whose drawing may reach into the square.
-      const reach = (e + 1 + e) / scale;
+      const cx = Math.round((model.x[i] * scale + this.layerTx) * d);
+      const cy = Math.round((model.y[i] * scale + this.layerTy) * d);
+      const x0 = Math.max(0, cx - e);
+      const y0 = Math.max(0, cy - e);
+      const x1 = Math.min(W, cx + e + 1);
+      const y1 = Math.min(H, cy + e + 1);
+      if (x1 <= x0 || y1 <= y0) continue;
+      for (let y = y0; y < y1; y++) pixels.fill(0, y * W + x0, y * W + x1);
       const n = model.grid.collect({ minX: model.x[i] - reach, minY: model.y[i] - reach, maxX: model.x[i] + reach, maxY: model.y[i] + reach }, this.around);
-      this.drawSeats(ctx, this.around, n, scale, this.layerTx, this.layerTy);
-      ctx.restore();
+      const list = this.around.subarray(0, n).sort();
+      this.paint(list, n, x0, y0, x1, y1);
+      ctx.putImageData(this.image, 0, 0, x0, y0, x1 - x0, y1 - y0);
     }
     this.pending = [];
+  }
+
+  /**
+   * Paint seats list[0..n) as small squares into the layer's pixels, clipped to [x0, x1) × [y0, y1):
+   * first the plain seats, then the picked ones, then the person's own (their frames overlap
+   * neighbours), each pass in list order, so a repaint of a few gives the same pixels as all.
+   */
+  private paint(list: Int32Array, n: number, cx0: number, cy0: number, cx1: number, cy1: number): void {
+    const pixels = this.pixels!;
+    const W = this.image!.width;
+    const { model, states, marks } = this.o;
+    const d = this.layerDpr;
+    const scale = this.layerScale;
+    const r = Math.max(0.6, (model.pitch * SEAT * scale) / 2);
+    const side = Math.max(1, Math.round(2 * r * d));
+    const frame = Math.max(1, Math.round(Math.max(2, r * 0.3) * d));
+    const look = this.looks();
+    const rect = (x0: number, y0: number, w: number, h: number, colour: number) => {
+      const xa = Math.max(x0, cx0);
+      const xb = Math.min(x0 + w, cx1);
+      const ya = Math.max(y0, cy0);
+      const yb = Math.min(y0 + h, cy1);
+      if (xa >= xb) return;
+      for (let y = ya; y < yb; y++) pixels.fill(colour, y * W + xa, y * W + xb);
+    };
+    for (let pass = 0; pass < 3; pass++) {
+      for (let k = 0; k < n; k++) {
+        const i = list[k];
+        const m = marks[i];
+        const p = m & MARK_OWN ? 2 : m & MARK_SELECTED ? 1 : 0;
+        if (p !== pass) continue;
+        const x0 = Math.round((model.x[i] * scale + this.layerTx - r) * d);
+        const y0 = Math.round((model.y[i] * scale + this.layerTy - r) * d);
+        const c = model.category[i] % look.colour.length;
+        if (pass > 0) {
+          rect(x0 - frame, y0 - frame, side + 2 * frame, side + 2 * frame, pass === 2 ? look.own : look.selected);
+          rect(x0, y0, side, side, look.colour[c]);
+          continue;
+        }
+        const s = model.flags[i] & FLAG_BLOCKED ? UNKNOWN : states[i];
+        if (s === AVAILABLE) rect(x0, y0, side, side, look.colour[c]);
+        else if (s === SOLD) rect(x0, y0, side, side, look.sold);
+        else if (s === HELD) {
+          if (side < 3) rect(x0, y0, side, side, look.faded[c]);
+          else {
+            // Stripes: every third diagonal in the category's colour, the rest white.
+            for (let y = Math.max(y0, cy0); y < Math.min(y0 + side, cy1); y++) {
+              for (let x = Math.max(x0, cx0); x < Math.min(x0 + side, cx1); x++) {
+                pixels[y * W + x] = (x + y) % 3 === 0 ? look.colour[c] : look.white;
+              }
+            }
+          }
+        } else if (side < 3) rect(x0, y0, side, side, look.blocked);
+        else {
+          // Not for sale: the outline only.
+          rect(x0, y0, side, 1, look.outline);
+          rect(x0, y0 + side - 1, side, 1, look.outline);
+          rect(x0, y0, 1, side, look.outline);
+          rect(x0 + side - 1, y0, 1, side, look.outline);
+        }
+      }
+    }
+  }
+
+  private lookCache: ReturnType<SeatMapRenderer['makeLooks']> | null = null;
+
+  private looks() {
+    this.lookCache ??= this.makeLooks();
+    return this.lookCache;
+  }
+
+  private makeLooks() {
+    return {
+      colour: this.o.colours.map((c) => pixel(c)),
+      faded: this.o.colours.map((c) => pixel(c, 0x66)),
+      sold: pixel(SOLD_FILL),
+      outline: pixel(OUTLINE),
+      blocked: pixel('#e4e4e7'),
+      white: pixel('#ffffff'),
+      selected: pixel(SELECTED_RING),
+      own: pixel(OWN_RING),
+    };
   }
 
   requestDraw(): void {
@@ -420,13 +505,11 @@ export class SeatMapRenderer {
     this.drawSections(ctx);
     const px = model.pitch * SEAT * scale;
     const r = Math.max(0.6, px / 2);
-    // Zoomed out, every seat is a small square and many are in view: draw them all once into a
-    // layer and copy it while panning; a change redraws only the seats around it. A zoom that is
-    // still moving (scale differs from the last frame) draws directly.
-    const stable = scale === this.lastScale;
-    this.lastScale = scale;
+    // Zoomed out, every seat is a small square and many are in view: paint them all once, pixel
+    // by pixel, into a layer and copy it while panning; a change repaints only the pixels around
+    // it. Closer in (or a layer too big), the seats in view are drawn as paths.
     if (this.layer && (this.layerScale !== scale || this.layerDpr !== this.dpr)) this.layerValid = false;
-    if (px < TINY && stable && this.layerFits()) {
+    if (px < TINY && this.layerFits()) {
       if (!this.layerValid) this.buildLayer();
       else this.patchLayer();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -795,10 +878,21 @@ export class SeatMapRenderer {
     this.raf = 0;
     this.layer = null;
     this.layerCtx = null;
+    this.image = null;
+    this.pixels = null;
     this.observer?.disconnect();
     for (const f of this.cleanups) f();
     this.cleanups = [];
   }
+}
+
+/** '#rrggbb' as one ImageData pixel (RGBA bytes in memory order, read as a little-endian uint32). */
+export function pixel(hex: string, alpha = 0xff): number {
+  const v = parseInt(hex.slice(1, 7), 16);
+  const r = (v >> 16) & 0xff;
+  const g = (v >> 8) & 0xff;
+  const b = v & 0xff;
+  return ((alpha << 24) | (b << 16) | (g << 8) | r) >>> 0;
 }
 
 function measure(name: string, start: number, end: number): void {
