@@ -4,10 +4,12 @@
 //       [--dpr 1] [--chromium /usr/bin/chromium] [--shots DIR] [--url http://host/dev/seatmap.html]
 //
 // Starts Vite on a free port (unless --url), opens dev/seatmap.html (a generated stadium and a
-// fake live feed), and prints one JSON line: first render (mount → first full draw, the
-// `seatmap:first-render` measure), the first draw with live states, parse time, draw time per frame (`seatmap:frame`) while
-// dragging the map at "fit" (every seat in view) and zoomed in, the JS heap, and a check that
-// a click through handle.locate() picks a seat. With --shots, screenshots go to DIR.
+// fake live feed), and prints one JSON line: the first full draw (`seatmap:first-render`, from
+// mount) and the first draw with live states, parse time, the draw time per frame
+// (`seatmap:frame`) while dragging the map at "fit" (every seat in view) and zoomed in, the JS
+// heap, and checks: the patched low-zoom layer equals a full redraw, a click through
+// handle.locate() picks a seat, a seat taken by someone else leaves the selection, and
+// maxSelection holds. With --shots, screenshots go to DIR.
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
@@ -111,6 +113,26 @@ try {
   const p = await page.evaluate((s) => window.harness.handle.locate(s), id);
   await page.mouse.click(p.x, p.y);
   result.clickPicks = (await page.evaluate((s) => window.harness.handle.stateOf(s), id)) === 'SELECTED';
+  // Someone else holds the picked seat: it leaves the selection (and onSelect hears of it).
+  await page.evaluate((s) => window.harness.push([[s, 'HELD']]), id);
+  await page.waitForFunction((s) => window.harness.handle.stateOf(s) === 'HELD', id);
+  result.takenSeatLeavesSelection = await page.evaluate(
+    (s) => !window.harness.handle.selection().includes(s) && !window.harness.selections.at(-1).includes(s),
+    id,
+  );
+  // maxSelection (8 in the harness): the ninth click picks nothing and says why.
+  const free = await page.evaluate(() => {
+    const { map, handle } = window.harness;
+    handle.clearSelection();
+    return map.seats.id.filter((s) => handle.stateOf(s) === 'AVAILABLE').slice(100, 109);
+  });
+  for (const s of free) {
+    const q = await page.evaluate((x) => window.harness.handle.locate(x), s);
+    await page.mouse.click(q.x, q.y);
+  }
+  result.maxSelectionKept = await page.evaluate(
+    () => window.harness.handle.selection().length === 8 && /at most 8/.test(document.querySelector('.seatmap-sr').textContent),
+  );
   result.errors = errors;
 } finally {
   await browser.close();
