@@ -2,7 +2,7 @@
 // build): mounts the map with a generated stadium and a fake Subscription.seatAvailability
 // that sends a snapshot, then deltas at `rate` per second. Used to look at the map and to time
 // it (performance entries seatmap:first-render and seatmap:frame).
-import { mountSeatMap, type LiveStatus, type SeatStatus } from '../src/seatmap/index';
+import { mountSeatMap, type CompactSeatMap, type LiveStatus, type MountOptions, type SeatStatus } from '../src/seatmap/index';
 import type { FeedEvent, FeedSink, Subscribe } from '../src/seatmap/live';
 import { stadiumMap } from './stadium';
 
@@ -72,26 +72,46 @@ const fakeSubscribe: Subscribe = (_showId, sink) => {
     sinks.delete(sink);
   };
 };
-const ticker = rate > 0 ? setInterval(randomDelta, 1000 / rate) : undefined;
+const ticker = rate > 0 && !q.get('show') ? setInterval(randomDelta, 1000 / rate) : undefined;
 
 const statuses: LiveStatus[] = [];
 const selections: string[][] = [];
-const handle = mountSeatMap({
-  showId: 'show-dev',
+// ?show=<id>: a real show through the router (npm run dev's proxy, TICKETFLOW_ROUTER_URL) and
+// the real Subscription.seatAvailability instead of the generated stadium and the fake feed.
+const realShow = q.get('show');
+let shown: { seatMap: CompactSeatMap; prices: MountOptions['prices'] } = {
   seatMap: map,
   prices: [
     { category: 'PREMIUM', price: { amount: 8900, currency: 'EUR' } },
     { category: 'STANDARD', price: { amount: 4500, currency: 'EUR' } },
   ],
+};
+if (realShow) {
+  const response = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'query($id: ID!) { show(id: $id) { seatMap priceTiers { category price { amount currency } } } }',
+      variables: { id: realShow },
+    }),
+  });
+  const body = await response.json();
+  shown = { seatMap: body.data.show.seatMap, prices: body.data.show.priceTiers };
+}
+const handle = mountSeatMap({
+  showId: realShow ?? 'show-dev',
+  ...shown,
   segment: null,
   selectable: true,
   maxSelection: Number(q.get('max') ?? 8),
   onSelect: (ids) => selections.push(ids),
   onStatus: (s) => statuses.push(s),
-  subscribe: fakeSubscribe,
+  subscribe: realShow ? undefined : fakeSubscribe,
 });
 document.getElementById('map')!.append(handle.element);
-document.getElementById('info')!.textContent = `${map.seats.id.length.toLocaleString()} seats, layout ${layout}, ${rate} deltas/s of ${batch} seats`;
+document.getElementById('info')!.textContent = realShow
+  ? `show ${realShow}, live from the router`
+  : `${map.seats.id.length.toLocaleString()} seats, layout ${layout}, ${rate} deltas/s of ${batch} seats`;
 
 declare global {
   interface Window {

@@ -15,7 +15,9 @@ export const SOLD_FILL = '#d4d4d8';
 export const SOLD_CROSS = '#71717a';
 export const OUTLINE = '#a1a1aa';
 export const SELECTED_RING = '#111827';
-export const OWN_RING = '#1d4ed8';
+/** The person's own (held) seats: the same ring, but a white seat with a dark check. */
+export const OWN_RING = '#111827';
+export const OWN_FILL = '#ffffff';
 export const FOCUS_RING = '#f59e0b';
 
 export interface View {
@@ -78,12 +80,12 @@ export function drawSymbol(ctx: CanvasRenderingContext2D, kind: SymbolKind, colo
     ctx.stroke();
     return;
   }
-  ctx.fillStyle = kind === 'sold' ? SOLD_FILL : kind === 'held' ? heldPattern(ctx, colour) : colour;
+  ctx.fillStyle = kind === 'sold' ? SOLD_FILL : kind === 'held' ? heldPattern(ctx, colour) : kind === 'own' ? OWN_FILL : colour;
   ctx.fill();
   if (kind === 'sold') crossPath(ctx, cx, cy, r);
   if (kind === 'accessible') accessibleMark(ctx, cx, cy, r, '#ffffff');
   if (kind === 'selected' || kind === 'own') {
-    ringAndCheck(ctx, cx, cy, r, kind === 'own' ? OWN_RING : SELECTED_RING);
+    ringAndCheck(ctx, cx, cy, r, kind === 'own' ? OWN_RING : SELECTED_RING, kind === 'own' ? OWN_RING : '#ffffff');
   }
 }
 
@@ -99,7 +101,7 @@ function crossPath(ctx: CanvasRenderingContext2D, cx: number, cy: number, r: num
   ctx.stroke();
 }
 
-function ringAndCheck(ctx: CanvasRenderingContext2D, cx: number, cy: number, r: number, ring: string): void {
+function ringAndCheck(ctx: CanvasRenderingContext2D, cx: number, cy: number, r: number, ring: string, check: string): void {
   const lw = Math.max(2, r * 0.3);
   ctx.beginPath();
   ctx.arc(cx, cy, r + lw / 2, 0, Math.PI * 2);
@@ -107,7 +109,7 @@ function ringAndCheck(ctx: CanvasRenderingContext2D, cx: number, cy: number, r: 
   ctx.lineWidth = lw;
   ctx.stroke();
   checkPath(ctx, cx, cy, r);
-  ctx.strokeStyle = '#ffffff';
+  ctx.strokeStyle = check;
   ctx.lineWidth = Math.max(1.5, r * 0.25);
   ctx.stroke();
 }
@@ -334,7 +336,7 @@ export class SeatMapRenderer {
         const c = model.category[i] % look.colour.length;
         if (pass > 0) {
           rect(x0 - frame, y0 - frame, side + 2 * frame, side + 2 * frame, pass === 2 ? look.own : look.selected);
-          rect(x0, y0, side, side, look.colour[c]);
+          rect(x0, y0, side, side, pass === 2 ? look.white : look.colour[c]);
           continue;
         }
         const s = model.flags[i] & FLAG_BLOCKED ? UNKNOWN : states[i];
@@ -413,7 +415,8 @@ export class SeatMapRenderer {
   fit(): void {
     if (!this.width || !this.height) return;
     const b = this.o.model.bounds;
-    const s = this.fitScale;
+    // A small hall is not blown up beyond comfortably large seats.
+    const s = Math.min(this.fitScale, 44 / (this.o.model.pitch * SEAT));
     this.view.scale = s;
     this.view.tx = this.width / 2 - ((b.minX + b.maxX) / 2) * s;
     this.view.ty = this.height / 2 - ((b.minY + b.maxY) / 2) * s;
@@ -670,7 +673,7 @@ export class SeatMapRenderer {
         const b = first + c;
         if (start[b + 1] === start[b]) continue;
         path(b);
-        ctx.fillStyle = colours[c % colours.length];
+        ctx.fillStyle = first === 3 * C + 2 ? OWN_FILL : colours[c % colours.length];
         ctx.fill();
       }
       if (tiny) continue;
@@ -693,7 +696,7 @@ export class SeatMapRenderer {
             ctx.lineTo(sx + r * 0.5, sy - r * 0.38);
           });
         }
-        ctx.strokeStyle = '#ffffff';
+        ctx.strokeStyle = first === 3 * C + 2 ? OWN_RING : '#ffffff';
         ctx.lineWidth = Math.max(1.5, r * 0.25);
         ctx.stroke();
       }
@@ -707,7 +710,7 @@ export class SeatMapRenderer {
       for (let k = 0; k < n; k++) {
         const i = list[k];
         if (!(model.flags[i] & FLAG_ACCESSIBLE)) continue;
-        ctx.fillStyle = states[i] === AVAILABLE || marks[i] ? '#ffffff' : '#3f3f46';
+        ctx.fillStyle = marks[i] & MARK_OWN ? '#3f3f46' : states[i] === AVAILABLE || marks[i] ? '#ffffff' : '#3f3f46';
         ctx.fillText('♿', xs[i] * scale + tx, ys[i] * scale + ty + r * 0.05);
       }
       if (px >= LABELS) {
