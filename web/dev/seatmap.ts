@@ -84,6 +84,7 @@ let shown: { seatMap: CompactSeatMap; prices: MountOptions['prices'] } = {
   prices: [
     { category: 'PREMIUM', price: { amount: 8900, currency: 'EUR' } },
     { category: 'STANDARD', price: { amount: 4500, currency: 'EUR' } },
+    { category: 'STANDING', price: { amount: 3900, currency: 'EUR' } },
   ],
 };
 if (realShow) {

@@ -158,7 +158,14 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
       (options.selectable ? 'Enter or Space picks a seat, ' : '') +
       'plus and minus zoom, Home shows the whole map, Shift with an arrow key moves the map.',
   );
-  const key: Legend = legend(model.categories.map((c, k) => ({ name: categoryName(c.name), colour: colours[k], price: priceWords[k] })));
+  const standingPrice = (category: string | null) => {
+    const price = category ? prices.get(category) : undefined;
+    return price ? formatPrice(price.amount, price.currency) : null;
+  };
+  const key: Legend = legend(
+    model.categories.map((c, k) => ({ name: categoryName(c.name), colour: colours[k], price: priceWords[k] })),
+    model.sections.filter((s) => s.seatCount === 0).map((s) => ({ name: s.name, colour: '#059669', price: standingPrice(s.category) })),
+  );
 
   const button = (text: string, label: string, action: () => void) => {
     const b = document.createElement('button');

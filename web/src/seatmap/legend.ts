@@ -39,7 +39,8 @@ function swatch(kind: SymbolKind, colour: string): HTMLCanvasElement {
   return c;
 }
 
-export function legend(categories: LegendCategory[]): Legend {
+/** categories: the seat categories, in seatMap.categories order; standing: standing sections. */
+export function legend(categories: LegendCategory[], standing: LegendCategory[] = []): Legend {
   const element = document.createElement('div');
   element.className = 'seatmap-legend';
   const cats = document.createElement('ul');
@@ -57,6 +58,16 @@ export function legend(categories: LegendCategory[]): Legend {
     lefts.push(left);
     shown.push(-1);
   });
+  for (const area of standing) {
+    const li = document.createElement('li');
+    const text = document.createElement('span');
+    text.textContent = area.price ? `${area.name} (standing) · ${area.price}` : `${area.name} (standing)`;
+    const box = document.createElement('span');
+    box.setAttribute('aria-hidden', 'true');
+    box.style.cssText = `display:inline-block;width:14px;height:10px;border:1.5px solid ${area.colour};background:#ecfdf5`;
+    li.append(box, text);
+    cats.append(li);
+  }
   const states = document.createElement('ul');
   states.setAttribute('aria-label', 'Seat symbols');
   for (const [kind, words] of STATES) {
