@@ -1,7 +1,8 @@
 // The seat map's interface to the pages. Pages call mountSeatMap and talk to the handle only;
 // drawing, zoom and pan, keyboard navigation and the live seat states live behind it:
 // model.ts (the map as typed arrays, the hit grid), state.ts (seat states, versions, journeys),
-// live.ts (the subscription, resubscribing on gaps and errors), render.ts (the canvas),
+// live.ts (applying the feed, resubscribing on gaps and errors; feed.ts is the subscription
+// itself), render.ts (the canvas),
 // legend.ts (categories, prices and the state symbols).
 //
 // Performance entries for benchmarks (performance.getEntriesByName): seatmap:parse (reading
@@ -9,6 +10,7 @@
 // (mount → the first draw with the feed's states), seatmap:frame (each frame's draw time).
 import './seatmap.css';
 import { legend, type Legend } from './legend';
+import { graphSubscribe } from './feed';
 import { LiveFeed, type Subscribe } from './live';
 import { FLAG_ACCESSIBLE, FLAG_BLOCKED, parseSeatMap, type Direction } from './model';
 import { MARK_OWN, MARK_SELECTED, PALETTE, SeatMapRenderer } from './render';
@@ -282,7 +284,7 @@ export function mountSeatMap(options: MountOptions): SeatMapHandle {
       },
       status: showStatus,
     },
-    options.subscribe,
+    options.subscribe ?? graphSubscribe,
     undefined,
     () => segment !== null,
   );

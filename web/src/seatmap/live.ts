@@ -2,22 +2,10 @@
 // DELTAs, applied to SeatStates. A delta that does not follow the version held (a gap), an
 // error (SUBGRAPH_UNAVAILABLE, NETWORK...) or the end of the stream ends the subscription and
 // subscribes again after a backoff with jitter, which starts over from a new snapshot.
-import { subscribe, type ApiError } from '../api';
-import { graphql } from '../gql';
+// The subscription itself (the GraphQL document over graphql-ws) is feed.ts; this file needs
+// no generated code, so its tests run without codegen.
 import type { LiveStatus } from './index';
 import type { SeatEvent, SeatStates } from './state';
-
-export const SEAT_AVAILABILITY = graphql(`
-  subscription SeatMapAvailability($showId: ID!) {
-    seatAvailability(showId: $showId) {
-      kind
-      version
-      fromVersion
-      seats { seatId state legs }
-      availability { total available held sold }
-    }
-  }
-`);
 
 export interface FeedEvent extends SeatEvent {
   availability?: { total: number; available: number; held: number; sold: number } | null;
@@ -31,13 +19,6 @@ export interface FeedSink {
 
 /** Starts one subscription; returns the function that ends it. */
 export type Subscribe = (showId: string, sink: FeedSink) => () => void;
-
-export const graphSubscribe: Subscribe = (showId, sink) =>
-  subscribe(SEAT_AVAILABILITY, { showId }, {
-    next: (data) => sink.next(data.seatAvailability),
-    error: (e: ApiError) => sink.error(e),
-    complete: () => sink.complete(),
-  });
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -78,7 +59,7 @@ export class LiveFeed {
     private readonly showId: string,
     private readonly store: SeatStates,
     private readonly handlers: LiveHandlers,
-    private readonly subscribeFn: Subscribe = graphSubscribe,
+    private readonly subscribeFn: Subscribe,
     private readonly timers: Timers = realTimers,
     /** Counts from the feed (whole show) or from the states drawn (a segment of a journey). */
     private readonly useLocalCounts: () => boolean = () => false,
