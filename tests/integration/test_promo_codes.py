@@ -527,3 +527,44 @@ async def test_who_may_apply_and_remove_a_code(
     body = await booking.run(CHECKOUT, {"hold": hold_id, "key": uuid.uuid4().hex},
                              actors.customer.token)
     assert body["data"]["checkout"]["total"]["amount"] == 5000
+
+
+# Standing places: one line per section, discounted as a whole
+
+
+HOLD_PLACES = """mutation($show: ID!, $section: ID!, $n: Int!) {
+  holdGeneralAdmission(showId: $show, sectionId: $section, quantity: $n) {
+    __typename ... on SeatHold { id } } }"""
+
+
+async def test_standing_places_are_one_line_discounted_as_a_whole(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    from tests.integration.seating import Venues, at, small_map
+
+    booking, venues = stack.client("booking"), Venues(stack.client("venue"))
+    hall = await venues.hall(actors.organizer, small_map(standing=20))
+    show = await venues.show(actors.organizer, hall["id"], at(19), price=None, currency="EUR",
+                             priceTiers=[{"category": "STANDARD", "amount": 3000},
+                                         {"category": "STANDING", "amount": 1333}])
+    await venues.publish(actors.organizer, show["id"])
+    section = next(s["id"] for s in hall["sections"] if s["generalAdmission"])
+
+    async def held() -> str | None:
+        body = await booking.run(HOLD_PLACES, {"show": show["id"], "section": section, "n": 3},
+                                 actors.customer.token)
+        found = (body.get("data") or {}).get("holdGeneralAdmission")
+        return None if not found else str(found["id"])
+
+    hold_id = await eventually(held)  # once booking has the show
+    made = await create_code(booking, actors.organizer, percent=10, categories=["STANDING"],
+                             showIds=[show["id"]])
+    answer = await apply(booking, actors.customer, hold_id, made["code"])
+    # Three places at 13.33 are one line of 39.99: 10 % is 3.999, rounded half up to 4.00.
+    assert [(line["sectionId"], line["quantity"], line["price"]["amount"],
+             line["discount"]["amount"]) for line in answer["lines"]] == [
+        (section, 3, 3999, 400)]
+    assert answer["total"]["amount"] == 3599
+    booked = await checkout(booking, actors.customer, hold_id)
+    assert booked["total"]["amount"] == 3599
+    assert booked["generalAdmission"] == [{"sectionId": section, "price": {"amount": 3999},
+                                           "discount": {"amount": 400}}]
