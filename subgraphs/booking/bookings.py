@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from subgraphs.booking import expiry, redemptions, seats, sections
+from subgraphs.booking import expiry, redemptions, seats, sections, unlocking
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
 from subgraphs.booking.ledger import Ledger
@@ -276,7 +276,9 @@ async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> 
     """Venue's events: a published show gets inventory; a cancelled one stops selling; a
     venue's corrected time zone is the one its shows' notices name from now on."""
     if event.type == events.ShowPublished.type_name():
-        await apply_show_published(uow, events.ShowPublished.read(event))
+        published = events.ShowPublished.read(event)
+        await apply_show_published(uow, published)
+        await unlocking.remember(uow, published)
     elif event.type == events.ShowCancelled.type_name():
         await cancel_show(service, uow, events.ShowCancelled.read(event).show_id)
     elif event.type == events.VenueTimeZoneChanged.type_name():

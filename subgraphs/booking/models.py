@@ -304,6 +304,16 @@ class PromoCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class HiddenCategory(Base):
+    """A price category of a show sold only to holds whose promo code unlocks it (venue's
+    ``PriceTierInput.hidden``, carried by ``ShowPublished``)."""
+
+    __tablename__ = "hidden_categories"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class HoldPromoCode(Base):
     """The promo code applied to a hold (``applyPromoCode``), redeemed at its checkout."""
 

@@ -105,16 +105,24 @@ def code_key(text: str, field: str = "code") -> str:
     return text.upper()
 
 
-def applies(code: PromoCode, show: ShowInfo, lines: Sequence[tuple[str, int]]) -> bool:
-    """Whether ``code`` may discount this show's ``lines`` at all: the show's organizer's
-    code, for this show (or all theirs), in its currency (amounts), and a line in scope."""
+def applies(code: PromoCode, show: ShowInfo, lines: Sequence[tuple[str, int]] | None) -> bool:
+    """Whether ``code`` may be used on this show's ``lines`` at all: the show's organizer's
+    code, for this show (or all theirs), in its currency (amounts), and a line in its scope
+    or of a category it unlocks (``None``: lines not known yet, a hold about to be made)."""
     return (code.organizer_id == show.organizer_id
             and (not code.show_ids or show.id in code.show_ids)
             and (code.kind != PromoKind.AMOUNT or code.currency == show.currency)
-            and any(in_scope(code, category) for category, _ in lines))
+            and (lines is None
+                 or any(in_scope(code, category) or category in code.unlocks_categories
+                        for category, _ in lines)))
 
 
-def refusal(code: PromoCode, show: ShowInfo, lines: Sequence[tuple[str, int]],
+def locked(hidden: frozenset[str], code: PromoCode | None) -> frozenset[str]:
+    """The hidden categories ``code`` (or no code) leaves closed."""
+    return hidden if code is None else hidden - set(code.unlocks_categories)
+
+
+def refusal(code: PromoCode, show: ShowInfo, lines: Sequence[tuple[str, int]] | None,
             now: datetime) -> str | None:
     """Why ``code`` cannot be used for these lines now, counters aside; ``None`` if it can."""
     if not code.active:

@@ -46,7 +46,8 @@ class CreatePromoCodeInput:
     code: str = strawberry.field(description="3 to 40 letters, digits, '-' or '_'; "
                                  "case-insensitive, unique per organizer.")
     kind: PromoCodeKind
-    percent: int | None = strawberry.field(default=None, description="1 to 100.")
+    percent: int | None = strawberry.field(
+        default=None, description="1 to 100 (0 to 100 for a code that unlocks categories).")
     amount: MoneyInput | None = strawberry.field(
         default=None, description="Off each booking, in the currency of the shows it "
         "applies to (shows in another currency are out of its scope).")
@@ -62,8 +63,9 @@ class CreatePromoCodeInput:
     max_per_customer: int | None = strawberry.field(
         default=None, description="Bookings one customer may redeem it for; null: no limit.")
     unlocks_categories: list[str] = strawberry.field(
-        default_factory=list, description="Hidden price categories it unlocks (recorded; "
-        "hidden categories are not enforced yet).")
+        default_factory=list, description="Hidden price categories it unlocks: holds made "
+        "with this code (promoCode) may take their seats and places. Such a code may take "
+        "0 percent off.")
     organizer_id: strawberry.ID | None = strawberry.field(
         default=None, description="Admins: whose code it is (default: the shows' organizer).")
 

@@ -28,6 +28,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.booking import unlocking
 from subgraphs.booking.hold_changes import effective_status
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.models import (
@@ -95,8 +96,10 @@ def validate(new: NewCode) -> NewCode:
     """The request checked (``BAD_USER_INPUT`` naming the first bad field) and tidied."""
     code_key(new.code, "input.code")
     if new.kind == PromoKind.PERCENT:
-        if new.percent is None or not 1 <= new.percent <= 100:
-            raise BadUserInput("A PERCENT code takes off 1 to 100 percent.",
+        # A code that unlocks hidden categories may take nothing off (0 %).
+        lowest = 0 if new.unlocks_categories else 1
+        if new.percent is None or not lowest <= new.percent <= 100:
+            raise BadUserInput(f"A PERCENT code takes off {lowest} to 100 percent.",
                                field="input.percent")
         if new.amount is not None:
             raise BadUserInput("A PERCENT code has no amount.", field="input.amount")
@@ -263,7 +266,11 @@ async def apply_code(service: Service, caller: Caller | None, hold_id: str,
             if code is None:
                 return Rejected(text, Reason.NOT_FOUND)
             price = (await prices_of_holds(uow.session, [hold.id]))[0]
-            reason = refusal(code, show, lines_of(price), utcnow())
+            lines = lines_of(price)
+            reason = refusal(code, show, lines, utcnow())
+            if reason is None and unlocking.closes(await unlocking.hidden_of(service, show.id),
+                                                   code, [c for c, _ in lines]):
+                reason = Reason.NOT_APPLICABLE  # it would not unlock what the hold has
             if reason is None and code.max_redemptions is not None \
                     and code.redeemed >= code.max_redemptions:
                 reason = Reason.EXHAUSTED
@@ -285,12 +292,20 @@ async def apply_code(service: Service, caller: Caller | None, hold_id: str,
 
 
 async def remove_code(service: Service, caller: Caller | None, hold_id: str) -> Hold:
-    """Take the code off the caller's active hold (nothing to do when it has none)."""
+    """Take the code off the caller's active hold (nothing to do when it has none); a hold
+    of a hidden category keeps the code that unlocks it (``CONFLICT``)."""
     who = require_caller(caller)
 
     async def attempt() -> Hold:
         async with service.uow() as uow:
             hold = await _locked_active(uow, who, hold_id)
+            show = await show_of(service, hold.show_id)
+            price = (await prices_of_holds(uow.session, [hold.id]))[0]
+            closed = unlocking.closes(await unlocking.hidden_of(service, show.id), None,
+                                      [c for c, _ in lines_of(price)])
+            if closed:
+                raise Conflict("This hold has places only its promo code unlocks; release "
+                               "the hold instead.", field="holdId", categories=closed)
             await uow.session.execute(delete(HoldPromoCode)
                                       .where(HoldPromoCode.hold_id == hold.id))
             await uow.commit()

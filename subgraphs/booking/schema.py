@@ -277,12 +277,14 @@ class SeatHold:
                    expires_at=h.expires_at, status=h.status, legs=(h.leg_from, h.leg_to))
 
     @classmethod
-    def from_held(cls, info: Info, held: outcomes.Held) -> SeatHold:
+    def from_held(cls, info: Info, held: outcomes.Held, with_code: bool = False) -> SeatHold:
         """A hold a mutation returns: what it just made is known, so its seats and prices
-        are given to the request's loader instead of being read back."""
-        if held.price is not None:  # just made: no promo code yet
+        (and that it has no promo code, unless made with one) are given to the request's
+        loader instead of being read back."""
+        if held.price is not None:
             info.context.loader(_load_hold_prices).prime(held.hold.id, held.price)
-            info.context.loader(_load_hold_codes).prime(held.hold.id, None)
+            if not with_code:
+                info.context.loader(_load_hold_codes).prime(held.hold.id, None)
         return cls.from_model(held.hold)
 
     @classmethod
@@ -415,12 +417,16 @@ class SoldOut:
                                       "left now.")
 
 
-HoldSeatsResult = Annotated[SeatHold | SeatsUnavailable,
+HoldSeatsResult = Annotated[SeatHold | SeatsUnavailable | PromoCodeRejected,
                             strawberry.union("HoldSeatsResult")]
-HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut,
+HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut | PromoCodeRejected,
                                        strawberry.union("HoldGeneralAdmissionResult")]
-HoldBestAvailableResult = Annotated[SeatHold | SoldOut,
+HoldBestAvailableResult = Annotated[SeatHold | SoldOut | PromoCodeRejected,
                                     strawberry.union("HoldBestAvailableResult")]
+PROMO_ARG = ("A promo code of the show's organizer to hold with (as applyPromoCode; "
+             "PromoCodeRejected when it cannot be used, nothing held). Seats and places of "
+             "a hidden category are held only with a code that unlocks it.")
+PromoCodeArg = Annotated[str | None, strawberry.argument(description=PROMO_ARG)]
 CheckoutResult = Annotated[Booking | HoldExpired | PromoCodeRejected,
                            strawberry.union("CheckoutResult")]
 ApplyPromoCodeResult = Annotated[SeatHold | PromoCodeRejected,
@@ -488,14 +494,17 @@ class Mutation:
                          "them. A retry with the same idempotencyKey returns the first hold.")
     async def hold_seats(self, info: Info, show_id: strawberry.ID, seat_ids: list[strawberry.ID],
                          idempotency_key: str | None = None,
-                         segment: SegmentInput | None = None) -> HoldSeatsResult:
+                         segment: SegmentInput | None = None,
+                         promo_code: PromoCodeArg = None) -> HoldSeatsResult:
         result = await service.hold_seats(info.context.service, info.context.caller,
                                           str(show_id), [str(s) for s in seat_ids],
-                                          idempotency_key, _pair(segment))
+                                          idempotency_key, _pair(segment), promo_code)
+        if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
+            return PromoCodeRejected.of(result)
         metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
         if isinstance(result, outcomes.SeatsUnavailable):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
-        return SeatHold.from_held(info, result)
+        return SeatHold.from_held(info, result, promo_code is not None)
 
     @strawberry.mutation(description="Hold the best quantity seats left (of category, on "
                          "segment), together in one row when any row has room, never leaving "
@@ -505,14 +514,17 @@ class Mutation:
     async def hold_best_available(
         self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
         segment: SegmentInput | None = None, idempotency_key: str | None = None,
+        promo_code: PromoCodeArg = None,
     ) -> HoldBestAvailableResult:
         result = await service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
-            _pair(segment), idempotency_key)
+            _pair(segment), idempotency_key, promo_code)
+        if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
+            return PromoCodeRejected.of(result)
         metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
-        return SeatHold.from_held(info, result)
+        return SeatHold.from_held(info, result, promo_code is not None)
 
     @strawberry.mutation(description="Cancel your booking (until the show starts; admins at "
                          "any time): its seats go back on sale and a paid booking is refunded. "
@@ -572,15 +584,17 @@ class Mutation:
                          "idempotencyKey returns the first hold.")
     async def hold_general_admission(
         self, info: Info, show_id: strawberry.ID, section_id: strawberry.ID, quantity: int,
-        idempotency_key: str | None = None,
+        idempotency_key: str | None = None, promo_code: PromoCodeArg = None,
     ) -> HoldGeneralAdmissionResult:
         result = await service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
-            idempotency_key)
+            idempotency_key, promo_code)
+        if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
+            return PromoCodeRejected.of(result)
         metrics.hold_answered("general_admission", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
-        return SeatHold.from_held(info, result)
+        return SeatHold.from_held(info, result, promo_code is not None)
 
     @strawberry.mutation(description="Give your active hold's seats and places back. A hold "
                          "that is not active (released, expired, checked out) is a CONFLICT "

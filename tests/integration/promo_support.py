@@ -55,9 +55,10 @@ class TieredShow:
 
 
 async def tiered_show(stack: Stack, organizer: User, currency: str,
-                      tiers: dict[str, int], seats_per_row: int = 4) -> TieredShow:
+                      tiers: dict[str, int], seats_per_row: int = 4,
+                      hidden: tuple[str, ...] = ()) -> TieredShow:
     """A show on sale with one row of ``seats_per_row`` seats per category at its price
-    (rows in the order of ``tiers``)."""
+    (rows in the order of ``tiers``); the ``hidden`` categories are hidden."""
     venue, booking = stack.client("venue"), stack.client("booking")
     rows = [{"label": chr(ord("A") + i), "seats": seats_per_row, "category": category}
             for i, category in enumerate(tiers)]
@@ -67,7 +68,8 @@ async def tiered_show(stack: Stack, organizer: User, currency: str,
     s = await venue.data(CREATE_SHOW, {"i": {
         "venueId": v["createVenue"]["id"], "title": "Promo Show",
         "startsAt": "2030-06-01T19:00:00+00:00", "currency": currency,
-        "priceTiers": [{"category": c, "amount": a} for c, a in tiers.items()]}},
+        "priceTiers": [{"category": c, "amount": a, "hidden": c in hidden}
+                       for c, a in tiers.items()]}},
         organizer.token)
     show_id = s["createShow"]["id"]
     await venue.data(PUBLISH_SHOW, {"id": show_id}, organizer.token)

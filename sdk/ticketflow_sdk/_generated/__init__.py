@@ -117,16 +117,19 @@ from .get_venue import GetVenue, GetVenueVenue
 from .hold import Hold, HoldHold
 from .hold_best_available import (
     HoldBestAvailable,
+    HoldBestAvailableHoldBestAvailablePromoCodeRejected,
     HoldBestAvailableHoldBestAvailableSeatHold,
     HoldBestAvailableHoldBestAvailableSoldOut,
 )
 from .hold_general_admission import (
     HoldGeneralAdmission,
+    HoldGeneralAdmissionHoldGeneralAdmissionPromoCodeRejected,
     HoldGeneralAdmissionHoldGeneralAdmissionSeatHold,
     HoldGeneralAdmissionHoldGeneralAdmissionSoldOut,
 )
 from .hold_seats import (
     HoldSeats,
+    HoldSeatsHoldSeatsPromoCodeRejected,
     HoldSeatsHoldSeatsSeatHold,
     HoldSeatsHoldSeatsSeatsUnavailable,
 )
@@ -289,9 +292,11 @@ __all__ = [
     "HeldSeatPrice",
     "Hold",
     "HoldBestAvailable",
+    "HoldBestAvailableHoldBestAvailablePromoCodeRejected",
     "HoldBestAvailableHoldBestAvailableSeatHold",
     "HoldBestAvailableHoldBestAvailableSoldOut",
     "HoldGeneralAdmission",
+    "HoldGeneralAdmissionHoldGeneralAdmissionPromoCodeRejected",
     "HoldGeneralAdmissionHoldGeneralAdmissionSeatHold",
     "HoldGeneralAdmissionHoldGeneralAdmissionSoldOut",
     "HoldHold",
@@ -299,6 +304,7 @@ __all__ = [
     "HoldLinePrice",
     "HoldLineUnitPrice",
     "HoldSeats",
+    "HoldSeatsHoldSeatsPromoCodeRejected",
     "HoldSeatsHoldSeatsSeatHold",
     "HoldSeatsHoldSeatsSeatsUnavailable",
     "ISSUE_REFUND_GQL",

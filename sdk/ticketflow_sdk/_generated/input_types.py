@@ -76,6 +76,8 @@ class PriceTierInput(BaseModel):
     category: str
     amount: int
     "Minor units."
+    hidden: bool = False
+    "Sold only to holds whose promo code unlocks this category (PromoCode.unlocksCategories)."
 
 
 class RowInput(BaseModel):

@@ -1,5 +1,5 @@
-"""promo codes: codes, the code applied to a hold, redemptions and per-customer uses, and the
-discount a booking's lines carry
+"""promo codes: codes, the code applied to a hold, redemptions and per-customer uses, the
+discount a booking's lines carry, and hidden categories of shows
 
 Revision ID: 7a2c9e4f1b80
 Revises: 4d8e1a6b2c57
@@ -43,6 +43,12 @@ def upgrade() -> None:
     with op.batch_alter_table('promo_codes', schema=None) as batch_op:
         batch_op.create_index('ux_promo_codes_organizer_code', ['organizer_id', 'code_key'],
                               unique=True)
+    op.create_table('hidden_categories',
+    sa.Column('show_id', sa.String(length=36), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['show_id'], ['shows.id'], name=op.f('fk_hidden_categories_show_id_shows')),
+    sa.PrimaryKeyConstraint('show_id', 'category', name=op.f('pk_hidden_categories'))
+    )
     op.create_table('hold_promo_codes',
     sa.Column('hold_id', sa.String(length=36), nullable=False),
     sa.Column('code_id', sa.String(length=36), nullable=False),
@@ -85,6 +91,7 @@ def downgrade() -> None:
     op.drop_table('promo_redemptions')
     op.drop_table('promo_customer_uses')
     op.drop_table('hold_promo_codes')
+    op.drop_table('hidden_categories')
     with op.batch_alter_table('promo_codes', schema=None) as batch_op:
         batch_op.drop_index('ux_promo_codes_organizer_code')
     op.drop_table('promo_codes')
