@@ -3,9 +3,12 @@ a booking that ends without being kept gives its redemption back.
 
 The money rule (README, "Promo codes"): amounts stay integer minor units of the show's
 currency. A PERCENT code takes ``percent`` of each line in its scope, rounded half up to
-the minor unit (:func:`percent_off`); an AMOUNT code takes its amount off the lines in its
-scope, in line order (seats in seat-map order, then standing sections), each line at most
-down to zero (:func:`discounts`). No total is ever below zero.
+the minor unit (:func:`.promo_rules.percent_off`); an AMOUNT code takes its amount off the
+lines in its scope, in line order (seats in seat-map order, then standing sections), each
+line at most down to zero (:func:`.promo_rules.discounts`). No total is ever below zero.
+
+Redeeming and giving back are in :mod:`.redemptions`, hidden categories in
+:mod:`.unlocking`.
 
 Redemptions are counted by the database, not by Python. Checkout (in its own transaction,
 the hold locked) first raises the customer's row of :class:`~.models.PromoCustomerUse`
@@ -24,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +41,6 @@ from subgraphs.booking.models import (
     HoldStatus,
     PromoCode,
     PromoKind,
-    PromoRedemption,
 )
 from subgraphs.booking.promo_rules import (
     MAX_CATEGORY,
@@ -53,7 +55,7 @@ from subgraphs.booking.promo_rules import (
 )
 from subgraphs.booking.reads import prices_of_holds
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin, require_role
-from subgraphs.kernel.db import one_each, utcnow
+from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, NotFound
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.l10n import check_currency
@@ -325,16 +327,3 @@ async def codes_of_holds(session: AsyncSession,
         .where(HoldPromoCode.hold_id.in_(set(hold_ids))))).all()
     found = {hold_id: code for hold_id, code in rows}
     return [found.get(h) for h in hold_ids]
-
-
-async def codes_by_ids(session: AsyncSession,
-                       ids: Sequence[str]) -> list[PromoCode | None]:
-    return await one_each(session, PromoCode.id, ids)
-
-
-async def redemption_counts(session: AsyncSession, code_ids: Sequence[str]) -> dict[str, int]:
-    """Redemption rows per code (what ``redeemed`` must equal)."""
-    rows = await session.execute(select(PromoRedemption.code_id, func.count())
-                                 .where(PromoRedemption.code_id.in_(set(code_ids)))
-                                 .group_by(PromoRedemption.code_id))
-    return {code_id: int(n) for code_id, n in rows}
