@@ -183,6 +183,8 @@ class ShowPublished(Payload):
     stops: int = 0
     legs: list[Json] = field(default_factory=list)  # index, from, to
     time_zone: str = "UTC"  # the venue's IANA zone then
+    # Categories sold only to holds whose promo code unlocks them.
+    hidden_categories: list[str] = field(default_factory=list)
 
 
 @event_payload

@@ -51,6 +51,9 @@ class MoneyInput:
 class PriceTierInput:
     category: str
     amount: int = strawberry.field(description="Minor units.")
+    hidden: bool = strawberry.field(
+        default=False, description="Sold only to holds whose promo code unlocks this "
+        "category (PromoCode.unlocksCategories).")
 
 
 @strawberry.input
@@ -83,12 +86,15 @@ def show_spec(input: CreateShowInput) -> service.ShowSpec:
     if (price is None) == (priced is None):
         raise BadUserInput("Give either price or priceTiers.", field="input.priceTiers")
     tiers: dict[str, int] = {}
+    hidden: set[str] = set()
     if price is None:
         for i, tier in enumerate(priced or []):
             if tier.category in tiers:
                 raise BadUserInput(f"{tier.category} is priced twice.",
                                    field=f"input.priceTiers[{i}].category")
             tiers[tier.category] = tier.amount
+            if tier.hidden:
+                hidden.add(tier.category)
         currency = input.currency or ""
     else:
         currency = price.currency
@@ -97,7 +103,7 @@ def show_spec(input: CreateShowInput) -> service.ShowSpec:
         check_currency(currency, "input.price.currency")
     return service.ShowSpec(
         title=input.title, starts_at=input.starts_at, ends_at=input.ends_at,
-        currency=currency, tiers=tiers, kind=input.kind.value,
+        currency=currency, tiers=tiers, kind=input.kind.value, hidden=frozenset(hidden),
         flat_price=price.amount if price is not None else None,
         hall_id=str(input.hall_id) if input.hall_id else None,
         venue_id=str(input.venue_id) if input.venue_id else None,

@@ -109,6 +109,8 @@ class PriceTier(Base):
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     amount: Mapped[int] = mapped_column(Integer)
+    # Sold only to holds whose promo code unlocks the category (booking enforces it).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Stop(Base):

@@ -174,6 +174,8 @@ class ShowKind(Enum):
 class PriceTier:
     category: str
     price: Money
+    hidden: bool = strawberry.field(default=False, description="Sold only with a promo code "
+                                    "that unlocks this category.")
 
 
 @strawberry.type(description="A stop of a journey.")
@@ -222,7 +224,8 @@ class Show:
     async def price_tiers(self, info: Info) -> list[PriceTier]:
         rows = await info.context.loader(_load_tiers).load(str(self.id))
         return [PriceTier(category=t.category, price=Money(amount=t.amount,
-                                                            currency=self.currency))
+                                                            currency=self.currency),
+                          hidden=t.hidden)
                 for t in rows]
 
     @strawberry.field(description="The lowest price of the show.")
