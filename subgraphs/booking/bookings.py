@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from subgraphs.booking import expiry, sales_ledger, seats, sections
+from subgraphs.booking import expiry, redemptions, sales_ledger, seats, sections
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
 from subgraphs.booking.ledger import Ledger
@@ -30,6 +30,7 @@ from subgraphs.booking.models import (
     ShowSeat,
 )
 from subgraphs.booking.outcomes import HoldExpired
+from subgraphs.booking.promo_rules import Rejected
 from subgraphs.booking.reads import prices_of_holds
 from subgraphs.booking.shows import ShowInfo, notice
 from subgraphs.kernel import events, metrics
@@ -46,12 +47,16 @@ log = logging.getLogger("ticketflow.booking")
 
 async def checkout(
     service: Service, caller: Caller | None, hold_id: str, idempotency_key: str
-) -> Booking | HoldExpired:
-    """Turn the caller's hold into a booking awaiting payment; a retried key returns it again."""
+) -> Booking | HoldExpired | Rejected:
+    """Turn the caller's hold into a booking awaiting payment; a retried key returns it again.
+
+    A promo code applied to the hold is redeemed in the same transaction
+    (:func:`.redemptions.redeem`); one that can no longer be used (used up, withdrawn, past
+    its time, the customer's limit) is :class:`.Rejected` and books nothing."""
     who = require_caller(caller)
     key = clean_key(idempotency_key)
 
-    async def create(uow: UnitOfWork) -> tuple[Booking | HoldExpired, str | None]:
+    async def create(uow: UnitOfWork) -> tuple[Booking | HoldExpired | Rejected, str | None]:
         hold = await uow.session.get(Hold, hold_id, with_for_update=True)
         if hold is None:
             raise NotFound("No hold with this id.", field="holdId")
@@ -60,17 +65,26 @@ async def checkout(
             return HoldExpired(hold_id), None
         show = await show_of(service, hold.show_id)
         price = (await prices_of_holds(uow.session, [hold.id]))[0]
+        promo = await redemptions.redeem(uow, show, hold, price)
+        if isinstance(promo, Rejected):
+            return promo, None
+        off = promo.discounts if promo else [0] * (len(price.seats) + len(price.places))
         booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
-                          total_amount=price.total, currency=show.currency)
+                          total_amount=price.total - sum(off), discount_amount=sum(off),
+                          currency=show.currency)
         uow.session.add(booking)
         await uow.session.flush()
         uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
-                                        label=s.label, price_amount=s.price_amount)
-                            for s in price.seats)
+                                        label=s.label, price_amount=s.price_amount,
+                                        discount_amount=d)
+                            for s, d in zip(price.seats, off[:len(price.seats)], strict=True))
         uow.session.add_all(BookingAdmission(booking_id=booking.id, section_id=g.section_id,
                                              name=g.name, quantity=a.quantity,
-                                             price_amount=g.price_amount)
-                            for a, g in price.places)
+                                             price_amount=g.price_amount, discount_amount=d)
+                            for (a, g), d in zip(price.places, off[len(price.seats):],
+                                                 strict=True))
+        if promo:
+            redemptions.record(uow, promo, booking.id, hold.user_id)
         hold.status = HoldStatus.CHECKED_OUT
         uow.emit(events.BookingCreated(
             booking_id=booking.id, user_id=booking.user_id, show_id=booking.show_id,
@@ -186,6 +200,7 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
     freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
+    await redemptions.give_back(uow, booking.id)
     uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
                                      payment_id=booking.payment_id, seat_ids=freed,
                                      show=shown))

@@ -237,6 +237,8 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The payment that confirmed it (from payment's PaymentSucceeded).
     payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # What a promo code took off (``total_amount`` is net of it); the lines say per line.
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When its status last changed (null until then).
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
                                                         onupdate=utcnow)
@@ -249,6 +251,8 @@ class BookingLine(Base):
     seat_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     label: Mapped[str] = mapped_column(String(40))
     price_amount: Mapped[int] = mapped_column(Integer)
+    # Taken off this line by a promo code at checkout (minor units; never changes after).
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class BookingAdmission(Base):
@@ -261,6 +265,78 @@ class BookingAdmission(Base):
     name: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
     price_amount: Mapped[int] = mapped_column(Integer)  # per place
+    # Taken off the whole line (all its places) by a promo code at checkout.
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class PromoKind:
+    """``promo_codes.kind``: a percentage of each line in scope, or an amount off."""
+
+    PERCENT: Final = "PERCENT"
+    AMOUNT: Final = "AMOUNT"
+
+
+class PromoCode(Base):
+    """An organizer's promo code (:mod:`.promos`). ``code_key`` is the code upper-cased:
+    codes are case-insensitive and unique per organizer."""
+
+    __tablename__ = "promo_codes"
+    __table_args__ = (Index("ux_promo_codes_organizer_code", "organizer_id", "code_key",
+                            unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organizer_id: Mapped[str] = mapped_column(String(36))
+    code: Mapped[str] = mapped_column(String(40))  # as the organizer wrote it
+    code_key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))
+    percent: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1 to 100
+    amount: Mapped[int | None] = mapped_column(Integer, nullable=True)  # minor units
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)  # with amount
+    show_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every show
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every one
+    unlocks_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    max_redemptions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_per_customer: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Bookings that hold a redemption now: raised by checkout with one conditional UPDATE,
+    # lowered when such a booking is cancelled, refunded in full or expires.
+    redeemed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HoldPromoCode(Base):
+    """The promo code applied to a hold (``applyPromoCode``), redeemed at its checkout."""
+
+    __tablename__ = "hold_promo_codes"
+
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    code_id: Mapped[str] = mapped_column(ForeignKey("promo_codes.id"))
+
+
+class PromoCustomerUse(Base):
+    """How many redemptions of one code one customer holds now: the per-customer limit is
+    one conditional upsert of this row (as :class:`CustomerPlaces` is), never a count."""
+
+    __tablename__ = "promo_customer_uses"
+
+    code_id: Mapped[str] = mapped_column(ForeignKey("promo_codes.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PromoRedemption(Base):
+    """A booking that redeemed a code; deleted (once) when the redemption is given back."""
+
+    __tablename__ = "promo_redemptions"
+    __table_args__ = (Index("ix_promo_redemptions_code_user", "code_id", "user_id"),)
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    code_id: Mapped[str] = mapped_column(ForeignKey("promo_codes.id"))
+    user_id: Mapped[str] = mapped_column(String(36))
+    discount_amount: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RefundRecord(Base):

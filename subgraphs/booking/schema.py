@@ -14,7 +14,22 @@ from typing import Annotated, Any
 
 import strawberry
 
-from subgraphs.booking import exports, inventory, live, models, outcomes, reads, service
+from subgraphs.booking import (
+    exports,
+    inventory,
+    live,
+    models,
+    outcomes,
+    promo_rules,
+    promos,
+    reads,
+    service,
+)
+from subgraphs.booking.promo_types import (
+    CreatePromoCodeInput,
+    PromoCode,
+    PromoCodeRejected,
+)
 from subgraphs.booking.reports_schema import SalesReport, sales_report
 from subgraphs.kernel import metrics
 from subgraphs.kernel.auth import require_owner_or_admin
@@ -31,6 +46,14 @@ _load_booking_places = session_batch(reads.admission_by_bookings)
 _load_shows = session_batch(reads.shows_by_ids)
 _load_hold_prices = session_batch(reads.prices_of_holds)
 _load_holds = session_batch(reads.holds_by_ids)
+_load_hold_codes = session_batch(promos.codes_of_holds)
+
+
+async def _priced(info: Info, hold_id: str) -> tuple[reads.HoldPrice, list[int]]:
+    """A hold's prices and what its promo code takes off each line (zeros without one)."""
+    price = await info.context.loader(_load_hold_prices).load(hold_id)
+    code = await info.context.loader(_load_hold_codes).load(hold_id)
+    return price, promo_rules.discounts(code, promo_rules.lines_of(price))
 
 
 @strawberry.input(description="Part of a journey: from one stop to a later one, as indexes "
@@ -190,7 +213,9 @@ class HoldLine:
     label: str = strawberry.field(description="The seat's label or the section's name.")
     quantity: int
     unit_price: Money
-    price: Money
+    price: Money = strawberry.field(description="Before the discount.")
+    discount: Money = strawberry.field(description="What the hold's promo code takes off this "
+                                       "line (zero without one).")
 
 
 @strawberry.federation.type(keys=["id"], description="Seats (or standing places) reserved for "
@@ -230,22 +255,38 @@ class SeatHold:
     @strawberry.field(description="What checkout will charge, line by line: each seat, then "
                       "each standing section's places.")
     async def lines(self, info: Info) -> list[HoldLine]:
-        found = await info.context.loader(_load_hold_prices).load(str(self.id))
+        found, off = await _priced(info, str(self.id))
 
         def money(amount: int) -> Money:
             return Money(amount=amount, currency=found.currency)
 
+        seats = len(found.seats)
         return [HoldLine(seat_id=strawberry.ID(s.seat_id), section_id=None, label=s.label,
                          quantity=1, unit_price=money(s.price_amount),
-                         price=money(s.price_amount)) for s in found.seats] + [
+                         price=money(s.price_amount), discount=money(off[i]))
+                for i, s in enumerate(found.seats)] + [
             HoldLine(seat_id=None, section_id=strawberry.ID(g.section_id), label=g.name,
                      quantity=a.quantity, unit_price=money(g.price_amount),
-                     price=money(a.quantity * g.price_amount)) for a, g in found.places]
+                     price=money(a.quantity * g.price_amount), discount=money(off[seats + i]))
+            for i, (a, g) in enumerate(found.places)]
 
-    @strawberry.field(description="What checkout will charge for this hold.")
+    @strawberry.field(description="What checkout will charge for this hold: the lines' prices "
+                      "less the discount.")
     async def total(self, info: Info) -> Money:
-        found = await info.context.loader(_load_hold_prices).load(str(self.id))
-        return Money(amount=found.total, currency=found.currency)
+        found, off = await _priced(info, str(self.id))
+        return Money(amount=found.total - sum(off), currency=found.currency)
+
+    @strawberry.field(description="What the hold's promo code takes off (zero without one); "
+                      "checkout checks the code again and redeems it.")
+    async def discount(self, info: Info) -> Money:
+        found, off = await _priced(info, str(self.id))
+        return Money(amount=sum(off), currency=found.currency)
+
+    @strawberry.field(description="The promo code applied to this hold, as its organizer "
+                      "wrote it (null when none).")
+    async def promo_code(self, info: Info) -> str | None:
+        code = await info.context.loader(_load_hold_codes).load(str(self.id))
+        return None if code is None else code.code
 
     @classmethod
     def from_model(cls, h: models.Hold) -> SeatHold:
@@ -256,8 +297,9 @@ class SeatHold:
     def from_held(cls, info: Info, held: outcomes.Held) -> SeatHold:
         """A hold a mutation returns: what it just made is known, so its seats and prices
         are given to the request's loader instead of being read back."""
-        if held.price is not None:
+        if held.price is not None:  # just made: no promo code yet
             info.context.loader(_load_hold_prices).prime(held.hold.id, held.price)
+            info.context.loader(_load_hold_codes).prime(held.hold.id, None)
         return cls.from_model(held.hold)
 
     @classmethod
@@ -282,7 +324,9 @@ class BookingStatus(Enum):
 class BookingLine:
     seat_id: strawberry.ID
     label: str
-    price: Money
+    price: Money = strawberry.field(description="Before the discount.")
+    discount: Money = strawberry.field(description="Taken off by a promo code at checkout "
+                                       "(zero without one); never changes afterwards.")
 
 
 @strawberry.type(description="Standing places bought in one section, at the section's price.")
@@ -291,7 +335,8 @@ class AdmissionLine:
     name: str
     quantity: int
     unit_price: Money
-    price: Money
+    price: Money = strawberry.field(description="Before the discount.")
+    discount: Money = strawberry.field(description="Taken off these places by a promo code.")
 
 
 @strawberry.federation.type(keys=["id"], description="Seats bought (or being paid for).")
@@ -299,7 +344,9 @@ class Booking:
     id: strawberry.ID
     status: BookingStatus
     show: Show
-    total: Money
+    total: Money = strawberry.field(description="What is paid: the lines less the discount.")
+    discount: Money = strawberry.field(description="What a promo code took off at checkout "
+                                       "(zero without one).")
     created_at: datetime
     hold_id: strawberry.Private[str]
 
@@ -313,8 +360,10 @@ class Booking:
     @strawberry.field
     async def lines(self, info: Info) -> list[BookingLine]:
         rows = await info.context.loader(_load_lines).load(str(self.id))
+        currency = self.total.currency
         return [BookingLine(seat_id=strawberry.ID(r.seat_id), label=r.label,
-                            price=Money(amount=r.price_amount, currency=self.total.currency))
+                            price=Money(amount=r.price_amount, currency=currency),
+                            discount=Money(amount=r.discount_amount, currency=currency))
                 for r in rows]
 
     @strawberry.field(description="Standing places, per section.")
@@ -324,7 +373,8 @@ class Booking:
         return [AdmissionLine(section_id=strawberry.ID(r.section_id), name=r.name,
                               quantity=r.quantity,
                               unit_price=Money(amount=r.price_amount, currency=currency),
-                              price=Money(amount=r.price_amount * r.quantity, currency=currency))
+                              price=Money(amount=r.price_amount * r.quantity, currency=currency),
+                              discount=Money(amount=r.discount_amount, currency=currency))
                 for r in rows]
 
     @classmethod
@@ -332,6 +382,7 @@ class Booking:
         return cls(id=strawberry.ID(b.id), status=BookingStatus(b.status),
                    show=Show(id=strawberry.ID(b.show_id)),
                    total=Money(amount=b.total_amount, currency=b.currency),
+                   discount=Money(amount=b.discount_amount, currency=b.currency),
                    created_at=b.created_at, hold_id=b.hold_id)
 
     @classmethod
@@ -387,7 +438,10 @@ HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut,
                                        strawberry.union("HoldGeneralAdmissionResult")]
 HoldBestAvailableResult = Annotated[SeatHold | SoldOut,
                                     strawberry.union("HoldBestAvailableResult")]
-CheckoutResult = Annotated[Booking | HoldExpired, strawberry.union("CheckoutResult")]
+CheckoutResult = Annotated[Booking | HoldExpired | PromoCodeRejected,
+                           strawberry.union("CheckoutResult")]
+ApplyPromoCodeResult = Annotated[SeatHold | PromoCodeRejected,
+                                 strawberry.union("ApplyPromoCodeResult")]
 ExtendHoldResult = Annotated[SeatHold | HoldExpired, strawberry.union("ExtendHoldResult")]
 
 
@@ -434,6 +488,14 @@ class Query:
     @strawberry.field(description="One hold, with what it will cost (its owner or an admin).")
     async def hold(self, info: Info, id: strawberry.ID) -> SeatHold | None:
         return await SeatHold.resolve_reference(info, id)
+
+    @strawberry.field(description="Promo codes, newest first: an organizer's own; an admin's "
+                      "choice of organizer (everyone's without organizerId).")
+    async def promo_codes(self, info: Info,
+                          organizer_id: strawberry.ID | None = None) -> list[PromoCode]:
+        found = await promos.codes(info.context.service, info.context.caller,
+                                   None if organizer_id is None else str(organizer_id))
+        return [PromoCode.from_model(c) for c in found]
 
 
 @strawberry.type
@@ -485,7 +547,42 @@ class Mutation:
                                         str(hold_id), idempotency_key)
         if isinstance(result, outcomes.HoldExpired):
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
+        if isinstance(result, promo_rules.Rejected):
+            return PromoCodeRejected.of(result)
         return Booking.from_model(result)
+
+    @strawberry.mutation(description="Make a promo code for your shows (organizers; admins for "
+                         "any organizer). A retry with the same idempotencyKey returns the "
+                         "first code; the same code text again is a CONFLICT error.")
+    async def create_promo_code(self, info: Info, input: CreatePromoCodeInput,
+                                idempotency_key: str | None = None) -> PromoCode:
+        code = await promos.create_code(info.context.service, info.context.caller,
+                                        input.read(), idempotency_key)
+        return PromoCode.from_model(code)
+
+    @strawberry.mutation(description="Withdraw your promo code: no hold can apply it and no "
+                         "checkout redeem it any more (bookings keep their discount).")
+    async def deactivate_promo_code(self, info: Info, id: strawberry.ID) -> PromoCode:
+        code = await promos.deactivate_code(info.context.service, info.context.caller, str(id))
+        return PromoCode.from_model(code)
+
+    @strawberry.mutation(description="Apply a promo code of the show's organizer to your "
+                         "active hold (replacing any other): its lines, discount and total "
+                         "show the discount; checkout redeems it. PromoCodeRejected says why "
+                         "it cannot be used. A hold that is not active is a CONFLICT error.")
+    async def apply_promo_code(self, info: Info, hold_id: strawberry.ID,
+                               code: str) -> ApplyPromoCodeResult:
+        result = await promos.apply_code(info.context.service, info.context.caller,
+                                         str(hold_id), code)
+        if isinstance(result, promo_rules.Rejected):
+            return PromoCodeRejected.of(result)
+        return SeatHold.from_model(result)
+
+    @strawberry.mutation(description="Take the promo code off your active hold (its full price "
+                         "applies again). A hold that is not active is a CONFLICT error.")
+    async def remove_promo_code(self, info: Info, hold_id: strawberry.ID) -> SeatHold:
+        hold = await promos.remove_code(info.context.service, info.context.caller, str(hold_id))
+        return SeatHold.from_model(hold)
 
     @strawberry.mutation(description="Hold this many places of a standing section for you, or "
                          "none (SoldOut when fewer are left). A retry with the same "

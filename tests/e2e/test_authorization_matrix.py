@@ -103,6 +103,7 @@ class World:
     ga_section_id: str = ""
     best_show_id: str = ""
     refund_id: str = ""
+    promo_code: str = ""
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -382,6 +383,51 @@ async def _read_refund(w: World, who: str) -> dict[str, Any]:
         {"id": w.refund_id}, w.tokens[who])
 
 
+CREATE_PROMO_CODE = """mutation($i: CreatePromoCodeInput!) { createPromoCode(input: $i) {
+  id code } }"""
+
+
+def _promo_input(w: World) -> dict[str, Any]:
+    return {"code": f"M-{uuid.uuid4().hex[:10]}", "kind": "PERCENT", "percent": 10,
+            "showIds": [w.show_id]}
+
+
+@op("Mutation.createPromoCode", "createPromoCode")
+async def _create_promo_code(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(CREATE_PROMO_CODE, {"i": _promo_input(w)}, w.tokens[who])
+
+
+@op("Mutation.deactivatePromoCode", "deactivatePromoCode")
+async def _deactivate_promo_code(w: World, who: str) -> dict[str, Any]:
+    made = await w.router.data(CREATE_PROMO_CODE, {"i": _promo_input(w)},
+                               w.actors.organizer.token)
+    return await w.router.run("mutation($id: ID!) { deactivatePromoCode(id: $id) { active } }",
+                              {"id": made["createPromoCode"]["id"]}, w.tokens[who])
+
+
+@op("Mutation.applyPromoCode", "applyPromoCode")
+async def _apply_promo_code(w: World, who: str) -> dict[str, Any]:
+    # Seat indices 75-89 (row F) serve the promo-code rows.
+    if not w.promo_code:
+        made = await w.router.data(CREATE_PROMO_CODE, {"i": _promo_input(w)},
+                                   w.actors.organizer.token)
+        w.promo_code = made["createPromoCode"]["code"]
+    hold = await w.hold(75 + COLUMNS.index(who))
+    return await w.router.run(
+        """mutation($h: ID!, $c: String!) { applyPromoCode(holdId: $h, code: $c) {
+          __typename ... on SeatHold { id total { amount } }
+          ... on PromoCodeRejected { reason } } }""",
+        {"h": hold, "c": w.promo_code}, w.tokens[who])
+
+
+@op("Mutation.removePromoCode", "removePromoCode")
+async def _remove_promo_code(w: World, who: str) -> dict[str, Any]:
+    hold = await w.hold(81 + COLUMNS.index(who))
+    return await w.router.run("mutation($h: ID!) { removePromoCode(holdId: $h) { id } }",
+                              {"h": hold}, w.tokens[who])
+
+
+OPS["Query.promoCodes"] = ("promoCodes", q("{ promoCodes { id code redeemed } }"))
 OPS["Query.ticketKeys"] = ("ticketKeys", q("{ ticketKeys }"))
 OPS["Query.notificationDeliveries"] = ("notificationDeliveries", q(
     "{ notificationDeliveries(first: 5) { id status } }"))
@@ -466,9 +512,10 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
     router = GraphQL(stack.router_url)
     # Callers of its own: rows such as logoutEverywhere end every session of theirs.
     a = await make_actors(stack, lambda _service: stack.router_url)
-    # Seat indices 0-44 (rows A-C) serve the booking rows, 45-63 (rows D-E) the payment rows.
+    # Seat indices 0-44 (rows A-C) serve the booking rows, 45-63 (rows D-E) the payment rows,
+    # 75-89 (row F) the promo-code rows.
     show = await show_on_sale(router, router, a.organizer, via_router=True,
-                              rows=[{"label": label, "seats": 15} for label in "ABCDE"])
+                              rows=[{"label": label, "seats": 15} for label in "ABCDEF"])
     people = {"customer": a.customer, "other customer": a.other_customer,
               "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin}
     w = World(stack=stack, router=router, actors=a,

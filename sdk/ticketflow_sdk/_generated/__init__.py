@@ -1,7 +1,12 @@
 from .base_model import BaseModel, Upload
 from .cancel_booking import CancelBooking, CancelBookingCancelBooking
 from .cancel_show import CancelShow, CancelShowCancelShow
-from .checkout import Checkout, CheckoutCheckoutBooking, CheckoutCheckoutHoldExpired
+from .checkout import (
+    Checkout,
+    CheckoutCheckoutBooking,
+    CheckoutCheckoutHoldExpired,
+    CheckoutCheckoutPromoCodeRejected,
+)
 from .client import Operations
 from .confirm_payment import (
     ConfirmPayment,
@@ -19,6 +24,7 @@ from .enums import (
     HallKind,
     PaymentProvider,
     PaymentStatus,
+    PromoCodeRejection,
     RefundStatus,
     Role,
     SeatEventKind,
@@ -235,6 +241,7 @@ __all__ = [
     "Checkout",
     "CheckoutCheckoutBooking",
     "CheckoutCheckoutHoldExpired",
+    "CheckoutCheckoutPromoCodeRejected",
     "ConfirmPayment",
     "ConfirmPaymentConfirmPaymentPayment",
     "ConfirmPaymentConfirmPaymentPaymentDeclined",
@@ -331,6 +338,7 @@ __all__ = [
     "PriceTier",
     "PriceTierInput",
     "PriceTierPrice",
+    "PromoCodeRejection",
     "PublishShow",
     "PublishShowPublishShow",
     "REFRESH_GQL",

@@ -1,7 +1,7 @@
 """sales reports: booking's ledger of refunds, and bookings by show and time
 
 Revision ID: 7a3c5e9d1f20
-Revises: 4d8e1a6b2c57
+Revises: 7a2c9e4f1b80
 Create Date: 2026-12-06 16:30:00.000000
 
 ``booking_refunds`` is filled from payment's ``PaymentRefunded`` events from this revision
@@ -13,7 +13,7 @@ from alembic import op
 from subgraphs.kernel.db import UTCDateTime
 
 revision = '7a3c5e9d1f20'
-down_revision = '4d8e1a6b2c57'
+down_revision = '7a2c9e4f1b80'
 branch_labels = None
 depends_on = None
 
