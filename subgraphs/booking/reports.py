@@ -57,17 +57,19 @@ class Bucket(enum.Enum):
     DAY = "DAY"
 
 
-def line_discounts(kind: str) -> ColumnElement[Any]:
+def line_discounts(kind: str) -> ColumnElement[int]:
     """What promotions took off one line, in minor units: ``kind`` is ``"seat"`` (a row of
     ``booking_lines``) or ``"admission"`` (a row of ``booking_ga_lines``, all its places).
 
-    THE one place discounts enter reports. Booking lines carry no discount yet (promo codes
-    are being added on another branch), so this is zero; once a line stores its discount,
-    return that column here (e.g. ``BookingLine.discount_amount``) and every figure —
-    totals, byCategory, byDay, salesOverTime, the orders export — follows.
+    The one place discounts enter reports: totals, byCategory, byDay, salesOverTime and the
+    orders export all read them through here. A promo code's discount is stored per line
+    at checkout (``discount_amount``; the booking's ``total_amount`` is net of it).
     """
-    del kind
-    return literal(0, Integer)
+    if kind == "seat":
+        return BookingLine.discount_amount.expression
+    if kind == "admission":
+        return BookingAdmission.discount_amount.expression
+    raise ValueError(f"no discount for lines of kind {kind!r}")
 
 
 @dataclass

@@ -2,10 +2,10 @@
 
 One show in Europe/Berlin with two categories gets a known set of bookings — paid, paid
 then partly refunded (one of them across both categories), paid then cancelled (refunded
-in full), awaiting payment, and a plain hold — placed on either side of midnight in Berlin
-(the same day in UTC), and every figure of the report is checked against hand-computed
-values; then who may read it, the CSV exports' content, quoting and access, and an export
-of 5,000 orders read in chunks.
+in full), paid with a promo code on one category, awaiting payment, and a plain hold —
+placed on either side of midnight in Berlin (the same day in UTC), and every figure of the
+report is checked against hand-computed values; then who may read it, the CSV exports'
+content, quoting and access, and an export of 5,000 orders read in chunks.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from subgraphs.booking.models import BookableShow, Booking, BookingLine, Hold, R
 from subgraphs.kernel.db import Database
 from tests.flows import HOLD, Actors, User
 from tests.harness import Stack, eventually
+from tests.integration import promo_support as promo
 from tests.payments import CANCEL_BOOKING, REFUND, pay, pending_booking, wait_booking
 
 CREATE_VENUE = """mutation($i: CreateVenueInput!) { createVenue(input: $i) {
@@ -51,7 +52,7 @@ EVIL_ROW = '=1+2,"x"'
 class Sold:
     show_id: str
     seats: dict[str, str]  # label -> seat id
-    bookings: dict[str, str]  # b1..b4 -> booking id
+    bookings: dict[str, str]  # b1..b5 -> booking id
 
 
 async def _show(stack: Stack, organizer: User) -> tuple[str, dict[str, str]]:
@@ -111,6 +112,15 @@ async def sold(stack: Stack, actors: Actors, dbs: dict[str, Database]) -> Sold:
     await stack.client("booking").data(CANCEL_BOOKING, {"id": b3}, a.other_customer.token)
     b4 = (await pending_booking(stack.client("booking"), a.customer, show_id,
                                 [seats["A4"]]))["id"]
+    # 10 % off VIP seats: 250 off the VIP seat, nothing off the STANDARD one.
+    code = await promo.create_code(stack.client("booking"), a.organizer, showIds=[show_id],
+                                   categories=["VIP"])
+    hold5 = await promo.hold(stack.client("booking"), a.customer, show_id,
+                             [seats["A5"], vip[3]])
+    await promo.apply(stack.client("booking"), a.customer, hold5, code["code"])
+    b5 = (await promo.checkout(stack.client("booking"), a.customer, hold5))["id"]
+    assert (await pay(stack.client("payment"), a.customer, b5))["__typename"] == "Payment"
+    await wait_booking(stack.client("booking"), a.customer, b5, "CONFIRMED")
     held = await stack.client("booking").data(HOLD, {"show": show_id, "seats": [vip[2]]},
                                               a.other_customer.token)
     assert held["holdSeats"]["__typename"] == "SeatHold"
@@ -124,7 +134,8 @@ async def sold(stack: Stack, actors: Actors, dbs: dict[str, Database]) -> Sold:
     await eventually(refunds_recorded, 30)
     # Ordered at 23:30, 00:30 and 00:45 in Berlin: two local days, one day in UTC.
     times = {b1: "2026-03-01T22:30:00+00:00", b2: "2026-03-01T23:30:00+00:00",
-             b3: "2026-03-01T23:45:00+00:00", b4: "2026-03-01T23:50:00+00:00"}
+             b3: "2026-03-01T23:45:00+00:00", b4: "2026-03-01T23:50:00+00:00",
+             b5: "2026-03-01T23:10:00+00:00"}
     async with db.writer() as s:
         for booking_id, at in times.items():
             await s.execute(update(Booking).where(Booking.id == booking_id)
@@ -132,7 +143,7 @@ async def sold(stack: Stack, actors: Actors, dbs: dict[str, Database]) -> Sold:
         await s.execute(update(RefundRecord).where(RefundRecord.show_id == show_id)
                         .values(refunded_at=_at("2026-03-02T10:00:00+00:00")))
         await s.commit()
-    return Sold(show_id, seats, {"b1": b1, "b2": b2, "b3": b3, "b4": b4})
+    return Sold(show_id, seats, {"b1": b1, "b2": b2, "b3": b3, "b4": b4, "b5": b5})
 
 
 async def _report(stack: Stack, show_id: str, who: User | None) -> dict[str, Any]:
@@ -148,34 +159,35 @@ async def test_the_report_adds_up_sales_refunds_and_holds_by_category_and_local_
     assert report["currency"] == "EUR" and report["timeZone"] == "Europe/Berlin"
     totals = report["totals"]
     assert totals == {
-        "sold": 4,  # b1's two seats and b2's two; b3 was cancelled
+        "sold": 6,  # two seats each of b1, b2 and b5; b3 was cancelled
         "held": 2,  # b4's seat awaiting payment and the plain hold
-        "bookings": 2, "pendingBookings": 1, "cancelledBookings": 1, "refundedBookings": 3,
-        "gross": {"amount": 8000, "currency": "EUR"}, "discounts": {"amount": 0},
-        "refunded": {"amount": 3700}, "net": {"amount": 4300}}
+        "bookings": 3, "pendingBookings": 1, "cancelledBookings": 1, "refundedBookings": 3,
+        "gross": {"amount": 11500, "currency": "EUR"}, "discounts": {"amount": 250},
+        "refunded": {"amount": 3700}, "net": {"amount": 7550}}
 
     def money(**figures: int) -> dict[str, Any]:
         return {k: {"amount": v} if k != "sold" else v for k, v in figures.items()}
 
     assert report["byCategory"] == [
-        {"category": "STANDARD", **money(sold=3, gross=3000, discounts=0, refunded=700,
-                                         net=2300)},
-        {"category": "VIP", **money(sold=1, gross=5000, discounts=0, refunded=3000, net=2000)}]
+        {"category": "STANDARD", **money(sold=4, gross=4000, discounts=0, refunded=700,
+                                         net=3300)},
+        {"category": "VIP", **money(sold=2, gross=7500, discounts=250, refunded=3000,
+                                    net=4250)}]
     assert report["byDay"] == [
         {"date": "2026-03-01", **money(sold=2, gross=3500, discounts=0, refunded=0, net=3500)},
-        {"date": "2026-03-02", **money(sold=2, gross=4500, discounts=0, refunded=3700,
-                                       net=800)}]
+        {"date": "2026-03-02", **money(sold=4, gross=8000, discounts=250, refunded=3700,
+                                       net=4050)}]
 
     def points(series: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return [(_at(p["at"]), p["sold"], p["net"]["amount"], p["cumulativeSold"],
                  p["cumulativeNet"]["amount"]) for p in series]
 
     assert points(report["days"]) == [(_at("2026-03-01T00:00:00+01:00"), 2, 3500, 2, 3500),
-                                      (_at("2026-03-02T00:00:00+01:00"), 2, 800, 4, 4300)]
+                                      (_at("2026-03-02T00:00:00+01:00"), 4, 4050, 6, 7550)]
     assert report["days"][0]["at"].endswith("+01:00")  # the venue's midnight
     assert points(report["hours"]) == [(_at("2026-03-01T23:00:00+01:00"), 2, 3500, 2, 3500),
-                                       (_at("2026-03-02T00:00:00+01:00"), 2, 4500, 4, 8000),
-                                       (_at("2026-03-02T11:00:00+01:00"), 0, -3700, 4, 4300)]
+                                       (_at("2026-03-02T00:00:00+01:00"), 4, 7750, 6, 11250),
+                                       (_at("2026-03-02T11:00:00+01:00"), 0, -3700, 6, 7550)]
 
 
 async def test_a_refund_event_delivered_again_is_recorded_once(
@@ -255,18 +267,19 @@ async def test_the_orders_export_has_a_row_per_booking(
         stack: Stack, actors: Actors, sold: Sold) -> None:
     rows = _rows(await _get(stack, sold.show_id, "orders", actors.organizer.token))
     b = sold.bookings
-    assert [r["booking_id"] for r in rows] == [b["b1"], b["b2"], b["b3"], b["b4"]]
+    assert [r["booking_id"] for r in rows] == [b["b1"], b["b5"], b["b2"], b["b3"], b["b4"]]
     got = {r["booking_id"]: (r["status"], r["seats"], r["gross"], r["discount"], r["total"],
                              r["refunded"], r["currency"], r["user_id"]) for r in rows}
     c, o = actors.customer.id, actors.other_customer.id
     assert got == {b["b1"]: ("CONFIRMED", "2", "3500", "0", "3500", "700", "EUR", c),
                    b["b2"]: ("CONFIRMED", "2", "2000", "0", "2000", "500", "EUR", c),
                    b["b3"]: ("CANCELLED", "1", "2500", "0", "2500", "2500", "EUR", o),
-                   b["b4"]: ("PENDING_PAYMENT", "1", "1000", "0", "1000", "0", "EUR", c)}
+                   b["b4"]: ("PENDING_PAYMENT", "1", "1000", "0", "1000", "0", "EUR", c),
+                   b["b5"]: ("CONFIRMED", "2", "3500", "250", "3250", "0", "EUR", c)}
     first = rows[0]
     assert first["ordered_at_utc"] == "2026-03-01T22:30:00+00:00"
     assert first["ordered_at_local"] == "2026-03-01T23:30:00+01:00"
-    assert first["payment_id"] and rows[3]["payment_id"] == ""
+    assert first["payment_id"] and rows[4]["payment_id"] == ""
 
 
 async def test_the_attendees_export_has_a_row_per_ticket_quoted_and_formula_safe(
@@ -279,7 +292,9 @@ async def test_the_attendees_export_has_a_row_per_ticket_quoted_and_formula_safe
                  for r in rows)
     c = actors.customer.id
     assert got == sorted([(b["b1"], "A1", "STANDARD", c), (b["b1"], "'" + evil, "VIP", c),
-                          (b["b2"], "A2", "STANDARD", c), (b["b2"], "A3", "STANDARD", c)])
+                          (b["b2"], "A2", "STANDARD", c), (b["b2"], "A3", "STANDARD", c),
+                          (b["b5"], "A5", "STANDARD", c),
+                          (b["b5"], "'" + f"{EVIL_ROW}4", "VIP", c)])
     # The raw bytes: the label is quoted (comma, doubled quotes) behind the guard quote.
     assert '"\'=1+2,""x""1"' in response.text
     assert response.text.startswith("booking_id,ticket_id,seat_label,category,section,"
