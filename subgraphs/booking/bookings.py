@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from subgraphs.booking import expiry, redemptions, seats, sections, unlocking
+from subgraphs.booking import expiry, redemptions, sales_ledger, seats, sections, unlocking
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
 from subgraphs.booking.ledger import Ledger
@@ -313,5 +313,6 @@ async def apply_payment_event(service: Service, uow: UnitOfWork, event: Event) -
         await confirm_booking(service, uow, paid.booking_id, paid.payment_id, paid_at)
     elif event.type == events.PaymentRefunded.type_name():
         refunded = events.PaymentRefunded.read(event)
+        await sales_ledger.record_refund(uow, refunded, event)
         if refunded.fully_refunded:
             await refunded_in_full(service, uow, refunded.booking_id)

@@ -222,6 +222,8 @@ class HoldAdmission(Base):
 
 class Booking(Base):
     __tablename__ = "bookings"
+    # Sales reports and exports read a show's bookings by time (reports.py, exports.py).
+    __table_args__ = (Index("ix_bookings_show_created", "show_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -345,6 +347,25 @@ class PromoRedemption(Base):
     user_id: Mapped[str] = mapped_column(String(36))
     discount_amount: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefundRecord(Base):
+    """Money payment gave back for a booking, from payment's ``PaymentRefunded`` (one row per
+    refund, partial ones included): what sales reports subtract. Payment owns refunds;
+    this is booking's copy of the amounts, written once per refund (:mod:`.sales_ledger`)."""
+
+    __tablename__ = "booking_refunds"
+    __table_args__ = (Index("ix_booking_refunds_show_at", "show_id", "refunded_at"),
+                      Index("ix_booking_refunds_booking", "booking_id"))
+
+    refund_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(36))
+    show_id: Mapped[str] = mapped_column(String(36))
+    payment_id: Mapped[str] = mapped_column(String(36))
+    amount: Mapped[int] = mapped_column(Integer)  # minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(40))
+    refunded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 TABLES = kernel_tables(Base.metadata)

@@ -14,12 +14,23 @@ from typing import Annotated, Any
 
 import strawberry
 
-from subgraphs.booking import inventory, live, models, outcomes, promo_rules, promos, reads, service
+from subgraphs.booking import (
+    exports,
+    inventory,
+    live,
+    models,
+    outcomes,
+    promo_rules,
+    promos,
+    reads,
+    service,
+)
 from subgraphs.booking.promo_types import (
     CreatePromoCodeInput,
     PromoCode,
     PromoCodeRejected,
 )
+from subgraphs.booking.reports_schema import SalesReport, sales_report
 from subgraphs.kernel import metrics
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import ErrorCode, NotFound, present
@@ -168,6 +179,12 @@ class Show:
             seats = await inventory.seat_states(session, show,
                                                 inventory.legs_of(show, _pair(segment)))
         return [SeatState.from_message(s.as_message()) for s in seats]
+
+    @strawberry.field(description="What the show sold (its organizer and admins; others are "
+                      "FORBIDDEN); null until booking has the show. README: Reports and "
+                      "exports.")
+    async def sales_report(self, info: Info) -> SalesReport | None:
+        return await sales_report(str(self.id), info)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
@@ -651,4 +668,5 @@ SPEC = SubgraphSpec(
     consumes={"venue": service.apply_venue_event, "payment": service.apply_payment_event},
     background=[service.sweeper],
     shared=[live.seat_availability(_event)],
+    routes=exports.routes,
 )

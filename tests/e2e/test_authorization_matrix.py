@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from graphql import build_schema
 
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "authorization.md"
 COLUMNS = ["anonymous", "customer", "other customer", "organizer", "other organizer", "admin"]
 ROW = re.compile(r"^\| `(\w+)\.(\w+)` \|(.+)\|\s*$")
+HTTP_ROW = re.compile(r"^\| `GET (/\S+)` \|(.+)\|\s*$")
 
 LOGIN = """mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }"""
 
@@ -43,6 +45,18 @@ def documented() -> dict[str, dict[str, str]]:
             cells = [c.strip() for c in m.group(3).split("|")]
             assert len(cells) == len(COLUMNS), line
             table[f"{m.group(1)}.{m.group(2)}"] = dict(zip(COLUMNS, cells, strict=True))
+    return table
+
+
+def documented_http() -> dict[str, dict[str, str]]:
+    """path -> column -> expected HTTP status, from the document's table of endpoints."""
+    table: dict[str, dict[str, str]] = {}
+    for line in DOC.read_text().splitlines():
+        m = HTTP_ROW.match(line)
+        if m:
+            cells = [c.strip() for c in m.group(2).split("|")]
+            assert len(cells) == len(COLUMNS), line
+            table[m.group(1)] = dict(zip(COLUMNS, cells, strict=True))
     return table
 
 
@@ -510,6 +524,8 @@ async def _booking_tickets(w: World, who: str) -> dict[str, Any]:
 
         await eventually(issued)
     return await _tickets_of(w, who)
+OPS["Show.salesReport"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
+                                               "salesReport { totals { sold } }"))
 
 
 @pytest.fixture(scope="module")
@@ -578,3 +594,30 @@ async def test_each_caller_gets_the_documented_answer(world: World, operation: s
     field, run = OPS[operation]
     got = {who: answer(await run(world, who), field) for who in COLUMNS}
     assert got == expected
+
+
+def test_the_document_has_rows_for_the_exports() -> None:
+    assert sorted(documented_http()) == ["/exports/shows/{showId}/attendees.csv",
+                                         "/exports/shows/{showId}/orders.csv"]
+
+
+@pytest.mark.parametrize("path", sorted(documented_http()))
+async def test_each_caller_gets_the_documented_http_status(world: World, path: str) -> None:
+    """Through the router's origin, as the web app links to them (router/lib/exports.mjs)."""
+    url = world.stack.router_url.removesuffix("/graphql") + path.replace("{showId}",
+                                                                         world.show_id)
+    got = {}
+    async with httpx.AsyncClient(timeout=30) as client:
+        for who in COLUMNS:
+            token = world.tokens[who]
+            response = await client.get(
+                url, headers={"authorization": f"Bearer {token}"} if token else {})
+            got[who] = str(response.status_code)
+            if response.status_code == 200:  # the CSV itself, streamed through
+                assert response.headers["content-type"] == "text/csv; charset=utf-8"
+                assert response.headers["transfer-encoding"] == "chunked"
+                assert response.text.startswith(("booking_id,status,", "booking_id,ticket_id,"))
+        unknown = await client.get(url.replace(world.show_id, str(uuid.uuid4())),
+                                   headers={"authorization": f"Bearer {world.tokens['admin']}"})
+    assert got == documented_http()[path]
+    assert unknown.status_code == 404
