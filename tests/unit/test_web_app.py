@@ -50,6 +50,7 @@ def test_the_web_app_has_a_test_suite() -> None:
 def test_the_web_app_suite_passes() -> None:
     _installed()
     code, output = background.run(suite(), WEB)
+    output = re.sub(r"\x1b\[[0-9;]*m", "", output)  # Vitest colours its summary
     assert code == 0, output
     assert re.search(r"Tests\s+\d+ passed", output), output
     assert not re.search(r"Tests\s+.*\d+ failed", output), output
