@@ -36,16 +36,21 @@ const STATUS_WORDS: Record<string, string> = {
   CANCELLED: 'cancelled',
 };
 
+const PAID = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+
+/** A cancelled booking that was paid and is not refunded yet (payment refunds on its own). */
+function refundUnderWay(b: Booking): boolean {
+  return b.status === 'CANCELLED' && !!b.payment && b.payment.status !== 'REFUNDED' && PAID.includes(b.payment.status);
+}
+
 function refundWords(b: Booking): string | null {
   if (b.status !== 'CANCELLED') return null;
   const p = b.payment;
-  if (!p || !['SUCCEEDED', 'REFUNDED', 'PARTIALLY_REFUNDED'].includes(p.status) && !p.refunds.length) {
-    return 'Nothing was charged, so there is nothing to refund.';
-  }
-  const last = p.refunds[p.refunds.length - 1];
+  if (!p || !PAID.includes(p.status)) return 'Nothing was charged, so there is nothing to refund.';
   if (p.status === 'REFUNDED') return `Refunded ${formatMoney(p.refunded)}.`;
-  if (last?.status === 'FAILED') return 'The refund failed; we will try again.';
-  return `Refund of ${formatMoney(last?.amount ?? b.total)} under way.`;
+  const last = p.refunds[p.refunds.length - 1];
+  if (last?.status === 'FAILED') return 'The refund failed for now; it is tried again.';
+  return `Refund of ${formatMoney(b.total)} under way.`;
 }
 
 route('/bookings', async (root) => {
@@ -72,9 +77,8 @@ route('/bookings', async (root) => {
     list.replaceChildren(...data.me.bookings.map(item));
     if (!data.me.bookings.length) list.replaceChildren(h('li', {}, 'No bookings yet. ', link('/', 'Find a show')));
     // A refund is under way: look again shortly.
-    if (data.me.bookings.some((b) => b.status === 'CANCELLED' && b.payment?.refunds.some((r) => r.status === 'PENDING'))) {
-      timer = setTimeout(() => void load(), 1000);
-    }
+    clearTimeout(timer);
+    if (data.me.bookings.some(refundUnderWay)) timer = setTimeout(() => void load(), 1000);
   }
 
   function item(b: Booking): HTMLLIElement {

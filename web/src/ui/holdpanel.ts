@@ -93,7 +93,7 @@ export function holdPanel(initial: Hold, onEnd: (why: 'released' | 'expired', wo
       warned = true;
       spoken.textContent = 'One minute left to check out your hold.';
     } else if (left > 60_000) warned = false;
-    if (left === 0 && !ended) {
+    if (!(left > 0) && !ended) {
       end('expired', 'Your hold has expired: the seats are back on sale. Pick seats again.');
     }
   }
