@@ -13,8 +13,6 @@ from subgraphs.kernel.l10n import check_currency
 from subgraphs.venue import service
 from subgraphs.venue.types import ShowKind
 
-MAX_PAGE = 100
-
 
 @strawberry.input
 class ShowFilter:
@@ -78,12 +76,6 @@ class CreateShowInput:
         default=None, description="Shortcut: one price for every category.")
     stops: list[StopInput] | None = strawberry.field(
         default=None, description="Ordered stops of a journey (two or more).")
-
-
-def page_size(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
-    return first
 
 
 def show_spec(input: CreateShowInput) -> service.ShowSpec:

@@ -129,6 +129,19 @@ class Venue:
         rows = await info.context.loader(_load_seats).load(str(self.id))
         return [Seat.from_model(s) for s in rows]
 
+    @strawberry.field(description=(
+        "The venue's shows, soonest first, a page at a time: of every status (or of "
+        "`status`) for the venue's owner and admins, on sale only for anyone else."))
+    async def shows(self, info: Info, status: ShowStatus | None = None, first: int = 20,
+                    after: str | None = None) -> ShowConnection:
+        statuses = service.venue_show_statuses(info.context.caller, str(self.owner_id),
+                                               status.value if status else None)
+        flt = service.ShowFilter(venue_id=str(self.id), statuses=statuses)
+        async with info.context.service.db.reader() as session:
+            rows, more = await service.list_shows(session, flt, service.page_size(first),
+                                                    after)
+        return ShowConnection.of(rows, more)
+
     @classmethod
     def from_model(cls, v: models.Venue) -> Venue:
         return cls(id=strawberry.ID(v.id), name=v.name, owner_id=strawberry.ID(v.owner_id),
@@ -293,3 +306,11 @@ class ShowConnection:
     @strawberry.field
     def nodes(self) -> list[Show]:
         return [e.node for e in self.edges]
+
+    @classmethod
+    def of(cls, rows: list[models.Show], more: bool) -> ShowConnection:
+        """A page of ``rows``; ``more``: whether shows follow it."""
+        edges = [ShowEdge(cursor=service.encode_cursor(s), node=Show.from_model(s))
+                 for s in rows]
+        return cls(edges=edges, page_info=PageInfo(
+            has_next_page=more, end_cursor=edges[-1].cursor if edges else None))

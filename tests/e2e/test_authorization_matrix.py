@@ -89,6 +89,7 @@ class World:
     ga_section_id: str = ""
     best_show_id: str = ""
     refund_id: str = ""
+    ticketed_booking_id: str = ""
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -120,6 +121,10 @@ class World:
 
     async def paid_booking(self, seat_index: int) -> str:
         """A new booking the customer paid for, once CONFIRMED: its payment's id."""
+        return (await self.confirmed_booking(seat_index))[1]
+
+    async def confirmed_booking(self, seat_index: int) -> tuple[str, str]:
+        """A new booking the customer paid for, once CONFIRMED: its id and its payment's."""
         booking_id, payment_id = await self.started_payment(seat_index)
         paid = await self.router.data(CONFIRM, {"id": payment_id, "card": SUCCEEDS},
                                       self.actors.customer.token)
@@ -132,7 +137,7 @@ class World:
             return bool(body["booking"]["status"] == "CONFIRMED")
 
         await eventually(confirmed)
-        return payment_id
+        return booking_id, payment_id
 
 
 Op = Callable[[World, str], Awaitable[dict[str, Any]]]
@@ -442,6 +447,23 @@ OPS["User.bookings"] = ("_entities", entity("booking", "User", lambda w: w.actor
                                             "bookings { id }"))
 OPS["Booking.payment"] = ("_entities", entity("payment", "Booking", lambda w: w.booking_id,
                                               "payment { id }"))
+OPS["Venue.shows"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
+                                          "shows(status: DRAFT) { nodes { id } }"))
+_tickets_of = entity("notification", "Booking", lambda w: w.ticketed_booking_id,
+                     "tickets { id token }")
+
+
+@op("Booking.tickets", "_entities")
+async def _booking_tickets(w: World, who: str) -> dict[str, Any]:
+    if not w.ticketed_booking_id:  # one confirmed booking, its tickets issued, read by everyone
+        w.ticketed_booking_id, _ = await w.confirmed_booking(64)
+
+        async def issued() -> bool:
+            body = await _tickets_of(w, "customer")
+            return bool(body["data"]["_entities"][0]["tickets"])
+
+        await eventually(issued)
+    return await _tickets_of(w, who)
 
 
 @pytest.fixture(scope="module")
