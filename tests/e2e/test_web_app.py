@@ -31,7 +31,7 @@ CHROMIUM = os.environ.get("TICKETFLOW_CHROMIUM", "/usr/bin/chromium")
 
 BOOKING = """query($id: ID!) { booking(id: $id) {
   id status show { id } lines { seatId label }
-  payment { status attempts refunded { amount } } } }"""
+  payment { status attempts refunded { amount } } tickets { id label token } } }"""
 HOLD = """query($id: ID!) { hold(id: $id) { id status seatIds segment { from to }
   show { id } } }"""
 AVAILABILITY = """query($id: ID!) { show(id: $id) { availability {
@@ -123,6 +123,8 @@ async def test_customer_flows_in_a_browser(
     assert sorted(c["tid"] for c in claims) == sorted(
         f"{seen['bookingA']}:{s['id']}" for s in seats[:2])
     assert sorted(c["seat"] for c in claims) == sorted(s["label"] for s in seats[:2])
+    assert sorted(t["token"] for t in seen["tickets"]) == sorted(
+        t["token"] for t in booked["tickets"])
     assert sorted(t["label"] for t in seen["tickets"]) == sorted(
         f"E-ticket for seat {s['label']}" for s in seats[:2])
 

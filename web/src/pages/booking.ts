@@ -20,6 +20,7 @@ const BOOKING = graphql(`
       generalAdmission { sectionId name quantity price { amount currency } }
       show { id title localStartsAt venue { name timeZone } stops { name } }
       payment { status }
+      tickets { id label token issuedAt }
     }
   }
 `);
@@ -34,8 +35,8 @@ const STATUS_WORDS: Record<string, string> = {
 };
 
 /** The booking's e-tickets, once notification issued them (Booking.tickets). */
-function ticketsOf(_booking: Booking): TicketView[] | null {
-  return null; // Booking.tickets is not in the graph yet (tickets branch)
+function ticketsOf(booking: Booking): TicketView[] {
+  return booking.tickets;
 }
 
 route('/bookings/:id', async (root, { id }) => {
@@ -101,10 +102,6 @@ route('/bookings/:id', async (root, { id }) => {
     }
     if (b.status === 'EXPIRED' || b.status === 'CANCELLED') {
       waiting.textContent = '';
-      return;
-    }
-    if (b.status === 'CONFIRMED' && issued === null) {
-      waiting.textContent = 'Confirmed: your e-tickets come by mail.';
       return;
     }
     waiting.textContent = b.status === 'CONFIRMED' ? 'Issuing your e-tickets…' : 'Waiting for the payment to go through…';
