@@ -56,7 +56,7 @@ async def run_browser(stack: Stack, mode: str, data: dict[str, Any], work: Path
     shutil.rmtree(artifacts, ignore_errors=True)
     artifacts.mkdir(parents=True)
     (work / "input.json").write_text(json.dumps(data))
-    output = work / "output.json"
+    output = artifacts / "output.json"  # kept with the screenshots
     env = {**os.environ,
            "TICKETFLOW_WEB_URL": stack.router_url.removesuffix("graphql"),
            "TICKETFLOW_E2E_INPUT": str(work / "input.json"),
@@ -82,7 +82,10 @@ async def test_customer_flows_in_a_browser(
     stack, _ = e2e
     router = GraphQL(stack.router_url)
     organizer = e2e_actors.organizer
-    show = await show_on_sale(router, router, organizer, via_router=True, price=1250)
+    # A day no other test uses, in Berlin: the shows list filtered to that day finds it,
+    # at 20:00 local time.
+    show = await show_on_sale(router, router, organizer, via_router=True, price=1250,
+                              time_zone="Europe/Berlin", starts_at="2031-05-17T18:00:00+00:00")
     journey = await show_on_sale(router, router, organizer, via_router=True,
                                  stops=["Berlin", "Leipzig", "Munich"],
                                  starts_at="2030-01-02T08:00:00+00:00")
@@ -92,13 +95,17 @@ async def test_customer_flows_in_a_browser(
                 "password": "a long web password", "name": "Cleo Web"}
     seats = [{"id": s["id"], "label": s["label"]} for s in show.seats]
     data = {"customerA": a, "customerB": b, "newCustomer": newcomer,
-            "show": {"id": show.id, "seats": seats[:2]},
+            "show": {"id": show.id, "seats": seats[:2], "day": "2031-05-17"},
             "journey": {"id": journey.id, "from": 1, "to": 2,
                         "seats": [{"id": s["id"], "label": s["label"]} for s in journey.seats[:1]]}}
 
     status, printed, seen = await run_browser(stack, mode, data, tmp_path_factory.mktemp("web"))
     assert status == 0, f"the browser flows failed:\n{printed}\n{json.dumps(seen, indent=2)}"
     assert not seen.get("pageErrors"), seen["pageErrors"]
+
+    # the shows list, filtered to the show's day: its local time in Berlin and its price
+    assert "20:00" in seen["showCard"] and "Europe/Berlin" in seen["showCard"], seen["showCard"]
+    assert "from €12.50" in seen["showCard"]
 
     # (1) B was told in words, and got nothing
     assert f"Seat {seats[0]['label']} was just taken by someone else" in seen["takenWords"]

@@ -36,7 +36,7 @@ mkdirSync(ARTIFACTS, { recursive: true });
 // Deadlines for things the stack does in its own time (a live delta, a payment's events, the
 // tickets): generous, only there so a broken app fails instead of hanging.
 const SOON = 30_000;
-const output = { steps: [] };
+const output = { steps: [], seconds: {} };
 let shot = 0;
 let step = 'start';
 
@@ -54,8 +54,10 @@ function check(condition, message) {
 /** Run one named step; on failure say which (the message names it). */
 async function stepOf(name, page, run) {
   step = name;
+  const started = Date.now();
   const result = await run();
   output.steps.push(name);
+  output.seconds[name] = (Date.now() - started) / 1000;
   if (page) await screenshot(page, name);
   return result;
 }
@@ -84,8 +86,10 @@ async function waitSeatState(page, seatId, state, why) {
   }
 }
 
-/** Click a seat on the map where the map says it is (canvas coordinates). */
+/** Click a seat on the map where the map says it is (canvas coordinates), once the page
+ * above the map has its counts (nothing moves the map after that). */
 async function clickSeat(page, seatId) {
+  await page.locator('.availability[data-loaded]').waitFor({ timeout: SOON });
   const at = await page.$eval('.seatmap', (el, id) => el.seatmap.locate(id), seatId);
   check(at, `the map cannot locate seat ${seatId}`);
   await page.mouse.click(at.x, at.y);
@@ -157,8 +161,18 @@ try {
   // ---- (1) two customers, one seat
   await stepOf('a-signed-in', a, () => signIn(a, input.customerA));
   await stepOf('b-signed-in', b, () => signIn(b, input.customerB));
+  await stepOf('a-shows', a, async () => {
+    await a.goto(`${BASE}#/`);
+    await byLabel(a, 'From').fill(show.day);
+    await byLabel(a, 'To').fill(show.day);
+    await a.getByRole('button', { name: 'Filter' }).click();
+    const card = a.locator('.show-card', { has: a.locator(`a[href="#/shows/${show.id}"]`) });
+    await card.waitFor({ timeout: SOON });
+    output.showCard = (await card.innerText()).replace(/\s+/g, ' ').trim();
+    await card.getByRole('link').click();
+  });
   await stepOf('a-show', a, async () => {
-    await a.goto(`${BASE}#/shows/${show.id}`);
+    await a.waitForURL(new RegExp(`#/shows/${show.id}$`));
     await a.getByRole('heading', { level: 1 }).waitFor();
     await waitSeatState(a, first.id, 'AVAILABLE', 'page A\'s map never showed the seat');
     await a.getByTestId('live-status').filter({ hasText: /^live$/ }).waitFor({ timeout: SOON });

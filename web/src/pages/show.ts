@@ -116,6 +116,8 @@ route('/shows/:id', async (root, { id }) => {
   const counts = h('p', { class: 'counts', 'data-testid': 'counts' });
   const byCategory = h('ul', { class: 'by-category', 'aria-label': 'Availability per category' });
   const standing = h('div', { class: 'standing' });
+  const availability = h('section', { class: 'availability', 'aria-label': 'Availability' },
+    h('p', {}, 'Seat map: ', live), counts, byCategory);
   let lastVersion: number | null = null;
   let refetch: ReturnType<typeof setTimeout> | undefined;
 
@@ -129,6 +131,7 @@ route('/shows/:id', async (root, { id }) => {
       const a = data.show?.availability;
       if (!alive || !a) return;
       drawCounts(a);
+      availability.dataset.loaded = 'true';
       byCategory.replaceChildren(...a.byCategory.map((c) =>
         h('li', {}, `${c.category}: ${c.available} of ${c.total} available`)));
       drawStanding(a.generalAdmission);
@@ -333,13 +336,12 @@ route('/shows/:id', async (root, { id }) => {
     s.status !== 'ON_SALE' ? h('p', { class: 'error' }, `This show is ${s.status.toLowerCase().replace('_', ' ')}.`) : null,
     h('h2', {}, 'Prices'), prices,
     segmentForm,
-    h('section', { class: 'availability', 'aria-label': 'Availability' },
-      h('p', {}, 'Seat map: ', live), counts, byCategory),
-    messages.element,
+    availability,
     currentSession() ? null : h('p', {}, link(`/signin?next=${encodeURIComponent(`/shows/${s.id}`)}`, 'Sign in'), ' to hold seats.'),
     h('div', { class: 'show-layout' },
       h('div', { class: 'map-area' }, map.element),
       h('div', { class: 'side' },
+        messages.element,
         h('section', { 'aria-label': 'Hold seats' }, pickedText, holdPicked,
           h('div', { class: 'best' },
             h('label', { for: 'best-quantity' }, 'How many seats'), bestQuantity,
