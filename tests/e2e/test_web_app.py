@@ -40,6 +40,36 @@ MY_BOOKINGS = """{ me { email bookings { id status show { id }
   payment { status refunded { amount currency } } } } }"""
 
 
+CREATE_HALL = """mutation($v: ID!, $m: JSON!) { createHall(venueId: $v, seatMap: $m) {
+  id sections { id } } }"""
+CREATE_SHOW = """mutation($i: CreateShowInput!) { createShow(input: $i) { id } }"""
+PUBLISH = """mutation($id: ID!) { publishShow(id: $id) { status } }"""
+STANDING_AVAILABILITY = """query($id: ID!) { show(id: $id) { availability {
+  generalAdmission { sectionId available held } } } }"""
+
+
+async def standing_show(router: GraphQL, token: str, venue_id: str) -> tuple[str, str]:
+    """A show on sale in a standing-only hall (50 places of "Floor" at 1.250 KWD, a currency
+    of three minor digits): its id and the section's."""
+    seat_map = {"format": "ticketflow.seatmap/v1", "name": "Web Standing",
+                "sections": [{"key": "floor", "name": "Floor",
+                              "generalAdmission": {"capacity": 50, "category": "STANDING"}}]}
+    hall = (await router.data(CREATE_HALL, {"v": venue_id, "m": seat_map}, token))["createHall"]
+    show = await router.data(CREATE_SHOW, {"i": {
+        "hallId": hall["id"], "title": "Standing Web Show", "startsAt": "2031-05-18T18:00:00+00:00",
+        "price": {"amount": 1250, "currency": "KWD"}}}, token)
+    show_id = show["createShow"]["id"]
+    await router.data(PUBLISH, {"id": show_id}, token)
+
+    async def on_sale() -> bool:
+        body = await router.run(STANDING_AVAILABILITY, {"id": show_id})
+        availability = ((body.get("data") or {}).get("show") or {}).get("availability")
+        return bool(availability and availability["generalAdmission"])
+
+    await eventually(on_sale)
+    return show_id, hall["sections"][0]["id"]
+
+
 async def customer(stack: Stack, router: GraphQL, name: str) -> dict[str, str]:
     """A customer the browser signs in as (and the token the checks here use)."""
     email = f"web-{uuid.uuid4().hex[:8]}@example.com"
@@ -89,6 +119,7 @@ async def test_customer_flows_in_a_browser(
     journey = await show_on_sale(router, router, organizer, via_router=True,
                                  stops=["Berlin", "Leipzig", "Munich"],
                                  starts_at="2030-01-02T08:00:00+00:00")
+    standing_id, floor_id = await standing_show(router, organizer.token, show.venue_id)
     a = await customer(stack, router, "Ada Web")
     b = await customer(stack, router, "Bob Web")
     newcomer = {"email": f"new-{uuid.uuid4().hex[:8]}@example.com",
@@ -96,6 +127,7 @@ async def test_customer_flows_in_a_browser(
     seats = [{"id": s["id"], "label": s["label"]} for s in show.seats]
     data = {"customerA": a, "customerB": b, "newCustomer": newcomer,
             "show": {"id": show.id, "seats": seats[:2], "day": "2031-05-17"},
+            "standing": {"id": standing_id, "section": "Floor"},
             "journey": {"id": journey.id, "from": 1, "to": 2,
                         "seats": [{"id": s["id"], "label": s["label"]} for s in journey.seats[:1]]}}
 
@@ -143,6 +175,14 @@ async def test_customer_flows_in_a_browser(
     assert mine["bookings"][0]["payment"] == {"status": "REFUNDED",
                                               "refunded": {"amount": 1250, "currency": "EUR"}}
     assert seen["refundWords"] == "Refunded €12.50."
+
+    # ... held two standing places (at 1.250 KWD each, three minor digits) and let them go
+    assert seen["standingTotal"] == "KWD 2.500"
+    let_go = (await router.data(HOLD, {"id": seen["standingHold"]}, them.token))["hold"]
+    assert (let_go["show"]["id"], let_go["status"]) == (standing_id, "RELEASED")
+    floor = (await router.data(STANDING_AVAILABILITY, {"id": standing_id}))["show"]
+    assert floor["availability"]["generalAdmission"] == [
+        {"sectionId": floor_id, "available": 50, "held": 0}]
 
     async def settled() -> dict[str, Any] | None:
         got = (await router.data(AVAILABILITY, {"id": show.id}))["show"]["availability"]

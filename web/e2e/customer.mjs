@@ -62,6 +62,9 @@ async function stepOf(name, page, run) {
   return result;
 }
 
+/** Text with its spaces (no-break ones too) as single spaces. */
+const text = (value) => String(value ?? '').replace(/\s+/g, ' ').trim();
+
 const byLabel = (page, label) => page.getByLabel(label, { exact: true });
 
 async function signIn(page, who) {
@@ -194,8 +197,13 @@ try {
     const clock = (await a.getByTestId('countdown').textContent()).trim();
     check(/^\d+:\d\d$/.test(clock), `the hold's countdown reads "${clock}"`);
     output.countdown = clock;
-    output.holdTotal = (await a.getByTestId('hold-total').textContent()).trim();
+    output.holdTotal = text(await a.getByTestId('hold-total').textContent());
     await waitSeatState(a, first.id, 'OWN', 'page A\'s map does not show its own hold');
+  });
+  await stepOf('a-extends', a, async () => {
+    await a.getByRole('button', { name: 'Extend' }).click();
+    const said = a.locator('.hold-panel .messages .info', { hasText: /^Extended: \d+:\d\d left\.$/ });
+    await said.waitFor({ timeout: SOON });
   });
   await stepOf('b-too-late', b, async () => {
     await b.getByRole('button', { name: 'Hold 1 seat' }).click();
@@ -243,6 +251,21 @@ try {
     await c.getByRole('button', { name: 'Create account' }).click();
     await c.getByTestId('signed-in-as').filter({ hasText: input.newCustomer.name }).waitFor({ timeout: SOON });
   });
+  await stepOf('c-standing', c, async () => {
+    const { standing } = input;
+    await c.goto(`${BASE}#/shows/${standing.id}`);
+    await byLabel(c, `Places in ${standing.section}`).fill('2');
+    await c.getByRole('button', { name: '2 standing places' }).click();
+    const panel = c.getByRole('region', { name: 'Your hold' });
+    await panel.waitFor({ timeout: SOON });
+    output.standingHold = await panel.getAttribute('data-hold-id');
+    output.standingTotal = text(await c.getByTestId('hold-total').textContent());
+  });
+  await stepOf('c-released', c, async () => {
+    await c.getByRole('button', { name: 'Release' }).click();
+    await c.getByText('Released: the seats are back on sale.').first().waitFor({ timeout: SOON });
+    check(!(await c.getByRole('region', { name: 'Your hold' }).count()), 'the released hold is still shown');
+  });
   await stepOf('c-best-available', c, async () => {
     await c.goto(`${BASE}#/shows/${show.id}`);
     await c.getByRole('heading', { level: 1 }).waitFor();
@@ -267,7 +290,11 @@ try {
     await item.getByRole('button', { name: 'Yes, cancel it' }).click();
     await item.locator('.status', { hasText: 'cancelled' }).waitFor({ timeout: SOON });
     await item.locator('.refund', { hasText: /^Refunded / }).waitFor({ timeout: SOON });
-    output.refundWords = (await item.locator('.refund').textContent()).trim();
+    output.refundWords = text(await item.locator('.refund').textContent());
+  });
+  await stepOf('c-signed-out', c, async () => {
+    await c.getByRole('button', { name: 'Sign out' }).click();
+    await c.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor({ timeout: SOON });
   });
 
   // ---- (4) a journey: from one stop to another
