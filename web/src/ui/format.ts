@@ -6,10 +6,11 @@ export interface Money {
   currency: string;
 }
 
-const LOCALE = undefined; // the browser's
+/** undefined: the browser's language (tests pass one). */
+type Locale = string | undefined;
 
-function moneyFormat(currency: string): Intl.NumberFormat {
-  return new Intl.NumberFormat(LOCALE, { style: 'currency', currency });
+function moneyFormat(currency: string, locale?: Locale): Intl.NumberFormat {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency });
 }
 
 /** The currency's minor digits (EUR 2, JPY 0, KWD 3). */
@@ -18,13 +19,13 @@ export function minorDigits(currency: string): number {
 }
 
 /** "€12.50" for {amount: 1250, currency: "EUR"}; exact for any integer amount. */
-export function formatMoney(money: Money): string {
+export function formatMoney(money: Money, locale?: Locale): string {
   const digits = minorDigits(money.currency);
   const negative = money.amount < 0;
   const abs = String(Math.abs(money.amount)).padStart(digits + 1, '0');
   // A decimal string, not a float computation: Intl formats strings exactly.
   const decimal = digits ? `${abs.slice(0, -digits)}.${abs.slice(-digits)}` : abs;
-  return moneyFormat(money.currency).format((negative ? '-' + decimal : decimal) as unknown as number);
+  return moneyFormat(money.currency, locale).format((negative ? '-' + decimal : decimal) as unknown as number);
 }
 
 /** Sum of amounts in one currency (integers). */
@@ -33,9 +34,9 @@ export function sumMoney(items: Money[], currency: string): Money {
 }
 
 /** A show's time as people at the venue read it, with the zone named. */
-export function formatLocalTime(at: string, timeZone: string): string {
+export function formatLocalTime(at: string, timeZone: string, locale?: Locale): string {
   const when = new Date(at);
-  const text = new Intl.DateTimeFormat(LOCALE, {
+  const text = new Intl.DateTimeFormat(locale, {
     weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
     hour: '2-digit', minute: '2-digit', timeZone,
   }).format(when);
@@ -43,6 +44,6 @@ export function formatLocalTime(at: string, timeZone: string): string {
 }
 
 /** A moment in the person's own zone (bookings' creation times). */
-export function formatInstant(at: string): string {
-  return new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at));
+export function formatInstant(at: string, locale?: Locale): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at));
 }
