@@ -74,7 +74,8 @@ type Show = NonNullable<ShowPageQuery['show']>;
 type Segment = { from: number; to: number };
 
 const MAX_PICK = 10;
-const holdKey = (showId: string) => `ticketflow.hold.${showId}`;
+/** Where this tab remembers the person's hold on a show (so coming back shows it again). */
+const holdKey = (showId: string) => `ticketflow.hold.${currentSession()?.user.id ?? 'anonymous'}.${showId}`;
 
 function plural(n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`;
