@@ -148,7 +148,9 @@ const pages = [];
 let failed = false;
 try {
   const open = async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC',
+    });
     const page = await context.newPage();
     page.on('pageerror', (error) => output.pageErrors = [...(output.pageErrors ?? []), String(error)]);
     pages.push(page);
@@ -178,7 +180,9 @@ try {
     await a.waitForURL(new RegExp(`#/shows/${show.id}$`));
     await a.getByRole('heading', { level: 1 }).waitFor();
     await waitSeatState(a, first.id, 'AVAILABLE', 'page A\'s map never showed the seat');
-    await a.getByTestId('live-status').filter({ hasText: /^live$/ }).waitFor({ timeout: SOON });
+    await a.getByTestId('live-status').filter({ hasText: /^live$/ }).waitFor({ timeout: SOON }).catch(() => {
+      throw new Error('the show page never said the seat map is live (its live feed did not start)');
+    });
   });
   await stepOf('b-picks', b, async () => {
     await b.goto(`${BASE}#/shows/${show.id}`);
