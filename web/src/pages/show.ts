@@ -122,8 +122,11 @@ route('/shows/:id', async (root, { id }) => {
   let lastVersion: number | null = null;
   let refetch: ReturnType<typeof setTimeout> | undefined;
 
+  const seated = seatMap.seats.id.length > 0;
   function drawCounts(a: { total: number; available: number; held: number; sold: number }): void {
-    counts.textContent = `${a.available} of ${a.total} seats available · ${a.held} held · ${a.sold} sold`;
+    counts.textContent = seated
+      ? `${a.available} of ${a.total} seats available · ${a.held} held · ${a.sold} sold`
+      : 'Standing only: no numbered seats.';
   }
 
   async function loadAvailability(): Promise<void> {
@@ -343,7 +346,7 @@ route('/shows/:id', async (root, { id }) => {
       h('div', { class: 'map-area' }, map.element),
       h('div', { class: 'side' },
         messages.element,
-        h('section', { 'aria-label': 'Hold seats' }, pickedText, holdPicked,
+        !seated ? null : h('section', { 'aria-label': 'Hold seats' }, pickedText, holdPicked,
           h('div', { class: 'best' },
             h('label', { for: 'best-quantity' }, 'How many seats'), bestQuantity,
             h('label', { for: 'best-category' }, 'Category'), bestCategory, bestButton)),
