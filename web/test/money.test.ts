@@ -1,7 +1,6 @@
-// Money as people read it, from integer minor units with the currency's own digits, and the
-// hold countdown's stand-in arithmetic (src/ui/clock.ts).
+// Money as people read it, from integer minor units with the currency's own digits, and show
+// times in the venue's zone.
 import { describe, expect, it } from 'vitest';
-import { formatRemaining, remainingMs } from '../src/ui/clock';
 import { formatLocalTime, formatMoney, minorDigits, sumMoney } from '../src/ui/format';
 
 const plain = (s: string) => s.replace(/\s+/g, ' ');
@@ -33,17 +32,5 @@ describe('formatLocalTime', () => {
     const text = formatLocalTime('2031-07-01T18:00:00Z', 'Europe/Berlin', 'en-GB');
     expect(text).toMatch(/20:00/);
     expect(text).toMatch(/Europe\/Berlin/);
-  });
-});
-
-describe('countdown', () => {
-  const at = Date.parse('2030-01-01T12:00:00Z');
-  it('counts down in minutes and seconds, rounding up', () => {
-    expect(formatRemaining('2030-01-01T12:10:00Z', at)).toBe('10:00');
-    expect(formatRemaining('2030-01-01T12:00:01Z', at - 500)).toBe('0:02');
-    expect(formatRemaining('2030-01-01T12:01:05Z', at)).toBe('1:05');
-  });
-  it('stops at nothing left', () => {
-    expect(remainingMs('2030-01-01T11:59:00Z', at)).toBeLessThanOrEqual(0);
   });
 });

@@ -46,6 +46,7 @@ const HOLD_SEATS = graphql(`
       __typename
       ... on SeatHold { ...HoldParts }
       ... on SeatsUnavailable { code message seatIds }
+      ... on PromoCodeRejected { code message }
     }
   }
 `);
@@ -56,6 +57,7 @@ const HOLD_BEST = graphql(`
       __typename
       ... on SeatHold { ...HoldParts }
       ... on SoldOut { code message available }
+      ... on PromoCodeRejected { code message }
     }
   }
 `);
@@ -66,6 +68,7 @@ const HOLD_STANDING = graphql(`
       __typename
       ... on SeatHold { ...HoldParts }
       ... on SoldOut { code message available }
+      ... on PromoCodeRejected { code message }
     }
   }
 `);
@@ -274,6 +277,7 @@ route('/shows/:id', async (root, { id }) => {
     const data = await request(HOLD_SEATS, { show: s.id, seats, key: idempotencyKey(), segment });
     const result = data.holdSeats;
     if (result.__typename === 'SeatHold') return result;
+    if (result.__typename === 'PromoCodeRejected') return result.message;
     const taken = result.seatIds.map((seatId) => labelOf.get(seatId) ?? seatId);
     map.clearSelection();
     return taken.length === 1
@@ -291,6 +295,7 @@ route('/shows/:id', async (root, { id }) => {
     });
     const result = data.holdBestAvailable;
     if (result.__typename === 'SeatHold') return result;
+    if (result.__typename === 'PromoCodeRejected') return result.message;
     return result.available === 0
       ? 'Sold out: no seats like that are left.'
       : `Not enough seats together: only ${plural(result.available, 'seat')} like that ${result.available === 1 ? 'is' : 'are'} left.`;
@@ -324,6 +329,7 @@ route('/shows/:id', async (root, { id }) => {
       const data = await request(HOLD_STANDING, { show: s.id, section: sectionId, quantity: n, key: idempotencyKey() });
       const result = data.holdGeneralAdmission;
       if (result.__typename === 'SeatHold') return result;
+      if (result.__typename === 'PromoCodeRejected') return result.message;
       return result.available === 0
         ? `${name} is sold out.`
         : `Only ${plural(result.available, 'place')} left in ${name}.`;

@@ -1,15 +1,13 @@
-// Words and numbers the map shows and announces: prices from minor units, category names.
+// Words and numbers the map shows and announces: prices from minor units (the app's one money
+// formatter, ui/format.ts), category names.
+import { formatMoney, minorDigits } from '../ui/format';
 
 /** Digits after the decimal point of a currency (EUR 2, JPY 0, KWD 3), as Intl knows them. */
-export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
+export const currencyDigits = minorDigits;
 
 /** A price given in minor units (cents), e.g. formatPrice(2500, 'EUR', 'de-DE') === '25,00 €'. */
 export function formatPrice(minor: number, currency: string, locale?: string): string {
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
+  return formatMoney({ amount: minor, currency }, locale);
 }
 
 /** PREMIUM → Premium, FIRST_CLASS → First class. */

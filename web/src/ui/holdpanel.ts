@@ -1,10 +1,11 @@
-// The hold panel: what a hold holds (lines, total), a visible countdown to expiresAt (the
-// live region speaks once at one minute left and at expiry), and Extend, Release, Check out.
+// The hold panel: what a hold holds (lines, discounts, total), a visible countdown to expiresAt
+// (the live region speaks once at one minute left and at expiry), a promo code, and Extend,
+// Release, Check out.
 import { idempotencyKey, request } from '../api';
 import { graphql } from '../gql';
 import type { HoldPartsFragment } from '../gql/graphql';
 import { navigate } from '../router';
-import { formatRemaining, remainingMs } from './clock';
+import { formatRemaining, remainingMs } from '../countdown';
 import { h } from './dom';
 import { formatMoney } from './format';
 import { Messages } from './status';
@@ -14,7 +15,10 @@ export const HOLD_PARTS = graphql(`
     id status expiresAt seatIds
     segment { from to }
     generalAdmission { sectionId quantity }
-    lines { seatId sectionId label quantity unitPrice { amount currency } price { amount currency } }
+    lines { seatId sectionId label quantity unitPrice { amount currency } price { amount currency }
+            discount { amount currency } }
+    promoCode
+    discount { amount currency }
     total { amount currency }
   }
 `);
@@ -39,8 +43,23 @@ const CHECKOUT = graphql(`
       __typename
       ... on Booking { id status }
       ... on HoldExpired { code message holdId }
+      ... on PromoCodeRejected { code message reason promoCode }
     }
   }
+`);
+
+const APPLY_CODE = graphql(`
+  mutation ApplyPromoCode($id: ID!, $code: String!) {
+    applyPromoCode(holdId: $id, code: $code) {
+      __typename
+      ... on SeatHold { ...HoldParts }
+      ... on PromoCodeRejected { code message reason }
+    }
+  }
+`);
+
+const REMOVE_CODE = graphql(`
+  mutation RemovePromoCode($id: ID!) { removePromoCode(holdId: $id) { ...HoldParts } }
 `);
 
 export type Hold = HoldPartsFragment;
@@ -62,6 +81,12 @@ export function holdPanel(initial: Hold, onEnd: (why: 'released' | 'expired', wo
   const extend = h('button', { type: 'button' }, 'Extend');
   const release = h('button', { type: 'button' }, 'Release');
   const checkout = h('button', { type: 'button', class: 'primary' }, 'Check out');
+  const discountRow = h('tr', { hidden: '' });
+  const codeInput = h('input', { id: 'promo-code', name: 'promo-code', autocomplete: 'off', size: '16' });
+  const applyCode = h('button', { type: 'submit' }, 'Apply');
+  const removeCode = h('button', { type: 'button', hidden: '' }, 'Remove code');
+  const codeForm = h('form', { class: 'promo-code' },
+    h('label', { for: 'promo-code' }, 'Promo code '), codeInput, ' ', applyCode, ' ', removeCode);
   const element = h('section', { class: 'hold-panel', 'aria-labelledby': 'hold-heading', 'data-hold-id': hold.id },
     h('h2', { id: 'hold-heading', tabindex: '-1' }, 'Your hold'),
     h('table', {},
@@ -69,7 +94,8 @@ export function holdPanel(initial: Hold, onEnd: (why: 'released' | 'expired', wo
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Seat or place'), h('th', { scope: 'col' }, 'Quantity'),
         h('th', { scope: 'col' }, 'Price'))),
       linesBody,
-      h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '2' }, 'Total'), total))),
+      h('tfoot', {}, discountRow, h('tr', {}, h('th', { scope: 'row', colspan: '2' }, 'Total'), total))),
+    codeForm,
     h('p', {}, 'Time left to check out: ', clock),
     spoken, messages.element,
     h('p', { class: 'actions' }, checkout, extend, release),
@@ -81,6 +107,15 @@ export function holdPanel(initial: Hold, onEnd: (why: 'released' | 'expired', wo
     element.dataset.holdId = hold.id;
     linesBody.replaceChildren(...hold.lines.map((line) =>
       h('tr', {}, h('td', {}, line.label), h('td', {}, line.quantity), h('td', {}, formatMoney(line.price)))));
+    const discounted = hold.discount.amount > 0;
+    discountRow.hidden = !discounted;
+    discountRow.replaceChildren(
+      h('th', { scope: 'row', colspan: '2' }, `Discount (${hold.promoCode ?? 'code'})`),
+      h('td', { 'data-testid': 'hold-discount' }, `−${formatMoney(hold.discount)}`));
+    codeInput.value = hold.promoCode ?? codeInput.value;
+    codeInput.disabled = hold.promoCode != null;
+    applyCode.hidden = hold.promoCode != null;
+    removeCode.hidden = hold.promoCode == null;
     total.textContent = formatMoney(hold.total);
     tick();
   }
@@ -141,7 +176,35 @@ export function holdPanel(initial: Hold, onEnd: (why: 'released' | 'expired', wo
       end('expired', `Your hold expired before checkout (${result.message}). Pick seats again.`);
       return;
     }
+    if (result.__typename === 'PromoCodeRejected') {
+      messages.say(`The code ${result.promoCode ?? ''} can no longer be used: ${result.message} `
+        + 'Remove it to check out at the full price.');
+      return;
+    }
     navigate(`/bookings/${encodeURIComponent(result.id)}/pay`);
+  }));
+
+  codeForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const code = codeInput.value.trim();
+    if (!code) return;
+    void act(applyCode, async () => {
+      const result = (await request(APPLY_CODE, { id: hold.id, code })).applyPromoCode;
+      if (result.__typename === 'PromoCodeRejected') {
+        messages.say(`That code does not apply: ${result.message}`);
+        return;
+      }
+      hold = result;
+      draw();
+      messages.say(`Code applied: ${formatMoney(hold.discount)} off.`);
+    });
+  });
+
+  removeCode.addEventListener('click', () => void act(removeCode, async () => {
+    hold = (await request(REMOVE_CODE, { id: hold.id })).removePromoCode;
+    codeInput.value = '';
+    draw();
+    messages.say('Code removed.');
   }));
 
   const timer = setInterval(tick, 1000);
