@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from subgraphs.booking import expiry, seats, sections
+from subgraphs.booking import checkins, expiry, seats, sections
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
 from subgraphs.booking.ledger import Ledger
@@ -172,9 +172,11 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     booking.payment_id = payment_id
     booking.status = BookingStatus.CONFIRMED
     Ledger.of(service, uow).moved(show, sold)
+    tickets = await _tickets(uow, booking.id)
+    await checkins.move_counts(uow.session, booking.show_id, expected=len(tickets))
     uow.emit(events.BookingConfirmed(
         **_about(booking), payment_id=payment_id, seat_ids=seats.seat_ids(sold),
-        show=await notice(uow.session, show), tickets=await _tickets(uow, booking.id)))
+        show=await notice(uow.session, show), tickets=tickets))
 
 
 async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
@@ -186,6 +188,9 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
     freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
+    if was == BookingStatus.CONFIRMED:  # its tickets are expected at the door no more
+        await checkins.move_counts(uow.session, booking.show_id,
+                                   expected=-len(await _tickets(uow, booking.id)))
     uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
                                      payment_id=booking.payment_id, seat_ids=freed,
                                      show=shown))
@@ -259,11 +264,15 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
 
 async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
     """Venue's events: a published show gets inventory; a cancelled one stops selling; a
-    venue's corrected time zone is the one its shows' notices name from now on."""
+    venue's corrected time zone is the one its shows' notices name from now on; door staff
+    granted or revoked is kept for check-in."""
     if event.type == events.ShowPublished.type_name():
         await apply_show_published(uow, events.ShowPublished.read(event))
     elif event.type == events.ShowCancelled.type_name():
         await cancel_show(service, uow, events.ShowCancelled.read(event).show_id)
+    elif event.type in (events.VenueStaffGranted.type_name(),
+                        events.VenueStaffRevoked.type_name()):
+        await checkins.apply_staff_event(uow, event)
     elif event.type == events.VenueTimeZoneChanged.type_name():
         changed = events.VenueTimeZoneChanged.read(event)
         await uow.session.execute(
