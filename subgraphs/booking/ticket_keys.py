@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -56,12 +55,13 @@ class TicketKeys:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._document: dict[str, Any] | None = None
         self._missing: dict[str, float] = {}
-        self._fetched_at = -math.inf
+        self._failed = False
         self._lock = asyncio.Lock()
-        self.fetches = 0  # how many times the document was fetched (for tests and logs)
+        self.fetches = 0  # how many times the document was asked for (tests and logs)
 
     async def _fetch(self) -> None:
         self.fetches += 1
+        self._failed = True
         try:
             async with httpx.AsyncClient(timeout=self.TIMEOUT,
                                          transport=self._transport) as client:
@@ -81,7 +81,7 @@ class TicketKeys:
                     log.warning("skipping unreadable ticket key %s", entry["kid"])
         self._keys, self._document = keys, {"keys": [e for e in entries or []
                                                      if isinstance(e, dict)]}
-        self._fetched_at = self._clock()
+        self._failed = False
 
     async def document(self) -> dict[str, Any]:
         """The JWKS document (what a gate device verifies with offline): fetched afresh,
@@ -99,15 +99,16 @@ class TicketKeys:
         found = self._keys.get(kid)
         if found is not None:
             return found
-        asked = self._clock()
+        asked, seen = self._clock(), self.fetches
         async with self._lock:
             found = self._keys.get(kid)
-            if found is not None:
+            if found is not None or self.fetches != seen:
+                # A fetch made while this call waited has answered it.
+                if found is None and self._failed:
+                    raise KeysUnavailable(self.url)
                 return found
             missed = self._missing.get(kid)
             if missed is not None and asked - missed < self.REFETCH_INTERVAL:
-                return None
-            if self._fetched_at >= asked:  # fetched while this call waited: it answered
                 return None
             await self._fetch()
             found = self._keys.get(kid)
