@@ -152,15 +152,20 @@ class Counts:
 
 async def apply_staff_event(uow: UnitOfWork, event: Event) -> None:
     """Venue's grants: keep the replica of who is door staff where (replays change nothing)."""
+    # Statements, not ORM objects: a batch of events (grant, revoke, grant again) is applied
+    # in one transaction, in order.
     session = uow.session
     if event.type == events.VenueStaffGranted.type_name():
         granted = events.VenueStaffGranted.read(event)
-        if await session.get(DoorStaff, (granted.venue_id, granted.user_id)) is None:
-            session.add(DoorStaff(venue_id=granted.venue_id, user_id=granted.user_id))
+        dialect = session.get_bind().dialect.name
+        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DoorStaff)
+        await session.execute(stmt.values(venue_id=granted.venue_id, user_id=granted.user_id)
+                              .on_conflict_do_nothing())
     elif event.type == events.VenueStaffRevoked.type_name():
         revoked = events.VenueStaffRevoked.read(event)
         await session.execute(delete(DoorStaff).where(DoorStaff.venue_id == revoked.venue_id,
-                                                      DoorStaff.user_id == revoked.user_id))
+                                                      DoorStaff.user_id == revoked.user_id)
+                              .execution_options(synchronize_session=False))
 
 
 async def _scans_somewhere(session: AsyncSession, who: Caller) -> bool:

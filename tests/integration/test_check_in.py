@@ -235,6 +235,21 @@ async def test_a_grant_reaches_booking_and_a_revoke_takes_it_back(
     assert error_codes(await check_in(stack, door.staff.token, ticket.token)) == ["FORBIDDEN"]
 
 
+async def test_grants_and_revokes_in_quick_succession_reach_booking_in_order(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], door: Door) -> None:
+    venue = stack.client("venue")
+    user = str(uuid.uuid4())
+    for _ in range(3):
+        await venue.data(GRANT, {"v": door.show.venue_id, "u": user}, actors.organizer.token)
+        await venue.data(REVOKE, {"v": door.show.venue_id, "u": user}, actors.organizer.token)
+    await venue.data(GRANT, {"v": door.show.venue_id, "u": user}, actors.organizer.token)
+    marker = str(uuid.uuid4())  # granted last: once booking has it, it has all before it
+    await venue.data(GRANT, {"v": door.show.venue_id, "u": marker}, actors.organizer.token)
+    await replicated(dbs, door.show.venue_id, marker)
+    async with dbs["booking"].reader() as session:
+        assert await session.get(DoorStaff, (door.show.venue_id, user)) is not None
+
+
 async def test_granting_and_revoking_staff_answer_each_caller(
         stack: Stack, actors: Actors, dbs: dict[str, Database], door: Door) -> None:
     callers = door.callers(actors)
