@@ -234,7 +234,7 @@ async def _label(session: AsyncSession, booking: Booking, ticket_id: str) -> str
         return None
     place = await session.get(BookingAdmission, (booking.id, section))
     n = int(number)
-    if place is None or not 1 <= n <= place.quantity:
+    if place is None or number != str(n) or not 1 <= n <= place.quantity:
         return None
     return f"{place.name} #{n}"
 
@@ -418,12 +418,16 @@ def _clean_scans(scans: Sequence[Scan], now: datetime) -> list[Scan]:
         if not colon or not could_be_id(booking_id) or not rest or len(scan.ticket_id) > 120:
             raise BadUserInput("This is not a ticket id (a ticket's tid).",
                                field=f"scans[{i}].ticketId")
-        at = scan.at if scan.at.tzinfo is not None else scan.at.replace(tzinfo=UTC)
+        try:
+            at = (scan.at if scan.at.tzinfo is not None
+                  else scan.at.replace(tzinfo=UTC)).astimezone(UTC)
+        except (OverflowError, ValueError) as exc:  # year 1 at +05:00 is before year 1 UTC
+            raise BadUserInput("This is not a time a gate scanned at.",
+                               field=f"scans[{i}].at") from exc
         if at > now + CLOCK_SKEW:
             raise BadUserInput("This scan is in the future; check the gate's clock.",
                                field=f"scans[{i}].at")
-        out.append(Scan(scan.ticket_id, at.astimezone(UTC),
-                        _clean_gate(scan.gate, f"scans[{i}].gate")))
+        out.append(Scan(scan.ticket_id, at, _clean_gate(scan.gate, f"scans[{i}].gate")))
     return out
 
 

@@ -24,6 +24,7 @@ from subgraphs.venue.models import VenueStaff
 from tests.flows import CREATE_VENUE, Actors, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import Stack, error_codes, eventually
 from tests.integration.support import count, customer, refusal
+from tests.integration.test_general_admission import HOLD_GA, standing_show
 from tests.payments import CANCEL_BOOKING, pay, pending_booking, wait_booking
 
 GRANT = """mutation($v: ID!, $u: ID!) { grantVenueStaff(venueId: $v, userId: $u) {
@@ -345,6 +346,8 @@ async def test_tickets_that_let_nobody_in_are_refused_and_recorded_nowhere(
         "wrong show": (await signed(dbs, {**claims, "sid": other.id}), "WRONG_SHOW"),
         "standing place out of range": (await signed(dbs, {
             **claims, "tid": f"{booking_id}:{uuid.uuid4()}:1"}), "UNKNOWN_TICKET"),
+        "no such standing place": (await signed(dbs, {**claims, "tid": f"{booking_id}:x:01"}),
+                                   "UNKNOWN_TICKET"),
     }
     got = {}
     for name, (token, _) in cases.items():
@@ -504,6 +507,8 @@ async def test_bad_uploads_are_refused_and_change_nothing(
         "BAD_USER_INPUT", "scans[1].ticketId")
     assert await refused([good, {**good, "at": (now + timedelta(hours=1)).isoformat()}]) == (
         "BAD_USER_INPUT", "scans[1].at")
+    assert await refused([good, {**good, "at": "0001-01-01T00:00:00+05:00"}]) == (
+        "BAD_USER_INPUT", "scans[1].at")
     assert await refused([good], str(uuid.uuid4())) == ("NOT_FOUND", "showId")
     assert await scans(dbs, door.show.id) == {}
     assert await counters(dbs, door.show.id) == (1, 0)
@@ -513,3 +518,30 @@ async def test_bad_uploads_are_refused_and_change_nothing(
                                         callers[who])) for who in EVERYONE}
     assert got == DOOR_ANSWERS
     assert await counters(dbs, door.show.id) == (1, 1)
+
+
+async def test_standing_places_are_tickets_of_their_own(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    standing = await standing_show(stack, actors.organizer, capacity=10)
+    booking = stack.client("booking")
+    held = await booking.data(HOLD_GA, {"show": standing.show_id,
+                                        "section": standing.section_id, "n": 2},
+                              actors.customer.token)
+    out = await booking.data(
+        """mutation($h: ID!, $k: String!) { checkout(holdId: $h, idempotencyKey: $k) {
+          ... on Booking { id } } }""",
+        {"h": held["holdGeneralAdmission"]["id"], "k": uuid.uuid4().hex},
+        actors.customer.token)
+    booking_id = out["checkout"]["id"]
+    await pay(stack.client("payment"), actors.customer, booking_id)
+    await wait_booking(booking, actors.customer, booking_id, "CONFIRMED")
+    first, second = await tickets_of(dbs, booking_id)
+    assert second.tid == f"{booking_id}:{standing.section_id}:2"
+    assert await counters(dbs, standing.show_id) == (2, 0)
+    body = await check_in(stack, actors.organizer.token, second.token)
+    assert body["data"]["checkIn"]["__typename"] == "CheckedIn", body
+    assert body["data"]["checkIn"]["seat"] == second.label
+    listed = await show_entity(stack, LIST, standing.show_id, actors.organizer.token)
+    tickets = listed["data"]["_entities"][0]["checkInList"]["tickets"]
+    assert [(t["ticketId"], t["seat"], t["checkedIn"] is not None) for t in tickets] == [
+        (first.tid, first.label, False), (second.tid, second.label, True)]
