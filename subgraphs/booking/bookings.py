@@ -173,7 +173,7 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     booking.status = BookingStatus.CONFIRMED
     Ledger.of(service, uow).moved(show, sold)
     tickets = await _tickets(uow, booking.id)
-    await checkins.move_counts(uow.session, booking.show_id, expected=len(tickets))
+    checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets))
     uow.emit(events.BookingConfirmed(
         **_about(booking), payment_id=payment_id, seat_ids=seats.seat_ids(sold),
         show=await notice(uow.session, show), tickets=tickets))
@@ -189,8 +189,8 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
     if was == BookingStatus.CONFIRMED:  # its tickets are expected at the door no more
-        await checkins.move_counts(uow.session, booking.show_id,
-                                   expected=-len(await _tickets(uow, booking.id)))
+        checkins.move_counts_at_commit(uow, booking.show_id,
+                                       expected=-len(await _tickets(uow, booking.id)))
     uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
                                      payment_id=booking.payment_id, seat_ids=freed,
                                      show=shown))

@@ -208,6 +208,15 @@ async def move_counts(session: AsyncSession, show_id: str, *, expected: int = 0,
               "admitted": CheckInCount.admitted + stmt.excluded.admitted}))
 
 
+def move_counts_at_commit(uow: UnitOfWork, show_id: str, *, expected: int) -> None:
+    """Move the show's ``expected`` counter right before ``uow`` commits: its row lock is
+    then held for the commit alone, not for the rest of a confirmation."""
+    async def move(u: UnitOfWork) -> None:
+        await move_counts(u.session, show_id, expected=expected)
+
+    uow.before_commit(move)
+
+
 async def counts_by_show(session: AsyncSession, show_ids: Sequence[str]) -> list[Counts]:
     """Each show's counters (zeros for a show nobody bought or scanned yet)."""
     rows = {r.show_id: r for r in await session.scalars(
@@ -446,7 +455,9 @@ async def upload_check_ins(service: Service, caller: Caller | None, show_id: str
             raise NotFound("No show with this id is on sale.", field="showId")
         await require_door(session, who, show)
         dialect = session.get_bind().dialect.name
-        for scan in clean:
+        # By ticket (a stable sort: one ticket's scans keep their order of arrival), so two
+        # uploads sharing tickets take the rows' locks in the same order and never deadlock.
+        for scan in sorted(clean, key=lambda s: s.ticket_id):
             valid = await _check_ticket(session, show, scan.ticket_id,
                                         scan.ticket_id.partition(":")[0])
             if isinstance(valid, TicketRefused):
