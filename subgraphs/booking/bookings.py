@@ -13,7 +13,15 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from subgraphs.booking import expiry, redemptions, sales_ledger, seats, sections, unlocking
+from subgraphs.booking import (
+    checkins,
+    expiry,
+    redemptions,
+    sales_ledger,
+    seats,
+    sections,
+    unlocking,
+)
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
 from subgraphs.booking.ledger import Ledger
@@ -186,9 +194,11 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     booking.payment_id = payment_id
     booking.status = BookingStatus.CONFIRMED
     Ledger.of(service, uow).moved(show, sold)
+    tickets = await _tickets(uow, booking.id)
+    checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets))
     uow.emit(events.BookingConfirmed(
         **_about(booking), payment_id=payment_id, seat_ids=seats.seat_ids(sold),
-        show=await notice(uow.session, show), tickets=await _tickets(uow, booking.id)))
+        show=await notice(uow.session, show), tickets=tickets))
 
 
 async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
@@ -201,6 +211,9 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
     await redemptions.give_back(uow, booking.id)
+    if was == BookingStatus.CONFIRMED:  # its tickets are expected at the door no more
+        checkins.move_counts_at_commit(uow, booking.show_id,
+                                       expected=-len(await _tickets(uow, booking.id)))
     uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
                                      payment_id=booking.payment_id, seat_ids=freed,
                                      show=shown))
@@ -274,13 +287,17 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
 
 async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
     """Venue's events: a published show gets inventory; a cancelled one stops selling; a
-    venue's corrected time zone is the one its shows' notices name from now on."""
+    venue's corrected time zone is the one its shows' notices name from now on; door staff
+    granted or revoked is kept for check-in."""
     if event.type == events.ShowPublished.type_name():
         published = events.ShowPublished.read(event)
         await apply_show_published(uow, published)
         await unlocking.remember(uow, published)
     elif event.type == events.ShowCancelled.type_name():
         await cancel_show(service, uow, events.ShowCancelled.read(event).show_id)
+    elif event.type in (events.VenueStaffGranted.type_name(),
+                        events.VenueStaffRevoked.type_name()):
+        await checkins.apply_staff_event(uow, event)
     elif event.type == events.VenueTimeZoneChanged.type_name():
         changed = events.VenueTimeZoneChanged.read(event)
         await uow.session.execute(

@@ -368,4 +368,46 @@ class RefundRecord(Base):
     refunded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DoorStaff(Base):
+    """Door staff of a venue, a replica of venue's grants (``VenueStaffGranted``,
+    ``VenueStaffRevoked``): who may check tickets in for the venue's shows."""
+
+    __tablename__ = "venue_staff"
+    __table_args__ = (Index("ix_venue_staff_user", "user_id"),)
+
+    venue_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class CheckIn(Base):
+    """A ticket let in at a door: one row per ticket, ever. The primary key decides which
+    of two scans of one ticket came first (the first insert wins); an offline scan uploaded
+    later with an earlier ``at`` takes the row over (the earliest scan wins)."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_show", "show_id"),)
+
+    # "<booking id>:<seat id>" or "<booking id>:<section id>:<n>", the ticket's tid.
+    ticket_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(36))
+    booking_id: Mapped[str] = mapped_column(String(36))
+    seat: Mapped[str] = mapped_column(String(250))  # the ticket's label
+    gate: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the gate scanned it
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    scanned_by: Mapped[str] = mapped_column(String(36))
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CheckInCount(Base):
+    """A show's tickets (of confirmed bookings) and those let in so far, moved by every
+    confirmation, cancellation and first scan: never recounted."""
+
+    __tablename__ = "check_in_counts"
+
+    show_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    expected: Mapped[int] = mapped_column(Integer, default=0)
+    admitted: Mapped[int] = mapped_column(Integer, default=0)
+
+
 TABLES = kernel_tables(Base.metadata)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from subgraphs.booking import (
+    checkins,
     exports,
     inventory,
     live,
@@ -35,6 +37,7 @@ from subgraphs.kernel import metrics
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import ErrorCode, NotFound, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.inputs import text_rule
 from subgraphs.kernel.service import SubgraphSpec
 
 _load_availability = session_batch(inventory.availability_by_show)
@@ -54,6 +57,7 @@ async def _priced(info: Info, hold_id: str) -> tuple[reads.HoldPrice, list[int]]
     price = await info.context.loader(_load_hold_prices).load(hold_id)
     code = await info.context.loader(_load_hold_codes).load(hold_id)
     return price, promo_rules.discounts(code, promo_rules.lines_of(price))
+_load_check_in_counts = session_batch(checkins.counts_by_show)
 
 
 @strawberry.input(description="Part of a journey: from one stop to a later one, as indexes "
@@ -185,6 +189,31 @@ class Show:
                       "exports.")
     async def sales_report(self, info: Info) -> SalesReport | None:
         return await sales_report(str(self.id), info)
+    @strawberry.field(description=(
+        "What a gate device needs to admit people offline: the show's tickets (of confirmed "
+        "bookings), the scans recorded so far and notification's ticket keys (door staff of "
+        "the venue, its organizer, admins). Null when booking has no such show."))
+    async def check_in_list(self, info: Info) -> CheckInList | None:
+        svc = info.context.service
+        show = await checkins.show_for_door(svc, info.context.caller, str(self.id))
+        if show is None:
+            return None
+        keys = await checkins.ticket_keys_document(svc)
+        tickets, scans = await checkins.check_in_list(svc, show)
+        counts = await info.context.loader(_load_check_in_counts).load(show.id)
+        return CheckInList.build(show.id, tickets, scans, keys, counts)
+
+    @strawberry.field(description=(
+        "Tickets let in so far and tickets expected (of confirmed bookings), kept as "
+        "counters (door staff of the venue, its organizer, admins). Null when booking has "
+        "no such show."))
+    async def check_in(self, info: Info) -> CheckInCounts | None:
+        show = await checkins.show_for_door(info.context.service, info.context.caller,
+                                            str(self.id))
+        if show is None:
+            return None
+        counts = await info.context.loader(_load_check_in_counts).load(show.id)
+        return CheckInCounts(admitted=counts.admitted, expected=counts.expected)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
@@ -412,6 +441,130 @@ class User:
         return cls(id=id)
 
 
+@strawberry.type(description="The ticket is let in: its first scan.")
+class CheckedIn:
+    ticket_id: strawberry.ID
+    seat: str = strawberry.field(description="The seat's label, or the standing place's.")
+    at: datetime
+    gate: str
+
+
+@strawberry.type(description="The ticket was let in before: when and where.")
+class AlreadyCheckedIn:
+    ticket_id: strawberry.ID
+    at: datetime
+    gate: str
+
+
+@strawberry.type(description=(
+    "The ticket lets nobody in. code: BAD_SIGNATURE (not signed by TicketFlow's ticket "
+    "keys), UNKNOWN_TICKET, WRONG_SHOW, NOT_CONFIRMED (its booking was cancelled or "
+    "refunded), WRONG_STOP (a journey's ticket boards at another stop)."))
+class TicketRefused:
+    code: str
+    reason: str
+
+
+CheckInResult = Annotated[CheckedIn | AlreadyCheckedIn | TicketRefused,
+                          strawberry.union("CheckInResult")]
+
+
+@strawberry.input(description="A scan a gate made offline.")
+class CheckInScanInput:
+    ticket_id: strawberry.ID = strawberry.field(description="The ticket's tid.")
+    at: datetime = strawberry.field(description="When the gate scanned it.")
+    gate: str
+
+
+@strawberry.type(description="A ticket's scan: when and at which gate.")
+class CheckInScan:
+    ticket_id: strawberry.ID
+    at: datetime
+    gate: str
+
+    @classmethod
+    def of(cls, scan: checkins.Scan | models.CheckIn) -> CheckInScan:
+        return cls(ticket_id=strawberry.ID(scan.ticket_id), at=scan.at, gate=scan.gate)
+
+
+@strawberry.type(description="One ticket scanned at two gates: the scan that counts (the "
+                 "earliest) and the one that does not.")
+class CheckInConflict:
+    ticket_id: strawberry.ID
+    winner: CheckInScan
+    loser: CheckInScan
+
+
+@strawberry.type(description="An uploaded scan of a ticket that lets nobody in (codes as "
+                 "TicketRefused's); it is not recorded.")
+class RefusedScan:
+    ticket_id: strawberry.ID
+    code: str
+    reason: str
+
+
+@strawberry.type(description="What uploadCheckIns made of the scans.")
+class CheckInUpload:
+    recorded: int = strawberry.field(description="Tickets let in by this upload.")
+    unchanged: int = strawberry.field(description="Scans recorded before, exactly so (a "
+                                      "re-upload).")
+    conflicts: list[CheckInConflict]
+    refused: list[RefusedScan]
+    admitted: int = strawberry.field(description="Tickets of the show let in so far.")
+
+
+@strawberry.type(description="A ticket the door expects: one seat or standing place of a "
+                 "confirmed booking.")
+class ExpectedTicket:
+    ticket_id: strawberry.ID = strawberry.field(description="The ticket token's tid.")
+    seat: str
+    booking_id: strawberry.ID
+    holder: User
+    checked_in: CheckInScan | None = strawberry.field(description="Its scan, if let in.")
+
+
+@strawberry.type(description="Tickets let in and expected.")
+class CheckInCounts:
+    admitted: int
+    expected: int
+
+
+@strawberry.type(description="What a gate device needs to admit people offline.")
+class CheckInList:
+    show_id: strawberry.ID
+    tickets: list[ExpectedTicket]
+    scans: list[CheckInScan] = strawberry.field(description="Scans recorded so far, earliest "
+                                                "first.")
+    ticket_keys: JSON = strawberry.field(description="Notification's public ticket keys "
+                                         "(JWKS): verify ticket tokens with them offline.")
+    admitted: int
+    expected: int
+
+    @classmethod
+    def build(cls, show_id: str, tickets: list[checkins.ExpectedTicket],
+              scans: list[models.CheckIn], keys: dict[str, Any],
+              counts: checkins.Counts) -> CheckInList:
+        by_ticket = {s.ticket_id: CheckInScan.of(s) for s in scans}
+        return cls(show_id=strawberry.ID(show_id), tickets=[
+            ExpectedTicket(ticket_id=strawberry.ID(t.ticket_id), seat=t.seat,
+                           booking_id=strawberry.ID(t.booking_id),
+                           holder=User(id=strawberry.ID(t.holder_id)),
+                           checked_in=by_ticket.get(t.ticket_id)) for t in tickets],
+            scans=list(by_ticket.values()), ticket_keys=cast(JSON, keys),
+            admitted=counts.admitted, expected=counts.expected)
+
+
+def _check_in_result(result: checkins.CheckedIn | checkins.AlreadyCheckedIn
+                     | checkins.TicketRefused) -> CheckedIn | AlreadyCheckedIn | TicketRefused:
+    if isinstance(result, checkins.CheckedIn):
+        return CheckedIn(ticket_id=strawberry.ID(result.ticket_id), seat=result.seat,
+                         at=result.at, gate=result.gate)
+    if isinstance(result, checkins.AlreadyCheckedIn):
+        return AlreadyCheckedIn(ticket_id=strawberry.ID(result.ticket_id), at=result.at,
+                                gate=result.gate)
+    return TicketRefused(code=result.code, reason=result.reason)
+
+
 @strawberry.type(description="Some of the seats asked for are held or sold by someone else.")
 class SeatsUnavailable:
     code: str = ErrorCode.SEATS_UNAVAILABLE.value
@@ -632,6 +785,42 @@ class Mutation:
         if isinstance(result, outcomes.HoldExpired):
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
         return SeatHold.from_model(result)
+
+
+    @strawberry.mutation(description=(
+        "Let a ticket in at the door (door staff of the show's venue, its organizer, "
+        "admins): its token's signature is checked with notification's ticket keys, its "
+        "booking must be confirmed, and a ticket is let in once (AlreadyCheckedIn after). "
+        "On a journey, stop is where the gate is: a ticket boarding elsewhere is refused."))
+    async def check_in(self, info: Info,
+                       ticket_token: Annotated[str, strawberry.argument(
+                           metadata=text_rule(4096))],
+                       gate: str, stop: int | None = None) -> CheckInResult:
+        result = await checkins.check_in(info.context.service, info.context.caller,
+                                         ticket_token, gate, stop)
+        return _check_in_result(result)
+
+    @strawberry.mutation(description=(
+        "Record scans gates made offline (door staff of the show's venue, its organizer, "
+        "admins), at most 1000 at a time: each ticket's earliest scan counts (ties: the "
+        "first to arrive); a ticket scanned at two gates is reported in conflicts. "
+        "Uploading the same scans again changes nothing."))
+    async def upload_check_ins(self, info: Info, show_id: strawberry.ID,
+                               scans: list[CheckInScanInput]) -> CheckInUpload:
+        svc = info.context.service
+        done = await checkins.upload_check_ins(
+            svc, info.context.caller, str(show_id),
+            [checkins.Scan(str(s.ticket_id), s.at, s.gate) for s in scans])
+        async with svc.db.reader() as session:
+            [counts] = await checkins.counts_by_show(session, [str(show_id)])
+        return CheckInUpload(
+            recorded=done.recorded, unchanged=done.unchanged,
+            conflicts=[CheckInConflict(ticket_id=strawberry.ID(c.ticket_id),
+                                       winner=CheckInScan.of(c.winner),
+                                       loser=CheckInScan.of(c.loser)) for c in done.conflicts],
+            refused=[RefusedScan(ticket_id=strawberry.ID(r.ticket_id), code=r.code,
+                                 reason=r.reason) for r in done.refused],
+            admitted=counts.admitted)
 
 
 @strawberry.type

@@ -201,6 +201,23 @@ class VenueTimeZoneChanged(Payload):
     time_zone: str  # IANA
 
 
+@event_payload
+class VenueStaffGranted(Payload):
+    """The venue's owner (or an admin) made a user door staff of the venue: they may check
+    tickets in for its shows."""
+
+    venue_id: str
+    user_id: str
+
+
+@event_payload
+class VenueStaffRevoked(Payload):
+    """A user is door staff of the venue no more."""
+
+    venue_id: str
+    user_id: str
+
+
 # --- booking -------------------------------------------------------------------------------
 
 

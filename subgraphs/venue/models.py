@@ -36,6 +36,19 @@ class Venue(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class VenueStaff(Base):
+    """Door staff of a venue: users its owner (or an admin) lets check tickets in for the
+    venue's shows. A grant per venue, not a role: booking keeps a replica from the
+    ``VenueStaffGranted`` and ``VenueStaffRevoked`` events."""
+
+    __tablename__ = "venue_staff"
+
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(36))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Hall(Base):
     """A screen, a stage, a train consist, an aircraft: one seat map."""
 

@@ -78,6 +78,24 @@ class Mutation:
                                                   str(venue_id), time_zone)
         return Venue.from_model(venue)
 
+    @strawberry.mutation(description=(
+        "Make a user door staff of your venue: they may check tickets in for its shows "
+        "(checkIn, uploadCheckIns) and read their check-in lists. Granting twice changes "
+        "nothing."))
+    async def grant_venue_staff(self, info: Info, venue_id: strawberry.ID,
+                                user_id: strawberry.ID) -> Venue:
+        venue = await service.grant_venue_staff(info.context.service, info.context.caller,
+                                                str(venue_id), str(user_id))
+        return Venue.from_model(venue)
+
+    @strawberry.mutation(description="A user is door staff of your venue no more. Revoking "
+                         "what was never granted changes nothing.")
+    async def revoke_venue_staff(self, info: Info, venue_id: strawberry.ID,
+                                 user_id: strawberry.ID) -> Venue:
+        venue = await service.revoke_venue_staff(info.context.service, info.context.caller,
+                                                 str(venue_id), str(user_id))
+        return Venue.from_model(venue)
+
     @strawberry.mutation(description="Add a hall to your venue from a seat-map document "
                          "(docs/seatmap-format.md); a 50,000-seat map loads in one call.")
     async def create_hall(self, info: Info, venue_id: strawberry.ID, seat_map: JSON,

@@ -2,6 +2,7 @@
 
 * :mod:`.halls` — venues (``createVenue``, ``setVenueTimeZone``) and halls with seat maps;
 * :mod:`.shows` — a show's life (create, publish with ``ShowPublished``, cancel);
+* :mod:`.staff` — door staff of a venue (``grantVenueStaff``, ``revokeVenueStaff``);
 * :mod:`.reads` — shows on sale page by page, the loaders' batch reads, a hall's seat map.
 
 Underneath: :mod:`.seatmap` (the seat-map document format) and :mod:`.models`.
@@ -45,6 +46,7 @@ from subgraphs.venue.shows import (
     publish_show,
     validate_show,
 )
+from subgraphs.venue.staff import grant_venue_staff, revoke_venue_staff, staff_by_venue
 
 __all__ = [
     "SHOW_KINDS",
@@ -58,6 +60,7 @@ __all__ = [
     "create_venue",
     "decode_cursor",
     "encode_cursor",
+    "grant_venue_staff",
     "hall_categories",
     "halls_by_ids",
     "halls_by_venue",
@@ -65,12 +68,14 @@ __all__ = [
     "list_venues",
     "page_size",
     "publish_show",
+    "revoke_venue_staff",
     "seat_map",
     "seatmap",
     "seats_by_venue",
     "sections_by_hall",
     "set_venue_time_zone",
     "shows_by_ids",
+    "staff_by_venue",
     "stops_by_show",
     "tiers_by_show",
     "validate_rows",

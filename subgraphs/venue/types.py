@@ -14,6 +14,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.graphql import Info, Money, session_batch
 from subgraphs.kernel.l10n import local
 from subgraphs.venue import models, service
@@ -27,6 +28,7 @@ _load_tiers = session_batch(service.tiers_by_show)
 _load_stops = session_batch(service.stops_by_show)
 _load_seats = session_batch(service.seats_by_venue)
 _load_owned = session_batch(service.venues_by_owner)
+_load_staff = session_batch(service.staff_by_venue)
 
 
 SEAT_MAP_CACHE = 32
@@ -141,6 +143,12 @@ class Venue:
             rows, more = await service.list_shows(session, flt, service.page_size(first),
                                                     after)
         return ShowConnection.of(rows, more)
+    @strawberry.field(description="Door staff: users who may check tickets in for the "
+                      "venue's shows, earliest grant first (the venue's organizer and admins).")
+    async def staff(self, info: Info) -> list[User]:
+        require_owner_or_admin(info.context.caller, str(self.owner_id))
+        rows = await info.context.loader(_load_staff).load(str(self.id))
+        return [User(id=strawberry.ID(r.user_id)) for r in rows]
 
     @classmethod
     def from_model(cls, v: models.Venue) -> Venue:

@@ -20,16 +20,22 @@ from typing import Any
 import httpx
 import pytest
 from graphql import build_schema
+from sqlalchemy import select
 
+from subgraphs.booking.models import TABLES as BOOKING_TABLES
+from subgraphs.booking.models import DoorStaff
 from subgraphs.kernel.db import Database
+from subgraphs.notification import tickets as notification_tickets
 from subgraphs.notification.models import Delivery
-from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, show_on_sale
+from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, new_user, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, eventually
 from tests.payments import CONFIRM, REFUND, START, SUCCEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "authorization.md"
 COLUMNS = ["anonymous", "customer", "other customer", "organizer", "other organizer", "admin"]
+# The door-staff table adds door staff of the organizer's venue and of another venue.
+DOOR_COLUMNS = [*COLUMNS, "staff", "other staff"]
 ROW = re.compile(r"^\| `(\w+)\.(\w+)` \|(.+)\|\s*$")
 HTTP_ROW = re.compile(r"^\| `GET (/\S+)` \|(.+)\|\s*$")
 
@@ -43,8 +49,9 @@ def documented() -> dict[str, dict[str, str]]:
         m = ROW.match(line)
         if m:
             cells = [c.strip() for c in m.group(3).split("|")]
-            assert len(cells) == len(COLUMNS), line
-            table[f"{m.group(1)}.{m.group(2)}"] = dict(zip(COLUMNS, cells, strict=True))
+            columns = DOOR_COLUMNS if len(cells) == len(DOOR_COLUMNS) else COLUMNS
+            assert len(cells) == len(columns), line
+            table[f"{m.group(1)}.{m.group(2)}"] = dict(zip(columns, cells, strict=True))
     return table
 
 
@@ -105,6 +112,8 @@ class World:
     refund_id: str = ""
     ticketed_booking_id: str = ""
     promo_code: str = ""
+    other_venue_id: str = ""
+    door_ticket: Any = None  # a ticket of the customer's confirmed booking (check-in rows)
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -491,6 +500,71 @@ async def _standing_show(w: World) -> tuple[str, str]:
     return show_id, hall["createHall"]["sections"][0]["id"]
 
 
+GRANT = """mutation($v: ID!, $u: ID!) { grantVenueStaff(venueId: $v, userId: $u) { id } }"""
+
+
+@op("Mutation.grantVenueStaff", "grantVenueStaff")
+async def _grant_staff(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(GRANT, {"v": w.venue_id, "u": str(uuid.uuid4())}, w.tokens[who])
+
+
+@op("Mutation.revokeVenueStaff", "revokeVenueStaff")
+async def _revoke_staff(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        "mutation($v: ID!, $u: ID!) { revokeVenueStaff(venueId: $v, userId: $u) { id } }",
+        {"v": w.venue_id, "u": str(uuid.uuid4())}, w.tokens[who])
+
+
+async def _door_ticket(w: World) -> Any:
+    """One ticket of a booking the customer paid for, signed by notification's own code
+    and key from the BookingConfirmed event booking wrote (what the confirmation carries)."""
+    if w.door_ticket is None:
+        booking_id, payment_id = await w.started_payment(64)
+        paid = await w.router.data(CONFIRM, {"id": payment_id, "card": SUCCEEDS},
+                                   w.actors.customer.token)
+        assert paid["confirmPayment"]["__typename"] == "Payment", paid
+        outbox = BOOKING_TABLES.outbox
+        booking_db = Database(w.stack.settings.database_url("booking"), pool_size=1)
+        notification_db = Database(w.stack.settings.database_url("notification"), pool_size=1)
+        try:
+            async def confirmed() -> dict[str, Any] | None:
+                async with booking_db.reader() as session:
+                    bodies = (await session.execute(select(outbox.c.body).where(
+                        outbox.c.type == "BookingConfirmed"))).scalars().all()
+                found = [p for p in (json.loads(b)["payload"] for b in bodies)
+                         if p["booking_id"] == booking_id]
+                return found[0] if found else None
+
+            payload = await eventually(confirmed)
+            async with notification_db.writer() as session, session.begin():
+                key = notification_tickets.SigningKey.of(
+                    await notification_tickets.signing_key(session))
+        finally:
+            await booking_db.dispose()
+            await notification_db.dispose()
+        [w.door_ticket] = notification_tickets.sign_tickets(key, payload)
+    return w.door_ticket
+
+
+@op("Mutation.checkIn", "checkIn")
+async def _check_in(w: World, who: str) -> dict[str, Any]:
+    ticket = await _door_ticket(w)
+    return await w.router.run(
+        """mutation($t: String!) { checkIn(ticketToken: $t, gate: "matrix") {
+          __typename ... on CheckedIn { ticketId } ... on AlreadyCheckedIn { at }
+          ... on TicketRefused { code } } }""", {"t": ticket.token}, w.tokens[who])
+
+
+@op("Mutation.uploadCheckIns", "uploadCheckIns")
+async def _upload_check_ins(w: World, who: str) -> dict[str, Any]:
+    ticket = await _door_ticket(w)
+    return await w.router.run(
+        """mutation($s: ID!, $scans: [CheckInScanInput!]!) {
+          uploadCheckIns(showId: $s, scans: $scans) { recorded admitted } }""",
+        {"s": w.show_id, "scans": [{"ticketId": ticket.tid, "gate": "matrix",
+                                    "at": "2026-01-01T18:30:00+00:00"}]}, w.tokens[who])
+
+
 def entity(service: str, typename: str, key: Callable[[World], str], selection: str) -> Op:
     async def run(w: World, who: str) -> dict[str, Any]:
         query = (f"query($r: [_Any!]!) {{ _entities(representations: $r) "
@@ -524,8 +598,16 @@ async def _booking_tickets(w: World, who: str) -> dict[str, Any]:
 
         await eventually(issued)
     return await _tickets_of(w, who)
+
+
 OPS["Show.salesReport"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
                                                "salesReport { totals { sold } }"))
+OPS["Venue.staff"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
+                                          "staff { id }"))
+OPS["Show.checkInList"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
+                                               "checkInList { expected tickets { ticketId } }"))
+OPS["Show.checkIn"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
+                                           "checkIn { admitted expected }"))
 
 
 @pytest.fixture(scope="module")
@@ -538,8 +620,12 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
     # 75-89 (row F) the promo-code rows.
     show = await show_on_sale(router, router, a.organizer, via_router=True,
                               rows=[{"label": label, "seats": 15} for label in "ABCDEF"])
+     # Door staff: customers granted a venue each, the organizer's and another organizer's.
+    staff = await new_user(stack, stack.router_url)
+    other_staff = await new_user(stack, stack.router_url)
     people = {"customer": a.customer, "other customer": a.other_customer,
-              "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin}
+              "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin,
+              "staff": staff, "other staff": other_staff}
     w = World(stack=stack, router=router, actors=a,
               tokens={"anonymous": None, **{k: v.token for k, v in people.items()}},
               emails={"anonymous": None, **{k: v.email for k, v in people.items()}},
@@ -571,7 +657,28 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
 
         w.payment_id = await eventually(paid)
 
-    await asyncio.gather(standing(), best(), booked_and_paid())
+    async def door_staff() -> None:
+        other = await router.data(
+            "mutation($i: CreateVenueInput!) { createVenue(input: $i) { id } }",
+            {"i": {"name": "Matrix Elsewhere", "timeZone": "UTC",
+                   "rows": [{"label": "A", "seats": 2}]}}, a.other_organizer.token)
+        w.other_venue_id = other["createVenue"]["id"]
+        await router.data(GRANT, {"v": show.venue_id, "u": staff.id}, a.organizer.token)
+        await router.data(GRANT, {"v": w.other_venue_id, "u": other_staff.id},
+                          a.other_organizer.token)
+        booking_db = Database(stack.settings.database_url("booking"), pool_size=1)
+        try:
+            async def replicated() -> bool:
+                async with booking_db.reader() as session:
+                    return (await session.get(DoorStaff, (show.venue_id, staff.id)) is not None
+                            and await session.get(DoorStaff, (w.other_venue_id,
+                                                              other_staff.id)) is not None)
+
+            await eventually(replicated)
+        finally:
+            await booking_db.dispose()
+
+    await asyncio.gather(standing(), best(), booked_and_paid(), door_staff())
     return w
 
 
@@ -592,7 +699,7 @@ ORDER = sorted(OPS, key=lambda name: name in ("Mutation.logout", "Mutation.chang
 async def test_each_caller_gets_the_documented_answer(world: World, operation: str) -> None:
     expected = documented()[operation]
     field, run = OPS[operation]
-    got = {who: answer(await run(world, who), field) for who in COLUMNS}
+    got = {who: answer(await run(world, who), field) for who in expected}
     assert got == expected
 
 
