@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import strawberry
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
@@ -247,14 +248,17 @@ def build_schema(
     mutation: type | None = None,
     subscription: type | None = None,
     types: Sequence[type] = (),
+    scalars: Mapping[object, Any] | None = None,
 ) -> strawberry.federation.Schema:
-    """A federation schema with TicketFlow's error handling and token gate."""
+    """A federation schema with TicketFlow's error handling and token gate; ``scalars``
+    maps a subgraph's own scalar types (``NewType``) to their definitions."""
     parsed = ParsedDocuments(maxsize=256)
     return _Schema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
+        config=StrawberryConfig(scalar_map=dict(scalars or {})),
         # Clients send the same few operations: each is parsed and validated once.
         extensions=[AuthGate, ErrorCodes, parsed.extension, OperationMetrics],
         federation_version=FEDERATION_VERSION,

@@ -21,6 +21,8 @@ class ShowFilter:
     starts_from: datetime | None = strawberry.field(default=None, name="from")
     starts_to: datetime | None = strawberry.field(default=None, name="to")
     text: str | None = strawberry.field(default=None, description="Part of the title.")
+    series_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Shows of this series (createShowSeries) only.")
 
 
 @strawberry.input

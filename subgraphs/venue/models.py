@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -98,6 +107,27 @@ class Seat(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ShowSeries(Base):
+    """A recurring schedule (``createShowSeries``): the rule its shows were made from. Its
+    shows are ordinary shows that name it (``Show.series_id``)."""
+
+    __tablename__ = "show_series"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id"), index=True)
+    hall_id: Mapped[str] = mapped_column(ForeignKey("halls.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="OTHER")
+    # The rule, in the venue's zone: "MON,WED", "14:00,20:00", dates inclusive, "2032-03-10,...".
+    weekdays: Mapped[str] = mapped_column(String(40))
+    times: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    exceptions: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Show(Base):
     __tablename__ = "shows"
     __table_args__ = (Index("ix_shows_hall_time", "hall_id", "starts_at"),)
@@ -112,6 +142,9 @@ class Show(Base):
     status: Mapped[str] = mapped_column(String(20), default=ShowStatus.DRAFT, index=True)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The series it was made by (createShowSeries); None for a single show.
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("show_series.id"), nullable=True,
+                                                  index=True)
 
 
 class PriceTier(Base):

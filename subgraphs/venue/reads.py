@@ -35,6 +35,7 @@ class ShowFilter:
     starts_from: datetime | None = None
     starts_to: datetime | None = None
     text: str | None = None
+    series_id: str | None = None
     # Which statuses are listed: the public list (Query.shows) is of shows on sale only.
     statuses: tuple[str, ...] = (ShowStatus.ON_SALE,)
 
@@ -85,6 +86,8 @@ async def list_shows(session: AsyncSession, flt: ShowFilter, first: int,
         query = query.where(Show.kind == flt.kind)
     if flt.venue_id:
         query = query.where(Show.venue_id == flt.venue_id)
+    if flt.series_id:
+        query = query.where(Show.series_id == flt.series_id)
     if flt.starts_from:
         query = query.where(Show.starts_at >= flt.starts_from)
     if flt.starts_to:

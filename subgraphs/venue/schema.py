@@ -4,6 +4,9 @@ types, :mod:`.inputs` the inputs)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -16,6 +19,14 @@ from subgraphs.venue.inputs import (
     CreateVenueInput,
     ShowFilter,
     show_spec,
+)
+from subgraphs.venue.series_types import (
+    LOCAL_TIME,
+    CreateShowSeriesInput,
+    LocalTime,
+    ShowSeries,
+    load_series,
+    series_input,
 )
 from subgraphs.venue.types import (
     Hall,
@@ -36,7 +47,8 @@ class Query:
         f = filter or ShowFilter()
         flt = service.ShowFilter(kind=f.kind.value if f.kind else None,
                                  venue_id=str(f.venue_id) if f.venue_id else None,
-                                 starts_from=f.starts_from, starts_to=f.starts_to, text=f.text)
+                                 starts_from=f.starts_from, starts_to=f.starts_to, text=f.text,
+                                 series_id=str(f.series_id) if f.series_id else None)
         async with info.context.service.db.reader() as session:
             rows, more = await service.list_shows(session, flt, service.page_size(first), after)
         return ShowConnection.of(rows, more)
@@ -44,6 +56,11 @@ class Query:
     @strawberry.field(description="A show on sale (drafts: their organizer and admins).")
     async def show(self, info: Info, id: strawberry.ID) -> Show | None:
         return await visible(info, await Show.resolve_reference(info, id))
+
+    @strawberry.field(description="A show series (its venue's owner and admins; anyone once "
+                      "one of its shows is on sale).")
+    async def show_series(self, info: Info, id: strawberry.ID) -> ShowSeries | None:
+        return await load_series(info, str(id))
 
     @strawberry.field
     async def venues(self, info: Info, first: int = 50) -> list[Venue]:
@@ -125,7 +142,49 @@ class Mutation:
         show = await service.cancel_show(info.context.service, info.context.caller, str(id))
         return Show.from_model(show)
 
+    @strawberry.mutation(description=(
+        "Many draft shows from one schedule in one of your halls, in one transaction: on "
+        "`weekdays` at each of `times` (the venue's wall clock) from `from` to `until`, but "
+        "on `exceptions`; at most 500. Any overlap (with each other or another show of the "
+        "hall) refuses the whole series. A retry with the same idempotencyKey returns the "
+        "first series."))
+    async def create_show_series(self, info: Info, input: CreateShowSeriesInput,
+                                 idempotency_key: str | None = None) -> ShowSeries:
+        require_role(info.context.caller, "ORGANIZER")
+        spec, rule = series_input(input)
+        series = await service.create_show_series(info.context.service, info.context.caller,
+                                                  spec, rule, input.publish, idempotency_key)
+        return await ShowSeries.of(info, series)
 
-schema = build_schema(Query, Mutation, types=[Venue, Show, Seat, User])
+    @strawberry.mutation(description="Put every draft show of your series on sale, each as "
+                         "publishShow does.")
+    async def publish_show_series(self, info: Info, id: strawberry.ID) -> ShowSeries:
+        series = await service.publish_show_series(info.context.service, info.context.caller,
+                                                   str(id))
+        return await ShowSeries.of(info, series)
+
+    @strawberry.mutation(description=(
+        "Cancel the drafts and shows on sale of your series, each as cancelShow does "
+        "(booking cancels their bookings): all of them, or those on `from` (venue-local "
+        "date) and after. cancelShow cancels one date."))
+    async def cancel_show_series(self, info: Info, id: strawberry.ID,
+                                 from_: Annotated[date | None, strawberry.argument(
+                                     name="from")] = None) -> ShowSeries:
+        series = await service.cancel_show_series(info.context.service, info.context.caller,
+                                                  str(id), from_)
+        return await ShowSeries.of(info, series)
+
+    @strawberry.mutation(description=(
+        "Rename your series and its draft shows; shows on sale keep the title their "
+        "tickets were issued with."))
+    async def update_show_series(self, info: Info, id: strawberry.ID,
+                                 title: str) -> ShowSeries:
+        series = await service.rename_show_series(info.context.service, info.context.caller,
+                                                  str(id), title)
+        return await ShowSeries.of(info, series)
+
+
+schema = build_schema(Query, Mutation, types=[Venue, Show, Seat, User],
+                      scalars={LocalTime: LOCAL_TIME})
 SPEC = SubgraphSpec(name="venue", schema=schema, metadata=models.Base.metadata,
                     tables=models.TABLES)

@@ -2,6 +2,7 @@
 
 * :mod:`.halls` — venues (``createVenue``, ``setVenueTimeZone``) and halls with seat maps;
 * :mod:`.shows` — a show's life (create, publish with ``ShowPublished``, cancel);
+* :mod:`.series` — recurring schedules (``createShowSeries``) and their shows;
 * :mod:`.staff` — door staff of a venue (``grantVenueStaff``, ``revokeVenueStaff``);
 * :mod:`.reads` — shows on sale page by page, the loaders' batch reads, a hall's seat map.
 
@@ -37,6 +38,17 @@ from subgraphs.venue.reads import (
     venues_by_ids,
     venues_by_owner,
 )
+from subgraphs.venue.series import (
+    SeriesRule,
+    cancel_show_series,
+    count_series_shows,
+    create_show_series,
+    publish_show_series,
+    rename_show_series,
+    rule_of,
+    series_by_ids,
+    series_by_venue,
+)
 from subgraphs.venue.shows import (
     SHOW_KINDS,
     ShowSpec,
@@ -51,12 +63,16 @@ from subgraphs.venue.staff import grant_venue_staff, revoke_venue_staff, staff_b
 __all__ = [
     "SHOW_KINDS",
     "RowInput",
+    "SeriesRule",
     "ShowFilter",
     "ShowSpec",
     "cancel_show",
+    "cancel_show_series",
     "compact_map",
+    "count_series_shows",
     "create_hall",
     "create_show",
+    "create_show_series",
     "create_venue",
     "decode_cursor",
     "encode_cursor",
@@ -68,11 +84,16 @@ __all__ = [
     "list_venues",
     "page_size",
     "publish_show",
+    "publish_show_series",
+    "rename_show_series",
     "revoke_venue_staff",
+    "rule_of",
     "seat_map",
     "seatmap",
     "seats_by_venue",
     "sections_by_hall",
+    "series_by_ids",
+    "series_by_venue",
     "set_venue_time_zone",
     "shows_by_ids",
     "staff_by_venue",

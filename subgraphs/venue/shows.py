@@ -99,6 +99,41 @@ async def hall_categories(session: AsyncSession, hall_id: str) -> set[str]:
     return {*seats, *(c for c in standing if c is not None)}
 
 
+async def prepare_show(session: AsyncSession, who: Caller,
+                       spec: ShowSpec) -> tuple[Hall, Venue, dict[str, int]]:
+    """The hall (locked: overlap checks take turns per hall), its venue (the caller's, or
+    an admin's call) and the price of each category, for a show or a series of ``spec``."""
+    hall = await _hall_for(session, spec)
+    venue = present(await session.get(Venue, hall.venue_id), "the hall's venue")
+    require_owner_or_admin(who, venue.owner_id)
+    categories = await hall_categories(session, hall.id)
+    tiers = (dict.fromkeys(categories, spec.flat_price) if spec.flat_price is not None
+             else spec.tiers)
+    unknown = sorted(set(tiers) - categories)
+    if unknown:
+        raise BadUserInput(f"The hall has no category {unknown[0]}.",
+                           field="input.priceTiers")
+    return hall, venue, tiers
+
+
+async def add_show(session: AsyncSession, hall: Hall, venue: Venue, spec: ShowSpec,
+                   tiers: dict[str, int], starts_at: datetime, ends_at: datetime,
+                   series_id: str | None = None) -> Show:
+    """Store a DRAFT show of ``spec`` at ``starts_at`` to ``ends_at`` with its prices and
+    stops (overlaps are the caller's to check)."""
+    show = Show(venue_id=venue.id, hall_id=hall.id, title=spec.title.strip(),
+                kind=spec.kind, starts_at=starts_at.astimezone(UTC),
+                ends_at=ends_at.astimezone(UTC), status=ShowStatus.DRAFT,
+                currency=spec.currency, series_id=series_id)
+    session.add(show)
+    await session.flush()
+    session.add_all(PriceTier(show_id=show.id, category=c, amount=a, hidden=c in spec.hidden)
+                    for c, a in tiers.items())
+    session.add_all(Stop(show_id=show.id, position=i, name=name.strip(), departs_at=at)
+                    for i, (name, at) in enumerate(spec.stops))
+    return show
+
+
 async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
                       idempotency_key: str | None = None) -> Show:
     """A DRAFT show in one of the caller's halls; it may not overlap another show there."""
@@ -107,33 +142,14 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
 
     async def create(uow: UnitOfWork) -> tuple[Show, str]:
         session = uow.session
-        hall = await _hall_for(session, spec)  # locked: overlap checks take turns per hall
-        venue = present(await session.get(Venue, hall.venue_id), "the hall's venue")
-        require_owner_or_admin(who, venue.owner_id)
-        categories = await hall_categories(session, hall.id)
-        tiers = (dict.fromkeys(categories, spec.flat_price) if spec.flat_price is not None
-                 else spec.tiers)
-        unknown = sorted(set(tiers) - categories)
-        if unknown:
-            raise BadUserInput(f"The hall has no category {unknown[0]}.",
-                               field="input.priceTiers")
+        hall, venue, tiers = await prepare_show(session, who, spec)
         clash = await session.scalar(select(Show).where(
             Show.hall_id == hall.id, Show.status != ShowStatus.CANCELLED,
             Show.starts_at < ends_at, Show.ends_at > spec.starts_at).limit(1))
         if clash is not None:
             raise Conflict(f"The hall is taken by {clash.title!r} at that time.",
                            field="input.startsAt", showId=clash.id)
-        show = Show(venue_id=venue.id, hall_id=hall.id, title=spec.title.strip(),
-                    kind=spec.kind, starts_at=spec.starts_at.astimezone(UTC),
-                    ends_at=ends_at.astimezone(UTC),
-                    status=ShowStatus.DRAFT, currency=spec.currency)
-        session.add(show)
-        await session.flush()
-        session.add_all(PriceTier(show_id=show.id, category=c, amount=a,
-                                  hidden=c in spec.hidden)
-                        for c, a in tiers.items())
-        session.add_all(Stop(show_id=show.id, position=i, name=name.strip(), departs_at=at)
-                        for i, (name, at) in enumerate(spec.stops))
+        show = await add_show(session, hall, venue, spec, tiers, spec.starts_at, ends_at)
         return show, show.id
 
     return await create_once(
@@ -158,21 +174,28 @@ async def publish_show(service: Service, caller: Caller | None, show_id: str) ->
         show, venue = await _owned_show(uow.session, who, show_id)
         if show.status == ShowStatus.ON_SALE:
             return show
-        if show.status != ShowStatus.DRAFT:
-            raise Conflict(f"A {show.status} show cannot go on sale.", field="showId")
-        priced = list(await uow.session.scalars(
-            select(PriceTier).where(PriceTier.show_id == show.id)))
-        tiers = {t.category: t.amount for t in priced}
-        missing = sorted(await hall_categories(uow.session, show.hall_id) - set(tiers))
-        if missing:
-            raise BadUserInput(f"Price the categories {', '.join(missing)} first.",
-                               field="showId", categories=missing)
-        show.status = ShowStatus.ON_SALE
-        uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers),
-                               hidden_categories=sorted(t.category for t in priced
-                                                        if t.hidden)))
+        await put_on_sale(uow, show, venue)
         await uow.commit()
     return show
+
+
+async def put_on_sale(uow: UnitOfWork, show: Show, venue: Venue, field: str = "showId") -> None:
+    """DRAFT → ON_SALE in ``uow`` with its ``ShowPublished``; ``CONFLICT`` for a show in
+    another state, ``BAD_USER_INPUT`` (on ``field``) while a category has no price."""
+    if show.status != ShowStatus.DRAFT:
+        raise Conflict(f"A {show.status} show cannot go on sale.", field=field,
+                       showId=show.id)
+    priced = list(await uow.session.scalars(
+        select(PriceTier).where(PriceTier.show_id == show.id)))
+    tiers = {t.category: t.amount for t in priced}
+    missing = sorted(await hall_categories(uow.session, show.hall_id) - set(tiers))
+    if missing:
+        raise BadUserInput(f"Price the categories {', '.join(missing)} first.",
+                           field=field, categories=missing)
+    show.status = ShowStatus.ON_SALE
+    uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers),
+                           hidden_categories=sorted(t.category for t in priced
+                                                    if t.hidden)))
 
 
 async def _published(session: AsyncSession, show: Show, venue: Venue,
@@ -224,9 +247,15 @@ async def cancel_show(service: Service, caller: Caller | None, show_id: str) -> 
             return show
         if show.status == ShowStatus.CLOSED:
             raise Conflict("A closed show cannot be cancelled.", field="showId")
-        was_on_sale = show.status == ShowStatus.ON_SALE
-        show.status = ShowStatus.CANCELLED
-        if was_on_sale:
-            uow.emit(ShowCancelled(show_id=show.id, venue_id=show.venue_id))
+        take_off_sale(uow, show)
         await uow.commit()
     return show
+
+
+def take_off_sale(uow: UnitOfWork, show: Show) -> None:
+    """Cancel a DRAFT or ON_SALE show in ``uow``; one on sale announces ``ShowCancelled``,
+    on which booking cancels (and refunds) its bookings."""
+    was_on_sale = show.status == ShowStatus.ON_SALE
+    show.status = ShowStatus.CANCELLED
+    if was_on_sale:
+        uow.emit(ShowCancelled(show_id=show.id, venue_id=show.venue_id))

@@ -9,7 +9,7 @@ import itertools
 from collections import OrderedDict
 from datetime import datetime
 from enum import Enum
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,6 +29,11 @@ _load_stops = session_batch(service.stops_by_show)
 _load_seats = session_batch(service.seats_by_venue)
 _load_owned = session_batch(service.venues_by_owner)
 _load_staff = session_batch(service.staff_by_venue)
+
+if TYPE_CHECKING:
+    from subgraphs.venue.series_types import ShowSeries
+
+_SERIES = "subgraphs.venue.series_types"
 
 
 SEAT_MAP_CACHE = 32
@@ -143,6 +148,16 @@ class Venue:
             rows, more = await service.list_shows(session, flt, service.page_size(first),
                                                     after)
         return ShowConnection.of(rows, more)
+
+    @strawberry.field(description=(
+        "The venue's show series (createShowSeries), first made first: all of them for "
+        "the venue's owner and admins, those with a show on sale (or closed) for anyone "
+        "else."))
+    async def series(self, info: Info) -> list[Annotated[ShowSeries, strawberry.lazy(_SERIES)]]:
+        from subgraphs.venue.series_types import venue_series
+
+        return await venue_series(info, self)
+
     @strawberry.field(description="Door staff: users who may check tickets in for the "
                       "venue's shows, earliest grant first (the venue's organizer and admins).")
     async def staff(self, info: Info) -> list[User]:
@@ -210,11 +225,20 @@ class Show:
     currency: str
     venue_id: strawberry.ID
     hall_id: strawberry.ID
+    series_id: strawberry.Private[str | None] = None
 
     @strawberry.field
     async def venue(self, info: Info) -> Venue:
         venue = await info.context.loader(_load_venues).load(str(self.venue_id))
         return Venue.from_model(venue)
+
+    @strawberry.field(description="The series the show was made by (createShowSeries); "
+                      "null for a single show.")
+    async def series(self, info: Info
+                     ) -> Annotated[ShowSeries, strawberry.lazy(_SERIES)] | None:
+        from subgraphs.venue.series_types import load_series
+
+        return None if self.series_id is None else await load_series(info, self.series_id)
 
     @strawberry.field(description=(
         "startsAt at the venue's UTC offset, as people there read it (venue.timeZone names "
@@ -264,7 +288,7 @@ class Show:
         return cls(id=strawberry.ID(s.id), title=s.title, kind=ShowKind(s.kind),
                    starts_at=s.starts_at, ends_at=s.ends_at, status=ShowStatus(s.status),
                    currency=s.currency, venue_id=strawberry.ID(s.venue_id),
-                   hall_id=strawberry.ID(s.hall_id))
+                   hall_id=strawberry.ID(s.hall_id), series_id=s.series_id)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Show | None:
