@@ -95,6 +95,8 @@ class ShowFilter(BaseModel):
     to: Optional[datetime] = None
     text: Optional[str] = None
     "Part of the title."
+    series_id: Optional[str] = Field(alias="seriesId", default=None)
+    "Shows of this series (createShowSeries) only."
 
 
 class StopInput(BaseModel):
