@@ -306,11 +306,12 @@ SERIES = "mutation($i: CreateShowSeriesInput!) { createShowSeries(input: $i) { i
 
 
 def _series_input(w: World, month: int, who: str) -> dict[str, Any]:
-    """One show a day for a week of 2034, in a month no other row uses."""
-    day = 7 * COLUMNS.index(who) + 1
+    """One show a day for a week, in a year (2034 on, one per caller) and month no other
+    row uses."""
+    year = 2034 + COLUMNS.index(who)
     return {"hallId": w.hall_id, "title": "Series", "price": {"amount": 100, "currency": "EUR"},
             "weekdays": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"], "times": ["19:00"],
-            "from": f"2034-{month:02d}-{day:02d}", "until": f"2034-{month:02d}-{day + 6:02d}"}
+            "from": f"{year}-{month:02d}-01", "until": f"{year}-{month:02d}-07"}
 
 
 async def _draft_series(w: World, month: int, who: str) -> str:
