@@ -68,7 +68,7 @@ AVAILABILITY = """query($r: [_Any!]!) { _entities(representations: $r) {
 
 def types_input(**changes: dict[str, Any]) -> list[dict[str, Any]]:
     """ADULT (the default), CHILD (at most 4 a hold) and SENIOR (at least 2 a hold)."""
-    found = [{"key": key, "name": NAMES[key],
+    found: list[dict[str, Any]] = [{"key": key, "name": NAMES[key],
               "prices": [{"category": c, "amount": a} for c, a in prices.items()]}
              for key, prices in PRICES.items()]
     found[1] |= {"eligibility": "Under 12", "maxPerOrder": 4}
