@@ -414,3 +414,28 @@ def test_an_older_show_published_event_reads_without_ticket_types() -> None:
         "starts_at": "2030-01-01T00:00:00+00:00", "ends_at": "2030-01-01T02:00:00+00:00",
         "currency": "EUR", "seats": []})
     assert ShowPublished.read(old).ticket_types == []
+
+
+HOLD_KEYED = """mutation($show: ID!, $seats: [ID!]!, $types: [SeatTicketTypeInput!], $key: String) {
+  holdSeats(showId: $show, seatIds: $seats, ticketTypes: $types, idempotencyKey: $key) {
+    __typename ... on SeatHold { id total { amount } } } }"""
+
+
+async def test_a_retried_hold_returns_the_first_and_other_types_under_its_key_conflict(
+        typed: Deployment) -> None:
+    d, who = typed, typed.actors.customer
+    show = await new_show(d, types_input())
+    booking, seat = d.stack.client("booking"), show.seats["STANDARD"][0]
+    key = uuid.uuid4().hex
+    child = [{"seatId": seat, "ticketType": "CHILD"}]
+    first = await booking.data(HOLD_KEYED, {"show": show.id, "seats": [seat], "types": child,
+                                            "key": key}, who.token)
+    again = await booking.data(HOLD_KEYED, {"show": show.id, "seats": [seat], "types": child,
+                                            "key": key}, who.token)
+    assert again["holdSeats"] == first["holdSeats"]
+    assert first["holdSeats"]["total"] == {"amount": 600}
+    before = await count(d.dbs["booking"], Hold)
+    body = await booking.run(HOLD_KEYED, {"show": show.id, "seats": [seat], "types": None,
+                                          "key": key}, who.token)
+    assert refusal(body)[0] == "CONFLICT"
+    assert await count(d.dbs["booking"], Hold) == before
