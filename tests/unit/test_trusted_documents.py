@@ -1,6 +1,7 @@
 """The trusted documents (``schema/trusted-documents.json``) are current: every document the
-SDK, the router's IDE examples and the web app ship is in it under the SHA-256 of its exact text, and
-nothing else is. A changed SDK operation fails here until ``make trusted-documents`` runs."""
+SDK, the router's IDE examples and the web app ship is in it under the SHA-256 of its exact
+text, and nothing else is. A changed SDK operation fails here until ``make trusted-documents``
+runs."""
 
 from __future__ import annotations
 
