@@ -1,7 +1,7 @@
 """show series: recurring schedules (createShowSeries) and the shows they made
 
 Revision ID: a1c7e5d3b902
-Revises: 9a4c6e2f1b73
+Revises: 3c8e1a5d7f42
 Create Date: 2026-12-06 17:00:00.000000
 
 Shows made before this revision belong to no series.
@@ -12,7 +12,7 @@ from alembic import op
 import subgraphs.kernel.db
 
 revision = 'a1c7e5d3b902'
-down_revision = '9a4c6e2f1b73'
+down_revision = '3c8e1a5d7f42'
 branch_labels = None
 depends_on = None
 
