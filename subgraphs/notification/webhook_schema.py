@@ -121,8 +121,9 @@ class WebhookMutation:
                                       secret=secret)
 
     @strawberry.mutation(description="Change an endpoint's URL, events, description or "
-                         "whether it is enabled (its owner and admins). A disabled endpoint's "
-                         "deliveries wait until it is enabled again.")
+                         "whether it is enabled (its owner and admins). A disabled endpoint gets "
+                         "no deliveries of new events; those recorded before wait until it "
+                         "is enabled again.")
     async def update_webhook_endpoint(
         self, info: Info, id: strawberry.ID, url: Url | None = None,
         events: list[str] | None = None, description: Description | None = None,

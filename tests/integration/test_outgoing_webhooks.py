@@ -397,3 +397,34 @@ def test_bodies_are_json_with_the_events_fields() -> None:
     assert json.loads(webhooks.body_of(row)) == {"id": "e", "type": "BookingCreated",
                                                  "created": 1893456000,
                                                  "data": {"booking_id": "b"}}
+
+
+async def test_a_disabled_endpoint_gets_nothing_and_a_rotated_secret_signs_what_follows(
+        hooked: Deployment, receiver: Receiver) -> None:
+    d, a = hooked, hooked.actors
+    client = d.stack.client("notification")
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"), a.organizer)
+    hook, old_secret = await endpoint(d, a.organizer, receiver.url, ["BookingCreated"])
+    await client.data(UPDATE, {"id": hook, "enabled": False}, a.organizer.token)
+    first = await pending_booking(d.stack.client("booking"), a.customer, show.id,
+                                  seat_ids(show, 4))
+
+    async def applied() -> bool:
+        async with d.dbs["notification"].reader() as s:
+            return await s.scalar(select(WebhookEvent.id).where(
+                WebhookEvent.booking_id == first["id"])) is not None
+
+    await eventually(applied)  # notification has the event, in the same transaction as any
+    assert (await listed(d, a.organizer, hook))["deliveries"] == []  # delivery of it
+    rotated = (await client.data(ROTATE, {"id": hook}, a.organizer.token))["rotateWebhookSecret"]
+    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != old_secret
+    await client.data(UPDATE, {"id": hook, "enabled": True}, a.organizer.token)
+    second = await pending_booking(d.stack.client("booking"), a.customer, show.id,
+                                   seat_ids(show, 5))
+    (row,) = await booking_deliveries(d, a.organizer, hook, second["id"], 1)
+    (request,) = receiver.of_booking(second["id"])
+    header = request.headers["ticketflow-signature"]
+    assert verify(request.body, header, rotated["secret"])["id"] == row["eventId"]
+    with pytest.raises(ValueError):
+        verify(request.body, header, old_secret)
+    assert receiver.of_booking(first["id"]) == []
