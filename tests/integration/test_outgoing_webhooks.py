@@ -68,8 +68,9 @@ async def short_window(mode: str, tmp_path_factory: pytest.TempPathFactory
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    """A receiver of the test's own (endpoints of earlier tests post elsewhere)."""
     r = Receiver().start()
     try:
         yield r
