@@ -141,13 +141,16 @@ async def _check_url(settings: Settings, url: str) -> str:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - a bad port raises here
-    except ValueError as exc:
+        httpx.URL(url)  # what the worker will post to must parse there too
+    except (ValueError, httpx.InvalidURL) as exc:
         raise BadUserInput(f"Not a URL: {exc}.", field="url") from exc
     production = settings.env == "production"
     allowed = ("https",) if production else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
         raise BadUserInput("An https:// URL with a host is needed." if production else
                            "An http:// or https:// URL with a host is needed.", field="url")
+    if any(c.isspace() for c in url):
+        raise BadUserInput("A URL has no spaces (encode them as %20).", field="url")
     if parts.username is not None or parts.password is not None or parts.fragment:
         raise BadUserInput("The URL may not carry credentials or a fragment.", field="url")
     problem = await address_problem(settings, url)
@@ -435,6 +438,9 @@ async def _post(service: Service, endpoint: WebhookEndpoint, event: WebhookEvent
                 error = f"HTTP {status}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        except Exception as exc:  # a URL httpx refuses, say: recorded, retried, then parked
+            log.exception("webhook to %s failed unexpectedly", endpoint.url)
+            error = f"internal error: {type(exc).__name__}"
     return status, error, int((time.perf_counter() - started) * 1000)
 
 

@@ -295,6 +295,9 @@ async def test_bad_input_changes_nothing(hooked: Deployment, receiver: Receiver)
                                ("https://user:pw@example.org/", ["BookingCreated"], "url"),
                                ("https://example.org/#x", ["BookingCreated"], "url"),
                                ("https://example.org:99999/", ["BookingCreated"], "url"),
+                               ("http://exa mple.org/", ["BookingCreated"], "url"),
+                               ("http://[::1/", ["BookingCreated"], "url"),
+                               ("http://:80/", ["BookingCreated"], "url"),
                                ("https://example.org/" + "x" * 2048, ["BookingCreated"], "url"),
                                (receiver.url, [], "events"),
                                (receiver.url, ["BookingCreated", "SeatsHeld"], "events")):

@@ -9,7 +9,8 @@ import time
 import pytest
 from ticketflow_sdk.webhooks import WebhookSignatureError, sign, verify
 
-from subgraphs.notification.webhooks import signature
+from subgraphs.kernel.settings import Settings
+from subgraphs.notification.webhooks import backoff, signature
 
 pytestmark = pytest.mark.unit
 
@@ -68,3 +69,12 @@ def test_any_of_several_signatures_may_match() -> None:
     good = signature(SECRET, now, BODY).split(",")[1]
     header = f"t={now},v1={'0' * 64},{good}"
     assert verify(BODY, header, SECRET)["id"] == "e1"
+
+
+def test_backoff_doubles_with_up_to_one_base_of_jitter_and_stops_at_the_cap() -> None:
+    settings = Settings(webhook_retry_seconds=30, webhook_max_backoff_seconds=3600)
+    for n in range(1, 15):
+        wait = backoff(settings, n).total_seconds()
+        low = min(30 * 2 ** (n - 1), 3600)
+        assert low <= wait <= min(low + 30, 3600), (n, wait)
+    assert backoff(settings, 20).total_seconds() == 3600
