@@ -147,6 +147,13 @@ class Settings(BaseSettings):
     # Backoff after the n-th failure: this * 2**(n-1) seconds, at most an hour.
     notification_retry_seconds: float = Field(default=30.0, gt=0)
     sms_provider: Literal["log"] = "log"
+    # Outgoing webhooks (docs/webhooks.md). A failed delivery is tried again after a random
+    # wait of up to base * 2**(n-1) seconds (at most the cap), until the window has passed
+    # since its first attempt; then it is PARKED. Each request gets the timeout.
+    webhook_retry_seconds: float = Field(default=30.0, gt=0)
+    webhook_max_backoff_seconds: float = Field(default=6 * 3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     log_level: str = "INFO"
     # text: one human line per record (make dev); json: one JSON object per line.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_metadata, utcnow
@@ -100,6 +100,89 @@ class IssuedTicket(Base):
     token: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# --- outgoing webhooks (webhooks.py) --------------------------------------------------------
+
+SUCCEEDED = "SUCCEEDED"
+# A webhook delivery is picked up while PENDING or FAILED once next_attempt_at has passed.
+
+
+class WebhookEndpoint(Base):
+    """An organizer's HTTPS endpoint for booking and payment events about their shows."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organizer_id: Mapped[str] = mapped_column(String(36), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The event types it wants (a JSON list of names).
+    events: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The HMAC key of its signatures (shown once, at creation or rotation).
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookBooking(Base):
+    """Whose a booking is (from BookingCreated): the organizer its later events go to."""
+
+    __tablename__ = "webhook_bookings"
+
+    booking_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organizer_id: Mapped[str] = mapped_column(String(36))
+    show_id: Mapped[str] = mapped_column(String(36))
+
+
+class WebhookEvent(Base):
+    """A booking or payment event as webhooks carry it, kept for its deliveries and replays.
+    ``organizer_id`` is empty while its booking's BookingCreated has not arrived (another
+    stream); the event is fanned out to endpoints once it is known."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(60))
+    booking_id: Mapped[str] = mapped_column(String(36), index=True)
+    organizer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[str] = mapped_column(Text)  # the event's payload (JSON)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: unique per (endpoint, event), so a redelivered event adds
+    nothing. Delivered at least once: receivers deduplicate by the event id."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("endpoint_id", "event_id"),
+                      Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(String(36), index=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The first attempt of the current series (a replay starts a new one): retries stop
+    # once the retry window has passed since then.
+    series_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    series_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookAttempt(Base):
+    """One HTTP request of a delivery and what came of it."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
 
 
 TABLES = kernel_tables(Base.metadata)

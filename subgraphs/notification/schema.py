@@ -14,7 +14,8 @@ from strawberry.scalars import JSON
 
 from subgraphs.kernel.graphql import Info, build_schema, session_batch
 from subgraphs.kernel.service import Service, SubgraphSpec
-from subgraphs.notification import models, service, tickets
+from subgraphs.notification import models, service, tickets, webhooks
+from subgraphs.notification.webhook_schema import WebhookMutation, WebhookQuery
 
 _load_tickets = session_batch(tickets.tickets_by_booking)
 
@@ -109,7 +110,7 @@ class Booking:
 
 
 @strawberry.type
-class Query:
+class Query(WebhookQuery):
     @strawberry.field(description="The public keys e-tickets are signed with (a JWKS: EdDSA, "
                       "Ed25519). A scanner fetches them once and verifies ticket QR codes "
                       "offline. Also at /.well-known/ticket-keys.json on the notification "
@@ -128,7 +129,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(WebhookMutation):
     @strawberry.mutation(description="Queue a parked notification again, with a fresh set of "
                          "attempts (admins).")
     async def retry_notification(self, info: Info, id: strawberry.ID) -> NotificationDelivery:
@@ -150,4 +151,4 @@ SPEC = SubgraphSpec(
     consumes={"auth": service.apply_auth_event,
               "booking": service.apply_booking_or_payment_event,
               "payment": service.apply_booking_or_payment_event},
-    background=[service.worker], routes=_routes)
+    background=[service.worker, webhooks.worker], routes=_routes)

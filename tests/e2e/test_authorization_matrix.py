@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import DoorStaff
-from subgraphs.kernel.db import Database
+from subgraphs.kernel.db import Database, utcnow
 from subgraphs.notification import tickets as notification_tickets
-from subgraphs.notification.models import Delivery
+from subgraphs.notification.models import Delivery, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, new_user, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, eventually
 from tests.payments import CONFIRM, REFUND, START, SUCCEEDS
@@ -524,6 +524,70 @@ async def _retry_notification(w: World, who: str) -> dict[str, Any]:
         await db.dispose()
     return await w.router.run("mutation($id: ID!) { retryNotification(id: $id) { status } }",
                               {"id": f"{event_id}:EMAIL"}, w.tokens[who])
+
+
+async def _webhook_endpoint(w: World) -> tuple[str, str]:
+    """A disabled endpoint of the organizer's (nothing is sent) with one delivery of a
+    booking's event: their ids."""
+    endpoint_id, event_id, delivery_id = (str(uuid.uuid4()) for _ in range(3))
+    db = Database(w.stack.settings.database_url("notification"))
+    try:
+        async with db.writer() as session, session.begin():
+            session.add(WebhookEndpoint(id=endpoint_id, organizer_id=w.actors.organizer.id,
+                                        url="http://127.0.0.1:9/hooks",
+                                        events='["BookingCreated"]', enabled=False,
+                                        secret="whsec_matrix"))
+            session.add(WebhookEvent(id=event_id, type="BookingCreated",
+                                     booking_id=w.booking_id,
+                                     organizer_id=w.actors.organizer.id,
+                                     occurred_at=utcnow(), data="{}"))
+            session.add(WebhookDelivery(id=delivery_id, endpoint_id=endpoint_id,
+                                        event_id=event_id, event_type="BookingCreated",
+                                        status="PARKED", series_attempts=0))
+    finally:
+        await db.dispose()
+    return endpoint_id, delivery_id
+
+
+OPS["Query.webhookEndpoints"] = ("webhookEndpoints", q("{ webhookEndpoints { id url } }"))
+
+
+@op("Mutation.createWebhookEndpoint", "createWebhookEndpoint")
+async def _create_webhook_endpoint(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        """mutation { createWebhookEndpoint(url: "http://127.0.0.1:9/hooks",
+          events: ["BookingConfirmed"]) { endpoint { id } secret } }""", None, w.tokens[who])
+
+
+@op("Mutation.updateWebhookEndpoint", "updateWebhookEndpoint")
+async def _update_webhook_endpoint(w: World, who: str) -> dict[str, Any]:
+    endpoint_id, _ = await _webhook_endpoint(w)
+    return await w.router.run(
+        """mutation($id: ID!) { updateWebhookEndpoint(id: $id, description: "box office") {
+          id description } }""", {"id": endpoint_id}, w.tokens[who])
+
+
+@op("Mutation.deleteWebhookEndpoint", "deleteWebhookEndpoint")
+async def _delete_webhook_endpoint(w: World, who: str) -> dict[str, Any]:
+    endpoint_id, _ = await _webhook_endpoint(w)
+    return await w.router.run("mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }",
+                              {"id": endpoint_id}, w.tokens[who])
+
+
+@op("Mutation.rotateWebhookSecret", "rotateWebhookSecret")
+async def _rotate_webhook_secret(w: World, who: str) -> dict[str, Any]:
+    endpoint_id, _ = await _webhook_endpoint(w)
+    return await w.router.run(
+        "mutation($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } secret } }",
+        {"id": endpoint_id}, w.tokens[who])
+
+
+@op("Mutation.replayWebhookDelivery", "replayWebhookDelivery")
+async def _replay_webhook_delivery(w: World, who: str) -> dict[str, Any]:
+    _, delivery_id = await _webhook_endpoint(w)
+    return await w.router.run(
+        "mutation($id: ID!) { replayWebhookDelivery(id: $id) { id status } }",
+        {"id": delivery_id}, w.tokens[who])
 
 
 async def _standing_show(w: World) -> tuple[str, str]:
