@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from subgraphs.booking import (
+    backoffice,
     checkins,
     expiry,
     redemptions,
@@ -193,6 +194,7 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     hold.status = HoldStatus.BOOKED
     booking.payment_id = payment_id
     booking.status = BookingStatus.CONFIRMED
+    backoffice.record(uow, booking, BookingStatus.CONFIRMED)
     Ledger.of(service, uow).moved(show, sold)
     tickets = await _tickets(uow, booking.id)
     checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets))
@@ -210,6 +212,7 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
     freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
+    backoffice.record(uow, booking, BookingStatus.CANCELLED)
     await redemptions.give_back(uow, booking.id)
     if was == BookingStatus.CONFIRMED:  # its tickets are expected at the door no more
         checkins.move_counts_at_commit(uow, booking.show_id,

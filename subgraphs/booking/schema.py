@@ -16,6 +16,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from subgraphs.booking import (
+    backoffice_schema,
     checkins,
     exports,
     inventory,
@@ -26,6 +27,11 @@ from subgraphs.booking import (
     promos,
     reads,
     service,
+)
+from subgraphs.booking.backoffice_schema import (
+    BookingConnection,
+    BookingEvent,
+    BookingSearch,
 )
 from subgraphs.booking.promo_types import (
     CreatePromoCodeInput,
@@ -408,6 +414,15 @@ class Booking:
                               discount=Money(amount=r.discount_amount, currency=currency))
                 for r in rows]
 
+    @strawberry.field(description="What happened to it, oldest first (its owner, its show's "
+                      "organizer, admins).")
+    async def history(self, info: Info) -> list[BookingEvent]:
+        booking = present(await info.context.loader(_load_bookings).load(str(self.id)),
+                          "a booking")
+        show = await info.context.loader(_load_shows).load(booking.show_id)
+        return await backoffice_schema.history(
+            info, booking, None if show is None else show.organizer_id)
+
     @classmethod
     def from_model(cls, b: models.Booking) -> Booking:
         return cls(id=strawberry.ID(b.id), status=BookingStatus(b.status),
@@ -647,6 +662,13 @@ class Query:
     @strawberry.field(description="One hold, with what it will cost (its owner or an admin).")
     async def hold(self, info: Info, id: strawberry.ID) -> SeatHold | None:
         return await SeatHold.resolve_reference(info, id)
+
+    @strawberry.field(description="Bookings of the caller's shows (an organizer's; every "
+                      "show's for admins), newest first, a page at a time (first: 1 to 100).")
+    async def organizer_bookings(self, info: Info, filter: BookingSearch | None = None,
+                                 first: int = 20,
+                                 after: str | None = None) -> BookingConnection:
+        return await backoffice_schema.organizer_bookings(info, filter, first, after)
 
     @strawberry.field(description="Promo codes, newest first: an organizer's own; an admin's "
                       "choice of organizer (everyone's without organizerId).")

@@ -442,6 +442,10 @@ async def _remove_promo_code(w: World, who: str) -> dict[str, Any]:
 
 
 OPS["Query.promoCodes"] = ("promoCodes", q("{ promoCodes { id code redeemed } }"))
+OPS["Query.organizerBookings"] = ("organizerBookings", q(
+    """query($s: ID!) { organizerBookings(filter: {showId: $s}, first: 5) {
+      edges { node { id history { kind } } } } }""",
+    lambda w: {"s": w.show_id}))  # type: ignore[arg-type]
 OPS["Query.ticketKeys"] = ("ticketKeys", q("{ ticketKeys }"))
 OPS["Query.notificationDeliveries"] = ("notificationDeliveries", q(
     "{ notificationDeliveries(first: 5) { id status } }"))
@@ -600,6 +604,8 @@ async def _booking_tickets(w: World, who: str) -> dict[str, Any]:
     return await _tickets_of(w, who)
 
 
+OPS["Booking.history"] = ("_entities", entity("booking", "Booking", lambda w: w.booking_id,
+                                              "history { kind at }"))
 OPS["Show.salesReport"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
                                                "salesReport { totals { sold } }"))
 OPS["Venue.staff"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
