@@ -1,12 +1,12 @@
-"""GraphQL types of the back office (``Query.organizerBookings``, ``Booking.history``); the
-rules are :mod:`.backoffice`'s."""
+"""GraphQL types of the back office that do not name ``Booking`` (``Booking.history``, the
+page info of ``Query.organizerBookings``; the rest is beside ``Booking`` in :mod:`.schema`);
+the rules are :mod:`.backoffice`'s."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,13 +15,6 @@ from subgraphs.booking import backoffice
 from subgraphs.booking.models import Booking as BookingRow
 from subgraphs.kernel.db import one_each
 from subgraphs.kernel.graphql import Info, Money, session_batch
-from subgraphs.kernel.inputs import text_rule
-
-if TYPE_CHECKING:
-    from subgraphs.booking.schema import Booking, BookingStatus
-
-LazyBooking = Annotated["Booking", strawberry.lazy("subgraphs.booking.schema")]
-LazyStatus = Annotated["BookingStatus", strawberry.lazy("subgraphs.booking.schema")]
 
 
 @strawberry.enum(description="What happened to a booking.")
@@ -46,61 +39,18 @@ class BookingEvent:
     gate: str | None = strawberry.field(description="CHECKED_IN: where it was scanned.")
 
 
-@strawberry.input(description="Which bookings organizerBookings lists: all fields optional, "
-                  "every one given must match.")
-class BookingSearch:
-    show_id: strawberry.ID | None = None
-    venue_id: strawberry.ID | None = None
-    status: LazyStatus | None = None
-    customer_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The customer's user id (search by e-mail is not offered: "
-        "booking does not know addresses).")
-    created_from: datetime | None = strawberry.field(default=None,
-                                                     description="Ordered at or after.")
-    created_to: datetime | None = strawberry.field(default=None, description="Ordered before.")
-    seat: str | None = strawberry.field(default=None, description="A seat label, exactly.",
-                                        metadata=text_rule(40))
-
-    def rules(self) -> backoffice.Search:
-        return backoffice.Search(
-            show_id=None if self.show_id is None else str(self.show_id),
-            venue_id=None if self.venue_id is None else str(self.venue_id),
-            status=None if self.status is None else self.status.value,
-            customer_id=None if self.customer_id is None else str(self.customer_id),
-            created_from=self.created_from, created_to=self.created_to, seat=self.seat)
-
-
-@strawberry.type
-class BookingEdge:
-    cursor: str
-    node: LazyBooking
-
-
 @strawberry.type
 class BookingPageInfo:
     has_next_page: bool
     end_cursor: str | None
 
 
-@strawberry.type(description="A page of bookings, newest first.")
-class BookingConnection:
-    edges: list[BookingEdge]
-    page_info: BookingPageInfo
-
-
-async def organizer_bookings(info: Info, search: BookingSearch | None, first: int,
-                             after: str | None) -> BookingConnection:
-    from subgraphs.booking.schema import Booking
-
+async def search(info: Info, search: backoffice.Search, first: int,
+                 after: str | None) -> backoffice.Page:
+    """``Query.organizerBookings``: the page (``BookingConnection`` is built in :mod:`.schema`)."""
     async with info.context.service.db.reader() as session:
-        page = await backoffice.organizer_bookings(
-            session, info.context.caller,
-            search.rules() if search is not None else backoffice.Search(), first, after)
-    return BookingConnection(
-        edges=[BookingEdge(cursor=c, node=Booking.from_model(b))
-               for b, c in zip(page.bookings, page.cursors, strict=True)],
-        page_info=BookingPageInfo(has_next_page=page.has_next_page,
-                                  end_cursor=page.end_cursor))
+        return await backoffice.organizer_bookings(session, info.context.caller, search,
+                                                   first, after)
 
 
 async def _histories(session: AsyncSession,

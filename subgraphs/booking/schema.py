@@ -28,11 +28,8 @@ from subgraphs.booking import (
     reads,
     service,
 )
-from subgraphs.booking.backoffice_schema import (
-    BookingConnection,
-    BookingEvent,
-    BookingSearch,
-)
+from subgraphs.booking.backoffice import Search
+from subgraphs.booking.backoffice_schema import BookingEvent, BookingPageInfo
 from subgraphs.booking.promo_types import (
     CreatePromoCodeInput,
     PromoCode,
@@ -456,6 +453,42 @@ class User:
         return cls(id=id)
 
 
+@strawberry.input(description="Which bookings organizerBookings lists: all fields optional, "
+                  "every one given must match.")
+class BookingSearch:
+    show_id: strawberry.ID | None = None
+    venue_id: strawberry.ID | None = None
+    status: BookingStatus | None = None
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The customer's user id (search by e-mail is not offered: "
+        "booking does not know addresses).")
+    created_from: datetime | None = strawberry.field(default=None,
+                                                     description="Ordered at or after.")
+    created_to: datetime | None = strawberry.field(default=None, description="Ordered before.")
+    seat: str | None = strawberry.field(default=None, description="A seat label, exactly.",
+                                        metadata=text_rule(40))
+
+    def rules(self) -> Search:
+        return Search(
+            show_id=None if self.show_id is None else str(self.show_id),
+            venue_id=None if self.venue_id is None else str(self.venue_id),
+            status=None if self.status is None else self.status.value,
+            customer_id=None if self.customer_id is None else str(self.customer_id),
+            created_from=self.created_from, created_to=self.created_to, seat=self.seat)
+
+
+@strawberry.type
+class BookingEdge:
+    cursor: str
+    node: Booking
+
+
+@strawberry.type(description="A page of bookings, newest first.")
+class BookingConnection:
+    edges: list[BookingEdge]
+    page_info: BookingPageInfo
+
+
 @strawberry.type(description="The ticket is let in: its first scan.")
 class CheckedIn:
     ticket_id: strawberry.ID
@@ -668,7 +701,13 @@ class Query:
     async def organizer_bookings(self, info: Info, filter: BookingSearch | None = None,
                                  first: int = 20,
                                  after: str | None = None) -> BookingConnection:
-        return await backoffice_schema.organizer_bookings(info, filter, first, after)
+        page = await backoffice_schema.search(
+            info, Search() if filter is None else filter.rules(), first, after)
+        return BookingConnection(
+            edges=[BookingEdge(cursor=c, node=Booking.from_model(b))
+                   for b, c in zip(page.bookings, page.cursors, strict=True)],
+            page_info=BookingPageInfo(has_next_page=page.has_next_page,
+                                      end_cursor=page.end_cursor))
 
     @strawberry.field(description="Promo codes, newest first: an organizer's own; an admin's "
                       "choice of organizer (everyone's without organizerId).")
