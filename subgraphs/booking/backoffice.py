@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.booking.models import (
@@ -43,10 +44,13 @@ from subgraphs.booking.models import (
     CheckIn,
     Hold,
     RefundRecord,
+    TeamMemberReplica,
 )
-from subgraphs.kernel.auth import Caller, require_caller, require_role
+from subgraphs.kernel import events
+from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, Forbidden
+from subgraphs.kernel.events import Event
 from subgraphs.kernel.inputs import could_be_id
 from subgraphs.kernel.uow import UnitOfWork
 
@@ -66,6 +70,42 @@ class Kind:
     EXPIRED: Final = "EXPIRED"
     CHECKED_IN: Final = "CHECKED_IN"
     ORDER: Final = (HELD, CHECKED_OUT, CONFIRMED, REFUNDED, CANCELLED, EXPIRED, CHECKED_IN)
+
+
+# --- venue teams ---------------------------------------------------------------------------
+
+MANAGER: Final = "MANAGER"
+BOX_OFFICE: Final = "BOX_OFFICE"
+
+
+async def apply_team_event(uow: UnitOfWork, event: Event) -> None:
+    """Venue's team changes: keep the replica (replays change nothing)."""
+    session = uow.session
+    if event.type == events.TeamMemberAdded.type_name():
+        added = events.TeamMemberAdded.read(event)
+        dialect = session.get_bind().dialect.name
+        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            TeamMemberReplica).values(venue_id=added.venue_id, user_id=added.user_id,
+                                      role=added.role)
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["venue_id", "user_id"], set_={"role": stmt.excluded.role}))
+    elif event.type == events.TeamMemberRemoved.type_name():
+        removed = events.TeamMemberRemoved.read(event)
+        await session.execute(
+            delete(TeamMemberReplica).where(TeamMemberReplica.venue_id == removed.venue_id,
+                                            TeamMemberReplica.user_id == removed.user_id)
+            .execution_options(synchronize_session=False))
+
+
+async def team_role(session: AsyncSession, user_id: str, venue_id: str) -> str | None:
+    """The user's role on the venue's team, as booking heard it (``None``: not on it)."""
+    return await session.scalar(select(TeamMemberReplica.role).where(
+        TeamMemberReplica.venue_id == venue_id, TeamMemberReplica.user_id == user_id))
+
+
+async def on_a_team(session: AsyncSession, user_id: str) -> bool:
+    return bool(await session.scalar(select(exists().where(
+        TeamMemberReplica.user_id == user_id))))
 
 
 # --- history -------------------------------------------------------------------------------
@@ -189,12 +229,19 @@ def _check(search: Search, first: int) -> None:
 async def organizer_bookings(session: AsyncSession, caller: Caller | None, search: Search,
                              first: int, after: str | None) -> Page:
     """A page of the bookings an organizer (their shows') or admin (all) may see."""
-    who = require_role(caller, "ORGANIZER")  # admins hold every role
+    who = require_caller(caller)
+    if not who.has_role("ORGANIZER") and not await on_a_team(session, who.user_id):
+        raise Forbidden("This needs an organizer, a venue's manager or box office, or an "
+                        "admin.")
     _check(search, first)
     query = select(Booking)
     if not who.is_admin:
+        # Their own shows, and the shows of venues whose team they are on.
+        teams = select(TeamMemberReplica.venue_id).where(
+            TeamMemberReplica.user_id == who.user_id)
         query = query.where(Booking.show_id.in_(
-            select(BookableShow.id).where(BookableShow.organizer_id == who.user_id)))
+            select(BookableShow.id).where(or_(BookableShow.organizer_id == who.user_id,
+                                              BookableShow.venue_id.in_(teams)))))
     if search.venue_id is not None:
         query = query.where(Booking.show_id.in_(
             select(BookableShow.id).where(BookableShow.venue_id == search.venue_id)))

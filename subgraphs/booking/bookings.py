@@ -301,6 +301,9 @@ async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> 
     elif event.type in (events.VenueStaffGranted.type_name(),
                         events.VenueStaffRevoked.type_name()):
         await checkins.apply_staff_event(uow, event)
+    elif event.type in (events.TeamMemberAdded.type_name(),
+                        events.TeamMemberRemoved.type_name()):
+        await backoffice.apply_team_event(uow, event)
     elif event.type == events.VenueTimeZoneChanged.type_name():
         changed = events.VenueTimeZoneChanged.read(event)
         await uow.session.execute(

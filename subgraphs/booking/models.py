@@ -425,6 +425,18 @@ class BookingHistoryEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class TeamMemberReplica(Base):
+    """Venue team members (MANAGER, BOX_OFFICE), a replica of venue's (``TeamMemberAdded``,
+    ``TeamMemberRemoved``): they search the venue's bookings and check tickets in; a
+    MANAGER also reads its shows' sales reports (:mod:`.backoffice`)."""
+
+    __tablename__ = "venue_team"
+    __table_args__ = (Index("ix_venue_team_user", "user_id"),)
+
+    venue_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
 # organizerBookings (backoffice.py): newest first by (created_at, id) for admins, an
 # organizer's shows and a venue's shows, an exact seat label.
 Index("ix_bookings_created_id", Booking.created_at, Booking.id)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
+from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound, present
 from subgraphs.kernel.events import ShowCancelled, ShowPublished
 from subgraphs.kernel.idempotency import clean_key, create_once
@@ -20,6 +20,7 @@ from subgraphs.kernel.l10n import check_currency
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
+from subgraphs.venue.teams import require_manager
 
 SHOW_KINDS = ("MOVIE", "CONCERT", "TRAIN", "FLIGHT", "OTHER")
 
@@ -109,7 +110,7 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
         session = uow.session
         hall = await _hall_for(session, spec)  # locked: overlap checks take turns per hall
         venue = present(await session.get(Venue, hall.venue_id), "the hall's venue")
-        require_owner_or_admin(who, venue.owner_id)
+        await require_manager(session, who, venue)
         categories = await hall_categories(session, hall.id)
         tiers = (dict.fromkeys(categories, spec.flat_price) if spec.flat_price is not None
                  else spec.tiers)
@@ -147,7 +148,7 @@ async def _owned_show(session: AsyncSession, who: Caller, show_id: str) -> tuple
     if show is None:
         raise NotFound("No show with this id.", field="showId")
     venue = present(await session.get(Venue, show.venue_id), "the show's venue")
-    require_owner_or_admin(who, venue.owner_id)
+    await require_manager(session, who, venue)
     return show, venue
 
 

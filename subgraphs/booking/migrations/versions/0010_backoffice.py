@@ -1,5 +1,5 @@
-"""backoffice: booking history (confirmed, cancelled, expired) and indexes for
-organizerBookings
+"""backoffice: booking history (confirmed, cancelled, expired), indexes for
+organizerBookings, venue team replica
 
 Revision ID: 8c2e4a6f1b37
 Revises: 5e7a3c9d2b18
@@ -37,6 +37,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_shows_venue', ['venue_id'], unique=False)
     with op.batch_alter_table('booking_lines', schema=None) as batch_op:
         batch_op.create_index('ix_booking_lines_label', ['label'], unique=False)
+    op.create_table('venue_team',
+    sa.Column('venue_id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('venue_id', 'user_id', name=op.f('pk_venue_team'))
+    )
+    with op.batch_alter_table('venue_team', schema=None) as batch_op:
+        batch_op.create_index('ix_venue_team_user', ['user_id'], unique=False)
     op.execute(
         "INSERT INTO booking_history (booking_id, kind, at) "
         "SELECT id, status, COALESCE(updated_at, created_at) FROM bookings "
@@ -44,6 +52,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('venue_team', schema=None) as batch_op:
+        batch_op.drop_index('ix_venue_team_user')
+    op.drop_table('venue_team')
     with op.batch_alter_table('booking_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_booking_lines_label')
     with op.batch_alter_table('shows', schema=None) as batch_op:
