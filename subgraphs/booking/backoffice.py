@@ -126,11 +126,12 @@ class HistoryEvent:
     gate: str | None = None
 
 
-def may_read_history(caller: Caller | None, owner_id: str,
-                     organizer_id: str | None) -> Caller:
-    """The booking's owner, its show's organizer, admins; ``FORBIDDEN`` for others."""
+def may_read_history(caller: Caller | None, owner_id: str, organizer_id: str | None,
+                     team_member: bool = False) -> Caller:
+    """The booking's owner, its show's organizer, its venue's team (MANAGER, BOX_OFFICE),
+    admins; ``FORBIDDEN`` for others."""
     who = require_caller(caller)
-    if who.is_admin or who.user_id in (owner_id, organizer_id):
+    if who.is_admin or who.user_id in (owner_id, organizer_id) or team_member:
         return who
     raise Forbidden("This booking's history is its customer's, its organizer's and admins'.")
 

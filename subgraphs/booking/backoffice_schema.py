@@ -12,6 +12,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.booking import backoffice
+from subgraphs.booking.models import BookableShow
 from subgraphs.booking.models import Booking as BookingRow
 from subgraphs.kernel.db import one_each
 from subgraphs.kernel.graphql import Info, Money, session_batch
@@ -64,10 +65,19 @@ async def _histories(session: AsyncSession,
 _load_histories = session_batch(_histories)
 
 
-async def history(info: Info, booking: BookingRow, organizer_id: str | None
+async def history(info: Info, booking: BookingRow, show: BookableShow | None
                   ) -> list[BookingEvent]:
-    """``Booking.history``: its owner, its show's organizer, admins (others FORBIDDEN)."""
-    backoffice.may_read_history(info.context.caller, booking.user_id, organizer_id)
+    """``Booking.history``: its owner, its show's organizer, its venue's team, admins
+    (others FORBIDDEN)."""
+    caller = info.context.caller
+    member = False
+    if (caller is not None and show is not None and not caller.is_admin
+            and caller.user_id not in (booking.user_id, show.organizer_id)):
+        async with info.context.service.db.reader() as session:
+            member = await backoffice.team_role(session, caller.user_id,
+                                                show.venue_id) is not None
+    backoffice.may_read_history(caller, booking.user_id,
+                                None if show is None else show.organizer_id, member)
     events = await info.context.loader(_load_histories).load(booking.id)
     return [BookingEvent(kind=BookingEventKind(e.kind), at=e.at,
                          amount=None if e.amount is None else Money(amount=e.amount,

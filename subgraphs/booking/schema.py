@@ -417,8 +417,7 @@ class Booking:
         booking = present(await info.context.loader(_load_bookings).load(str(self.id)),
                           "a booking")
         show = await info.context.loader(_load_shows).load(booking.show_id)
-        return await backoffice_schema.history(
-            info, booking, None if show is None else show.organizer_id)
+        return await backoffice_schema.history(info, booking, show)
 
     @classmethod
     def from_model(cls, b: models.Booking) -> Booking:

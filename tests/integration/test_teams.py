@@ -33,7 +33,7 @@ TEAM = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Venue { team { user { id } role } } } }"""
 SHOW_ENTITY = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Show { FIELDS } } }"
 SEARCH = """query($s: ID!) { organizerBookings(filter: {showId: $s}) {
-  edges { node { id } } } }"""
+  edges { node { id history { kind } } } } }"""
 CREATE_SHOW = "mutation($i: CreateShowInput!) { createShow(input: $i) { id } }"
 PUBLISH = "mutation($id: ID!) { publishShow(id: $id) { status } }"
 CANCEL = "mutation($id: ID!) { cancelShow(id: $id) { status } }"
@@ -153,8 +153,12 @@ async def test_booking_lets_the_team_search_bookings_check_in_and_the_manager_re
         body = await booking.run(SEARCH, {"s": team.show.id}, who.token if who else None)
         if body.get("errors"):
             return _outcome(body)
-        ids = [e["node"]["id"] for e in body["data"]["organizerBookings"]["edges"]]
-        return "found" if ids == [team.booking_id] else f"empty {ids}"
+        edges = body["data"]["organizerBookings"]["edges"]
+        ids = [e["node"]["id"] for e in edges]
+        if ids != [team.booking_id]:
+            return f"empty {ids}"
+        assert [e["kind"] for e in edges[0]["node"]["history"]] == ["HELD", "CHECKED_OUT"]
+        return "found"
 
     async def entity(who: User, fields: str) -> str:
         return _outcome(await booking.run(SHOW_ENTITY.replace("FIELDS", fields), show_ref,

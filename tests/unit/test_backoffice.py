@@ -49,5 +49,7 @@ def test_the_owner_the_shows_organizer_and_admins_read_the_history() -> None:
             backoffice.may_read_history(who, owner, organizer)
     with pytest.raises(Forbidden):  # a show booking does not know: nobody is its organizer
         backoffice.may_read_history(Caller(organizer, frozenset({"ORGANIZER"})), owner, None)
+    member = Caller(str(uuid.uuid4()), frozenset({"CUSTOMER"}))  # on the venue's team
+    assert backoffice.may_read_history(member, owner, organizer, team_member=True) is member
     with pytest.raises(Unauthenticated):
         backoffice.may_read_history(None, owner, organizer)
