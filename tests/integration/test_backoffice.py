@@ -11,7 +11,7 @@ history of each booking.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,7 +24,8 @@ from subgraphs.booking.models import (
     Hold,
     RefundRecord,
 )
-from subgraphs.kernel.db import Database
+from subgraphs.booking.service import release_expired
+from subgraphs.kernel.db import Database, utcnow
 from tests.flows import Actors, ShowOnSale, User, seat_id, show_on_sale
 from tests.harness import Stack, eventually
 from tests.integration.support import only_error
@@ -280,3 +281,18 @@ async def test_the_organizer_reads_the_history_through_the_search_others_may_not
             entity, {"r": [{"__typename": "Booking", "id": b["cancelled"]}]}, who.token)
         assert only_error(body)["extensions"]["code"] == "FORBIDDEN"
 
+
+
+async def test_an_expired_booking_says_when_it_expired(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    show = await show_on_sale(stack.client("venue"), stack.client("booking"), actors.organizer)
+    booking = await pending_booking(stack.client("booking"), actors.customer, show.id,
+                                    [seat_id(show, 0)])
+    # Sweep this customer's holds of this show as of a moment after they lapse.
+    later = utcnow() + timedelta(hours=2)
+    assert await release_expired(stack.services["booking"], now=later, show_id=show.id,
+                                 user_id=actors.customer.id) == 1
+    history = await _history(stack, actors.customer, booking["id"])
+    assert [e["kind"] for e in history] == ["HELD", "CHECKED_OUT", "EXPIRED"]
+    async with dbs["booking"].reader() as s:
+        assert (await s.get(Booking, booking["id"])).status == "EXPIRED"  # type: ignore[union-attr]
