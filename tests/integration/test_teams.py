@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select, update
 
@@ -173,6 +174,13 @@ async def test_booking_lets_the_team_search_bookings_check_in_and_the_manager_re
             for k, v in people.items()} == {
         "manager": "ok", "box office": "FORBIDDEN", "door": "FORBIDDEN",
         "customer": "FORBIDDEN", "other organizer": "FORBIDDEN"}
+    export = (f"{stack.url('booking').removesuffix('/graphql')}/exports/shows/"
+              f"{team.show.id}/orders.csv")
+    async with httpx.AsyncClient(timeout=30) as client:
+        statuses = {k: (await client.get(export, headers={
+            "authorization": f"Bearer {v.token}"})).status_code for k, v in people.items()}
+    assert statuses == {"manager": 200, "box office": 403, "door": 403, "customer": 403,
+                        "other organizer": 403}
     assert {k: await entity(v, "checkIn { admitted expected }")
             for k, v in people.items()} == {
         "manager": "ok", "box office": "ok", "door": "ok", "customer": "FORBIDDEN",
