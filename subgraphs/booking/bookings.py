@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from subgraphs.booking import (
+    backoffice,
     checkins,
     expiry,
     redemptions,
@@ -198,6 +199,7 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     hold.status = HoldStatus.BOOKED
     booking.payment_id = payment_id
     booking.status = BookingStatus.CONFIRMED
+    backoffice.record(uow, booking, BookingStatus.CONFIRMED)
     Ledger.of(service, uow).moved(show, sold)
     tickets = await _tickets(uow, booking.id)
     checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets))
@@ -215,6 +217,7 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
     freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
+    backoffice.record(uow, booking, BookingStatus.CANCELLED)
     await redemptions.give_back(uow, booking.id)
     if was == BookingStatus.CONFIRMED:  # its tickets are expected at the door no more
         checkins.move_counts_at_commit(uow, booking.show_id,
@@ -304,6 +307,9 @@ async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> 
     elif event.type in (events.VenueStaffGranted.type_name(),
                         events.VenueStaffRevoked.type_name()):
         await checkins.apply_staff_event(uow, event)
+    elif event.type in (events.TeamMemberAdded.type_name(),
+                        events.TeamMemberRemoved.type_name()):
+        await backoffice.apply_team_event(uow, event)
     elif event.type == events.VenueTimeZoneChanged.type_name():
         changed = events.VenueTimeZoneChanged.read(event)
         await uow.session.execute(

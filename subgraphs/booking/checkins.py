@@ -23,6 +23,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.booking import backoffice
 from subgraphs.booking.models import (
     BookableShow,
     Booking,
@@ -172,14 +173,19 @@ async def _scans_somewhere(session: AsyncSession, who: Caller) -> bool:
     """Whether the caller may check tickets in for any show at all."""
     if who.has_role("ORGANIZER"):  # admins hold every role
         return True
-    return bool(await session.scalar(select(exists().where(DoorStaff.user_id == who.user_id))))
+    if await session.scalar(select(exists().where(DoorStaff.user_id == who.user_id))):
+        return True
+    return await backoffice.on_a_team(session, who.user_id)
 
 
 async def may_check_in(session: AsyncSession, who: Caller, show: BookableShow) -> bool:
-    """Door staff of the show's venue, its organizer, admins."""
+    """Door staff of the show's venue, its team (MANAGER, BOX_OFFICE), its organizer,
+    admins."""
     if who.is_admin or who.user_id == show.organizer_id:
         return True
-    return await session.get(DoorStaff, (show.venue_id, who.user_id)) is not None
+    if await session.get(DoorStaff, (show.venue_id, who.user_id)) is not None:
+        return True
+    return await backoffice.team_role(session, who.user_id, show.venue_id) is not None
 
 
 async def require_door(session: AsyncSession, caller: Caller | None,

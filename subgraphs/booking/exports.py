@@ -34,6 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import Select, and_, func, select
 
+from subgraphs.booking import backoffice
 from subgraphs.booking.models import (
     AdmissionSection,
     BookableShow,
@@ -207,7 +208,12 @@ async def allowed_show(service: Service, authorization: str | None,
     if show is None:
         raise Refused(404, "NOT_FOUND", "No show with this id is on sale.")
     if caller.user_id != show.organizer_id and not caller.is_admin:
-        raise Refused(403, "FORBIDDEN", "Only the show's organizer or an admin can export it.")
+        async with service.db.reader() as session:  # the venue's managers may too
+            role = await backoffice.team_role(session, caller.user_id, show.venue_id)
+        if role != backoffice.MANAGER:
+            raise Refused(403, "FORBIDDEN",
+                          "Only the show's organizer, its venue's managers or an admin can "
+                          "export it.")
     return show
 
 

@@ -445,4 +445,39 @@ class CheckInCount(Base):
     admitted: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class BookingHistoryEntry(Base):
+    """A change of a booking's status that no other row keeps the time of: confirmed
+    (paid), cancelled, expired. Append-only, written in the transaction that changes the
+    status (:func:`subgraphs.booking.backoffice.record`); ``Booking.history`` reads it
+    beside the hold, the booking, ``booking_refunds`` and ``check_ins``."""
+
+    __tablename__ = "booking_history"
+    __table_args__ = (Index("ix_booking_history_booking", "booking_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    booking_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))  # CONFIRMED | CANCELLED | EXPIRED
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TeamMemberReplica(Base):
+    """Venue team members (MANAGER, BOX_OFFICE), a replica of venue's (``TeamMemberAdded``,
+    ``TeamMemberRemoved``): they search the venue's bookings and check tickets in; a
+    MANAGER also reads its shows' sales reports (:mod:`.backoffice`)."""
+
+    __tablename__ = "venue_team"
+    __table_args__ = (Index("ix_venue_team_user", "user_id"),)
+
+    venue_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+# organizerBookings (backoffice.py): newest first by (created_at, id) for admins, an
+# organizer's shows and a venue's shows, an exact seat label.
+Index("ix_bookings_created_id", Booking.created_at, Booking.id)
+Index("ix_shows_organizer", BookableShow.organizer_id)
+Index("ix_shows_venue", BookableShow.venue_id)
+Index("ix_booking_lines_label", BookingLine.label)
+
+
 TABLES = kernel_tables(Base.metadata)

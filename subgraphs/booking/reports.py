@@ -34,7 +34,7 @@ from sqlalchemy import BigInteger, Integer, case, cast, func, literal, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from subgraphs.booking import inventory
+from subgraphs.booking import backoffice, inventory
 from subgraphs.booking.models import (
     AdmissionSection,
     BookableShow,
@@ -164,7 +164,8 @@ async def sales_report(session: AsyncSession, caller: Caller | None, show_id: st
     show = await session.get(BookableShow, show_id)
     if show is None:
         return None
-    require_owner_or_admin(who, show.organizer_id)
+    if await backoffice.team_role(session, who.user_id, show.venue_id) != backoffice.MANAGER:
+        require_owner_or_admin(who, show.organizer_id)
     return await _report(session, show, sqlite=sqlite)
 
 

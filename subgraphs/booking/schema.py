@@ -16,6 +16,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from subgraphs.booking import (
+    backoffice_schema,
     checkins,
     exports,
     inventory,
@@ -27,6 +28,8 @@ from subgraphs.booking import (
     reads,
     service,
 )
+from subgraphs.booking.backoffice import Search
+from subgraphs.booking.backoffice_schema import BookingEvent, BookingPageInfo
 from subgraphs.booking.promo_types import (
     CreatePromoCodeInput,
     PromoCode,
@@ -439,6 +442,14 @@ class Booking:
                                                              r.ticket_type_name)))
                 for r in rows]
 
+    @strawberry.field(description="What happened to it, oldest first (its owner, its show's "
+                      "organizer, admins).")
+    async def history(self, info: Info) -> list[BookingEvent]:
+        booking = present(await info.context.loader(_load_bookings).load(str(self.id)),
+                          "a booking")
+        show = await info.context.loader(_load_shows).load(booking.show_id)
+        return await backoffice_schema.history(info, booking, show)
+
     @classmethod
     def from_model(cls, b: models.Booking) -> Booking:
         return cls(id=strawberry.ID(b.id), status=BookingStatus(b.status),
@@ -470,6 +481,42 @@ class User:
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=id)
+
+
+@strawberry.input(description="Which bookings organizerBookings lists: all fields optional, "
+                  "every one given must match.")
+class BookingSearch:
+    show_id: strawberry.ID | None = None
+    venue_id: strawberry.ID | None = None
+    status: BookingStatus | None = None
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The customer's user id (search by e-mail is not offered: "
+        "booking does not know addresses).")
+    created_from: datetime | None = strawberry.field(default=None,
+                                                     description="Ordered at or after.")
+    created_to: datetime | None = strawberry.field(default=None, description="Ordered before.")
+    seat: str | None = strawberry.field(default=None, description="A seat label, exactly.",
+                                        metadata=text_rule(40))
+
+    def rules(self) -> Search:
+        return Search(
+            show_id=None if self.show_id is None else str(self.show_id),
+            venue_id=None if self.venue_id is None else str(self.venue_id),
+            status=None if self.status is None else self.status.value,
+            customer_id=None if self.customer_id is None else str(self.customer_id),
+            created_from=self.created_from, created_to=self.created_to, seat=self.seat)
+
+
+@strawberry.type
+class BookingEdge:
+    cursor: str
+    node: Booking
+
+
+@strawberry.type(description="A page of bookings, newest first.")
+class BookingConnection:
+    edges: list[BookingEdge]
+    page_info: BookingPageInfo
 
 
 @strawberry.type(description="The ticket is let in: its first scan.")
@@ -684,6 +731,19 @@ class Query:
     @strawberry.field(description="One hold, with what it will cost (its owner or an admin).")
     async def hold(self, info: Info, id: strawberry.ID) -> SeatHold | None:
         return await SeatHold.resolve_reference(info, id)
+
+    @strawberry.field(description="Bookings of the caller's shows (an organizer's; every "
+                      "show's for admins), newest first, a page at a time (first: 1 to 100).")
+    async def organizer_bookings(self, info: Info, filter: BookingSearch | None = None,
+                                 first: int = 20,
+                                 after: str | None = None) -> BookingConnection:
+        page = await backoffice_schema.search(
+            info, Search() if filter is None else filter.rules(), first, after)
+        return BookingConnection(
+            edges=[BookingEdge(cursor=c, node=Booking.from_model(b))
+                   for b, c in zip(page.bookings, page.cursors, strict=True)],
+            page_info=BookingPageInfo(has_next_page=page.has_next_page,
+                                      end_cursor=page.end_cursor))
 
     @strawberry.field(description="Promo codes, newest first: an organizer's own; an admin's "
                       "choice of organizer (everyone's without organizerId).")

@@ -221,6 +221,24 @@ class VenueStaffRevoked(Payload):
     user_id: str
 
 
+@event_payload
+class TeamMemberAdded(Payload):
+    """A user joined a venue's team as MANAGER or BOX_OFFICE (or changed role): booking
+    lets them see the venue's bookings (and a MANAGER its reports)."""
+
+    venue_id: str
+    user_id: str
+    role: str
+
+
+@event_payload
+class TeamMemberRemoved(Payload):
+    """A user is on a venue's team no more."""
+
+    venue_id: str
+    user_id: str
+
+
 # --- booking -------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import insert, select
 
-from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
+from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.db import new_id
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound
 from subgraphs.kernel.events import VenueTimeZoneChanged
@@ -20,6 +20,7 @@ from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue import seatmap
 from subgraphs.venue.models import Hall, Seat, Section, Venue
+from subgraphs.venue.teams import require_manager
 
 SEAT_PITCH = 10  # drawing units between neighbouring seats and rows
 CHUNK = 5_000
@@ -117,7 +118,7 @@ async def set_venue_time_zone(service: Service, caller: Caller | None, venue_id:
         venue = await uow.session.get(Venue, venue_id, with_for_update=True)
         if venue is None:
             raise NotFound("No venue with this id.", field="venueId")
-        require_owner_or_admin(who, venue.owner_id)
+        await require_manager(uow.session, who, venue)
         if venue.time_zone != zone:
             venue.time_zone = zone
             uow.emit(VenueTimeZoneChanged(venue_id=venue.id, time_zone=zone))
@@ -135,7 +136,7 @@ async def create_hall(service: Service, caller: Caller | None, venue_id: str, do
         venue = await uow.session.get(Venue, venue_id)
         if venue is None:
             raise NotFound("No venue with this id.", field="venueId")
-        require_owner_or_admin(who, venue.owner_id)
+        await require_manager(uow.session, who, venue)
         taken = await uow.session.scalar(
             select(Hall.id).where(Hall.venue_id == venue.id, Hall.name == spec.name))
         if taken is not None:

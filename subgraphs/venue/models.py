@@ -187,4 +187,45 @@ class Stop(Base):
     departs_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class TeamRole:
+    """``team_members.role`` (DOOR_STAFF is the existing ``venue_staff`` grant)."""
+
+    MANAGER: Final = "MANAGER"
+    BOX_OFFICE: Final = "BOX_OFFICE"
+    DOOR_STAFF: Final = "DOOR_STAFF"
+    ALL: Final = (MANAGER, BOX_OFFICE, DOOR_STAFF)
+
+
+class TeamMember(Base):
+    """A user on a venue's team as MANAGER or BOX_OFFICE (:mod:`.teams`); door staff are
+    ``venue_staff``. Booking hears ``TeamMemberAdded``/``TeamMemberRemoved``."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (Index("ix_team_members_user", "user_id"),)
+
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    added_by: Mapped[str] = mapped_column(String(36))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TeamInvitation(Base):
+    """An invitation to one or more venues' teams: whoever presents its token (once, before
+    ``expires_at``) joins them. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "team_invitations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    venue_ids: Mapped[list[str]] = mapped_column(JSON)
+    invited_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 TABLES = kernel_tables(Base.metadata)

@@ -4,7 +4,7 @@ types, :mod:`.inputs` the inputs)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from subgraphs.kernel.auth import require_role
 from subgraphs.kernel.graphql import Info, build_schema
 from subgraphs.kernel.service import SubgraphSpec
-from subgraphs.venue import models, service
+from subgraphs.venue import models, service, teams
 from subgraphs.venue.inputs import (
     CreateShowInput,
     CreateVenueInput,
@@ -33,10 +33,23 @@ from subgraphs.venue.types import (
     Seat,
     Show,
     ShowConnection,
+    TeamRole,
     User,
     Venue,
     visible,
 )
+
+
+@strawberry.type(description="An invitation to venues' teams. The token is shown once, "
+                 "to the inviter, who hands it to the person invited: acceptTeamInvitation "
+                 "takes it (once, within 7 days).")
+class TeamInvitation:
+    id: strawberry.ID
+    email: str
+    role: TeamRole
+    venue_ids: list[strawberry.ID]
+    expires_at: datetime
+    token: str
 
 
 @strawberry.type
@@ -111,6 +124,33 @@ class Mutation:
                                  user_id: strawberry.ID) -> Venue:
         venue = await service.revoke_venue_staff(info.context.service, info.context.caller,
                                                  str(venue_id), str(user_id))
+        return Venue.from_model(venue)
+
+    @strawberry.mutation(description="Invite someone to your venues' team with a role "
+                         "(the venues' organizer or an admin). The answer carries the token "
+                         "to hand them; email is your note of whom it is for.")
+    async def invite_team_member(self, info: Info, venue_ids: list[strawberry.ID],
+                                 email: str, role: TeamRole) -> TeamInvitation:
+        done = await teams.invite(info.context.service, info.context.caller,
+                                  [str(v) for v in venue_ids], email, role.value)
+        i = done.invitation
+        return TeamInvitation(id=strawberry.ID(i.id), email=i.email, role=TeamRole(i.role),
+                              venue_ids=[strawberry.ID(v) for v in i.venue_ids],
+                              expires_at=i.expires_at, token=done.token)
+
+    @strawberry.mutation(description="Join the teams an invitation names (signed in as "
+                         "yourself): the venues.")
+    async def accept_team_invitation(self, info: Info, token: str) -> list[Venue]:
+        venues = await teams.accept(info.context.service, info.context.caller, token)
+        return [Venue.from_model(v) for v in venues]
+
+    @strawberry.mutation(description="Take a user off your venue's team, any role (the "
+                         "venue's organizer or an admin). Removing someone not on it changes "
+                         "nothing.")
+    async def remove_team_member(self, info: Info, venue_id: strawberry.ID,
+                                 user_id: strawberry.ID) -> Venue:
+        venue = await teams.remove(info.context.service, info.context.caller, str(venue_id),
+                                   str(user_id))
         return Venue.from_model(venue)
 
     @strawberry.mutation(description="Add a hall to your venue from a seat-map document "

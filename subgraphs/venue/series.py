@@ -27,7 +27,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
+from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.db import all_each, one_each
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound, present
 from subgraphs.kernel.idempotency import clean_key, create_once
@@ -43,6 +43,7 @@ from subgraphs.venue.shows import (
     take_off_sale,
     validate_show,
 )
+from subgraphs.venue.teams import require_manager
 
 WEEKDAYS: Final = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # date.weekday() order
 MAX_SHOWS: Final = 500
@@ -204,7 +205,7 @@ async def _owned_series(session: AsyncSession, who: Caller,
     if series is None:
         raise NotFound("No show series with this id.", field="id")
     venue = present(await session.get(Venue, series.venue_id), "the series' venue")
-    require_owner_or_admin(who, venue.owner_id)
+    await require_manager(session, who, venue)
     return series, venue
 
 

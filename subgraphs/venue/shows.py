@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
+from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound, present
 from subgraphs.kernel.events import ShowCancelled, ShowPublished
 from subgraphs.kernel.idempotency import clean_key, create_once
@@ -21,6 +21,7 @@ from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue import ticket_types
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
+from subgraphs.venue.teams import require_manager
 from subgraphs.venue.ticket_types import TicketTypeSpec
 
 SHOW_KINDS = ("MOVIE", "CONCERT", "TRAIN", "FLIGHT", "OTHER")
@@ -110,7 +111,7 @@ async def prepare_show(session: AsyncSession, who: Caller,
     an admin's call) and the price of each category, for a show or a series of ``spec``."""
     hall = await _hall_for(session, spec)
     venue = present(await session.get(Venue, hall.venue_id), "the hall's venue")
-    require_owner_or_admin(who, venue.owner_id)
+    await require_manager(session, who, venue)
     categories = await hall_categories(session, hall.id)
     tiers = (dict.fromkeys(categories, spec.flat_price) if spec.flat_price is not None
              else spec.tiers)
@@ -170,7 +171,7 @@ async def _owned_show(session: AsyncSession, who: Caller, show_id: str) -> tuple
     if show is None:
         raise NotFound("No show with this id.", field="showId")
     venue = present(await session.get(Venue, show.venue_id), "the show's venue")
-    require_owner_or_admin(who, venue.owner_id)
+    await require_manager(session, who, venue)
     return show, venue
 
 

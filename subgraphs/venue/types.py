@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from subgraphs.kernel.auth import require_owner_or_admin
+from subgraphs.kernel.auth import require_caller, require_owner_or_admin
+from subgraphs.kernel.errors import Forbidden
 from subgraphs.kernel.graphql import Info, Money, session_batch
 from subgraphs.kernel.l10n import local
-from subgraphs.venue import models, service
+from subgraphs.venue import models, service, teams
 
 _load_venues = session_batch(service.venues_by_ids)
 _load_shows = session_batch(service.shows_by_ids)
@@ -30,6 +31,7 @@ _load_stops = session_batch(service.stops_by_show)
 _load_seats = session_batch(service.seats_by_venue)
 _load_owned = session_batch(service.venues_by_owner)
 _load_staff = session_batch(service.staff_by_venue)
+_load_team = session_batch(teams.team_by_venue)
 
 if TYPE_CHECKING:
     from subgraphs.venue.series_types import ShowSeries
@@ -165,6 +167,19 @@ class Venue:
         require_owner_or_admin(info.context.caller, str(self.owner_id))
         rows = await info.context.loader(_load_staff).load(str(self.id))
         return [User(id=strawberry.ID(r.user_id)) for r in rows]
+
+    @strawberry.field(description="The venue's team: managers, box office, door staff "
+                      "(its organizer, its managers and admins).")
+    async def team(self, info: Info) -> list[TeamMember]:
+        who = require_caller(info.context.caller)
+        async with info.context.service.db.reader() as session:
+            venue = await session.get(models.Venue, str(self.id))
+            if venue is None or not await teams.can_manage_venue(session, who, venue):
+                raise Forbidden("This needs the venue's organizer, one of its managers or "
+                                "an admin.")
+        rows = await info.context.loader(_load_team).load(str(self.id))
+        return [TeamMember(user=User(id=strawberry.ID(m.user_id)), role=TeamRole(m.role))
+                for m in rows]
 
     @classmethod
     def from_model(cls, v: models.Venue) -> Venue:
@@ -380,3 +395,19 @@ class ShowConnection:
                  for s in rows]
         return cls(edges=edges, page_info=PageInfo(
             has_next_page=more, end_cursor=edges[-1].cursor if edges else None))
+
+
+@strawberry.enum(description="A role on a venue's team: MANAGER runs its shows and halls as "
+                 "its organizer does and sees its bookings and reports; BOX_OFFICE searches "
+                 "its bookings and checks tickets in (no money); DOOR_STAFF checks tickets in "
+                 "(the door-staff grant).")
+class TeamRole(Enum):
+    MANAGER = "MANAGER"
+    BOX_OFFICE = "BOX_OFFICE"
+    DOOR_STAFF = "DOOR_STAFF"
+
+
+@strawberry.type
+class TeamMember:
+    user: User
+    role: TeamRole

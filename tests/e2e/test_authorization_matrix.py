@@ -23,7 +23,7 @@ from graphql import build_schema
 from sqlalchemy import select
 
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
-from subgraphs.booking.models import DoorStaff
+from subgraphs.booking.models import DoorStaff, TeamMemberReplica
 from subgraphs.kernel.db import Database, utcnow
 from subgraphs.notification import tickets as notification_tickets
 from subgraphs.notification.models import Delivery, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -36,6 +36,8 @@ DOC = ROOT / "docs" / "authorization.md"
 COLUMNS = ["anonymous", "customer", "other customer", "organizer", "other organizer", "admin"]
 # The door-staff table adds door staff of the organizer's venue and of another venue.
 DOOR_COLUMNS = [*COLUMNS, "staff", "other staff"]
+# The teams table adds members of the organizer's venue's team, one per role.
+TEAM_COLUMNS = [*COLUMNS, "manager", "box office", "door staff"]
 ROW = re.compile(r"^\| `(\w+)\.(\w+)` \|(.+)\|\s*$")
 HTTP_ROW = re.compile(r"^\| `GET (/\S+)` \|(.+)\|\s*$")
 
@@ -49,7 +51,8 @@ def documented() -> dict[str, dict[str, str]]:
         m = ROW.match(line)
         if m:
             cells = [c.strip() for c in m.group(3).split("|")]
-            columns = DOOR_COLUMNS if len(cells) == len(DOOR_COLUMNS) else COLUMNS
+            columns = {len(DOOR_COLUMNS): DOOR_COLUMNS,
+                       len(TEAM_COLUMNS): TEAM_COLUMNS}.get(len(cells), COLUMNS)
             assert len(cells) == len(columns), line
             table[f"{m.group(1)}.{m.group(2)}"] = dict(zip(columns, cells, strict=True))
     return table
@@ -114,6 +117,7 @@ class World:
     promo_code: str = ""
     other_venue_id: str = ""
     door_ticket: Any = None  # a ticket of the customer's confirmed booking (check-in rows)
+    team_venue_id: str = ""  # another venue of the organizer's, for acceptTeamInvitation
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -496,6 +500,10 @@ async def _remove_promo_code(w: World, who: str) -> dict[str, Any]:
 
 
 OPS["Query.promoCodes"] = ("promoCodes", q("{ promoCodes { id code redeemed } }"))
+OPS["Query.organizerBookings"] = ("organizerBookings", q(
+    """query($s: ID!) { organizerBookings(filter: {showId: $s}, first: 5) {
+      edges { node { id history { kind } } } } }""",
+    lambda w: {"s": w.show_id}))  # type: ignore[arg-type]
 OPS["Query.ticketKeys"] = ("ticketKeys", q("{ ticketKeys }"))
 OPS["Query.notificationDeliveries"] = ("notificationDeliveries", q(
     "{ notificationDeliveries(first: 5) { id status } }"))
@@ -683,6 +691,42 @@ async def _upload_check_ins(w: World, who: str) -> dict[str, Any]:
                                     "at": "2026-01-01T18:30:00+00:00"}]}, w.tokens[who])
 
 
+INVITE = """mutation($v: [ID!]!, $r: TeamRole!) {
+  inviteTeamMember(venueIds: $v, email: "matrix@example.com", role: $r) { id token } }"""
+
+
+async def _join_team(w: World, venue_id: str, role: str, token: str) -> None:
+    """``token``'s user joins the venue's team with ``role`` (invited by the organizer)."""
+    invited = await w.router.data(INVITE, {"v": [venue_id], "r": role},
+                                  w.actors.organizer.token)
+    await w.router.data("mutation($t: String!) { acceptTeamInvitation(token: $t) { id } }",
+                        {"t": invited["inviteTeamMember"]["token"]}, token)
+
+
+@op("Mutation.inviteTeamMember", "inviteTeamMember")
+async def _invite_team_member(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(INVITE, {"v": [w.venue_id], "r": "BOX_OFFICE"}, w.tokens[who])
+
+
+@op("Mutation.acceptTeamInvitation", "acceptTeamInvitation")
+async def _accept_team_invitation(w: World, who: str) -> dict[str, Any]:
+    # A fresh invitation to another venue of the organizer's (one without shows) for each,
+    # as door staff: no other row's answer changes (door staff of another venue are refused
+    # at this venue's doors, as "other staff" is).
+    invited = await w.router.data(INVITE, {"v": [w.team_venue_id], "r": "DOOR_STAFF"},
+                                  w.actors.organizer.token)
+    return await w.router.run(
+        "mutation($t: String!) { acceptTeamInvitation(token: $t) { id } }",
+        {"t": invited["inviteTeamMember"]["token"]}, w.tokens[who])
+
+
+@op("Mutation.removeTeamMember", "removeTeamMember")
+async def _remove_team_member(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        "mutation($v: ID!, $u: ID!) { removeTeamMember(venueId: $v, userId: $u) { id } }",
+        {"v": w.venue_id, "u": str(uuid.uuid4())}, w.tokens[who])
+
+
 def entity(service: str, typename: str, key: Callable[[World], str], selection: str) -> Op:
     async def run(w: World, who: str) -> dict[str, Any]:
         query = (f"query($r: [_Any!]!) {{ _entities(representations: $r) "
@@ -718,10 +762,14 @@ async def _booking_tickets(w: World, who: str) -> dict[str, Any]:
     return await _tickets_of(w, who)
 
 
+OPS["Booking.history"] = ("_entities", entity("booking", "Booking", lambda w: w.booking_id,
+                                              "history { kind at }"))
 OPS["Show.salesReport"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
                                                "salesReport { totals { sold } }"))
 OPS["Venue.staff"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
                                           "staff { id }"))
+OPS["Venue.team"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
+                                         "team { role }"))
 OPS["Show.checkInList"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
                                                "checkInList { expected tickets { ticketId } }"))
 OPS["Show.checkIn"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
@@ -741,9 +789,12 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
      # Door staff: customers granted a venue each, the organizer's and another organizer's.
     staff = await new_user(stack, stack.router_url)
     other_staff = await new_user(stack, stack.router_url)
+    manager = await new_user(stack, stack.router_url, "ORGANIZER")
+    box_office = await new_user(stack, stack.router_url)
     people = {"customer": a.customer, "other customer": a.other_customer,
               "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin,
-              "staff": staff, "other staff": other_staff}
+              "staff": staff, "other staff": other_staff, "manager": manager,
+              "box office": box_office, "door staff": staff}
     w = World(stack=stack, router=router, actors=a,
               tokens={"anonymous": None, **{k: v.token for k, v in people.items()}},
               emails={"anonymous": None, **{k: v.email for k, v in people.items()}},
@@ -796,7 +847,26 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
         finally:
             await booking_db.dispose()
 
-    await asyncio.gather(standing(), best(), booked_and_paid(), door_staff())
+    async def team() -> None:
+        extra = await router.data(
+            "mutation($i: CreateVenueInput!) { createVenue(input: $i) { id } }",
+            {"i": {"name": "Matrix Team Extra", "timeZone": "UTC",
+                   "rows": [{"label": "A", "seats": 2}]}}, a.organizer.token)
+        w.team_venue_id = extra["createVenue"]["id"]
+        await _join_team(w, show.venue_id, "MANAGER", manager.token)
+        await _join_team(w, show.venue_id, "BOX_OFFICE", box_office.token)
+        booking_db = Database(stack.settings.database_url("booking"), pool_size=1)
+        try:
+            async def replicated() -> bool:
+                async with booking_db.reader() as session:
+                    return len((await session.scalars(select(TeamMemberReplica).where(
+                        TeamMemberReplica.venue_id == show.venue_id))).all()) == 2
+
+            await eventually(replicated)
+        finally:
+            await booking_db.dispose()
+
+    await asyncio.gather(standing(), best(), booked_and_paid(), door_staff(), team())
     return w
 
 
