@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from subgraphs.booking import expiry, seats, sections
+from subgraphs.booking import expiry, seats, sections, waitlist_line
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
 from subgraphs.booking.ledger import Ledger
@@ -72,6 +72,7 @@ async def checkout(
                                              price_amount=g.price_amount)
                             for a, g in price.places)
         hold.status = HoldStatus.CHECKED_OUT
+        await waitlist_line.claimed(uow.session, hold.id)
         uow.emit(events.BookingCreated(
             booking_id=booking.id, user_id=booking.user_id, show_id=booking.show_id,
             organizer_id=show.organizer_id, amount=booking.total_amount,
@@ -237,6 +238,7 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
         return
     row.status = CANCELLED
     show = ShowInfo.of(row)
+    await waitlist_line.close(service, uow, show)
     shown = await notice(uow.session, show)
     for booking in list(await uow.session.scalars(
             select(Booking).where(Booking.show_id == show_id,

@@ -1,0 +1,321 @@
+"""Waiting lists: seats that come back go to the line first, in join order.
+
+The deployment's sweeper only runs when a test calls it (``release_expired`` with a later
+``now``), so "the offer lapsed" is a state the test controls. Mail goes to a loopback SMTP
+server, as in test_notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from subgraphs.booking.models import (
+    AVAILABLE,
+    HELD,
+    BookableShow,
+    Hold,
+    ShowSeat,
+    WaitingListEntry,
+)
+from subgraphs.booking.service import release_expired
+from subgraphs.kernel.db import utcnow
+from tests.flows import CHECKOUT, HOLD, ShowOnSale, User, show_on_sale
+from tests.harness import eventually
+from tests.integration.conftest import own_deployment
+from tests.integration.mailbox import SmtpServer, text_body
+from tests.integration.support import Deployment, count, customer, refusal, seat_rows
+
+JOIN = """mutation($show: ID!, $n: Int!, $cat: String, $section: ID, $key: String) {
+  joinWaitingList(showId: $show, quantity: $n, category: $cat, sectionId: $section,
+                  idempotencyKey: $key) {
+    __typename
+    ... on WaitingListEntry { id position status quantity category sectionId joinedAt
+                              offerExpiresAt offer { id status seatIds expiresAt } }
+    ... on PlacesAvailable { code available } } }"""
+MINE = """{ myWaitingLists { id show { id } position status quantity offerExpiresAt
+  offer { id status seatIds expiresAt } } }"""
+LEAVE = "mutation($id: ID!) { leaveWaitingList(entryId: $id) { id status } }"
+RELEASE = "mutation($id: ID!) { releaseHold(holdId: $id) { id status } }"
+CANCEL = "mutation($id: ID!) { cancelBooking(bookingId: $id) { id status } }"
+LINE = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Show { waitingList { waiting offered } } } }"""
+OFFER_SUBJECT = "Seats for Test Show are waiting for you until "
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+async def lines(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
+                ) -> AsyncIterator[Deployment]:
+    """Offers last 15 minutes (the default); the sweeper runs only when a test calls it."""
+    async with own_deployment(mode, tmp_path_factory, "waitlist", smtp_host="127.0.0.1",
+                              smtp_port=smtp.port, smtp_tls="none",
+                              mail_from="TicketFlow <tickets@example.com>",
+                              sweep_interval_seconds=3600) as running:
+        yield running
+
+
+async def sold_out(d: Deployment, seller: User, time_zone: str = "UTC"
+                   ) -> tuple[ShowOnSale, list[str]]:
+    """A show of ten seats, each held by ``seller`` in a hold of its own: (show, hold ids in
+    seat-map order)."""
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                              d.actors.organizer, time_zone=time_zone)
+    holds = []
+    for seat in show.seats:
+        body = await d.stack.client("booking").data(
+            HOLD, {"show": show.id, "seats": [seat["id"]]}, seller.token)
+        assert body["holdSeats"]["__typename"] == "SeatHold", body
+        holds.append(body["holdSeats"]["id"])
+    return show, holds
+
+
+async def join(d: Deployment, who: User, show: ShowOnSale, n: int, **more: Any) -> dict[str, Any]:
+    body = await d.stack.client("booking").data(JOIN, {"show": show.id, "n": n, **more},
+                                                who.token)
+    return body["joinWaitingList"]  # type: ignore[no-any-return]
+
+
+async def release(d: Deployment, who: User, hold_id: str) -> None:
+    body = await d.stack.client("booking").data(RELEASE, {"id": hold_id}, who.token)
+    assert body["releaseHold"]["status"] == "RELEASED"
+
+
+async def mine(d: Deployment, who: User, show: ShowOnSale) -> dict[str, Any]:
+    """``who``'s one entry for ``show``."""
+    body = await d.stack.client("booking").data(MINE, None, who.token)
+    [entry] = [e for e in body["myWaitingLists"] if e["show"]["id"] == show.id]
+    return entry  # type: ignore[no-any-return]
+
+
+async def entries(d: Deployment, show: ShowOnSale) -> list[WaitingListEntry]:
+    async with d.dbs["booking"].reader() as s:
+        return list(await s.scalars(select(WaitingListEntry)
+                                    .where(WaitingListEntry.show_id == show.id)
+                                    .order_by(WaitingListEntry.position)))
+
+
+async def test_seats_that_come_back_are_offered_to_the_waiting_customer_and_mailed(
+        lines: Deployment, smtp: SmtpServer) -> None:
+    d = lines
+    seller, waiter, buyer = [await customer(d.stack) for _ in range(3)]
+    show, holds = await sold_out(d, seller, time_zone="Europe/Berlin")
+    entry = await join(d, waiter, show, 2)
+    assert (entry["__typename"], entry["status"], entry["position"], entry["offer"]) == \
+        ("WaitingListEntry", "WAITING", 1, None)
+    line = await d.stack.client("booking").data(
+        LINE, {"r": [{"__typename": "Show", "id": show.id}]}, d.actors.organizer.token)
+    assert line["_entities"][0]["waitingList"] == {"waiting": 1, "offered": 0}
+
+    await release(d, seller, holds[3])
+    await release(d, seller, holds[7])
+    offered = await mine(d, waiter, show)
+    seats = [show.seats[3]["id"], show.seats[7]["id"]]
+    assert offered["status"] == "OFFERED"
+    assert offered["offer"]["status"] == "ACTIVE" and sorted(offered["offer"]["seatIds"]) == \
+        sorted(seats)
+    assert offered["offerExpiresAt"] == offered["offer"]["expiresAt"]
+    # Nobody else gets them: they are the waiter's.
+    taken = await d.stack.client("booking").data(HOLD, {"show": show.id, "seats": seats[:1]},
+                                                 buyer.token)
+    assert taken["holdSeats"]["__typename"] == "SeatsUnavailable"
+    rows = await seat_rows(d.dbs["booking"], show.id)
+    assert {rows[s] for s in seats} == {(HELD, offered["offer"]["id"])}
+
+    await eventually(lambda: asyncio.sleep(0, smtp.mailbox.to(waiter.email, OFFER_SUBJECT)))
+    [mail] = smtp.mailbox.to(waiter.email, OFFER_SUBJECT)
+    body = text_body(mail)
+    labels = f"{show.seats[3]['label']}, {show.seats[7]['label']}"
+    assert labels in body and offered["offer"]["id"] in body
+    assert str(mail["Subject"]).endswith("Europe/Berlin")
+
+    booked = await d.stack.client("booking").data(
+        CHECKOUT, {"hold": offered["offer"]["id"], "key": "claim-1"}, waiter.token)
+    assert booked["checkout"]["__typename"] == "Booking"
+    assert (await mine(d, waiter, show))["status"] == "CLAIMED"
+    line = await d.stack.client("booking").data(
+        LINE, {"r": [{"__typename": "Show", "id": show.id}]}, d.actors.admin.token)
+    assert line["_entities"][0]["waitingList"] == {"waiting": 0, "offered": 0}
+    # With nobody left in line, a seat that comes back is anyone's again.
+    await release(d, seller, holds[0])
+    taken = await d.stack.client("booking").data(
+        HOLD, {"show": show.id, "seats": [show.seats[0]["id"]]}, buyer.token)
+    assert taken["holdSeats"]["__typename"] == "SeatHold"
+
+
+async def test_seats_gather_for_the_head_of_the_line_until_it_has_as_many_as_it_asked(
+        lines: Deployment) -> None:
+    d = lines
+    seller, first, second = [await customer(d.stack) for _ in range(3)]
+    show, holds = await sold_out(d, seller)
+    assert (await join(d, first, show, 3))["position"] == 1
+    assert (await join(d, second, show, 1))["position"] == 2
+
+    await release(d, seller, holds[0])
+    # One seat is not enough for the head; it is kept for it, not offered to the second.
+    assert (await mine(d, first, show))["status"] == "WAITING"
+    assert (await mine(d, second, show))["status"] == "WAITING"
+    [head, _] = await entries(d, show)
+    rows = await seat_rows(d.dbs["booking"], show.id)
+    assert rows[show.seats[0]["id"]] == (HELD, head.hold_id) and head.reserved == 1
+    other = await customer(d.stack)
+    taken = await d.stack.client("booking").data(
+        HOLD, {"show": show.id, "seats": [show.seats[0]["id"]]}, other.token)
+    assert taken["holdSeats"]["__typename"] == "SeatsUnavailable"
+
+    await release(d, seller, holds[1])
+    await release(d, seller, holds[2])
+    head_now = await mine(d, first, show)
+    assert head_now["status"] == "OFFERED"
+    assert sorted(head_now["offer"]["seatIds"]) == sorted(s["id"] for s in show.seats[:3])
+    assert (await mine(d, second, show))["status"] == "WAITING"
+    await release(d, seller, holds[3])
+    assert (await mine(d, second, show))["offer"]["seatIds"] == [show.seats[3]["id"]]
+
+
+async def test_an_offer_left_to_lapse_passes_to_the_next_in_line(lines: Deployment) -> None:
+    d = lines
+    seller, first, second = [await customer(d.stack) for _ in range(3)]
+    show, holds = await sold_out(d, seller)
+    await join(d, first, show, 2)
+    await join(d, second, show, 2)
+    await release(d, seller, holds[5])
+    await release(d, seller, holds[6])
+    offer = (await mine(d, first, show))["offer"]
+    # The sweep after the offer's expiry (of the first's holds only: the seller's lapse by
+    # then too, and their seats would go to the line as well).
+    await release_expired(d.services["booking"], now=utcnow() + timedelta(minutes=16),
+                          user_id=first.id)
+    lapsed = await mine(d, first, show)
+    assert (lapsed["status"], lapsed["offer"]) == ("EXPIRED", None)
+    passed = await mine(d, second, show)
+    assert passed["status"] == "OFFERED"
+    assert sorted(passed["offer"]["seatIds"]) == sorted(offer["seatIds"])
+    async with d.dbs["booking"].reader() as s:
+        assert await s.scalar(select(Hold.status).where(Hold.id == offer["id"])) == "EXPIRED"
+
+
+async def test_a_cancelled_booking_goes_to_the_line_and_leaving_passes_seats_on(
+        lines: Deployment) -> None:
+    d = lines
+    seller, first, second, third = [await customer(d.stack) for _ in range(4)]
+    show, holds = await sold_out(d, seller)
+    booked = await d.stack.client("booking").data(CHECKOUT, {"hold": holds[9], "key": "k9"},
+                                                  seller.token)
+    e1 = await join(d, first, show, 2)
+    e2 = await join(d, second, show, 1)
+    await join(d, third, show, 1)
+    await d.stack.client("booking").data(CANCEL, {"id": booked["checkout"]["id"]},
+                                         seller.token)
+    # The head gathers the cancelled seat; leaving hands it to the next.
+    assert (await mine(d, first, show))["status"] == "WAITING"
+    left = await d.stack.client("booking").data(LEAVE, {"id": e1["id"]}, first.token)
+    assert left["leaveWaitingList"]["status"] == "LEFT"
+    offered = await mine(d, second, show)
+    assert offered["offer"]["seatIds"] == [show.seats[9]["id"]]
+    # Declining an offer passes it on too.
+    await d.stack.client("booking").data(LEAVE, {"id": e2["id"]}, second.token)
+    assert (await mine(d, second, show))["status"] == "LEFT"
+    assert (await mine(d, third, show))["offer"]["seatIds"] == [show.seats[9]["id"]]
+    again = await d.stack.client("booking").run(LEAVE, {"id": e2["id"]}, second.token)
+    assert refusal(again) == ("CONFLICT", "entryId")
+
+
+async def test_a_lapsed_hold_waits_for_the_sweeper_while_someone_waits(
+        lines: Deployment) -> None:
+    d = lines
+    seller, waiter, buyer = [await customer(d.stack) for _ in range(3)]
+    show, holds = await sold_out(d, seller)
+    await join(d, waiter, show, 1)
+    async with d.dbs["booking"].writer.begin() as s:  # the seller's first hold lapses
+        past = utcnow() - timedelta(seconds=1)
+        await s.execute(update(Hold).where(Hold.id == holds[0]).values(expires_at=past))
+        await s.execute(update(ShowSeat).where(ShowSeat.hold_id == holds[0])
+                        .values(hold_expires_at=past))
+    taken = await d.stack.client("booking").data(
+        HOLD, {"show": show.id, "seats": [show.seats[0]["id"]]}, buyer.token)
+    assert taken["holdSeats"]["__typename"] == "SeatsUnavailable"
+    await release_expired(d.services["booking"], show_id=show.id)
+    assert (await mine(d, waiter, show))["offer"]["seatIds"] == [show.seats[0]["id"]]
+
+
+async def test_a_show_with_enough_seats_says_buy_them_and_stores_nothing(
+        lines: Deployment) -> None:
+    d = lines
+    who = await customer(d.stack)
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                              d.actors.organizer)
+    before = await count(d.dbs["booking"], WaitingListEntry)
+    answer = await join(d, who, show, 4)
+    assert answer == {"__typename": "PlacesAvailable", "code": "PLACES_AVAILABLE",
+                      "available": 10}
+    assert await count(d.dbs["booking"], WaitingListEntry) == before
+
+
+async def test_bad_input_gets_a_typed_error_and_changes_nothing(lines: Deployment) -> None:
+    d = lines
+    seller, who = await customer(d.stack), await customer(d.stack)
+    show, _ = await sold_out(d, seller)
+    booking = d.stack.client("booking")
+    first = await join(d, who, show, 2, key="join-1")
+    assert first["status"] == "WAITING"
+    assert (await join(d, who, show, 2, key="join-1"))["id"] == first["id"]  # a retry
+    stored = await count(d.dbs["booking"], WaitingListEntry)
+    other = await customer(d.stack)
+    cases = [
+        ({"show": show.id, "n": 0}, other, ("BAD_USER_INPUT", "quantity")),
+        ({"show": show.id, "n": 11}, other, ("BAD_USER_INPUT", "quantity")),
+        ({"show": show.id, "n": 1, "cat": "BALCONY"}, other, ("BAD_USER_INPUT", "category")),
+        ({"show": show.id, "n": 1, "section": "nope"}, other, ("BAD_USER_INPUT", "sectionId")),
+        ({"show": "00000000-0000-0000-0000-000000000000", "n": 1}, other,
+         ("NOT_FOUND", "showId")),
+        ({"show": show.id, "n": 1}, who, ("CONFLICT", "showId")),
+        ({"show": show.id, "n": 3, "key": "join-1"}, who, ("CONFLICT", "idempotencyKey")),
+    ]
+    for variables, caller, expected in cases:
+        assert refusal(await booking.run(JOIN, variables, caller.token)) == expected, variables
+    assert refusal(await booking.run(JOIN, {"show": show.id, "n": 1}))[0] == "UNAUTHENTICATED"
+    leave = await booking.run(LEAVE, {"id": first["id"]}, other.token)
+    assert refusal(leave)[0] == "FORBIDDEN"
+    assert refusal(await booking.run(LEAVE, {"id": "nope"}, who.token)) == \
+        ("NOT_FOUND", "entryId")
+    assert await count(d.dbs["booking"], WaitingListEntry) == stored
+    assert (await mine(d, who, show))["status"] == "WAITING"
+    async with d.dbs["booking"].reader() as s:
+        assert await s.scalar(select(BookableShow.waiting)
+                              .where(BookableShow.id == show.id)) == 1
+
+
+async def test_a_cancelled_show_ends_its_line_and_gives_gathered_seats_back(
+        lines: Deployment) -> None:
+    d = lines
+    seller, first, second = [await customer(d.stack) for _ in range(3)]
+    show, holds = await sold_out(d, seller)
+    await join(d, first, show, 3)
+    await join(d, second, show, 1)
+    await release(d, seller, holds[0])
+    cancelled = await d.stack.client("venue").run(
+        "mutation($id: ID!) { cancelShow(id: $id) { id status } }", {"id": show.id},
+        d.actors.organizer.token)
+    assert "errors" not in cancelled, cancelled
+
+    async def ended() -> bool:
+        return {e.status for e in await entries(d, show)} == {"EXPIRED"}
+
+    await eventually(ended)
+    rows = await seat_rows(d.dbs["booking"], show.id)
+    assert set(rows.values()) == {(AVAILABLE, None)}
