@@ -13,13 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from subgraphs.booking.models import (
     AVAILABLE,
     HELD,
     BookableShow,
     Hold,
+    ShowCount,
     ShowSeat,
     WaitingListEntry,
 )
@@ -319,3 +320,85 @@ async def test_a_cancelled_show_ends_its_line_and_gives_gathered_seats_back(
     await eventually(ended)
     rows = await seat_rows(d.dbs["booking"], show.id)
     assert set(rows.values()) == {(AVAILABLE, None)}
+
+
+WAITERS = 12
+ONE_BY_ONE = 4  # seats returned one at a time...
+AT_ONCE = 4  # ... then together, while a crowd tries to hold them
+CROWD = 16
+
+
+async def test_offers_go_in_join_order_and_no_returned_seat_ever_reaches_the_crowd(
+        lines: Deployment) -> None:
+    d = lines
+    booking = d.stack.client("booking")
+    seller = await customer(d.stack)
+    show, holds = await sold_out(d, seller)
+    waiters = [await customer(d.stack) for _ in range(WAITERS)]
+    crowd = [await customer(d.stack) for _ in range(CROWD)]
+    joined = await asyncio.gather(*(join(d, w, show, 1) for w in waiters))
+    # Positions are the join order: one each, no gaps, no ties.
+    assert sorted(j["position"] for j in joined) == list(range(1, WAITERS + 1))
+    stored = await entries(d, show)
+    assert [e.joined_at for e in stored] == sorted(e.joined_at for e in stored)
+    who_is = {e.position: e.user_id for e in stored}
+
+    async def offered() -> dict[int, list[str]]:
+        """position -> seats offered, of every entry holding an offer."""
+        async with d.dbs["booking"].reader() as s:
+            rows = (await s.execute(
+                select(WaitingListEntry.position, ShowSeat.seat_id)
+                .join(ShowSeat, ShowSeat.hold_id == WaitingListEntry.hold_id)
+                .where(WaitingListEntry.show_id == show.id,
+                       WaitingListEntry.status == "OFFERED"))).all()
+        found: dict[int, list[str]] = {}
+        for position, seat in rows:
+            found.setdefault(position, []).append(seat)
+        return found
+
+    for k in range(ONE_BY_ONE):
+        await release(d, seller, holds[k])
+        now = await offered()
+        assert sorted(now) == list(range(1, k + 2))  # the next in line, nobody skipped
+        assert now[k + 1] == [show.seats[k]["id"]]
+
+    returning = holds[ONE_BY_ONE:ONE_BY_ONE + AT_ONCE]
+    seats = [s["id"] for s in show.seats[ONE_BY_ONE:ONE_BY_ONE + AT_ONCE]]
+
+    async def grab(i: int) -> str:
+        body = await booking.data(HOLD, {"show": show.id, "seats": [seats[i % AT_ONCE]]},
+                                  crowd[i].token)
+        return str(body["holdSeats"]["__typename"])
+
+    answers = await asyncio.gather(*(release(d, seller, h) for h in returning),
+                                   *(grab(i) for i in range(CROWD)))
+    assert answers[AT_ONCE:] == ["SeatsUnavailable"] * CROWD
+
+    # Every returned seat went to a waiter, in join order; nobody got two offers.
+    final = await offered()
+    assert sorted(final) == list(range(1, ONE_BY_ONE + AT_ONCE + 1))
+    assert sorted(s for got in final.values() for s in got) == \
+        sorted(s["id"] for s in show.seats[:ONE_BY_ONE + AT_ONCE])
+    assert all(len(got) == 1 for got in final.values())
+    stored = await entries(d, show)
+    assert [e.status for e in stored] == \
+        ["OFFERED"] * (ONE_BY_ONE + AT_ONCE) + ["WAITING"] * (WAITERS - ONE_BY_ONE - AT_ONCE)
+    async with d.dbs["booking"].reader() as s:
+        # The database agrees: no crowd member holds anything, each offered waiter holds
+        # exactly one hold with one seat, and the counts match the seat rows.
+        crowd_holds = await s.scalar(select(func.count()).select_from(Hold).where(
+            Hold.show_id == show.id, Hold.user_id.in_([c.id for c in crowd])))
+        assert crowd_holds == 0
+        per_waiter = dict((await s.execute(
+            select(Hold.user_id, func.count()).where(Hold.show_id == show.id,
+                                                     Hold.user_id != seller.id)
+            .group_by(Hold.user_id))).all())
+        assert per_waiter == {who_is[p]: 1 for p in final}
+        held = await s.scalar(select(func.count()).select_from(ShowSeat).where(
+            ShowSeat.show_id == show.id, ShowSeat.state == HELD))
+        counted = await s.scalar(select(func.sum(ShowCount.held))
+                                 .where(ShowCount.show_id == show.id))
+        assert held == counted == 10
+        waiting = await s.scalar(select(BookableShow.waiting)
+                                 .where(BookableShow.id == show.id))
+        assert waiting == WAITERS - ONE_BY_ONE - AT_ONCE
