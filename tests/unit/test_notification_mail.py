@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import jwt
 import pytest
@@ -17,7 +18,7 @@ from subgraphs.notification.models import TicketKey
 from subgraphs.notification.rendering import context_of
 
 SHOW = {"title": "Northern Lights Live", "starts_at": "2030-01-04T19:30:00+00:00"}
-PAYLOADS = {
+PAYLOADS: dict[str, dict[str, Any]] = {
     "CONFIRMATION": {"booking_id": "b1", "user_id": "u1", "show_id": "s1", "amount": 9000,
                      "currency": "EUR", "payment_id": "p1", "show": SHOW,
                      "tickets": [{"id": "seat-1", "label": "A1"},
