@@ -411,10 +411,17 @@ class WaitingListEntry:
     quantity: int
     category: str | None
     section_id: strawberry.ID | None
-    offer_expires_at: datetime | None = strawberry.field(
-        description="Until when the offer's hold waits for checkout.")
     joined_at: datetime
     hold_id: strawberry.Private[str | None]
+    offered_until: strawberry.Private[datetime | None]
+
+    @strawberry.field(description="Until when the offer's hold waits for checkout (an "
+                      "extendHold of the offer moves it).")
+    async def offer_expires_at(self, info: Info) -> datetime | None:
+        if self.hold_id is None or self.status != WaitingListStatus.OFFERED:
+            return self.offered_until
+        hold = await info.context.loader(_load_holds).load(self.hold_id)
+        return self.offered_until if hold is None else hold.expires_at
 
     @strawberry.field(description="The seats offered, held in your name: check the hold out "
                       "as any hold (OFFERED and CLAIMED entries; null otherwise).")
@@ -431,8 +438,8 @@ class WaitingListEntry:
                    position=e.position, status=WaitingListStatus(e.status),
                    quantity=e.quantity, category=e.category,
                    section_id=None if e.section_id is None else strawberry.ID(e.section_id),
-                   offer_expires_at=e.offer_expires_at, joined_at=e.joined_at,
-                   hold_id=e.hold_id)
+                   joined_at=e.joined_at, hold_id=e.hold_id,
+                   offered_until=e.offer_expires_at)
 
 
 @strawberry.type(description="Enough seats are on sale now: buy them instead of waiting.")
