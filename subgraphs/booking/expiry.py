@@ -34,13 +34,13 @@ async def end(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold, sta
     and its customer's places count no more. The seats freed, in seat-map order."""
     rows = await seats.free(uow.session, hold.id, SOLD if sold else HELD)
     if sold:
-        await sections.give_back_sold(uow.session, hold.id)
+        places = await sections.give_back_sold(uow.session, hold.id)
     else:
-        await sections.give_back(uow.session, hold.id)
+        places = await sections.give_back(uow.session, hold.id)
     await limits.give_back(uow.session, hold.show_id, hold.user_id, hold.places)
     hold.status = status
     Ledger.of(service, uow).moved(show, rows)
-    await waitlist_line.returned(service, uow, show, hold, rows)
+    await waitlist_line.returned(service, uow, show, hold, rows, places)
     return seats.seat_ids(rows)
 
 

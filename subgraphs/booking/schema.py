@@ -597,12 +597,12 @@ class Mutation:
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
         return SeatHold.from_model(result)
 
-    @strawberry.mutation(description="Wait in line for quantity seats (of category) of a "
-                         "sold-out show: seats that come back go to the line first, in join "
-                         "order, as a hold offered to you for TICKETFLOW_WAITLIST_OFFER_SECONDS "
-                         "(mailed). PlacesAvailable when enough are on sale now. One active "
-                         "entry per show (CONFLICT). sectionId (standing places) is not "
-                         "supported yet (BAD_USER_INPUT).")
+    @strawberry.mutation(description="Wait in line for quantity seats (of category), or "
+                         "places of the standing section sectionId, of a sold-out show: what "
+                         "comes back goes to the line first, in join order, as a hold offered "
+                         "to you for TICKETFLOW_WAITLIST_OFFER_SECONDS (mailed). "
+                         "PlacesAvailable when enough are on sale now. One active entry per "
+                         "show (CONFLICT).")
     async def join_waiting_list(
         self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
         section_id: strawberry.ID | None = None, idempotency_key: str | None = None,

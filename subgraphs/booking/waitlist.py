@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.booking import counts, expiry, waitlist_line
 from subgraphs.booking.holds import require_on_sale, show_of
 from subgraphs.booking.models import (
+    AdmissionSection,
     BookableShow,
     Hold,
     HoldStatus,
@@ -60,9 +61,14 @@ async def _categories(session: AsyncSession, show_id: str) -> set[str]:
         select(ShowCount.category).where(ShowCount.show_id == show_id, ShowCount.leg == 0)))
 
 
-async def _available(session: AsyncSession, show_id: str, category: str | None) -> int:
-    """Seats of the show (of ``category``) a buyer could hold now."""
+async def _available(session: AsyncSession, show_id: str, category: str | None,
+                     section_id: str | None) -> int:
+    """Seats of the show (of ``category``), or places of the standing section, a buyer
+    could hold now."""
     counted = (await counts.read(session, [show_id], utcnow()))[show_id]
+    if section_id is not None:
+        return sum(g.capacity - g.held_now - g.sold for g in counted.sections
+                   if g.section_id == section_id)
     return sum(c.total - c.held_now - c.sold for c in counted.seats
                if c.leg == 0 and category in (None, c.category))
 
@@ -72,7 +78,8 @@ async def join_waiting_list(
     category: str | None = None, section_id: str | None = None,
     idempotency_key: str | None = None,
 ) -> WaitingListEntry | PlacesAvailable:
-    """Join the show's waiting list for ``quantity`` seats (of ``category``).
+    """Join the show's waiting list for ``quantity`` seats (of ``category``), or places of
+    the standing section ``section_id``.
 
     Enough matching seats on sale now answer :class:`PlacesAvailable` (and nothing is
     stored). One active entry per customer and show (``CONFLICT`` for a second).
@@ -89,8 +96,12 @@ async def join_waiting_list(
         if show.legs != 1:
             raise BadUserInput("Journeys have no waiting lists.", field="showId")
         if section_id is not None:
-            raise BadUserInput("Waiting lists are for numbered seats; standing places "
-                               "have none yet.", field="sectionId")
+            if wanted is not None:
+                raise BadUserInput("Wait for seats of a category or for places of a "
+                                   "standing section, not both.", field="category")
+            if await session.get(AdmissionSection, (show_id, section_id)) is None:
+                raise BadUserInput("This show has no standing section with this id.",
+                                   field="sectionId")
         if wanted is not None and wanted not in await _categories(session, show_id):
             raise BadUserInput("This show has no seats of this category.", field="category")
 
@@ -105,12 +116,12 @@ async def join_waiting_list(
                     waiting=BookableShow.waiting + 1)
             .returning(BookableShow.waitlist_last)
             .execution_options(synchronize_session=False))
-        available = await _available(session, show_id, wanted)
+        available = await _available(session, show_id, wanted, section_id)
         if available >= quantity:
             raise _Available(available)
         entry = WaitingListEntry(id=new_id(), show_id=show_id, user_id=who.user_id,
                                  position=int(position or 0), quantity=quantity,
-                                 category=wanted, section_id=None,
+                                 category=wanted, section_id=section_id,
                                  status=WaitlistStatus.WAITING, reserved=0,
                                  joined_at=utcnow())
         session.add(entry)
@@ -127,7 +138,8 @@ async def join_waiting_list(
         return await retrying(lambda: create_once(
             service, service.idempotency, user_id=who.user_id, key=key,
             operation="joinWaitingList",
-            request={"show_id": show_id, "quantity": quantity, "category": wanted},
+            request={"show_id": show_id, "quantity": quantity, "category": wanted,
+                     "section_id": section_id},
             create=create, load=load))
     except _Available as seats_left:
         return PlacesAvailable(seats_left.available)
@@ -208,7 +220,7 @@ async def _leave(service: Service, uow: UnitOfWork, show: ShowInfo, entry: Waiti
             .execution_options(synchronize_session=False))
         await uow.session.flush()  # out of the line before the seats look for a taker
         gathered = await waitlist_line.drop_reserve(service, uow, show, entry)
-        await waitlist_line.hand_on(service, uow, show, gathered)
+        await waitlist_line.hand_on_gathered(service, uow, show, gathered)
 
 
 async def my_waiting_lists(service: Service, caller: Caller | None) -> list[WaitingListEntry]:

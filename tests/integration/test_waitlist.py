@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -31,6 +32,13 @@ from tests.harness import eventually
 from tests.integration.conftest import own_deployment
 from tests.integration.mailbox import SmtpServer, text_body
 from tests.integration.support import Deployment, count, customer, refusal, seat_rows
+from tests.integration.test_general_admission import (
+    availability,
+    held_places,
+    hold_places,
+    standing_show,
+)
+from tests.integration.test_notifications import known
 
 JOIN = """mutation($show: ID!, $n: Int!, $cat: String, $section: ID, $key: String) {
   joinWaitingList(showId: $show, quantity: $n, category: $cat, sectionId: $section,
@@ -39,8 +47,8 @@ JOIN = """mutation($show: ID!, $n: Int!, $cat: String, $section: ID, $key: Strin
     ... on WaitingListEntry { id position status quantity category sectionId joinedAt
                               offerExpiresAt offer { id status seatIds expiresAt } }
     ... on PlacesAvailable { code available } } }"""
-MINE = """{ myWaitingLists { id show { id } position status quantity offerExpiresAt
-  offer { id status seatIds expiresAt } } }"""
+MINE = """{ myWaitingLists { id show { id } position status quantity sectionId offerExpiresAt
+  offer { id status seatIds expiresAt generalAdmission { sectionId quantity } } } }"""
 LEAVE = "mutation($id: ID!) { leaveWaitingList(entryId: $id) { id status } }"
 RELEASE = "mutation($id: ID!) { releaseHold(holdId: $id) { id status } }"
 CANCEL = "mutation($id: ID!) { cancelBooking(bookingId: $id) { id status } }"
@@ -96,11 +104,19 @@ async def release(d: Deployment, who: User, hold_id: str) -> None:
     assert body["releaseHold"]["status"] == "RELEASED"
 
 
-async def mine(d: Deployment, who: User, show: ShowOnSale) -> dict[str, Any]:
-    """``who``'s one entry for ``show``."""
+async def mine(d: Deployment, who: User, show: ShowOnSale | str) -> dict[str, Any]:
+    """``who``'s one entry for ``show`` (or the show of this id)."""
+    show_id = show if isinstance(show, str) else show.id
     body = await d.stack.client("booking").data(MINE, None, who.token)
-    [entry] = [e for e in body["myWaitingLists"] if e["show"]["id"] == show.id]
+    [entry] = [e for e in body["myWaitingLists"] if e["show"]["id"] == show_id]
     return entry  # type: ignore[no-any-return]
+
+
+def offers_to(smtp: SmtpServer, who: User) -> list[EmailMessage]:
+    """Offer mails to ``who``. (A subject too long for the header line is folded before it,
+    and the parser keeps the fold's space: compared stripped.)"""
+    return [m for rcpts, m in smtp.mailbox.messages
+            if who.email in rcpts and str(m["Subject"]).strip().startswith(OFFER_SUBJECT)]
 
 
 async def entries(d: Deployment, show: ShowOnSale) -> list[WaitingListEntry]:
@@ -114,6 +130,7 @@ async def test_seats_that_come_back_are_offered_to_the_waiting_customer_and_mail
         lines: Deployment, smtp: SmtpServer) -> None:
     d = lines
     seller, waiter, buyer = [await customer(d.stack) for _ in range(3)]
+    await known(d, waiter)  # notification knows where to mail them
     show, holds = await sold_out(d, seller, time_zone="Europe/Berlin")
     entry = await join(d, waiter, show, 2)
     assert (entry["__typename"], entry["status"], entry["position"], entry["offer"]) == \
@@ -137,8 +154,8 @@ async def test_seats_that_come_back_are_offered_to_the_waiting_customer_and_mail
     rows = await seat_rows(d.dbs["booking"], show.id)
     assert {rows[s] for s in seats} == {(HELD, offered["offer"]["id"])}
 
-    await eventually(lambda: asyncio.sleep(0, smtp.mailbox.to(waiter.email, OFFER_SUBJECT)))
-    [mail] = smtp.mailbox.to(waiter.email, OFFER_SUBJECT)
+    await eventually(lambda: asyncio.sleep(0, offers_to(smtp, waiter)))
+    [mail] = offers_to(smtp, waiter)
     body = text_body(mail)
     labels = f"{show.seats[3]['label']}, {show.seats[7]['label']}"
     assert labels in body and offered["offer"]["id"] in body
@@ -282,6 +299,8 @@ async def test_bad_input_gets_a_typed_error_and_changes_nothing(lines: Deploymen
         ({"show": show.id, "n": 11}, other, ("BAD_USER_INPUT", "quantity")),
         ({"show": show.id, "n": 1, "cat": "BALCONY"}, other, ("BAD_USER_INPUT", "category")),
         ({"show": show.id, "n": 1, "section": "nope"}, other, ("BAD_USER_INPUT", "sectionId")),
+        ({"show": show.id, "n": 1, "section": "nope", "cat": "STANDARD"}, other,
+         ("BAD_USER_INPUT", "category")),
         ({"show": "00000000-0000-0000-0000-000000000000", "n": 1}, other,
          ("NOT_FOUND", "showId")),
         ({"show": show.id, "n": 1}, who, ("CONFLICT", "showId")),
@@ -402,3 +421,49 @@ async def test_offers_go_in_join_order_and_no_returned_seat_ever_reaches_the_cro
         waiting = await s.scalar(select(BookableShow.waiting)
                                  .where(BookableShow.id == show.id))
         assert waiting == WAITERS - ONE_BY_ONE - AT_ONCE
+
+
+async def test_standing_places_that_come_back_gather_for_the_sections_line(
+        lines: Deployment, smtp: SmtpServer) -> None:
+    d = lines
+    seller, first, second, buyer = [await customer(d.stack) for _ in range(4)]
+    await known(d, first)
+    show = await standing_show(d.stack, d.actors.organizer, 4)
+    booking = d.stack.client("booking")
+    a = await held_places(booking, show, 2, seller)
+    b = await held_places(booking, show, 2, seller)
+    joined = await booking.data(JOIN, {"show": show.show_id, "n": 3,
+                                       "section": show.section_id}, first.token)
+    assert (joined["joinWaitingList"]["sectionId"], joined["joinWaitingList"]["status"]) == \
+        (show.section_id, "WAITING")
+    await booking.data(JOIN, {"show": show.show_id, "n": 1, "section": show.section_id},
+                       second.token)
+    # Seats of the same show are not what they wait for.
+    seats = await booking.data(HOLD, {"show": show.show_id, "seats": show.seat_ids[:1]},
+                               buyer.token)
+    await release(d, buyer, seats["holdSeats"]["id"])
+    assert (await mine(d, first, show.show_id))["status"] == "WAITING"
+
+    await release(d, seller, a)
+    # Two places gather for the head (it wants three): nobody else gets them.
+    refused = await hold_places(booking, show, 1, buyer)
+    assert refused["data"]["holdGeneralAdmission"]["__typename"] == "SoldOut", refused
+    assert (await mine(d, first, show.show_id))["status"] == "WAITING"
+    assert (await mine(d, second, show.show_id))["status"] == "WAITING"
+
+    await release(d, seller, b)
+    head = await mine(d, first, show.show_id)
+    assert head["status"] == "OFFERED"
+    assert head["offer"]["generalAdmission"] == [{"sectionId": show.section_id, "quantity": 3}]
+    assert (await mine(d, second, show.show_id))["offer"]["generalAdmission"] == \
+        [{"sectionId": show.section_id, "quantity": 1}]
+    counted = await availability(booking, show)
+    assert [(g["held"], g["available"]) for g in counted["generalAdmission"]] == [(4, 0)]
+
+    await eventually(lambda: asyncio.sleep(0, offers_to(smtp, first)))
+    [mail] = offers_to(smtp, first)
+    assert "(3 places)" in text_body(mail)
+    booked = await booking.data(CHECKOUT, {"hold": head["offer"]["id"], "key": "ga-claim"},
+                                first.token)
+    assert booked["checkout"]["__typename"] == "Booking"
+    assert (await mine(d, first, show.show_id))["status"] == "CLAIMED"
