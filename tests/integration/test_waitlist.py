@@ -467,3 +467,27 @@ async def test_standing_places_that_come_back_gather_for_the_sections_line(
                                 first.token)
     assert booked["checkout"]["__typename"] == "Booking"
     assert (await mine(d, first, show.show_id))["status"] == "CLAIMED"
+
+
+async def test_a_lapsed_holds_standing_places_wait_for_the_sweeper_while_someone_waits(
+        lines: Deployment) -> None:
+    d = lines
+    seller, waiter, buyer = [await customer(d.stack) for _ in range(3)]
+    show = await standing_show(d.stack, d.actors.organizer, 4)
+    booking = d.stack.client("booking")
+    lapsing = await held_places(booking, show, 4, seller)
+    await booking.data(JOIN, {"show": show.show_id, "n": 2, "section": show.section_id},
+                       waiter.token)
+    async with d.dbs["booking"].writer.begin() as s:  # the seller's hold lapses
+        await s.execute(update(Hold).where(Hold.id == lapsing)
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+    refused = await hold_places(booking, show, 1, buyer)
+    assert refused["data"]["holdGeneralAdmission"]["__typename"] == "SoldOut", refused
+    await release_expired(d.services["booking"], show_id=show.show_id)
+    offered = await mine(d, waiter, show.show_id)
+    assert offered["offer"]["generalAdmission"] == [{"sectionId": show.section_id,
+                                                     "quantity": 2}]
+    # The two places nobody waits for are on sale again.
+    assert (await held_places(booking, show, 2, buyer))
+    refused = await hold_places(booking, show, 1, buyer)
+    assert refused["data"]["holdGeneralAdmission"]["__typename"] == "SoldOut", refused
