@@ -491,3 +491,33 @@ async def test_a_lapsed_holds_standing_places_wait_for_the_sweeper_while_someone
     assert (await held_places(booking, show, 2, buyer))
     refused = await hold_places(booking, show, 1, buyer)
     assert refused["data"]["holdGeneralAdmission"]["__typename"] == "SoldOut", refused
+
+
+async def test_seats_returned_at_once_gather_for_each_in_turn_and_never_reach_the_crowd(
+        lines: Deployment) -> None:
+    d = lines
+    booking = d.stack.client("booking")
+    seller = await customer(d.stack)
+    show, holds = await sold_out(d, seller)
+    waiters = [await customer(d.stack) for _ in range(4)]
+    crowd = [await customer(d.stack) for _ in range(8)]
+    for w in waiters:  # one after the other: positions 1..4 in this order
+        await join(d, w, show, 2)
+    returned = [s["id"] for s in show.seats[:6]]
+
+    async def grab(i: int) -> str:
+        body = await booking.data(HOLD, {"show": show.id, "seats": [returned[i % 6]]},
+                                  crowd[i].token)
+        return str(body["holdSeats"]["__typename"])
+
+    answers = await asyncio.gather(*(release(d, seller, h) for h in holds[:6]),
+                                   *(grab(i) for i in range(len(crowd))))
+    assert answers[6:] == ["SeatsUnavailable"] * len(crowd)
+    stored = await entries(d, show)
+    assert [(e.user_id, e.status, e.reserved) for e in stored] == \
+        [(w.id, "OFFERED", 2) for w in waiters[:3]] + [(waiters[3].id, "WAITING", 0)]
+    rows = await seat_rows(d.dbs["booking"], show.id)
+    offered = {e.hold_id for e in stored[:3]}
+    # Each returned seat is in exactly one offer; each offer has two of them.
+    assert sorted(rows[s][1] or "" for s in returned) == \
+        sorted(h or "" for h in offered for _ in range(2))
