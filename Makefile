@@ -12,14 +12,22 @@ CODEGEN    := .venv-codegen
 CODEGEN_OK := $(CODEGEN)/.installed
 PYTEST := $(BIN)/pytest
 NODE   := router/node_modules/.bin/node --no-experimental-webstorage
+# The web app (web/): its npm packages, and its build (web/dist, which the router serves at /).
+# It builds with the project's Node (router/node_modules/.bin first on PATH: npm, codegen, tsc
+# and Vite all run on it), and again only when what goes into it changed: its sources, its
+# page, its lockfile and config, or the supergraph its GraphQL documents are checked against.
+WEB_OK   := web/node_modules/.installed
+WEB_DIST := web/dist/index.html
+WEB_SRC  := $(shell find web/src -type f -not -path 'web/src/gql/*' 2>/dev/null)
+NODE_BIN := $(abspath router/node_modules/.bin)
 
-.PHONY: dev install installed lock schema schema-check sdk sdk-check trusted-documents trusted-documents-check test test-fast test-unit test-integration test-e2e fuzz lint services clean
+.PHONY: dev install installed lock schema schema-check sdk sdk-check trusted-documents trusted-documents-check web browser test test-fast test-unit test-integration test-e2e fuzz lint services clean
 
-# The three installs run side by side (npm's alone takes about a minute on a fresh machine).
+# The four installs run side by side (each npm ci alone takes about a minute on a fresh machine).
 install:
-	@$(MAKE) --no-print-directory -j3 installed
+	@$(MAKE) --no-print-directory -j4 installed
 
-installed: $(PY_OK) $(JS_OK) $(CODEGEN_OK)
+installed: $(PY_OK) $(JS_OK) $(CODEGEN_OK) $(WEB_OK)
 	@:
 
 # The venv holds exactly what the lockfiles pin (hashes required), then the project and the
@@ -57,9 +65,29 @@ $(JS_OK): router/package.json router/package-lock.json
 	cd router && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Any npm that can run `npm ci` installs the web app's packages (like the router's); only
+# building and testing it need the project's Node.
+$(WEB_OK): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Build the web app into web/dist (GraphQL codegen against the supergraph, tsc, Vite); the
+## router serves it at http://localhost:4000/. `make dev` and `make test` build it first.
+web: $(WEB_DIST)
+
+$(WEB_DIST): $(WEB_OK) $(JS_OK) $(WEB_SRC) web/index.html web/package-lock.json \
+		web/codegen.ts web/vite.config.ts web/tsconfig.json schema/supergraph.graphql
+	cd web && PATH=$(NODE_BIN):$$PATH npm run build
+	touch $@
+
+## Chromium for the web app's browser tests: Debian's package, installed when
+## /usr/bin/chromium is missing (as root, or with sudo).
+browser:
+	@scripts/browser.sh
+
 ## Run TicketFlow: embedded by default (SQLite + in-process events); PostgreSQL/Redis when
 ## TICKETFLOW_POSTGRES_DSN and TICKETFLOW_REDIS_URL are set.
-dev: install
+dev: install web
 	$(BIN)/ticketflow dev
 
 ## Export every subgraph's SDL and compose the supergraph (Hive's and Apollo's composers),
@@ -93,7 +121,7 @@ services:
 	@scripts/services.sh
 
 ## Every test: unit, integration (both modes), end-to-end (both modes).
-test: install services
+test: install services browser web
 	$(PYTEST) -n 2 --dist loadgroup
 
 ## The inner loop: every level in embedded mode only (SQLite, in-process bus; no servers).
@@ -124,4 +152,4 @@ lint: install
 	$(PYTEST) tests/lint
 
 clean:
-	rm -rf var $(VENV) $(CODEGEN) router/node_modules
+	rm -rf var $(VENV) $(CODEGEN) router/node_modules web/dist web/node_modules

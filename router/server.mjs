@@ -26,6 +26,7 @@ import { UpstreamPool } from './lib/upstream.mjs';
 import { SubscriptionCaps } from './lib/subscriptions.mjs';
 import { serveWebSockets } from './lib/websocket.mjs';
 import { webApp } from './lib/webapp.mjs';
+import { exportsProxy } from './lib/exports.mjs';
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const SHUTDOWN_MS = 10_000;
@@ -61,6 +62,8 @@ async function main() {
   const { debug } = settings;
 
   const app = webApp(settings.webDir);
+  // Organizers' CSV exports, on this origin: GET /exports/* streamed from booking (lib/exports.mjs).
+  const exportsRoute = exportsProxy(subgraphUrl('booking'));
   let sockets;
   const server = createServer({ maxHeaderSize: 16384 }, async (req, res) => {
     if (debug && req.method === 'GET' && req.url.startsWith('/debug/passthrough')) {
@@ -70,6 +73,7 @@ async function main() {
       res.end(JSON.stringify({ clients: sockets.clients(), upstream: pool.stats(), memory: process.memoryUsage() }));
       return;
     }
+    if (exportsRoute(req, res)) return;
     if (app && (await app(req, res))) return;
     gateway(req, res);
   });

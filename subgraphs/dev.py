@@ -94,6 +94,7 @@ def _banner(settings: Settings, demo_text: str | None) -> str:
     lines = [
         "",
         "TicketFlow is running — " + mode,
+        f"  Web app:   http://localhost:{settings.router_port}/",
         f"  GraphiQL:  http://localhost:{settings.router_port}/graphql",
         *(f"  {name:<12}  {settings.url_of(name)}" for name in SERVICES),
         "",

@@ -1,8 +1,9 @@
 """Every way a TicketFlow call can fail, one exception class per ``extensions.code``.
 
 GraphQL errors (``errors[].extensions.code``) and the typed union members of mutation
-results (``SeatsUnavailable``, ``SoldOut``, ``HoldExpired``, ``PaymentDeclined``,
-``PaymentWindowClosed``) both end up here, so callers catch one family of exceptions.
+results (``SeatsUnavailable``, ``SoldOut``, ``HoldExpired``, ``PromoCodeRejected``,
+``PaymentDeclined``, ``PaymentWindowClosed``) both end up here, so callers catch one
+family of exceptions.
 """
 
 from __future__ import annotations
@@ -104,6 +105,19 @@ class HoldExpired(_Coded):
         self.payment = payment
 
 
+class PromoCodeRejected(_Coded):
+    """The promo code cannot be used (``reason``: EXHAUSTED, EXPIRED, ...); nothing changed.
+    At checkout nothing was booked: remove the code to book at full price."""
+
+    CODE = "PROMO_CODE_REJECTED"
+
+    def __init__(self, message: str, extensions: Mapping[str, Any] | None = None, *,
+                 reason: str | None = None, promo_code: str | None = None) -> None:
+        super().__init__(message, extensions)
+        self.reason = reason
+        self.promo_code = promo_code
+
+
 class PaymentFailed(_Coded):
     """The provider declined; the booking stays pending until its hold expires, so pay again."""
 
@@ -186,7 +200,8 @@ class TransportError(TicketFlowError):
 
 _BY_CODE: dict[str, type[_Coded]] = {cls.CODE: cls for cls in (
     Unauthenticated, Forbidden, BadUserInput, NotFound, SeatsUnavailable, SoldOut,
-    HoldExpired, PaymentFailed, Conflict, RateLimited, SubgraphUnavailable, InternalError)}
+    HoldExpired, PromoCodeRejected, PaymentFailed, Conflict, RateLimited, SubgraphUnavailable,
+    InternalError)}
 
 
 def error_from_graphql(error: Mapping[str, Any]) -> TicketFlowError:
@@ -225,6 +240,9 @@ def error_from_member(member: Mapping[str, Any],
         return SoldOut(message, details, available=int(member.get("available") or 0))
     if kind == "HoldExpired":
         return HoldExpired(message, details, hold_id=member.get("holdId"))
+    if kind == "PromoCodeRejected":
+        return PromoCodeRejected(message, details, reason=member.get("reason"),
+                                 promo_code=member.get("promoCode"))
     if kind == "PaymentWindowClosed":
         return HoldExpired(message, details, payment=payment)
     if kind == "PaymentDeclined":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from subgraphs.booking import sections
+from subgraphs.booking import sections, unlocking
 from subgraphs.booking.holds import (
     Request,
     insert_hold,
@@ -25,6 +25,7 @@ from subgraphs.booking.holds import (
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import AdmissionSection, HoldAdmission
 from subgraphs.booking.outcomes import Held, OverLimit, Refused, SoldOut
+from subgraphs.booking.promo_rules import Rejected
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput
@@ -38,9 +39,10 @@ NO_SECTION = "This show has no standing section with this id."
 
 async def hold_general_admission(
     service: Service, caller: Caller | None, show_id: str, section_id: str, quantity: int,
-    idempotency_key: str | None = None,
-) -> Held | SoldOut:
-    """Hold ``quantity`` places of a standing section for the caller, or none."""
+    idempotency_key: str | None = None, promo_code: str | None = None,
+) -> Held | SoldOut | Rejected:
+    """Hold ``quantity`` places of a standing section for the caller, or none (a section of
+    a hidden category needs a ``promo_code`` that unlocks it)."""
     who = require_caller(caller)
     validate_quantity(quantity, service.settings.max_seats_per_hold)
     key = clean_key(idempotency_key)
@@ -50,9 +52,14 @@ async def hold_general_admission(
         # holds an id: what cannot be one is answered as an unknown section, unwritten.
         await _left(service, show_id, section_id)  # raises, as for any unknown section
         raise BadUserInput(NO_SECTION, field="sectionId")
+    gate = await unlocking.gate(service, who, show, promo_code)
+    if isinstance(gate, Rejected):
+        return gate
+    await unlocking.refuse_closed_section(service, gate, show_id, section_id)
     req = Request(service, who, show, "holdGeneralAdmission",
-                  {"show_id": show_id, "section_id": section_id, "quantity": quantity}, key,
-                  "quantity")
+                  {"show_id": show_id, "section_id": section_id, "quantity": quantity,
+                   **({"promo_code": gate.code.id} if gate.code else {})}, key,
+                  "quantity", None if gate.code is None else gate.code.id)
 
     async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, range(0, 1), quantity)

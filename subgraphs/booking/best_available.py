@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from subgraphs.booking import placement, seats
+from subgraphs.booking import placement, seats, unlocking
 from subgraphs.booking.holds import (
     Request,
     make,
@@ -26,6 +26,7 @@ from subgraphs.booking.outcomes import (
     SoldOut,
 )
 from subgraphs.booking.placement import Place
+from subgraphs.booking.promo_rules import Rejected
 from subgraphs.booking.shows import ShowInfo
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.errors import BadUserInput, Conflict
@@ -66,8 +67,8 @@ def _placing(service: Service, show_id: str) -> set[str]:
 async def hold_best_available(
     service: Service, caller: Caller | None, show_id: str, quantity: int,
     category: str | None = None, segment: Segment | None = None,
-    idempotency_key: str | None = None,
-) -> Held | SoldOut:
+    idempotency_key: str | None = None, promo_code: str | None = None,
+) -> Held | SoldOut | Rejected:
     """Hold the ``quantity`` best free seats (see :mod:`.placement` for the rule), or none.
 
     The seats are chosen from a read and then taken by the usual conditional UPDATE; if a
@@ -82,9 +83,18 @@ async def hold_best_available(
     key = clean_key(idempotency_key)
     show = await show_of(service, show_id)
     legs = legs_of(show, segment)
+    # Seats of hidden categories the code (or no code) leaves closed are never chosen.
+    gate = await unlocking.gate(service, who, show, promo_code)
+    if isinstance(gate, Rejected):
+        return gate
+    if wanted_category is not None and wanted_category in gate.closed:
+        raise BadUserInput(unlocking.CLOSED, field="category")
     req = Request(service, who, show, "holdBestAvailable",
                   {"show_id": show_id, "quantity": quantity, "category": wanted_category,
-                   "segment": list(segment) if segment else None}, key, "quantity")
+                   "segment": list(segment) if segment else None,
+                   **({"promo_code": gate.code.id} if gate.code else {})}, key, "quantity",
+                  None if gate.code is None else gate.code.id)
+    closed: set[str] | None = None
     queued = False
     # Seats other requests in this process are placing on this show right now: left out of
     # the choice, so concurrent buyers of one show do not all race for the same best block
@@ -102,9 +112,14 @@ async def hold_best_available(
                 raise BadUserInput("This show has no seats of this category.",
                                    field="category")
 
+            nonlocal closed
+            if closed is None:
+                closed = await unlocking.closed_seats(uow.session, gate, show_id)
+            shut = closed
+
             async def free_of(seat_ids: list[str]) -> set[str]:
                 return await seats.free_among(uow.session, show_id, seat_ids, legs,
-                                              hold.created_at) - placing
+                                              hold.created_at) - placing - shut
 
             chosen, free = await placement.choose(ranked, quantity, free_of)
             if chosen is None:

@@ -13,7 +13,16 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from subgraphs.booking import expiry, seats, sections, waitlist_line
+from subgraphs.booking import (
+    checkins,
+    expiry,
+    redemptions,
+    sales_ledger,
+    seats,
+    sections,
+    unlocking,
+    waitlist_line,
+)
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
 from subgraphs.booking.ledger import Ledger
@@ -30,6 +39,7 @@ from subgraphs.booking.models import (
     ShowSeat,
 )
 from subgraphs.booking.outcomes import HoldExpired
+from subgraphs.booking.promo_rules import Rejected
 from subgraphs.booking.reads import prices_of_holds
 from subgraphs.booking.shows import ShowInfo, notice
 from subgraphs.kernel import events, metrics
@@ -46,12 +56,16 @@ log = logging.getLogger("ticketflow.booking")
 
 async def checkout(
     service: Service, caller: Caller | None, hold_id: str, idempotency_key: str
-) -> Booking | HoldExpired:
-    """Turn the caller's hold into a booking awaiting payment; a retried key returns it again."""
+) -> Booking | HoldExpired | Rejected:
+    """Turn the caller's hold into a booking awaiting payment; a retried key returns it again.
+
+    A promo code applied to the hold is redeemed in the same transaction
+    (:func:`.redemptions.redeem`); one that can no longer be used (used up, withdrawn, past
+    its time, the customer's limit) is :class:`.Rejected` and books nothing."""
     who = require_caller(caller)
     key = clean_key(idempotency_key)
 
-    async def create(uow: UnitOfWork) -> tuple[Booking | HoldExpired, str | None]:
+    async def create(uow: UnitOfWork) -> tuple[Booking | HoldExpired | Rejected, str | None]:
         hold = await uow.session.get(Hold, hold_id, with_for_update=True)
         if hold is None:
             raise NotFound("No hold with this id.", field="holdId")
@@ -60,17 +74,26 @@ async def checkout(
             return HoldExpired(hold_id), None
         show = await show_of(service, hold.show_id)
         price = (await prices_of_holds(uow.session, [hold.id]))[0]
+        promo = await redemptions.redeem(uow, show, hold, price)
+        if isinstance(promo, Rejected):
+            return promo, None
+        off = promo.discounts if promo else [0] * (len(price.seats) + len(price.places))
         booking = Booking(user_id=hold.user_id, show_id=hold.show_id, hold_id=hold.id,
-                          total_amount=price.total, currency=show.currency)
+                          total_amount=price.total - sum(off), discount_amount=sum(off),
+                          currency=show.currency)
         uow.session.add(booking)
         await uow.session.flush()
         uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
-                                        label=s.label, price_amount=s.price_amount)
-                            for s in price.seats)
+                                        label=s.label, price_amount=s.price_amount,
+                                        discount_amount=d)
+                            for s, d in zip(price.seats, off[:len(price.seats)], strict=True))
         uow.session.add_all(BookingAdmission(booking_id=booking.id, section_id=g.section_id,
                                              name=g.name, quantity=a.quantity,
-                                             price_amount=g.price_amount)
-                            for a, g in price.places)
+                                             price_amount=g.price_amount, discount_amount=d)
+                            for (a, g), d in zip(price.places, off[len(price.seats):],
+                                                 strict=True))
+        if promo:
+            redemptions.record(uow, promo, booking.id, hold.user_id)
         hold.status = HoldStatus.CHECKED_OUT
         await waitlist_line.claimed(uow.session, hold.id)
         uow.emit(events.BookingCreated(
@@ -173,9 +196,11 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     booking.payment_id = payment_id
     booking.status = BookingStatus.CONFIRMED
     Ledger.of(service, uow).moved(show, sold)
+    tickets = await _tickets(uow, booking.id)
+    checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets))
     uow.emit(events.BookingConfirmed(
         **_about(booking), payment_id=payment_id, seat_ids=seats.seat_ids(sold),
-        show=await notice(uow.session, show), tickets=await _tickets(uow, booking.id)))
+        show=await notice(uow.session, show), tickets=tickets))
 
 
 async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
@@ -187,6 +212,10 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
     freed = await expiry.end(service, uow, show, hold, HoldStatus.RELEASED,
                              sold=was == BookingStatus.CONFIRMED)
     booking.status = BookingStatus.CANCELLED
+    await redemptions.give_back(uow, booking.id)
+    if was == BookingStatus.CONFIRMED:  # its tickets are expected at the door no more
+        checkins.move_counts_at_commit(uow, booking.show_id,
+                                       expected=-len(await _tickets(uow, booking.id)))
     uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
                                      payment_id=booking.payment_id, seat_ids=freed,
                                      show=shown))
@@ -261,11 +290,17 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
 
 async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
     """Venue's events: a published show gets inventory; a cancelled one stops selling; a
-    venue's corrected time zone is the one its shows' notices name from now on."""
+    venue's corrected time zone is the one its shows' notices name from now on; door staff
+    granted or revoked is kept for check-in."""
     if event.type == events.ShowPublished.type_name():
-        await apply_show_published(uow, events.ShowPublished.read(event))
+        published = events.ShowPublished.read(event)
+        await apply_show_published(uow, published)
+        await unlocking.remember(uow, published)
     elif event.type == events.ShowCancelled.type_name():
         await cancel_show(service, uow, events.ShowCancelled.read(event).show_id)
+    elif event.type in (events.VenueStaffGranted.type_name(),
+                        events.VenueStaffRevoked.type_name()):
+        await checkins.apply_staff_event(uow, event)
     elif event.type == events.VenueTimeZoneChanged.type_name():
         changed = events.VenueTimeZoneChanged.read(event)
         await uow.session.execute(
@@ -298,5 +333,6 @@ async def apply_payment_event(service: Service, uow: UnitOfWork, event: Event) -
         await confirm_booking(service, uow, paid.booking_id, paid.payment_id, paid_at)
     elif event.type == events.PaymentRefunded.type_name():
         refunded = events.PaymentRefunded.read(event)
+        await sales_ledger.record_refund(uow, refunded, event)
         if refunded.fully_refunded:
             await refunded_in_full(service, uow, refunded.booking_id)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from subgraphs.booking import limits, seats, sections, waitlist_line
+from subgraphs.booking import limits, redemptions, seats, sections, waitlist_line
 from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, notice, show_info
@@ -54,6 +54,7 @@ async def expire(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold) 
                               Booking.status == BookingStatus.PENDING_PAYMENT))
     if booking is not None:
         booking.status = BookingStatus.EXPIRED
+        await redemptions.give_back(uow, booking.id)
         metrics.booking_settled(uow, "expired", booking.created_at)
         uow.emit(BookingExpired(booking_id=booking.id, user_id=booking.user_id,
                                 show_id=booking.show_id, amount=booking.total_amount,

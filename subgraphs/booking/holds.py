@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import expiry, limits, seats
+from subgraphs.booking import expiry, limits, seats, unlocking
 from subgraphs.booking.inventory import Segment, legs_of
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import (
@@ -42,6 +42,7 @@ from subgraphs.booking.models import (
     BookableShow,
     CustomerPlaces,
     Hold,
+    HoldPromoCode,
     HoldStatus,
     ShowSeat,
 )
@@ -51,6 +52,7 @@ from subgraphs.booking.outcomes import (
     Refused,
     SeatsUnavailable,
 )
+from subgraphs.booking.promo_rules import Rejected
 from subgraphs.booking.reads import HoldPrice, PricedSeat
 from subgraphs.booking.shows import ShowInfo, show_info
 from subgraphs.kernel.auth import Caller, require_caller
@@ -73,6 +75,8 @@ class Request:
     arguments: dict[str, Any]
     key: str | None
     field: str
+    # The promo code the hold is made with (:mod:`.unlocking`), stored with it.
+    promo_code_id: str | None = None
 
 
 def validate_quantity(quantity: int, limit: int) -> int:
@@ -158,7 +162,7 @@ async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> bool:
             values.update(k_key=req.key, k_op=req.operation,
                           k_print=fingerprint(req.arguments))
         taken = (await session.execute(_INSERT_HOLD[req.key is not None], values)).scalar()
-        return taken is not None
+        return taken is not None and await _with_code(req, session, hold)
     await session.execute(insert(Hold).values(
         id=hold.id, show_id=hold.show_id, user_id=hold.user_id, status=hold.status,
         leg_from=hold.leg_from, leg_to=hold.leg_to, expires_at=hold.expires_at,
@@ -169,7 +173,16 @@ async def insert_hold(req: Request, uow: UnitOfWork, hold: Hold) -> bool:
             fingerprint=fingerprint(req.arguments), result_id=hold.id,
             created_at=hold.created_at))
     return await session.scalar(limits.take(dialect, hold.show_id, hold.user_id, hold.places,
-                                            limit)) is not None
+                                            limit)) is not None and await _with_code(
+        req, session, hold)
+
+
+async def _with_code(req: Request, session: AsyncSession, hold: Hold) -> bool:
+    """Record the promo code the hold is made with, if any (always True)."""
+    if req.promo_code_id is not None:
+        await session.execute(insert(HoldPromoCode).values(hold_id=hold.id,
+                                                           code_id=req.promo_code_id))
+    return True
 
 
 Attempt = Callable[[], Awaitable[Held | Refused | OverLimit]]
@@ -239,21 +252,30 @@ async def take_seats(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequen
 async def hold_seats(
     service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str],
     idempotency_key: str | None = None, segment: Segment | None = None,
-) -> Held | SeatsUnavailable:
+    promo_code: str | None = None,
+) -> Held | SeatsUnavailable | Rejected:
     """Hold all of ``seat_ids`` for the caller (on ``segment``'s legs), or none of them.
 
     The database decides: one conditional UPDATE takes exactly the seat rows (a row per
     seat and leg) that are free (available, or held past expiry). If it changed fewer rows
     than asked, another holder won at least one and the whole transaction rolls back.
+    With ``promo_code`` the hold is made with that code applied (:class:`.Rejected` when it
+    cannot be used); seats of a hidden category need a code that unlocks it.
     """
     who = require_caller(caller)
     wanted = validate_seat_ids(seat_ids, service.settings.max_seats_per_hold)
     key = clean_key(idempotency_key)
     show = await show_of(service, show_id)
     legs = legs_of(show, segment)
+    gate = await unlocking.gate(service, who, show, promo_code)
+    if isinstance(gate, Rejected):
+        return gate
+    await unlocking.refuse_closed_seats(service, gate, show_id, wanted)
     req = Request(service, who, show, "holdSeats",
                   {"show_id": show_id, "seat_ids": sorted(wanted),
-                   **({"segment": list(segment)} if segment else {})}, key, "seatIds")
+                   **({"segment": list(segment)} if segment else {}),
+                   **({"promo_code": gate.code.id} if gate.code else {})}, key, "seatIds",
+                  None if gate.code is None else gate.code.id)
 
     async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, legs, len(wanted))

@@ -229,6 +229,8 @@ class HoldAdmission(Base):
 
 class Booking(Base):
     __tablename__ = "bookings"
+    # Sales reports and exports read a show's bookings by time (reports.py, exports.py).
+    __table_args__ = (Index("ix_bookings_show_created", "show_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -242,6 +244,8 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The payment that confirmed it (from payment's PaymentSucceeded).
     payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # What a promo code took off (``total_amount`` is net of it); the lines say per line.
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When its status last changed (null until then).
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
                                                         onupdate=utcnow)
@@ -254,6 +258,8 @@ class BookingLine(Base):
     seat_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     label: Mapped[str] = mapped_column(String(40))
     price_amount: Mapped[int] = mapped_column(Integer)
+    # Taken off this line by a promo code at checkout (minor units; never changes after).
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class BookingAdmission(Base):
@@ -266,6 +272,149 @@ class BookingAdmission(Base):
     name: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
     price_amount: Mapped[int] = mapped_column(Integer)  # per place
+    # Taken off the whole line (all its places) by a promo code at checkout.
+    discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class PromoKind:
+    """``promo_codes.kind``: a percentage of each line in scope, or an amount off."""
+
+    PERCENT: Final = "PERCENT"
+    AMOUNT: Final = "AMOUNT"
+
+
+class PromoCode(Base):
+    """An organizer's promo code (:mod:`.promos`). ``code_key`` is the code upper-cased:
+    codes are case-insensitive and unique per organizer."""
+
+    __tablename__ = "promo_codes"
+    __table_args__ = (Index("ux_promo_codes_organizer_code", "organizer_id", "code_key",
+                            unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organizer_id: Mapped[str] = mapped_column(String(36))
+    code: Mapped[str] = mapped_column(String(40))  # as the organizer wrote it
+    code_key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))
+    percent: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1 to 100
+    amount: Mapped[int | None] = mapped_column(Integer, nullable=True)  # minor units
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)  # with amount
+    show_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every show
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every one
+    unlocks_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    max_redemptions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_per_customer: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Bookings that hold a redemption now: raised by checkout with one conditional UPDATE,
+    # lowered when such a booking is cancelled, refunded in full or expires.
+    redeemed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HiddenCategory(Base):
+    """A price category of a show sold only to holds whose promo code unlocks it (venue's
+    ``PriceTierInput.hidden``, carried by ``ShowPublished``)."""
+
+    __tablename__ = "hidden_categories"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class HoldPromoCode(Base):
+    """The promo code applied to a hold (``applyPromoCode``), redeemed at its checkout."""
+
+    __tablename__ = "hold_promo_codes"
+
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    code_id: Mapped[str] = mapped_column(ForeignKey("promo_codes.id"))
+
+
+class PromoCustomerUse(Base):
+    """How many redemptions of one code one customer holds now: the per-customer limit is
+    one conditional upsert of this row (as :class:`CustomerPlaces` is), never a count."""
+
+    __tablename__ = "promo_customer_uses"
+
+    code_id: Mapped[str] = mapped_column(ForeignKey("promo_codes.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PromoRedemption(Base):
+    """A booking that redeemed a code; deleted (once) when the redemption is given back."""
+
+    __tablename__ = "promo_redemptions"
+    __table_args__ = (Index("ix_promo_redemptions_code_user", "code_id", "user_id"),)
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    code_id: Mapped[str] = mapped_column(ForeignKey("promo_codes.id"))
+    user_id: Mapped[str] = mapped_column(String(36))
+    discount_amount: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefundRecord(Base):
+    """Money payment gave back for a booking, from payment's ``PaymentRefunded`` (one row per
+    refund, partial ones included): what sales reports subtract. Payment owns refunds;
+    this is booking's copy of the amounts, written once per refund (:mod:`.sales_ledger`)."""
+
+    __tablename__ = "booking_refunds"
+    __table_args__ = (Index("ix_booking_refunds_show_at", "show_id", "refunded_at"),
+                      Index("ix_booking_refunds_booking", "booking_id"))
+
+    refund_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(36))
+    show_id: Mapped[str] = mapped_column(String(36))
+    payment_id: Mapped[str] = mapped_column(String(36))
+    amount: Mapped[int] = mapped_column(Integer)  # minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(40))
+    refunded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DoorStaff(Base):
+    """Door staff of a venue, a replica of venue's grants (``VenueStaffGranted``,
+    ``VenueStaffRevoked``): who may check tickets in for the venue's shows."""
+
+    __tablename__ = "venue_staff"
+    __table_args__ = (Index("ix_venue_staff_user", "user_id"),)
+
+    venue_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class CheckIn(Base):
+    """A ticket let in at a door: one row per ticket, ever. The primary key decides which
+    of two scans of one ticket came first (the first insert wins); an offline scan uploaded
+    later with an earlier ``at`` takes the row over (the earliest scan wins)."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_show", "show_id"),)
+
+    # "<booking id>:<seat id>" or "<booking id>:<section id>:<n>", the ticket's tid.
+    ticket_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(36))
+    booking_id: Mapped[str] = mapped_column(String(36))
+    seat: Mapped[str] = mapped_column(String(250))  # the ticket's label
+    gate: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the gate scanned it
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    scanned_by: Mapped[str] = mapped_column(String(36))
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CheckInCount(Base):
+    """A show's tickets (of confirmed bookings) and those let in so far, moved by every
+    confirmation, cancellation and first scan: never recounted."""
+
+    __tablename__ = "check_in_counts"
+
+    show_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    expected: Mapped[int] = mapped_column(Integer, default=0)
+    admitted: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class WaitlistStatus:

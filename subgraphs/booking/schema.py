@@ -10,15 +10,35 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
-from subgraphs.booking import inventory, live, models, outcomes, reads, service, waitlist
+from subgraphs.booking import (
+    checkins,
+    exports,
+    inventory,
+    live,
+    models,
+    outcomes,
+    promo_rules,
+    promos,
+    reads,
+    service,
+    waitlist,
+)
+from subgraphs.booking.promo_types import (
+    CreatePromoCodeInput,
+    PromoCode,
+    PromoCodeRejected,
+)
+from subgraphs.booking.reports_schema import SalesReport, sales_report
 from subgraphs.kernel import metrics
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import ErrorCode, NotFound, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.inputs import text_rule
 from subgraphs.kernel.service import SubgraphSpec
 
 _load_availability = session_batch(inventory.availability_by_show)
@@ -30,6 +50,15 @@ _load_booking_places = session_batch(reads.admission_by_bookings)
 _load_shows = session_batch(reads.shows_by_ids)
 _load_hold_prices = session_batch(reads.prices_of_holds)
 _load_holds = session_batch(reads.holds_by_ids)
+_load_hold_codes = session_batch(promos.codes_of_holds)
+
+
+async def _priced(info: Info, hold_id: str) -> tuple[reads.HoldPrice, list[int]]:
+    """A hold's prices and what its promo code takes off each line (zeros without one)."""
+    price = await info.context.loader(_load_hold_prices).load(hold_id)
+    code = await info.context.loader(_load_hold_codes).load(hold_id)
+    return price, promo_rules.discounts(code, promo_rules.lines_of(price))
+_load_check_in_counts = session_batch(checkins.counts_by_show)
 
 
 @strawberry.input(description="Part of a journey: from one stop to a later one, as indexes "
@@ -164,6 +193,37 @@ class Show:
         return None if found is None else WaitingListCounts(waiting=found.waiting,
                                                             offered=found.offered)
 
+    @strawberry.field(description="What the show sold (its organizer and admins; others are "
+                      "FORBIDDEN); null until booking has the show. README: Reports and "
+                      "exports.")
+    async def sales_report(self, info: Info) -> SalesReport | None:
+        return await sales_report(str(self.id), info)
+    @strawberry.field(description=(
+        "What a gate device needs to admit people offline: the show's tickets (of confirmed "
+        "bookings), the scans recorded so far and notification's ticket keys (door staff of "
+        "the venue, its organizer, admins). Null when booking has no such show."))
+    async def check_in_list(self, info: Info) -> CheckInList | None:
+        svc = info.context.service
+        show = await checkins.show_for_door(svc, info.context.caller, str(self.id))
+        if show is None:
+            return None
+        keys = await checkins.ticket_keys_document(svc)
+        tickets, scans = await checkins.check_in_list(svc, show)
+        counts = await info.context.loader(_load_check_in_counts).load(show.id)
+        return CheckInList.build(show.id, tickets, scans, keys, counts)
+
+    @strawberry.field(description=(
+        "Tickets let in so far and tickets expected (of confirmed bookings), kept as "
+        "counters (door staff of the venue, its organizer, admins). Null when booking has "
+        "no such show."))
+    async def check_in(self, info: Info) -> CheckInCounts | None:
+        show = await checkins.show_for_door(info.context.service, info.context.caller,
+                                            str(self.id))
+        if show is None:
+            return None
+        counts = await info.context.loader(_load_check_in_counts).load(show.id)
+        return CheckInCounts(admitted=counts.admitted, expected=counts.expected)
+
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
         return cls(id=id)
@@ -198,7 +258,9 @@ class HoldLine:
     label: str = strawberry.field(description="The seat's label or the section's name.")
     quantity: int
     unit_price: Money
-    price: Money
+    price: Money = strawberry.field(description="Before the discount.")
+    discount: Money = strawberry.field(description="What the hold's promo code takes off this "
+                                       "line (zero without one).")
 
 
 @strawberry.federation.type(keys=["id"], description="Seats (or standing places) reserved for "
@@ -239,22 +301,38 @@ class SeatHold:
     @strawberry.field(description="What checkout will charge, line by line: each seat, then "
                       "each standing section's places.")
     async def lines(self, info: Info) -> list[HoldLine]:
-        found = await info.context.loader(_load_hold_prices).load(str(self.id))
+        found, off = await _priced(info, str(self.id))
 
         def money(amount: int) -> Money:
             return Money(amount=amount, currency=found.currency)
 
+        seats = len(found.seats)
         return [HoldLine(seat_id=strawberry.ID(s.seat_id), section_id=None, label=s.label,
                          quantity=1, unit_price=money(s.price_amount),
-                         price=money(s.price_amount)) for s in found.seats] + [
+                         price=money(s.price_amount), discount=money(off[i]))
+                for i, s in enumerate(found.seats)] + [
             HoldLine(seat_id=None, section_id=strawberry.ID(g.section_id), label=g.name,
                      quantity=a.quantity, unit_price=money(g.price_amount),
-                     price=money(a.quantity * g.price_amount)) for a, g in found.places]
+                     price=money(a.quantity * g.price_amount), discount=money(off[seats + i]))
+            for i, (a, g) in enumerate(found.places)]
 
-    @strawberry.field(description="What checkout will charge for this hold.")
+    @strawberry.field(description="What checkout will charge for this hold: the lines' prices "
+                      "less the discount.")
     async def total(self, info: Info) -> Money:
-        found = await info.context.loader(_load_hold_prices).load(str(self.id))
-        return Money(amount=found.total, currency=found.currency)
+        found, off = await _priced(info, str(self.id))
+        return Money(amount=found.total - sum(off), currency=found.currency)
+
+    @strawberry.field(description="What the hold's promo code takes off (zero without one); "
+                      "checkout checks the code again and redeems it.")
+    async def discount(self, info: Info) -> Money:
+        found, off = await _priced(info, str(self.id))
+        return Money(amount=sum(off), currency=found.currency)
+
+    @strawberry.field(description="The promo code applied to this hold, as its organizer "
+                      "wrote it (null when none).")
+    async def promo_code(self, info: Info) -> str | None:
+        code = await info.context.loader(_load_hold_codes).load(str(self.id))
+        return None if code is None else code.code
 
     @classmethod
     def from_model(cls, h: models.Hold) -> SeatHold:
@@ -262,11 +340,14 @@ class SeatHold:
                    expires_at=h.expires_at, status=h.status, legs=(h.leg_from, h.leg_to))
 
     @classmethod
-    def from_held(cls, info: Info, held: outcomes.Held) -> SeatHold:
+    def from_held(cls, info: Info, held: outcomes.Held, with_code: bool = False) -> SeatHold:
         """A hold a mutation returns: what it just made is known, so its seats and prices
-        are given to the request's loader instead of being read back."""
+        (and that it has no promo code, unless made with one) are given to the request's
+        loader instead of being read back."""
         if held.price is not None:
             info.context.loader(_load_hold_prices).prime(held.hold.id, held.price)
+            if not with_code:
+                info.context.loader(_load_hold_codes).prime(held.hold.id, None)
         return cls.from_model(held.hold)
 
     @classmethod
@@ -291,7 +372,9 @@ class BookingStatus(Enum):
 class BookingLine:
     seat_id: strawberry.ID
     label: str
-    price: Money
+    price: Money = strawberry.field(description="Before the discount.")
+    discount: Money = strawberry.field(description="Taken off by a promo code at checkout "
+                                       "(zero without one); never changes afterwards.")
 
 
 @strawberry.type(description="Standing places bought in one section, at the section's price.")
@@ -300,7 +383,8 @@ class AdmissionLine:
     name: str
     quantity: int
     unit_price: Money
-    price: Money
+    price: Money = strawberry.field(description="Before the discount.")
+    discount: Money = strawberry.field(description="Taken off these places by a promo code.")
 
 
 @strawberry.federation.type(keys=["id"], description="Seats bought (or being paid for).")
@@ -308,7 +392,9 @@ class Booking:
     id: strawberry.ID
     status: BookingStatus
     show: Show
-    total: Money
+    total: Money = strawberry.field(description="What is paid: the lines less the discount.")
+    discount: Money = strawberry.field(description="What a promo code took off at checkout "
+                                       "(zero without one).")
     created_at: datetime
     hold_id: strawberry.Private[str]
 
@@ -322,8 +408,10 @@ class Booking:
     @strawberry.field
     async def lines(self, info: Info) -> list[BookingLine]:
         rows = await info.context.loader(_load_lines).load(str(self.id))
+        currency = self.total.currency
         return [BookingLine(seat_id=strawberry.ID(r.seat_id), label=r.label,
-                            price=Money(amount=r.price_amount, currency=self.total.currency))
+                            price=Money(amount=r.price_amount, currency=currency),
+                            discount=Money(amount=r.discount_amount, currency=currency))
                 for r in rows]
 
     @strawberry.field(description="Standing places, per section.")
@@ -333,7 +421,8 @@ class Booking:
         return [AdmissionLine(section_id=strawberry.ID(r.section_id), name=r.name,
                               quantity=r.quantity,
                               unit_price=Money(amount=r.price_amount, currency=currency),
-                              price=Money(amount=r.price_amount * r.quantity, currency=currency))
+                              price=Money(amount=r.price_amount * r.quantity, currency=currency),
+                              discount=Money(amount=r.discount_amount, currency=currency))
                 for r in rows]
 
     @classmethod
@@ -341,6 +430,7 @@ class Booking:
         return cls(id=strawberry.ID(b.id), status=BookingStatus(b.status),
                    show=Show(id=strawberry.ID(b.show_id)),
                    total=Money(amount=b.total_amount, currency=b.currency),
+                   discount=Money(amount=b.discount_amount, currency=b.currency),
                    created_at=b.created_at, hold_id=b.hold_id)
 
     @classmethod
@@ -366,6 +456,130 @@ class User:
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=id)
+
+
+@strawberry.type(description="The ticket is let in: its first scan.")
+class CheckedIn:
+    ticket_id: strawberry.ID
+    seat: str = strawberry.field(description="The seat's label, or the standing place's.")
+    at: datetime
+    gate: str
+
+
+@strawberry.type(description="The ticket was let in before: when and where.")
+class AlreadyCheckedIn:
+    ticket_id: strawberry.ID
+    at: datetime
+    gate: str
+
+
+@strawberry.type(description=(
+    "The ticket lets nobody in. code: BAD_SIGNATURE (not signed by TicketFlow's ticket "
+    "keys), UNKNOWN_TICKET, WRONG_SHOW, NOT_CONFIRMED (its booking was cancelled or "
+    "refunded), WRONG_STOP (a journey's ticket boards at another stop)."))
+class TicketRefused:
+    code: str
+    reason: str
+
+
+CheckInResult = Annotated[CheckedIn | AlreadyCheckedIn | TicketRefused,
+                          strawberry.union("CheckInResult")]
+
+
+@strawberry.input(description="A scan a gate made offline.")
+class CheckInScanInput:
+    ticket_id: strawberry.ID = strawberry.field(description="The ticket's tid.")
+    at: datetime = strawberry.field(description="When the gate scanned it.")
+    gate: str
+
+
+@strawberry.type(description="A ticket's scan: when and at which gate.")
+class CheckInScan:
+    ticket_id: strawberry.ID
+    at: datetime
+    gate: str
+
+    @classmethod
+    def of(cls, scan: checkins.Scan | models.CheckIn) -> CheckInScan:
+        return cls(ticket_id=strawberry.ID(scan.ticket_id), at=scan.at, gate=scan.gate)
+
+
+@strawberry.type(description="One ticket scanned at two gates: the scan that counts (the "
+                 "earliest) and the one that does not.")
+class CheckInConflict:
+    ticket_id: strawberry.ID
+    winner: CheckInScan
+    loser: CheckInScan
+
+
+@strawberry.type(description="An uploaded scan of a ticket that lets nobody in (codes as "
+                 "TicketRefused's); it is not recorded.")
+class RefusedScan:
+    ticket_id: strawberry.ID
+    code: str
+    reason: str
+
+
+@strawberry.type(description="What uploadCheckIns made of the scans.")
+class CheckInUpload:
+    recorded: int = strawberry.field(description="Tickets let in by this upload.")
+    unchanged: int = strawberry.field(description="Scans recorded before, exactly so (a "
+                                      "re-upload).")
+    conflicts: list[CheckInConflict]
+    refused: list[RefusedScan]
+    admitted: int = strawberry.field(description="Tickets of the show let in so far.")
+
+
+@strawberry.type(description="A ticket the door expects: one seat or standing place of a "
+                 "confirmed booking.")
+class ExpectedTicket:
+    ticket_id: strawberry.ID = strawberry.field(description="The ticket token's tid.")
+    seat: str
+    booking_id: strawberry.ID
+    holder: User
+    checked_in: CheckInScan | None = strawberry.field(description="Its scan, if let in.")
+
+
+@strawberry.type(description="Tickets let in and expected.")
+class CheckInCounts:
+    admitted: int
+    expected: int
+
+
+@strawberry.type(description="What a gate device needs to admit people offline.")
+class CheckInList:
+    show_id: strawberry.ID
+    tickets: list[ExpectedTicket]
+    scans: list[CheckInScan] = strawberry.field(description="Scans recorded so far, earliest "
+                                                "first.")
+    ticket_keys: JSON = strawberry.field(description="Notification's public ticket keys "
+                                         "(JWKS): verify ticket tokens with them offline.")
+    admitted: int
+    expected: int
+
+    @classmethod
+    def build(cls, show_id: str, tickets: list[checkins.ExpectedTicket],
+              scans: list[models.CheckIn], keys: dict[str, Any],
+              counts: checkins.Counts) -> CheckInList:
+        by_ticket = {s.ticket_id: CheckInScan.of(s) for s in scans}
+        return cls(show_id=strawberry.ID(show_id), tickets=[
+            ExpectedTicket(ticket_id=strawberry.ID(t.ticket_id), seat=t.seat,
+                           booking_id=strawberry.ID(t.booking_id),
+                           holder=User(id=strawberry.ID(t.holder_id)),
+                           checked_in=by_ticket.get(t.ticket_id)) for t in tickets],
+            scans=list(by_ticket.values()), ticket_keys=cast(JSON, keys),
+            admitted=counts.admitted, expected=counts.expected)
+
+
+def _check_in_result(result: checkins.CheckedIn | checkins.AlreadyCheckedIn
+                     | checkins.TicketRefused) -> CheckedIn | AlreadyCheckedIn | TicketRefused:
+    if isinstance(result, checkins.CheckedIn):
+        return CheckedIn(ticket_id=strawberry.ID(result.ticket_id), seat=result.seat,
+                         at=result.at, gate=result.gate)
+    if isinstance(result, checkins.AlreadyCheckedIn):
+        return AlreadyCheckedIn(ticket_id=strawberry.ID(result.ticket_id), at=result.at,
+                                gate=result.gate)
+    return TicketRefused(code=result.code, reason=result.reason)
 
 
 @strawberry.type(description="Some of the seats asked for are held or sold by someone else.")
@@ -451,13 +665,20 @@ class PlacesAvailable:
 
 JoinWaitingListResult = Annotated[WaitingListEntry | PlacesAvailable,
                                   strawberry.union("JoinWaitingListResult")]
-HoldSeatsResult = Annotated[SeatHold | SeatsUnavailable,
+HoldSeatsResult = Annotated[SeatHold | SeatsUnavailable | PromoCodeRejected,
                             strawberry.union("HoldSeatsResult")]
-HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut,
+HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut | PromoCodeRejected,
                                        strawberry.union("HoldGeneralAdmissionResult")]
-HoldBestAvailableResult = Annotated[SeatHold | SoldOut,
+HoldBestAvailableResult = Annotated[SeatHold | SoldOut | PromoCodeRejected,
                                     strawberry.union("HoldBestAvailableResult")]
-CheckoutResult = Annotated[Booking | HoldExpired, strawberry.union("CheckoutResult")]
+PROMO_ARG = ("A promo code of the show's organizer to hold with (as applyPromoCode; "
+             "PromoCodeRejected when it cannot be used, nothing held). Seats and places of "
+             "a hidden category are held only with a code that unlocks it.")
+PromoCodeArg = Annotated[str | None, strawberry.argument(description=PROMO_ARG)]
+CheckoutResult = Annotated[Booking | HoldExpired | PromoCodeRejected,
+                           strawberry.union("CheckoutResult")]
+ApplyPromoCodeResult = Annotated[SeatHold | PromoCodeRejected,
+                                 strawberry.union("ApplyPromoCodeResult")]
 ExtendHoldResult = Annotated[SeatHold | HoldExpired, strawberry.union("ExtendHoldResult")]
 
 
@@ -510,6 +731,14 @@ class Query:
         found = await waitlist.my_waiting_lists(info.context.service, info.context.caller)
         return [WaitingListEntry.from_model(e) for e in found]
 
+    @strawberry.field(description="Promo codes, newest first: an organizer's own; an admin's "
+                      "choice of organizer (everyone's without organizerId).")
+    async def promo_codes(self, info: Info,
+                          organizer_id: strawberry.ID | None = None) -> list[PromoCode]:
+        found = await promos.codes(info.context.service, info.context.caller,
+                                   None if organizer_id is None else str(organizer_id))
+        return [PromoCode.from_model(c) for c in found]
+
 
 @strawberry.type
 class Mutation:
@@ -518,14 +747,17 @@ class Mutation:
                          "them. A retry with the same idempotencyKey returns the first hold.")
     async def hold_seats(self, info: Info, show_id: strawberry.ID, seat_ids: list[strawberry.ID],
                          idempotency_key: str | None = None,
-                         segment: SegmentInput | None = None) -> HoldSeatsResult:
+                         segment: SegmentInput | None = None,
+                         promo_code: PromoCodeArg = None) -> HoldSeatsResult:
         result = await service.hold_seats(info.context.service, info.context.caller,
                                           str(show_id), [str(s) for s in seat_ids],
-                                          idempotency_key, _pair(segment))
+                                          idempotency_key, _pair(segment), promo_code)
+        if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
+            return PromoCodeRejected.of(result)
         metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
         if isinstance(result, outcomes.SeatsUnavailable):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
-        return SeatHold.from_held(info, result)
+        return SeatHold.from_held(info, result, promo_code is not None)
 
     @strawberry.mutation(description="Hold the best quantity seats left (of category, on "
                          "segment), together in one row when any row has room, never leaving "
@@ -535,14 +767,17 @@ class Mutation:
     async def hold_best_available(
         self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
         segment: SegmentInput | None = None, idempotency_key: str | None = None,
+        promo_code: PromoCodeArg = None,
     ) -> HoldBestAvailableResult:
         result = await service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
-            _pair(segment), idempotency_key)
+            _pair(segment), idempotency_key, promo_code)
+        if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
+            return PromoCodeRejected.of(result)
         metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
-        return SeatHold.from_held(info, result)
+        return SeatHold.from_held(info, result, promo_code is not None)
 
     @strawberry.mutation(description="Cancel your booking (until the show starts; admins at "
                          "any time): its seats go back on sale and a paid booking is refunded. "
@@ -560,22 +795,59 @@ class Mutation:
                                         str(hold_id), idempotency_key)
         if isinstance(result, outcomes.HoldExpired):
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
+        if isinstance(result, promo_rules.Rejected):
+            return PromoCodeRejected.of(result)
         return Booking.from_model(result)
+
+    @strawberry.mutation(description="Make a promo code for your shows (organizers; admins for "
+                         "any organizer). A retry with the same idempotencyKey returns the "
+                         "first code; the same code text again is a CONFLICT error.")
+    async def create_promo_code(self, info: Info, input: CreatePromoCodeInput,
+                                idempotency_key: str | None = None) -> PromoCode:
+        code = await promos.create_code(info.context.service, info.context.caller,
+                                        input.read(), idempotency_key)
+        return PromoCode.from_model(code)
+
+    @strawberry.mutation(description="Withdraw your promo code: no hold can apply it and no "
+                         "checkout redeem it any more (bookings keep their discount).")
+    async def deactivate_promo_code(self, info: Info, id: strawberry.ID) -> PromoCode:
+        code = await promos.deactivate_code(info.context.service, info.context.caller, str(id))
+        return PromoCode.from_model(code)
+
+    @strawberry.mutation(description="Apply a promo code of the show's organizer to your "
+                         "active hold (replacing any other): its lines, discount and total "
+                         "show the discount; checkout redeems it. PromoCodeRejected says why "
+                         "it cannot be used. A hold that is not active is a CONFLICT error.")
+    async def apply_promo_code(self, info: Info, hold_id: strawberry.ID,
+                               code: str) -> ApplyPromoCodeResult:
+        result = await promos.apply_code(info.context.service, info.context.caller,
+                                         str(hold_id), code)
+        if isinstance(result, promo_rules.Rejected):
+            return PromoCodeRejected.of(result)
+        return SeatHold.from_model(result)
+
+    @strawberry.mutation(description="Take the promo code off your active hold (its full price "
+                         "applies again). A hold that is not active is a CONFLICT error.")
+    async def remove_promo_code(self, info: Info, hold_id: strawberry.ID) -> SeatHold:
+        hold = await promos.remove_code(info.context.service, info.context.caller, str(hold_id))
+        return SeatHold.from_model(hold)
 
     @strawberry.mutation(description="Hold this many places of a standing section for you, or "
                          "none (SoldOut when fewer are left). A retry with the same "
                          "idempotencyKey returns the first hold.")
     async def hold_general_admission(
         self, info: Info, show_id: strawberry.ID, section_id: strawberry.ID, quantity: int,
-        idempotency_key: str | None = None,
+        idempotency_key: str | None = None, promo_code: PromoCodeArg = None,
     ) -> HoldGeneralAdmissionResult:
         result = await service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
-            idempotency_key)
+            idempotency_key, promo_code)
+        if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
+            return PromoCodeRejected.of(result)
         metrics.hold_answered("general_admission", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
-        return SeatHold.from_held(info, result)
+        return SeatHold.from_held(info, result, promo_code is not None)
 
     @strawberry.mutation(description="Give your active hold's seats and places back. A hold "
                          "that is not active (released, expired, checked out) is a CONFLICT "
@@ -623,6 +895,42 @@ class Mutation:
         return WaitingListEntry.from_model(entry)
 
 
+    @strawberry.mutation(description=(
+        "Let a ticket in at the door (door staff of the show's venue, its organizer, "
+        "admins): its token's signature is checked with notification's ticket keys, its "
+        "booking must be confirmed, and a ticket is let in once (AlreadyCheckedIn after). "
+        "On a journey, stop is where the gate is: a ticket boarding elsewhere is refused."))
+    async def check_in(self, info: Info,
+                       ticket_token: Annotated[str, strawberry.argument(
+                           metadata=text_rule(4096))],
+                       gate: str, stop: int | None = None) -> CheckInResult:
+        result = await checkins.check_in(info.context.service, info.context.caller,
+                                         ticket_token, gate, stop)
+        return _check_in_result(result)
+
+    @strawberry.mutation(description=(
+        "Record scans gates made offline (door staff of the show's venue, its organizer, "
+        "admins), at most 1000 at a time: each ticket's earliest scan counts (ties: the "
+        "first to arrive); a ticket scanned at two gates is reported in conflicts. "
+        "Uploading the same scans again changes nothing."))
+    async def upload_check_ins(self, info: Info, show_id: strawberry.ID,
+                               scans: list[CheckInScanInput]) -> CheckInUpload:
+        svc = info.context.service
+        done = await checkins.upload_check_ins(
+            svc, info.context.caller, str(show_id),
+            [checkins.Scan(str(s.ticket_id), s.at, s.gate) for s in scans])
+        async with svc.db.reader() as session:
+            [counts] = await checkins.counts_by_show(session, [str(show_id)])
+        return CheckInUpload(
+            recorded=done.recorded, unchanged=done.unchanged,
+            conflicts=[CheckInConflict(ticket_id=strawberry.ID(c.ticket_id),
+                                       winner=CheckInScan.of(c.winner),
+                                       loser=CheckInScan.of(c.loser)) for c in done.conflicts],
+            refused=[RefusedScan(ticket_id=strawberry.ID(r.ticket_id), code=r.code,
+                                 reason=r.reason) for r in done.refused],
+            admitted=counts.admitted)
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="A snapshot of the show's seats, then every change "
@@ -657,4 +965,5 @@ SPEC = SubgraphSpec(
     consumes={"venue": service.apply_venue_event, "payment": service.apply_payment_event},
     background=[service.sweeper],
     shared=[live.seat_availability(_event)],
+    routes=exports.routes,
 )

@@ -7,6 +7,8 @@
 * :mod:`.bookings` — check out, confirm on payment, cancel, a cancelled show, the events
   booking consumes;
 * :mod:`.expiry` — how holds end, and the sweeper;
+* :mod:`.checkins` — check-in at the door (door staff, ``checkIn``, the offline list,
+  uploaded scans, counters), with :mod:`.ticket_keys` (notification's ticket keys);
 * :mod:`.reads` — the loaders' batch reads.
 
 Underneath: :mod:`.seats` (the statements that move seat rows), :mod:`.sections`

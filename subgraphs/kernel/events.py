@@ -183,6 +183,8 @@ class ShowPublished(Payload):
     stops: int = 0
     legs: list[Json] = field(default_factory=list)  # index, from, to
     time_zone: str = "UTC"  # the venue's IANA zone then
+    # Categories sold only to holds whose promo code unlocks them.
+    hidden_categories: list[str] = field(default_factory=list)
 
 
 @event_payload
@@ -197,6 +199,23 @@ class VenueTimeZoneChanged(Payload):
 
     venue_id: str
     time_zone: str  # IANA
+
+
+@event_payload
+class VenueStaffGranted(Payload):
+    """The venue's owner (or an admin) made a user door staff of the venue: they may check
+    tickets in for its shows."""
+
+    venue_id: str
+    user_id: str
+
+
+@event_payload
+class VenueStaffRevoked(Payload):
+    """A user is door staff of the venue no more."""
+
+    venue_id: str
+    user_id: str
 
 
 # --- booking -------------------------------------------------------------------------------

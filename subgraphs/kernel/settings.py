@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # A subgraph fetches the JWKS again once its copy is this old, so a key withdrawn from
     # it stops verifying; the router's JWKS_MAX_AGE_MS (router/lib/tokens.mjs) is the same.
     jwks_max_age_seconds: float = Field(default=600.0, gt=0)
+    # Where booking fetches notification's ticket keys to check tickets in (checkIn).
+    ticket_keys_url: str | None = None
     jwt_issuer: str = "ticketflow-auth"
     jwt_audience: str = "ticketflow"
     access_token_ttl_seconds: int = Field(default=900, gt=0)
@@ -217,6 +219,12 @@ class Settings(BaseSettings):
     def effective_jwks_url(self) -> str:
         """Where every subgraph fetches the auth service's public keys."""
         return self.jwks_url or f"http://{self.host}:{self.auth_port}/.well-known/jwks.json"
+
+    @property
+    def effective_ticket_keys_url(self) -> str:
+        """Where booking fetches notification's public ticket keys (a JWKS document)."""
+        return self.ticket_keys_url or (
+            f"http://{self.host}:{self.notification_port}/.well-known/ticket-keys.json")
 
 
 @lru_cache

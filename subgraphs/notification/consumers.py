@@ -1,5 +1,6 @@
-"""Notification's consumers: the recipients' replica from auth's events, and a PENDING
-delivery per channel for each booking or payment event a customer hears about. They only
+"""Notification's consumers: the recipients' replica from auth's events, a PENDING
+delivery per channel for each booking or payment event a customer hears about, and the
+e-tickets of confirmed bookings (issued once, voided when the booking is cancelled). They only
 *record* what is to be sent (in the transaction that marks the event processed); the worker
 (:mod:`.deliveries`) sends."""
 
@@ -23,9 +24,9 @@ from subgraphs.kernel.events import (
 )
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
-from subgraphs.notification import mail
+from subgraphs.notification import mail, tickets
 from subgraphs.notification.models import EMAIL, PENDING, SMS, Delivery, Recipient
-from subgraphs.notification.rendering import context_of
+from subgraphs.notification.rendering import context_of, signing_key
 
 log = logging.getLogger("ticketflow.notification")
 
@@ -64,12 +65,18 @@ async def apply_auth_event(service: Service, uow: UnitOfWork, event: Event) -> N
 
 async def apply_booking_or_payment_event(service: Service, uow: UnitOfWork,
                                          event: Event) -> None:
-    """Record the deliveries an event asks for: a mail and, if wanted, a text message."""
+    """Record the deliveries an event asks for: a mail and, if wanted, a text message. A
+    confirmed booking's e-tickets are issued here, in the same transaction; a cancelled
+    booking's are voided."""
     notice = NOTICES.get(event.type)
     if notice is None:
         return
     cls, kind = notice
     payload = cls.read(event).to_payload()
+    if kind == "CONFIRMATION":
+        await tickets.issue(uow.session, await signing_key(service, uow.session), payload)
+    elif kind == "CANCELLATION":
+        await tickets.void(uow.session, payload["booking_id"])
     user_id = payload.get("user_id")
     if not user_id:
         log.warning("%s %s names no user: nothing to send", event.type, event.id)

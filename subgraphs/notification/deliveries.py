@@ -30,7 +30,7 @@ from subgraphs.notification.models import (
     Delivery,
     Recipient,
 )
-from subgraphs.notification.rendering import render_mail, render_sms
+from subgraphs.notification.rendering import issued_tickets, render_mail, render_sms
 from subgraphs.notification.sms import SmsProvider, build_sms_provider
 
 log = logging.getLogger("ticketflow.notification")
@@ -129,7 +129,9 @@ async def _send(service: Service, delivery: Delivery) -> None:
         if delivery.channel == SMS:
             await out.sms.send(address, render_sms(delivery))
         else:
-            rendered = render_mail(service, delivery, recipient.name if recipient else "")
+            issued = (await issued_tickets(service, delivery)
+                      if delivery.kind == "CONFIRMATION" else [])
+            rendered = render_mail(delivery, recipient.name if recipient else "", issued)
             message = mail.build_message(service.settings.mail_from, address, rendered,
                                          f"{delivery.event_id}.{delivery.channel.lower()}")
             await out.mail.send(message)

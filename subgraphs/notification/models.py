@@ -1,5 +1,6 @@
 """The notification subgraph's tables: recipients (a replica of auth's preferences),
-deliveries (one per event and channel: sent at most once) and the e-ticket signing keys."""
+deliveries (one per event and channel: sent at most once), the e-ticket signing keys and the
+e-tickets issued."""
 
 from __future__ import annotations
 
@@ -78,6 +79,27 @@ class TicketKey(Base):
     private_pem: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IssuedTicket(Base):
+    """One e-ticket as issued for a confirmed booking: the signed token the mail carries and
+    the graph serves (``Booking.tickets``), stored so that both show the same token and a
+    redelivered BookingConfirmed signs nothing new. ``voided_at``: the booking was cancelled
+    (BookingCancelled), and the ticket is no longer served."""
+
+    __tablename__ = "tickets"
+
+    # ``<booking id>:<seat id>`` or ``<booking id>:<section id>:<n>``: the token's ``tid``.
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    show_id: Mapped[str] = mapped_column(String(36))
+    # Where it was in the event's list (the booking's order: seats, then standing places).
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 TABLES = kernel_tables(Base.metadata)

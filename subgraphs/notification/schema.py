@@ -1,5 +1,5 @@
-"""The notification subgraph's GraphQL schema (admins' view of deliveries, the ticket keys)
-and its ticket-key endpoint."""
+"""The notification subgraph's GraphQL schema (admins' view of deliveries, the ticket keys,
+``Booking.tickets``) and its ticket-key endpoint."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from strawberry.scalars import JSON
 
-from subgraphs.kernel.graphql import Info, build_schema
+from subgraphs.kernel.graphql import Info, build_schema, session_batch
 from subgraphs.kernel.service import Service, SubgraphSpec
 from subgraphs.notification import models, service, tickets
+
+_load_tickets = session_batch(tickets.tickets_by_booking)
 
 
 @strawberry.enum(description="Where a notification stands.")
@@ -70,6 +72,42 @@ class NotificationDelivery:
         return None if found is None else cls.from_model(found)
 
 
+@strawberry.type(description="One e-ticket of a confirmed booking: a seat or a standing "
+                 "place. Show token as a QR code; a scanner verifies it offline with "
+                 "ticketKeys.")
+class Ticket:
+    id: strawberry.ID = strawberry.field(description="The token's tid: <booking id>:<seat id>, "
+                                         "or <booking id>:<section id>:<n> for a standing "
+                                         "place.")
+    label: str = strawberry.field(description="The seat's label (A12), or the standing "
+                                  "section's name and the place's number (Floor #2).")
+    token: str = strawberry.field(description="The signed ticket (a compact JWS, EdDSA, with "
+                                  "kid): claims tid, bid (the booking), sid (the show), seat "
+                                  "(the label), iat, iss. The text to put in a QR code; the "
+                                  "confirmation mail carries the same one.")
+    issued_at: datetime
+
+    @classmethod
+    def from_model(cls, t: models.IssuedTicket) -> Ticket:
+        return cls(id=strawberry.ID(t.id), label=t.label, token=t.token, issued_at=t.issued_at)
+
+
+@strawberry.federation.type(keys=["id"])
+class Booking:
+    id: strawberry.ID
+
+    @strawberry.field(description="The booking's e-tickets, one per seat or standing place "
+                      "(the booking's owner and admins): empty until notification has issued "
+                      "them after the booking was confirmed, and again once it is cancelled.")
+    async def tickets(self, info: Info) -> list[Ticket]:
+        issued = await info.context.loader(_load_tickets).load(str(self.id))
+        return [Ticket.from_model(t) for t in tickets.visible(info.context.caller, issued)]
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Booking:
+        return cls(id=id)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The public keys e-tickets are signed with (a JWKS: EdDSA, "
@@ -106,7 +144,7 @@ def _routes(app: FastAPI, svc: Service) -> None:
         return JSONResponse(document, headers={"cache-control": "public, max-age=300"})
 
 
-schema = build_schema(Query, Mutation, types=[NotificationDelivery])
+schema = build_schema(Query, Mutation, types=[NotificationDelivery, Booking])
 SPEC = SubgraphSpec(
     name="notification", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
     consumes={"auth": service.apply_auth_event,

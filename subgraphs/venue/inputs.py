@@ -13,8 +13,6 @@ from subgraphs.kernel.l10n import check_currency
 from subgraphs.venue import service
 from subgraphs.venue.types import ShowKind
 
-MAX_PAGE = 100
-
 
 @strawberry.input
 class ShowFilter:
@@ -53,6 +51,9 @@ class MoneyInput:
 class PriceTierInput:
     category: str
     amount: int = strawberry.field(description="Minor units.")
+    hidden: bool = strawberry.field(
+        default=False, description="Sold only to holds whose promo code unlocks this "
+        "category (PromoCode.unlocksCategories).")
 
 
 @strawberry.input
@@ -80,23 +81,20 @@ class CreateShowInput:
         default=None, description="Ordered stops of a journey (two or more).")
 
 
-def page_size(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
-    return first
-
-
 def show_spec(input: CreateShowInput) -> service.ShowSpec:
     price, priced = input.price, input.price_tiers
     if (price is None) == (priced is None):
         raise BadUserInput("Give either price or priceTiers.", field="input.priceTiers")
     tiers: dict[str, int] = {}
+    hidden: set[str] = set()
     if price is None:
         for i, tier in enumerate(priced or []):
             if tier.category in tiers:
                 raise BadUserInput(f"{tier.category} is priced twice.",
                                    field=f"input.priceTiers[{i}].category")
             tiers[tier.category] = tier.amount
+            if tier.hidden:
+                hidden.add(tier.category)
         currency = input.currency or ""
     else:
         currency = price.currency
@@ -105,7 +103,7 @@ def show_spec(input: CreateShowInput) -> service.ShowSpec:
         check_currency(currency, "input.price.currency")
     return service.ShowSpec(
         title=input.title, starts_at=input.starts_at, ends_at=input.ends_at,
-        currency=currency, tiers=tiers, kind=input.kind.value,
+        currency=currency, tiers=tiers, kind=input.kind.value, hidden=frozenset(hidden),
         flat_price=price.amount if price is not None else None,
         hall_id=str(input.hall_id) if input.hall_id else None,
         venue_id=str(input.venue_id) if input.venue_id else None,

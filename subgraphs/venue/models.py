@@ -36,6 +36,19 @@ class Venue(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class VenueStaff(Base):
+    """Door staff of a venue: users its owner (or an admin) lets check tickets in for the
+    venue's shows. A grant per venue, not a role: booking keeps a replica from the
+    ``VenueStaffGranted`` and ``VenueStaffRevoked`` events."""
+
+    __tablename__ = "venue_staff"
+
+    venue_id: Mapped[str] = mapped_column(ForeignKey("venues.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(36))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Hall(Base):
     """A screen, a stage, a train consist, an aircraft: one seat map."""
 
@@ -109,6 +122,8 @@ class PriceTier(Base):
     show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     amount: Mapped[int] = mapped_column(Integer)
+    # Sold only to holds whose promo code unlocks the category (booking enforces it).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Stop(Base):

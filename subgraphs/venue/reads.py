@@ -13,9 +13,19 @@ import orjson
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.db import all_each, one_each
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
+
+MAX_PAGE = 100
+
+
+def page_size(first: int) -> int:
+    """``first`` of a page of shows or venues, or ``BAD_USER_INPUT``."""
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
+    return first
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,21 @@ class ShowFilter:
     starts_from: datetime | None = None
     starts_to: datetime | None = None
     text: str | None = None
+    # Which statuses are listed: the public list (Query.shows) is of shows on sale only.
+    statuses: tuple[str, ...] = (ShowStatus.ON_SALE,)
+
+
+EVERY_STATUS = (ShowStatus.DRAFT, ShowStatus.ON_SALE, ShowStatus.CLOSED, ShowStatus.CANCELLED)
+
+
+def venue_show_statuses(caller: Caller | None, owner_id: str,
+                        status: str | None) -> tuple[str, ...]:
+    """The statuses ``Venue.shows`` lists for ``caller``: the venue's owner and admins see
+    shows of every status (or of the one asked for); anyone else sees shows on sale only,
+    so asking for drafts lists none (as ``Query.show`` answers null for a draft)."""
+    if caller is not None and (caller.user_id == owner_id or caller.is_admin):
+        return (status,) if status else EVERY_STATUS
+    return (ShowStatus.ON_SALE,) if status in (None, ShowStatus.ON_SALE) else ()
 
 
 def encode_cursor(show: Show) -> str:
@@ -47,12 +72,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 async def list_shows(session: AsyncSession, flt: ShowFilter, first: int,
                      after: str | None) -> tuple[list[Show], bool]:
-    """Shows on sale matching ``flt`` in (startsAt, id) order after ``after``; and whether
-    more follow."""
+    """Shows of ``flt.statuses`` (on sale unless told) matching ``flt`` in (startsAt, id)
+    order after ``after``; and whether more follow."""
     for name, bound in (("from", flt.starts_from), ("to", flt.starts_to)):
         if bound is not None and bound.tzinfo is None:
             raise BadUserInput(f"Give {name} with a time zone.", field=f"filter.{name}")
-    query = select(Show).where(Show.status == ShowStatus.ON_SALE)
+    place = decode_cursor(after) if after else None  # a bad cursor is refused, always
+    if not flt.statuses:
+        return [], False
+    query = select(Show).where(Show.status.in_(flt.statuses))
     if flt.kind:
         query = query.where(Show.kind == flt.kind)
     if flt.venue_id:
@@ -65,8 +93,8 @@ async def list_shows(session: AsyncSession, flt: ShowFilter, first: int,
         # Literally: a % or _ in the text is not a LIKE wildcard.
         query = query.where(func.lower(Show.title).contains(flt.text.strip().lower(),
                                                              autoescape=True))
-    if after:
-        when, show_id = decode_cursor(after)
+    if place is not None:
+        when, show_id = place
         query = query.where(or_(Show.starts_at > when,
                                 and_(Show.starts_at == when, Show.id > show_id)))
     rows = list(await session.scalars(query.order_by(Show.starts_at, Show.id).limit(first + 1)))

@@ -15,16 +15,13 @@ from subgraphs.venue.inputs import (
     CreateShowInput,
     CreateVenueInput,
     ShowFilter,
-    page_size,
     show_spec,
 )
 from subgraphs.venue.types import (
     Hall,
-    PageInfo,
     Seat,
     Show,
     ShowConnection,
-    ShowEdge,
     User,
     Venue,
     visible,
@@ -41,11 +38,8 @@ class Query:
                                  venue_id=str(f.venue_id) if f.venue_id else None,
                                  starts_from=f.starts_from, starts_to=f.starts_to, text=f.text)
         async with info.context.service.db.reader() as session:
-            rows, more = await service.list_shows(session, flt, page_size(first), after)
-        edges = [ShowEdge(cursor=service.encode_cursor(s), node=Show.from_model(s))
-                 for s in rows]
-        return ShowConnection(edges=edges, page_info=PageInfo(
-            has_next_page=more, end_cursor=edges[-1].cursor if edges else None))
+            rows, more = await service.list_shows(session, flt, service.page_size(first), after)
+        return ShowConnection.of(rows, more)
 
     @strawberry.field(description="A show on sale (drafts: their organizer and admins).")
     async def show(self, info: Info, id: strawberry.ID) -> Show | None:
@@ -54,7 +48,7 @@ class Query:
     @strawberry.field
     async def venues(self, info: Info, first: int = 50) -> list[Venue]:
         async with info.context.service.db.reader() as session:
-            rows = await service.list_venues(session, page_size(first))
+            rows = await service.list_venues(session, service.page_size(first))
         return [Venue.from_model(v) for v in rows]
 
     @strawberry.field
@@ -82,6 +76,24 @@ class Mutation:
                                   time_zone: str) -> Venue:
         venue = await service.set_venue_time_zone(info.context.service, info.context.caller,
                                                   str(venue_id), time_zone)
+        return Venue.from_model(venue)
+
+    @strawberry.mutation(description=(
+        "Make a user door staff of your venue: they may check tickets in for its shows "
+        "(checkIn, uploadCheckIns) and read their check-in lists. Granting twice changes "
+        "nothing."))
+    async def grant_venue_staff(self, info: Info, venue_id: strawberry.ID,
+                                user_id: strawberry.ID) -> Venue:
+        venue = await service.grant_venue_staff(info.context.service, info.context.caller,
+                                                str(venue_id), str(user_id))
+        return Venue.from_model(venue)
+
+    @strawberry.mutation(description="A user is door staff of your venue no more. Revoking "
+                         "what was never granted changes nothing.")
+    async def revoke_venue_staff(self, info: Info, venue_id: strawberry.ID,
+                                 user_id: strawberry.ID) -> Venue:
+        venue = await service.revoke_venue_staff(info.context.service, info.context.caller,
+                                                 str(venue_id), str(user_id))
         return Venue.from_model(venue)
 
     @strawberry.mutation(description="Add a hall to your venue from a seat-map document "

@@ -2,6 +2,7 @@
 
 * :mod:`.halls` — venues (``createVenue``, ``setVenueTimeZone``) and halls with seat maps;
 * :mod:`.shows` — a show's life (create, publish with ``ShowPublished``, cancel);
+* :mod:`.staff` — door staff of a venue (``grantVenueStaff``, ``revokeVenueStaff``);
 * :mod:`.reads` — shows on sale page by page, the loaders' batch reads, a hall's seat map.
 
 Underneath: :mod:`.seatmap` (the seat-map document format) and :mod:`.models`.
@@ -25,12 +26,14 @@ from subgraphs.venue.reads import (
     halls_by_venue,
     list_shows,
     list_venues,
+    page_size,
     seat_map,
     seats_by_venue,
     sections_by_hall,
     shows_by_ids,
     stops_by_show,
     tiers_by_show,
+    venue_show_statuses,
     venues_by_ids,
     venues_by_owner,
 )
@@ -43,6 +46,7 @@ from subgraphs.venue.shows import (
     publish_show,
     validate_show,
 )
+from subgraphs.venue.staff import grant_venue_staff, revoke_venue_staff, staff_by_venue
 
 __all__ = [
     "SHOW_KINDS",
@@ -56,23 +60,28 @@ __all__ = [
     "create_venue",
     "decode_cursor",
     "encode_cursor",
+    "grant_venue_staff",
     "hall_categories",
     "halls_by_ids",
     "halls_by_venue",
     "list_shows",
     "list_venues",
+    "page_size",
     "publish_show",
+    "revoke_venue_staff",
     "seat_map",
     "seatmap",
     "seats_by_venue",
     "sections_by_hall",
     "set_venue_time_zone",
     "shows_by_ids",
+    "staff_by_venue",
     "stops_by_show",
     "tiers_by_show",
     "validate_rows",
     "validate_show",
     "validate_venue_name",
+    "venue_show_statuses",
     "venues_by_ids",
     "venues_by_owner",
 ]

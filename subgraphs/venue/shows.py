@@ -37,6 +37,8 @@ class ShowSpec:
     stops: list[tuple[str, datetime | None]] = field(default_factory=list)
     # One price for every category the hall uses, instead of ``tiers``.
     flat_price: int | None = None
+    # Categories of ``tiers`` sold only with a promo code that unlocks them.
+    hidden: frozenset[str] = frozenset()
 
 
 def validate_show(spec: ShowSpec) -> datetime:
@@ -127,7 +129,8 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
                     status=ShowStatus.DRAFT, currency=spec.currency)
         session.add(show)
         await session.flush()
-        session.add_all(PriceTier(show_id=show.id, category=c, amount=a)
+        session.add_all(PriceTier(show_id=show.id, category=c, amount=a,
+                                  hidden=c in spec.hidden)
                         for c, a in tiers.items())
         session.add_all(Stop(show_id=show.id, position=i, name=name.strip(), departs_at=at)
                         for i, (name, at) in enumerate(spec.stops))
@@ -157,14 +160,17 @@ async def publish_show(service: Service, caller: Caller | None, show_id: str) ->
             return show
         if show.status != ShowStatus.DRAFT:
             raise Conflict(f"A {show.status} show cannot go on sale.", field="showId")
-        tiers = {t.category: t.amount for t in await uow.session.scalars(
-            select(PriceTier).where(PriceTier.show_id == show.id))}
+        priced = list(await uow.session.scalars(
+            select(PriceTier).where(PriceTier.show_id == show.id)))
+        tiers = {t.category: t.amount for t in priced}
         missing = sorted(await hall_categories(uow.session, show.hall_id) - set(tiers))
         if missing:
             raise BadUserInput(f"Price the categories {', '.join(missing)} first.",
                                field="showId", categories=missing)
         show.status = ShowStatus.ON_SALE
-        uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers)))
+        uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers),
+                               hidden_categories=sorted(t.category for t in priced
+                                                        if t.hidden)))
         await uow.commit()
     return show
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.graphql import Info, Money, session_batch
 from subgraphs.kernel.l10n import local
 from subgraphs.venue import models, service
@@ -27,6 +28,7 @@ _load_tiers = session_batch(service.tiers_by_show)
 _load_stops = session_batch(service.stops_by_show)
 _load_seats = session_batch(service.seats_by_venue)
 _load_owned = session_batch(service.venues_by_owner)
+_load_staff = session_batch(service.staff_by_venue)
 
 
 SEAT_MAP_CACHE = 32
@@ -129,6 +131,25 @@ class Venue:
         rows = await info.context.loader(_load_seats).load(str(self.id))
         return [Seat.from_model(s) for s in rows]
 
+    @strawberry.field(description=(
+        "The venue's shows, soonest first, a page at a time: of every status (or of "
+        "`status`) for the venue's owner and admins, on sale only for anyone else."))
+    async def shows(self, info: Info, status: ShowStatus | None = None, first: int = 20,
+                    after: str | None = None) -> ShowConnection:
+        statuses = service.venue_show_statuses(info.context.caller, str(self.owner_id),
+                                               status.value if status else None)
+        flt = service.ShowFilter(venue_id=str(self.id), statuses=statuses)
+        async with info.context.service.db.reader() as session:
+            rows, more = await service.list_shows(session, flt, service.page_size(first),
+                                                    after)
+        return ShowConnection.of(rows, more)
+    @strawberry.field(description="Door staff: users who may check tickets in for the "
+                      "venue's shows, earliest grant first (the venue's organizer and admins).")
+    async def staff(self, info: Info) -> list[User]:
+        require_owner_or_admin(info.context.caller, str(self.owner_id))
+        rows = await info.context.loader(_load_staff).load(str(self.id))
+        return [User(id=strawberry.ID(r.user_id)) for r in rows]
+
     @classmethod
     def from_model(cls, v: models.Venue) -> Venue:
         return cls(id=strawberry.ID(v.id), name=v.name, owner_id=strawberry.ID(v.owner_id),
@@ -161,6 +182,8 @@ class ShowKind(Enum):
 class PriceTier:
     category: str
     price: Money
+    hidden: bool = strawberry.field(default=False, description="Sold only with a promo code "
+                                    "that unlocks this category.")
 
 
 @strawberry.type(description="A stop of a journey.")
@@ -209,7 +232,8 @@ class Show:
     async def price_tiers(self, info: Info) -> list[PriceTier]:
         rows = await info.context.loader(_load_tiers).load(str(self.id))
         return [PriceTier(category=t.category, price=Money(amount=t.amount,
-                                                            currency=self.currency))
+                                                            currency=self.currency),
+                          hidden=t.hidden)
                 for t in rows]
 
     @strawberry.field(description="The lowest price of the show.")
@@ -293,3 +317,11 @@ class ShowConnection:
     @strawberry.field
     def nodes(self) -> list[Show]:
         return [e.node for e in self.edges]
+
+    @classmethod
+    def of(cls, rows: list[models.Show], more: bool) -> ShowConnection:
+        """A page of ``rows``; ``more``: whether shows follow it."""
+        edges = [ShowEdge(cursor=service.encode_cursor(s), node=Show.from_model(s))
+                 for s in rows]
+        return cls(edges=edges, page_info=PageInfo(
+            has_next_page=more, end_cursor=edges[-1].cursor if edges else None))

@@ -17,19 +17,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from graphql import build_schema
+from sqlalchemy import select
 
+from subgraphs.booking.models import TABLES as BOOKING_TABLES
+from subgraphs.booking.models import DoorStaff
 from subgraphs.kernel.db import Database
+from subgraphs.notification import tickets as notification_tickets
 from subgraphs.notification.models import Delivery
-from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, show_on_sale
+from tests.flows import CHECKOUT, HOLD, PASSWORD, Actors, make_actors, new_user, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, eventually
 from tests.payments import CONFIRM, REFUND, START, SUCCEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "authorization.md"
 COLUMNS = ["anonymous", "customer", "other customer", "organizer", "other organizer", "admin"]
+# The door-staff table adds door staff of the organizer's venue and of another venue.
+DOOR_COLUMNS = [*COLUMNS, "staff", "other staff"]
 ROW = re.compile(r"^\| `(\w+)\.(\w+)` \|(.+)\|\s*$")
+HTTP_ROW = re.compile(r"^\| `GET (/\S+)` \|(.+)\|\s*$")
 
 LOGIN = """mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }"""
 
@@ -41,8 +49,21 @@ def documented() -> dict[str, dict[str, str]]:
         m = ROW.match(line)
         if m:
             cells = [c.strip() for c in m.group(3).split("|")]
+            columns = DOOR_COLUMNS if len(cells) == len(DOOR_COLUMNS) else COLUMNS
+            assert len(cells) == len(columns), line
+            table[f"{m.group(1)}.{m.group(2)}"] = dict(zip(columns, cells, strict=True))
+    return table
+
+
+def documented_http() -> dict[str, dict[str, str]]:
+    """path -> column -> expected HTTP status, from the document's table of endpoints."""
+    table: dict[str, dict[str, str]] = {}
+    for line in DOC.read_text().splitlines():
+        m = HTTP_ROW.match(line)
+        if m:
+            cells = [c.strip() for c in m.group(2).split("|")]
             assert len(cells) == len(COLUMNS), line
-            table[f"{m.group(1)}.{m.group(2)}"] = dict(zip(COLUMNS, cells, strict=True))
+            table[m.group(1)] = dict(zip(COLUMNS, cells, strict=True))
     return table
 
 
@@ -90,6 +111,10 @@ class World:
     best_show_id: str = ""
     refund_id: str = ""
     sold_out_show_id: str = ""
+    ticketed_booking_id: str = ""
+    promo_code: str = ""
+    other_venue_id: str = ""
+    door_ticket: Any = None  # a ticket of the customer's confirmed booking (check-in rows)
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -121,6 +146,10 @@ class World:
 
     async def paid_booking(self, seat_index: int) -> str:
         """A new booking the customer paid for, once CONFIRMED: its payment's id."""
+        return (await self.confirmed_booking(seat_index))[1]
+
+    async def confirmed_booking(self, seat_index: int) -> tuple[str, str]:
+        """A new booking the customer paid for, once CONFIRMED: its id and its payment's."""
         booking_id, payment_id = await self.started_payment(seat_index)
         paid = await self.router.data(CONFIRM, {"id": payment_id, "card": SUCCEEDS},
                                       self.actors.customer.token)
@@ -133,7 +162,7 @@ class World:
             return bool(body["booking"]["status"] == "CONFIRMED")
 
         await eventually(confirmed)
-        return payment_id
+        return booking_id, payment_id
 
 
 Op = Callable[[World, str], Awaitable[dict[str, Any]]]
@@ -398,6 +427,53 @@ async def _leave_waiting_list(w: World, who: str) -> dict[str, Any]:
 
 
 OPS["Query.myWaitingLists"] = ("myWaitingLists", q("{ myWaitingLists { id status } }"))
+
+
+CREATE_PROMO_CODE = """mutation($i: CreatePromoCodeInput!) { createPromoCode(input: $i) {
+  id code } }"""
+
+
+def _promo_input(w: World) -> dict[str, Any]:
+    return {"code": f"M-{uuid.uuid4().hex[:10]}", "kind": "PERCENT", "percent": 10,
+            "showIds": [w.show_id]}
+
+
+@op("Mutation.createPromoCode", "createPromoCode")
+async def _create_promo_code(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(CREATE_PROMO_CODE, {"i": _promo_input(w)}, w.tokens[who])
+
+
+@op("Mutation.deactivatePromoCode", "deactivatePromoCode")
+async def _deactivate_promo_code(w: World, who: str) -> dict[str, Any]:
+    made = await w.router.data(CREATE_PROMO_CODE, {"i": _promo_input(w)},
+                               w.actors.organizer.token)
+    return await w.router.run("mutation($id: ID!) { deactivatePromoCode(id: $id) { active } }",
+                              {"id": made["createPromoCode"]["id"]}, w.tokens[who])
+
+
+@op("Mutation.applyPromoCode", "applyPromoCode")
+async def _apply_promo_code(w: World, who: str) -> dict[str, Any]:
+    # Seat indices 75-89 (row F) serve the promo-code rows.
+    if not w.promo_code:
+        made = await w.router.data(CREATE_PROMO_CODE, {"i": _promo_input(w)},
+                                   w.actors.organizer.token)
+        w.promo_code = made["createPromoCode"]["code"]
+    hold = await w.hold(75 + COLUMNS.index(who))
+    return await w.router.run(
+        """mutation($h: ID!, $c: String!) { applyPromoCode(holdId: $h, code: $c) {
+          __typename ... on SeatHold { id total { amount } }
+          ... on PromoCodeRejected { reason } } }""",
+        {"h": hold, "c": w.promo_code}, w.tokens[who])
+
+
+@op("Mutation.removePromoCode", "removePromoCode")
+async def _remove_promo_code(w: World, who: str) -> dict[str, Any]:
+    hold = await w.hold(81 + COLUMNS.index(who))
+    return await w.router.run("mutation($h: ID!) { removePromoCode(holdId: $h) { id } }",
+                              {"h": hold}, w.tokens[who])
+
+
+OPS["Query.promoCodes"] = ("promoCodes", q("{ promoCodes { id code redeemed } }"))
 OPS["Query.ticketKeys"] = ("ticketKeys", q("{ ticketKeys }"))
 OPS["Query.notificationDeliveries"] = ("notificationDeliveries", q(
     "{ notificationDeliveries(first: 5) { id status } }"))
@@ -456,6 +532,71 @@ async def _standing_show(w: World) -> tuple[str, str]:
     return show_id, hall["createHall"]["sections"][0]["id"]
 
 
+GRANT = """mutation($v: ID!, $u: ID!) { grantVenueStaff(venueId: $v, userId: $u) { id } }"""
+
+
+@op("Mutation.grantVenueStaff", "grantVenueStaff")
+async def _grant_staff(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(GRANT, {"v": w.venue_id, "u": str(uuid.uuid4())}, w.tokens[who])
+
+
+@op("Mutation.revokeVenueStaff", "revokeVenueStaff")
+async def _revoke_staff(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(
+        "mutation($v: ID!, $u: ID!) { revokeVenueStaff(venueId: $v, userId: $u) { id } }",
+        {"v": w.venue_id, "u": str(uuid.uuid4())}, w.tokens[who])
+
+
+async def _door_ticket(w: World) -> Any:
+    """One ticket of a booking the customer paid for, signed by notification's own code
+    and key from the BookingConfirmed event booking wrote (what the confirmation carries)."""
+    if w.door_ticket is None:
+        booking_id, payment_id = await w.started_payment(64)
+        paid = await w.router.data(CONFIRM, {"id": payment_id, "card": SUCCEEDS},
+                                   w.actors.customer.token)
+        assert paid["confirmPayment"]["__typename"] == "Payment", paid
+        outbox = BOOKING_TABLES.outbox
+        booking_db = Database(w.stack.settings.database_url("booking"), pool_size=1)
+        notification_db = Database(w.stack.settings.database_url("notification"), pool_size=1)
+        try:
+            async def confirmed() -> dict[str, Any] | None:
+                async with booking_db.reader() as session:
+                    bodies = (await session.execute(select(outbox.c.body).where(
+                        outbox.c.type == "BookingConfirmed"))).scalars().all()
+                found = [p for p in (json.loads(b)["payload"] for b in bodies)
+                         if p["booking_id"] == booking_id]
+                return found[0] if found else None
+
+            payload = await eventually(confirmed)
+            async with notification_db.writer() as session, session.begin():
+                key = notification_tickets.SigningKey.of(
+                    await notification_tickets.signing_key(session))
+        finally:
+            await booking_db.dispose()
+            await notification_db.dispose()
+        [w.door_ticket] = notification_tickets.sign_tickets(key, payload)
+    return w.door_ticket
+
+
+@op("Mutation.checkIn", "checkIn")
+async def _check_in(w: World, who: str) -> dict[str, Any]:
+    ticket = await _door_ticket(w)
+    return await w.router.run(
+        """mutation($t: String!) { checkIn(ticketToken: $t, gate: "matrix") {
+          __typename ... on CheckedIn { ticketId } ... on AlreadyCheckedIn { at }
+          ... on TicketRefused { code } } }""", {"t": ticket.token}, w.tokens[who])
+
+
+@op("Mutation.uploadCheckIns", "uploadCheckIns")
+async def _upload_check_ins(w: World, who: str) -> dict[str, Any]:
+    ticket = await _door_ticket(w)
+    return await w.router.run(
+        """mutation($s: ID!, $scans: [CheckInScanInput!]!) {
+          uploadCheckIns(showId: $s, scans: $scans) { recorded admitted } }""",
+        {"s": w.show_id, "scans": [{"ticketId": ticket.tid, "gate": "matrix",
+                                    "at": "2026-01-01T18:30:00+00:00"}]}, w.tokens[who])
+
+
 def entity(service: str, typename: str, key: Callable[[World], str], selection: str) -> Op:
     async def run(w: World, who: str) -> dict[str, Any]:
         query = (f"query($r: [_Any!]!) {{ _entities(representations: $r) "
@@ -474,6 +615,33 @@ OPS["Booking.payment"] = ("_entities", entity("payment", "Booking", lambda w: w.
                                               "payment { id }"))
 OPS["Show.waitingList"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
                                                "waitingList { waiting offered }"))
+OPS["Venue.shows"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
+                                          "shows(status: DRAFT) { nodes { id } }"))
+_tickets_of = entity("notification", "Booking", lambda w: w.ticketed_booking_id,
+                     "tickets { id token }")
+
+
+@op("Booking.tickets", "_entities")
+async def _booking_tickets(w: World, who: str) -> dict[str, Any]:
+    if not w.ticketed_booking_id:  # one confirmed booking, its tickets issued, read by everyone
+        w.ticketed_booking_id, _ = await w.confirmed_booking(64)
+
+        async def issued() -> bool:
+            body = await _tickets_of(w, "customer")
+            return bool(body["data"]["_entities"][0]["tickets"])
+
+        await eventually(issued)
+    return await _tickets_of(w, who)
+
+
+OPS["Show.salesReport"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
+                                               "salesReport { totals { sold } }"))
+OPS["Venue.staff"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
+                                          "staff { id }"))
+OPS["Show.checkInList"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
+                                               "checkInList { expected tickets { ticketId } }"))
+OPS["Show.checkIn"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
+                                           "checkIn { admitted expected }"))
 
 
 @pytest.fixture(scope="module")
@@ -482,11 +650,16 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
     router = GraphQL(stack.router_url)
     # Callers of its own: rows such as logoutEverywhere end every session of theirs.
     a = await make_actors(stack, lambda _service: stack.router_url)
-    # Seat indices 0-44 (rows A-C) serve the booking rows, 45-63 (rows D-E) the payment rows.
+    # Seat indices 0-44 (rows A-C) serve the booking rows, 45-63 (rows D-E) the payment rows,
+    # 75-89 (row F) the promo-code rows.
     show = await show_on_sale(router, router, a.organizer, via_router=True,
-                              rows=[{"label": label, "seats": 15} for label in "ABCDE"])
+                              rows=[{"label": label, "seats": 15} for label in "ABCDEF"])
+     # Door staff: customers granted a venue each, the organizer's and another organizer's.
+    staff = await new_user(stack, stack.router_url)
+    other_staff = await new_user(stack, stack.router_url)
     people = {"customer": a.customer, "other customer": a.other_customer,
-              "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin}
+              "organizer": a.organizer, "other organizer": a.other_organizer, "admin": a.admin,
+              "staff": staff, "other staff": other_staff}
     w = World(stack=stack, router=router, actors=a,
               tokens={"anonymous": None, **{k: v.token for k, v in people.items()}},
               emails={"anonymous": None, **{k: v.email for k, v in people.items()}},
@@ -518,7 +691,28 @@ async def world(e2e: tuple[Stack, Processes]) -> World:
 
         w.payment_id = await eventually(paid)
 
-    await asyncio.gather(standing(), best(), booked_and_paid())
+    async def door_staff() -> None:
+        other = await router.data(
+            "mutation($i: CreateVenueInput!) { createVenue(input: $i) { id } }",
+            {"i": {"name": "Matrix Elsewhere", "timeZone": "UTC",
+                   "rows": [{"label": "A", "seats": 2}]}}, a.other_organizer.token)
+        w.other_venue_id = other["createVenue"]["id"]
+        await router.data(GRANT, {"v": show.venue_id, "u": staff.id}, a.organizer.token)
+        await router.data(GRANT, {"v": w.other_venue_id, "u": other_staff.id},
+                          a.other_organizer.token)
+        booking_db = Database(stack.settings.database_url("booking"), pool_size=1)
+        try:
+            async def replicated() -> bool:
+                async with booking_db.reader() as session:
+                    return (await session.get(DoorStaff, (show.venue_id, staff.id)) is not None
+                            and await session.get(DoorStaff, (w.other_venue_id,
+                                                              other_staff.id)) is not None)
+
+            await eventually(replicated)
+        finally:
+            await booking_db.dispose()
+
+    await asyncio.gather(standing(), best(), booked_and_paid(), door_staff())
     return w
 
 
@@ -539,5 +733,32 @@ ORDER = sorted(OPS, key=lambda name: name in ("Mutation.logout", "Mutation.chang
 async def test_each_caller_gets_the_documented_answer(world: World, operation: str) -> None:
     expected = documented()[operation]
     field, run = OPS[operation]
-    got = {who: answer(await run(world, who), field) for who in COLUMNS}
+    got = {who: answer(await run(world, who), field) for who in expected}
     assert got == expected
+
+
+def test_the_document_has_rows_for_the_exports() -> None:
+    assert sorted(documented_http()) == ["/exports/shows/{showId}/attendees.csv",
+                                         "/exports/shows/{showId}/orders.csv"]
+
+
+@pytest.mark.parametrize("path", sorted(documented_http()))
+async def test_each_caller_gets_the_documented_http_status(world: World, path: str) -> None:
+    """Through the router's origin, as the web app links to them (router/lib/exports.mjs)."""
+    url = world.stack.router_url.removesuffix("/graphql") + path.replace("{showId}",
+                                                                         world.show_id)
+    got = {}
+    async with httpx.AsyncClient(timeout=30) as client:
+        for who in COLUMNS:
+            token = world.tokens[who]
+            response = await client.get(
+                url, headers={"authorization": f"Bearer {token}"} if token else {})
+            got[who] = str(response.status_code)
+            if response.status_code == 200:  # the CSV itself, streamed through
+                assert response.headers["content-type"] == "text/csv; charset=utf-8"
+                assert response.headers["transfer-encoding"] == "chunked"
+                assert response.text.startswith(("booking_id,status,", "booking_id,ticket_id,"))
+        unknown = await client.get(url.replace(world.show_id, str(uuid.uuid4())),
+                                   headers={"authorization": f"Bearer {world.tokens['admin']}"})
+    assert got == documented_http()[path]
+    assert unknown.status_code == 404

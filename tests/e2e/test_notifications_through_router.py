@@ -1,6 +1,7 @@
 """A booking paid through the router brings its mails, in both modes: the deployment has no
 SMTP host, so the notification service writes them into ``<data dir>/mail`` (as ``make dev``
-does), and the tickets in the confirmation verify with the keys the graph publishes."""
+does), and the tickets in the confirmation verify with the keys the graph publishes and are
+the ones the graph serves (``me { bookings { tickets } }``)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,13 @@ async def test_a_booking_paid_through_the_router_brings_tickets_and_a_receipt(
     keys = (await router.data("{ ticketKeys }"))["ticketKeys"]
     claims = [verify_ticket(t, keys) for t in tokens(confirmation)]
     assert sorted(c["tid"] for c in claims) == sorted(f"{booking_id}:{s}" for s in seats)
+    # The same tickets through the graph: booking's bookings joined with notification's.
+    mine = await router.data("{ me { bookings { id status tickets { id label token } } } }",
+                             token=buyer.token)
+    (booking,) = mine["me"]["bookings"]
+    assert (booking["id"], booking["status"]) == (booking_id, "CONFIRMED")
+    assert [t["token"] for t in booking["tickets"]] == tokens(confirmation)
+    assert [t["id"] for t in booking["tickets"]] == [c["tid"] for c in claims]
 
 
 async def _start(router: GraphQL, buyer: User, booking_id: str) -> str | None:

@@ -118,3 +118,40 @@ async def test_rows_from_before_time_zones_get_utc_and_new_rows_keep_theirs(
         await db.dispose()
     assert (old, kept) == ("UTC", "Asia/Kolkata")
     assert diffs == []
+
+
+async def test_tickets_of_bookings_confirmed_before_check_in_are_counted_once(
+        fresh_url: Callable[[str], str]) -> None:
+    url = fresh_url("booking")
+    await migrate_to("booking", url, "4d8e1a6b2c57")  # the revision before check-in
+    rows = [
+        "INSERT INTO shows (id, venue_id, organizer_id, title, starts_at, currency, status, "
+        "stops, layout, version) VALUES ('s-old', 'venue', 'owner', 'Old Show', "
+        "'2030-01-01 19:00:00', 'EUR', 'ON_SALE', 0, 'OTHER', 0)",
+        *[f"INSERT INTO holds (id, show_id, user_id, status, leg_from, leg_to, expires_at, "
+          f"created_at, places) VALUES ('h-{b}', 's-old', 'u', 'BOOKED', 0, 1, "
+          f"'2030-01-01 00:00:00', '2029-12-01 00:00:00', 3)" for b in ("paid", "gone")],
+        *[f"INSERT INTO bookings (id, user_id, show_id, hold_id, status, total_amount, "
+          f"currency, created_at) VALUES ('b-{b}', 'u', 's-old', 'h-{b}', '{status}', 300, "
+          f"'EUR', '2029-12-01 00:00:00')"
+          for b, status in (("paid", "CONFIRMED"), ("gone", "CANCELLED"))],
+        "INSERT INTO booking_lines (booking_id, seat_id, label, price_amount) VALUES "
+        "('b-paid', 'seat-1', 'A1', 100), ('b-paid', 'seat-2', 'A2', 100), "
+        "('b-gone', 'seat-3', 'A3', 100)",
+        "INSERT INTO booking_ga_lines (booking_id, section_id, name, quantity, price_amount) "
+        "VALUES ('b-paid', 'floor', 'Floor', 3, 50), ('b-gone', 'floor', 'Floor', 2, 50)",
+    ]
+    db = Database(url)
+    try:
+        async with db.engine.begin() as connection:
+            for statement in rows:
+                await connection.execute(text(statement))
+        await upgrade("booking", url)
+        async with db.engine.connect() as connection:
+            counted = (await connection.execute(text(
+                "SELECT show_id, expected, admitted FROM check_in_counts"))).all()
+            diffs = await connection.run_sync(differences(spec("booking").metadata))
+    finally:
+        await db.dispose()
+    assert [tuple(r) for r in counted] == [("s-old", 5, 0)]
+    assert diffs == []

@@ -1,7 +1,10 @@
 """Notifications against a real SMTP server on loopback (aiosmtpd), in both modes.
 
 A paid booking brings exactly one confirmation, with one signed ticket per seat that
-verifies with the published key, and one receipt; replayed events send nothing more; an
+verifies with the published key, and one receipt; the same tickets are in the graph
+(``Booking.tickets``) for the booking's owner and admins only, loaded in one query for many
+bookings, and gone once the booking is cancelled; replayed events send nothing more and
+issue no new ticket; an
 SMTP outage delays the mail and then it goes out once; an address the server refuses for
 good ends parked, where admins see it. Preferences belong to auth and reach notification
 as events.
@@ -15,6 +18,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -28,13 +32,14 @@ from subgraphs.kernel.events import Event
 from subgraphs.kernel.relay import IdempotentConsumer
 from subgraphs.notification import tickets
 from subgraphs.notification.deliveries import INTERRUPTED, UNKNOWN_RECIPIENT
-from subgraphs.notification.models import Delivery, Recipient
+from subgraphs.notification.models import Delivery, IssuedTicket, Recipient
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from tests.flows import PASSWORD, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import error_codes, eventually
 from tests.integration.conftest import own_deployment
 from tests.integration.mailbox import SmtpServer, images, qr_codes, text_body, tokens
 from tests.integration.support import REGISTER, Deployment, refusal, unique_email
+from tests.integration.test_batching import statements
 from tests.payments import CANCEL_BOOKING, pay, pending_booking, wait_booking
 
 PREFERENCES = """mutation($i: NotificationPreferencesInput!) {
@@ -46,6 +51,8 @@ DELIVERIES = """query($status: DeliveryStatus) {
   notificationDeliveries(status: $status, first: 200) {
   id eventId channel kind userId recipient subject status attempts lastError sentAt } }"""
 RETRY = "mutation($id: ID!) { retryNotification(id: $id) { id status attempts } }"
+BOOKING_TICKETS = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Booking { id tickets { id label token issuedAt } } } }"""
 CONFIRMATION = "Your tickets for "
 RECEIPT = "Receipt: "
 
@@ -123,6 +130,29 @@ async def mails(smtp: SmtpServer, who: User, subject: str, count: int) -> None:
     await eventually(lambda: asyncio.sleep(0, len(smtp.mailbox.to(who.email, subject)) >= count))
 
 
+async def graph_tickets(d: Deployment, booking_ids: list[str], token: str | None
+                        ) -> dict[str, Any]:
+    """``Booking.tickets`` of bookings, asked of notification as the router would."""
+    return await d.stack.client("notification").run(
+        BOOKING_TICKETS, {"r": [{"__typename": "Booking", "id": b} for b in booking_ids]}, token)
+
+
+async def issued(d: Deployment, who: User, booking_id: str) -> list[dict[str, Any]]:
+    """The booking's tickets as its owner sees them, once notification has issued them."""
+    async def found() -> list[dict[str, Any]]:
+        body = await graph_tickets(d, [booking_id], who.token)
+        assert "errors" not in body, body
+        return body["data"]["_entities"][0]["tickets"]  # type: ignore[no-any-return]
+
+    return await eventually(found)  # type: ignore[no-any-return]
+
+
+async def stored_tickets(d: Deployment, booking_id: str) -> list[IssuedTicket]:
+    async with d.dbs["notification"].reader() as s:
+        return list(await s.scalars(select(IssuedTicket).where(
+            IssuedTicket.booking_id == booking_id).order_by(IssuedTicket.position)))
+
+
 async def test_a_paid_booking_brings_one_confirmation_with_verifiable_tickets_and_one_receipt(
         notifying: Deployment, smtp: SmtpServer, show: ShowOnSale) -> None:
     d, who = notifying, await register(notifying)
@@ -166,6 +196,54 @@ async def test_a_paid_booking_brings_one_confirmation_with_verifiable_tickets_an
     sent = await deliveries_of(d, who)
     assert sorted((x.kind, x.channel, x.status, x.attempts) for x in sent) == [
         ("CONFIRMATION", "EMAIL", "SENT", 1), ("RECEIPT", "EMAIL", "SENT", 1)]
+
+
+async def test_the_graph_serves_the_mails_tickets_to_the_owner_and_admins_only(
+        notifying: Deployment, smtp: SmtpServer, show: ShowOnSale) -> None:
+    d, who = notifying, await register(notifying)
+    await known(d, who)
+    pending = await pending_booking(d.stack.client("booking"), who, show.id,
+                                    seat_ids(show, 7))
+    # Not confirmed yet: nothing issued, so the owner sees none.
+    assert (await graph_tickets(d, [pending["id"]], who.token))["data"] == {
+        "_entities": [{"id": pending["id"], "tickets": []}]}
+    booking_id = await paid_booking(d, show, who, [0, 1])
+    got = await issued(d, who, booking_id)
+    await mails(smtp, who, CONFIRMATION, 1)
+    (confirmation,) = smtp.mailbox.to(who.email, CONFIRMATION)
+    # The mail carries exactly the tokens the graph serves, in the same order.
+    assert [t["token"] for t in got] == tokens(confirmation)
+    # Each token verifies with the published key set (PyJWT) and names its booking and seat.
+    jwks = jwt.PyJWKSet.from_dict((await d.stack.client("notification").data(
+        "{ ticketKeys }"))["ticketKeys"])
+    seats = show.seats[:2]
+    assert sorted(t["label"] for t in got) == sorted(s["label"] for s in seats)
+    for ticket in got:
+        kid = jwt.get_unverified_header(ticket["token"])["kid"]
+        claims = jwt.decode(ticket["token"], jwks[kid], algorithms=["EdDSA"],
+                            issuer="ticketflow-tickets")
+        assert claims["bid"] == booking_id and claims["sid"] == show.id
+        assert claims["seat"] == ticket["label"] and claims["tid"] == ticket["id"]
+    assert sorted(t["id"] for t in got) == sorted(f"{booking_id}:{s['id']}" for s in seats)
+    assert all(t["issuedAt"] for t in got)
+    # Admins see the same; anyone else signed in is refused, anonymous callers too.
+    admin = await graph_tickets(d, [booking_id], d.actors.admin.token)
+    assert admin["data"]["_entities"][0]["tickets"] == got
+    for other in (d.actors.customer, d.actors.organizer):
+        assert error_codes(await graph_tickets(d, [booking_id], other.token)) == ["FORBIDDEN"]
+    assert error_codes(await graph_tickets(d, [booking_id], None)) == ["UNAUTHENTICATED"]
+
+
+async def test_many_bookings_tickets_cost_what_one_bookings_cost(
+        notifying: Deployment, show: ShowOnSale) -> None:
+    d, who = notifying, await register(notifying)
+    booked = [await paid_booking(d, show, who, [i]) for i in (2, 3, 4)]
+    for booking_id in booked:
+        await issued(d, who, booking_id)
+    reps = [{"__typename": "Booking", "id": b} for b in booked]
+    one = await statements(d.stack, "notification", BOOKING_TICKETS, reps[:1], who.token)
+    many = await statements(d.stack, "notification", BOOKING_TICKETS, reps, who.token)
+    assert many == one >= 1  # the tickets' one query, whatever the number of bookings
 
 
 @pytest.mark.parametrize(("currency", "zone", "total", "local"), [
@@ -224,6 +302,8 @@ async def test_replayed_events_send_nothing_more(notifying: Deployment, smtp: Sm
     await mails(smtp, who, CONFIRMATION, 1)
     await mails(smtp, who, RECEIPT, 1)
     await all_sent(d, who, 2)
+    first = [(t.id, t.token, t.issued_at) for t in await stored_tickets(d, booking_id)]
+    assert len(first) == 1
     # At-least-once: each of the booking's events is delivered to notification's consumer
     # again, alone and in a batch, exactly as the bus would (awaited: applied or dropped).
     svc = d.services["notification"]
@@ -238,9 +318,19 @@ async def test_replayed_events_send_nothing_more(notifying: Deployment, smtp: Sm
         for event in events:
             await consumer(event)
         await consumer.batch(events)
+        # The handler itself, past the consumer's record of processed events (a replayed
+        # outbox after a restart): it finds the tickets issued and signs nothing.
+        for event in events:
+            async with svc.uow() as uow:
+                await svc.spec.consumes[name](svc, uow, event)
+                await uow.commit()
     await all_sent(d, who, 2)
     assert len(smtp.mailbox.to(who.email)) == 2
     assert len(await deliveries_of(d, who)) == 2
+    assert [(t.id, t.token, t.issued_at) for t in await stored_tickets(d, booking_id)] == first
+    assert [t["token"] for t in await issued(d, who, booking_id)] == [first[0][1]]
+    (confirmation,) = smtp.mailbox.to(who.email, CONFIRMATION)
+    assert tokens(confirmation) == [first[0][1]]
 
 
 async def test_an_smtp_outage_delays_the_mail_which_then_goes_out_once(
@@ -308,11 +398,20 @@ async def test_cancelling_a_paid_booking_brings_a_cancellation_and_a_refund_noti
         notifying: Deployment, smtp: SmtpServer, show: ShowOnSale) -> None:
     d, who = notifying, await register(notifying)
     booking_id = await paid_booking(d, show, who, [5])
+    assert len(await issued(d, who, booking_id)) == 1
     await d.stack.client("booking").data(CANCEL_BOOKING, {"id": booking_id}, who.token)
     await mails(smtp, who, "Booking cancelled: Test Show", 1)
     await mails(smtp, who, "Refund: 12.50 EUR", 1)
     await all_sent(d, who, 4)
     assert len(smtp.mailbox.to(who.email)) == 4
+    # A cancelled booking's tickets are no longer served (still stored, voided); the
+    # cancellation's delivery was recorded with the voiding, so it is done by now.
+    body = await graph_tickets(d, [booking_id], who.token)
+    assert body["data"]["_entities"][0]["tickets"] == []
+    (voided,) = await stored_tickets(d, booking_id)
+    assert voided.voided_at is not None
+    assert error_codes(await graph_tickets(d, [booking_id], d.actors.customer.token)) == [
+        "FORBIDDEN"]
 
 
 async def test_preferences_are_the_owners_and_bad_input_changes_nothing(

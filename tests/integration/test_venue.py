@@ -338,3 +338,81 @@ async def test_the_owner_and_admins_set_a_venues_zone_and_booking_is_told_once(
         {"venue_id": venue_id, "time_zone": "Asia/Tokyo"}]  # the same zone again: no event
     assert await count(dbs["venue"], Venue, Venue.id == venue_id,
                        Venue.time_zone == "Asia/Tokyo") == 1
+
+
+VENUE_SHOWS = """query($id: ID!, $status: ShowStatus, $first: Int!, $after: String) {
+  venue(id: $id) { shows(status: $status, first: $first, after: $after) {
+    nodes { id status } pageInfo { hasNextPage endCursor } } } }"""
+
+
+@pytest.fixture
+async def shows_of_every_status(stack: Stack, actors: Actors, venue_id: str) -> dict[str, str]:
+    """A draft, a show on sale and a cancelled show of the organizer's venue, a day apart
+    (in that order): status -> id."""
+    venue, token = stack.client("venue"), actors.organizer.token
+    made = {}
+    for day, status in enumerate(("DRAFT", "ON_SALE", "CANCELLED"), 1):
+        body = await venue.data(CREATE_SHOW, show_input(
+            venue_id, startsAt=f"2030-05-{day:02d}T19:00:00+00:00"), token)
+        made[status] = body["createShow"]["id"]
+    await venue.data(PUBLISH_SHOW, {"id": made["ON_SALE"]}, token)
+    await venue.data("mutation($id: ID!) { cancelShow(id: $id) { status } }",
+                     {"id": made["CANCELLED"]}, token)
+    return made
+
+
+async def venue_shows(stack: Stack, venue_id: str, token: str | None, status: str | None = None,
+                      first: int = 20, after: str | None = None) -> dict[str, Any]:
+    return await stack.client("venue").run(VENUE_SHOWS, {
+        "id": venue_id, "status": status, "first": first, "after": after}, token)
+
+
+def listed(body: dict[str, Any]) -> list[tuple[str, str]]:
+    assert "errors" not in body, body
+    return [(s["id"], s["status"]) for s in body["data"]["venue"]["shows"]["nodes"]]
+
+
+@pytest.mark.parametrize("who", ["organizer", "admin"])
+async def test_a_venues_owner_and_admins_list_its_shows_of_every_status(
+        stack: Stack, actors: Actors, venue_id: str, shows_of_every_status: dict[str, str],
+        who: str) -> None:
+    token, made = getattr(actors, who).token, shows_of_every_status
+    every = [(made[s], s) for s in ("DRAFT", "ON_SALE", "CANCELLED")]  # soonest first
+    assert listed(await venue_shows(stack, venue_id, token)) == every
+    for status in ("DRAFT", "ON_SALE", "CANCELLED"):
+        assert listed(await venue_shows(stack, venue_id, token, status)) == [
+            (made[status], status)]
+    assert listed(await venue_shows(stack, venue_id, token, "CLOSED")) == []
+    # A page at a time: two, then the third after the first page's cursor.
+    page = await venue_shows(stack, venue_id, token, first=2)
+    assert listed(page) == every[:2]
+    info = page["data"]["venue"]["shows"]["pageInfo"]
+    assert info["hasNextPage"] is True
+    rest = await venue_shows(stack, venue_id, token, first=2, after=info["endCursor"])
+    assert listed(rest) == every[2:]
+    assert rest["data"]["venue"]["shows"]["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.parametrize("who", [None, "customer", "other_organizer"])
+async def test_anyone_else_lists_a_venues_shows_on_sale_only(
+        stack: Stack, actors: Actors, venue_id: str, shows_of_every_status: dict[str, str],
+        who: str | None) -> None:
+    token, made = getattr(actors, who).token if who else None, shows_of_every_status
+    assert listed(await venue_shows(stack, venue_id, token)) == [(made["ON_SALE"], "ON_SALE")]
+    assert listed(await venue_shows(stack, venue_id, token, "ON_SALE")) == [
+        (made["ON_SALE"], "ON_SALE")]
+    for status in ("DRAFT", "CANCELLED", "CLOSED"):
+        assert listed(await venue_shows(stack, venue_id, token, status)) == []
+
+
+@pytest.mark.parametrize(("first", "after", "field"), [
+    (0, None, "first"), (101, None, "first"), (-1, None, "first"),
+    (20, "not-a-cursor", "after"), (20, "MjAzMC0wNS0wMXxzaG93", "after"),
+], ids=["first 0", "first 101", "first -1", "garbage cursor", "cursor without a zone"])
+@pytest.mark.parametrize("who", [None, "organizer"])
+async def test_a_bad_page_of_a_venues_shows_is_refused_naming_the_argument(
+        stack: Stack, actors: Actors, venue_id: str, first: int, after: str | None, field: str,
+        who: str | None) -> None:
+    token = getattr(actors, who).token if who else None
+    body = await venue_shows(stack, venue_id, token, "DRAFT", first=first, after=after)
+    assert refusal(body) == ("BAD_USER_INPUT", field)

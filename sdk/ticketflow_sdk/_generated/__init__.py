@@ -1,7 +1,12 @@
 from .base_model import BaseModel, Upload
 from .cancel_booking import CancelBooking, CancelBookingCancelBooking
 from .cancel_show import CancelShow, CancelShowCancelShow
-from .checkout import Checkout, CheckoutCheckoutBooking, CheckoutCheckoutHoldExpired
+from .checkout import (
+    Checkout,
+    CheckoutCheckoutBooking,
+    CheckoutCheckoutHoldExpired,
+    CheckoutCheckoutPromoCodeRejected,
+)
 from .client import Operations
 from .confirm_payment import (
     ConfirmPayment,
@@ -19,6 +24,7 @@ from .enums import (
     HallKind,
     PaymentProvider,
     PaymentStatus,
+    PromoCodeRejection,
     RefundStatus,
     Role,
     SeatEventKind,
@@ -111,16 +117,19 @@ from .get_venue import GetVenue, GetVenueVenue
 from .hold import Hold, HoldHold
 from .hold_best_available import (
     HoldBestAvailable,
+    HoldBestAvailableHoldBestAvailablePromoCodeRejected,
     HoldBestAvailableHoldBestAvailableSeatHold,
     HoldBestAvailableHoldBestAvailableSoldOut,
 )
 from .hold_general_admission import (
     HoldGeneralAdmission,
+    HoldGeneralAdmissionHoldGeneralAdmissionPromoCodeRejected,
     HoldGeneralAdmissionHoldGeneralAdmissionSeatHold,
     HoldGeneralAdmissionHoldGeneralAdmissionSoldOut,
 )
 from .hold_seats import (
     HoldSeats,
+    HoldSeatsHoldSeatsPromoCodeRejected,
     HoldSeatsHoldSeatsSeatHold,
     HoldSeatsHoldSeatsSeatsUnavailable,
 )
@@ -235,6 +244,7 @@ __all__ = [
     "Checkout",
     "CheckoutCheckoutBooking",
     "CheckoutCheckoutHoldExpired",
+    "CheckoutCheckoutPromoCodeRejected",
     "ConfirmPayment",
     "ConfirmPaymentConfirmPaymentPayment",
     "ConfirmPaymentConfirmPaymentPaymentDeclined",
@@ -282,9 +292,11 @@ __all__ = [
     "HeldSeatPrice",
     "Hold",
     "HoldBestAvailable",
+    "HoldBestAvailableHoldBestAvailablePromoCodeRejected",
     "HoldBestAvailableHoldBestAvailableSeatHold",
     "HoldBestAvailableHoldBestAvailableSoldOut",
     "HoldGeneralAdmission",
+    "HoldGeneralAdmissionHoldGeneralAdmissionPromoCodeRejected",
     "HoldGeneralAdmissionHoldGeneralAdmissionSeatHold",
     "HoldGeneralAdmissionHoldGeneralAdmissionSoldOut",
     "HoldHold",
@@ -292,6 +304,7 @@ __all__ = [
     "HoldLinePrice",
     "HoldLineUnitPrice",
     "HoldSeats",
+    "HoldSeatsHoldSeatsPromoCodeRejected",
     "HoldSeatsHoldSeatsSeatHold",
     "HoldSeatsHoldSeatsSeatsUnavailable",
     "ISSUE_REFUND_GQL",
@@ -331,6 +344,7 @@ __all__ = [
     "PriceTier",
     "PriceTierInput",
     "PriceTierPrice",
+    "PromoCodeRejection",
     "PublishShow",
     "PublishShowPublishShow",
     "REFRESH_GQL",

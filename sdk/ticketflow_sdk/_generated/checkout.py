@@ -1,8 +1,9 @@
-from typing import Literal, Union
+from typing import Literal, Optional, Union
 
 from pydantic import Field
 
 from .base_model import BaseModel
+from .enums import PromoCodeRejection
 from .fragments import (  # noqa: F401
     Booking,
     BookingGeneralAdmission,
@@ -15,9 +16,11 @@ from .fragments import (  # noqa: F401
 
 
 class Checkout(BaseModel):
-    checkout: Union["CheckoutCheckoutBooking", "CheckoutCheckoutHoldExpired"] = Field(
-        discriminator="typename__"
-    )
+    checkout: Union[
+        "CheckoutCheckoutBooking",
+        "CheckoutCheckoutHoldExpired",
+        "CheckoutCheckoutPromoCodeRejected",
+    ] = Field(discriminator="typename__")
 
 
 class CheckoutCheckoutBooking(Booking):
@@ -29,6 +32,14 @@ class CheckoutCheckoutHoldExpired(BaseModel):
     code: str
     message: str
     hold_id: str = Field(alias="holdId")
+
+
+class CheckoutCheckoutPromoCodeRejected(BaseModel):
+    typename__: Literal["PromoCodeRejected"] = Field(alias="__typename")
+    code: str
+    message: str
+    reason: PromoCodeRejection
+    promo_code: Optional[str] = Field(alias="promoCode")
 
 
 Checkout.model_rebuild()

@@ -14,6 +14,16 @@ class BookingStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class PromoCodeRejection(StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    INACTIVE = "INACTIVE"
+    NOT_YET_VALID = "NOT_YET_VALID"
+    EXPIRED = "EXPIRED"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    EXHAUSTED = "EXHAUSTED"
+    CUSTOMER_LIMIT_REACHED = "CUSTOMER_LIMIT_REACHED"
+
+
 class SeatEventKind(StrEnum):
     SNAPSHOT = "SNAPSHOT"
     DELTA = "DELTA"

@@ -18,6 +18,7 @@ class HoldBestAvailable(BaseModel):
     hold_best_available: Union[
         "HoldBestAvailableHoldBestAvailableSeatHold",
         "HoldBestAvailableHoldBestAvailableSoldOut",
+        "HoldBestAvailableHoldBestAvailablePromoCodeRejected",
     ] = Field(alias="holdBestAvailable", discriminator="typename__")
 
 
@@ -30,6 +31,10 @@ class HoldBestAvailableHoldBestAvailableSoldOut(BaseModel):
     code: str
     message: str
     available: int
+
+
+class HoldBestAvailableHoldBestAvailablePromoCodeRejected(BaseModel):
+    typename__: Literal["PromoCodeRejected"] = Field(alias="__typename")
 
 
 HoldBestAvailable.model_rebuild()

@@ -18,6 +18,7 @@ class HoldGeneralAdmission(BaseModel):
     hold_general_admission: Union[
         "HoldGeneralAdmissionHoldGeneralAdmissionSeatHold",
         "HoldGeneralAdmissionHoldGeneralAdmissionSoldOut",
+        "HoldGeneralAdmissionHoldGeneralAdmissionPromoCodeRejected",
     ] = Field(alias="holdGeneralAdmission", discriminator="typename__")
 
 
@@ -30,6 +31,10 @@ class HoldGeneralAdmissionHoldGeneralAdmissionSoldOut(BaseModel):
     code: str
     message: str
     available: int
+
+
+class HoldGeneralAdmissionHoldGeneralAdmissionPromoCodeRejected(BaseModel):
+    typename__: Literal["PromoCodeRejected"] = Field(alias="__typename")
 
 
 HoldGeneralAdmission.model_rebuild()

@@ -16,7 +16,9 @@ from .fragments import (  # noqa: F401
 
 class HoldSeats(BaseModel):
     hold_seats: Union[
-        "HoldSeatsHoldSeatsSeatHold", "HoldSeatsHoldSeatsSeatsUnavailable"
+        "HoldSeatsHoldSeatsSeatHold",
+        "HoldSeatsHoldSeatsSeatsUnavailable",
+        "HoldSeatsHoldSeatsPromoCodeRejected",
     ] = Field(alias="holdSeats", discriminator="typename__")
 
 
@@ -29,6 +31,10 @@ class HoldSeatsHoldSeatsSeatsUnavailable(BaseModel):
     code: str
     message: str
     seat_ids: tuple[str, ...] = Field(alias="seatIds")
+
+
+class HoldSeatsHoldSeatsPromoCodeRejected(BaseModel):
+    typename__: Literal["PromoCodeRejected"] = Field(alias="__typename")
 
 
 HoldSeats.model_rebuild()

@@ -19,6 +19,13 @@ class RegisterInput(BaseModel):
     name: str
 
 
+class MoneyInput(BaseModel):
+    amount: int
+    "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD, 1250 JPY."
+    currency: str
+    "A current ISO 4217 code, e.g. EUR."
+
+
 class SegmentInput(BaseModel):
     """Part of a journey: from one stop to a later one, as indexes into Show.stops (0 is the first stop). Leave it out for the whole journey."""
 
@@ -65,17 +72,12 @@ class CreateVenueInput(BaseModel):
     "Shortcut: one hall named Main with these rows."
 
 
-class MoneyInput(BaseModel):
-    amount: int
-    "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD, 1250 JPY."
-    currency: str
-    "A current ISO 4217 code, e.g. EUR."
-
-
 class PriceTierInput(BaseModel):
     category: str
     amount: int
     "Minor units."
+    hidden: bool = False
+    "Sold only to holds whose promo code unlocks this category (PromoCode.unlocksCategories)."
 
 
 class RowInput(BaseModel):

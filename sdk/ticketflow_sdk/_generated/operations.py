@@ -596,6 +596,12 @@ mutation Checkout($holdId: ID!, $idempotencyKey: String!) {
       message
       holdId
     }
+    ... on PromoCodeRejected {
+      code
+      message
+      reason
+      promoCode
+    }
   }
 }
 

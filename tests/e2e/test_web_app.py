@@ -1,0 +1,209 @@
+"""The web app in a real browser against the real processes and router, in both modes.
+
+The data comes through the API (an organizer's show and journey on sale, customers with
+passwords); ``web/e2e/customer.mjs`` drives Chromium through the customer's flows on the app
+the router serves (web/dist, built by ``make web``); then the graph and the e-tickets' signatures
+are checked here. Screenshots of every step: ``test-artifacts/web/<mode>/NN-step.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from subgraphs.dev import node_command
+from subgraphs.seed import create_user
+from tests.flows import PASSWORD, Actors, login, show_on_sale
+from tests.harness import GraphQL, Processes, Stack, eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+SCRIPT = WEB / "e2e" / "customer.mjs"
+CHROMIUM = os.environ.get("TICKETFLOW_CHROMIUM", "/usr/bin/chromium")
+
+BOOKING = """query($id: ID!) { booking(id: $id) {
+  id status show { id } lines { seatId label }
+  payment { status attempts refunded { amount } } tickets { id label token } } }"""
+HOLD = """query($id: ID!) { hold(id: $id) { id status seatIds segment { from to }
+  show { id } } }"""
+AVAILABILITY = """query($id: ID!) { show(id: $id) { availability {
+  total available held sold } } }"""
+MY_BOOKINGS = """{ me { email bookings { id status show { id }
+  payment { status refunded { amount currency } } } } }"""
+
+
+CREATE_HALL = """mutation($v: ID!, $m: JSON!) { createHall(venueId: $v, seatMap: $m) {
+  id sections { id } } }"""
+CREATE_SHOW = """mutation($i: CreateShowInput!) { createShow(input: $i) { id } }"""
+PUBLISH = """mutation($id: ID!) { publishShow(id: $id) { status } }"""
+STANDING_AVAILABILITY = """query($id: ID!) { show(id: $id) { availability {
+  generalAdmission { sectionId available held } } } }"""
+
+
+async def standing_show(router: GraphQL, token: str, venue_id: str) -> tuple[str, str]:
+    """A show on sale in a standing-only hall (50 places of "Floor" at 1.250 KWD, a currency
+    of three minor digits): its id and the section's."""
+    seat_map = {"format": "ticketflow.seatmap/v1", "name": "Web Standing",
+                "sections": [{"key": "floor", "name": "Floor",
+                              "generalAdmission": {"capacity": 50, "category": "STANDING"}}]}
+    hall = (await router.data(CREATE_HALL, {"v": venue_id, "m": seat_map}, token))["createHall"]
+    show = await router.data(CREATE_SHOW, {"i": {
+        "hallId": hall["id"], "title": "Standing Web Show", "startsAt": "2031-05-18T18:00:00+00:00",
+        "price": {"amount": 1250, "currency": "KWD"}}}, token)
+    show_id = show["createShow"]["id"]
+    await router.data(PUBLISH, {"id": show_id}, token)
+
+    async def on_sale() -> bool:
+        body = await router.run(STANDING_AVAILABILITY, {"id": show_id})
+        availability = ((body.get("data") or {}).get("show") or {}).get("availability")
+        return bool(availability and availability["generalAdmission"])
+
+    await eventually(on_sale)
+    return show_id, hall["sections"][0]["id"]
+
+
+async def customer(stack: Stack, router: GraphQL, name: str) -> dict[str, str]:
+    """A customer the browser signs in as (and the token the checks here use)."""
+    email = f"web-{uuid.uuid4().hex[:8]}@example.com"
+    await create_user(stack.settings, email, PASSWORD, name, "CUSTOMER")
+    user = await login(router, email)
+    return {"email": email, "password": PASSWORD, "name": name, "id": user.id,
+            "token": user.token}
+
+
+async def run_browser(stack: Stack, mode: str, data: dict[str, Any], work: Path
+                      ) -> tuple[int, str, dict[str, Any]]:
+    """Run the browser script: its exit status, what it printed, and what it wrote."""
+    artifacts = ROOT / "test-artifacts" / "web" / mode
+    shutil.rmtree(artifacts, ignore_errors=True)
+    artifacts.mkdir(parents=True)
+    (work / "input.json").write_text(json.dumps(data))
+    output = artifacts / "output.json"  # kept with the screenshots
+    env = {**os.environ,
+           "TICKETFLOW_WEB_URL": stack.router_url.removesuffix("graphql"),
+           "TICKETFLOW_E2E_INPUT": str(work / "input.json"),
+           "TICKETFLOW_E2E_ARTIFACTS": str(artifacts),
+           "TICKETFLOW_E2E_OUTPUT": str(output),
+           "TICKETFLOW_CHROMIUM": CHROMIUM}
+    process = await asyncio.create_subprocess_exec(
+        *node_command(str(SCRIPT)), cwd=WEB, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    printed, _ = await process.communicate()
+    seen = json.loads(output.read_text()) if output.exists() else {}
+    return process.returncode or 0, printed.decode(errors="replace"), seen
+
+
+async def test_customer_flows_in_a_browser(
+    e2e: tuple[Stack, Processes], e2e_actors: Actors, mode: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    if not (WEB / "dist" / "index.html").exists():
+        pytest.fail("web/dist is missing: run `make web` (it builds the web app) first")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (set TICKETFLOW_CHROMIUM)")
+    stack, _ = e2e
+    router = GraphQL(stack.router_url)
+    organizer = e2e_actors.organizer
+    # A day no other test uses, in Berlin: the shows list filtered to that day finds it,
+    # at 20:00 local time.
+    show = await show_on_sale(router, router, organizer, via_router=True, price=1250,
+                              time_zone="Europe/Berlin", starts_at="2031-05-17T18:00:00+00:00")
+    journey = await show_on_sale(router, router, organizer, via_router=True,
+                                 stops=["Berlin", "Leipzig", "Munich"],
+                                 starts_at="2030-01-02T08:00:00+00:00")
+    standing_id, floor_id = await standing_show(router, organizer.token, show.venue_id)
+    a = await customer(stack, router, "Ada Web")
+    b = await customer(stack, router, "Bob Web")
+    newcomer = {"email": f"new-{uuid.uuid4().hex[:8]}@example.com",
+                "password": "a long web password", "name": "Cleo Web"}
+    seats = [{"id": s["id"], "label": s["label"]} for s in show.seats]
+    data = {"customerA": a, "customerB": b, "newCustomer": newcomer,
+            "show": {"id": show.id, "seats": seats[:2], "day": "2031-05-17"},
+            "standing": {"id": standing_id, "section": "Floor"},
+            "journey": {"id": journey.id, "from": 1, "to": 2,
+                        "seats": [{"id": s["id"], "label": s["label"]} for s in journey.seats[:1]]}}
+
+    status, printed, seen = await run_browser(stack, mode, data, tmp_path_factory.mktemp("web"))
+    assert status == 0, f"the browser flows failed:\n{printed}\n{json.dumps(seen, indent=2)}"
+    assert not seen.get("pageErrors"), seen["pageErrors"]
+
+    # the shows list, filtered to the show's day: its local time in Berlin and its price
+    assert "20:00" in seen["showCard"] and "Europe/Berlin" in seen["showCard"], seen["showCard"]
+    assert "from €12.50" in seen["showCard"]
+
+    # (1) B was told in words, and got nothing
+    assert f"Seat {seats[0]['label']} was just taken by someone else" in seen["takenWords"]
+    assert seen["holdTotal"] == "€25.00"  # two seats at 12.50 EUR, en-GB
+    b_bookings = await router.data(MY_BOOKINGS, token=b["token"])
+    assert b_bookings["me"]["bookings"] == []
+
+    # (2) A's booking is paid (a declined attempt, then a good one), its two seats sold
+    booked = (await router.data(BOOKING, {"id": seen["bookingA"]}, a["token"]))["booking"]
+    assert booked["status"] == "CONFIRMED"
+    assert booked["show"]["id"] == show.id
+    assert sorted(line["seatId"] for line in booked["lines"]) == sorted(s["id"] for s in seats[:2])
+    assert booked["payment"]["status"] == "SUCCEEDED"
+    assert booked["payment"]["attempts"] == 2
+    assert "card_declined" in seen["declinedWords"]
+
+    # ... and its QR codes are e-tickets signed with a key of Query.ticketKeys, one per seat
+    keys = (await router.data("{ ticketKeys }"))["ticketKeys"]
+    claims = [verify(ticket["token"], keys) for ticket in seen["tickets"]]
+    assert {c["bid"] for c in claims} == {seen["bookingA"]}
+    assert {c["sid"] for c in claims} == {show.id}
+    assert sorted(c["tid"] for c in claims) == sorted(
+        f"{seen['bookingA']}:{s['id']}" for s in seats[:2])
+    assert sorted(c["seat"] for c in claims) == sorted(s["label"] for s in seats[:2])
+    assert sorted(t["token"] for t in seen["tickets"]) == sorted(
+        t["token"] for t in booked["tickets"])
+    assert sorted(t["label"] for t in seen["tickets"]) == sorted(
+        f"E-ticket for seat {s['label']}" for s in seats[:2])
+
+    # (3) the newcomer registered, paid, cancelled, and was refunded in full
+    them = await login(router, newcomer["email"], newcomer["password"])
+    mine = (await router.data(MY_BOOKINGS, token=them.token))["me"]
+    assert mine["email"] == newcomer["email"]
+    assert [(x["id"], x["status"]) for x in mine["bookings"]] == [(seen["bookingC"], "CANCELLED")]
+    assert mine["bookings"][0]["payment"] == {"status": "REFUNDED",
+                                              "refunded": {"amount": 1250, "currency": "EUR"}}
+    assert seen["refundWords"] == "Refunded €12.50."
+
+    # ... held two standing places (at 1.250 KWD each, three minor digits) and let them go
+    assert seen["standingTotal"] == "KWD 2.500"
+    let_go = (await router.data(HOLD, {"id": seen["standingHold"]}, them.token))["hold"]
+    assert (let_go["show"]["id"], let_go["status"]) == (standing_id, "RELEASED")
+    floor = (await router.data(STANDING_AVAILABILITY, {"id": standing_id}))["show"]
+    assert floor["availability"]["generalAdmission"] == [
+        {"sectionId": floor_id, "available": 50, "held": 0}]
+
+    async def settled() -> dict[str, Any] | None:
+        got = (await router.data(AVAILABILITY, {"id": show.id}))["show"]["availability"]
+        return got if got["held"] == 0 else None
+
+    # A's two seats sold; the newcomer's seat back on sale; B holds nothing
+    assert await eventually(settled) == {"total": 10, "available": 8, "held": 0, "sold": 2}
+
+    # (4) the journey's hold is A's, on the segment picked, for the seat clicked
+    hold = (await router.data(HOLD, {"id": seen["journeyHold"]}, a["token"]))["hold"]
+    assert hold["show"]["id"] == journey.id
+    assert hold["status"] == "ACTIVE"
+    assert hold["segment"] == {"from": 1, "to": 2}
+    assert hold["seatIds"] == [journey.seats[0]["id"]]
+
+    shots = sorted(p.name for p in (ROOT / "test-artifacts" / "web" / mode).glob("*.png"))
+    assert shots[0] == "01-a-signed-in.png" and len(shots) == len(seen["steps"])
+
+
+def verify(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    """A ticket's claims, its EdDSA signature checked with the key its header names."""
+    kid = jwt.get_unverified_header(token)["kid"]
+    [key] = [k for k in jwks["keys"] if k["kid"] == kid]
+    return jwt.decode(token, jwt.PyJWK(key), algorithms=["EdDSA"], issuer="ticketflow-tickets")  # type: ignore[no-any-return]
