@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import counts, expiry, waitlist_line
+from subgraphs.booking import counts, expiry, unlocking, waitlist_line
 from subgraphs.booking.holds import require_on_sale, show_of
 from subgraphs.booking.models import (
     AdmissionSection,
@@ -62,15 +62,15 @@ async def _categories(session: AsyncSession, show_id: str) -> set[str]:
 
 
 async def _available(session: AsyncSession, show_id: str, category: str | None,
-                     section_id: str | None) -> int:
-    """Seats of the show (of ``category``), or places of the standing section, a buyer
-    could hold now."""
+                     section_id: str | None, hidden: frozenset[str]) -> int:
+    """Seats of the show (of ``category``; hidden categories aside), or places of the
+    standing section, a buyer could hold now."""
     counted = (await counts.read(session, [show_id], utcnow()))[show_id]
     if section_id is not None:
         return sum(g.capacity - g.held_now - g.sold for g in counted.sections
                    if g.section_id == section_id)
     return sum(c.total - c.held_now - c.sold for c in counted.seats
-               if c.leg == 0 and category in (None, c.category))
+               if c.leg == 0 and category in (None, c.category) and c.category not in hidden)
 
 
 async def join_waiting_list(
@@ -102,8 +102,17 @@ async def join_waiting_list(
             if await session.get(AdmissionSection, (show_id, section_id)) is None:
                 raise BadUserInput("This show has no standing section with this id.",
                                    field="sectionId")
-        if wanted is not None and wanted not in await _categories(session, show_id):
-            raise BadUserInput("This show has no seats of this category.", field="category")
+        hidden = await unlocking.hidden_of(service, show_id)
+        if wanted is not None and (wanted not in await _categories(session, show_id)
+                                   or wanted in hidden):
+            raise BadUserInput("This show has no seats of this category to wait for.",
+                               field="category")
+        if section_id is not None and await session.scalar(
+                select(AdmissionSection.category).where(
+                    AdmissionSection.show_id == show_id,
+                    AdmissionSection.section_id == section_id)) in hidden:
+            raise BadUserInput("This standing section is sold only with a promo code.",
+                               field="sectionId")
 
     async def create(uow: UnitOfWork) -> tuple[WaitingListEntry, str]:
         session = uow.session
@@ -116,7 +125,7 @@ async def join_waiting_list(
                     waiting=BookableShow.waiting + 1)
             .returning(BookableShow.waitlist_last)
             .execution_options(synchronize_session=False))
-        available = await _available(session, show_id, wanted, section_id)
+        available = await _available(session, show_id, wanted, section_id, hidden)
         if available >= quantity:
             raise _Available(available)
         entry = WaitingListEntry(id=new_id(), show_id=show_id, user_id=who.user_id,

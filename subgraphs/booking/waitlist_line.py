@@ -20,6 +20,8 @@ The rule (docs/architecture.md, "Waiting lists"):
   EXPIRED, and its seats come back through this same path to the next in line.
 * An entry whose customer would pass ``TICKETFLOW_MAX_SEATS_PER_CUSTOMER`` with the seats
   (they bought elsewhere since joining) is EXPIRED and its seats pass on.
+* Seats of a hidden category (sold only with an unlocking promo code: unlocking.py) never
+  go to the line, and nobody can wait for a hidden category or standing section.
 
 Cheap when nobody waits: one index lookup (``ix_waitlist_line``) that finds nothing. The
 show's row is written (``shows.waiting``) only when an entry stops WAITING.
@@ -34,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import limits, seats, sections
+from subgraphs.booking import limits, seats, sections, unlocking
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import (
     AVAILABLE,
@@ -143,10 +145,16 @@ async def hand_on(service: Service, uow: UnitOfWork, show: ShowInfo,
     if show.legs != 1:  # journeys have no waiting lists
         return
     session = uow.session
+    hidden: frozenset[str] | None = None
     while pool:
         entry = await session.scalar(_head(show.id, sorted({r.category for r in pool})))
         if entry is None:
             return
+        if hidden is None:  # someone waits: hidden categories stay with code holders
+            hidden = await unlocking.hidden_of(service, show.id)
+            if hidden:
+                pool = [r for r in pool if r.category not in hidden]
+                continue
         fits = [r for r in pool if entry.category in (None, r.category)]
         wanted = fits[:entry.quantity - entry.reserved]
         chosen = {r.seat_id for r in wanted}

@@ -31,6 +31,8 @@ from tests.flows import CHECKOUT, HOLD, ShowOnSale, User, show_on_sale
 from tests.harness import eventually
 from tests.integration.conftest import own_deployment
 from tests.integration.mailbox import SmtpServer, text_body
+from tests.integration.promo_support import create_code, tiered_show
+from tests.integration.promo_support import hold as promo_hold
 from tests.integration.support import Deployment, count, customer, refusal, seat_rows
 from tests.integration.test_general_admission import (
     availability,
@@ -54,6 +56,9 @@ RELEASE = "mutation($id: ID!) { releaseHold(holdId: $id) { id status } }"
 CANCEL = "mutation($id: ID!) { cancelBooking(bookingId: $id) { id status } }"
 LINE = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Show { waitingList { waiting offered } } } }"""
+HOLD_WITH_CODE = """mutation($show: ID!, $seats: [ID!]!, $code: String) {
+  holdSeats(showId: $show, seatIds: $seats, promoCode: $code) {
+    __typename ... on SeatHold { id } } }"""
 OFFER_SUBJECT = "Seats for Test Show are waiting for you until "
 
 
@@ -521,3 +526,30 @@ async def test_seats_returned_at_once_gather_for_each_in_turn_and_never_reach_th
     # Each returned seat is in exactly one offer; each offer has two of them.
     assert sorted(rows[s][1] or "" for s in returned) == \
         sorted(h or "" for h in offered for _ in range(2))
+
+
+async def test_hidden_category_seats_stay_with_code_holders_and_nobody_waits_for_them(
+        lines: Deployment) -> None:
+    d = lines
+    booking = d.stack.client("booking")
+    seller, insider, waiter = [await customer(d.stack) for _ in range(3)]
+    show = await tiered_show(d.stack, d.actors.organizer, "EUR",
+                             {"VIP": 5000, "STANDARD": 2000}, seats_per_row=2, hidden=("VIP",))
+    vip, standard = show.of("VIP"), show.of("STANDARD")
+    opens = await create_code(booking, d.actors.organizer, percent=0,
+                              unlocksCategories=["VIP"], showIds=[show.id])
+    held = await booking.data(HOLD_WITH_CODE, {"show": show.id, "seats": [vip[0]],
+                                               "code": opens["code"]}, insider.token)
+    standard_holds = [await promo_hold(booking, seller, show.id, [s]) for s in standard]
+    # A hidden seat is free (vip[1]), but only code holders may buy it: the waiter waits.
+    joined = await booking.data(JOIN, {"show": show.id, "n": 1}, waiter.token)
+    assert joined["joinWaitingList"]["__typename"] == "WaitingListEntry"
+    refused = await booking.run(JOIN, {"show": show.id, "n": 1, "cat": "VIP"}, seller.token)
+    assert refusal(refused) == ("BAD_USER_INPUT", "category")
+
+    await release(d, insider, held["holdSeats"]["id"])
+    assert (await mine(d, waiter, show.id))["status"] == "WAITING"
+    rows = await seat_rows(d.dbs["booking"], show.id)
+    assert rows[vip[0]] == (AVAILABLE, None)
+    await release(d, seller, standard_holds[1])
+    assert (await mine(d, waiter, show.id))["offer"]["seatIds"] == [standard[1]]
