@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import expiry, limits, seats, unlocking
+from subgraphs.booking import expiry, limits, seats, ticket_types, unlocking
 from subgraphs.booking.inventory import Segment, legs_of
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import (
@@ -44,6 +44,7 @@ from subgraphs.booking.models import (
     Hold,
     HoldPromoCode,
     HoldStatus,
+    HoldTicketLine,
     ShowSeat,
 )
 from subgraphs.booking.outcomes import (
@@ -53,7 +54,7 @@ from subgraphs.booking.outcomes import (
     SeatsUnavailable,
 )
 from subgraphs.booking.promo_rules import Rejected
-from subgraphs.booking.reads import HoldPrice, PricedSeat
+from subgraphs.booking.reads import HoldPrice, PricedSeat, typed_price
 from subgraphs.booking.shows import ShowInfo, show_info
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import new_id, utcnow
@@ -77,6 +78,8 @@ class Request:
     field: str
     # The promo code the hold is made with (:mod:`.unlocking`), stored with it.
     promo_code_id: str | None = None
+    # The ticket types of its seats or places, on a show with types (:mod:`.ticket_types`).
+    tickets: ticket_types.Choice | None = None
 
 
 def validate_quantity(quantity: int, limit: int) -> int:
@@ -226,10 +229,13 @@ async def _first(req: Request) -> Held | None:
     return None if hold is None else Held(hold)
 
 
-def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken]) -> HoldPrice:
-    """What a hold just made will charge: its seats at their prices (on its first leg)."""
-    return HoldPrice([PricedSeat(t.seat_id, t.label, t.category, t.price_amount)
-                      for t in taken if t.leg == hold.leg_from], [], show.currency)
+def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken],
+             typed: Sequence[HoldTicketLine] = ()) -> HoldPrice:
+    """What a hold just made will charge: its seats at their prices (on its first leg), or
+    at their ticket types' frozen prices."""
+    return typed_price(HoldPrice([PricedSeat(t.seat_id, t.label, t.category, t.price_amount)
+                                  for t in taken if t.leg == hold.leg_from], [],
+                                 show.currency), typed)
 
 
 async def take_seats(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[str],
@@ -242,17 +248,20 @@ async def take_seats(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequen
         return Refused()
     if not await insert_hold(req, uow, hold):
         return OverLimit()
+    typed = [] if req.tickets is None else await ticket_types.freeze(
+        uow, hold.id, req.tickets, [(t.seat_id, t.category) for t in taken
+                                    if t.leg == hold.leg_from])
     Ledger.of(req.service, uow).moved(req.show, taken)
     uow.emit(SeatsHeld(hold_id=hold.id, show_id=hold.show_id, user_id=hold.user_id,
                        seat_ids=seats.seat_ids(taken), legs=[hold.leg_from, hold.leg_to],
                        expires_at=hold.expires_at.isoformat()))
-    return Held(hold, price_of(req.show, hold, taken))
+    return Held(hold, price_of(req.show, hold, taken, typed))
 
 
 async def hold_seats(
     service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str],
     idempotency_key: str | None = None, segment: Segment | None = None,
-    promo_code: str | None = None,
+    promo_code: str | None = None, seat_ticket_types: Sequence[tuple[str, str]] | None = None,
 ) -> Held | SeatsUnavailable | Rejected:
     """Hold all of ``seat_ids`` for the caller (on ``segment``'s legs), or none of them.
 
@@ -260,13 +269,17 @@ async def hold_seats(
     seat and leg) that are free (available, or held past expiry). If it changed fewer rows
     than asked, another holder won at least one and the whole transaction rolls back.
     With ``promo_code`` the hold is made with that code applied (:class:`.Rejected` when it
-    cannot be used); seats of a hidden category need a code that unlocks it.
+    cannot be used); seats of a hidden category need a code that unlocks it. On a show
+    with ticket types, ``seat_ticket_types`` (seat id, type key) names a seat's type; the
+    others are the default type.
     """
     who = require_caller(caller)
     wanted = validate_seat_ids(seat_ids, service.settings.max_seats_per_hold)
     key = clean_key(idempotency_key)
     show = await show_of(service, show_id)
     legs = legs_of(show, segment)
+    tickets = await ticket_types.choose(service, show_id, wanted, per_seat=seat_ticket_types,
+                                        field="ticketTypes")
     gate = await unlocking.gate(service, who, show, promo_code)
     if isinstance(gate, Rejected):
         return gate
@@ -274,8 +287,9 @@ async def hold_seats(
     req = Request(service, who, show, "holdSeats",
                   {"show_id": show_id, "seat_ids": sorted(wanted),
                    **({"segment": list(segment)} if segment else {}),
-                   **({"promo_code": gate.code.id} if gate.code else {})}, key, "seatIds",
-                  None if gate.code is None else gate.code.id)
+                   **({"promo_code": gate.code.id} if gate.code else {}),
+                   **(tickets.arguments() if tickets else {})}, key, "seatIds",
+                  None if gate.code is None else gate.code.id, tickets)
 
     async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, legs, len(wanted))

@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import limits, seats, sections, unlocking
+from subgraphs.booking import limits, seats, sections, ticket_types, unlocking
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import (
     AVAILABLE,
@@ -314,11 +314,33 @@ async def _offer(service: Service, uow: UnitOfWork, show: ShowInfo,
         .join(AdmissionSection, (AdmissionSection.show_id == HoldAdmission.show_id)
               & (AdmissionSection.section_id == HoldAdmission.section_id))
         .where(HoldAdmission.hold_id == hold_id).order_by(AdmissionSection.position))).all()
+    await _typed(service, uow, show.id, hold_id)
     uow.emit(WaitingListOffered(
         entry_id=entry.id, user_id=entry.user_id, show_id=show.id, hold_id=hold_id,
         expires_at=until.isoformat(), seat_ids=[s for s, _ in held],
         labels=[label for _, label in held] + [f"{name} ({q} places)" for name, q in places],
         show=await notice(session, show)))
+
+
+async def _typed(service: Service, uow: UnitOfWork, show_id: str, hold_id: str) -> None:
+    """On a show with ticket types, the offer is of the default type (its lines frozen as a
+    hold's are: ticket_types.freeze); the per-order bounds of types do not apply to it."""
+    found = await ticket_types.types_of(service, show_id)
+    if not found:
+        return
+    session = uow.session
+    seats_held = (await session.execute(
+        select(ShowSeat.seat_id, ShowSeat.category).where(ShowSeat.hold_id == hold_id,
+                                                          ShowSeat.state == HELD)
+        .order_by(ShowSeat.position))).all()
+    sections_held = (await session.execute(
+        select(AdmissionSection.section_id, AdmissionSection.category)
+        .join(HoldAdmission, (AdmissionSection.show_id == HoldAdmission.show_id)
+              & (AdmissionSection.section_id == HoldAdmission.section_id))
+        .where(HoldAdmission.hold_id == hold_id))).all()
+    choice = ticket_types.Choice({t.key: t for t in found}, found[0].key, {})
+    await ticket_types.freeze(uow, hold_id, choice,
+                              [(p, c) for p, c in [*seats_held, *sections_held]])
 
 
 async def close(service: Service, uow: UnitOfWork, show: ShowInfo) -> None:

@@ -185,6 +185,9 @@ class ShowPublished(Payload):
     time_zone: str = "UTC"  # the venue's IANA zone then
     # Categories sold only to holds whose promo code unlocks them.
     hidden_categories: list[str] = field(default_factory=list)
+    # Ticket types in order, the first the default (empty: the prices alone): key, name,
+    # eligibility, prices (category -> minor units), min_per_order, max_per_order.
+    ticket_types: list[Json] = field(default_factory=list)
 
 
 @event_payload
@@ -312,7 +315,7 @@ class BookingConfirmed(Payload):
     payment_id: str
     seat_ids: list[str]
     show: Json  # title, starts_at, time_zone: what the notice names
-    tickets: list[Json]  # id, label
+    tickets: list[Json]  # id, label; ticket_type (the type's name) when the show has types
 
 
 @event_payload

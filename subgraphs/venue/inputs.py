@@ -11,6 +11,7 @@ import strawberry
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.l10n import check_currency
 from subgraphs.venue import service
+from subgraphs.venue.ticket_types import TicketTypeSpec
 from subgraphs.venue.types import ShowKind
 
 
@@ -56,6 +57,27 @@ class PriceTierInput:
         "category (PromoCode.unlocksCategories).")
 
 
+@strawberry.input(description="The price of one category for one ticket type.")
+class TicketTypePriceInput:
+    category: str
+    amount: int = strawberry.field(description="Minor units.")
+
+
+@strawberry.input(description="A kind of ticket sold for the same seats and places (Adult, "
+                  "Child, Senior...), priced per category.")
+class TicketTypeInput:
+    key: str = strawberry.field(description="Its key, e.g. ADULT: capital letters, digits, _.")
+    name: str = strawberry.field(description="What lines, mails and tickets name, e.g. Adult.")
+    eligibility: str | None = strawberry.field(
+        default=None, description="Who may buy it, e.g. Under 12; shown to buyers.")
+    prices: list[TicketTypePriceInput] = strawberry.field(
+        description="A price for every category the hall uses.")
+    min_per_order: int = strawberry.field(
+        default=0, description="At least this many of the type in a hold that has any.")
+    max_per_order: int | None = strawberry.field(
+        default=None, description="At most this many of the type in one hold.")
+
+
 @strawberry.input
 class StopInput:
     name: str
@@ -79,6 +101,11 @@ class CreateShowInput:
         default=None, description="Shortcut: one price for every category.")
     stops: list[StopInput] | None = strawberry.field(
         default=None, description="Ordered stops of a journey (two or more).")
+    ticket_types: list[TicketTypeInput] | None = strawberry.field(
+        default=None, description=(
+            "Ticket types sold for the same seats and places, each priced per category; the "
+            "first is the default of a hold that names none. Without them every hold is "
+            "priced from the price tiers (price or priceTiers are still required)."))
 
 
 def show_spec(input: CreateShowInput) -> service.ShowSpec:
@@ -107,4 +134,9 @@ def show_spec(input: CreateShowInput) -> service.ShowSpec:
         flat_price=price.amount if price is not None else None,
         hall_id=str(input.hall_id) if input.hall_id else None,
         venue_id=str(input.venue_id) if input.venue_id else None,
-        stops=[(s.name, s.departs_at) for s in input.stops or []])
+        stops=[(s.name, s.departs_at) for s in input.stops or []],
+        ticket_types=tuple(
+            TicketTypeSpec(key=t.key, name=t.name, eligibility=t.eligibility,
+                           prices=tuple((p.category, p.amount) for p in t.prices),
+                           min_per_order=t.min_per_order, max_per_order=t.max_per_order)
+            for t in input.ticket_types or []))

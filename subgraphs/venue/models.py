@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -124,6 +124,22 @@ class PriceTier(Base):
     amount: Mapped[int] = mapped_column(Integer)
     # Sold only to holds whose promo code unlocks the category (booking enforces it).
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class TicketType(Base):
+    """A ticket type of one show (Adult, Child...): a price per category, an eligibility
+    note, a minimum and maximum per order (:mod:`.ticket_types`)."""
+
+    __tablename__ = "ticket_types"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # the first is the default
+    name: Mapped[str] = mapped_column(String(100))
+    eligibility: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    prices: Mapped[dict[str, int]] = mapped_column(JSON)  # category -> minor units
+    min_per_order: Mapped[int] = mapped_column(Integer, default=0)
+    max_per_order: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Stop(Base):

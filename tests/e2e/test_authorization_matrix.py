@@ -624,7 +624,7 @@ _tickets_of = entity("notification", "Booking", lambda w: w.ticketed_booking_id,
 @op("Booking.tickets", "_entities")
 async def _booking_tickets(w: World, who: str) -> dict[str, Any]:
     if not w.ticketed_booking_id:  # one confirmed booking, its tickets issued, read by everyone
-        w.ticketed_booking_id, _ = await w.confirmed_booking(64)
+        w.ticketed_booking_id, _ = await w.confirmed_booking(65)
 
         async def issued() -> bool:
             body = await _tickets_of(w, "customer")
@@ -748,9 +748,11 @@ async def test_each_caller_gets_the_documented_http_status(world: World, path: s
     url = world.stack.router_url.removesuffix("/graphql") + path.replace("{showId}",
                                                                          world.show_id)
     got = {}
+    # Fresh sessions: the rows that end sessions (logoutEverywhere, changePassword) run first.
+    tokens = {who: (await world.fresh_session(who))[0] for who in COLUMNS}
     async with httpx.AsyncClient(timeout=30) as client:
         for who in COLUMNS:
-            token = world.tokens[who]
+            token = tokens[who]
             response = await client.get(
                 url, headers={"authorization": f"Bearer {token}"} if token else {})
             got[who] = str(response.status_code)
@@ -759,6 +761,6 @@ async def test_each_caller_gets_the_documented_http_status(world: World, path: s
                 assert response.headers["transfer-encoding"] == "chunked"
                 assert response.text.startswith(("booking_id,status,", "booking_id,ticket_id,"))
         unknown = await client.get(url.replace(world.show_id, str(uuid.uuid4())),
-                                   headers={"authorization": f"Bearer {world.tokens['admin']}"})
+                                   headers={"authorization": f"Bearer {tokens['admin']}"})
     assert got == documented_http()[path]
     assert unknown.status_code == 404

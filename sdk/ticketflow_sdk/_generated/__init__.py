@@ -145,6 +145,8 @@ from .input_types import (
     SegmentInput,
     ShowFilter,
     StopInput,
+    TicketTypeInput,
+    TicketTypePriceInput,
 )
 from .issue_refund import IssueRefund, IssueRefundRefundPayment
 from .login import Login, LoginLogin
@@ -405,6 +407,8 @@ __all__ = [
     "StartPaymentStartPayment",
     "Stop",
     "StopInput",
+    "TicketTypeInput",
+    "TicketTypePriceInput",
     "Upload",
     "User",
     "Venue",

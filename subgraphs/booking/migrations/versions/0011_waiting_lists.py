@@ -1,7 +1,7 @@
 """waiting lists: entries per show in join order, and the show's waiting count
 
 Revision ID: 5e2b7c9d1a08
-Revises: 5e7a3c9d2b18
+Revises: 6d2f8b4a1c93
 Create Date: 2026-12-06 16:30:00.000000
 
 ``shows.waiting`` counts WAITING entries (a lapsed hold's seats wait for the sweeper while it
@@ -13,7 +13,7 @@ from alembic import op
 import subgraphs.kernel.db
 
 revision = '5e2b7c9d1a08'
-down_revision = '5e7a3c9d2b18'
+down_revision = '6d2f8b4a1c93'
 branch_labels = None
 depends_on = None
 
