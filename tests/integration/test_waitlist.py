@@ -41,6 +41,9 @@ from tests.integration.test_general_admission import (
     standing_show,
 )
 from tests.integration.test_notifications import known
+from tests.integration.test_ticket_types import PRICES, READ_HOLD, line_view, new_show, types_input
+from tests.integration.test_ticket_types import checkout as typed_checkout
+from tests.integration.test_ticket_types import hold_seats as hold_typed_seats
 
 JOIN = """mutation($show: ID!, $n: Int!, $cat: String, $section: ID, $key: String) {
   joinWaitingList(showId: $show, quantity: $n, category: $cat, sectionId: $section,
@@ -553,3 +556,27 @@ async def test_hidden_category_seats_stay_with_code_holders_and_nobody_waits_for
     assert rows[vip[0]] == (AVAILABLE, None)
     await release(d, seller, standard_holds[1])
     assert (await mine(d, waiter, show.id))["offer"]["seatIds"] == [standard[1]]
+
+
+async def test_an_offer_on_a_show_with_ticket_types_is_of_the_default_type(
+        lines: Deployment) -> None:
+    d = lines
+    seller, waiter = [await customer(d.stack) for _ in range(2)]
+    show = await new_show(d, types_input())
+    standard = show.seats["STANDARD"]
+    held = []
+    for seat in standard:  # children's tickets, at the child's price
+        body = await hold_typed_seats(d, seller, show, [seat],
+                                      [{"seatId": seat, "ticketType": "CHILD"}])
+        held.append(body["data"]["holdSeats"]["id"])
+    joined = await d.stack.client("booking").data(
+        JOIN, {"show": show.id, "n": 1, "cat": "STANDARD"}, waiter.token)
+    assert joined["joinWaitingList"]["__typename"] == "WaitingListEntry"
+    await release(d, seller, held[1])
+    offer = (await mine(d, waiter, show.id))["offer"]
+    read = await d.stack.client("booking").data(READ_HOLD, {"id": offer["id"]}, waiter.token)
+    assert line_view(read["hold"]["lines"]) == [
+        (standard[1], 1, PRICES["ADULT"]["STANDARD"], PRICES["ADULT"]["STANDARD"], "ADULT",
+         "Adult")]
+    booked = await typed_checkout(d, waiter, offer["id"])
+    assert booked["total"]["amount"] == PRICES["ADULT"]["STANDARD"]
