@@ -23,6 +23,7 @@ from subgraphs.booking import (
     sections,
     ticket_types,
     unlocking,
+    waitlist_line,
 )
 from subgraphs.booking.holds import show_of
 from subgraphs.booking.inventory import apply_show_published
@@ -97,6 +98,7 @@ async def checkout(
         if promo:
             redemptions.record(uow, promo, booking.id, hold.user_id)
         hold.status = HoldStatus.CHECKED_OUT
+        await waitlist_line.claimed(uow.session, hold.id)
         uow.emit(events.BookingCreated(
             booking_id=booking.id, user_id=booking.user_id, show_id=booking.show_id,
             organizer_id=show.organizer_id, amount=booking.total_amount,
@@ -273,6 +275,7 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
         return
     row.status = CANCELLED
     show = ShowInfo.of(row)
+    await waitlist_line.close(service, uow, show)
     shown = await notice(uow.session, show)
     for booking in list(await uow.session.scalars(
             select(Booking).where(Booking.show_id == show_id,

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from subgraphs.booking import backoffice, limits, redemptions, seats, sections
+from subgraphs.booking import backoffice, limits, redemptions, seats, sections, waitlist_line
 from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, notice, show_info
@@ -30,16 +30,17 @@ SWEPT = (HoldStatus.ACTIVE, HoldStatus.CHECKED_OUT)
 async def end(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold, status: str,
               *, sold: bool = False) -> list[str]:
     """End a locked hold with ``status``: the seats it still holds (or has sold, ``sold``)
-    and its standing places go back on sale, and its customer's places count no more.
-    The seats freed, in seat-map order."""
+    and its standing places go back on sale (the waiting list first: waitlist_line.py),
+    and its customer's places count no more. The seats freed, in seat-map order."""
     rows = await seats.free(uow.session, hold.id, SOLD if sold else HELD)
     if sold:
-        await sections.give_back_sold(uow.session, hold.id)
+        places = await sections.give_back_sold(uow.session, hold.id)
     else:
-        await sections.give_back(uow.session, hold.id)
+        places = await sections.give_back(uow.session, hold.id)
     await limits.give_back(uow.session, hold.show_id, hold.user_id, hold.places)
     hold.status = status
     Ledger.of(service, uow).moved(show, rows)
+    await waitlist_line.returned(service, uow, show, hold, rows, places)
     return seats.seat_ids(rows)
 
 

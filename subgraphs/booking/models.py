@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -25,6 +25,9 @@ class HoldStatus:
     BOOKED: Final = "BOOKED"
     RELEASED: Final = "RELEASED"
     EXPIRED: Final = "EXPIRED"
+    # Seats that came back, kept for the head of a waiting list until they are as many as
+    # it asked for (then the hold becomes ACTIVE: the offer). Never lapses; see waitlist.py.
+    RESERVED: Final = "RESERVED"
     # A hold in one of these still owns its seats and places (and counts for its customer).
     OPEN: Final = (ACTIVE, CHECKED_OUT, BOOKED)
 
@@ -63,6 +66,10 @@ class BookableShow(Base):
     layout: Mapped[str] = mapped_column(String(20), default="OTHER", server_default="OTHER")
     # Bumped by every change to the show's seats: live clients detect gaps with it.
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Waiting list (waitlist.py): entries still WAITING, and the last position given out.
+    # While ``waiting`` > 0 a lapsed hold's seats wait for the sweeper (they go to the line).
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waitlist_last: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def legs(self) -> int:
@@ -478,6 +485,54 @@ Index("ix_bookings_created_id", Booking.created_at, Booking.id)
 Index("ix_shows_organizer", BookableShow.organizer_id)
 Index("ix_shows_venue", BookableShow.venue_id)
 Index("ix_booking_lines_label", BookingLine.label)
+
+
+class WaitlistStatus:
+    """``waitlist_entries.status``: WAITING -> OFFERED -> CLAIMED, or EXPIRED | LEFT."""
+
+    WAITING: Final = "WAITING"
+    OFFERED: Final = "OFFERED"
+    CLAIMED: Final = "CLAIMED"
+    EXPIRED: Final = "EXPIRED"
+    LEFT: Final = "LEFT"
+    ACTIVE: Final = (WAITING, OFFERED)
+
+
+class WaitingListEntry(Base):
+    """One customer waiting for ``quantity`` seats of a sold-out show (see waitlist.py).
+
+    ``position`` is the join order within the show (1, 2, ...; from the show's
+    ``waitlist_last``, raised under the show's row lock, so two joins never share one).
+    ``hold_id`` is the hold the returned seats gather in (RESERVED while fewer than
+    ``quantity``, then the ACTIVE offer hold); ``reserved`` how many it has.
+    """
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        Index("ix_waitlist_line", "show_id", "status", "position"),
+        Index("ux_waitlist_position", "show_id", "position", unique=True),
+        Index("ix_waitlist_hold", "hold_id"),
+        Index("ix_waitlist_user", "user_id"),
+        # One active entry per customer and show.
+        Index("ux_waitlist_active", "show_id", "user_id", unique=True,
+              postgresql_where=text("status IN ('WAITING', 'OFFERED')"),
+              sqlite_where=text("status IN ('WAITING', 'OFFERED')")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"))
+    user_id: Mapped[str] = mapped_column(String(36))
+    position: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    section_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=WaitlistStatus.WAITING)
+    hold_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 TABLES = kernel_tables(Base.metadata)

@@ -27,6 +27,7 @@ from subgraphs.booking import (
     promos,
     reads,
     service,
+    waitlist,
 )
 from subgraphs.booking.backoffice import Search
 from subgraphs.booking.backoffice_schema import BookingEvent, BookingPageInfo
@@ -187,6 +188,14 @@ class Show:
                                                 inventory.legs_of(show, _pair(segment)))
         return [SeatState.from_message(s.as_message()) for s in seats]
 
+    @strawberry.field(description="How many wait for this show and how many hold an offer "
+                      "(the show's organizer and admins).")
+    async def waiting_list(self, info: Info) -> WaitingListCounts | None:
+        found = await waitlist.line_counts(info.context.service, info.context.caller,
+                                           str(self.id))
+        return None if found is None else WaitingListCounts(waiting=found.waiting,
+                                                            offered=found.offered)
+
     @strawberry.field(description="What the show sold (its organizer and admins; others are "
                       "FORBIDDEN); null until booking has the show. README: Reports and "
                       "exports.")
@@ -221,6 +230,13 @@ class Show:
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
         return cls(id=id)
+
+
+@strawberry.type(description="A show's waiting list: entries still waiting, and entries "
+                 "holding an offer.")
+class WaitingListCounts:
+    waiting: int
+    offered: int
 
 
 @strawberry.type(description="Places held in one general-admission section.")
@@ -273,7 +289,8 @@ class HoldLine:
 
 @strawberry.federation.type(keys=["id"], description="Seats (or standing places) reserved for "
                             "a buyer for a while. status: ACTIVE, CHECKED_OUT, BOOKED (paid), "
-                            "RELEASED, EXPIRED.")
+                            "RELEASED, EXPIRED; RESERVED while seats gather for a waiting list's "
+                            "offer.")
 class SeatHold:
     id: strawberry.ID
     show: Show
@@ -665,6 +682,67 @@ class SoldOut:
                                       "left now.")
 
 
+@strawberry.enum(description="WAITING in line (seats may be gathering), OFFERED (a hold "
+                 "awaits checkout until offerExpiresAt), CLAIMED (checked out), EXPIRED (the "
+                 "offer lapsed, or the show was cancelled), LEFT.")
+class WaitingListStatus(Enum):
+    WAITING = "WAITING"
+    OFFERED = "OFFERED"
+    CLAIMED = "CLAIMED"
+    EXPIRED = "EXPIRED"
+    LEFT = "LEFT"
+
+
+@strawberry.type(description="Your place on a sold-out show's waiting list.")
+class WaitingListEntry:
+    id: strawberry.ID
+    show: Show
+    position: int = strawberry.field(description="Your number in the show's line: the order "
+                                     "of joining (1 joined first); offers go in this order.")
+    status: WaitingListStatus
+    quantity: int
+    category: str | None
+    section_id: strawberry.ID | None
+    joined_at: datetime
+    hold_id: strawberry.Private[str | None]
+    offered_until: strawberry.Private[datetime | None]
+
+    @strawberry.field(description="Until when the offer's hold waits for checkout (an "
+                      "extendHold of the offer moves it).")
+    async def offer_expires_at(self, info: Info) -> datetime | None:
+        if self.hold_id is None or self.status != WaitingListStatus.OFFERED:
+            return self.offered_until
+        hold = await info.context.loader(_load_holds).load(self.hold_id)
+        return self.offered_until if hold is None else hold.expires_at
+
+    @strawberry.field(description="The seats offered, held in your name: check the hold out "
+                      "as any hold (OFFERED and CLAIMED entries; null otherwise).")
+    async def offer(self, info: Info) -> SeatHold | None:
+        if self.hold_id is None or self.status not in (WaitingListStatus.OFFERED,
+                                                       WaitingListStatus.CLAIMED):
+            return None
+        hold = await info.context.loader(_load_holds).load(self.hold_id)
+        return None if hold is None else SeatHold.from_model(hold)
+
+    @classmethod
+    def from_model(cls, e: models.WaitingListEntry) -> WaitingListEntry:
+        return cls(id=strawberry.ID(e.id), show=Show(id=strawberry.ID(e.show_id)),
+                   position=e.position, status=WaitingListStatus(e.status),
+                   quantity=e.quantity, category=e.category,
+                   section_id=None if e.section_id is None else strawberry.ID(e.section_id),
+                   joined_at=e.joined_at, hold_id=e.hold_id,
+                   offered_until=e.offer_expires_at)
+
+
+@strawberry.type(description="Enough seats are on sale now: buy them instead of waiting.")
+class PlacesAvailable:
+    code: str = "PLACES_AVAILABLE"
+    message: str = "Enough seats are available: hold them instead of waiting."
+    available: int = strawberry.field(default=0, description="Matching seats on sale now.")
+
+
+JoinWaitingListResult = Annotated[WaitingListEntry | PlacesAvailable,
+                                  strawberry.union("JoinWaitingListResult")]
 HoldSeatsResult = Annotated[SeatHold | SeatsUnavailable | PromoCodeRejected,
                             strawberry.union("HoldSeatsResult")]
 HoldGeneralAdmissionResult = Annotated[SeatHold | SoldOut | PromoCodeRejected,
@@ -744,6 +822,11 @@ class Query:
                    for b, c in zip(page.bookings, page.cursors, strict=True)],
             page_info=BookingPageInfo(has_next_page=page.has_next_page,
                                       end_cursor=page.end_cursor))
+
+    @strawberry.field(description="Your waiting-list entries, newest first.")
+    async def my_waiting_lists(self, info: Info) -> list[WaitingListEntry]:
+        found = await waitlist.my_waiting_lists(info.context.service, info.context.caller)
+        return [WaitingListEntry.from_model(e) for e in found]
 
     @strawberry.field(description="Promo codes, newest first: an organizer's own; an admin's "
                       "choice of organizer (everyone's without organizerId).")
@@ -886,6 +969,31 @@ class Mutation:
         if isinstance(result, outcomes.HoldExpired):
             return HoldExpired(hold_id=strawberry.ID(result.hold_id))
         return SeatHold.from_model(result)
+
+    @strawberry.mutation(description="Wait in line for quantity seats (of category), or "
+                         "places of the standing section sectionId, of a sold-out show: what "
+                         "comes back goes to the line first, in join order, as a hold offered "
+                         "to you for TICKETFLOW_WAITLIST_OFFER_SECONDS (mailed). "
+                         "PlacesAvailable when enough are on sale now. One active entry per "
+                         "show (CONFLICT).")
+    async def join_waiting_list(
+        self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
+        section_id: strawberry.ID | None = None, idempotency_key: str | None = None,
+    ) -> JoinWaitingListResult:
+        result = await waitlist.join_waiting_list(
+            info.context.service, info.context.caller, str(show_id), quantity, category,
+            None if section_id is None else str(section_id), idempotency_key)
+        if isinstance(result, waitlist.PlacesAvailable):
+            return PlacesAvailable(available=result.available)
+        return WaitingListEntry.from_model(result)
+
+    @strawberry.mutation(description="Leave the line (your entry, or an admin): seats gathered "
+                         "or offered to you go to the next in line. An entry no longer "
+                         "waiting or offered is a CONFLICT error.")
+    async def leave_waiting_list(self, info: Info, entry_id: strawberry.ID) -> WaitingListEntry:
+        entry = await waitlist.leave_waiting_list(info.context.service, info.context.caller,
+                                                  str(entry_id))
+        return WaitingListEntry.from_model(entry)
 
 
     @strawberry.mutation(description=(

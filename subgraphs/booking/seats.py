@@ -43,11 +43,22 @@ class Taken(Moved):
 
 
 def is_free(now: datetime) -> ColumnElement[bool]:
-    """The condition under which a seat may be taken: available, or held past expiry."""
+    """The condition under which a seat may be taken: available, or held past expiry while
+    nobody waits for the show (then the sweeper gives it to the line: waitlist.py)."""
     return or_(
         ShowSeat.state == AVAILABLE,
-        and_(ShowSeat.state == HELD, ShowSeat.hold_expires_at <= now),
+        and_(ShowSeat.state == HELD, ShowSeat.hold_expires_at <= now,
+             ~exists(select(BookableShow.id).where(BookableShow.id == ShowSeat.show_id,
+                                                   BookableShow.waiting > 0))),
     )
+
+
+def _nobody_waits() -> ColumnElement[bool]:
+    # A lapsed hold's seat is free at once only while nobody waits for the show: with a
+    # waiting list, the sweeper hands it to the line first (waitlist.py). One lookup of the
+    # show's row by its key, evaluated once per statement.
+    return ~exists(select(SHOWS.c.id).where(SHOWS.c.id == bindparam("b_show"),
+                                            SHOWS.c.waiting > 0))
 
 
 def _take(legs: bool) -> ReturningUpdate[str, str, int, int, bool | None, str, int]:
@@ -58,7 +69,8 @@ def _take(legs: bool) -> ReturningUpdate[str, str, int, int, bool | None, str, i
     where = [t.show_id == bindparam("b_show"),
              t.seat_id.in_(bindparam("b_seats", expanding=True)),
              or_(t.state == AVAILABLE,
-                 and_(t.state == HELD, t.hold_expires_at <= bindparam("b_now"))),
+                 and_(t.state == HELD, t.hold_expires_at <= bindparam("b_now"),
+                      _nobody_waits())),
              # FOR KEY SHARE: any number of holds share it; a show's cancellation (FOR
              # UPDATE) waits for the holds under way and is waited for by the next ones.
              exists(select(SHOWS.c.id).where(SHOWS.c.id == bindparam("b_show"),
@@ -83,7 +95,8 @@ _FREE = (select(SEATS.c.seat_id)
                 SEATS.c.seat_id.in_(bindparam("b_seats", expanding=True)),
                 SEATS.c.leg >= bindparam("b_leg_from"), SEATS.c.leg < bindparam("b_leg_to"),
                 or_(SEATS.c.state == AVAILABLE,
-                    and_(SEATS.c.state == HELD, SEATS.c.hold_expires_at <= bindparam("b_now"))))
+                    and_(SEATS.c.state == HELD, SEATS.c.hold_expires_at <= bindparam("b_now"),
+                         _nobody_waits())))
          .group_by(SEATS.c.seat_id)
          .having(func.count() == bindparam("b_legs")))
 

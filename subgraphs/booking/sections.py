@@ -71,10 +71,14 @@ async def _add(session: AsyncSession, show_id: str, section_id: str, *, held: in
         .execution_options(synchronize_session=False))
 
 
-async def give_back(session: AsyncSession, hold_id: str) -> None:
-    """The hold ended: its places that still counted as held no longer do."""
+async def give_back(session: AsyncSession, hold_id: str) -> list[tuple[str, int]]:
+    """The hold ended: its places that still counted as held no longer do; (section,
+    quantity) of each that came back."""
+    back = []
     for show, section, quantity in await _release(session, HoldAdmission.hold_id == hold_id):
         await _add(session, show, section, held=-quantity, sold=0)
+        back.append((section, quantity))
+    return back
 
 
 async def sell(session: AsyncSession, hold_id: str) -> int:
@@ -86,12 +90,16 @@ async def sell(session: AsyncSession, hold_id: str) -> int:
     return sold
 
 
-async def give_back_sold(session: AsyncSession, hold_id: str) -> None:
-    """The hold's paid booking was cancelled: its sold places go back on sale."""
+async def give_back_sold(session: AsyncSession, hold_id: str) -> list[tuple[str, int]]:
+    """The hold's paid booking was cancelled: its sold places go back on sale; (section,
+    quantity) of each."""
+    back = []
     for line in list(await session.scalars(select(HoldAdmission)
                                            .where(HoldAdmission.hold_id == hold_id)
                                            .order_by(HoldAdmission.section_id))):
         await _add(session, line.show_id, line.section_id, held=0, sold=-line.quantity)
+        back.append((line.section_id, line.quantity))
+    return back
 
 
 def _lapsed_holds(show_id: str, now: datetime) -> Any:
@@ -101,7 +109,10 @@ def _lapsed_holds(show_id: str, now: datetime) -> Any:
 
 async def reclaim(session: AsyncSession, show_id: str, section_id: str, now: datetime) -> int:
     """Stop counting as held the section's places of holds that lapsed (they keep their
-    status until swept); how many places came back."""
+    status until swept); how many places came back. None while anyone waits for the show:
+    the sweeper hands those places to the waiting list first (waitlist_line.py)."""
+    if await session.scalar(select(BookableShow.waiting).where(BookableShow.id == show_id)):
+        return 0
     released = await _release(session, HoldAdmission.show_id == show_id,
                               HoldAdmission.section_id == section_id,
                               HoldAdmission.hold_id.in_(_lapsed_holds(show_id, now)))

@@ -294,6 +294,21 @@ class ShowSalesStopped(Payload):
 
 
 @event_payload
+class WaitingListOffered(Payload):
+    """Seats came back for the head of a show's waiting list: they are held in the waiting
+    customer's name (``hold_id``) until ``expires_at``; notification mails the offer."""
+
+    entry_id: str
+    user_id: str
+    show_id: str
+    hold_id: str
+    expires_at: str
+    seat_ids: list[str]
+    labels: list[str]  # the seats' labels, in seat-map order
+    show: Json  # title, starts_at, time_zone: what the notice names
+
+
+@event_payload
 class BookingCreated(Payload):
     booking_id: str
     user_id: str

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     max_seats_per_hold: int = Field(default=20, gt=0)
     # Seats and standing places one customer may hold or have booked for one show.
     max_seats_per_customer: int = Field(default=10, gt=0)
+    # How long the head of a waiting list has to check out the seats offered to it.
+    waitlist_offer_seconds: int = Field(default=900, gt=0)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     # A commit wakes the outbox relay, which first waits this long for more: under load one

@@ -20,6 +20,7 @@ from subgraphs.kernel.events import (
     PaymentRefunded,
     PaymentSucceeded,
     UserRegistered,
+    WaitingListOffered,
 )
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
@@ -36,6 +37,7 @@ NOTICES: dict[str, tuple[type[Payload], str]] = {
     BookingCancelled.type_name(): (BookingCancelled, "CANCELLATION"),
     PaymentRefunded.type_name(): (PaymentRefunded, "REFUND"),
     BookingExpired.type_name(): (BookingExpired, "EXPIRY"),
+    WaitingListOffered.type_name(): (WaitingListOffered, "WAITLIST_OFFER"),
 }
 KINDS = {name: kind for name, (_, kind) in NOTICES.items()}
 

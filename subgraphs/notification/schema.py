@@ -44,8 +44,8 @@ class NotificationDelivery:
     id: strawberry.ID = strawberry.field(description="<event id>:<channel>")
     event_id: str
     channel: NotificationChannel
-    kind: str = strawberry.field(description="CONFIRMATION, RECEIPT, CANCELLATION, REFUND or "
-                                 "EXPIRY.")
+    kind: str = strawberry.field(description="CONFIRMATION, RECEIPT, CANCELLATION, REFUND, "
+                                 "EXPIRY or WAITLIST_OFFER.")
     user_id: strawberry.ID
     recipient: str = strawberry.field(description="The address or phone number; empty while "
                                       "the recipient is unknown.")

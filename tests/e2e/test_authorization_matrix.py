@@ -113,6 +113,7 @@ class World:
     ga_section_id: str = ""
     best_show_id: str = ""
     refund_id: str = ""
+    sold_out_show_id: str = ""
     ticketed_booking_id: str = ""
     promo_code: str = ""
     other_venue_id: str = ""
@@ -455,6 +456,37 @@ async def _read_refund(w: World, who: str) -> dict[str, Any]:
         {"id": w.refund_id}, w.tokens[who])
 
 
+JOIN_WAITING_LIST = """mutation($show: ID!) { joinWaitingList(showId: $show, quantity: 1) {
+  __typename ... on WaitingListEntry { id status } ... on PlacesAvailable { available } } }"""
+LEAVE_WAITING_LIST = "mutation($id: ID!) { leaveWaitingList(entryId: $id) { id status } }"
+
+
+@op("Mutation.joinWaitingList", "joinWaitingList")
+async def _join_waiting_list(w: World, who: str) -> dict[str, Any]:
+    # The show has seats left: everyone signed in is told to buy them (nothing stored).
+    return await w.router.run(JOIN_WAITING_LIST, {"show": w.show_id}, w.tokens[who])
+
+
+@op("Mutation.leaveWaitingList", "leaveWaitingList")
+async def _leave_waiting_list(w: World, who: str) -> dict[str, Any]:
+    if not w.sold_out_show_id:  # two seats, both held by the other customer
+        show = await show_on_sale(w.router, w.router, w.actors.organizer, via_router=True,
+                                  rows=[{"label": "W", "seats": 2}])
+        await w.router.data(HOLD, {"show": show.id, "seats": [s["id"] for s in show.seats]},
+                            w.actors.other_customer.token)
+        w.sold_out_show_id = show.id
+    customer = w.actors.customer.token
+    joined = await w.router.data(JOIN_WAITING_LIST, {"show": w.sold_out_show_id}, customer)
+    entry = joined["joinWaitingList"]["id"]
+    body = await w.router.run(LEAVE_WAITING_LIST, {"id": entry}, w.tokens[who])
+    if "errors" in body:  # the customer leaves, to join again for the next caller
+        await w.router.data(LEAVE_WAITING_LIST, {"id": entry}, customer)
+    return body
+
+
+OPS["Query.myWaitingLists"] = ("myWaitingLists", q("{ myWaitingLists { id status } }"))
+
+
 CREATE_PROMO_CODE = """mutation($i: CreatePromoCodeInput!) { createPromoCode(input: $i) {
   id code } }"""
 
@@ -743,6 +775,8 @@ OPS["User.bookings"] = ("_entities", entity("booking", "User", lambda w: w.actor
                                             "bookings { id }"))
 OPS["Booking.payment"] = ("_entities", entity("payment", "Booking", lambda w: w.booking_id,
                                               "payment { id }"))
+OPS["Show.waitingList"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
+                                               "waitingList { waiting offered }"))
 OPS["Venue.shows"] = ("_entities", entity("venue", "Venue", lambda w: w.venue_id,
                                           "shows(status: DRAFT) { nodes { id } }"))
 _tickets_of = entity("notification", "Booking", lambda w: w.ticketed_booking_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import jwt
 import pytest
@@ -17,7 +18,7 @@ from subgraphs.notification.models import TicketKey
 from subgraphs.notification.rendering import context_of
 
 SHOW = {"title": "Northern Lights Live", "starts_at": "2030-01-04T19:30:00+00:00"}
-PAYLOADS = {
+PAYLOADS: dict[str, dict[str, Any]] = {
     "CONFIRMATION": {"booking_id": "b1", "user_id": "u1", "show_id": "s1", "amount": 9000,
                      "currency": "EUR", "payment_id": "p1", "show": SHOW,
                      "tickets": [{"id": "seat-1", "label": "A1"},
@@ -34,6 +35,9 @@ PAYLOADS = {
                "refunded_total": 9000, "fully_refunded": True, "provider": "sandbox"},
     "EXPIRY": {"booking_id": "b1", "user_id": "u1", "show_id": "s1", "amount": 9000,
                "currency": "EUR", "show": SHOW},
+    "WAITLIST_OFFER": {"entry_id": "e1", "user_id": "u1", "show_id": "s1", "hold_id": "h1",
+                       "expires_at": "2030-01-01T10:15:00+00:00", "seat_ids": ["x1", "x2"],
+                       "labels": ["A1", "A2"], "show": SHOW},
 }
 
 
@@ -49,7 +53,7 @@ def test_every_kind_renders_text_html_and_an_sms(kind: str) -> None:
     rendered = mail.render(kind, context)
     assert rendered.subject and "Ada <Lovelace>" in rendered.text
     assert "Ada &lt;Lovelace&gt;" in rendered.html  # HTML is escaped
-    assert "90.00 EUR" in rendered.text or kind in ("CONFIRMATION", "EXPIRY")
+    assert "90.00 EUR" in rendered.text or kind in ("CONFIRMATION", "EXPIRY", "WAITLIST_OFFER")
     assert mail.render_sms(kind, {**context, "tickets": PAYLOADS[kind].get("tickets", [])})
 
 
@@ -145,3 +149,13 @@ def test_a_confirmation_in_kwd_at_a_berlin_venue_reads_local_time_and_fils() -> 
     receipt = mail.render("RECEIPT", context_of({**PAYLOADS["RECEIPT"], "amount": 25005,
                                                "currency": "KWD"}, "Ada") | {"subject": "S"})
     assert "25.005 KWD" in receipt.text and "250.05" not in receipt.text
+
+
+def test_a_waiting_list_offer_names_the_seats_and_the_deadline_in_the_venues_zone() -> None:
+    payload = PAYLOADS["WAITLIST_OFFER"] | {"show": {**SHOW, "time_zone": "Europe/Berlin"}}
+    context = context_of(payload, "Ada") | {"subject": "S"}
+    rendered = mail.render("WAITLIST_OFFER", context)
+    # 10:15 UTC on 1 January is 11:15 in Berlin (winter time)
+    assert "until Tue 1 Jan 2030, 11:15 Europe/Berlin" in rendered.subject
+    assert "A1, A2" in rendered.text and "h1" in rendered.text
+    assert "11:15 Europe/Berlin" in mail.render_sms("WAITLIST_OFFER", context)
