@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -112,6 +112,8 @@ class Show(Base):
     status: Mapped[str] = mapped_column(String(20), default=ShowStatus.DRAFT, index=True)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A journey's fares per segment and its fare classes (subgraphs/venue/fares.py).
+    fares: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PriceTier(Base):

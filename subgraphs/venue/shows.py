@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.kernel.auth import Caller, require_owner_or_admin, require_role
@@ -19,6 +19,7 @@ from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.l10n import check_currency
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.venue.fares import FareSpec, fare_document
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
 
 SHOW_KINDS = ("MOVIE", "CONCERT", "TRAIN", "FLIGHT", "OTHER")
@@ -39,6 +40,8 @@ class ShowSpec:
     flat_price: int | None = None
     # Categories of ``tiers`` sold only with a promo code that unlocks them.
     hidden: frozenset[str] = frozenset()
+    # Fares per segment and fare classes (:mod:`.fares`).
+    fares: FareSpec = field(default_factory=FareSpec)
 
 
 def validate_show(spec: ShowSpec) -> datetime:
@@ -99,6 +102,11 @@ async def hall_categories(session: AsyncSession, hall_id: str) -> set[str]:
     return {*seats, *(c for c in standing if c is not None)}
 
 
+async def _seats_for_sale(session: AsyncSession, hall_id: str) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Seat).where(
+        Seat.hall_id == hall_id, Seat.blocked.is_(False))) or 0)
+
+
 async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
                       idempotency_key: str | None = None) -> Show:
     """A DRAFT show in one of the caller's halls; it may not overlap another show there."""
@@ -117,6 +125,8 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
         if unknown:
             raise BadUserInput(f"The hall has no category {unknown[0]}.",
                                field="input.priceTiers")
+        fares = None if spec.fares.empty else fare_document(
+            spec.fares, len(spec.stops), categories, await _seats_for_sale(session, hall.id))
         clash = await session.scalar(select(Show).where(
             Show.hall_id == hall.id, Show.status != ShowStatus.CANCELLED,
             Show.starts_at < ends_at, Show.ends_at > spec.starts_at).limit(1))
@@ -126,7 +136,7 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
         show = Show(venue_id=venue.id, hall_id=hall.id, title=spec.title.strip(),
                     kind=spec.kind, starts_at=spec.starts_at.astimezone(UTC),
                     ends_at=ends_at.astimezone(UTC),
-                    status=ShowStatus.DRAFT, currency=spec.currency)
+                    status=ShowStatus.DRAFT, currency=spec.currency, fares=fares)
         session.add(show)
         await session.flush()
         session.add_all(PriceTier(show_id=show.id, category=c, amount=a,
@@ -209,6 +219,7 @@ async def _published(session: AsyncSession, show: Show, venue: Venue,
              "category": s.category, "price": tiers[s.category or ""]}
             for s in sections if s.capacity is not None],
         "stops": len(stops),
+        "fares": show.fares or {},
         "legs": [{"index": i, "from": a.name, "to": b.name}
                  for i, (a, b) in enumerate(itertools.pairwise(stops))]
         or [{"index": 0, "from": None, "to": None}],
