@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 
 from subgraphs.booking.models import BookableShow, FareQuota, Hold, HoldFare, ShowSeat
-from subgraphs.kernel.db import Database
+from subgraphs.kernel.db import Database, utcnow
 from tests.flows import CREATE_SHOW, CREATE_VENUE, PUBLISH_SHOW, Actors, User
 from tests.harness import Stack, eventually
-from tests.integration.support import customer, refusal
+from tests.integration.support import Deployment, customer, refusal
 
 STOPS = ["Amsterdam", "Brussels", "Cologne", "Dortmund"]  # legs 0, 1, 2
 ROWS = [{"label": "A", "seats": 4, "category": "FIRST"},
@@ -22,7 +23,7 @@ TIERS = [{"category": "FIRST", "amount": 9000}, {"category": "SECOND", "amount":
 HOLD = """mutation($show: ID!, $seats: [ID!]!, $segment: SegmentInput, $fc: String) {
   holdSeats(showId: $show, seatIds: $seats, segment: $segment, fareClass: $fc) {
     __typename
-    ... on SeatHold { id fareClass lines { seatId unitPrice { amount } price { amount } }
+    ... on SeatHold { id fareClass expiresAt lines { seatId unitPrice { amount } price { amount } }
                       total { amount } } } }"""
 BEST = """mutation($show: ID!, $n: Int!, $segment: SegmentInput, $fc: String) {
   holdBestAvailable(showId: $show, quantity: $n, segment: $segment, fareClass: $fc) {
@@ -315,3 +316,26 @@ async def test_an_unknown_fare_class_is_refused_and_holds_nothing(
     assert refusal(body) == ("BAD_USER_INPUT", "fareClass")
     async with dbs["booking"].reader() as session:
         assert await session.scalar(select(Hold.id).where(Hold.show_id == show.id)) is None
+
+
+async def test_a_lapsed_hold_gives_its_fare_class_seats_to_the_next_buyer(
+        short_holds: Deployment) -> None:
+    dep = short_holds
+    show = await fared_show(dep.stack, dep.actors.organizer,
+                            fareClasses=[{"name": "SAVER", "percent": 50, "quota": 1}])
+    first = await held(dep.stack, dep.actors.customer, show.id, show.first[:1], None, "SAVER")
+    expires = datetime.fromisoformat(first["expiresAt"])
+
+    async def lapsed() -> bool:
+        return utcnow() > expires
+
+    await eventually(lapsed, timeout=30)
+    # The quota is full until the lapsed hold is swept; the hold sweeps it and goes on.
+    second = await held(dep.stack, dep.actors.other_customer, show.id, show.second[:1],
+                        (0, 1), "SAVER")
+    assert second["fareClass"] == "SAVER"
+    async with dep.dbs["booking"].reader() as session:
+        assert await session.scalar(select(Hold.status).where(Hold.id == first["id"])) \
+            == "EXPIRED"
+    assert await quotas(dep.dbs["booking"], show.id) == {("SAVER", 0): 1, ("SAVER", 1): 0,
+                                                         ("SAVER", 2): 0}
