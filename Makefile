@@ -109,8 +109,8 @@ schema-check: install
 	$(BIN)/ticketflow export-schema --check
 	$(NODE) router/compose.mjs supergraph.yaml schema/supergraph.graphql --check
 
-## The trusted documents (schema/trusted-documents.json): every document the SDK and the router's
-## IDE examples ship, by SHA-256; the router runs only these with TICKETFLOW_TRUSTED_DOCUMENTS=true.
+## The trusted documents (schema/trusted-documents.json): every document the SDK, the router's
+## IDE examples and the web app (web/src) ship, by SHA-256; the router runs only these with TICKETFLOW_TRUSTED_DOCUMENTS=true.
 trusted-documents: install
 	$(BIN)/python scripts/trusted_documents.py
 

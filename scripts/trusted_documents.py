@@ -1,6 +1,8 @@
 """Write schema/trusted-documents.json: every GraphQL document TicketFlow ships - each
-operation of the Python SDK (``ticketflow_sdk.operations``, which the examples use) and each
-example of the router's IDE (``router/lib/examples.mjs``) - by the SHA-256 of its exact text.
+operation of the Python SDK (``ticketflow_sdk.operations``, which the examples use), each
+example of the router's IDE (``router/lib/examples.mjs``) and each document of the web app
+(``web/src``, as its code generator types them and the app prints them) - by the SHA-256 of
+its exact text.
 
 With ``TICKETFLOW_TRUSTED_DOCUMENTS=true`` the router runs only these (docs/api-edge.md).
 
@@ -15,6 +17,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from ticketflow_sdk import operations
@@ -35,9 +38,32 @@ def ide_examples() -> list[str]:
     return list(json.loads(run.stdout))
 
 
+def web_documents() -> list[str]:
+    """The web app's documents, printed as web/src/api.ts prints them before sending: the
+    code generator types web/src's documents into a directory of its own (not web/src/gql,
+    which a build may be writing at the same time), and web/scripts/documents.mjs prints
+    them."""
+    web = ROOT / "web"
+    with tempfile.TemporaryDirectory(prefix="tf-web-docs-") as out:
+        config = {"schema": str(ROOT / "schema" / "supergraph.graphql"),
+                  "documents": [str(web / "src" / "**" / "*.ts"),
+                                "!" + str(web / "src" / "gql" / "**")],
+                  "generates": {out + "/": {"preset": "client", "config": {"enumsAsTypes": True,
+                                                                   "useTypeImports": True}}},
+                  "silent": True}
+        (Path(out) / "codegen.json").write_text(json.dumps(config))
+        codegen = web / "node_modules" / ".bin" / "graphql-codegen"
+        subprocess.run(node_command(str(codegen), "--config", str(Path(out) / "codegen.json")),  # noqa: S603
+                       cwd=web, check=True, capture_output=True)
+        run = subprocess.run(node_command(str(web / "scripts" / "documents.mjs"),  # noqa: S603
+                                          str(Path(out) / "graphql.ts")),
+                             cwd=web, capture_output=True, text=True, check=True)
+    return list(json.loads(run.stdout))
+
+
 def documents() -> list[str]:
-    """Every document shipped: the SDK's, then the IDE's examples."""
-    return [*operations.ALL.values(), *ide_examples()]
+    """Every document shipped: the SDK's, the IDE's examples, the web app's."""
+    return [*operations.ALL.values(), *ide_examples(), *web_documents()]
 
 
 def manifest() -> str:

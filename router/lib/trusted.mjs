@@ -1,5 +1,5 @@
 // Trusted documents: with TICKETFLOW_TRUSTED_DOCUMENTS=true the router runs only the GraphQL documents
-// TicketFlow ships - the SDK's operations and the IDE's examples, listed by the SHA-256 of their exact
+// TicketFlow ships - the SDK's operations, the IDE's examples and the web app's documents, listed by the SHA-256 of their exact
 // text in schema/trusted-documents.json (`make trusted-documents` writes it; tests/unit/
 // test_trusted_documents.py fails while it is not current). Off by default.
 //

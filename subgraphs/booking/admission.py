@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from subgraphs.booking import sections, unlocking
+from subgraphs.booking import sections, ticket_types, unlocking
 from subgraphs.booking.holds import (
     Request,
     insert_hold,
@@ -40,9 +40,11 @@ NO_SECTION = "This show has no standing section with this id."
 async def hold_general_admission(
     service: Service, caller: Caller | None, show_id: str, section_id: str, quantity: int,
     idempotency_key: str | None = None, promo_code: str | None = None,
+    ticket_type: str | None = None,
 ) -> Held | SoldOut | Rejected:
     """Hold ``quantity`` places of a standing section for the caller, or none (a section of
-    a hidden category needs a ``promo_code`` that unlocks it)."""
+    a hidden category needs a ``promo_code`` that unlocks it); on a show with ticket types,
+    all of them as ``ticket_type`` (default: the show's default type)."""
     who = require_caller(caller)
     validate_quantity(quantity, service.settings.max_seats_per_hold)
     key = clean_key(idempotency_key)
@@ -52,14 +54,16 @@ async def hold_general_admission(
         # holds an id: what cannot be one is answered as an unknown section, unwritten.
         await _left(service, show_id, section_id)  # raises, as for any unknown section
         raise BadUserInput(NO_SECTION, field="sectionId")
+    tickets = await ticket_types.choose(service, show_id, quantity, single=ticket_type)
     gate = await unlocking.gate(service, who, show, promo_code)
     if isinstance(gate, Rejected):
         return gate
     await unlocking.refuse_closed_section(service, gate, show_id, section_id)
     req = Request(service, who, show, "holdGeneralAdmission",
                   {"show_id": show_id, "section_id": section_id, "quantity": quantity,
-                   **({"promo_code": gate.code.id} if gate.code else {})}, key,
-                  "quantity", None if gate.code is None else gate.code.id)
+                   **({"promo_code": gate.code.id} if gate.code else {}),
+                   **(tickets.arguments() if tickets else {})}, key,
+                  "quantity", None if gate.code is None else gate.code.id, tickets=tickets)
 
     async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, range(0, 1), quantity)
@@ -70,6 +74,8 @@ async def hold_general_admission(
                 hold_id=hold.id, section_id=section_id, show_id=show_id, quantity=quantity))
             if not await sections.take(uow.session, show_id, section_id, quantity):
                 return Refused()
+            if tickets is not None:
+                await ticket_types.freeze_places(uow, hold.id, tickets, show_id, section_id)
             Ledger.of(service, uow).touched(show)
             uow.emit(AdmissionHeld(hold_id=hold.id, show_id=show_id, user_id=who.user_id,
                                    section_id=section_id, quantity=quantity,

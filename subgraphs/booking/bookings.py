@@ -20,6 +20,7 @@ from subgraphs.booking import (
     sales_ledger,
     seats,
     sections,
+    ticket_types,
     unlocking,
 )
 from subgraphs.booking.holds import show_of
@@ -84,11 +85,12 @@ async def checkout(
         await uow.session.flush()
         uow.session.add_all(BookingLine(booking_id=booking.id, seat_id=s.seat_id,
                                         label=s.label, price_amount=s.price_amount,
-                                        discount_amount=d)
+                                        discount_amount=d, **ticket_types.columns(s.ticket_type))
                             for s, d in zip(price.seats, off[:len(price.seats)], strict=True))
         uow.session.add_all(BookingAdmission(booking_id=booking.id, section_id=g.section_id,
                                              name=g.name, quantity=a.quantity,
-                                             price_amount=g.price_amount, discount_amount=d)
+                                             price_amount=price.unit_price(g), discount_amount=d,
+                                             **ticket_types.columns(price.place_type(g)))
                             for (a, g), d in zip(price.places, off[len(price.seats):],
                                                  strict=True))
         if promo:
@@ -117,10 +119,13 @@ def _about(booking: Booking) -> dict[str, Any]:
 async def _tickets(uow: UnitOfWork, booking_id: str) -> list[dict[str, Any]]:
     """One entry per seat (``id`` the seat's) and per standing place (``section:n``)."""
     session = uow.session
-    found = [{"id": line.seat_id, "label": line.label} for line in await session.scalars(
+    found = [{"id": line.seat_id, "label": line.label,
+              **ticket_types.ticket_entry(line.ticket_type_name)}
+             for line in await session.scalars(
         select(BookingLine).where(BookingLine.booking_id == booking_id)
         .order_by(BookingLine.label))]
-    places = [{"id": f"{a.section_id}:{n}", "label": f"{a.name} #{n}"}
+    places = [{"id": f"{a.section_id}:{n}", "label": f"{a.name} #{n}",
+               **ticket_types.ticket_entry(a.ticket_type_name)}
               for a in await session.scalars(select(BookingAdmission).where(
                   BookingAdmission.booking_id == booking_id).order_by(BookingAdmission.name))
               for n in range(1, a.quantity + 1)]
@@ -293,6 +298,7 @@ async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> 
         published = events.ShowPublished.read(event)
         await apply_show_published(uow, published)
         await unlocking.remember(uow, published)
+        await ticket_types.remember(uow, published)
     elif event.type == events.ShowCancelled.type_name():
         await cancel_show(service, uow, events.ShowCancelled.read(event).show_id)
     elif event.type in (events.VenueStaffGranted.type_name(),

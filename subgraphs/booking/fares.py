@@ -1,23 +1,29 @@
 """What a seat costs on a segment, in a fare class, and the fare classes' quotas.
 
-Pricing is one function, :func:`unit_price`: the segment's fare in the seat's category
-(origin-destination amount, else the sum of the per-leg amounts, else the category's
-price tier), then the fare class's percent of it, rounded half up. The document comes from
-venue's ``ShowPublished`` (``subgraphs/venue/fares.py`` checks it) and never changes once
-the show is on sale.
+Pricing is one function, :func:`unit_price`, for every seat of every show: the segment's
+fare in the seat's category (origin-destination amount, else the sum of the per-leg
+amounts, else the category's price tier); on a show with ticket types, that fare scaled by
+the seat's type price over the tier price (the type's price itself when there are no
+segment fares), rounded half up; then the fare class's percent of it, rounded half up. The
+document comes from venue's ``ShowPublished`` (``subgraphs/venue/fares.py`` checks it) and
+never changes once the show is on sale.
 
-A hold of a journey with fares, or with a fare class, stores its unit prices in
-``hold_fares`` when it is made (:func:`take`), so what it and its booking cost never moves
-afterwards. A fare class with a quota counts its seats per leg in ``fare_quotas``
-(invariant 14): :func:`take` is one conditional ``UPDATE … SET used = used + n WHERE used +
-n <= quota`` over every leg of the segment, in the hold's transaction, and the hold is
-refused unless it changed every leg's row; :func:`give_back` returns them once, when the
-hold ends (released, expired, its booking cancelled), guarded by ``hold_fares.returned_at``.
+A hold of a journey with fares, or with a fare class, stores its unit prices per category
+in ``hold_fares`` when it is made (:func:`take`); a typed hold's lines
+(:func:`.ticket_types.freeze`) store each seat's price from :func:`unit_price` with its
+type, and win over ``hold_fares`` (:func:`.reads.typed_price`). Either way what a hold and
+its booking cost never moves afterwards.
+
+A fare class with a quota counts its seats per leg in ``fare_quotas`` (invariant 14):
+:func:`take` is one conditional ``UPDATE … SET used = used + n WHERE used + n <= quota``
+over every leg of the segment, in the hold's transaction, and the hold is refused unless it
+changed every leg's row; :func:`give_back` returns them once, when the hold ends
+(released, expired, its booking cancelled), guarded by ``hold_fares.returned_at``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -71,14 +77,33 @@ def segment_fare(doc: Doc | None, category: str, base: int, legs: range) -> int:
 
 
 def unit_price(doc: Doc | None, category: str, base: int, legs: range,
-               fare_class: str | None) -> int:
-    """What one seat of ``category`` (price tier ``base``) costs over ``legs`` in
-    ``fare_class``: the segment's fare, then the class's percent of it, half up."""
+               fare_class: str | None, type_price: int | None = None) -> int:
+    """The pricing rule, in one place: what one seat of ``category`` (price tier ``base``)
+    costs over ``legs`` in ``fare_class``, sold as a ticket type priced ``type_price`` for
+    the category (``None``: a show without ticket types).
+
+    1. The segment's fare (:func:`segment_fare`; ``base`` without segment fares).
+    2. With a ticket type, the fare times ``type_price / base``, rounded half up to the
+       minor unit: without segment fares that is exactly ``type_price``; on a journey an
+       Adult/Child ratio carries over to every segment. A free tier (``base`` 0) has no
+       ratio: the type's price is the fare.
+    3. With a fare class, its percent of that, rounded half up.
+    """
     fare = segment_fare(doc, category, base, legs)
+    if type_price is not None:
+        fare = type_price if base <= 0 else (2 * fare * type_price + base) // (2 * base)
     if fare_class is None:
         return fare
     percent = int(classes(doc)[fare_class]["percent"])
     return (fare * percent + 50) // 100
+
+
+def pricing(doc: Doc | None, tiers: dict[str, int], legs: range,
+            fare_class: str | None) -> Callable[[str, int], int]:
+    """:func:`unit_price` of a hold's seats as a ticket type: (category, type price) to
+    the seat's unit price, ``tiers`` the categories' price tiers."""
+    return lambda category, type_price: unit_price(doc, category, tiers[category], legs,
+                                                   fare_class, type_price)
 
 
 async def apply_published(session: AsyncSession, p: ShowPublished, legs: int) -> None:

@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import expiry, fares, limits, seats, unlocking
+from subgraphs.booking import expiry, fares, limits, seats, ticket_types, unlocking
 from subgraphs.booking.inventory import Segment, legs_of
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import (
@@ -44,6 +44,7 @@ from subgraphs.booking.models import (
     Hold,
     HoldPromoCode,
     HoldStatus,
+    HoldTicketLine,
     ShowSeat,
 )
 from subgraphs.booking.outcomes import (
@@ -53,7 +54,7 @@ from subgraphs.booking.outcomes import (
     SeatsUnavailable,
 )
 from subgraphs.booking.promo_rules import Rejected
-from subgraphs.booking.reads import HoldPrice, PricedSeat
+from subgraphs.booking.reads import HoldPrice, PricedSeat, typed_price
 from subgraphs.booking.shows import ShowInfo, show_info
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import new_id, utcnow
@@ -79,6 +80,8 @@ class Request:
     promo_code_id: str | None = None
     # The fare class asked for (:mod:`.fares`), checked against the show's.
     fare_class: str | None = None
+    # The ticket types of its seats or places, on a show with types (:mod:`.ticket_types`).
+    tickets: ticket_types.Choice | None = None
 
 
 def validate_quantity(quantity: int, limit: int) -> int:
@@ -241,12 +244,16 @@ async def _first(req: Request) -> Held | None:
 
 
 def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken],
-             prices: dict[str, int] | None = None) -> HoldPrice:
+             prices: dict[str, int] | None = None,
+             typed: Sequence[HoldTicketLine] = ()) -> HoldPrice:
     """What a hold just made will charge: its seats at their prices (on its first leg), or
-    at the unit prices its fare fixed (``prices``, per category)."""
-    return HoldPrice([PricedSeat(t.seat_id, t.label, t.category,
-                                 t.price_amount if prices is None else prices[t.category])
-                      for t in taken if t.leg == hold.leg_from], [], show.currency)
+    at the unit prices its fare fixed (``prices``, per category), or at their typed lines'
+    frozen prices (which already include the fare, :func:`.fares.unit_price`)."""
+    return typed_price(HoldPrice([PricedSeat(t.seat_id, t.label, t.category,
+                                             t.price_amount if prices is None
+                                             else prices[t.category])
+                                  for t in taken if t.leg == hold.leg_from], [],
+                                 show.currency), typed)
 
 
 async def take_seats(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequence[str],
@@ -259,22 +266,27 @@ async def take_seats(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequen
         return Refused()
     if not await insert_hold(req, uow, hold):
         return OverLimit()
+    first = [t for t in taken if t.leg == hold.leg_from]
     prices = None
     if fares.priced(req.show.fares, req.fare_class):
         prices = await fares.take(uow.session, req.show.fares, hold,
-                                  [(t.category, t.price_amount) for t in taken
-                                   if t.leg == hold.leg_from], req.fare_class)
+                                  [(t.category, t.price_amount) for t in first], req.fare_class)
+    typed = [] if req.tickets is None else await ticket_types.freeze(
+        uow, hold.id, req.tickets, [(t.seat_id, t.category) for t in first],
+        fares.pricing(req.show.fares, {t.category: t.price_amount for t in first},
+                      range(hold.leg_from, hold.leg_to), req.fare_class))
     Ledger.of(req.service, uow).moved(req.show, taken)
     uow.emit(SeatsHeld(hold_id=hold.id, show_id=hold.show_id, user_id=hold.user_id,
                        seat_ids=seats.seat_ids(taken), legs=[hold.leg_from, hold.leg_to],
                        expires_at=hold.expires_at.isoformat()))
-    return Held(hold, price_of(req.show, hold, taken, prices))
+    return Held(hold, price_of(req.show, hold, taken, prices, typed))
 
 
 async def hold_seats(
     service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str],
     idempotency_key: str | None = None, segment: Segment | None = None,
     promo_code: str | None = None, fare_class: str | None = None,
+    seat_ticket_types: Sequence[tuple[str, str]] | None = None,
 ) -> Held | SeatsUnavailable | Rejected:
     """Hold all of ``seat_ids`` for the caller (on ``segment``'s legs), or none of them.
 
@@ -282,7 +294,9 @@ async def hold_seats(
     seat and leg) that are free (available, or held past expiry). If it changed fewer rows
     than asked, another holder won at least one and the whole transaction rolls back.
     With ``promo_code`` the hold is made with that code applied (:class:`.Rejected` when it
-    cannot be used); seats of a hidden category need a code that unlocks it.
+    cannot be used); seats of a hidden category need a code that unlocks it. On a show
+    with ticket types, ``seat_ticket_types`` (seat id, type key) names a seat's type; the
+    others are the default type.
     """
     who = require_caller(caller)
     wanted = validate_seat_ids(seat_ids, service.settings.max_seats_per_hold)
@@ -290,6 +304,8 @@ async def hold_seats(
     show = await show_of(service, show_id)
     legs = legs_of(show, segment)
     fares.check_class(show.fares, fare_class)
+    tickets = await ticket_types.choose(service, show_id, wanted, per_seat=seat_ticket_types,
+                                        field="ticketTypes")
     gate = await unlocking.gate(service, who, show, promo_code)
     if isinstance(gate, Rejected):
         return gate
@@ -298,8 +314,9 @@ async def hold_seats(
                   {"show_id": show_id, "seat_ids": sorted(wanted),
                    **({"segment": list(segment)} if segment else {}),
                    **({"promo_code": gate.code.id} if gate.code else {}),
-                   **({"fare_class": fare_class} if fare_class else {})}, key, "seatIds",
-                  None if gate.code is None else gate.code.id, fare_class)
+                   **({"fare_class": fare_class} if fare_class else {}),
+                   **(tickets.arguments() if tickets else {})}, key, "seatIds",
+                  None if gate.code is None else gate.code.id, fare_class, tickets)
 
     async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, legs, len(wanted))

@@ -256,6 +256,9 @@ class BookingLine(Base):
     price_amount: Mapped[int] = mapped_column(Integer)
     # Taken off this line by a promo code at checkout (minor units; never changes after).
     discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The ticket type sold (key and name), for a show with ticket types; null otherwise.
+    ticket_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    ticket_type_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class BookingAdmission(Base):
@@ -270,6 +273,38 @@ class BookingAdmission(Base):
     price_amount: Mapped[int] = mapped_column(Integer)  # per place
     # Taken off the whole line (all its places) by a promo code at checkout.
     discount_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The ticket type sold (key and name), for a show with ticket types; null otherwise.
+    ticket_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    ticket_type_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class ShowTicketType(Base):
+    """A ticket type of a show (Adult, Child...), from ``ShowPublished`` (:mod:`.ticket_types`):
+    a price per category, a minimum and maximum per hold. The first is the default."""
+
+    __tablename__ = "show_ticket_types"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    prices: Mapped[dict[str, int]] = mapped_column(JSON)  # category -> minor units
+    min_per_order: Mapped[int] = mapped_column(Integer, default=0)
+    max_per_order: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class HoldTicketLine(Base):
+    """The ticket type of one seat or standing section of a hold, and its unit price then:
+    frozen when the hold is made, so no later price change alters the hold or its booking.
+    Only holds of shows with ticket types have them."""
+
+    __tablename__ = "hold_ticket_lines"
+
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    place_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # seat or section
+    ticket_type: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    price_amount: Mapped[int] = mapped_column(Integer)  # per seat or place
 
 
 class PromoKind:

@@ -71,7 +71,7 @@ def lines_of(price: HoldPrice) -> list[tuple[str, int]]:
     """A hold's lines as (category, price) in the order the hold lists them: each seat in
     seat-map order, then each standing section's places together."""
     return ([(s.category, s.price_amount) for s in price.seats]
-            + [(g.category, a.quantity * g.price_amount) for a, g in price.places])
+            + [(g.category, a.quantity * price.unit_price(g)) for a, g in price.places])
 
 
 def in_scope(code: PromoCode, category: str) -> bool:

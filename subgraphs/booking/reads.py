@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from subgraphs.booking.models import (
     BookingLine,
     Hold,
     HoldAdmission,
+    HoldTicketLine,
     ShowSeat,
 )
 from subgraphs.kernel.db import all_each, one_each
@@ -57,6 +58,16 @@ class PricedSeat:
     label: str
     category: str
     price_amount: int
+    # The ticket type (key, name) on a show with ticket types (:mod:`.ticket_types`).
+    ticket_type: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class TypedPlaces:
+    """The ticket type of a hold's places in one standing section, at its frozen price."""
+
+    ticket_type: tuple[str, str]  # key, name
+    price_amount: int  # per place
 
 
 @dataclass
@@ -66,11 +77,23 @@ class HoldPrice:
     seats: list[PricedSeat]
     places: list[tuple[HoldAdmission, AdmissionSection]]
     currency: str
+    # section id -> the type and frozen price of its places (shows with ticket types).
+    typed_places: dict[str, TypedPlaces] = field(default_factory=dict)
+
+    def unit_price(self, section: AdmissionSection) -> int:
+        """The price of one place of ``section`` in this hold."""
+        typed = self.typed_places.get(section.section_id)
+        return section.price_amount if typed is None else typed.price_amount
+
+    def place_type(self, section: AdmissionSection) -> tuple[str, str] | None:
+        """The ticket type of the places of ``section`` in this hold (key, name)."""
+        typed = self.typed_places.get(section.section_id)
+        return None if typed is None else typed.ticket_type
 
     @property
     def total(self) -> int:
         return (sum(s.price_amount for s in self.seats)
-                + sum(a.quantity * g.price_amount for a, g in self.places))
+                + sum(a.quantity * self.unit_price(g) for a, g in self.places))
 
 
 async def prices_of_holds(session: AsyncSession, hold_ids: Sequence[str]) -> list[HoldPrice]:
@@ -98,7 +121,36 @@ async def prices_of_holds(session: AsyncSession, hold_ids: Sequence[str]) -> lis
         found[str(hold_id)].seats.append(PricedSeat(seat_id, label, category, price_amount))
     for a, g in places:
         found[a.hold_id].places.append((a, g))
-    return [found[h] for h in hold_ids]
+    frozen = await ticket_lines_of_holds(session, ids)
+    return [typed_price(found[h], frozen.get(h, [])) for h in hold_ids]
+
+
+async def ticket_lines_of_holds(session: AsyncSession,
+                                hold_ids: set[str]) -> dict[str, list[HoldTicketLine]]:
+    """Each hold's typed lines (holds of shows without ticket types have none)."""
+    found: dict[str, list[HoldTicketLine]] = {}
+    for line in await session.scalars(select(HoldTicketLine)
+                                      .where(HoldTicketLine.hold_id.in_(hold_ids))):
+        found.setdefault(line.hold_id, []).append(line)
+    return found
+
+
+def typed_price(price: HoldPrice, lines: Sequence[HoldTicketLine]) -> HoldPrice:
+    """The ticket-type pricing rule, in one place: a seat or standing section a hold made
+    with a ticket type is priced at the type's price for its category as frozen on the
+    hold's line when it was made (:mod:`.ticket_types`), never at today's price; without a
+    typed line the seat's or section's own price applies (shows without ticket types)."""
+    if not lines:
+        return price
+    by_place = {line.place_id: line for line in lines}
+    seats = []
+    for s in price.seats:
+        line = by_place.get(s.seat_id)
+        seats.append(s if line is None else PricedSeat(
+            s.seat_id, s.label, s.category, line.price_amount, (line.ticket_type, line.name)))
+    places = {a.section_id: TypedPlaces((line.ticket_type, line.name), line.price_amount)
+              for a, _ in price.places if (line := by_place.get(a.section_id)) is not None}
+    return HoldPrice(seats, price.places, price.currency, places)
 
 
 async def admission_by_bookings(session: AsyncSession,

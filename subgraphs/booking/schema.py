@@ -241,6 +241,24 @@ class HeldSeat:
     price: Money
 
 
+@strawberry.type(description="The ticket type a line is sold as (shows with ticket types).")
+class LineTicketType:
+    key: str = strawberry.field(description="e.g. CHILD")
+    name: str = strawberry.field(description="e.g. Child: what mails and tickets name.")
+
+    @classmethod
+    def of(cls, pair: tuple[str | None, str | None] | None) -> LineTicketType | None:
+        if pair is None or pair[0] is None:
+            return None
+        return cls(key=pair[0], name=pair[1] or pair[0])
+
+
+@strawberry.input(description="The ticket type one seat of a hold is sold as.")
+class SeatTicketTypeInput:
+    seat_id: strawberry.ID
+    ticket_type: str = strawberry.field(description="The key of one of Show.ticketTypes.")
+
+
 @strawberry.type(description="One line of what a hold will cost at checkout: a seat, or the "
                  "places held in one standing section.")
 class HoldLine:
@@ -252,6 +270,9 @@ class HoldLine:
     price: Money = strawberry.field(description="Before the discount.")
     discount: Money = strawberry.field(description="What the hold's promo code takes off this "
                                        "line (zero without one).")
+    ticket_type: LineTicketType | None = strawberry.field(
+        default=None, description="The ticket type, on a show with ticket types (its price "
+        "as it was when the hold was made); null otherwise.")
 
 
 @strawberry.federation.type(keys=["id"], description="Seats (or standing places) reserved for "
@@ -304,11 +325,14 @@ class SeatHold:
         seats = len(found.seats)
         return [HoldLine(seat_id=strawberry.ID(s.seat_id), section_id=None, label=s.label,
                          quantity=1, unit_price=money(s.price_amount),
-                         price=money(s.price_amount), discount=money(off[i]))
+                         price=money(s.price_amount), discount=money(off[i]),
+                         ticket_type=LineTicketType.of(s.ticket_type))
                 for i, s in enumerate(found.seats)] + [
             HoldLine(seat_id=None, section_id=strawberry.ID(g.section_id), label=g.name,
-                     quantity=a.quantity, unit_price=money(g.price_amount),
-                     price=money(a.quantity * g.price_amount), discount=money(off[seats + i]))
+                     quantity=a.quantity, unit_price=money(found.unit_price(g)),
+                     price=money(a.quantity * found.unit_price(g)),
+                     discount=money(off[seats + i]),
+                     ticket_type=LineTicketType.of(found.place_type(g)))
             for i, (a, g) in enumerate(found.places)]
 
     @strawberry.field(description="What checkout will charge for this hold: the lines' prices "
@@ -370,6 +394,8 @@ class BookingLine:
     price: Money = strawberry.field(description="Before the discount.")
     discount: Money = strawberry.field(description="Taken off by a promo code at checkout "
                                        "(zero without one); never changes afterwards.")
+    ticket_type: LineTicketType | None = strawberry.field(
+        default=None, description="The ticket type sold (null on a show without types).")
 
 
 @strawberry.type(description="Standing places bought in one section, at the section's price.")
@@ -380,6 +406,8 @@ class AdmissionLine:
     unit_price: Money
     price: Money = strawberry.field(description="Before the discount.")
     discount: Money = strawberry.field(description="Taken off these places by a promo code.")
+    ticket_type: LineTicketType | None = strawberry.field(
+        default=None, description="The ticket type sold (null on a show without types).")
 
 
 @strawberry.federation.type(keys=["id"], description="Seats bought (or being paid for).")
@@ -406,7 +434,8 @@ class Booking:
         currency = self.total.currency
         return [BookingLine(seat_id=strawberry.ID(r.seat_id), label=r.label,
                             price=Money(amount=r.price_amount, currency=currency),
-                            discount=Money(amount=r.discount_amount, currency=currency))
+                            discount=Money(amount=r.discount_amount, currency=currency),
+                            ticket_type=LineTicketType.of((r.ticket_type, r.ticket_type_name)))
                 for r in rows]
 
     @strawberry.field(description="Standing places, per section.")
@@ -417,7 +446,9 @@ class Booking:
                               quantity=r.quantity,
                               unit_price=Money(amount=r.price_amount, currency=currency),
                               price=Money(amount=r.price_amount * r.quantity, currency=currency),
-                              discount=Money(amount=r.discount_amount, currency=currency))
+                              discount=Money(amount=r.discount_amount, currency=currency),
+                              ticket_type=LineTicketType.of((r.ticket_type,
+                                                             r.ticket_type_name)))
                 for r in rows]
 
     @classmethod
@@ -612,6 +643,12 @@ PromoCodeArg = Annotated[str | None, strawberry.argument(description=PROMO_ARG)]
 FareClassArg = Annotated[str | None, strawberry.argument(description=(
     "A fare class of the show (Show.fares), e.g. SAVER: its price, and its quota on every "
     "leg of the segment (CONFLICT when it has too few seats left)."))]
+TicketTypeArg = Annotated[str | None, strawberry.argument(description=(
+    "On a show with ticket types, the key of the type every seat or place is sold as "
+    "(default: the show's default type); on a show without types, leave it out."))]
+TicketTypesArg = Annotated[list[SeatTicketTypeInput] | None, strawberry.argument(description=(
+    "On a show with ticket types, the type of each seat that is not the show's default type "
+    "(say one Child among Adults); on a show without types, leave it out."))]
 CheckoutResult = Annotated[Booking | HoldExpired | PromoCodeRejected,
                            strawberry.union("CheckoutResult")]
 ApplyPromoCodeResult = Annotated[SeatHold | PromoCodeRejected,
@@ -681,11 +718,13 @@ class Mutation:
                          idempotency_key: str | None = None,
                          segment: SegmentInput | None = None,
                          promo_code: PromoCodeArg = None,
-                         fare_class: FareClassArg = None) -> HoldSeatsResult:
-        result = await service.hold_seats(info.context.service, info.context.caller,
-                                          str(show_id), [str(s) for s in seat_ids],
-                                          idempotency_key, _pair(segment), promo_code,
-                                          fare_class)
+                         fare_class: FareClassArg = None,
+                         ticket_types: TicketTypesArg = None) -> HoldSeatsResult:
+        result = await service.hold_seats(
+            info.context.service, info.context.caller, str(show_id), [str(s) for s in seat_ids],
+            idempotency_key, _pair(segment), promo_code, fare_class=fare_class,
+            seat_ticket_types=None if ticket_types is None else [
+                (str(t.seat_id), t.ticket_type) for t in ticket_types])
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
@@ -702,10 +741,12 @@ class Mutation:
         self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
         segment: SegmentInput | None = None, idempotency_key: str | None = None,
         promo_code: PromoCodeArg = None, fare_class: FareClassArg = None,
+        ticket_type: TicketTypeArg = None,
     ) -> HoldBestAvailableResult:
         result = await service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
-            _pair(segment), idempotency_key, promo_code, fare_class)
+            _pair(segment), idempotency_key, promo_code, fare_class=fare_class,
+            ticket_type=ticket_type)
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))
@@ -772,10 +813,11 @@ class Mutation:
     async def hold_general_admission(
         self, info: Info, show_id: strawberry.ID, section_id: strawberry.ID, quantity: int,
         idempotency_key: str | None = None, promo_code: PromoCodeArg = None,
+        ticket_type: TicketTypeArg = None,
     ) -> HoldGeneralAdmissionResult:
         result = await service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
-            idempotency_key, promo_code)
+            idempotency_key, promo_code, ticket_type)
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("general_admission", isinstance(result, outcomes.SoldOut))

@@ -9,6 +9,8 @@
 * :mod:`.expiry` — how holds end, and the sweeper;
 * :mod:`.checkins` — check-in at the door (door staff, ``checkIn``, the offline list,
   uploaded scans, counters), with :mod:`.ticket_keys` (notification's ticket keys);
+* :mod:`.ticket_types` — the ticket type of each seat or place of a hold, its price frozen
+  on the hold (:func:`.reads.typed_price` prices a hold from it);
 * :mod:`.reads` — the loaders' batch reads.
 
 Underneath: :mod:`.seats` (the statements that move seat rows), :mod:`.sections`

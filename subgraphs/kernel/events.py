@@ -188,6 +188,9 @@ class ShowPublished(Payload):
     # A journey's fares per segment and its fare classes (subgraphs/venue/fares.py); empty:
     # every seat at its category's price, no classes.
     fares: Json = field(default_factory=dict)
+    # Ticket types in order, the first the default (empty: the prices alone): key, name,
+    # eligibility, prices (category -> minor units), min_per_order, max_per_order.
+    ticket_types: list[Json] = field(default_factory=list)
 
 
 @event_payload
@@ -300,7 +303,7 @@ class BookingConfirmed(Payload):
     payment_id: str
     seat_ids: list[str]
     show: Json  # title, starts_at, time_zone: what the notice names
-    tickets: list[Json]  # id, label
+    tickets: list[Json]  # id, label; ticket_type (the type's name) when the show has types
 
 
 @event_payload

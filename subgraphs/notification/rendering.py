@@ -28,7 +28,9 @@ def render_mail(delivery: Delivery, name: str,
     if delivery.kind == "CONFIRMATION":
         images = [mail.Image(cid=mail.new_cid(), filename=f"ticket-{i}.png", png=t.qr_png())
                   for i, t in enumerate(issued, 1)]
-        context["tickets"] = [{"label": t.label, "token": t.token, "cid": image.cid}
+        types = tickets.types_of(payload)
+        context["tickets"] = [{"label": t.label, "token": t.token, "cid": image.cid,
+                               "type": types.get(t.tid)}
                               for t, image in zip(issued, images, strict=True)]
         context["images"] = images
     context["subject"] = delivery.subject

@@ -74,13 +74,16 @@ async def ticket_keys(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
 
 
 def sign_tickets(key: SigningKey, booking: dict[str, Any]) -> list[Ticket]:
-    """One token per ticket of a BookingConfirmed payload."""
+    """One token per ticket of a BookingConfirmed payload; ``type`` names its ticket type
+    when it has one (Adult, Child...; older events and shows without types have none)."""
     now = int(utcnow().timestamp())
     tickets = []
     for entry in booking.get("tickets") or []:
         tid = f"{booking['booking_id']}:{entry['id']}"
         claims = {"tid": tid, "bid": booking["booking_id"], "sid": booking["show_id"],
                   "seat": entry["label"], "iat": now, "iss": ISSUER}
+        if entry.get("ticket_type"):  # the ticket type's name (shows with ticket types)
+            claims["type"] = entry["ticket_type"]
         token = jwt.encode(claims, key.private, algorithm="EdDSA", headers={"kid": key.kid})
         tickets.append(Ticket(tid=tid, label=entry["label"], token=token))
     return tickets
@@ -151,3 +154,9 @@ def verify_ticket(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(token, key, algorithms=["EdDSA"], issuer=ISSUER,
                                         options={"require": ["tid", "bid", "iat", "iss"]})
     return claims
+
+
+def types_of(booking: dict[str, Any]) -> dict[str, str]:
+    """tid -> ticket type name of a BookingConfirmed payload's tickets that have one."""
+    return {f"{booking['booking_id']}:{t['id']}": t["ticket_type"]
+            for t in booking.get("tickets") or [] if t.get("ticket_type")}

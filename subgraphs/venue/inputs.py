@@ -12,6 +12,7 @@ from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.l10n import check_currency
 from subgraphs.venue import service
 from subgraphs.venue.fares import FareClass, FareSpec, LegAmounts, OdFare
+from subgraphs.venue.ticket_types import TicketTypeSpec
 from subgraphs.venue.types import ShowKind
 
 
@@ -55,6 +56,27 @@ class PriceTierInput:
     hidden: bool = strawberry.field(
         default=False, description="Sold only to holds whose promo code unlocks this "
         "category (PromoCode.unlocksCategories).")
+
+
+@strawberry.input(description="The price of one category for one ticket type.")
+class TicketTypePriceInput:
+    category: str
+    amount: int = strawberry.field(description="Minor units.")
+
+
+@strawberry.input(description="A kind of ticket sold for the same seats and places (Adult, "
+                  "Child, Senior...), priced per category.")
+class TicketTypeInput:
+    key: str = strawberry.field(description="Its key, e.g. ADULT: capital letters, digits, _.")
+    name: str = strawberry.field(description="What lines, mails and tickets name, e.g. Adult.")
+    eligibility: str | None = strawberry.field(
+        default=None, description="Who may buy it, e.g. Under 12; shown to buyers.")
+    prices: list[TicketTypePriceInput] = strawberry.field(
+        description="A price for every category the hall uses.")
+    min_per_order: int = strawberry.field(
+        default=0, description="At least this many of the type in a hold that has any.")
+    max_per_order: int | None = strawberry.field(
+        default=None, description="At most this many of the type in one hold.")
 
 
 @strawberry.input
@@ -116,6 +138,11 @@ class CreateShowInput:
         default=None, description="A journey's fares per segment (else the price tiers).")
     fare_classes: list[FareClassInput] | None = strawberry.field(
         default=None, description="Fare classes a hold may ask for, e.g. SAVER with a quota.")
+    ticket_types: list[TicketTypeInput] | None = strawberry.field(
+        default=None, description=(
+            "Ticket types sold for the same seats and places, each priced per category; the "
+            "first is the default of a hold that names none. Without them every hold is "
+            "priced from the price tiers (price or priceTiers are still required)."))
 
 
 def fare_spec(input: CreateShowInput) -> FareSpec:
@@ -155,4 +182,9 @@ def show_spec(input: CreateShowInput) -> service.ShowSpec:
         hall_id=str(input.hall_id) if input.hall_id else None,
         venue_id=str(input.venue_id) if input.venue_id else None,
         stops=[(s.name, s.departs_at) for s in input.stops or []],
-        fares=fare_spec(input))
+        fares=fare_spec(input),
+        ticket_types=tuple(
+            TicketTypeSpec(key=t.key, name=t.name, eligibility=t.eligibility,
+                           prices=tuple((p.category, p.amount) for p in t.prices),
+                           min_per_order=t.min_per_order, max_per_order=t.max_per_order)
+            for t in input.ticket_types or []))

@@ -128,6 +128,22 @@ class PriceTier(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
+class TicketType(Base):
+    """A ticket type of one show (Adult, Child...): a price per category, an eligibility
+    note, a minimum and maximum per order (:mod:`.ticket_types`)."""
+
+    __tablename__ = "ticket_types"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # the first is the default
+    name: Mapped[str] = mapped_column(String(100))
+    eligibility: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    prices: Mapped[dict[str, int]] = mapped_column(JSON)  # category -> minor units
+    min_per_order: Mapped[int] = mapped_column(Integer, default=0)
+    max_per_order: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class Stop(Base):
     """A stop of a journey; legs run between consecutive stops."""
 

@@ -16,7 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subgraphs.kernel.auth import Caller
 from subgraphs.kernel.db import all_each, one_each
 from subgraphs.kernel.errors import BadUserInput
-from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
+from subgraphs.venue.models import (
+    Hall,
+    PriceTier,
+    Seat,
+    Section,
+    Show,
+    ShowStatus,
+    Stop,
+    TicketType,
+    Venue,
+)
 
 MAX_PAGE = 100
 
@@ -130,6 +140,12 @@ async def sections_by_hall(session: AsyncSession,
 async def tiers_by_show(session: AsyncSession, show_ids: Sequence[str]) -> list[list[PriceTier]]:
     """Each show's price tiers, in one query."""
     return await all_each(session, PriceTier.show_id, show_ids, PriceTier.category)
+
+
+async def ticket_types_by_show(session: AsyncSession,
+                               show_ids: Sequence[str]) -> list[list[TicketType]]:
+    """Each show's ticket types, the default first, in one query."""
+    return await all_each(session, TicketType.show_id, show_ids, TicketType.position)
 
 
 async def stops_by_show(session: AsyncSession, show_ids: Sequence[str]) -> list[list[Stop]]:

@@ -19,8 +19,10 @@ from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.l10n import check_currency
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.venue import ticket_types
 from subgraphs.venue.fares import FareSpec, fare_document
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
+from subgraphs.venue.ticket_types import TicketTypeSpec
 
 SHOW_KINDS = ("MOVIE", "CONCERT", "TRAIN", "FLIGHT", "OTHER")
 
@@ -42,6 +44,8 @@ class ShowSpec:
     hidden: frozenset[str] = frozenset()
     # Fares per segment and fare classes (:mod:`.fares`).
     fares: FareSpec = field(default_factory=FareSpec)
+    # Adult, Child... each priced per category (:mod:`.ticket_types`); none: the tiers alone.
+    ticket_types: tuple[TicketTypeSpec, ...] = ()
 
 
 def validate_show(spec: ShowSpec) -> datetime:
@@ -60,6 +64,7 @@ def validate_show(spec: ShowSpec) -> datetime:
         if amount < 0:
             raise BadUserInput(f"The price of {category} cannot be negative.",
                                field="input.priceTiers")
+    ticket_types.check(spec.ticket_types)
     if len(spec.stops) == 1:
         raise BadUserInput("A journey has at least two stops.", field="input.stops")
     for i, (name, departs_at) in enumerate(spec.stops):
@@ -127,6 +132,7 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
                                field="input.priceTiers")
         fares = None if spec.fares.empty else fare_document(
             spec.fares, len(spec.stops), categories, await _seats_for_sale(session, hall.id))
+        ticket_types.check_hall(spec.ticket_types, categories)
         clash = await session.scalar(select(Show).where(
             Show.hall_id == hall.id, Show.status != ShowStatus.CANCELLED,
             Show.starts_at < ends_at, Show.ends_at > spec.starts_at).limit(1))
@@ -144,6 +150,7 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
                         for c, a in tiers.items())
         session.add_all(Stop(show_id=show.id, position=i, name=name.strip(), departs_at=at)
                         for i, (name, at) in enumerate(spec.stops))
+        session.add_all(ticket_types.rows(show.id, spec.ticket_types))
         return show, show.id
 
     return await create_once(
@@ -180,7 +187,9 @@ async def publish_show(service: Service, caller: Caller | None, show_id: str) ->
         show.status = ShowStatus.ON_SALE
         uow.emit(ShowPublished(**await _published(uow.session, show, venue, tiers),
                                hidden_categories=sorted(t.category for t in priced
-                                                        if t.hidden)))
+                                                        if t.hidden),
+                               ticket_types=await ticket_types.published(uow.session,
+                                                                         show.id)))
         await uow.commit()
     return show
 

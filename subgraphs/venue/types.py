@@ -25,6 +25,7 @@ _load_halls = session_batch(service.halls_by_ids)
 _load_venue_halls = session_batch(service.halls_by_venue)
 _load_sections = session_batch(service.sections_by_hall)
 _load_tiers = session_batch(service.tiers_by_show)
+_load_ticket_types = session_batch(service.ticket_types_by_show)
 _load_stops = session_batch(service.stops_by_show)
 _load_seats = session_batch(service.seats_by_venue)
 _load_owned = session_batch(service.venues_by_owner)
@@ -186,6 +187,25 @@ class PriceTier:
                                     "that unlocks this category.")
 
 
+@strawberry.type(description="The price of one category for one ticket type.")
+class TicketTypePrice:
+    category: str
+    price: Money
+
+
+@strawberry.type(description="A kind of ticket sold for the same seats and places (Adult, "
+                 "Child, Senior...), priced per category.")
+class TicketType:
+    key: str
+    name: str
+    eligibility: str | None = strawberry.field(description="Who may buy it, e.g. Under 12.")
+    prices: list[TicketTypePrice]
+    min_per_order: int = strawberry.field(description="At least this many in a hold that has "
+                                          "any (0: no minimum).")
+    max_per_order: int | None = strawberry.field(description="At most this many in one hold.")
+    default: bool = strawberry.field(description="What a hold that names no type sells.")
+
+
 @strawberry.type(description="A stop of a journey.")
 class Stop:
     name: str
@@ -235,6 +255,17 @@ class Show:
                                                             currency=self.currency),
                           hidden=t.hidden)
                 for t in rows]
+
+    @strawberry.field(description="Ticket types sold for the same seats and places, the "
+                      "default first; empty when the show sells at its price tiers alone.")
+    async def ticket_types(self, info: Info) -> list[TicketType]:
+        rows = await info.context.loader(_load_ticket_types).load(str(self.id))
+        return [TicketType(key=t.key, name=t.name, eligibility=t.eligibility,
+                           prices=[TicketTypePrice(category=c, price=Money(
+                               amount=a, currency=self.currency))
+                               for c, a in sorted(t.prices.items())],
+                           min_per_order=t.min_per_order, max_per_order=t.max_per_order,
+                           default=i == 0) for i, t in enumerate(rows)]
 
     @strawberry.field(description="The lowest price of the show.")
     async def price(self, info: Info) -> Money:

@@ -22,7 +22,7 @@ import pytest
 from subgraphs.dev import node_command
 from subgraphs.seed import create_user
 from tests.flows import PASSWORD, Actors, login, show_on_sale
-from tests.harness import GraphQL, Processes, Stack, eventually
+from tests.harness import GraphQL, Processes, Stack, another_router, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -79,7 +79,7 @@ async def customer(stack: Stack, router: GraphQL, name: str) -> dict[str, str]:
             "token": user.token}
 
 
-async def run_browser(stack: Stack, mode: str, data: dict[str, Any], work: Path
+async def run_browser(router_url: str, mode: str, data: dict[str, Any], work: Path
                       ) -> tuple[int, str, dict[str, Any]]:
     """Run the browser script: its exit status, what it printed, and what it wrote."""
     artifacts = ROOT / "test-artifacts" / "web" / mode
@@ -88,7 +88,7 @@ async def run_browser(stack: Stack, mode: str, data: dict[str, Any], work: Path
     (work / "input.json").write_text(json.dumps(data))
     output = artifacts / "output.json"  # kept with the screenshots
     env = {**os.environ,
-           "TICKETFLOW_WEB_URL": stack.router_url.removesuffix("graphql"),
+           "TICKETFLOW_WEB_URL": router_url.removesuffix("graphql"),
            "TICKETFLOW_E2E_INPUT": str(work / "input.json"),
            "TICKETFLOW_E2E_ARTIFACTS": str(artifacts),
            "TICKETFLOW_E2E_OUTPUT": str(output),
@@ -129,9 +129,15 @@ async def test_customer_flows_in_a_browser(
             "show": {"id": show.id, "seats": seats[:2], "day": "2031-05-17"},
             "standing": {"id": standing_id, "section": "Floor"},
             "journey": {"id": journey.id, "from": 1, "to": 2,
-                        "seats": [{"id": s["id"], "label": s["label"]} for s in journey.seats[:1]]}}
+                        "seats": [{"id": s["id"], "label": s["label"]} for s in journey.seats[:1]]},
+            "organizer": {"email": organizer.email, "password": PASSWORD,
+                          "name": "Test Organizer"}}
 
-    status, printed, seen = await run_browser(stack, mode, data, tmp_path_factory.mktemp("web"))
+    # The browser goes through a router of its own that runs trusted documents only: every
+    # document the app sends on these flows must be in schema/trusted-documents.json.
+    work = tmp_path_factory.mktemp("web")
+    async with another_router(stack, work, {"TICKETFLOW_TRUSTED_DOCUMENTS": "true"}) as url:
+        status, printed, seen = await run_browser(url, mode, data, work)
     assert status == 0, f"the browser flows failed:\n{printed}\n{json.dumps(seen, indent=2)}"
     assert not seen.get("pageErrors"), seen["pageErrors"]
 
@@ -197,6 +203,11 @@ async def test_customer_flows_in_a_browser(
     assert hold["status"] == "ACTIVE"
     assert hold["segment"] == {"from": 1, "to": 2}
     assert hold["seatIds"] == [journey.seats[0]["id"]]
+
+    # (5) the organizer's list: the show's seats per category, live (sold, held, available,
+    # total); the show's page: the live totals, and A's seats drawn sold on the map
+    assert seen["organizerRow"] == ["STANDARD", "2", "0", "8", "10"], seen["organizerRow"]
+    assert seen["organizerLive"] == "Live: 2 sold, 0 held, 8 available of 10 seats."
 
     shots = sorted(p.name for p in (ROOT / "test-artifacts" / "web" / mode).glob("*.png"))
     assert shots[0] == "01-a-signed-in.png" and len(shots) == len(seen["steps"])

@@ -1,5 +1,6 @@
 """Journeys priced by segment (per-leg sums, an origin-destination table), fare classes with
-per-leg quotas, bad fare input, and prices fixed in a hold when it is made."""
+per-leg quotas, bad fare input, prices fixed in a hold when it is made, and ticket types on
+a journey with fares and a fare class (the combined rule)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from subgraphs.booking.models import BookableShow, FareQuota, Hold, HoldFare, ShowSeat
+from subgraphs.booking.models import (
+    BookableShow,
+    FareQuota,
+    Hold,
+    HoldFare,
+    HoldTicketLine,
+    ShowSeat,
+    ShowTicketType,
+)
 from subgraphs.kernel.db import Database, utcnow
 from tests.flows import CREATE_SHOW, CREATE_VENUE, PUBLISH_SHOW, Actors, User
 from tests.harness import Stack, eventually
@@ -339,3 +348,102 @@ async def test_a_lapsed_hold_gives_its_fare_class_seats_to_the_next_buyer(
             == "EXPIRED"
     assert await quotas(dep.dbs["booking"], show.id) == {("SAVER", 0): 1, ("SAVER", 1): 0,
                                                          ("SAVER", 2): 0}
+
+
+TYPED_HOLD = """mutation($show: ID!, $seats: [ID!]!, $segment: SegmentInput, $fc: String,
+                  $types: [SeatTicketTypeInput!]) {
+  holdSeats(showId: $show, seatIds: $seats, segment: $segment, fareClass: $fc,
+            ticketTypes: $types) {
+    __typename ... on SeatHold { id fareClass
+      lines { seatId unitPrice { amount } ticketType { key } } total { amount } } } }"""
+TYPED_BEST = """mutation($show: ID!, $n: Int!, $segment: SegmentInput, $fc: String, $t: String,
+                  $category: String) {
+  holdBestAvailable(showId: $show, quantity: $n, segment: $segment, fareClass: $fc,
+                    ticketType: $t, category: $category) {
+    __typename ... on SeatHold { id fareClass
+      lines { unitPrice { amount } ticketType { key } } total { amount } } } }"""
+TYPED_READ = """query($id: ID!) { hold(id: $id) {
+  lines { seatId unitPrice { amount } ticketType { key } } total { amount } } }"""
+TYPED_CHECKOUT = """mutation($hold: ID!, $key: String!) {
+  checkout(holdId: $hold, idempotencyKey: $key) {
+    ... on Booking { id total { amount } lines { seatId price { amount } ticketType { key } } }
+  } }"""
+TYPED_BOOKING = """query($id: ID!) { booking(id: $id) {
+  total { amount } lines { seatId price { amount } ticketType { key } } } }"""
+# ADULT at the tiers; CHILD at 6093 of FIRST's 9000 and 650 of SECOND's 1000.
+JOURNEY_TYPES = [
+    {"key": "ADULT", "name": "Adult", "prices": [{"category": "FIRST", "amount": 9000},
+                                                 {"category": "SECOND", "amount": 1000}]},
+    {"key": "CHILD", "name": "Child", "prices": [{"category": "FIRST", "amount": 6093},
+                                                 {"category": "SECOND", "amount": 650}]},
+]
+
+
+async def test_ticket_types_on_a_journey_with_fares_and_a_fare_class(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    """The fare replaces the tier, the type scales it by its price over the tier (half up),
+    the class takes its percent (half up); frozen on the hold, copied by checkout."""
+    show = await fared_show(stack, actors.organizer, fares=LEG_FARES, ticketTypes=JOURNEY_TYPES,
+                            fareClasses=[{"name": "SAVER", "percent": 55, "quota": 3}])
+    who = await customer(stack)
+    body = await stack.client("booking").run(TYPED_HOLD, {
+        "show": show.id, "seats": [show.first[0], show.first[1], show.second[0]],
+        "segment": {"from": 0, "to": 2}, "fc": "SAVER",
+        "types": [{"seatId": show.first[1], "ticketType": "CHILD"},
+                  {"seatId": show.second[0], "ticketType": "child"}]}, who.token)
+    assert "errors" not in body, body
+    one = body["data"]["holdSeats"]
+    # FIRST over legs 0-1: fare 2000 + 1500 = 3500.
+    #   ADULT: 3500 * 9000/9000 = 3500, SAVER 55 % = 1925.
+    #   CHILD: 3500 * 6093/9000 = 2369.5 -> 2370, SAVER 55 % = 1303.5 -> 1304.
+    # SECOND has no fares: its tier 1000, so CHILD is its own price 650; 55 % = 357.5 -> 358.
+    expected = [(show.first[0], 1925, "ADULT"), (show.first[1], 1304, "CHILD"),
+                (show.second[0], 358, "CHILD")]
+
+    def lines(found: dict[str, Any], price: str = "unitPrice") -> list[tuple[str, int, str]]:
+        return [(x["seatId"], x[price]["amount"], x["ticketType"]["key"])
+                for x in found["lines"]]
+
+    assert one["fareClass"] == "SAVER"
+    assert lines(one) == expected and one["total"]["amount"] == 1925 + 1304 + 358
+    assert await quotas(dbs["booking"], show.id) == {("SAVER", 0): 3, ("SAVER", 1): 3,
+                                                     ("SAVER", 2): 0}
+    # One seat over leg 2 (fare 2500) as CHILD in SAVER, the best available:
+    # 2500 * 6093/9000 = 1692.5 -> 1693, 55 % = 931.15 -> 931.
+    best = await stack.client("booking").data(TYPED_BEST, {
+        "show": show.id, "n": 1, "segment": {"from": 2, "to": 3}, "fc": "SAVER", "t": "CHILD",
+        "category": "FIRST"}, who.token)
+    assert [(x["unitPrice"]["amount"], x["ticketType"]["key"])
+            for x in best["holdBestAvailable"]["lines"]] == [(931, "CHILD")]
+    # Without a class, on the whole journey (fare 6000): CHILD 6000 * 6093/9000 = 4062.
+    plain = await stack.client("booking").data(TYPED_HOLD, {
+        "show": show.id, "seats": [show.first[3]], "segment": None, "fc": None,
+        "types": [{"seatId": show.first[3], "ticketType": "CHILD"}]}, who.token)
+    assert lines(plain["holdSeats"]) == [(show.first[3], 4062, "CHILD")]
+
+    # Every price source changes afterwards: the hold and its booking keep theirs.
+    async with dbs["booking"].writer() as session, session.begin():
+        await session.execute(update(ShowSeat).where(ShowSeat.show_id == show.id)
+                              .values(price_amount=ShowSeat.price_amount * 3))
+        await session.execute(update(BookableShow).where(BookableShow.id == show.id).values(
+            fares={"legs": {"FIRST": [1, 1, 1]}, "od": {},
+                   "classes": [{"name": "SAVER", "percent": 999, "quota": 3}]}))
+        await session.execute(update(ShowTicketType).where(ShowTicketType.show_id == show.id)
+                              .values(prices={"FIRST": 1, "SECOND": 1}))
+    read = (await stack.client("booking").data(TYPED_READ, {"id": one["id"]},
+                                               who.token))["hold"]
+    assert lines(read) == expected and read["total"]["amount"] == 3587
+    booked = (await stack.client("booking").data(
+        TYPED_CHECKOUT, {"hold": one["id"], "key": uuid.uuid4().hex}, who.token))["checkout"]
+    assert booked["total"]["amount"] == 3587 and lines(booked, "price") == expected
+    again = await stack.client("booking").data(TYPED_BOOKING, {"id": booked["id"]}, who.token)
+    assert lines(again["booking"], "price") == expected
+    async with dbs["booking"].reader() as session:
+        frozen = dict((await session.execute(
+            select(HoldTicketLine.place_id, HoldTicketLine.price_amount)
+            .where(HoldTicketLine.hold_id == one["id"]))).all())
+        fare = await session.get(HoldFare, one["id"])
+    assert frozen == {seat: price for seat, price, _ in expected}
+    # The hold's fare keeps its class (the quota comes back from it) and untyped prices.
+    assert fare is not None and fare.fare_class == "SAVER"
+    assert fare.prices == {"FIRST": 1925, "SECOND": 550}

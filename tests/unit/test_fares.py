@@ -35,6 +35,28 @@ def test_a_fare_class_takes_its_percent_rounded_half_up() -> None:
     assert unit_price(None, "THIRD", 999, range(0, 1), None) == 999
 
 
+@pytest.mark.parametrize(("doc", "category", "base", "legs", "fare_class", "type_price",
+                          "price"), [
+    # No segment fares: the ticket type's price itself, whatever the tier.
+    (None, "FIRST", 9000, range(0, 3), None, 6093, 6093),
+    (DOC, "THIRD", 1000, range(0, 3), None, 650, 650),
+    # A show with classes but no fares: the type's price, then the class, half up.
+    (DOC, "THIRD", 1000, range(0, 1), "SAVER", 650, 358),  # 357.5 -> 358
+    # A journey: the fare scaled by type / tier, half up, then the class, half up.
+    (DOC, "FIRST", 9000, range(0, 2), None, 6093, 2370),  # 3500 * 6093/9000 = 2369.5
+    (DOC, "FIRST", 9000, range(0, 2), "SAVER", 6093, 1304),  # 2370 * 55 % = 1303.5
+    (DOC, "FIRST", 9000, range(0, 2), "SAVER", 9000, 1925),  # the tier's type: the fare
+    (DOC, "FIRST", 9000, range(0, 3), "HALF", 3000, 834),  # 1666.67 -> 1667; 833.5 -> 834
+    (DOC, "SECOND", 400, range(0, 1), None, 200, 150),  # 300 * 200/400
+    # A free tier has no ratio: the type's price is the fare.
+    (DOC, "FIRST", 0, range(0, 2), "HALF", 801, 401),
+])
+def test_a_ticket_type_scales_the_fare_then_the_class_applies(
+        doc: dict[str, object] | None, category: str, base: int, legs: range,
+        fare_class: str | None, type_price: int, price: int) -> None:
+    assert unit_price(doc, category, base, legs, fare_class, type_price) == price
+
+
 def check(spec: FareSpec, stops: int = 4, seats: int = 8) -> tuple[str | None, object]:
     try:
         return None, fare_document(spec, stops, {"FIRST", "SECOND"}, seats)

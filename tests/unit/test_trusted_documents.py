@@ -1,6 +1,7 @@
 """The trusted documents (``schema/trusted-documents.json``) are current: every document the
-SDK and the router's IDE examples ship is in it under the SHA-256 of its exact text, and
-nothing else is. A changed SDK operation fails here until ``make trusted-documents`` runs."""
+SDK, the router's IDE examples and the web app ship is in it under the SHA-256 of its exact
+text, and nothing else is. A changed SDK operation fails here until ``make trusted-documents``
+runs."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ def test_the_committed_manifest_is_current() -> None:
 
 def test_every_shipped_document_is_there_by_its_hash() -> None:
     committed = json.loads((ROOT / "schema" / "trusted-documents.json").read_text())
-    shipped = [*operations.ALL.values(), *SCRIPT["ide_examples"]()]
-    assert len(shipped) > 30
+    web = SCRIPT["web_documents"]()
+    assert any(text.startswith("subscription SeatMapAvailability") for text in web), web
+    shipped = [*operations.ALL.values(), *SCRIPT["ide_examples"](), *web]
+    assert len(shipped) > 50
     for text in shipped:
         assert committed[hashlib.sha256(text.encode()).hexdigest()] == text
     assert len(committed) == len(set(shipped))

@@ -315,11 +315,29 @@ try {
     await panel.waitFor({ timeout: SOON });
     output.journeyHold = await panel.getAttribute('data-hold-id');
   });
+
+  // ---- (5) the organizer: their shows with live counts per category, then one show's map
+  const o = await open();
+  await stepOf('o-shows', o, async () => {
+    await signIn(o, input.organizer);
+    await o.goto(`${BASE}#/organizer`);
+    const row = o.locator(`li[data-show-id="${show.id}"] table.counts tbody tr`).first();
+    await row.filter({ hasText: /\d/ }).waitFor({ timeout: SOON });
+    output.organizerRow = (await row.locator('th, td').allTextContents()).map(text);
+  });
+  await stepOf('o-show', o, async () => {
+    await o.goto(`${BASE}#/organizer/shows/${show.id}`);
+    const live = o.getByTestId('counts-live');
+    await live.filter({ hasText: / 2 sold, 0 held, / }).waitFor({ timeout: SOON });
+    output.organizerLive = text(await live.textContent());
+    await waitSeatState(o, first.id, 'SOLD', "the organizer's map never showed A's seat sold");
+    await waitSeatState(o, second.id, 'SOLD', "the organizer's map never showed A's seat sold");
+  });
 } catch (error) {
   failed = true;
   output.failure = `step ${step}: ${error instanceof Error ? error.message.split('\n')[0] : error}`;
   for (const [i, page] of pages.entries()) {
-    await screenshot(page, `failed-${step}-page${'abc'[i]}`).catch(() => {});
+    await screenshot(page, `failed-${step}-page${'abco'[i] ?? i}`).catch(() => {});
   }
 } finally {
   await browser.close();

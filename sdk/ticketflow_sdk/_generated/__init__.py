@@ -149,6 +149,8 @@ from .input_types import (
     SegmentInput,
     ShowFilter,
     StopInput,
+    TicketTypeInput,
+    TicketTypePriceInput,
 )
 from .issue_refund import IssueRefund, IssueRefundRefundPayment
 from .login import Login, LoginLogin
@@ -413,6 +415,8 @@ __all__ = [
     "StartPaymentStartPayment",
     "Stop",
     "StopInput",
+    "TicketTypeInput",
+    "TicketTypePriceInput",
     "Upload",
     "User",
     "Venue",

@@ -68,6 +68,10 @@ class CreateShowInput(BaseModel):
         alias="fareClasses", default=None
     )
     "Fare classes a hold may ask for, e.g. SAVER with a quota."
+    ticket_types: Optional[list["TicketTypeInput"]] = Field(
+        alias="ticketTypes", default=None
+    )
+    "Ticket types sold for the same seats and places, each priced per category; the first is the default of a hold that names none. Without them every hold is priced from the price tiers (price or priceTiers are still required)."
 
 
 class CreateVenueInput(BaseModel):
@@ -141,6 +145,32 @@ class StopInput(BaseModel):
     departs_at: Optional[datetime] = Field(alias="departsAt", default=None)
 
 
+class TicketTypeInput(BaseModel):
+    """A kind of ticket sold for the same seats and places (Adult, Child, Senior...), priced per category."""
+
+    key: str
+    "Its key, e.g. ADULT: capital letters, digits, _."
+    name: str
+    "What lines, mails and tickets name, e.g. Adult."
+    eligibility: Optional[str] = None
+    "Who may buy it, e.g. Under 12; shown to buyers."
+    prices: list["TicketTypePriceInput"]
+    "A price for every category the hall uses."
+    min_per_order: int = Field(alias="minPerOrder", default=0)
+    "At least this many of the type in a hold that has any."
+    max_per_order: Optional[int] = Field(alias="maxPerOrder", default=None)
+    "At most this many of the type in one hold."
+
+
+class TicketTypePriceInput(BaseModel):
+    """The price of one category for one ticket type."""
+
+    category: str
+    amount: int
+    "Minor units."
+
+
 CreateShowInput.model_rebuild()
 CreateVenueInput.model_rebuild()
 FaresInput.model_rebuild()
+TicketTypeInput.model_rebuild()

@@ -17,6 +17,7 @@ const SHOW = graphql(`
       id title kind status startsAt localStartsAt currency
       venue { name timeZone }
       priceTiers { category price { amount currency } }
+      ticketTypes { key name eligibility default }
       stops { name departsAt }
       seatMap
     }
@@ -41,8 +42,8 @@ const ACTIVE_HOLD = graphql(`
 `);
 
 const HOLD_SEATS = graphql(`
-  mutation HoldSeats($show: ID!, $seats: [ID!]!, $key: String, $segment: SegmentInput) {
-    holdSeats(showId: $show, seatIds: $seats, idempotencyKey: $key, segment: $segment) {
+  mutation HoldSeats($show: ID!, $seats: [ID!]!, $key: String, $segment: SegmentInput, $types: [SeatTicketTypeInput!]) {
+    holdSeats(showId: $show, seatIds: $seats, idempotencyKey: $key, segment: $segment, ticketTypes: $types) {
       __typename
       ... on SeatHold { ...HoldParts }
       ... on SeatsUnavailable { code message seatIds }
@@ -108,12 +109,17 @@ route('/shows/:id', async (root, { id }) => {
   const journey = s.stops.length > 1;
   let segment: Segment | null = journey ? { from: 0, to: s.stops.length - 1 } : null;
   let picked: string[] = [];
+  // Ticket types (Adult, Child...) of a show that has them: the type chosen per picked seat.
+  const defaultType = s.ticketTypes.find((t) => t.default)?.key ?? null;
+  const typeOf = new Map<string, string>();
   let panel: HoldPanel | null = null;
   let alive = true;
 
   // --- what, when, where, prices
   const prices = h('ul', { class: 'prices', 'aria-label': 'Prices' },
     s.priceTiers.map((t) => h('li', {}, `${t.category}: ${formatMoney(t.price)}`)));
+  const ticketTypes = s.ticketTypes.length === 0 ? null : h('ul', { class: 'ticket-types', 'aria-label': 'Ticket types' },
+    s.ticketTypes.map((t) => h('li', {}, t.eligibility ? `${t.name} (${t.eligibility})` : t.name)));
 
   // --- live state and counts
   const live = h('span', { class: 'live', 'data-testid': 'live-status' }, 'connecting…');
@@ -178,7 +184,21 @@ route('/shows/:id', async (root, { id }) => {
   // --- hold picked seats
   const pickedText = h('p', { 'data-testid': 'picked', 'aria-live': 'polite' });
   const holdPicked = h('button', { type: 'button', class: 'primary', disabled: true }, 'Hold 0 seats');
+  const pickedTypes = h('div', { class: 'picked-types' });
+  function drawTypes(): void {
+    pickedTypes.replaceChildren();
+    if (defaultType === null) return;
+    for (const seatId of picked) {
+      const id = `type-${seatId}`;
+      const select = h('select', { id },
+        s.ticketTypes.map((t) => h('option', { value: t.key }, t.name)));
+      select.value = typeOf.get(seatId) ?? defaultType;
+      select.addEventListener('change', () => typeOf.set(seatId, select.value));
+      pickedTypes.append(h('div', {}, h('label', { for: id }, `Seat ${labelOf.get(seatId) ?? seatId}`), select));
+    }
+  }
   function drawPicked(): void {
+    drawTypes();
     holdPicked.textContent = `Hold ${plural(picked.length, 'seat')}`;
     holdPicked.disabled = picked.length === 0;
     pickedText.textContent = picked.length
@@ -274,7 +294,10 @@ route('/shows/:id', async (root, { id }) => {
 
   holdPicked.addEventListener('click', () => void holdWith(holdPicked, async () => {
     const seats = [...picked];
-    const data = await request(HOLD_SEATS, { show: s.id, seats, key: idempotencyKey(), segment });
+    const types = defaultType === null ? null : seats
+      .filter((seatId) => (typeOf.get(seatId) ?? defaultType) !== defaultType)
+      .map((seatId) => ({ seatId, ticketType: typeOf.get(seatId) ?? defaultType }));
+    const data = await request(HOLD_SEATS, { show: s.id, seats, key: idempotencyKey(), segment, types });
     const result = data.holdSeats;
     if (result.__typename === 'SeatHold') return result;
     if (result.__typename === 'PromoCodeRejected') return result.message;
@@ -344,7 +367,7 @@ route('/shows/:id', async (root, { id }) => {
     heading(s.title),
     h('p', {}, h('time', { datetime: s.startsAt }, formatLocalTime(s.localStartsAt, s.venue.timeZone)), ` · ${s.venue.name}`),
     s.status !== 'ON_SALE' ? h('p', { class: 'error' }, `This show is ${s.status.toLowerCase().replace('_', ' ')}.`) : null,
-    h('h2', {}, 'Prices'), prices,
+    h('h2', {}, 'Prices'), prices, ticketTypes,
     segmentForm,
     availability,
     currentSession() ? null : h('p', {}, link(`/signin?next=${encodeURIComponent(`/shows/${s.id}`)}`, 'Sign in'), ' to hold seats.'),
@@ -352,7 +375,7 @@ route('/shows/:id', async (root, { id }) => {
       h('div', { class: 'map-area' }, map.element),
       h('div', { class: 'side' },
         messages.element,
-        !seated ? null : h('section', { 'aria-label': 'Hold seats' }, pickedText, holdPicked,
+        !seated ? null : h('section', { 'aria-label': 'Hold seats' }, pickedText, pickedTypes, holdPicked,
           h('div', { class: 'best' },
             h('label', { for: 'best-quantity' }, 'How many seats'), bestQuantity,
             h('label', { for: 'best-category' }, 'Category'), bestCategory, bestButton)),

@@ -25,8 +25,9 @@ export function renderNav(nav: HTMLElement): void {
   const session = currentSession();
   const items: Node[] = [link('/', 'Shows')];
   if (session) {
+    items.push(link('/bookings', 'My bookings'));
+    if (session.user.role === 'ORGANIZER' || session.user.role === 'ADMIN') items.push(link('/organizer', 'Organizer'));
     items.push(
-      link('/bookings', 'My bookings'),
       h('span', { class: 'who', 'data-testid': 'signed-in-as' }, `Signed in as ${session.user.name}`),
       h('button', { type: 'button', class: 'linklike', onclick: () => void signOut() }, 'Sign out'),
     );

@@ -2,7 +2,7 @@
 hold's fare (class and unit prices fixed when it was made)
 
 Revision ID: 6c2e8a4f1d93
-Revises: 5e7a3c9d2b18
+Revises: 6d2f8b4a1c93
 Create Date: 2026-12-06 17:00:00.000000
 
 Shows published before this revision have no fares (category prices) and no classes.
@@ -13,7 +13,7 @@ from alembic import op
 import subgraphs.kernel.db
 
 revision = '6c2e8a4f1d93'
-down_revision = '5e7a3c9d2b18'
+down_revision = '6d2f8b4a1c93'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """show fares: a journey's fares per segment and its fare classes (JSON)
 
 Revision ID: 3f8a6c1d9e27
-Revises: 9a4c6e2f1b73
+Revises: 3c8e1a5d7f42
 Create Date: 2026-12-06 17:00:00.000000
 
 Shows made before this revision have no fares: their seats sell at the category's price.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '3f8a6c1d9e27'
-down_revision = '9a4c6e2f1b73'
+down_revision = '3c8e1a5d7f42'
 branch_labels = None
 depends_on = None
 
