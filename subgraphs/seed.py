@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from subgraphs.kernel.service import Runtime, Service
 from subgraphs.kernel.settings import Settings
 from subgraphs.registry import spec
 from subgraphs.venue import service as venue_service
+from subgraphs.venue.fares import FareClass, FareSpec, LegAmounts
 from subgraphs.venue.models import Show
 
 ORGANIZER = ("organizer@ticketflow.dev", "organizer-demo-pass", "Olive Organizer")
@@ -39,9 +40,20 @@ class SampleShow:
     prices: dict[str, int]
     stops: tuple[str, ...] = ()
     time_zone: str = "Europe/Berlin"  # the venue's; mails give show times in it
+    # Fares per leg and fare classes (subgraphs/venue/fares.py).
+    fares: FareSpec = field(default_factory=FareSpec)
 
 
-# Three verticals, each from its sample seat map (docs/seatmap-format.md), each on sale.
+# The demo train's fare per leg (Hamburg-Hannover, -Kassel, -Frankfurt, -Munich), a saver
+# class of at most 20 seats on each leg and a flexible one; the flight's classes.
+TRAIN_FARES = FareSpec(
+    legs=[LegAmounts("FIRST_CLASS", [2900, 2400, 2100, 4500]),
+          LegAmounts("SECOND_CLASS", [1500, 1300, 1100, 2400]),
+          LegAmounts("WHEELCHAIR", [1500, 1300, 1100, 2400])],
+    classes=[FareClass("SAVER", 75, 20), FareClass("FLEX", 120)])
+FLIGHT_FARES = FareSpec(classes=[FareClass("SAVER", 70, 30), FareClass("FLEX", 125)])
+
+# Four verticals, each from its sample seat map (docs/seatmap-format.md), each on sale.
 DEMO_SHOWS = (
     SampleShow("TicketFlow Cinema", "cinema.json", "The Grand Premiere", "MOVIE",
                timedelta(0), 2.5, {"STANDARD": 1250, "PREMIUM": 1650, "WHEELCHAIR": 1250}),
@@ -51,7 +63,10 @@ DEMO_SHOWS = (
     SampleShow("TicketFlow Rail", "train.json", "ICE 1042 Hamburg - Munich", "TRAIN",
                timedelta(days=1), 6, {"FIRST_CLASS": 8900, "SECOND_CLASS": 4900,
                                       "WHEELCHAIR": 4900},
-               ("Hamburg", "Hannover", "Kassel", "Frankfurt", "Munich")),
+               ("Hamburg", "Hannover", "Kassel", "Frankfurt", "Munich"), fares=TRAIN_FARES),
+    SampleShow("TicketFlow Air", "aircraft.json", "TF 402 Berlin - Lisbon", "FLIGHT",
+               timedelta(days=2), 3.5, {"BUSINESS": 42000, "EXIT_ROW": 16900,
+                                        "ECONOMY": 12900}, fares=FLIGHT_FARES),
 )
 
 
@@ -134,7 +149,7 @@ async def _sample(venue: Service, who: Caller, sample: SampleShow) -> tuple[str,
     show = await venue_service.create_show(venue, who, venue_service.ShowSpec(
         title=sample.title, kind=sample.kind, hall_id=hall.id, starts_at=starts,
         ends_at=starts + timedelta(hours=sample.hours), currency="EUR",
-        tiers=sample.prices, stops=stops))
+        tiers=sample.prices, stops=stops, fares=sample.fares))
     await venue_service.publish_show(venue, who, show.id)
     return show.id, show.title
 

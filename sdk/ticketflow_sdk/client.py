@@ -420,24 +420,28 @@ class AsyncClient:
 
     async def hold_seats(self, show_id: str, seat_ids: Sequence[str],
                          segment: SegmentLike | None = None,
-                         idempotency_key: str | None = None) -> SeatHold:
-        """Hold all these seats or none; :class:`~ticketflow_sdk.errors.SeatsUnavailable`
-        names those taken."""
+                         idempotency_key: str | None = None,
+                         fare_class: str | None = None) -> SeatHold:
+        """Hold all these seats or none (in ``fare_class``, e.g. SAVER: README, "Fares");
+        :class:`~ticketflow_sdk.errors.SeatsUnavailable` names those taken."""
         answer = await self._ops.hold_seats(
             show_id=show_id, seat_ids=list(seat_ids), segment=_segment(segment),
-            idempotency_key=idempotency_key or new_key(), idempotent=True)
+            idempotency_key=idempotency_key or new_key(), fare_class=fare_class,
+            idempotent=True)
         return _success(answer.hold_seats, SeatHold)
 
     async def hold_best_available(self, show_id: str, quantity: int,
                                   category: str | None = None,
                                   segment: SegmentLike | None = None,
-                                  idempotency_key: str | None = None) -> SeatHold:
-        """Hold the best ``quantity`` seats left (README: "Best available");
-        :class:`~ticketflow_sdk.errors.SoldOut` when they do not fit."""
+                                  idempotency_key: str | None = None,
+                                  fare_class: str | None = None) -> SeatHold:
+        """Hold the best ``quantity`` seats left (README: "Best available"), in
+        ``fare_class`` if given; :class:`~ticketflow_sdk.errors.SoldOut` when they do not
+        fit."""
         answer = await self._ops.hold_best_available(
             show_id=show_id, quantity=quantity, category=category,
             segment=_segment(segment), idempotency_key=idempotency_key or new_key(),
-            idempotent=True)
+            fare_class=fare_class, idempotent=True)
         return _success(answer.hold_best_available, SeatHold)
 
     async def hold_general_admission(self, show_id: str, section_id: str, quantity: int,

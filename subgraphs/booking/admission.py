@@ -63,7 +63,7 @@ async def hold_general_admission(
                   {"show_id": show_id, "section_id": section_id, "quantity": quantity,
                    **({"promo_code": gate.code.id} if gate.code else {}),
                    **(tickets.arguments() if tickets else {})}, key,
-                  "quantity", None if gate.code is None else gate.code.id, tickets)
+                  "quantity", None if gate.code is None else gate.code.id, tickets=tickets)
 
     async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, range(0, 1), quantity)

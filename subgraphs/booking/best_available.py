@@ -8,15 +8,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from subgraphs.booking import placement, seats, ticket_types, unlocking
+from subgraphs.booking import fares, placement, seats, ticket_types, unlocking
 from subgraphs.booking.holds import (
     Request,
-    make,
     new_hold,
     require_on_sale,
     show_of,
     take_seats,
     validate_quantity,
+    with_fare_quota,
 )
 from subgraphs.booking.inventory import Segment, legs_of
 from subgraphs.booking.outcomes import (
@@ -68,7 +68,7 @@ async def hold_best_available(
     service: Service, caller: Caller | None, show_id: str, quantity: int,
     category: str | None = None, segment: Segment | None = None,
     idempotency_key: str | None = None, promo_code: str | None = None,
-    ticket_type: str | None = None,
+    fare_class: str | None = None, ticket_type: str | None = None,
 ) -> Held | SoldOut | Rejected:
     """Hold the ``quantity`` best free seats (see :mod:`.placement` for the rule), or none.
 
@@ -84,6 +84,7 @@ async def hold_best_available(
     key = clean_key(idempotency_key)
     show = await show_of(service, show_id)
     legs = legs_of(show, segment)
+    fares.check_class(show.fares, fare_class)
     # Every seat chosen is sold as ``ticket_type`` (the show's default when not given).
     tickets = await ticket_types.choose(service, show_id, quantity, single=ticket_type)
     # Seats of hidden categories the code (or no code) leaves closed are never chosen.
@@ -96,8 +97,9 @@ async def hold_best_available(
                   {"show_id": show_id, "quantity": quantity, "category": wanted_category,
                    "segment": list(segment) if segment else None,
                    **({"promo_code": gate.code.id} if gate.code else {}),
+                   **({"fare_class": fare_class} if fare_class else {}),
                    **(tickets.arguments() if tickets else {})}, key, "quantity",
-                  None if gate.code is None else gate.code.id, tickets)
+                  None if gate.code is None else gate.code.id, fare_class, tickets)
     closed: set[str] | None = None
     queued = False
     # Seats other requests in this process are placing on this show right now: left out of
@@ -140,7 +142,7 @@ async def hold_best_available(
             return result
 
     for _ in range(50):
-        made = await make(req, attempt)
+        made = await with_fare_quota(req, attempt)
         if not isinstance(made, Refused):
             return made
         if made.outcome is not None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from subgraphs.booking import backoffice, limits, redemptions, seats, sections, waitlist_line
+from subgraphs.booking import backoffice, fares, limits, redemptions, seats, sections, waitlist_line
 from subgraphs.booking.ledger import Ledger, forget_stale_changes
 from subgraphs.booking.models import HELD, SOLD, Booking, BookingStatus, Hold, HoldStatus
 from subgraphs.booking.shows import ShowInfo, notice, show_info
@@ -38,6 +38,8 @@ async def end(service: Service, uow: UnitOfWork, show: ShowInfo, hold: Hold, sta
     else:
         places = await sections.give_back(uow.session, hold.id)
     await limits.give_back(uow.session, hold.show_id, hold.user_id, hold.places)
+    if show.fares:  # a show without fares has no hold_fares rows
+        await fares.give_back(uow.session, hold)
     hold.status = status
     Ledger.of(service, uow).moved(show, rows)
     await waitlist_line.returned(service, uow, show, hold, rows, places)

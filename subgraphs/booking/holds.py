@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.booking import expiry, limits, seats, ticket_types, unlocking
+from subgraphs.booking import expiry, fares, limits, seats, ticket_types, unlocking
 from subgraphs.booking.inventory import Segment, legs_of
 from subgraphs.booking.ledger import Ledger
 from subgraphs.booking.models import (
@@ -78,6 +78,8 @@ class Request:
     field: str
     # The promo code the hold is made with (:mod:`.unlocking`), stored with it.
     promo_code_id: str | None = None
+    # The fare class asked for (:mod:`.fares`), checked against the show's.
+    fare_class: str | None = None
     # The ticket types of its seats or places, on a show with types (:mod:`.ticket_types`).
     tickets: ticket_types.Choice | None = None
 
@@ -217,6 +219,18 @@ async def make(req: Request, attempt: Attempt) -> Held | Refused:
     return result
 
 
+async def with_fare_quota(req: Request, attempt: Attempt) -> Held | Refused:
+    """:func:`make`; when the fare class is sold out on a leg, lapsed holds of the show
+    (whose seats still count in the quota until swept) are released and it runs once more."""
+    try:
+        return await make(req, attempt)
+    except fares.FareClassSoldOut:
+        if req.fare_class is None or await expiry.release_expired(
+                req.service, show_id=req.show.id) == 0:
+            raise
+    return await make(req, attempt)
+
+
 async def _first(req: Request) -> Held | None:
     """The hold an earlier request with this key made (``CONFLICT`` if the key was used for
     something else), or ``None``."""
@@ -230,10 +244,14 @@ async def _first(req: Request) -> Held | None:
 
 
 def price_of(show: ShowInfo, hold: Hold, taken: Sequence[seats.Taken],
+             prices: dict[str, int] | None = None,
              typed: Sequence[HoldTicketLine] = ()) -> HoldPrice:
     """What a hold just made will charge: its seats at their prices (on its first leg), or
-    at their ticket types' frozen prices."""
-    return typed_price(HoldPrice([PricedSeat(t.seat_id, t.label, t.category, t.price_amount)
+    at the unit prices its fare fixed (``prices``, per category), or at their typed lines'
+    frozen prices (which already include the fare, :func:`.fares.unit_price`)."""
+    return typed_price(HoldPrice([PricedSeat(t.seat_id, t.label, t.category,
+                                             t.price_amount if prices is None
+                                             else prices[t.category])
                                   for t in taken if t.leg == hold.leg_from], [],
                                  show.currency), typed)
 
@@ -248,20 +266,27 @@ async def take_seats(req: Request, uow: UnitOfWork, hold: Hold, seat_ids: Sequen
         return Refused()
     if not await insert_hold(req, uow, hold):
         return OverLimit()
+    first = [t for t in taken if t.leg == hold.leg_from]
+    prices = None
+    if fares.priced(req.show.fares, req.fare_class):
+        prices = await fares.take(uow.session, req.show.fares, hold,
+                                  [(t.category, t.price_amount) for t in first], req.fare_class)
     typed = [] if req.tickets is None else await ticket_types.freeze(
-        uow, hold.id, req.tickets, [(t.seat_id, t.category) for t in taken
-                                    if t.leg == hold.leg_from])
+        uow, hold.id, req.tickets, [(t.seat_id, t.category) for t in first],
+        fares.pricing(req.show.fares, {t.category: t.price_amount for t in first},
+                      range(hold.leg_from, hold.leg_to), req.fare_class))
     Ledger.of(req.service, uow).moved(req.show, taken)
     uow.emit(SeatsHeld(hold_id=hold.id, show_id=hold.show_id, user_id=hold.user_id,
                        seat_ids=seats.seat_ids(taken), legs=[hold.leg_from, hold.leg_to],
                        expires_at=hold.expires_at.isoformat()))
-    return Held(hold, price_of(req.show, hold, taken, typed))
+    return Held(hold, price_of(req.show, hold, taken, prices, typed))
 
 
 async def hold_seats(
     service: Service, caller: Caller | None, show_id: str, seat_ids: Sequence[str],
     idempotency_key: str | None = None, segment: Segment | None = None,
-    promo_code: str | None = None, seat_ticket_types: Sequence[tuple[str, str]] | None = None,
+    promo_code: str | None = None, fare_class: str | None = None,
+    seat_ticket_types: Sequence[tuple[str, str]] | None = None,
 ) -> Held | SeatsUnavailable | Rejected:
     """Hold all of ``seat_ids`` for the caller (on ``segment``'s legs), or none of them.
 
@@ -278,6 +303,7 @@ async def hold_seats(
     key = clean_key(idempotency_key)
     show = await show_of(service, show_id)
     legs = legs_of(show, segment)
+    fares.check_class(show.fares, fare_class)
     tickets = await ticket_types.choose(service, show_id, wanted, per_seat=seat_ticket_types,
                                         field="ticketTypes")
     gate = await unlocking.gate(service, who, show, promo_code)
@@ -288,8 +314,9 @@ async def hold_seats(
                   {"show_id": show_id, "seat_ids": sorted(wanted),
                    **({"segment": list(segment)} if segment else {}),
                    **({"promo_code": gate.code.id} if gate.code else {}),
+                   **({"fare_class": fare_class} if fare_class else {}),
                    **(tickets.arguments() if tickets else {})}, key, "seatIds",
-                  None if gate.code is None else gate.code.id, tickets)
+                  None if gate.code is None else gate.code.id, fare_class, tickets)
 
     async def attempt() -> Held | Refused | OverLimit:
         hold = new_hold(req, legs, len(wanted))
@@ -300,7 +327,7 @@ async def hold_seats(
             return result
 
     for _ in range(3):
-        made = await make(req, attempt)
+        made = await with_fare_quota(req, attempt)
         if not isinstance(made, Refused):
             return made
         taken = await not_free(service, show_id, wanted, legs)

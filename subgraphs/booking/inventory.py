@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from subgraphs.booking import counts
+from subgraphs.booking import counts, fares
 from subgraphs.booking.models import (
     AVAILABLE,
     HELD,
@@ -168,9 +168,11 @@ async def apply_show_published(uow: UnitOfWork, p: ShowPublished) -> None:
     show = BookableShow(
         id=p.show_id, venue_id=p.venue_id, organizer_id=p.organizer_id, title=p.title,
         starts_at=datetime.fromisoformat(p.starts_at), currency=p.currency,
-        time_zone=p.time_zone, version=0, stops=p.stops, layout=p.hall_kind)
+        time_zone=p.time_zone, version=0, stops=p.stops, layout=p.hall_kind,
+        fares=p.fares or None)
     session.add(show)
     await session.flush()
+    await fares.apply_published(session, p, show.legs)
     seats = [
         {"show_id": p.show_id, "seat_id": s["id"], "leg": leg, "label": s["label"],
          "category": s["category"], "position": i, "state": AVAILABLE,

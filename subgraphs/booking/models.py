@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -70,6 +70,9 @@ class BookableShow(Base):
     # While ``waiting`` > 0 a lapsed hold's seats wait for the sweeper (they go to the line).
     waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     waitlist_last: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Fares per segment and fare classes from ShowPublished (booking/fares.py); none: every
+    # seat at its category's price.
+    fares: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     @property
     def legs(self) -> int:
@@ -533,6 +536,34 @@ class WaitingListEntry(Base):
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class FareQuota(Base):
+    """How many seats of a fare class are held or sold on one leg, and the most it may
+    (invariant 15): moved only by a conditional UPDATE in the hold's transaction."""
+
+    __tablename__ = "fare_quotas"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    fare_class: Mapped[str] = mapped_column(String(40), primary_key=True)
+    leg: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quota: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HoldFare(Base):
+    """A hold's fare: its fare class and the unit price of each category, fixed when it was
+    made; ``returned_at`` once its quota was given back (exactly once)."""
+
+    __tablename__ = "hold_fares"
+
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(36), index=True)
+    fare_class: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    # category -> unit price (minor units) of this hold's segment and class
+    prices: Mapped[dict[str, Any]] = mapped_column(JSON)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 TABLES = kernel_tables(Base.metadata)

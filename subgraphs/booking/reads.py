@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.booking import fares
 from subgraphs.booking.models import (
     AdmissionSection,
     BookableShow,
@@ -112,7 +113,11 @@ async def prices_of_holds(session: AsyncSession, hold_ids: Sequence[str]) -> lis
         select(Hold.id, BookableShow.currency).join(BookableShow, BookableShow.id == Hold.show_id)
         .where(Hold.id.in_(ids)))).all())
     found = {h: HoldPrice([], [], currencies.get(h, "")) for h in hold_ids}
+    # A hold's fare fixed its unit prices when it was made (booking/fares.py).
+    fixed = await fares.prices_of(session, hold_ids)
     for hold_id, seat_id, label, category, price_amount in seats:
+        if hold_id in fixed:
+            price_amount = fixed[hold_id][1].get(category, price_amount)
         found[str(hold_id)].seats.append(PricedSeat(seat_id, label, category, price_amount))
     for a, g in places:
         found[a.hold_id].places.append((a, g))

@@ -31,6 +31,7 @@ from subgraphs.booking import (
 )
 from subgraphs.booking.backoffice import Search
 from subgraphs.booking.backoffice_schema import BookingEvent, BookingPageInfo
+from subgraphs.booking.fares_schema import Fare, load_hold_classes, show_fares
 from subgraphs.booking.promo_types import (
     CreatePromoCodeInput,
     PromoCode,
@@ -196,6 +197,12 @@ class Show:
         return None if found is None else WaitingListCounts(waiting=found.waiting,
                                                             offered=found.offered)
 
+    @strawberry.field(description="What a seat costs over segment (default the whole "
+                      "journey) in each category, without a fare class and in each of the "
+                      "show's; README: Journeys.")
+    async def fares(self, info: Info, segment: SegmentInput | None = None) -> list[Fare]:
+        return await show_fares(info, str(self.id), _pair(segment))
+
     @strawberry.field(description="What the show sold (its organizer and admins; others are "
                       "FORBIDDEN); null until booking has the show. README: Reports and "
                       "exports.")
@@ -303,6 +310,11 @@ class SeatHold:
         return [strawberry.ID(s.seat_id) for s in seats]
 
     legs: strawberry.Private[tuple[int, int]]
+
+    @strawberry.field(description="The fare class the seats were held in (null: none).")
+    async def fare_class(self, info: Info) -> str | None:
+        found: str | None = await info.context.loader(load_hold_classes).load(str(self.id))
+        return found
 
     @strawberry.field(description="Standing places this hold holds, per section.")
     async def general_admission(self, info: Info) -> list[HeldPlaces]:
@@ -753,6 +765,9 @@ PROMO_ARG = ("A promo code of the show's organizer to hold with (as applyPromoCo
              "PromoCodeRejected when it cannot be used, nothing held). Seats and places of "
              "a hidden category are held only with a code that unlocks it.")
 PromoCodeArg = Annotated[str | None, strawberry.argument(description=PROMO_ARG)]
+FareClassArg = Annotated[str | None, strawberry.argument(description=(
+    "A fare class of the show (Show.fares), e.g. SAVER: its price, and its quota on every "
+    "leg of the segment (CONFLICT when it has too few seats left)."))]
 TicketTypeArg = Annotated[str | None, strawberry.argument(description=(
     "On a show with ticket types, the key of the type every seat or place is sold as "
     "(default: the show's default type); on a show without types, leave it out."))]
@@ -846,12 +861,13 @@ class Mutation:
                          idempotency_key: str | None = None,
                          segment: SegmentInput | None = None,
                          promo_code: PromoCodeArg = None,
+                         fare_class: FareClassArg = None,
                          ticket_types: TicketTypesArg = None) -> HoldSeatsResult:
         result = await service.hold_seats(
             info.context.service, info.context.caller, str(show_id), [str(s) for s in seat_ids],
-            idempotency_key, _pair(segment), promo_code,
-            None if ticket_types is None else [(str(t.seat_id), t.ticket_type)
-                                               for t in ticket_types])
+            idempotency_key, _pair(segment), promo_code, fare_class=fare_class,
+            seat_ticket_types=None if ticket_types is None else [
+                (str(t.seat_id), t.ticket_type) for t in ticket_types])
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
@@ -867,11 +883,13 @@ class Mutation:
     async def hold_best_available(
         self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
         segment: SegmentInput | None = None, idempotency_key: str | None = None,
-        promo_code: PromoCodeArg = None, ticket_type: TicketTypeArg = None,
+        promo_code: PromoCodeArg = None, fare_class: FareClassArg = None,
+        ticket_type: TicketTypeArg = None,
     ) -> HoldBestAvailableResult:
         result = await service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
-            _pair(segment), idempotency_key, promo_code, ticket_type)
+            _pair(segment), idempotency_key, promo_code, fare_class=fare_class,
+            ticket_type=ticket_type)
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,8 @@ class ShowInfo:
     currency: str
     stops: int
     layout: str
+    # Fares per segment and fare classes (:mod:`.fares`); never change once on sale.
+    fares: dict[str, Any] | None = None
 
     @property
     def legs(self) -> int:
@@ -43,7 +46,7 @@ class ShowInfo:
     @classmethod
     def of(cls, show: BookableShow) -> ShowInfo:
         return cls(show.id, show.organizer_id, show.title, show.starts_at, show.currency,
-                   show.stops, show.layout)
+                   show.stops, show.layout, show.fares or None)
 
 
 async def notice(session: AsyncSession, show: ShowInfo) -> dict[str, str]:

@@ -20,7 +20,7 @@ section's prices.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,9 +138,12 @@ async def choose(service: Service, show_id: str, places: Sequence[str] | int, *,
 
 
 async def freeze(uow: UnitOfWork, hold_id: str, choice: Choice,
-                 places: Sequence[tuple[str, str]]) -> list[HoldTicketLine]:
+                 places: Sequence[tuple[str, str]],
+                 pricing: Callable[[str, int], int] | None = None) -> list[HoldTicketLine]:
     """Write the hold's typed lines for ``places`` (seat or section id, category) at the
-    type's price for the category now; the hold is priced from them ever after."""
+    type's price for the category now, or what ``pricing`` (category, type price) makes of
+    it on a journey with fares or in a fare class (:func:`.fares.pricing`, the one pricing
+    rule); the hold is priced from them ever after."""
     lines = []
     for place_id, category in places:
         t = choice.types[choice.key_of(place_id)]
@@ -148,6 +151,8 @@ async def freeze(uow: UnitOfWork, hold_id: str, choice: Choice,
         if price is None:  # venue prices every category of the hall: a show edited since?
             raise BadUserInput(f"The ticket type {t.key} has no price for {category}.",
                                field="ticketType", ticketType=t.key, category=category)
+        if pricing is not None:
+            price = pricing(category, price)
         lines.append(HoldTicketLine(hold_id=hold_id, place_id=place_id, ticket_type=t.key,
                                     name=t.name, price_amount=price))
     if lines:

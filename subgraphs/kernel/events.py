@@ -185,6 +185,9 @@ class ShowPublished(Payload):
     time_zone: str = "UTC"  # the venue's IANA zone then
     # Categories sold only to holds whose promo code unlocks them.
     hidden_categories: list[str] = field(default_factory=list)
+    # A journey's fares per segment and its fare classes (subgraphs/venue/fares.py); empty:
+    # every seat at its category's price, no classes.
+    fares: Json = field(default_factory=dict)
     # Ticket types in order, the first the default (empty: the prices alone): key, name,
     # eligibility, prices (category -> minor units), min_per_order, max_per_order.
     ticket_types: list[Json] = field(default_factory=list)

@@ -11,6 +11,7 @@ import strawberry
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.l10n import check_currency
 from subgraphs.venue import service
+from subgraphs.venue.fares import FareClass, FareSpec, LegAmounts, OdFare
 from subgraphs.venue.ticket_types import TicketTypeSpec
 from subgraphs.venue.types import ShowKind
 
@@ -87,6 +88,38 @@ class StopInput:
 
 
 @strawberry.input
+class LegAmountsInput:
+    category: str
+    amounts: list[int] = strawberry.field(description=(
+        "One amount per leg (minor units); a segment's fare is the sum over its legs."))
+
+
+@strawberry.input
+class OdFareInput:
+    origin: int = strawberry.field(name="from", description="Index into stops.")
+    destination: int = strawberry.field(name="to", description="Index into stops, > from.")
+    category: str
+    amount: int = strawberry.field(description="Minor units.")
+
+
+@strawberry.input
+class FaresInput:
+    leg_amounts: list[LegAmountsInput] | None = None
+    od_fares: list[OdFareInput] | None = strawberry.field(default=None, description=(
+        "Origin-destination fares; a pair left out falls back to the category's legAmounts "
+        "(without them every pair must be given)."))
+
+
+@strawberry.input
+class FareClassInput:
+    name: str = strawberry.field(description="e.g. SAVER or FLEX: capitals, digits, _.")
+    percent: int = strawberry.field(default=100, description=(
+        "The class's price: this percent of the segment's fare, rounded half up."))
+    quota: int | None = strawberry.field(default=None, description=(
+        "At most this many seats of the class on each leg; none: no limit."))
+
+
+@strawberry.input
 class CreateShowInput:
     hall_id: strawberry.ID | None = strawberry.field(
         default=None, description="The hall; may be left out when the venue has one hall.")
@@ -103,11 +136,25 @@ class CreateShowInput:
         default=None, description="Shortcut: one price for every category.")
     stops: list[StopInput] | None = strawberry.field(
         default=None, description="Ordered stops of a journey (two or more).")
+    fares: FaresInput | None = strawberry.field(
+        default=None, description="A journey's fares per segment (else the price tiers).")
+    fare_classes: list[FareClassInput] | None = strawberry.field(
+        default=None, description="Fare classes a hold may ask for, e.g. SAVER with a quota.")
     ticket_types: list[TicketTypeInput] | None = strawberry.field(
         default=None, description=(
             "Ticket types sold for the same seats and places, each priced per category; the "
             "first is the default of a hold that names none. Without them every hold is "
             "priced from the price tiers (price or priceTiers are still required)."))
+
+
+def fare_spec(input: CreateShowInput) -> FareSpec:
+    fares = input.fares
+    return FareSpec(
+        legs=[LegAmounts(f.category, list(f.amounts))
+              for f in (fares.leg_amounts if fares else None) or []],
+        od=[OdFare(f.origin, f.destination, f.category, f.amount)
+            for f in (fares.od_fares if fares else None) or []],
+        classes=[FareClass(c.name, c.percent, c.quota) for c in input.fare_classes or []])
 
 
 def show_spec(input: CreateShowInput) -> service.ShowSpec:
@@ -137,6 +184,7 @@ def show_spec(input: CreateShowInput) -> service.ShowSpec:
         hall_id=str(input.hall_id) if input.hall_id else None,
         venue_id=str(input.venue_id) if input.venue_id else None,
         stops=[(s.name, s.departs_at) for s in input.stops or []],
+        fares=fare_spec(input),
         ticket_types=tuple(
             TicketTypeSpec(key=t.key, name=t.name, eligibility=t.eligibility,
                            prices=tuple((p.category, p.amount) for p in t.prices),

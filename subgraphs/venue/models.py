@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
@@ -146,6 +146,8 @@ class Show(Base):
     # The series it was made by (createShowSeries); None for a single show.
     series_id: Mapped[str | None] = mapped_column(ForeignKey("show_series.id"), nullable=True,
                                                   index=True)
+    # A journey's fares per segment and its fare classes (subgraphs/venue/fares.py).
+    fares: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PriceTier(Base):

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.kernel.auth import Caller, require_role
@@ -20,6 +20,7 @@ from subgraphs.kernel.l10n import check_currency
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.venue import ticket_types
+from subgraphs.venue.fares import FareSpec, fare_document
 from subgraphs.venue.models import Hall, PriceTier, Seat, Section, Show, ShowStatus, Stop, Venue
 from subgraphs.venue.teams import require_manager
 from subgraphs.venue.ticket_types import TicketTypeSpec
@@ -42,6 +43,8 @@ class ShowSpec:
     flat_price: int | None = None
     # Categories of ``tiers`` sold only with a promo code that unlocks them.
     hidden: frozenset[str] = frozenset()
+    # Fares per segment and fare classes (:mod:`.fares`).
+    fares: FareSpec = field(default_factory=FareSpec)
     # Adult, Child... each priced per category (:mod:`.ticket_types`); none: the tiers alone.
     ticket_types: tuple[TicketTypeSpec, ...] = ()
 
@@ -125,13 +128,14 @@ async def prepare_show(session: AsyncSession, who: Caller,
 
 async def add_show(session: AsyncSession, hall: Hall, venue: Venue, spec: ShowSpec,
                    tiers: dict[str, int], starts_at: datetime, ends_at: datetime,
-                   series_id: str | None = None) -> Show:
+                   series_id: str | None = None,
+                   fares: dict[str, Any] | None = None) -> Show:
     """Store a DRAFT show of ``spec`` at ``starts_at`` to ``ends_at`` with its prices and
     stops (overlaps are the caller's to check)."""
     show = Show(venue_id=venue.id, hall_id=hall.id, title=spec.title.strip(),
                 kind=spec.kind, starts_at=starts_at.astimezone(UTC),
                 ends_at=ends_at.astimezone(UTC), status=ShowStatus.DRAFT,
-                currency=spec.currency, series_id=series_id)
+                currency=spec.currency, series_id=series_id, fares=fares)
     session.add(show)
     await session.flush()
     session.add_all(PriceTier(show_id=show.id, category=c, amount=a, hidden=c in spec.hidden)
@@ -140,6 +144,19 @@ async def add_show(session: AsyncSession, hall: Hall, venue: Venue, spec: ShowSp
                     for i, (name, at) in enumerate(spec.stops))
     session.add_all(ticket_types.rows(show.id, spec.ticket_types))
     return show
+
+
+async def _seats_for_sale(session: AsyncSession, hall_id: str) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Seat).where(
+        Seat.hall_id == hall_id, Seat.blocked.is_(False))) or 0)
+
+
+async def fares_of(session: AsyncSession, hall: Hall, spec: ShowSpec) -> dict[str, Any] | None:
+    """The checked fare document of ``spec`` (a journey's fares and fare classes), or None."""
+    if spec.fares.empty:
+        return None
+    return fare_document(spec.fares, len(spec.stops), await hall_categories(session, hall.id),
+                         await _seats_for_sale(session, hall.id))
 
 
 async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
@@ -151,13 +168,15 @@ async def create_show(service: Service, caller: Caller | None, spec: ShowSpec,
     async def create(uow: UnitOfWork) -> tuple[Show, str]:
         session = uow.session
         hall, venue, tiers = await prepare_show(session, who, spec)
+        fares = await fares_of(session, hall, spec)
         clash = await session.scalar(select(Show).where(
             Show.hall_id == hall.id, Show.status != ShowStatus.CANCELLED,
             Show.starts_at < ends_at, Show.ends_at > spec.starts_at).limit(1))
         if clash is not None:
             raise Conflict(f"The hall is taken by {clash.title!r} at that time.",
                            field="input.startsAt", showId=clash.id)
-        show = await add_show(session, hall, venue, spec, tiers, spec.starts_at, ends_at)
+        show = await add_show(session, hall, venue, spec, tiers, spec.starts_at, ends_at,
+                              fares=fares)
         return show, show.id
 
     return await create_once(
@@ -241,6 +260,7 @@ async def _published(session: AsyncSession, show: Show, venue: Venue,
              "category": s.category, "price": tiers[s.category or ""]}
             for s in sections if s.capacity is not None],
         "stops": len(stops),
+        "fares": show.fares or {},
         "legs": [{"index": i, "from": a.name, "to": b.name}
                  for i, (a, b) in enumerate(itertools.pairwise(stops))]
         or [{"index": 0, "from": None, "to": None}],

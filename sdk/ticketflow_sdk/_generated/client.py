@@ -132,6 +132,7 @@ class Operations(OperationsBase):
         seat_ids: list[str],
         segment: Union[Optional[SegmentInput], UnsetType] = UNSET,
         idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        fare_class: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> HoldSeats:
         variables: dict[str, object] = {
@@ -139,6 +140,7 @@ class Operations(OperationsBase):
             "seatIds": seat_ids,
             "segment": segment,
             "idempotencyKey": idempotency_key,
+            "fareClass": fare_class,
         }
         response = await self.execute(
             query=HOLD_SEATS_GQL,
@@ -156,6 +158,7 @@ class Operations(OperationsBase):
         category: Union[Optional[str], UnsetType] = UNSET,
         segment: Union[Optional[SegmentInput], UnsetType] = UNSET,
         idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        fare_class: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> HoldBestAvailable:
         variables: dict[str, object] = {
@@ -164,6 +167,7 @@ class Operations(OperationsBase):
             "category": category,
             "segment": segment,
             "idempotencyKey": idempotency_key,
+            "fareClass": fare_class,
         }
         response = await self.execute(
             query=HOLD_BEST_AVAILABLE_GQL,

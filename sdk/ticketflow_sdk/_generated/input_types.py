@@ -62,6 +62,12 @@ class CreateShowInput(BaseModel):
     "Shortcut: one price for every category."
     stops: Optional[list["StopInput"]] = None
     "Ordered stops of a journey (two or more)."
+    fares: Optional["FaresInput"] = None
+    "A journey's fares per segment (else the price tiers)."
+    fare_classes: Optional[list["FareClassInput"]] = Field(
+        alias="fareClasses", default=None
+    )
+    "Fare classes a hold may ask for, e.g. SAVER with a quota."
     ticket_types: Optional[list["TicketTypeInput"]] = Field(
         alias="ticketTypes", default=None
     )
@@ -74,6 +80,39 @@ class CreateVenueInput(BaseModel):
     "The venue's IANA time zone, e.g. Europe/Berlin or America/New_York; show times in mails and tickets are given in it."
     rows: Optional[list["RowInput"]] = None
     "Shortcut: one hall named Main with these rows."
+
+
+class FareClassInput(BaseModel):
+    name: str
+    "e.g. SAVER or FLEX: capitals, digits, _."
+    percent: int = 100
+    "The class's price: this percent of the segment's fare, rounded half up."
+    quota: Optional[int] = None
+    "At most this many seats of the class on each leg; none: no limit."
+
+
+class FaresInput(BaseModel):
+    leg_amounts: Optional[list["LegAmountsInput"]] = Field(
+        alias="legAmounts", default=None
+    )
+    od_fares: Optional[list["OdFareInput"]] = Field(alias="odFares", default=None)
+    "Origin-destination fares; a pair left out falls back to the category's legAmounts (without them every pair must be given)."
+
+
+class LegAmountsInput(BaseModel):
+    category: str
+    amounts: list[int]
+    "One amount per leg (minor units); a segment's fare is the sum over its legs."
+
+
+class OdFareInput(BaseModel):
+    from_: int = Field(alias="from")
+    "Index into stops."
+    to: int
+    "Index into stops, > from."
+    category: str
+    amount: int
+    "Minor units."
 
 
 class PriceTierInput(BaseModel):
@@ -135,4 +174,5 @@ class TicketTypePriceInput(BaseModel):
 
 CreateShowInput.model_rebuild()
 CreateVenueInput.model_rebuild()
+FaresInput.model_rebuild()
 TicketTypeInput.model_rebuild()

@@ -127,12 +127,13 @@ fragment User on User {
 """
 
 HOLD_SEATS_GQL = """
-mutation HoldSeats($showId: ID!, $seatIds: [ID!]!, $segment: SegmentInput, $idempotencyKey: String) {
+mutation HoldSeats($showId: ID!, $seatIds: [ID!]!, $segment: SegmentInput, $idempotencyKey: String, $fareClass: String) {
   holdSeats(
     showId: $showId
     seatIds: $seatIds
     segment: $segment
     idempotencyKey: $idempotencyKey
+    fareClass: $fareClass
   ) {
     __typename
     ...SeatHold
@@ -208,13 +209,14 @@ fragment Segment on Segment {
 """
 
 HOLD_BEST_AVAILABLE_GQL = """
-mutation HoldBestAvailable($showId: ID!, $quantity: Int!, $category: String, $segment: SegmentInput, $idempotencyKey: String) {
+mutation HoldBestAvailable($showId: ID!, $quantity: Int!, $category: String, $segment: SegmentInput, $idempotencyKey: String, $fareClass: String) {
   holdBestAvailable(
     showId: $showId
     quantity: $quantity
     category: $category
     segment: $segment
     idempotencyKey: $idempotencyKey
+    fareClass: $fareClass
   ) {
     __typename
     ...SeatHold
