@@ -13,12 +13,21 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
+from fastapi import FastAPI
 
-from subgraphs.booking import inventory, live, models, outcomes, reads, service
+from subgraphs.booking import inventory, live, models, outcomes, reads, service, waiting_room
+from subgraphs.booking.queue_schema import (
+    QueueMutation,
+    QueueQuery,
+    ShowQueue,
+    queued_hold,
+    show_queue,
+)
 from subgraphs.kernel import metrics
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import ErrorCode, NotFound, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
+from subgraphs.kernel.service import Service as ServiceBase
 from subgraphs.kernel.service import SubgraphSpec
 
 _load_availability = session_batch(inventory.availability_by_show)
@@ -155,6 +164,11 @@ class Show:
             seats = await inventory.seat_states(session, show,
                                                 inventory.legs_of(show, _pair(segment)))
         return [SeatState.from_message(s.as_message()) for s in seats]
+
+    @strawberry.field(description="The show's waiting room (docs/waiting-room.md): null "
+                      "when it has none; its organizer's and admins' otherwise.")
+    async def queue(self, info: Info) -> ShowQueue | None:
+        return await show_queue(info, str(self.id))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
@@ -418,8 +432,12 @@ def _event(message: dict[str, Any], from_version: int | None) -> SeatAvailabilit
         availability=availability, general_admission=availability.general_admission)
 
 
+def _held_id(result: object) -> str | None:
+    return result.hold.id if isinstance(result, outcomes.Held) else None
+
+
 @strawberry.type
-class Query:
+class Query(QueueQuery):
     @strawberry.field(description="One booking (its owner or an admin).")
     async def booking(self, info: Info, id: strawberry.ID) -> Booking | None:
         return await Booking.resolve_reference(info, id)
@@ -430,16 +448,17 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(QueueMutation):
     @strawberry.mutation(description="Hold all of these seats for you (on a journey, from "
                          "segment.from to segment.to; default the whole journey), or none of "
                          "them. A retry with the same idempotencyKey returns the first hold.")
     async def hold_seats(self, info: Info, show_id: strawberry.ID, seat_ids: list[strawberry.ID],
                          idempotency_key: str | None = None,
                          segment: SegmentInput | None = None) -> HoldSeatsResult:
-        result = await service.hold_seats(info.context.service, info.context.caller,
-                                          str(show_id), [str(s) for s in seat_ids],
-                                          idempotency_key, _pair(segment))
+        result = await queued_hold(info, str(show_id), idempotency_key,
+                                   lambda: service.hold_seats(
+            info.context.service, info.context.caller, str(show_id), [str(s) for s in seat_ids],
+            idempotency_key, _pair(segment)), _held_id)
         metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
         if isinstance(result, outcomes.SeatsUnavailable):
             return SeatsUnavailable(seat_ids=[strawberry.ID(s) for s in result.seat_ids])
@@ -454,9 +473,10 @@ class Mutation:
         self, info: Info, show_id: strawberry.ID, quantity: int, category: str | None = None,
         segment: SegmentInput | None = None, idempotency_key: str | None = None,
     ) -> HoldBestAvailableResult:
-        result = await service.hold_best_available(
+        result = await queued_hold(info, str(show_id), idempotency_key,
+                                   lambda: service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
-            _pair(segment), idempotency_key)
+            _pair(segment), idempotency_key), _held_id)
         metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
@@ -487,9 +507,10 @@ class Mutation:
         self, info: Info, show_id: strawberry.ID, section_id: strawberry.ID, quantity: int,
         idempotency_key: str | None = None,
     ) -> HoldGeneralAdmissionResult:
-        result = await service.hold_general_admission(
+        result = await queued_hold(info, str(show_id), idempotency_key,
+                                   lambda: service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
-            idempotency_key)
+            idempotency_key), _held_id)
         metrics.hold_answered("general_admission", isinstance(result, outcomes.SoldOut))
         if isinstance(result, outcomes.SoldOut):
             return SoldOut(available=result.available)
@@ -545,9 +566,21 @@ class Subscription:
 
 
 schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Booking, User])
+
+
+def waiting_room_routes(app: FastAPI, svc: ServiceBase) -> None:
+    """GET /queue/shows: the shows behind a waiting room (the router refuses their holds
+    without a pass; it reads this list every few seconds)."""
+
+    @app.get("/queue/shows")
+    async def queued_shows() -> dict[str, list[str]]:
+        return {"shows": await waiting_room.queued_show_ids(svc)}
+
+
 SPEC = SubgraphSpec(
     name="booking", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
     consumes={"venue": service.apply_venue_event, "payment": service.apply_payment_event},
-    background=[service.sweeper],
+    background=[service.sweeper, waiting_room.admitter],
+    routes=waiting_room_routes,
     shared=[live.seat_availability(_event)],
 )

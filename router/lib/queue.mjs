@@ -1,0 +1,143 @@
+// Waiting rooms at the router (docs/waiting-room.md): a hold of a show behind a waiting room must carry a
+// valid queue pass of the caller for that show, or it is refused before any subgraph is called:
+//   {"message": "This show has a waiting room: ...", "extensions": {"code": "QUEUED", "showId": "...",
+//    "reason": "MISSING" | "INVALID" | "OTHER_USER" | "OTHER_SHOW"}}
+//
+// Which shows are queued: booking's GET /queue/shows, read again when the copy is older than
+// TICKETFLOW_ROUTER_QUEUE_REFRESH_MS (default 2000; one fetch shared by everyone waiting). While booking does
+// not answer the last list stays in force (booking checks every hold again, and spends the pass: a pass
+// admits one purchase session, which only booking's database can know).
+//
+// The pass: the header TicketFlow-Queue-Pass, a JWT (HS256 with TICKETFLOW_QUEUE_PASS_SECRET, the secret
+// booking signs with; iss ticketflow-booking, aud ticketflow-queue-pass) whose `sub` is the access token's
+// subject and `show` the show held, not expired. The header is forwarded to the subgraphs (transport.mjs).
+//
+// Which operations: the mutation fields holdSeats, holdBestAvailable and holdGeneralAdmission, at the root of
+// the operation (through fragments too), their showId a literal or a variable.
+
+import { GraphQLError, Kind, getOperationAST } from 'graphql';
+import { errors, jwtVerify } from 'jose';
+import { envInt } from './env.mjs';
+
+export const QUEUED = 'QUEUED';
+export const PASS_HEADER = 'ticketflow-queue-pass';
+export const HOLD_FIELDS = new Set(['holdSeats', 'holdBestAvailable', 'holdGeneralAdmission']);
+const DEFAULT_SECRET = 'ticketflow-development-queue-pass-secret'; // subgraphs/kernel/settings.py's default
+const PASS_ISSUER = 'ticketflow-booking';
+const PASS_AUDIENCE = 'ticketflow-queue-pass';
+const FETCH_TIMEOUT_MS = 3000;
+
+export function queueSettings(env = process.env, bookingUrl = undefined) {
+  const url = new URL('/queue/shows', bookingUrl ?? 'http://127.0.0.1:4003/graphql').toString();
+  return {
+    secret: env.TICKETFLOW_QUEUE_PASS_SECRET?.trim() || DEFAULT_SECRET,
+    refreshMs: envInt('TICKETFLOW_ROUTER_QUEUE_REFRESH_MS', 2000, { min: 50, env }),
+    url,
+  };
+}
+
+export function queued(showId, reason, message = undefined) {
+  return new GraphQLError(message ?? 'This show has a waiting room: join its queue (joinQueue) and hold with '
+    + 'the pass you get when admitted, in the header TicketFlow-Queue-Pass.', {
+    extensions: { code: QUEUED, showId, reason },
+  });
+}
+
+/** The shows behind a waiting room, as booking lists them, read again every `refreshMs`. */
+export class QueuedShows {
+  constructor({ url, refreshMs }, fetchImpl = globalThis.fetch) {
+    this.url = url;
+    this.refreshMs = refreshMs;
+    this.fetch = fetchImpl;
+    this.shows = new Set();
+    this.readAt = -Infinity;
+    this.pending = null;
+  }
+
+  async has(showId) {
+    if (Date.now() - this.readAt >= this.refreshMs) {
+      this.pending ??= this.refresh().finally(() => { this.pending = null; });
+      await this.pending;
+    }
+    return this.shows.has(showId);
+  }
+
+  async refresh() {
+    try {
+      const response = await this.fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const body = await response.json();
+      if (!Array.isArray(body?.shows)) throw new Error('no list of shows');
+      this.shows = new Set(body.shows.filter((s) => typeof s === 'string'));
+    } catch {
+      // booking is away: the last list stays in force, and booking checks every hold itself
+    }
+    this.readAt = Date.now();
+  }
+}
+
+/** The showId of every hold field at the root of the operation (literal or variable). */
+export function heldShows(document, operationName, variables) {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (operation?.operation !== 'mutation') return [];
+  const fragments = new Map();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const found = [];
+  const seen = new Set();
+  const walk = (selectionSet) => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        if (seen.has(selection.name.value)) continue;
+        seen.add(selection.name.value);
+        walk(fragments.get(selection.name.value)?.selectionSet);
+      } else if (selection.kind === Kind.FIELD && HOLD_FIELDS.has(selection.name.value)) {
+        const argument = selection.arguments?.find((a) => a.name.value === 'showId');
+        const value = argument?.value;
+        if (value?.kind === Kind.STRING) found.push(value.value);
+        else if (value?.kind === Kind.VARIABLE) found.push(String(variables?.[value.name.value] ?? ''));
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return found;
+}
+
+/** Null when `token` is a valid pass of `subject` for `showId`, else the refusal's reason. */
+export async function passRefusal(token, subject, showId, secret) {
+  if (!token) return 'MISSING';
+  let claims;
+  try {
+    ({ payload: claims } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'], issuer: PASS_ISSUER, audience: PASS_AUDIENCE, requiredClaims: ['exp', 'sub', 'jti'],
+    }));
+  } catch (err) {
+    if (err instanceof errors.JOSEError) return 'INVALID';
+    throw err;
+  }
+  if (!subject || claims.sub !== subject) return 'OTHER_USER';
+  if (claims.show !== showId) return 'OTHER_SHOW';
+  return null;
+}
+
+/** The gateway plugin: holds of a queued show without the caller's pass are refused (QUEUED). */
+export function useQueuePasses(shows, settings) {
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const held = heldShows(args.document, args.operationName, args.variableValues);
+      if (!held.length) return;
+      const context = args.contextValue;
+      const token = context?.request?.headers?.get?.(PASS_HEADER) ?? null;
+      for (const showId of held) {
+        if (!(await shows.has(showId))) continue;
+        const reason = await passRefusal(token, context?.tokenSubject ?? null, showId, settings.secret);
+        if (reason) {
+          setResultAndStopExecution({ errors: [queued(showId, reason)] });
+          return;
+        }
+      }
+    },
+  };
+}
