@@ -3,7 +3,8 @@
 //   {"message": "This show has a waiting room: ...", "extensions": {"code": "QUEUED", "showId": "...",
 //    "reason": "MISSING" | "INVALID" | "OTHER_USER" | "OTHER_SHOW"}}
 //
-// Which shows are queued: booking's GET /queue/shows, read again when the copy is older than
+// Which shows are queued: booking's GET /queue/shows (TICKETFLOW_ROUTER_QUEUE_URL, default beside booking's
+// GraphQL URL), read again when the copy is older than
 // TICKETFLOW_ROUTER_QUEUE_REFRESH_MS (default 2000; one fetch shared by everyone waiting). While booking does
 // not answer the last list stays in force (booking checks every hold again, and spends the pass: a pass
 // admits one purchase session, which only booking's database can know).
@@ -27,8 +28,10 @@ const PASS_ISSUER = 'ticketflow-booking';
 const PASS_AUDIENCE = 'ticketflow-queue-pass';
 const FETCH_TIMEOUT_MS = 3000;
 
+/** The waiting rooms' settings; the list is booking's (its GraphQL URL without /graphql, + /queue/shows). */
 export function queueSettings(env = process.env, bookingUrl = undefined) {
-  const url = new URL('/queue/shows', bookingUrl ?? 'http://127.0.0.1:4003/graphql').toString();
+  const base = (bookingUrl ?? 'http://127.0.0.1:4003/graphql').replace(/\/graphql\/?$/, '');
+  const url = env.TICKETFLOW_ROUTER_QUEUE_URL?.trim() || `${base}/queue/shows`;
   return {
     secret: env.TICKETFLOW_QUEUE_PASS_SECRET?.trim() || DEFAULT_SECRET,
     refreshMs: envInt('TICKETFLOW_ROUTER_QUEUE_REFRESH_MS', 2000, { min: 50, env }),
