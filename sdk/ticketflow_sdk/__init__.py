@@ -10,6 +10,7 @@ See sdk/README.md for errors, retries and idempotency, and live seats. The model
 operations are generated from the schema (``make sdk``; sdk/README.md, "Generated code").
 """
 
+from ticketflow_sdk._generated.fragments import QueueTicket
 from ticketflow_sdk.client import AsyncClient, new_key
 from ticketflow_sdk.errors import (
     BadUserInput,
@@ -19,6 +20,7 @@ from ticketflow_sdk.errors import (
     InternalError,
     NotFound,
     PaymentFailed,
+    Queued,
     RateLimited,
     SeatsUnavailable,
     SoldOut,
@@ -81,7 +83,8 @@ __all__ = [
     "GeneralAdmissionAvailability", "Hall", "HallKind", "HeldPlaces", "HeldSeat",
     "HoldExpired", "HoldLine", "InternalError", "Leg", "Money", "NotFound", "Payment",
     "PaymentCheckout", "PaymentFailed", "PaymentFailure", "PaymentProvider", "PaymentStatus",
-    "PriceTier", "RateLimited", "RazorpayProof", "Refund", "RefundStatus", "Role", "RowSpec",
+    "PriceTier", "QueueTicket", "Queued", "RateLimited", "RazorpayProof", "Refund",
+    "RefundStatus", "Role", "RowSpec",
     "Seat", "SeatCounts", "SeatEventKind", "SeatHold", "SeatMap", "SeatMapState",
     "SeatStatus", "SeatWatch", "SeatsUnavailable", "Section", "Segment", "Show", "ShowKind",
     "ShowPage", "ShowStatus", "ShowSummary", "SoldOut", "Stop", "SubgraphUnavailable",

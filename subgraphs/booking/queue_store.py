@@ -227,8 +227,9 @@ class RedisQueueStore:
     async def state(self, show_id: str) -> QueueState:
         arrivals, pre, key, admitted = await self._redis.hmget(
             self._key(show_id), "arrivals", "pre", "key", "admitted")
+        text = key.decode() if isinstance(key, bytes) else key
         return QueueState(int(arrivals or 0), None if pre is None else int(pre),
-                          bytes.fromhex(key.decode() if isinstance(key, bytes) else key) if key else b"", float(admitted or 0))
+                          bytes.fromhex(text) if text else b"", float(admitted or 0))
 
     async def expired_passes(self, show_id: str, now: float) -> int:
         return int(await self._redis.zcount(self._key(show_id, ":passes"), "-inf", now))

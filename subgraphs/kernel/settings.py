@@ -191,11 +191,11 @@ class Settings(BaseSettings):
                 self.razorpay_key_id and self.razorpay_key_secret):
             raise ValueError("TICKETFLOW_PAYMENT_PROVIDER=razorpay needs "
                              "TICKETFLOW_RAZORPAY_KEY_ID and TICKETFLOW_RAZORPAY_KEY_SECRET")
+        if self.env == "production" and self.debug_errors:
+            raise ValueError("TICKETFLOW_DEBUG_ERRORS must be off in production")
         if self.env == "production" and \
                 self.queue_pass_secret == type(self).model_fields["queue_pass_secret"].default:
             raise ValueError("TICKETFLOW_QUEUE_PASS_SECRET must be set in production")
-        if self.env == "production" and self.debug_errors:
-            raise ValueError("TICKETFLOW_DEBUG_ERRORS must be off in production")
         return self
 
     @property

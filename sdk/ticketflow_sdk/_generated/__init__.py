@@ -19,6 +19,7 @@ from .enums import (
     HallKind,
     PaymentProvider,
     PaymentStatus,
+    QueueTicketState,
     RefundStatus,
     Role,
     SeatEventKind,
@@ -71,6 +72,7 @@ from .fragments import (
     PaymentRefunds,
     PriceTier,
     PriceTierPrice,
+    QueueTicket,
     Refund,
     RefundAmount,
     RefundPayment,
@@ -138,6 +140,7 @@ from .input_types import (
     StopInput,
 )
 from .issue_refund import IssueRefund, IssueRefundRefundPayment
+from .join_queue import JoinQueue, JoinQueueJoinQueue
 from .login import Login, LoginLogin
 from .logout import Logout
 from .me import Me, MeMe
@@ -161,11 +164,14 @@ from .operations import (
     HOLD_GQL,
     HOLD_SEATS_GQL,
     ISSUE_REFUND_GQL,
+    JOIN_QUEUE_GQL,
     LOGIN_GQL,
     LOGOUT_GQL,
     ME_GQL,
     MY_BOOKINGS_GQL,
     PUBLISH_SHOW_GQL,
+    QUEUE_CHALLENGE_GQL,
+    QUEUE_STATUS_GQL,
     REFRESH_GQL,
     REGISTER_GQL,
     RELEASE_HOLD_GQL,
@@ -178,6 +184,8 @@ from .operations import (
 )
 from .operations_base import OperationsBase
 from .publish_show import PublishShow, PublishShowPublishShow
+from .queue_challenge import QueueChallenge, QueueChallengeQueueChallenge
+from .queue_status import QueueStatus, QueueStatusQueueStatus
 from .refresh import Refresh, RefreshRefresh
 from .register import Register, RegisterAccount
 from .release_hold import ReleaseHold, ReleaseHoldReleaseHold
@@ -297,6 +305,9 @@ __all__ = [
     "ISSUE_REFUND_GQL",
     "IssueRefund",
     "IssueRefundRefundPayment",
+    "JOIN_QUEUE_GQL",
+    "JoinQueue",
+    "JoinQueueJoinQueue",
     "LOGIN_GQL",
     "LOGOUT_GQL",
     "Leg",
@@ -333,6 +344,14 @@ __all__ = [
     "PriceTierPrice",
     "PublishShow",
     "PublishShowPublishShow",
+    "QUEUE_CHALLENGE_GQL",
+    "QUEUE_STATUS_GQL",
+    "QueueChallenge",
+    "QueueChallengeQueueChallenge",
+    "QueueStatus",
+    "QueueStatusQueueStatus",
+    "QueueTicket",
+    "QueueTicketState",
     "REFRESH_GQL",
     "REGISTER_GQL",
     "RELEASE_HOLD_GQL",

@@ -14,6 +14,12 @@ class BookingStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class QueueTicketState(StrEnum):
+    WAITING = "WAITING"
+    ADMITTED = "ADMITTED"
+    EXPIRED = "EXPIRED"
+
+
 class SeatEventKind(StrEnum):
     SNAPSHOT = "SNAPSHOT"
     DELTA = "DELTA"
