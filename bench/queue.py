@@ -20,7 +20,8 @@ the real deployment (uvicorn subgraph processes and the router) with databases o
 4. The same holds on the queued show, each with a queue pass (signed with the deployment's
    secret, one per hold: a pass admits one purchase session), while ``--pollers``
    connections poll ``queueStatus`` of the waiting clients round-robin through the router,
-   as fast as they can (each client at most once per its ``pollAfterSeconds``). CPU of the
+   as fast as they can (each client at most once per its ``pollAfterSeconds``; ``--direct``:
+   straight to booking). CPU of the
    router, booking and Redis per poll; hold latency beside the baseline.
 
 Prints the numbers; everything it made is dropped at the end.
@@ -240,7 +241,8 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any) -> None:
     counts: dict[str, int] = {}
     poll_latencies: list[float] = []
     share = max(1, len(crowd) // args.pollers)
-    pollers = [asyncio.create_task(poll_loop(stack.router_url, crowd[i:i + share], stop, counts,
+    poll_url = stack.url("booking") if args.direct else stack.router_url
+    pollers = [asyncio.create_task(poll_loop(poll_url, crowd[i:i + share], stop, counts,
                                                poll_latencies))
                for i in range(0, len(crowd), share)]
     await asyncio.sleep(3)  # connections up
@@ -296,6 +298,8 @@ def main() -> None:
     parser.add_argument("--rate-per-minute", type=int, default=600)
     parser.add_argument("--seats", type=int, default=5000)
     parser.add_argument("--open-after", type=float, default=10.0)
+    parser.add_argument("--direct", action="store_true",
+                        help="poll the booking subgraph itself, not through the router")
     args = parser.parse_args()
     if args.api_joins > args.clients:
         parser.error("--api-joins must not exceed --clients")
