@@ -19,7 +19,8 @@ import {
   getCacheInstanceFromConfig,
   MemPubSub,
 } from '@graphql-hive/gateway';
-import { documents, gatewayConfig, jwks, limits, rateLimits, settings, subgraphUrl } from './gateway.config.mjs';
+import { documents, gatewayConfig, jwks, limits, queue, rateLimits, settings, subgraphUrl } from './gateway.config.mjs';
+import { serveQueueStatus } from './lib/queue.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
 import { UpstreamPool } from './lib/upstream.mjs';
@@ -70,6 +71,7 @@ async function main() {
       res.end(JSON.stringify({ clients: sockets.clients(), upstream: pool.stats(), memory: process.memoryUsage() }));
       return;
     }
+    if (await serveQueueStatus(req, res, queue)) return; // the waiting crowd's polls (lib/queue.mjs)
     if (app && (await app(req, res))) return;
     gateway(req, res);
   });

@@ -144,3 +144,30 @@ export function useQueuePasses(shows, settings) {
     },
   };
 }
+
+const STATUS_PATH = /^\/queue\/status\/([^/?#]{1,400})$/;
+
+/**
+ * GET /queue/status/<ticket id>: the waiting crowd's poll, passed to booking's endpoint of the same path as it
+ * is (no GraphQL on either side: the signed ticket id is the credential, booking checks it and rate-limits
+ * per account). True when `req` was such a request and has been answered.
+ */
+export async function serveQueueStatus(req, res, settings, fetchImpl = globalThis.fetch) {
+  if (req.method !== 'GET') return false;
+  const path = (req.url ?? '').split('?')[0];
+  const match = STATUS_PATH.exec(path);
+  if (!match) return false;
+  const base = settings.url.replace(/\/queue\/shows$/, '');
+  try {
+    const answer = await fetchImpl(`${base}/queue/status/${match[1]}`, {
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      headers: { 'x-forwarded-for': req.headers['x-forwarded-for'] ?? req.socket?.remoteAddress ?? '' },
+    });
+    res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(await answer.text());
+  } catch {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ code: 'SUBGRAPH_UNAVAILABLE', message: 'The waiting room does not answer now.' }));
+  }
+  return true;
+}

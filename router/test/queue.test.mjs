@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'graphql';
 import { SignJWT } from 'jose';
-import { QUEUED, QueuedShows, heldShows, passRefusal, queueSettings, useQueuePasses } from '../lib/queue.mjs';
+import {
+  QUEUED, QueuedShows, heldShows, passRefusal, queueSettings, serveQueueStatus, useQueuePasses,
+} from '../lib/queue.mjs';
 
 const SECRET = 'test-secret';
 const key = new TextEncoder().encode(SECRET);
@@ -85,4 +87,26 @@ test('the plugin refuses a queued show\'s hold without the caller\'s pass, and l
   assert.equal((await run(HOLD, { s: 's1' }, { token: await pass(), subject: 'u9' })).errors[0].extensions.reason, 'OTHER_USER');
   assert.equal(await run(HOLD, { s: 's2' }), null); // not queued
   assert.equal(await run('mutation { releaseHold(holdId: "h") { id } }', {}), null);
+});
+
+test('GET /queue/status/<id> is passed to booking as it is; other requests are not touched', async () => {
+  const calls = [];
+  const fetchImpl = async (url, init) => {
+    calls.push([url, init.headers['x-forwarded-for']]);
+    return { status: 200, text: async () => '{"state":"WAITING"}' };
+  };
+  const settings = { url: 'http://b:9/queue/shows' };
+  const answered = [];
+  const res = { writeHead: (status, headers) => answered.push(status, headers['content-type']), end: (body) => answered.push(body) };
+  const req = (method, url) => ({ method, url, headers: { 'x-forwarded-for': '203.0.113.9' }, socket: {} });
+  assert.equal(await serveQueueStatus(req('GET', '/queue/status/s.1.u.mac'), res, settings, fetchImpl), true);
+  assert.deepEqual(calls, [['http://b:9/queue/status/s.1.u.mac', '203.0.113.9']]);
+  assert.deepEqual(answered, [200, 'application/json', '{"state":"WAITING"}']);
+  assert.equal(await serveQueueStatus(req('POST', '/queue/status/x'), res, settings, fetchImpl), false);
+  assert.equal(await serveQueueStatus(req('GET', '/graphql'), res, settings, fetchImpl), false);
+  assert.equal(await serveQueueStatus(req('GET', '/queue/status/a/b'), res, settings, fetchImpl), false);
+  const down = async () => { throw new Error('down'); };
+  answered.length = 0;
+  assert.equal(await serveQueueStatus(req('GET', '/queue/status/x'), res, settings, down), true);
+  assert.equal(answered[0], 503);
 });

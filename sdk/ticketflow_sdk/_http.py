@@ -78,6 +78,18 @@ class GraphQLHttp:
         """Close the connection pool."""
         await self._client.aclose()
 
+    async def get_json(self, url: str) -> tuple[int, Any]:
+        """A plain GET beside the GraphQL endpoint (the waiting room's status): the status code
+        and the JSON body (None when it is not JSON); a transport failure raises."""
+        try:
+            response = await self._client.get(url)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from exc
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
+
     async def post(self, document: str, variables: Mapping[str, Any], *,
                    token: str | None, idempotent: bool,
                    headers: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -449,7 +449,8 @@ class AsyncClient:
         """Join the show's waiting room and wait until admitted: answers the joining
         challenge (``solver``, proof of work by default, run off the event loop), then asks
         for the ticket's status when the server says to (``pollAfterSeconds``, with a little
-        jitter), calling ``on_update`` with each answer. Returns the ADMITTED ticket; its
+        jitter; the router's plain ``GET /queue/status/<ticket>``, the cheap poll), calling
+        ``on_update`` with each answer. Returns the ADMITTED ticket; its
         pass is kept, and this client's holds of the show send it (one purchase session).
         :class:`~ticketflow_sdk.errors.Queued` if the pass expired before it came back;
         ``TimeoutError`` after ``max_wait`` seconds."""
@@ -477,8 +478,19 @@ class AsyncClient:
             if deadline is not None and time.monotonic() + pause > deadline:
                 raise TimeoutError(f"still waiting in the queue of show {show_id}")
             await asyncio.sleep(pause)
-            ticket = (await self._ops.queue_status(ticket_id=ticket.id,
-                                                   idempotent=True)).queue_status
+            ticket = await self._queue_status(ticket.id)
+
+    async def _queue_status(self, ticket_id: str) -> QueueTicket:
+        """A ticket's status: the router's plain ``GET /queue/status/<id>`` (no GraphQL, the
+        cheap poll), or the ``queueStatus`` query where that is not served."""
+        base = self.url.removesuffix("/").removesuffix("/graphql")
+        status, body = await self._http.get_json(f"{base}/queue/status/{ticket_id}")
+        if status == 200 and isinstance(body, dict):
+            return QueueTicket.model_validate(body)
+        if status == 404 and isinstance(body, dict) and body.get("code") == "NOT_FOUND":
+            raise NotFound(str(body.get("message")), body)
+        return (await self._ops.queue_status(ticket_id=ticket_id,
+                                             idempotent=True)).queue_status
 
     # --- holds -----------------------------------------------------------------------------
 

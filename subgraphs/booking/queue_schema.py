@@ -10,10 +10,14 @@ from enum import Enum
 from typing import TypeVar
 
 import strawberry
+from fastapi.responses import JSONResponse
 
 from subgraphs.booking import waiting_room
+from subgraphs.booking.queue_security import TicketId
 from subgraphs.booking.waiting_room import QueueStats, TicketView
 from subgraphs.kernel.graphql import Info
+from subgraphs.kernel.guards import RateLimited
+from subgraphs.kernel.service import Service
 
 T = TypeVar("T")
 
@@ -149,6 +153,25 @@ class QueueMutation:
         return QueueTicket.of(await waiting_room.join(
             info.context.service, info.context.caller, str(show_id), nonce, solution,
             info.context.client_address))
+
+
+async def plain_status(service: Service, ticket_id: str) -> JSONResponse:
+    """GET /queue/status/<ticket id>: what queueStatus answers, as plain JSON (the signed
+    ticket id is the credential); 404 for an id not signed here, 429 past the rate limit."""
+    ticket = TicketId.read(service.settings.queue_pass_secret, ticket_id)
+    queue = None if ticket is None else await waiting_room.queue_of(service, ticket.show_id)
+    if ticket is None or queue is None:
+        return JSONResponse({"code": "NOT_FOUND", "message": "No such queue ticket."}, 404)
+    try:
+        v = await waiting_room.status_of(service, ticket)
+    except RateLimited as refused:
+        return JSONResponse({"code": "RATE_LIMITED", "message": refused.message,
+                             **refused.details}, 429)
+    return JSONResponse({
+        "id": v.id, "showId": v.show_id, "state": v.state, "position": v.position,
+        "estimatedWaitSeconds": v.estimated_wait_seconds,
+        "pollAfterSeconds": v.poll_after_seconds, "pass": v.queue_pass,
+        "passExpiresAt": None if v.pass_expires_at is None else v.pass_expires_at.isoformat()})
 
 
 async def queued_hold(info: Info, show_id: str, idempotency_key: str | None,

@@ -14,8 +14,18 @@ from typing import Annotated, Any
 
 import strawberry
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
-from subgraphs.booking import inventory, live, models, outcomes, reads, service, waiting_room
+from subgraphs.booking import (
+    inventory,
+    live,
+    models,
+    outcomes,
+    queue_schema,
+    reads,
+    service,
+    waiting_room,
+)
 from subgraphs.booking.queue_schema import (
     QueueMutation,
     QueueQuery,
@@ -570,11 +580,16 @@ schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Book
 
 def waiting_room_routes(app: FastAPI, svc: ServiceBase) -> None:
     """GET /queue/shows: the shows behind a waiting room (the router refuses their holds
-    without a pass; it reads this list every few seconds)."""
+    without a pass; it reads this list every few seconds). GET /queue/status/<ticket id>:
+    queueStatus without GraphQL, for the crowd's polls (docs/waiting-room.md)."""
 
     @app.get("/queue/shows")
     async def queued_shows() -> dict[str, list[str]]:
         return {"shows": await waiting_room.queued_show_ids(svc)}
+
+    @app.get("/queue/status/{ticket_id}")
+    async def queue_status(ticket_id: str) -> JSONResponse:
+        return await queue_schema.plain_status(svc, ticket_id)
 
 
 SPEC = SubgraphSpec(

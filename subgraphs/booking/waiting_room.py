@@ -249,7 +249,14 @@ async def status(service: Service, caller: Caller | None, ticket_id: str) -> Tic
     ticket = TicketId.read(service.settings.queue_pass_secret, ticket_id)
     if ticket is None or ticket.user_id != who.user_id:
         raise NotFound("No such queue ticket of yours.", field="ticketId")
-    await _limit(service, f"queue-status:account:{who.user_id}",
+    return await status_of(service, ticket)
+
+
+async def status_of(service: Service, ticket: TicketId) -> TicketView:
+    """The status of a ticket whose id was checked: ``queueStatus``, and ``GET
+    /queue/status/<ticket id>`` (the signed id is the credential there: it was given to its
+    holder alone, and the pass it may return is bound to that holder's account)."""
+    await _limit(service, f"queue-status:account:{ticket.user_id}",
                  service.settings.queue_status_limit_per_account)
     queue = await queue_of(service, ticket.show_id)
     if queue is None:

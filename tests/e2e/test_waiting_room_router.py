@@ -95,6 +95,12 @@ async def test_a_hold_of_a_queued_show_needs_a_pass_before_any_subgraph_is_calle
         return seen["pass"] if seen["state"] == "ADMITTED" else None
 
     queue_pass = await eventually(admitted, timeout=60)
+    # the crowd's cheap poll: GET /queue/status/<ticket> at the router, no GraphQL
+    base = queued.router_url.removesuffix("/graphql")
+    plain = await http().get(f"{base}/queue/status/{ticket['id']}")
+    assert plain.status_code == 200, plain.text
+    assert plain.json()["state"] == "ADMITTED" and plain.json()["pass"]
+    assert (await http().get(f"{base}/queue/status/made.up.ticket.id")).status_code == 404
     # another user's pass, or the pass on another show: refused at the router
     other = await post(queued.router_url, HOLD, {"show": show.id, "seats": [seat], "key": key},
                        e2e_actors.other_customer.token, queue_pass)

@@ -23,7 +23,7 @@ from subgraphs.booking.queue_security import solve
 from subgraphs.booking.queue_store import shuffled
 from subgraphs.kernel.db import Database
 from tests.flows import HOLD, Actors, ShowOnSale, User, new_user, seat_ids
-from tests.harness import GraphQL, Stack
+from tests.harness import GraphQL, Stack, http
 from tests.integration.support import refusal
 
 CONFIGURE = """mutation($show: ID!, $i: QueueInput!) { configureQueue(showId: $show, input: $i) {
@@ -291,3 +291,32 @@ async def test_bad_queue_input_is_refused_and_changes_nothing(
 async def _queue_row(dbs: dict[str, Database], show_id: str) -> ShowQueue | None:
     async with dbs["booking"].reader() as session:
         return await session.get(ShowQueue, show_id)
+
+
+async def test_the_plain_status_endpoint_answers_what_queue_status_does(
+        stack: Stack, actors: Actors, show: ShowOnSale) -> None:
+    booking = stack.client("booking")
+    service = stack.services["booking"]
+    base = stack.url("booking").removesuffix("/graphql")
+    opens = opening()
+    await configure(booking, show.id, actors.organizer, opens, 60)
+    people = await customers(stack, 3)
+    tickets = [await join(booking, show.id, who) for who in people]
+    await waiting_room.admit_round(service, now=opens.timestamp())
+    await waiting_room.admit_round(service, now=opens.timestamp() + 1.5)
+    for t, who in zip(tickets, people, strict=True):
+        plain = await http().get(f"{base}/queue/status/{t['id']}")
+        assert plain.status_code == 200, plain.text
+        body = plain.json()
+        graphql = await status(booking, t, who)
+        assert (body["state"], body["position"], body["pollAfterSeconds"]) == (
+            graphql["state"], graphql["position"], graphql["pollAfterSeconds"])
+        assert (body["pass"] is None) == (graphql["pass"] is None)
+    assert sorted(s["state"] for s in [(await http().get(
+        f"{base}/queue/status/{t['id']}")).json() for t in tickets]) == [
+            "ADMITTED", "WAITING", "WAITING"]
+    # an id not signed here, or another show's made-up one, is not found
+    forged = tickets[0]["id"].rsplit(".", 1)[0] + ".forged"
+    for bad in (forged, "nope"):
+        answer = await http().get(f"{base}/queue/status/{bad}")
+        assert answer.status_code == 404 and answer.json()["code"] == "NOT_FOUND"

@@ -28,11 +28,17 @@ def ticket(state: str, position: int | None, pass_: str | None = None) -> dict[s
 class Server:
     """A scripted router: the challenge, a join, then statuses in turn."""
 
-    def __init__(self, statuses: list[dict[str, Any]]) -> None:
+    def __init__(self, statuses: list[dict[str, Any]], plain: bool = True) -> None:
         self.statuses = statuses
+        self.plain = plain
         self.seen: list[tuple[str, dict[str, Any], dict[str, str]]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the plain status poll
+            self.seen.append((request.url.path, {}, dict(request.headers)))
+            if not self.plain:
+                return httpx.Response(404, text="not here")
+            return httpx.Response(200, json=self.statuses.pop(0))
         body = json.loads(request.content)
         query, variables = body["query"], body["variables"]
         self.seen.append((query, variables, dict(request.headers)))
@@ -79,11 +85,19 @@ async def test_waiting_polls_until_admitted_and_the_holds_of_that_show_carry_the
         await tf.hold_seats("s2", ["b"])
     assert before.id == "h1"
     assert seen == [("WAITING", None), ("WAITING", 2), ("WAITING", 1), ("ADMITTED", None)]
-    assert len(server.operations("queueStatus")) == 3
-    assert all(s[1] == {"ticketId": "t1"} for s in server.operations("queueStatus"))
+    assert [s[0] for s in server.seen if s[0].startswith("/queue")] == ["/queue/status/t1"] * 3
+    assert server.operations("queueStatus") == []
     holds = server.operations("holdSeats")
     assert [h[2].get("ticketflow-queue-pass") for h in holds] == [None, "P1", None]
     assert all(h[2]["authorization"] == "Bearer tok" for h in holds)
+
+
+async def test_without_the_plain_endpoint_it_polls_with_the_query() -> None:
+    server = Server([ticket("WAITING", 1), ticket("ADMITTED", None, "P2")], plain=False)
+    async with AsyncClient("http://router/graphql", token="tok", retries=0,
+                           transport=httpx.MockTransport(server)) as tf:
+        assert (await tf.wait_in_queue("s1")).pass_ == "P2"
+    assert [s[1] for s in server.operations("queueStatus")] == [{"ticketId": "t1"}] * 2
 
 
 async def test_an_expired_pass_is_queued_and_a_deadline_ends_the_wait() -> None:
