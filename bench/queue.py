@@ -21,7 +21,8 @@ the real deployment (uvicorn subgraph processes and the router) with databases o
    secret, one per hold: a pass admits one purchase session), while ``--pollers``
    connections poll ``queueStatus`` of the waiting clients round-robin through the router,
    as fast as they can (each client at most once per its ``pollAfterSeconds``; ``--direct``:
-   straight to booking). CPU of the
+   straight to booking; ``--plain``: ``GET /queue/status/<ticket>``, the SDK's poll, instead of
+   the ``queueStatus`` query). CPU of the
    router, booking and Redis per poll; hold latency beside the baseline.
 
 Prints the numbers; everything it made is dropped at the end.
@@ -128,7 +129,7 @@ async def hold_loop(url: str, buyers: list[tuple[str, str]], show_id: str, seats
 
 
 async def poll_loop(url: str, clients: list[tuple[str, str]], stop: asyncio.Event,
-                    counts: dict[str, int], latencies: list[float]) -> None:
+                    counts: dict[str, int], latencies: list[float], plain: bool) -> None:
     """One connection polling its share of the crowd round-robin, each client no sooner
     than its pollAfterSeconds."""
     due = [0.0] * len(clients)
@@ -141,10 +142,15 @@ async def poll_loop(url: str, clients: list[tuple[str, str]], stop: asyncio.Even
                 continue
             token, ticket = clients[i]
             t0 = time.perf_counter()
-            r = await http.post(url, json={"query": STATUS, "variables": {"t": ticket}},
-                                headers={"authorization": f"Bearer {token}"})
+            if plain:
+                r = await http.get(f"{url.removesuffix('/graphql')}/queue/status/{ticket}")
+                body = {"data": {"queueStatus": r.json()}} if r.status_code == 200 else {
+                    "errors": [r.text]}
+            else:
+                r = await http.post(url, json={"query": STATUS, "variables": {"t": ticket}},
+                                    headers={"authorization": f"Bearer {token}"})
+                body = r.json()
             latencies.append((time.perf_counter() - t0) * 1000)
-            body = r.json()
             if body.get("errors"):
                 counts["errors"] = counts.get("errors", 0) + 1
             else:
@@ -243,7 +249,7 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any) -> None:
     share = max(1, len(crowd) // args.pollers)
     poll_url = stack.url("booking") if args.direct else stack.router_url
     pollers = [asyncio.create_task(poll_loop(poll_url, crowd[i:i + share], stop, counts,
-                                               poll_latencies))
+                                               poll_latencies, args.plain))
                for i in range(0, len(crowd), share)]
     await asyncio.sleep(3)  # connections up
     polls0 = counts.get("polls", 0)
@@ -298,6 +304,9 @@ def main() -> None:
     parser.add_argument("--rate-per-minute", type=int, default=600)
     parser.add_argument("--seats", type=int, default=5000)
     parser.add_argument("--open-after", type=float, default=10.0)
+    parser.add_argument("--plain", action="store_true",
+                        help="poll GET /queue/status/<ticket> (what the SDK does), not the "
+                             "queueStatus query")
     parser.add_argument("--direct", action="store_true",
                         help="poll the booking subgraph itself, not through the router")
     args = parser.parse_args()
