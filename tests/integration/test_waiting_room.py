@@ -320,3 +320,20 @@ async def test_the_plain_status_endpoint_answers_what_queue_status_does(
     for bad in (forged, "nope"):
         answer = await http().get(f"{base}/queue/status/{bad}")
         assert answer.status_code == 404 and answer.json()["code"] == "NOT_FOUND"
+
+
+async def test_an_opened_queue_keeps_its_opening_time_but_may_change_its_rate(
+        stack: Stack, actors: Actors, show: ShowOnSale, dbs: dict[str, Database]) -> None:
+    booking = stack.client("booking")
+    service = stack.services["booking"]
+    opens = opening()
+    await configure(booking, show.id, actors.organizer, opens, 60)
+    await waiting_room.admit_round(service, now=opens.timestamp())  # opened
+    later = opens + timedelta(hours=1)
+    body = await booking.run(CONFIGURE, {"show": show.id, "i": {
+        "opensAt": later.isoformat(), "ratePerMinute": 60}}, actors.organizer.token)
+    assert refusal(body) == ("CONFLICT", "input.opensAt"), body
+    row = await _queue_row(dbs, show.id)
+    assert row is not None and row.opens_at == opens
+    changed = await configure(booking, show.id, actors.organizer, opens, 120)
+    assert (changed["ratePerMinute"], changed["opened"]) == (120, True)
