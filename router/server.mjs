@@ -71,7 +71,8 @@ async function main() {
       res.end(JSON.stringify({ clients: sockets.clients(), upstream: pool.stats(), memory: process.memoryUsage() }));
       return;
     }
-    if (await serveQueueStatus(req, res, queue)) return; // the waiting crowd's polls (lib/queue.mjs)
+    // the waiting crowd's polls (lib/queue.mjs): from Redis when the router has it (the rate limits' client)
+    if (await serveQueueStatus(req, res, queue, globalThis.fetch, rateLimits.redis)) return;
     if (app && (await app(req, res))) return;
     gateway(req, res);
   });

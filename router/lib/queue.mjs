@@ -16,6 +16,7 @@
 // Which operations: the mutation fields holdSeats, holdBestAvailable and holdGeneralAdmission, at the root of
 // the operation (through fragments too), their showId a literal or a variable.
 
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GraphQLError, Kind, getOperationAST } from 'graphql';
 import { errors, jwtVerify } from 'jose';
 import { envInt } from './env.mjs';
@@ -36,6 +37,7 @@ export function queueSettings(env = process.env, bookingUrl = undefined) {
     secret: env.TICKETFLOW_QUEUE_PASS_SECRET?.trim() || DEFAULT_SECRET,
     refreshMs: envInt('TICKETFLOW_ROUTER_QUEUE_REFRESH_MS', 2000, { min: 50, env }),
     url,
+    redisPrefix: env.TICKETFLOW_REDIS_PREFIX?.trim() || 'ticketflow',
   };
 }
 
@@ -145,26 +147,133 @@ export function useQueuePasses(shows, settings) {
   };
 }
 
+// --- the waiting crowd's poll, answered from Redis -------------------------------------------------------------
+// The same arithmetic as booking's (subgraphs/booking/queue_store.py, waiting_room.py): the ticket id's HMAC,
+// the keyed shuffle of the pre-queue, position = place - floor(admitted), pollAfterSeconds.
+
+const FEISTEL_ROUNDS = 4;
+export const MIN_POLL_SECONDS = 2;
+export const MAX_POLL_SECONDS = 120;
+const POLL_SHARE = 0.25;
+const GOLDEN = 0.6180339887498949;
+const QUEUE_FIELDS = ['arrivals', 'pre', 'key', 'admitted', 'opens', 'rate', 'paused'];
+
+/** The ticket `id` names ({showId, index, userId}), or null if it was not signed with `secret`. */
+export function readTicket(secret, id) {
+  const parts = id.split('.');
+  if (parts.length !== 4 || !/^[0-9]+$/.test(parts[1])) return null;
+  const body = parts.slice(0, 3).join('.');
+  const mac = createHmac('sha256', secret).update(`ticket:${body}`).digest('base64url').slice(0, 24);
+  const given = Buffer.from(parts[3]);
+  if (given.length !== mac.length || !timingSafeEqual(given, Buffer.from(mac))) return null;
+  return { showId: parts[0], index: Number(parts[1]), userId: parts[2] };
+}
+
+/** The place (1-based) of pre-queue arrival `index` among `size`: booking's keyed Feistel permutation. */
+export function shuffled(index, size, key) {
+  if (!(index >= 1 && index <= size)) throw new RangeError('index out of range');
+  if (size === 1) return 1;
+  let bits = Math.max(2, (size - 1).toString(2).length);
+  bits += bits % 2;
+  const half = bits / 2;
+  const span = 2 ** half;
+  let x = index - 1;
+  for (;;) {
+    let left = Math.floor(x / span);
+    let right = x % span;
+    for (let r = 0; r < FEISTEL_ROUNDS; r++) {
+      const digest = createHmac('sha256', key).update(`${r}:${right}`).digest();
+      const low = Number(digest.readBigUInt64BE(0) % BigInt(span));
+      [left, right] = [right, Number(BigInt(left) ^ BigInt(low))];
+    }
+    x = left * span + right;
+    if (x < size) return x + 1;
+  }
+}
+
+/** booking's pollAfterSeconds: a quarter of the time to the front, clamped, with the ticket's fixed jitter. */
+export function pollAfter(toFront, index) {
+  if (toFront === null) return MAX_POLL_SECONDS;
+  const jitter = 0.75 + 0.25 * ((index * GOLDEN) % 1);
+  return Math.trunc(Math.max(MIN_POLL_SECONDS, Math.min(MAX_POLL_SECONDS, toFront * POLL_SHARE) * jitter));
+}
+
+/**
+ * The status of a WAITING ticket from its show's queue hash (the HMGET of QUEUE_FIELDS), or null when booking
+ * must answer: the hash has no settings yet, or the ticket is admitted (booking records the pass and signs it).
+ */
+export function waitingStatus(id, ticket, values, now = Date.now() / 1000) {
+  const [arrivals, pre, key, admitted, opens, rate, paused] = values;
+  if (rate == null || opens == null || !(Number(rate) > 0)) return null;
+  if (ticket.index > Number(arrivals ?? 0)) return null;
+  const base = { id, showId: ticket.showId, state: 'WAITING', pass: null, passExpiresAt: null };
+  if (pre == null) {
+    const wait = Math.max(0, Number(opens) - now);
+    return { ...base, position: null, estimatedWaitSeconds: Math.ceil(wait), pollAfterSeconds: pollAfter(wait, ticket.index) };
+  }
+  const size = Number(pre);
+  const place = ticket.index <= size ? shuffled(ticket.index, size, Buffer.from(key ?? '', 'hex')) : ticket.index;
+  const position = place - Math.floor(Number(admitted ?? 0));
+  if (position <= 0) return null;
+  const ahead = position / (Number(rate) / 60);
+  return {
+    ...base,
+    position,
+    estimatedWaitSeconds: paused === '1' ? null : Math.ceil(ahead),
+    pollAfterSeconds: pollAfter(ahead, ticket.index),
+  };
+}
+
+function answer(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
 const STATUS_PATH = /^\/queue\/status\/([^/?#]{1,400})$/;
 
 /**
- * GET /queue/status/<ticket id>: the waiting crowd's poll, passed to booking's endpoint of the same path as it
- * is (no GraphQL on either side: the signed ticket id is the credential, booking checks it and rate-limits
- * per account). True when `req` was such a request and has been answered.
+ * GET /queue/status/<ticket id>: the waiting crowd's poll. With Redis (`redis`, the router's client), the router
+ * answers a waiting ticket itself: it checks the id's HMAC (a made-up id is 404 NOT_FOUND) and reads the show's
+ * queue hash with one HMGET; booking is not called. Booking answers the rest (an admitted ticket: its pass; a
+ * hash without settings; Redis not answering; no Redis, as in embedded mode): the request is passed to its
+ * endpoint of the same path as it is (no GraphQL on either side: the signed ticket id is the credential).
+ * True when `req` was such a request and has been answered.
  */
-export async function serveQueueStatus(req, res, settings, fetchImpl = globalThis.fetch) {
+export async function serveQueueStatus(req, res, settings, fetchImpl = globalThis.fetch, redis = undefined) {
   if (req.method !== 'GET') return false;
   const path = (req.url ?? '').split('?')[0];
   const match = STATUS_PATH.exec(path);
   if (!match) return false;
+  if (redis) {
+    let id;
+    try {
+      id = decodeURIComponent(match[1]);
+    } catch {
+      id = '';
+    }
+    const ticket = readTicket(settings.secret, id);
+    if (!ticket) {
+      answer(res, 404, { code: 'NOT_FOUND', message: 'No such queue ticket.' });
+      return true;
+    }
+    try {
+      const values = await redis.hmget(`${settings.redisPrefix}:queue:${ticket.showId}`, ...QUEUE_FIELDS);
+      const found = waitingStatus(id, ticket, values);
+      if (found) {
+        answer(res, 200, found);
+        return true;
+      }
+    } catch {
+      // Redis does not answer: booking does
+    }
+  }
   const base = settings.url.replace(/\/queue\/shows$/, '');
   try {
-    const answer = await fetchImpl(`${base}/queue/status/${match[1]}`, {
+    const reply = await fetchImpl(`${base}/queue/status/${match[1]}`, {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
       headers: { 'x-forwarded-for': req.headers['x-forwarded-for'] ?? req.socket?.remoteAddress ?? '' },
     });
-    res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(await answer.text());
+    answer(res, reply.status, await reply.text());
   } catch {
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: 'SUBGRAPH_UNAVAILABLE', message: 'The waiting room does not answer now.' }));

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { parse } from 'graphql';
 import { SignJWT } from 'jose';
 import {
-  QUEUED, QueuedShows, heldShows, passRefusal, queueSettings, serveQueueStatus, useQueuePasses,
+  MAX_POLL_SECONDS, MIN_POLL_SECONDS, QUEUED, QueuedShows, heldShows, passRefusal, pollAfter, queueSettings,
+  readTicket, serveQueueStatus, shuffled, useQueuePasses, waitingStatus,
 } from '../lib/queue.mjs';
 
 const SECRET = 'test-secret';
@@ -109,4 +110,94 @@ test('GET /queue/status/<id> is passed to booking as it is; other requests are n
   answered.length = 0;
   assert.equal(await serveQueueStatus(req('GET', '/queue/status/x'), res, settings, down), true);
   assert.equal(answered[0], 503);
+});
+
+// Vectors from booking's Python (subgraphs/booking/queue_store.shuffled, queue_security.TicketId,
+// waiting_room.poll_after): the router must compute what booking computes.
+const KEY = Buffer.from([...Array(16).keys()]);
+
+test('the shuffle is booking\'s permutation', () => {
+  assert.deepEqual([1, 2, 3, 500, 1000].map((i) => shuffled(i, 1000, KEY)), [912, 951, 191, 785, 409]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((i) => shuffled(i, 7, KEY)), [3, 5, 7, 2, 6, 4, 1]);
+  assert.deepEqual([1, 2999999].map((i) => shuffled(i, 3_000_000, KEY)), [283693, 2019500]);
+  const seen = new Set(Array.from({ length: 257 }, (_, i) => shuffled(i + 1, 257, KEY)));
+  assert.equal(seen.size, 257);
+  assert.ok([...seen].every((p) => p >= 1 && p <= 257));
+});
+
+test('a ticket id is read only under its HMAC', () => {
+  const id = 's1.42.u1.HY9zosBKhkj1xhJS2SddYO8r'; // TicketId('s1', 42, 'u1').sign('test-secret')
+  assert.deepEqual(readTicket(SECRET, id), { showId: 's1', index: 42, userId: 'u1' });
+  assert.equal(readTicket('other-secret', id), null);
+  assert.equal(readTicket(SECRET, id.replace('.42.', '.43.')), null);
+  assert.equal(readTicket(SECRET, id.replace('.u1.', '.u2.')), null);
+  assert.equal(readTicket(SECRET, 's1.x.u1.HY9zosBKhkj1xhJS2SddYO8r'), null);
+  assert.equal(readTicket(SECRET, 'nope'), null);
+});
+
+test('pollAfterSeconds: a quarter of the time to the front, clamped, jittered per ticket as booking does', () => {
+  assert.deepEqual([[0, 1], [10, 2], [100, 3], [1000, 4], [1e6, 5]].map(([t, i]) => pollAfter(t, i)), [2, 2, 24, 104, 92]);
+  assert.equal(pollAfter(null, 1), MAX_POLL_SECONDS);
+  for (let i = 1; i < 500; i++) {
+    const p = pollAfter(i * 7.3, i);
+    assert.ok(p >= MIN_POLL_SECONDS && p <= MAX_POLL_SECONDS && p <= Math.max(MIN_POLL_SECONDS, i * 7.3 / 4));
+  }
+});
+
+test('a waiting ticket\'s status from the queue hash; booking answers admitted tickets and unknown hashes', () => {
+  const t = { showId: 's1', index: 900, userId: 'u1' };
+  // [arrivals, pre, key, admitted, opens, rate, paused]; rate 60 a minute = 1 a second
+  const now = 1_000_000;
+  const before = waitingStatus('id', t, ['1000', null, null, null, String(now + 400), '60.0', '0'], now);
+  assert.deepEqual(before, { id: 'id', showId: 's1', state: 'WAITING', pass: null, passExpiresAt: null,
+    position: null, estimatedWaitSeconds: 400, pollAfterSeconds: pollAfter(400, 900) });
+  const open = ['1000', '500', KEY.toString('hex'), '100.500000', String(now - 1), '60.0', '0'];
+  const later = waitingStatus('id', t, open, now); // arrived after the pre-queue: its place is its index
+  assert.equal(later.position, 800);
+  assert.equal(later.estimatedWaitSeconds, 800);
+  const early = waitingStatus('id', { ...t, index: 1 }, open, now);
+  assert.equal(early.position, shuffled(1, 500, KEY) - 100);
+  assert.equal(waitingStatus('id', t, ['1000', '500', KEY.toString('hex'), '100', '1', '60', '1'], now).estimatedWaitSeconds, null);
+  assert.equal(waitingStatus('id', t, ['1000', '500', KEY.toString('hex'), '950', '1', '60', '0'], now), null); // admitted
+  assert.equal(waitingStatus('id', t, ['1000', null, null, null, null, null, null], now), null); // no settings yet
+  assert.equal(waitingStatus('id', { ...t, index: 1001 }, open, now), null); // not an arrival of this hash
+});
+
+test('with Redis, the router answers waiting tickets itself and refuses made-up ids; booking gets the rest', async () => {
+  const calls = [];
+  const fetchImpl = async (url) => {
+    calls.push(url);
+    return { status: 200, text: async () => '{"state":"ADMITTED"}' };
+  };
+  const admitted = { value: '0' };
+  const reads = [];
+  const redis = {
+    hmget: async (key, ...fields) => {
+      reads.push([key, fields.length]);
+      return ['1000', '0', '', admitted.value, '1', '60', '0'];
+    },
+  };
+  const settings = { url: 'http://b:9/queue/shows', secret: SECRET, redisPrefix: 'pfx' };
+  const answered = [];
+  const res = { writeHead: (status) => answered.push(status), end: (body) => answered.push(JSON.parse(body)) };
+  const req = (url) => ({ method: 'GET', url, headers: {}, socket: {} });
+  const id = 's1.42.u1.HY9zosBKhkj1xhJS2SddYO8r';
+  assert.equal(await serveQueueStatus(req(`/queue/status/${id}`), res, settings, fetchImpl, redis), true);
+  assert.deepEqual(reads, [['pfx:queue:s1', 7]]);
+  assert.equal(calls.length, 0);
+  assert.equal(answered[0], 200);
+  assert.equal(answered[1].position, 42);
+  assert.equal(answered[1].id, id);
+  answered.length = 0;
+  await serveQueueStatus(req(`/queue/status/${id.replace('.u1.', '.u2.')}`), res, settings, fetchImpl, redis);
+  assert.deepEqual(answered, [404, { code: 'NOT_FOUND', message: 'No such queue ticket.' }]);
+  assert.equal(calls.length, 0);
+  admitted.value = '50'; // admitted: booking signs the pass
+  answered.length = 0;
+  await serveQueueStatus(req(`/queue/status/${id}`), res, settings, fetchImpl, redis);
+  assert.deepEqual(calls, [`http://b:9/queue/status/${id}`]);
+  assert.deepEqual(answered, [200, { state: 'ADMITTED' }]);
+  const broken = { hmget: async () => { throw new Error('down'); } };
+  await serveQueueStatus(req(`/queue/status/${id}`), res, settings, fetchImpl, broken);
+  assert.equal(calls.length, 2); // Redis away: booking answers
 });

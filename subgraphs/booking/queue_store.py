@@ -13,6 +13,9 @@ Every queue is a handful of numbers per show, so a position costs O(1) whatever 
 * ``admitted`` — "admitted up to place N", advanced by the admitter at the rate (a token
   bucket: ``rate x elapsed`` since the last advance, never past ``arrivals``, nothing while
   paused). A ticket's position is ``place - floor(admitted)``: no rank is ever computed.
+* ``opens``, ``rate``, ``paused`` — the queue's settings, copied from booking's database by
+  every admission round and every change, so that the router answers a waiting ticket's poll
+  from this one hash (router/lib/queue.mjs).
 * ``passes`` — when each admitted place's pass expires (a sorted set by expiry, written once
   per place when its ticket first sees itself admitted), so operators count expired passes
   with one ``ZCOUNT``. A waiting client's poll reads one hash (``HMGET``) and nothing else.
@@ -106,6 +109,11 @@ class QueueStore(Protocol):
         """The expiry of the pass of ``place``: ``expires`` if this is its first, else the
         one recorded first."""
 
+    async def publish(self, show_id: str, opens_at: float, rate_per_minute: float,
+                      paused: bool) -> None:
+        """Write the queue's settings beside its numbers, for readers other than booking
+        (the router answers waiting tickets' polls from this hash alone)."""
+
     async def close(self) -> None:
         """Release connections."""
 
@@ -163,6 +171,10 @@ class MemoryQueueStore:
 
     async def pass_expiry(self, show_id: str, place: int, expires: float) -> float:
         return self._q(show_id).passes.setdefault(place, expires)
+
+    async def publish(self, show_id: str, opens_at: float, rate_per_minute: float,
+                      paused: bool) -> None:
+        return None  # embedded mode: nobody but this process reads the queue
 
     async def close(self) -> None:
         return None
@@ -249,6 +261,12 @@ class RedisQueueStore:
         found = await self._pass(keys=[self._key(show_id, ":passes")],
                                  args=[place, repr(expires)])
         return float(found)
+
+    async def publish(self, show_id: str, opens_at: float, rate_per_minute: float,
+                      paused: bool) -> None:
+        await self._redis.hset(self._key(show_id), mapping={
+            "opens": repr(opens_at), "rate": repr(float(rate_per_minute)),
+            "paused": "1" if paused else "0"})
 
     async def close(self) -> None:
         await self._redis.aclose(close_connection_pool=True)

@@ -50,7 +50,10 @@ PASS_HEADER: Final = "ticketflow-queue-pass"  # noqa: S105 - a header name
 MAX_RATE_PER_MINUTE: Final = 1_000_000
 AUTO_SHARE: Final = 0.75  # "auto" admits this share of the measured hold capacity
 CONFIG_TTL_SECONDS: Final = 1.0  # how stale a process's copy of a show's queue may be
-MIN_POLL_SECONDS, MAX_POLL_SECONDS = 1, 30
+# pollAfterSeconds: a quarter of the time to the front, between these (docs/waiting-room.md)
+MIN_POLL_SECONDS, MAX_POLL_SECONDS = 2, 120
+POLL_SHARE: Final = 0.25
+GOLDEN: Final = 0.6180339887498949  # spreads the tickets' jitter evenly over [0.75, 1)
 
 WAITING, ADMITTED, EXPIRED = "WAITING", "ADMITTED", "EXPIRED"
 
@@ -148,7 +151,13 @@ async def _fresh(service: Service, show_id: str) -> ShowQueue:
     row = await queue_of(service, show_id, fresh=True)
     if row is None:
         raise NotFound("This show has no waiting room.", field="showId")
+    await _publish(service, row)
     return row
+
+
+async def _publish(service: Service, queue: ShowQueue) -> None:
+    await store(service).publish(queue.show_id, queue.opens_at.timestamp(),
+                                 rate_of(service, queue), queue.paused)
 
 
 async def set_paused(service: Service, caller: Caller | None, show_id: str,
@@ -264,10 +273,18 @@ async def status_of(service: Service, ticket: TicketId) -> TicketView:
     return await _view(service, ticket, queue)
 
 
-def _poll_after(wait: float | None) -> int:
-    if wait is None:
+def poll_after(to_front: float | None, index: int) -> int:
+    """When a ticket should ask again: a quarter of its time to the front (``to_front``
+    seconds: its position over the admission rate, or the time to the opening), between
+    MIN_POLL_SECONDS and MAX_POLL_SECONDS, times a jitter in [0.75, 1) fixed per ticket (the
+    arrival ``index``), so that a crowd that joined together does not poll together. The
+    total poll rate is then about what is near the front (a ticket polls about four times
+    while its position halves), not the length of the line. The router computes the same
+    (router/lib/queue.mjs)."""
+    if to_front is None:
         return MAX_POLL_SECONDS
-    return int(min(MAX_POLL_SECONDS, max(MIN_POLL_SECONDS, wait / 10)))
+    jitter = 0.75 + 0.25 * ((index * GOLDEN) % 1.0)
+    return int(max(MIN_POLL_SECONDS, min(MAX_POLL_SECONDS, to_front * POLL_SHARE) * jitter))
 
 
 async def _view(service: Service, ticket: TicketId, queue: ShowQueue) -> TicketView:
@@ -281,13 +298,13 @@ async def _view(service: Service, ticket: TicketId, queue: ShowQueue) -> TicketV
     if place is None:  # before the opening shuffle
         wait = max(0.0, queue.opens_at.timestamp() - now)
         return TicketView(ticket_id, ticket.show_id, WAITING, None, math.ceil(wait),
-                          _poll_after(wait), None, None)
+                          poll_after(wait, ticket.index), None, None)
     position = place - st.admitted_places
     if position > 0:
-        ahead = None if queue.paused else position / per_second
+        ahead = position / per_second  # while paused: as if admitting, to see the resume
         return TicketView(ticket_id, ticket.show_id, WAITING, position,
-                          None if ahead is None else math.ceil(ahead), _poll_after(ahead),
-                          None, None)
+                          None if queue.paused else math.ceil(ahead),
+                          poll_after(ahead, ticket.index), None, None)
     expires = await store(service).pass_expiry(ticket.show_id, place,
                                                now + service.settings.hold_max_seconds)
     at = datetime.fromtimestamp(expires, UTC)
@@ -309,6 +326,7 @@ async def admit_round(service: Service, now: float | None = None) -> None:
         queues = list((await session.scalars(select(ShowQueue))).all())
     st = store(service)
     for queue in queues:
+        await _publish(service, queue)
         if queue.opens_at.timestamp() > now:
             continue
         await st.open(queue.show_id, new_key())

@@ -118,3 +118,43 @@ async def test_a_hold_of_a_queued_show_needs_a_pass_before_any_subgraph_is_calle
                                                   "seats": [show.seats[1]["id"]],
                                                   "key": f"{key}-2"}, who.token, queue_pass)
     assert error_codes(again.json()) == ["QUEUED"], again.json()
+
+
+async def test_the_router_answers_a_waiting_tickets_poll_from_redis_without_booking(
+        e2e: tuple[Stack, Processes], e2e_actors: Actors,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A router whose booking endpoint for polls is unreachable: with Redis (postgres mode) it
+    still answers a waiting ticket's poll, the same as booking does, and refuses a made-up
+    id; without Redis (embedded) the poll is booking's to answer, so it cannot."""
+    stack, _ = e2e
+    router = GraphQL(stack.router_url)
+    show: ShowOnSale = await show_on_sale(router, router, e2e_actors.organizer, via_router=True)
+    opens = datetime.now(UTC) + timedelta(hours=1)  # waiting before the opening
+    await router.data(CONFIGURE, {"show": show.id, "i": {"opensAt": opens.isoformat(),
+                                                        "ratePerMinute": 60}},
+                      e2e_actors.organizer.token)
+    who = e2e_actors.customer
+    challenge = (await router.data(CHALLENGE, {"show": show.id}, who.token))["queueChallenge"]
+    ticket = (await router.data(JOIN, {"show": show.id, "nonce": challenge["nonce"],
+                                       "solution": solve(challenge["nonce"],
+                                                         challenge["difficulty"])},
+                                who.token))["joinQueue"]
+    from_booking = (await http().get(
+        f"{stack.url('booking').removesuffix('/graphql')}/queue/status/{ticket['id']}")).json()
+    async with recorded_router(stack, tmp_path_factory.mktemp("no-booking-polls"), {
+        "TICKETFLOW_ROUTER_QUEUE_URL": "http://127.0.0.1:9/queue/shows",  # nobody there
+    }) as alone:
+        base = alone.router_url.removesuffix("/graphql")
+        answer = await http().get(f"{base}/queue/status/{ticket['id']}")
+        forged = await http().get(f"{base}/queue/status/{ticket['id'][:-4]}abcd")
+    if stack.settings.redis_url:
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["state"] == "WAITING" and body["position"] is None
+        same = ("id", "showId", "state", "position", "pollAfterSeconds", "pass")
+        assert {k: body[k] for k in same} == {k: from_booking[k] for k in same}
+        assert abs(body["estimatedWaitSeconds"] - from_booking["estimatedWaitSeconds"]) <= 5
+        assert 60 <= body["pollAfterSeconds"] <= 120  # an hour away: a slow poll
+        assert forged.status_code == 404 and forged.json()["code"] == "NOT_FOUND"
+    else:
+        assert answer.status_code == 503  # booking's to answer, and booking is not there

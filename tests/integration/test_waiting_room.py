@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from subgraphs.booking import waiting_room
 from subgraphs.booking.models import Hold, QueuePassUse, ShowQueue
-from subgraphs.booking.queue_security import solve
+from subgraphs.booking.queue_security import TicketId, solve
 from subgraphs.booking.queue_store import shuffled
 from subgraphs.kernel.db import Database
 from tests.flows import HOLD, Actors, ShowOnSale, User, new_user, seat_ids
@@ -337,3 +337,38 @@ async def test_an_opened_queue_keeps_its_opening_time_but_may_change_its_rate(
     assert row is not None and row.opens_at == opens
     changed = await configure(booking, show.id, actors.organizer, opens, 120)
     assert (changed["ratePerMinute"], changed["opened"]) == (120, True)
+
+
+async def test_the_poll_interval_grows_with_the_distance_to_the_front(
+        stack: Stack, actors: Actors, show: ShowOnSale) -> None:
+    """pollAfterSeconds is a quarter of the time to the front (position / rate), between 2
+    and 120 s, times a fixed jitter per ticket in [0.75, 1): the whole line asks about as
+    often as those near the front do, however long it is."""
+    booking = stack.client("booking")
+    service = stack.services["booking"]
+    opens = opening()
+    await configure(booking, show.id, actors.organizer, opens, 60)  # one a second
+    st = waiting_room.store(service)
+    n = 3000
+    indexes = [(await st.join(show.id, f"made-up-{uuid.uuid4()}")) for _ in range(n)]
+    await waiting_room.admit_round(service, now=opens.timestamp())
+    state = await st.state(show.id)
+    polls_per_second = 0.0
+    seen = []
+    for index, _new in indexes:
+        user = f"u{index}"
+        view = await waiting_room.status_of(service, TicketId(show.id, index, user))
+        position = state.place(index)
+        assert position is not None and view.position == position
+        quarter = min(120.0, position / 4)
+        assert max(2, int(0.75 * quarter)) <= view.poll_after_seconds <= max(2, quarter)
+        polls_per_second += 1 / view.poll_after_seconds
+        seen.append((position, view.poll_after_seconds))
+    near = [p for pos, p in seen if pos <= 8]
+    far = [p for pos, p in seen if pos >= 640]
+    assert near and set(near) == {2}
+    assert far and min(far) >= 90
+    # the front (position <= 8 r) asks at most 4 r times a second; each doubling of the
+    # distance beyond it adds at most 4 r / 0.75 more; past 480 r, at most 1 / 90 each
+    assert polls_per_second < 4 + (4 / 0.75) * 6 + n / 90
+    assert polls_per_second < n / 30  # the old fixed 30 s at the back asked for more
