@@ -32,7 +32,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
+import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -51,6 +54,7 @@ from subgraphs.auth.models import User as AuthUser
 from subgraphs.auth.tokens import active_key, issue_access_token
 from subgraphs.booking.queue_security import TicketId, issue_pass
 from subgraphs.booking.queue_store import RedisQueueStore
+from subgraphs.booking.waiting_room import poll_after
 from subgraphs.kernel.db import Database
 from tests.flows import User, new_user
 from tests.harness import ROOT, GraphQL, Stack, process_stack, test_env
@@ -66,8 +70,9 @@ HOLD = """mutation($show: ID!, $seats: [ID!]!) { holdSeats(showId: $show, seatId
   __typename } }"""
 
 
-async def minted_tokens(stack: Stack, n: int) -> list[tuple[str, str]]:
-    """``n`` (user id, access token) pairs for made-up customers, signed by auth's key."""
+async def minted_tokens(stack: Stack, n: int, sign: bool = True) -> list[tuple[str, str]]:
+    """``n`` (user id, access token) pairs for made-up customers, signed by auth's key
+    (``sign=False``: no token, for clients that only use the plain poll)."""
     db = Database(stack.settings.database_url("auth"))
     try:
         async with db.writer() as session, session.begin():
@@ -78,7 +83,7 @@ async def minted_tokens(stack: Stack, n: int) -> list[tuple[str, str]]:
     for _ in range(n):
         user = AuthUser(id=str(uuid.uuid4()), role="CUSTOMER")
         out.append((user.id, issue_access_token(user, key, stack.settings,
-                                                str(uuid.uuid4())).token))
+                                                str(uuid.uuid4())).token if sign else ""))
     return out
 
 
@@ -128,37 +133,93 @@ async def hold_loop(url: str, buyers: list[tuple[str, str]], show_id: str, seats
     return latencies, outcomes
 
 
-async def poll_loop(url: str, clients: list[tuple[str, str]], stop: asyncio.Event,
-                    counts: dict[str, int], latencies: list[float], plain: bool) -> None:
-    """One connection polling its share of the crowd round-robin, each client no sooner
-    than its pollAfterSeconds."""
-    due = [0.0] * len(clients)
+class PlainHttp:
+    """A bare HTTP/1.1 keep-alive connection for GET requests: the crowd's polls cost the
+    bench a tenth of httpx's CPU, so that one process can ask as often as the crowd's
+    intervals say (the servers' cost is what is measured, not the client's)."""
+
+    def __init__(self, url: str) -> None:
+        parsed = httpx.URL(url)
+        self.host, self.port = parsed.host, parsed.port or 80
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            return await self._get(path)
+        except (OSError, asyncio.IncompleteReadError):  # the server closed an idle connection
+            self.reader = self.writer = None
+            return await self._get(path)
+
+    async def _get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        lengths = [int(line.split(":", 1)[1]) for line in lines
+                   if line.lower().startswith("content-length:")]
+        if lengths:
+            body = await self.reader.readexactly(lengths[0])
+        else:  # chunked
+            body = b""
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                body += await self.reader.readexactly(size)
+                await self.reader.readuntil(b"\r\n")
+            await self.reader.readuntil(b"\r\n")
+        if any(line.lower() == "connection: close" for line in lines):
+            self.writer.close()
+            self.reader = self.writer = None
+        return status, body
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def poll_loop(url: str, clients: list[tuple[str, str, float]], stop: asyncio.Event,
+                    counts: dict[str, int], latencies: list[float], late: list[float],
+                    plain: bool) -> None:
+    """One connection polling its share of the crowd, each client when its last answer's
+    ``pollAfterSeconds`` says, until admitted (the SDK's loop); a client's first poll is at
+    the given moment (spread over its first interval: a crowd that has been waiting a
+    while)."""
+    due = [(first, i) for i, (_, _, first) in enumerate(clients)]
+    heapq.heapify(due)
+    plain_http = PlainHttp(url)
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=1)) as http:
-        i = 0
-        while not stop.is_set():
+        while not stop.is_set() and due:
+            at, i = due[0]
             now = time.monotonic()
-            if due[i] > now:
-                await asyncio.sleep(min(0.05, due[i] - now))
+            if at > now:
+                await asyncio.sleep(min(0.2, at - now))
                 continue
-            token, ticket = clients[i]
+            heapq.heappop(due)
+            late.append(now - at)
+            token, ticket, _ = clients[i]
             t0 = time.perf_counter()
             if plain:
-                r = await http.get(f"{url.removesuffix('/graphql')}/queue/status/{ticket}")
-                body = {"data": {"queueStatus": r.json()}} if r.status_code == 200 else {
-                    "errors": [r.text]}
+                code, raw = await plain_http.get(f"/queue/status/{ticket}")
+                body = {"data": {"queueStatus": json.loads(raw)}} if code == 200 else {
+                    "errors": [raw.decode()]}
             else:
                 r = await http.post(url, json={"query": STATUS, "variables": {"t": ticket}},
                                     headers={"authorization": f"Bearer {token}"})
                 body = r.json()
             latencies.append((time.perf_counter() - t0) * 1000)
+            after = 30.0
             if body.get("errors"):
                 counts["errors"] = counts.get("errors", 0) + 1
             else:
                 seen = body["data"]["queueStatus"]
                 counts[seen["state"]] = counts.get(seen["state"], 0) + 1
-                due[i] = time.monotonic() + seen["pollAfterSeconds"]
+                after = seen["pollAfterSeconds"]
             counts["polls"] = counts.get("polls", 0) + 1
-            i = (i + 1) % len(clients)
+            if not body.get("errors") and seen["state"] != "WAITING":
+                continue  # admitted (or expired): the SDK stops polling
+            heapq.heappush(due, (time.monotonic() + after, i))
+    await plain_http.close()
 
 
 def stats(values: list[float]) -> str:
@@ -205,7 +266,7 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any) -> None:
     for chunk in range(0, len(api_users), 32):
         await asyncio.gather(*(api_join(u) for u in api_users[chunk:chunk + 32]))
     api_seconds = time.perf_counter() - t_api
-    minted = await minted_tokens(stack, args.clients - args.api_joins)
+    minted = await minted_tokens(stack, args.clients - args.api_joins, sign=not args.plain)
     store = RedisQueueStore(stack.settings.redis_url, stack.settings.redis_prefix)
     for chunk in range(0, len(minted), 2000):
         part = minted[chunk:chunk + 2000]
@@ -246,11 +307,31 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any) -> None:
     stop = asyncio.Event()
     counts: dict[str, int] = {}
     poll_latencies: list[float] = []
-    share = max(1, len(crowd) // args.pollers)
+    late: list[float] = []
+    # each client's first poll: a random moment within its interval, as if it had been
+    # waiting a while (its interval from its position now, as booking computes it)
+    assert stack.settings.redis_url, "postgres mode only"
+    reader = RedisQueueStore(stack.settings.redis_url, stack.settings.redis_prefix)
+    state = await reader.state(queued.id)
+    await reader.close()
+    start = time.monotonic() + 3
+    scheduled: list[tuple[str, str, float]] = []
+    demand = 0.0
+    for token, ticket in crowd:
+        index = int(ticket.split(".")[1])
+        place = state.place(index) or index
+        if place <= state.admitted_places:
+            continue  # admitted already: it took its pass and stopped polling
+        after = poll_after((place - state.admitted_places) / per_second, index)
+        demand += 1 / after
+        scheduled.append((token, ticket, start + random.uniform(0, after)))
+    out(f"{len(scheduled):,} clients still waiting; their poll intervals ask for "
+        f"{demand:,.0f} polls a second\n")
+    share = max(1, len(scheduled) // args.pollers)
     poll_url = stack.url("booking") if args.direct else stack.router_url
-    pollers = [asyncio.create_task(poll_loop(poll_url, crowd[i:i + share], stop, counts,
-                                               poll_latencies, args.plain))
-               for i in range(0, len(crowd), share)]
+    pollers = [asyncio.create_task(poll_loop(poll_url, scheduled[i:i + share], stop, counts,
+                                               poll_latencies, late, args.plain))
+               for i in range(0, len(scheduled), share)]
     await asyncio.sleep(3)  # connections up
     polls0 = counts.get("polls", 0)
     meter = CpuMeter(groups)
@@ -266,11 +347,19 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any) -> None:
     out(f"queued holds (with passes) while {len(crowd):,} clients wait: {len(queued_lat)}: "
         f"{stats(queued_lat)} {queued_outcomes}\n")
     out(f"polls: {polls:,} in {wall:.1f} s = {polls / wall:,.0f}/s "
-        f"(answers {dict(counts)}); poll latency {stats(poll_latencies)}\n")
+        f"(answers {dict(counts)}); poll latency {stats(poll_latencies)}; "
+        f"polls late by p50 {percentile(late, 50):.2f} s, p99 {percentile(late, 99):.2f} s\n")
+    server = 0.0
     for name, cpu in used.items():
         extra = cpu - idle_cpu.get(name, 0.0) * wall / base_wall
+        if name != "bench client":
+            server += extra
         out(f"  {name}: {cpu:.1f} CPU-s ({100 * cpu / wall:.0f} % of a core); "
             f"{1e6 * extra / max(polls, 1):.0f} µs per poll beyond the holds\n")
+    out(f"server CPU beyond the holds (router + booking + Redis): "
+        f"{1e6 * server / max(polls, 1):.0f} µs per poll, "
+        f"{1e3 * server / wall * 60 / len(crowd):.3f} ms per waiting client per minute "
+        f"({100 * server / wall:.0f} % of a core for {len(crowd):,} clients)\n")
     status = (await router.data(SHOW_QUEUE, {"id": queued.id}, organizer.token))["show"]["queue"]
     out(f"operator view: {status}\n")
     out(f"booking RSS at the end: {rss_kib(pid['booking']) / 1024:.0f} MiB; "

@@ -225,8 +225,11 @@ export function waitingStatus(id, ticket, values, now = Date.now() / 1000) {
 }
 
 function answer(res, status, body) {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }
 
 const STATUS_PATH = /^\/queue\/status\/([^/?#]{1,400})$/;
