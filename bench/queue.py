@@ -199,6 +199,7 @@ async def poll_loop(url: str, clients: list[tuple[str, str, float]], stop: async
             late.append(now - at)
             token, ticket, _ = clients[i]
             t0 = time.perf_counter()
+            body: dict[str, Any]
             if plain:
                 code, raw = await plain_http.get(f"/queue/status/{ticket}")
                 body = {"data": {"queueStatus": json.loads(raw)}} if code == 200 else {
@@ -242,6 +243,7 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any) -> None:
         organizer.token)
     secret = stack.settings.queue_pass_secret
     pid = {name: p.pid for name, p in procs.procs.items()}
+    assert stack.settings.redis_url, "postgres mode only"
     redis = aioredis.from_url(stack.settings.redis_url)
     mem0 = int((await redis.info("memory"))["used_memory"])
     rss0 = rss_kib(pid["booking"])
@@ -310,7 +312,6 @@ async def measure(args: argparse.Namespace, stack: Stack, procs: Any) -> None:
     late: list[float] = []
     # each client's first poll: a random moment within its interval, as if it had been
     # waiting a while (its interval from its position now, as booking computes it)
-    assert stack.settings.redis_url, "postgres mode only"
     reader = RedisQueueStore(stack.settings.redis_url, stack.settings.redis_prefix)
     state = await reader.state(queued.id)
     await reader.close()
