@@ -1,7 +1,7 @@
 // TicketFlow router - Hive Gateway configuration. Each concern is a module of lib/: the settings
 // (settings.mjs, every environment variable), token checks (access.mjs, tokens.mjs), how subgraphs are
 // reached (transport.mjs), error masking (errors.mjs), operation limits (limits.mjs), rate limits
-// (ratelimit.mjs), subscription caps (subscriptions.mjs), trusted documents (trusted.mjs), subgraph faults
+// (ratelimit.mjs), waiting-room passes (queue.mjs), subscription caps (subscriptions.mjs), trusted documents (trusted.mjs), subgraph faults
 // (faults.mjs), the IDE's examples (examples.mjs), metrics and traces (observability.mjs) and logs (logs.mjs).
 //
 //   node router/server.mjs   what make dev, the tests and the image run: this config behind the router's
@@ -17,6 +17,7 @@ import { useSubgraphFaults } from './lib/faults.mjs';
 import { OperationLimits, useOperationLimits } from './lib/limits.mjs';
 import { routerLogger, useAccessLog } from './lib/logs.mjs';
 import { observabilityConfig, tracingConfigured } from './lib/observability.mjs';
+import { QueuedShows, queueSettings, useQueuePasses } from './lib/queue.mjs';
 import { RateLimits, useRateLimits } from './lib/ratelimit.mjs';
 import { corsOption, routerSettings } from './lib/settings.mjs';
 import { RemoteJwks } from './lib/tokens.mjs';
@@ -29,6 +30,9 @@ export const jwks = new RemoteJwks(settings.jwksUrl);
 export const limits = new OperationLimits(settings.edge);
 export const rateLimits = new RateLimits(settings.rateLimits);
 export const breakers = new Map();
+/** The waiting rooms: which shows are queued (booking's list) and the pass secret (lib/queue.mjs). */
+export const queue = queueSettings(process.env, settings.subgraphUrls.booking);
+export const queuedShows = new QueuedShows(queue);
 /** The router's logger: the subgraphs' format, and trace ids when tracing is on (lib/logs.mjs). */
 export const log = await routerLogger(settings, tracingConfigured());
 /** The trusted documents, when only those are run (else null). */
@@ -69,6 +73,7 @@ export const gatewayConfig = defineConfig({
     useAccessTokens(jwks),
     useClientContext(settings.wsSharing),
     useRateLimits(rateLimits),
+    useQueuePasses(queuedShows, queue),
     useRequestScope(),
     ...(settings.accessLog ? [useAccessLog()] : []),
     ...useSubgraphFaults({ settings: settings.faults, log: ctx?.log, breakers }),

@@ -19,7 +19,8 @@ import {
   getCacheInstanceFromConfig,
   MemPubSub,
 } from '@graphql-hive/gateway';
-import { documents, gatewayConfig, jwks, limits, rateLimits, settings, subgraphUrl } from './gateway.config.mjs';
+import { documents, gatewayConfig, jwks, limits, queue, rateLimits, settings, subgraphUrl } from './gateway.config.mjs';
+import { serveQueueStatus } from './lib/queue.mjs';
 import { supergraphIndex } from './lib/ownership.mjs';
 import { Planner } from './lib/passthrough.mjs';
 import { UpstreamPool } from './lib/upstream.mjs';
@@ -73,6 +74,8 @@ async function main() {
       res.end(JSON.stringify({ clients: sockets.clients(), upstream: pool.stats(), memory: process.memoryUsage() }));
       return;
     }
+    // the waiting crowd's polls (lib/queue.mjs): from Redis when the router has it (the rate limits' client)
+    if (await serveQueueStatus(req, res, queue, globalThis.fetch, rateLimits.redis)) return;
     if (exportsRoute(req, res)) return;
     if (app && (await app(req, res))) return;
     gateway(req, res);

@@ -56,6 +56,8 @@ def router_env(settings: Settings) -> dict[str, str]:
     env["TICKETFLOW_JWKS_URL"] = settings.effective_jwks_url
     env["TICKETFLOW_JWT_ISSUER"] = settings.jwt_issuer
     env["TICKETFLOW_JWT_AUDIENCE"] = settings.jwt_audience
+    # the router checks queue passes with booking's secret (docs/waiting-room.md)
+    env["TICKETFLOW_QUEUE_PASS_SECRET"] = settings.queue_pass_secret
     return env
 
 

@@ -136,6 +136,6 @@ export function corsOption(origins) {
     origin: origins,
     credentials: true,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['authorization', 'content-type', 'accept', 'idempotency-key', 'x-request-id'],
+    allowedHeaders: ['authorization', 'content-type', 'accept', 'idempotency-key', 'x-request-id', 'ticketflow-queue-pass'],
   };
 }

@@ -75,6 +75,9 @@ export const propagateHeaders = {
     const authorization = context?.ticketflow?.authorization ?? clientAuthorization(context);
     const headers = { 'x-forwarded-for': context?.ticketflow?.forwardedFor ?? forwardedFor(context) };
     if (authorization) headers.authorization = authorization;
+    // a hold's waiting-room pass (queue.mjs checked it); booking spends it
+    const pass = context?.request?.headers?.get?.('ticketflow-queue-pass');
+    if (pass) headers['ticketflow-queue-pass'] = pass;
     return headers;
   },
 };

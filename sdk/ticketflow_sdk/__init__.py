@@ -10,6 +10,7 @@ See sdk/README.md for errors, retries and idempotency, and live seats. The model
 operations are generated from the schema (``make sdk``; sdk/README.md, "Generated code").
 """
 
+from ticketflow_sdk._generated.fragments import QueueTicket
 from ticketflow_sdk.client import AsyncClient, new_key
 from ticketflow_sdk.errors import (
     BadUserInput,
@@ -20,6 +21,7 @@ from ticketflow_sdk.errors import (
     NotFound,
     PaymentFailed,
     PromoCodeRejected,
+    Queued,
     RateLimited,
     SeatsUnavailable,
     SoldOut,
@@ -82,8 +84,8 @@ __all__ = [
     "GeneralAdmissionAvailability", "Hall", "HallKind", "HeldPlaces", "HeldSeat",
     "HoldExpired", "HoldLine", "InternalError", "Leg", "Money", "NotFound", "Payment",
     "PaymentCheckout", "PaymentFailed", "PaymentFailure", "PaymentProvider", "PaymentStatus",
-    "PriceTier", "PromoCodeRejected", "RateLimited", "RazorpayProof", "Refund",
-    "RefundStatus", "Role", "RowSpec",
+    "PriceTier", "PromoCodeRejected", "QueueTicket", "Queued", "RateLimited", "RazorpayProof",
+    "Refund", "RefundStatus", "Role", "RowSpec",
     "Seat", "SeatCounts", "SeatEventKind", "SeatHold", "SeatMap", "SeatMapState",
     "SeatStatus", "SeatWatch", "SeatsUnavailable", "Section", "Segment", "Show", "ShowKind",
     "ShowPage", "ShowStatus", "ShowSummary", "SoldOut", "Stop", "SubgraphUnavailable",

@@ -78,8 +78,21 @@ class GraphQLHttp:
         """Close the connection pool."""
         await self._client.aclose()
 
+    async def get_json(self, url: str) -> tuple[int, Any]:
+        """A plain GET beside the GraphQL endpoint (the waiting room's status): the status code
+        and the JSON body (None when it is not JSON); a transport failure raises."""
+        try:
+            response = await self._client.get(url)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from exc
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
+
     async def post(self, document: str, variables: Mapping[str, Any], *,
-                   token: str | None, idempotent: bool) -> dict[str, Any]:
+                   token: str | None, idempotent: bool,
+                   headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The JSON body of the answer, after as many attempts as the operation allows.
 
         Raises :class:`TransportError` when no attempt got a GraphQL answer, and the
@@ -93,7 +106,7 @@ class GraphQLHttp:
             reraise=True)
         async for attempt in retrying:
             with attempt:
-                body = await self._post_once(document, variables, token)
+                body = await self._post_once(document, variables, token, headers)
                 error = retryable_error(body)
                 if error is not None:
                     raise error
@@ -101,8 +114,9 @@ class GraphQLHttp:
         raise AssertionError("unreachable: tenacity reraises the last failure")
 
     async def _post_once(self, document: str, variables: Mapping[str, Any],
-                         token: str | None) -> dict[str, Any]:
-        headers = {"authorization": f"Bearer {token}"} if token else {}
+                         token: str | None,
+                         extra: Mapping[str, str] | None = None) -> dict[str, Any]:
+        headers = {**(extra or {}), **({"authorization": f"Bearer {token}"} if token else {})}
         try:
             response = await self._client.post(
                 self.url, json={"query": document, "variables": dict(variables)},

@@ -14,11 +14,15 @@ Over 300 lines: one thin method per operation of the API, which belong together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import json
 import os
+import random
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +34,8 @@ from pydantic import BaseModel, ValidationError
 from ticketflow_sdk import operations as ops
 from ticketflow_sdk import ws
 from ticketflow_sdk._generated.client import Operations
+from ticketflow_sdk._generated.enums import QueueTicketState
+from ticketflow_sdk._generated.fragments import QueueTicket
 from ticketflow_sdk._generated.input_types import (
     CreateShowInput,
     CreateVenueInput,
@@ -48,6 +54,7 @@ from ticketflow_sdk._http import GraphQLHttp
 from ticketflow_sdk.errors import (
     BadUserInput,
     NotFound,
+    Queued,
     TicketFlowError,
     Unauthenticated,
     error_from_graphql,
@@ -78,6 +85,7 @@ from ticketflow_sdk.models import (
     User,
     Venue,
 )
+from ticketflow_sdk.queue import Solver, solve_proof_of_work
 from ticketflow_sdk.tokens import TokenKeeper, TokensCallback, token_expired
 
 SegmentLike = Segment | tuple[int, int]
@@ -165,6 +173,11 @@ def _success(member: BaseModel, success: type[M]) -> M:
                                       for name in success.model_fields})
 
 
+# The queue pass the hold being sent carries (header TicketFlow-Queue-Pass), if any.
+_QUEUE_PASS: ContextVar[str | None] = ContextVar("ticketflow_queue_pass", default=None)
+QUEUE_PASS_HEADER = "TicketFlow-Queue-Pass"  # noqa: S105 - a header name
+
+
 class AsyncClient:
     """A TicketFlow client on ``httpx.AsyncClient``; use it as ``async with AsyncClient(url)``.
 
@@ -192,6 +205,8 @@ class AsyncClient:
         tokens = Tokens(token, refresh_token) if token else None
         self._keeper = TokenKeeper(tokens, on_tokens)
         self._ops = Operations(self.execute, self._subscribe)
+        # show id -> the queue pass wait_in_queue got; the holds of that show send it
+        self.queue_passes: dict[str, str] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -222,15 +237,17 @@ class AsyncClient:
         anything ran).
         """
         token = None if anonymous else self._keeper.access_token
+        queue_pass = _QUEUE_PASS.get()
+        headers = {QUEUE_PASS_HEADER: queue_pass} if queue_pass else None
         body = await self._http.post(document, variables or {}, token=token,
-                                     idempotent=idempotent)
+                                     idempotent=idempotent, headers=headers)
         error = _first_error(body)
         if (error is not None and token is not None and isinstance(error, Unauthenticated)
                 and (is_expired_token(error) or token_expired(token))
                 and await self._keeper.refresh(token, self._exchange)):
             body = await self._http.post(document, variables or {},
                                          token=self._keeper.access_token,
-                                         idempotent=idempotent)
+                                         idempotent=idempotent, headers=headers)
             error = _first_error(body)
         if error is not None:
             raise error
@@ -416,6 +433,65 @@ class AsyncClient:
         """Cancel a show: holds are released and bookings cancelled and refunded."""
         return (await self._ops.cancel_show(id=show_id, idempotent=True)).cancel_show
 
+    # --- the waiting room -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _queue_pass(self, show_id: str) -> Iterator[None]:
+        reset = _QUEUE_PASS.set(self.queue_passes.get(show_id))
+        try:
+            yield
+        finally:
+            _QUEUE_PASS.reset(reset)
+
+    async def wait_in_queue(self, show_id: str, *, solver: Solver = solve_proof_of_work,
+                            on_update: Callable[[QueueTicket], Any] | None = None,
+                            max_wait: float | None = None) -> QueueTicket:
+        """Join the show's waiting room and wait until admitted: answers the joining
+        challenge (``solver``, proof of work by default, run off the event loop), then asks
+        for the ticket's status when the server says to (``pollAfterSeconds``, with a little
+        jitter; the router's plain ``GET /queue/status/<ticket>``, the cheap poll), calling
+        ``on_update`` with each answer. Returns the ADMITTED ticket; its
+        pass is kept, and this client's holds of the show send it (one purchase session).
+        :class:`~ticketflow_sdk.errors.Queued` if the pass expired before it came back;
+        ``TimeoutError`` after ``max_wait`` seconds."""
+        deadline = None if max_wait is None else time.monotonic() + max_wait
+        challenge = (await self._ops.queue_challenge(show_id=show_id,
+                                                     idempotent=True)).queue_challenge
+        nonce = solution = None
+        if challenge is not None:
+            nonce = challenge.nonce
+            found = await asyncio.to_thread(solver, challenge.kind, challenge.nonce,
+                                            challenge.difficulty)
+            solution = await found if inspect.isawaitable(found) else found
+        # joining again returns the same ticket: safe to repeat
+        ticket: QueueTicket = (await self._ops.join_queue(
+            show_id=show_id, nonce=nonce, solution=solution, idempotent=True)).join_queue
+        while True:
+            if on_update is not None:
+                on_update(ticket)
+            if ticket.state == QueueTicketState.ADMITTED and ticket.pass_:
+                self.queue_passes[show_id] = ticket.pass_
+                return ticket
+            if ticket.state == QueueTicketState.EXPIRED:
+                raise Queued("Your queue pass expired before it was used.", {"showId": show_id})
+            pause = ticket.poll_after_seconds * (1 + random.uniform(0, 0.1))
+            if deadline is not None and time.monotonic() + pause > deadline:
+                raise TimeoutError(f"still waiting in the queue of show {show_id}")
+            await asyncio.sleep(pause)
+            ticket = await self._queue_status(ticket.id)
+
+    async def _queue_status(self, ticket_id: str) -> QueueTicket:
+        """A ticket's status: the router's plain ``GET /queue/status/<id>`` (no GraphQL, the
+        cheap poll), or the ``queueStatus`` query where that is not served."""
+        base = self.url.removesuffix("/").removesuffix("/graphql")
+        status, body = await self._http.get_json(f"{base}/queue/status/{ticket_id}")
+        if status == 200 and isinstance(body, dict):
+            return QueueTicket.model_validate(body)
+        if status == 404 and isinstance(body, dict) and body.get("code") == "NOT_FOUND":
+            raise NotFound(str(body.get("message")), body)
+        return (await self._ops.queue_status(ticket_id=ticket_id,
+                                             idempotent=True)).queue_status
+
     # --- holds -----------------------------------------------------------------------------
 
     async def hold_seats(self, show_id: str, seat_ids: Sequence[str],
@@ -424,10 +500,11 @@ class AsyncClient:
                          fare_class: str | None = None) -> SeatHold:
         """Hold all these seats or none (in ``fare_class``, e.g. SAVER: README, "Fares");
         :class:`~ticketflow_sdk.errors.SeatsUnavailable` names those taken."""
-        answer = await self._ops.hold_seats(
-            show_id=show_id, seat_ids=list(seat_ids), segment=_segment(segment),
-            idempotency_key=idempotency_key or new_key(), fare_class=fare_class,
-            idempotent=True)
+        with self._queue_pass(show_id):
+            answer = await self._ops.hold_seats(
+                show_id=show_id, seat_ids=list(seat_ids), segment=_segment(segment),
+                idempotency_key=idempotency_key or new_key(), fare_class=fare_class,
+                idempotent=True)
         return _success(answer.hold_seats, SeatHold)
 
     async def hold_best_available(self, show_id: str, quantity: int,
@@ -438,18 +515,20 @@ class AsyncClient:
         """Hold the best ``quantity`` seats left (README: "Best available"), in
         ``fare_class`` if given; :class:`~ticketflow_sdk.errors.SoldOut` when they do not
         fit."""
-        answer = await self._ops.hold_best_available(
-            show_id=show_id, quantity=quantity, category=category,
-            segment=_segment(segment), idempotency_key=idempotency_key or new_key(),
-            fare_class=fare_class, idempotent=True)
+        with self._queue_pass(show_id):
+            answer = await self._ops.hold_best_available(
+                show_id=show_id, quantity=quantity, category=category,
+                segment=_segment(segment), idempotency_key=idempotency_key or new_key(),
+                fare_class=fare_class, idempotent=True)
         return _success(answer.hold_best_available, SeatHold)
 
     async def hold_general_admission(self, show_id: str, section_id: str, quantity: int,
                                      idempotency_key: str | None = None) -> SeatHold:
         """Hold ``quantity`` places of a standing section; SoldOut when fewer are left."""
-        answer = await self._ops.hold_general_admission(
-            show_id=show_id, section_id=section_id, quantity=quantity,
-            idempotency_key=idempotency_key or new_key(), idempotent=True)
+        with self._queue_pass(show_id):
+            answer = await self._ops.hold_general_admission(
+                show_id=show_id, section_id=section_id, quantity=quantity,
+                idempotency_key=idempotency_key or new_key(), idempotent=True)
         return _success(answer.hold_general_admission, SeatHold)
 
     async def extend_hold(self, hold_id: str) -> SeatHold:

@@ -148,6 +148,18 @@ class RateLimited(_Coded):
         return int(value) if isinstance(value, int | float | str) else None
 
 
+class Queued(_Coded):
+    """The show has a waiting room: hold with the pass :meth:`AsyncClient.wait_in_queue`
+    returns (a pass admits one purchase session of its user and show)."""
+
+    CODE = "QUEUED"
+
+    @property
+    def show_id(self) -> str | None:
+        value = self.extensions.get("showId")
+        return str(value) if value is not None else None
+
+
 class SubgraphUnavailable(_Coded):
     """A part of TicketFlow did not answer: down, too slow, or the router's circuit breaker
     stopped calling it for a while. ``retryable``; the client retries operations that are
@@ -200,7 +212,8 @@ class TransportError(TicketFlowError):
 
 _BY_CODE: dict[str, type[_Coded]] = {cls.CODE: cls for cls in (
     Unauthenticated, Forbidden, BadUserInput, NotFound, SeatsUnavailable, SoldOut,
-    HoldExpired, PromoCodeRejected, PaymentFailed, Conflict, RateLimited, SubgraphUnavailable,
+    HoldExpired, PromoCodeRejected, PaymentFailed, Conflict, RateLimited, Queued,
+    SubgraphUnavailable,
     InternalError)}
 
 

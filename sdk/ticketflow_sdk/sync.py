@@ -110,6 +110,7 @@ class Client:
     create_show = _blocking(AsyncClient.create_show)
     publish_show = _blocking(AsyncClient.publish_show)
     cancel_show = _blocking(AsyncClient.cancel_show)
+    wait_in_queue = _blocking(AsyncClient.wait_in_queue)
     hold_seats = _blocking(AsyncClient.hold_seats)
     hold_best_available = _blocking(AsyncClient.hold_best_available)
     hold_general_admission = _blocking(AsyncClient.hold_general_admission)

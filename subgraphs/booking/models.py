@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -564,6 +564,33 @@ class HoldFare(Base):
     # category -> unit price (minor units) of this hold's segment and class
     prices: Mapped[dict[str, Any]] = mapped_column(JSON)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ShowQueue(Base):
+    """A show's waiting room (booking/waiting_room.py, docs/waiting-room.md): when it opens,
+    how fast it admits (``rate_per_minute``; null: auto) and whether it is paused. Who waits
+    where lives in the queue store (Redis, or memory when embedded), not here."""
+
+    __tablename__ = "show_queues"
+
+    show_id: Mapped[str] = mapped_column(ForeignKey("shows.id"), primary_key=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rate_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QueuePassUse(Base):
+    """A queue pass spent on a hold: a pass admits one purchase session (its ``jti`` once)."""
+
+    __tablename__ = "queue_pass_uses"
+
+    jti: Mapped[str] = mapped_column(String(200), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    idempotency_key: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    hold_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 TABLES = kernel_tables(Base.metadata)

@@ -13,6 +13,8 @@ from enum import Enum
 from typing import Annotated, Any, cast
 
 import strawberry
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from strawberry.scalars import JSON
 
 from subgraphs.booking import (
@@ -25,8 +27,10 @@ from subgraphs.booking import (
     outcomes,
     promo_rules,
     promos,
+    queue_schema,
     reads,
     service,
+    waiting_room,
     waitlist,
 )
 from subgraphs.booking.backoffice import Search
@@ -37,12 +41,20 @@ from subgraphs.booking.promo_types import (
     PromoCode,
     PromoCodeRejected,
 )
+from subgraphs.booking.queue_schema import (
+    QueueMutation,
+    QueueQuery,
+    ShowQueue,
+    queued_hold,
+    show_queue,
+)
 from subgraphs.booking.reports_schema import SalesReport, sales_report
 from subgraphs.kernel import metrics
 from subgraphs.kernel.auth import require_owner_or_admin
 from subgraphs.kernel.errors import ErrorCode, NotFound, present
 from subgraphs.kernel.graphql import Info, Money, build_schema, session_batch
 from subgraphs.kernel.inputs import text_rule
+from subgraphs.kernel.service import Service as ServiceBase
 from subgraphs.kernel.service import SubgraphSpec
 
 _load_availability = session_batch(inventory.availability_by_show)
@@ -233,6 +245,11 @@ class Show:
             return None
         counts = await info.context.loader(_load_check_in_counts).load(show.id)
         return CheckInCounts(admitted=counts.admitted, expected=counts.expected)
+
+    @strawberry.field(description="The show's waiting room (docs/waiting-room.md): null "
+                      "when it has none; its organizer's and admins' otherwise.")
+    async def queue(self, info: Info) -> ShowQueue | None:
+        return await show_queue(info, str(self.id))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Show:
@@ -815,8 +832,12 @@ def _event(message: dict[str, Any], from_version: int | None) -> SeatAvailabilit
         availability=availability, general_admission=availability.general_admission)
 
 
+def _held_id(result: object) -> str | None:
+    return result.hold.id if isinstance(result, outcomes.Held) else None
+
+
 @strawberry.type
-class Query:
+class Query(QueueQuery):
     @strawberry.field(description="One booking (its owner or an admin).")
     async def booking(self, info: Info, id: strawberry.ID) -> Booking | None:
         return await Booking.resolve_reference(info, id)
@@ -853,7 +874,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(QueueMutation):
     @strawberry.mutation(description="Hold all of these seats for you (on a journey, from "
                          "segment.from to segment.to; default the whole journey), or none of "
                          "them. A retry with the same idempotencyKey returns the first hold.")
@@ -863,11 +884,12 @@ class Mutation:
                          promo_code: PromoCodeArg = None,
                          fare_class: FareClassArg = None,
                          ticket_types: TicketTypesArg = None) -> HoldSeatsResult:
-        result = await service.hold_seats(
+        result = await queued_hold(info, str(show_id), idempotency_key,
+                                   lambda: service.hold_seats(
             info.context.service, info.context.caller, str(show_id), [str(s) for s in seat_ids],
             idempotency_key, _pair(segment), promo_code, fare_class=fare_class,
             seat_ticket_types=None if ticket_types is None else [
-                (str(t.seat_id), t.ticket_type) for t in ticket_types])
+                (str(t.seat_id), t.ticket_type) for t in ticket_types]), _held_id)
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("seats", isinstance(result, outcomes.SeatsUnavailable))
@@ -886,10 +908,11 @@ class Mutation:
         promo_code: PromoCodeArg = None, fare_class: FareClassArg = None,
         ticket_type: TicketTypeArg = None,
     ) -> HoldBestAvailableResult:
-        result = await service.hold_best_available(
+        result = await queued_hold(info, str(show_id), idempotency_key,
+                                   lambda: service.hold_best_available(
             info.context.service, info.context.caller, str(show_id), quantity, category,
             _pair(segment), idempotency_key, promo_code, fare_class=fare_class,
-            ticket_type=ticket_type)
+            ticket_type=ticket_type), _held_id)
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("best_available", isinstance(result, outcomes.SoldOut))
@@ -958,9 +981,10 @@ class Mutation:
         idempotency_key: str | None = None, promo_code: PromoCodeArg = None,
         ticket_type: TicketTypeArg = None,
     ) -> HoldGeneralAdmissionResult:
-        result = await service.hold_general_admission(
+        result = await queued_hold(info, str(show_id), idempotency_key,
+                                   lambda: service.hold_general_admission(
             info.context.service, info.context.caller, str(show_id), str(section_id), quantity,
-            idempotency_key, promo_code, ticket_type)
+            idempotency_key, promo_code, ticket_type), _held_id)
         if isinstance(result, promo_rules.Rejected):  # nothing was asked of the seats
             return PromoCodeRejected.of(result)
         metrics.hold_answered("general_admission", isinstance(result, outcomes.SoldOut))
@@ -1079,10 +1103,28 @@ class Subscription:
 
 
 schema = build_schema(Query, Mutation, Subscription, types=[Show, SeatHold, Booking, User])
+
+
+def booking_routes(app: FastAPI, svc: ServiceBase) -> None:
+    """GET /queue/shows: the shows behind a waiting room (the router refuses their holds
+    without a pass; it reads this list every few seconds). GET /queue/status/<ticket id>:
+    queueStatus without GraphQL, for the crowd's polls (docs/waiting-room.md). And the CSV
+    exports (exports.py)."""
+    exports.routes(app, svc)
+
+    @app.get("/queue/shows")
+    async def queued_shows() -> dict[str, list[str]]:
+        return {"shows": await waiting_room.queued_show_ids(svc)}
+
+    @app.get("/queue/status/{ticket_id}")
+    async def queue_status(ticket_id: str) -> JSONResponse:
+        return await queue_schema.plain_status(svc, ticket_id)
+
+
 SPEC = SubgraphSpec(
     name="booking", schema=schema, metadata=models.Base.metadata, tables=models.TABLES,
     consumes={"venue": service.apply_venue_event, "payment": service.apply_payment_event},
-    background=[service.sweeper],
+    background=[service.sweeper, waiting_room.admitter],
+    routes=booking_routes,
     shared=[live.seat_availability(_event)],
-    routes=exports.routes,
 )

@@ -51,6 +51,7 @@ class ErrorCode(StrEnum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
+    QUEUED = "QUEUED"
     # A part the request needs (a subgraph, or a subgraph's database or Redis) is down, too
     # slow or refused: nothing is wrong with the request; retry it shortly.
     SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"

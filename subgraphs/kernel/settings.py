@@ -95,6 +95,22 @@ class Settings(BaseSettings):
     # How long the head of a waiting list has to check out the seats offered to it.
     waitlist_offer_seconds: int = Field(default=900, gt=0)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    # The waiting room (docs/waiting-room.md). Queue passes are HS256 tokens signed with
+    # this secret, which the router knows too (it checks them before booking is called):
+    # production refuses the development default.
+    queue_pass_secret: str = "ticketflow-development-queue-pass-secret"  # noqa: S105
+    # How often each booking process advances every open queue's admissions.
+    queue_admit_interval_seconds: float = Field(default=1.0, gt=0)
+    # "auto" admits 75 % of this measured hold capacity (docs/benchmarks.md: ~146 holds/s).
+    queue_capacity_holds_per_second: float = Field(default=146.0, gt=0)
+    # The joining challenge: "pow" (proof of work of queue_challenge_bits leading zero bits),
+    # "none", or "package.module:Class" (a ChallengeVerifier, e.g. a captcha's).
+    queue_challenge: str = "pow"
+    queue_challenge_bits: int = Field(default=16, ge=0, le=32)
+    # joinQueue and queueStatus per account and per client address, per rate_limit_window.
+    queue_join_limit_per_account: int = Field(default=10, gt=0)
+    queue_join_limit_per_address: int = Field(default=100, gt=0)
+    queue_status_limit_per_account: int = Field(default=120, gt=0)
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     # A commit wakes the outbox relay, which first waits this long for more: under load one
     # round publishes many transactions' events (a hold adds no transaction of its own).
@@ -188,6 +204,9 @@ class Settings(BaseSettings):
                              "TICKETFLOW_RAZORPAY_KEY_ID and TICKETFLOW_RAZORPAY_KEY_SECRET")
         if self.env == "production" and self.debug_errors:
             raise ValueError("TICKETFLOW_DEBUG_ERRORS must be off in production")
+        if self.env == "production" and \
+                self.queue_pass_secret == type(self).model_fields["queue_pass_secret"].default:
+            raise ValueError("TICKETFLOW_QUEUE_PASS_SECRET must be set in production")
         return self
 
     @property

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import DoorStaff, TeamMemberReplica
+from subgraphs.booking.queue_security import solve
 from subgraphs.kernel.db import Database, utcnow
 from subgraphs.notification import tickets as notification_tickets
 from subgraphs.notification.models import Delivery, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -119,6 +120,8 @@ class World:
     other_venue_id: str = ""
     door_ticket: Any = None  # a ticket of the customer's confirmed booking (check-in rows)
     team_venue_id: str = ""  # another venue of the organizer's, for acceptTeamInvitation
+    queue_show_id: str = ""
+    queue_ticket_id: str = ""
 
     async def fresh_session(self, who: str) -> tuple[str | None, str]:
         """A new access token and refresh token for ``who`` (anonymous: the customer's
@@ -808,6 +811,80 @@ OPS["Show.checkInList"] = ("_entities", entity("booking", "Show", lambda w: w.sh
                                                "checkInList { expected tickets { ticketId } }"))
 OPS["Show.checkIn"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
                                            "checkIn { admitted expected }"))
+
+
+QUEUE = """mutation($show: ID!, $i: QueueInput!) { configureQueue(showId: $show, input: $i) {
+  paused } }"""
+QUEUE_CHALLENGE = "query($show: ID!) { queueChallenge(showId: $show) { nonce difficulty } }"
+JOIN_QUEUE = """mutation($show: ID!, $nonce: String, $solution: String) {
+  joinQueue(showId: $show, nonce: $nonce, solution: $solution) { id state } }"""
+QUEUE_OPENS = {"opensAt": "2031-06-01T10:00:00+00:00", "ratePerMinute": 60}
+
+
+async def _queued_show(w: World) -> str:
+    """A show of the organizer's behind a waiting room (opening long after this test)."""
+    if not w.queue_show_id:
+        show = await show_on_sale(w.router, w.router, w.actors.organizer, via_router=True,
+                                  rows=[{"label": "A", "seats": 2}])
+        await w.router.data(QUEUE, {"show": show.id, "i": QUEUE_OPENS}, w.actors.organizer.token)
+        w.queue_show_id = show.id
+    return w.queue_show_id
+
+
+async def _join(w: World, token: str | None) -> dict[str, Any]:
+    show_id = await _queued_show(w)
+    answer: dict[str, Any] = {}
+    if token is not None:
+        challenge = (await w.router.data(QUEUE_CHALLENGE, {"show": show_id},
+                                         token))["queueChallenge"]
+        if challenge is not None:
+            answer = {"nonce": challenge["nonce"],
+                      "solution": solve(challenge["nonce"], challenge["difficulty"])}
+    return await w.router.run(JOIN_QUEUE, {"show": show_id, **answer}, token)
+
+
+@op("Mutation.configureQueue", "configureQueue")
+async def _configure_queue(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(QUEUE, {"show": await _queued_show(w), "i": QUEUE_OPENS},
+                              w.tokens[who])
+
+
+@op("Mutation.pauseQueue", "pauseQueue")
+async def _pause_queue(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run("mutation($s: ID!) { pauseQueue(showId: $s) { paused } }",
+                              {"s": await _queued_show(w)}, w.tokens[who])
+
+
+@op("Mutation.resumeQueue", "resumeQueue")
+async def _resume_queue(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run("mutation($s: ID!) { resumeQueue(showId: $s) { paused } }",
+                              {"s": await _queued_show(w)}, w.tokens[who])
+
+
+@op("Mutation.joinQueue", "joinQueue")
+async def _join_queue(w: World, who: str) -> dict[str, Any]:
+    return await _join(w, w.tokens[who])
+
+
+@op("Query.queueChallenge", "queueChallenge")
+async def _queue_challenge(w: World, who: str) -> dict[str, Any]:
+    return await w.router.run(QUEUE_CHALLENGE, {"show": await _queued_show(w)}, w.tokens[who])
+
+
+@op("Query.queueStatus", "queueStatus")
+async def _queue_status(w: World, who: str) -> dict[str, Any]:
+    if not w.queue_ticket_id:  # the customer's ticket, read by everyone
+        joined = await _join(w, w.actors.customer.token)
+        w.queue_ticket_id = joined["data"]["joinQueue"]["id"]
+    return await w.router.run("query($t: ID!) { queueStatus(ticketId: $t) { state } }",
+                              {"t": w.queue_ticket_id}, w.tokens[who])
+
+
+@op("Show.queue", "_entities")
+async def _show_queue(w: World, who: str) -> dict[str, Any]:
+    await _queued_show(w)
+    return await entity("booking", "Show", lambda w: w.queue_show_id,
+                        "queue { waiting admitted }")(w, who)
 
 
 @pytest.fixture(scope="module")

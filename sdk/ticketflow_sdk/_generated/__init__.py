@@ -25,6 +25,7 @@ from .enums import (
     PaymentProvider,
     PaymentStatus,
     PromoCodeRejection,
+    QueueTicketState,
     RefundStatus,
     Role,
     SeatEventKind,
@@ -77,6 +78,7 @@ from .fragments import (
     PaymentRefunds,
     PriceTier,
     PriceTierPrice,
+    QueueTicket,
     Refund,
     RefundAmount,
     RefundPayment,
@@ -153,6 +155,7 @@ from .input_types import (
     TicketTypePriceInput,
 )
 from .issue_refund import IssueRefund, IssueRefundRefundPayment
+from .join_queue import JoinQueue, JoinQueueJoinQueue
 from .login import Login, LoginLogin
 from .logout import Logout
 from .me import Me, MeMe
@@ -176,11 +179,14 @@ from .operations import (
     HOLD_GQL,
     HOLD_SEATS_GQL,
     ISSUE_REFUND_GQL,
+    JOIN_QUEUE_GQL,
     LOGIN_GQL,
     LOGOUT_GQL,
     ME_GQL,
     MY_BOOKINGS_GQL,
     PUBLISH_SHOW_GQL,
+    QUEUE_CHALLENGE_GQL,
+    QUEUE_STATUS_GQL,
     REFRESH_GQL,
     REGISTER_GQL,
     RELEASE_HOLD_GQL,
@@ -193,6 +199,8 @@ from .operations import (
 )
 from .operations_base import OperationsBase
 from .publish_show import PublishShow, PublishShowPublishShow
+from .queue_challenge import QueueChallenge, QueueChallengeQueueChallenge
+from .queue_status import QueueStatus, QueueStatusQueueStatus
 from .refresh import Refresh, RefreshRefresh
 from .register import Register, RegisterAccount
 from .release_hold import ReleaseHold, ReleaseHoldReleaseHold
@@ -318,6 +326,9 @@ __all__ = [
     "ISSUE_REFUND_GQL",
     "IssueRefund",
     "IssueRefundRefundPayment",
+    "JOIN_QUEUE_GQL",
+    "JoinQueue",
+    "JoinQueueJoinQueue",
     "LOGIN_GQL",
     "LOGOUT_GQL",
     "Leg",
@@ -357,6 +368,14 @@ __all__ = [
     "PromoCodeRejection",
     "PublishShow",
     "PublishShowPublishShow",
+    "QUEUE_CHALLENGE_GQL",
+    "QUEUE_STATUS_GQL",
+    "QueueChallenge",
+    "QueueChallengeQueueChallenge",
+    "QueueStatus",
+    "QueueStatusQueueStatus",
+    "QueueTicket",
+    "QueueTicketState",
     "REFRESH_GQL",
     "REGISTER_GQL",
     "RELEASE_HOLD_GQL",

@@ -30,6 +30,7 @@ from .input_types import (
     ShowFilter,
 )
 from .issue_refund import IssueRefund
+from .join_queue import JoinQueue
 from .login import Login
 from .logout import Logout
 from .me import Me
@@ -53,11 +54,14 @@ from .operations import (
     HOLD_GQL,
     HOLD_SEATS_GQL,
     ISSUE_REFUND_GQL,
+    JOIN_QUEUE_GQL,
     LOGIN_GQL,
     LOGOUT_GQL,
     ME_GQL,
     MY_BOOKINGS_GQL,
     PUBLISH_SHOW_GQL,
+    QUEUE_CHALLENGE_GQL,
+    QUEUE_STATUS_GQL,
     REFRESH_GQL,
     REGISTER_GQL,
     RELEASE_HOLD_GQL,
@@ -70,6 +74,8 @@ from .operations import (
 )
 from .operations_base import OperationsBase
 from .publish_show import PublishShow
+from .queue_challenge import QueueChallenge
+from .queue_status import QueueStatus
 from .refresh import Refresh
 from .register import Register
 from .release_hold import ReleaseHold
@@ -374,6 +380,49 @@ class Operations(OperationsBase):
         )
         data = self.get_data(response)
         return GetPayment.model_validate(data)
+
+    async def queue_challenge(self, show_id: str, **kwargs: Any) -> QueueChallenge:
+        variables: dict[str, object] = {"showId": show_id}
+        response = await self.execute(
+            query=QUEUE_CHALLENGE_GQL,
+            operation_name="QueueChallenge",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return QueueChallenge.model_validate(data)
+
+    async def join_queue(
+        self,
+        show_id: str,
+        nonce: Union[Optional[str], UnsetType] = UNSET,
+        solution: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> JoinQueue:
+        variables: dict[str, object] = {
+            "showId": show_id,
+            "nonce": nonce,
+            "solution": solution,
+        }
+        response = await self.execute(
+            query=JOIN_QUEUE_GQL,
+            operation_name="JoinQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return JoinQueue.model_validate(data)
+
+    async def queue_status(self, ticket_id: str, **kwargs: Any) -> QueueStatus:
+        variables: dict[str, object] = {"ticketId": ticket_id}
+        response = await self.execute(
+            query=QUEUE_STATUS_GQL,
+            operation_name="QueueStatus",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return QueueStatus.model_validate(data)
 
     async def shows(
         self,

@@ -24,6 +24,12 @@ class PromoCodeRejection(StrEnum):
     CUSTOMER_LIMIT_REACHED = "CUSTOMER_LIMIT_REACHED"
 
 
+class QueueTicketState(StrEnum):
+    WAITING = "WAITING"
+    ADMITTED = "ADMITTED"
+    EXPIRED = "EXPIRED"
+
+
 class SeatEventKind(StrEnum):
     SNAPSHOT = "SNAPSHOT"
     DELTA = "DELTA"

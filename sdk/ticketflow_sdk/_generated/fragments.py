@@ -19,6 +19,7 @@ from .enums import (
     HallKind,
     PaymentProvider,
     PaymentStatus,
+    QueueTicketState,
     RefundStatus,
     Role,
     ShowKind,
@@ -248,6 +249,17 @@ class PriceTier(BaseModel):
 PriceTierPrice = Money
 
 
+class QueueTicket(BaseModel):
+    id: str
+    show_id: str = Field(alias="showId")
+    state: QueueTicketState
+    position: Optional[int]
+    estimated_wait_seconds: Optional[int] = Field(alias="estimatedWaitSeconds")
+    poll_after_seconds: int = Field(alias="pollAfterSeconds")
+    pass_: Optional[str] = Field(alias="pass")
+    pass_expires_at: Optional[datetime] = Field(alias="passExpiresAt")
+
+
 class SeatHold(SeatHoldExtras, BaseModel):
     id: str
     status: str
@@ -347,6 +359,7 @@ HeldSeat.model_rebuild()
 HoldLine.model_rebuild()
 Leg.model_rebuild()
 PriceTier.model_rebuild()
+QueueTicket.model_rebuild()
 SeatHold.model_rebuild()
 Show.model_rebuild()
 ShowPage.model_rebuild()

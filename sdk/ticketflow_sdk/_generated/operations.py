@@ -17,11 +17,14 @@ __all__ = [
     "HOLD_GQL",
     "HOLD_SEATS_GQL",
     "ISSUE_REFUND_GQL",
+    "JOIN_QUEUE_GQL",
     "LOGIN_GQL",
     "LOGOUT_GQL",
     "ME_GQL",
     "MY_BOOKINGS_GQL",
     "PUBLISH_SHOW_GQL",
+    "QUEUE_CHALLENGE_GQL",
+    "QUEUE_STATUS_GQL",
     "REFRESH_GQL",
     "REGISTER_GQL",
     "RELEASE_HOLD_GQL",
@@ -1446,6 +1449,54 @@ fragment Refund on Refund {
   payment {
     id
   }
+}
+"""
+
+QUEUE_CHALLENGE_GQL = """
+query QueueChallenge($showId: ID!) {
+  queueChallenge(showId: $showId) {
+    kind
+    nonce
+    difficulty
+  }
+}
+"""
+
+JOIN_QUEUE_GQL = """
+mutation JoinQueue($showId: ID!, $nonce: String, $solution: String) {
+  joinQueue(showId: $showId, nonce: $nonce, solution: $solution) {
+    ...QueueTicket
+  }
+}
+
+fragment QueueTicket on QueueTicket {
+  id
+  showId
+  state
+  position
+  estimatedWaitSeconds
+  pollAfterSeconds
+  pass
+  passExpiresAt
+}
+"""
+
+QUEUE_STATUS_GQL = """
+query QueueStatus($ticketId: ID!) {
+  queueStatus(ticketId: $ticketId) {
+    ...QueueTicket
+  }
+}
+
+fragment QueueTicket on QueueTicket {
+  id
+  showId
+  state
+  position
+  estimatedWaitSeconds
+  pollAfterSeconds
+  pass
+  passExpiresAt
 }
 """
 
