@@ -43,6 +43,8 @@ export function describeError(code: string, message: string, ext: Record<string,
       return 'Please sign in first.';
     case 'FORBIDDEN':
       return 'You are not allowed to do that.';
+    case 'QUEUED':
+      return 'This show has a waiting room: join the queue, and hold seats when it is your turn.';
     case 'SUBGRAPH_UNAVAILABLE':
       return 'Part of TicketFlow is not answering right now; try again in a moment.';
     case 'NETWORK':
@@ -110,7 +112,8 @@ async function freshToken(): Promise<string | null> {
 
 type Vars<V> = V extends Record<string, never> ? Record<string, never> | undefined : V;
 
-async function post<R, V>(doc: TypedDocumentNode<R, V>, variables: Vars<V>, token: string | null): Promise<R> {
+async function post<R, V>(doc: TypedDocumentNode<R, V>, variables: Vars<V>, token: string | null,
+  headers: Record<string, string> = {}): Promise<R> {
   let response: Response;
   try {
     response = await fetch(HTTP_URL, {
@@ -119,6 +122,7 @@ async function post<R, V>(doc: TypedDocumentNode<R, V>, variables: Vars<V>, toke
         'content-type': 'application/json',
         accept: 'application/graphql-response+json, application/json',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
       },
       body: JSON.stringify({ query: print(doc), variables: variables ?? {} }),
     });
@@ -140,9 +144,11 @@ async function post<R, V>(doc: TypedDocumentNode<R, V>, variables: Vars<V>, toke
   return body.data;
 }
 
-/** Run a typed query or mutation as the signed-in person (or anonymously). */
-export async function request<R, V>(doc: TypedDocumentNode<R, V>, variables?: Vars<V>): Promise<R> {
-  return post(doc, variables as Vars<V>, await freshToken());
+/** Run a typed query or mutation as the signed-in person (or anonymously); `headers` adds
+ * to the request's (a waiting room's pass on a hold). */
+export async function request<R, V>(doc: TypedDocumentNode<R, V>, variables?: Vars<V>,
+  headers: Record<string, string> = {}): Promise<R> {
+  return post(doc, variables as Vars<V>, await freshToken(), headers);
 }
 
 let ws: Client | null = null;

@@ -4,7 +4,8 @@
 import { ApiError, currentSession, idempotencyKey, request } from '../api';
 import { graphql } from '../gql';
 import type { ShowPageQuery } from '../gql/graphql';
-import { route } from '../router';
+import { navigate, route } from '../router';
+import { queueHeaders } from '../queue';
 import { mountSeatMap, type CompactSeatMap, type LiveStatus, type SeatMapHandle } from '../seatmap';
 import { h, heading, link, nodes } from '../ui/dom';
 import { formatLocalTime, formatMoney } from '../ui/format';
@@ -286,6 +287,8 @@ route('/shows/:id', async (root, { id }) => {
       }
     } catch (e) {
       messages.error(e);
+      // A show behind a waiting room: queue first (the queue page comes back here with a pass).
+      if (e instanceof ApiError && e.code === 'QUEUED') navigate(`/queue/${encodeURIComponent(s.id)}`);
     } finally {
       button.disabled = false;
       drawPicked();
@@ -297,7 +300,7 @@ route('/shows/:id', async (root, { id }) => {
     const types = defaultType === null ? null : seats
       .filter((seatId) => (typeOf.get(seatId) ?? defaultType) !== defaultType)
       .map((seatId) => ({ seatId, ticketType: typeOf.get(seatId) ?? defaultType }));
-    const data = await request(HOLD_SEATS, { show: s.id, seats, key: idempotencyKey(), segment, types });
+    const data = await request(HOLD_SEATS, { show: s.id, seats, key: idempotencyKey(), segment, types }, queueHeaders(s.id));
     const result = data.holdSeats;
     if (result.__typename === 'SeatHold') return result;
     if (result.__typename === 'PromoCodeRejected') return result.message;
@@ -315,7 +318,7 @@ route('/shows/:id', async (root, { id }) => {
     }
     const data = await request(HOLD_BEST, {
       show: s.id, quantity, category: bestCategory.value || null, key: idempotencyKey(), segment,
-    });
+    }, queueHeaders(s.id));
     const result = data.holdBestAvailable;
     if (result.__typename === 'SeatHold') return result;
     if (result.__typename === 'PromoCodeRejected') return result.message;
@@ -349,7 +352,8 @@ route('/shows/:id', async (root, { id }) => {
     button.addEventListener('click', () => void holdWith(button, async () => {
       const n = Number(quantity.value);
       if (!Number.isInteger(n) || n < 1) return 'Ask for at least one place.';
-      const data = await request(HOLD_STANDING, { show: s.id, section: sectionId, quantity: n, key: idempotencyKey() });
+      const data = await request(HOLD_STANDING, { show: s.id, section: sectionId, quantity: n, key: idempotencyKey() },
+        queueHeaders(s.id));
       const result = data.holdGeneralAdmission;
       if (result.__typename === 'SeatHold') return result;
       if (result.__typename === 'PromoCodeRejected') return result.message;
