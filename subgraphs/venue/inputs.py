@@ -11,9 +11,9 @@ import strawberry
 from subgraphs.kernel.errors import BadUserInput
 from subgraphs.kernel.l10n import check_currency
 from subgraphs.venue import service
+from subgraphs.venue.enums import ShowKind
 from subgraphs.venue.fares import FareClass, FareSpec, LegAmounts, OdFare
 from subgraphs.venue.ticket_types import TicketTypeSpec
-from subgraphs.venue.types import ShowKind
 
 
 @strawberry.input

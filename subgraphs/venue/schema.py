@@ -20,22 +20,20 @@ from subgraphs.venue.inputs import (
     ShowFilter,
     show_spec,
 )
-from subgraphs.venue.series_types import (
+from subgraphs.venue.types import (
     LOCAL_TIME,
     CreateShowSeriesInput,
-    LocalTime,
-    ShowSeries,
-    load_series,
-    series_input,
-)
-from subgraphs.venue.types import (
     Hall,
+    LocalTime,
     Seat,
     Show,
     ShowConnection,
+    ShowSeries,
     TeamRole,
     User,
     Venue,
+    load_series,
+    series_input,
     visible,
 )
 

@@ -136,6 +136,10 @@ def scalar_strategies(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.Val
              "9999-12-31T23:59:59-14:00", "2030-01-01", "now"]))
         | literals(st.integers(-(2**31), 2**31 - 1)),
         "JSON": literals(_json_values() | _seat_maps(ids)),
+        "Date": literals(st.dates().map(lambda d: d.isoformat()) | st.text(max_size=12)
+                         | st.sampled_from(["2030-02-30", "2030-13-01", "today", ""])),
+        "LocalTime": literals(st.times().map(lambda t: t.strftime("%H:%M")) | st.text(max_size=8)
+                              | st.sampled_from(["24:00", "7:5", "12:60", "02:30"])),
     }
 
 
