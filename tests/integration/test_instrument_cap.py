@@ -2,9 +2,10 @@
 per queued show"), in both modes: a card pays for at most
 ``TICKETFLOW_QUEUE_PASSES_PER_INSTRUMENT`` (2) bookings of a queued show, whoever books;
 the next is declined with reason ``instrument_limit`` (nothing charged, the booking stays
-pending, another card pays); a declined card takes no slot, a refund does not give it
-back; shows without a waiting room are not capped; buyers racing with one card get at most
-the cap paid, counted in the database.
+pending, another card pays); a declined card takes no slot, a "processing" card holds one
+until its webhook declines it, a refund does not give it back; shows without a waiting
+room are not capped; buyers racing with one card get at most the cap paid, counted in the
+database.
 
 Each buyer is a separate account admitted through the queue (one pass admits one purchase),
 as a bot with many accounts would be. Admission rounds run at chosen times, as in
@@ -25,13 +26,19 @@ from sqlalchemy import select
 from subgraphs.booking import waiting_room
 from subgraphs.kernel.db import Database
 from subgraphs.payment.models import InstrumentUse, Payment
-from subgraphs.payment.providers.sandbox import DECLINED, SUCCEEDS, SUCCEEDS_TOO
+from subgraphs.payment.providers.sandbox import (
+    DECLINED,
+    PROCESSING_DECLINED,
+    SUCCEEDS,
+    SUCCEEDS_TOO,
+)
 from tests.flows import CHECKOUT, HOLD, Actors, ShowOnSale, User, show_on_sale
 from tests.flows import seat_ids as seats
-from tests.harness import Stack
+from tests.harness import Stack, eventually
 from tests.integration.test_waiting_room import configure, customers, join, opening, status
 from tests.payments import (
     CANCEL_BOOKING,
+    PAYMENT,
     booking_status,
     confirm,
     pay,
@@ -177,3 +184,22 @@ async def test_buyers_racing_with_one_card_get_at_most_the_cap_paid(
     assert sorted(r.captured_amount for r in rows) == [0] * (len(bought) - CAP) + [1500] * CAP
     assert {r.id for r in rows if r.status == "SUCCEEDED"} == {r["id"] for r in paid}
     await settled(dbs["booking"], dbs["payment"], [b["id"] for _, b in bought])
+
+
+async def test_a_processing_card_holds_its_slot_until_its_webhook_declines_it(
+        stack: Stack, actors: Actors, dbs: dict[str, Database]) -> None:
+    show, opens = await queued_show(stack, actors)
+    [(who, made)] = await queued_bookings(stack, show, opens, 1)
+    pay_api = stack.client("payment")
+    processing = await pay(pay_api, who, made["id"], PROCESSING_DECLINED)
+    assert processing["status"] == "PROCESSING", processing
+    assert await uses(dbs["payment"], show.id) == [
+        (fingerprint(stack, PROCESSING_DECLINED), made["id"])]
+
+    async def failed() -> bool:
+        body = await pay_api.data(PAYMENT, {"id": processing["id"]}, who.token)
+        return bool(body["payment"]["status"] == "FAILED")
+
+    await eventually(failed)
+    assert await uses(dbs["payment"], show.id) == []  # nothing captured: the slot is free
+    await settled(dbs["booking"], dbs["payment"], [made["id"]])
