@@ -38,6 +38,7 @@ from subgraphs.booking.models import (
     BookingStatus,
     Hold,
     HoldStatus,
+    ShowQueue,
     ShowSeat,
 )
 from subgraphs.booking.outcomes import HoldExpired
@@ -105,7 +106,8 @@ async def checkout(
             currency=booking.currency, seat_ids=[s.seat_id for s in price.seats],
             general_admission=[{"section_id": a.section_id, "quantity": a.quantity}
                                for a, _ in price.places],
-            legs=[hold.leg_from, hold.leg_to], expires_at=hold.expires_at.isoformat()))
+            legs=[hold.leg_from, hold.leg_to], expires_at=hold.expires_at.isoformat(),
+            queued=await uow.session.get(ShowQueue, hold.show_id) is not None))
         return booking, booking.id
 
     return await create_once(

@@ -324,6 +324,8 @@ class BookingCreated(Payload):
     # Added later (an older event lacks them):
     general_admission: list[Json] = field(default_factory=list)  # section_id, quantity
     legs: list[int] = field(default_factory=list)
+    # The show has a waiting room: payment caps purchases per payment instrument.
+    queued: bool = False
 
 
 @event_payload

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     queue_join_limit_per_account: int = Field(default=10, gt=0)
     queue_join_limit_per_address: int = Field(default=100, gt=0)
     queue_status_limit_per_account: int = Field(default=120, gt=0)
+    # Payment declines (reason instrument_limit) a queued show's booking paid with a card
+    # that already paid this many of the show's bookings (docs/waiting-room.md).
+    queue_passes_per_instrument: int = Field(default=2, gt=0)
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     # A commit wakes the outbox relay, which first waits this long for more: under load one
     # round publishes many transactions' events (a hold adds no transaction of its own).
@@ -135,6 +138,10 @@ class Settings(BaseSettings):
     payment_provider: Literal["sandbox", "razorpay"] = "sandbox"
     # Public on purpose: the sandbox moves no money, and production refuses the sandbox.
     sandbox_webhook_secret: str = "sandbox-webhook-secret"  # noqa: S105
+    # The key of the instruments' fingerprints (HMAC-SHA256 of the card number): the number
+    # is never stored. Only the sandbox's test cards are fingerprinted today, so production
+    # does not insist on a secret of its own (docs/payments.md, "Cards per queued show").
+    payment_instrument_secret: str = "ticketflow-development-instrument-secret"  # noqa: S105
     # Production refuses the sandbox (test cards buy real seats) unless this says otherwise.
     allow_sandbox: bool = False
     # How long a sandbox "processing" card stays PROCESSING before its webhook settles it.

@@ -67,7 +67,7 @@ async def apply_booking_event(service: Service, uow: UnitOfWork, event: Event) -
     payment.booking_status = (BookingStatus.EXPIRED if isinstance(ended, BookingExpired)
                               else BookingStatus.CANCELLED)
     if payment.status in PAYABLE:
-        cancel_payment(uow, payment)
+        await cancel_payment(uow, payment)
     elif payment.status in CAPTURED:
         with_show = isinstance(ended, BookingCancelled) \
             and ended.reason == CancelReason.SHOW_CANCELLED
@@ -84,7 +84,8 @@ async def _create_payment(service: Service, uow: UnitOfWork, p: BookingCreated) 
         return
     expires = p.expires_at
     payment = Payment(booking_id=p.booking_id, user_id=p.user_id,
-                      organizer_id=p.organizer_id, show_id=p.show_id, amount=p.amount,
+                      organizer_id=p.organizer_id, show_id=p.show_id, queued=p.queued,
+                      amount=p.amount,
                       currency=p.currency, provider=service.settings.payment_provider,
                       booking_expires_at=datetime.fromisoformat(expires) if expires else None)
     uow.session.add(payment)

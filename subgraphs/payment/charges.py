@@ -18,6 +18,7 @@ from subgraphs.kernel.errors import BadUserInput, NotFound, present
 from subgraphs.kernel.events import PaymentCancelled, PaymentFailed, PaymentSucceeded
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.payment import instruments
 from subgraphs.payment.models import (
     CANCELLED,
     CAPTURED,
@@ -91,6 +92,8 @@ async def apply_charge(service: Service, uow: UnitOfWork, payment: Payment, char
     if charge.status == FAILED:
         if payment.status not in (REQUIRES_PAYMENT, PROCESSING):
             return False
+        if payment.status == PROCESSING:  # settled by the provider: nothing captured
+            await instruments.give_back(uow, payment)
         # Once booking is over, a failed payment cannot be retried: it is cancelled.
         payment.status = (FAILED if payment.booking_status == BookingStatus.PENDING_PAYMENT
                           else CANCELLED)
@@ -129,6 +132,7 @@ async def _refund_duplicate(service: Service, uow: UnitOfWork, payment: Payment,
     return True
 
 
-def cancel_payment(uow: UnitOfWork, payment: Payment) -> None:
+async def cancel_payment(uow: UnitOfWork, payment: Payment) -> None:
     payment.status = CANCELLED
+    await instruments.give_back(uow, payment)  # it captured nothing: its card's slot is free
     uow.emit(PaymentCancelled(payment_id=payment.id, booking_id=payment.booking_id))

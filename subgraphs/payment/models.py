@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -49,6 +49,8 @@ class Payment(Base):
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     organizer_id: Mapped[str] = mapped_column(String(36), index=True)
     show_id: Mapped[str] = mapped_column(String(36), default="")
+    # The show has a waiting room: purchases per payment instrument are capped.
+    queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(30), default=REQUIRES_PAYMENT)
@@ -138,6 +140,24 @@ class WebhookEvent(Base):
     # What it did: APPLIED, IGNORED (nothing to change) or UNMATCHED (no such payment).
     outcome: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstrumentUse(Base):
+    """A payment instrument used to pay for a booking of a queued show (docs/payments.md,
+    "Cards per queued show"): a slot of the cap on purchases per instrument and show.
+
+    Taken before the provider is asked, under a lock on (show, fingerprint); given back
+    when that charge fails or the payment ends without capturing; kept once money was
+    captured, refunded or not."""
+
+    __tablename__ = "instrument_uses"
+
+    show_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # hex HMAC-SHA256 of the instrument (the card number) with the payment instrument secret
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 TABLES = kernel_tables(Base.metadata)

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from subgraphs.kernel.auth import Caller, require_caller
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.errors import BadUserInput, Conflict, Forbidden, NotFound
+from subgraphs.kernel.events import PaymentFailed
 from subgraphs.kernel.faults import crash_point
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.inputs import could_be_id
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.payment import instruments
 from subgraphs.payment.charges import apply_charge, get_payment, locked_payment, provider_of
 from subgraphs.payment.models import (
     CANCELLED,
@@ -97,6 +99,40 @@ async def start_payment(service: Service, caller: Caller | None, booking_id: str
         load=lambda id: get_payment(service, id))
 
 
+async def _take_instrument(service: Service, payment_id: str, fingerprint: str
+                           ) -> Payment | PaymentDeclined | PaymentWindowClosed | None:
+    """Take the card's slot for the payment's queued booking before the provider is asked
+    (subgraphs/payment/instruments.py): None when taken; else what to answer. The cap
+    reached is declined (``instrument_limit``): nothing is charged, another card may pay."""
+    async with service.uow() as uow:
+        payment = await locked_payment(uow, payment_id)
+        if payment.status in UNDER_WAY:  # paid meanwhile (another tab)
+            return payment
+        if not _payable(payment):
+            return PaymentWindowClosed(payment)
+        if await instruments.take(service, uow, payment, fingerprint):
+            await uow.commit()
+            return None
+        payment.attempts += 1
+        payment.status = FAILED
+        payment.failure_code = instruments.INSTRUMENT_LIMIT
+        payment.failure_message = ("This card already paid for as many bookings of this show "
+                                   "as one card may; pay with another card.")
+        uow.emit(PaymentFailed(
+            payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id,
+            code=payment.failure_code, message=payment.failure_message, status=payment.status))
+        await uow.commit()
+        return PaymentDeclined(payment)
+
+
+async def _give_back_unless_paid(service: Service, payment_id: str, fingerprint: str) -> None:
+    async with service.uow() as uow:
+        payment = await locked_payment(uow, payment_id)
+        if payment.status not in UNDER_WAY:
+            await instruments.give_back(uow, payment, fingerprint)
+        await uow.commit()
+
+
 def _proof_provider(proof: Proof) -> str:
     card = proof.card is not None
     razorpay = any(v is not None for v in (proof.razorpay_order_id, proof.razorpay_payment_id,
@@ -126,13 +162,25 @@ async def confirm_payment(service: Service, caller: Caller | None, payment_id: s
         return payment
     if not _payable(payment):
         return PaymentWindowClosed(payment)
-    charge = await chosen.confirm(payment, proof)
+    fingerprint = chosen.fingerprint(proof) if payment.queued else None
+    if fingerprint is not None:
+        refused = await _take_instrument(service, payment_id, fingerprint)
+        if refused is not None:
+            return refused
+    try:
+        charge = await chosen.confirm(payment, proof)
+    except BaseException:
+        if fingerprint is not None:
+            await _give_back_unless_paid(service, payment_id, fingerprint)
+        raise
     crash_point("payment.charged")
     async with service.uow() as uow:
         payment = await locked_payment(uow, payment_id)
         if payment.status in PAYABLE:
             payment.attempts += 1
         await apply_charge(service, uow, payment, charge, chosen)
+        if fingerprint is not None and payment.status not in UNDER_WAY:
+            await instruments.give_back(uow, payment, fingerprint)
         await uow.commit()
     if charge.status == FAILED and payment.status in (FAILED, CANCELLED):
         return PaymentDeclined(payment)

@@ -183,7 +183,10 @@ class PaymentDeclined:
     code: str = ErrorCode.PAYMENT_FAILED.value
     message: str = "The payment was declined."
     reason: str | None = strawberry.field(default=None, description="The provider's decline "
-                                          "code, e.g. card_declined, insufficient_funds.")
+                                          "code, e.g. card_declined, insufficient_funds; "
+                                          "instrument_limit: this card already paid for "
+                                          "as many bookings of this queued show as one "
+                                          "card may (nothing was charged).")
     payment: Payment | None = None
 
 

@@ -34,7 +34,7 @@ WIRE: dict[type[Payload], dict[str, Any]] = {
     BookingCreated: {"booking_id": "b", "user_id": "u", "show_id": "s", "organizer_id": "o",
                      "amount": 2500, "currency": "EUR", "seat_ids": ["a"],
                      "general_admission": [], "legs": [0, 1],
-                     "expires_at": "2026-12-06T12:00:00+00:00"},
+                     "expires_at": "2026-12-06T12:00:00+00:00", "queued": True},
     PaymentSucceeded: {"payment_id": "p", "booking_id": "b", "user_id": "u", "amount": 2500,
                        "currency": "EUR", "provider": "sandbox",
                        "succeeded_at": "2026-12-06T12:00:00+00:00"},
@@ -80,7 +80,7 @@ def test_older_events_without_later_fields_still_read() -> None:
     created = BookingCreated.read(event_of(BookingCreated, {
         "booking_id": "b", "user_id": "u", "show_id": "s", "organizer_id": "o",
         "amount": 1, "currency": "EUR", "seat_ids": ["a"], "expires_at": "x"}))
-    assert (created.general_admission, created.legs) == ([], [])
+    assert (created.general_admission, created.legs, created.queued) == ([], [], False)
     refunded = PaymentRefunded.read(event_of(PaymentRefunded, {
         "payment_id": "p", "booking_id": "b", "refund_id": "r", "amount": 1,
         "currency": "EUR", "reason": "REQUESTED", "refunded_total": 1,

@@ -119,6 +119,11 @@ class Provider(Protocol):
     async def confirm(self, payment: Payment, proof: Proof) -> Charge:
         """Check the customer's proof and report the payment's outcome."""
 
+    def fingerprint(self, proof: Proof) -> str | None:
+        """What identifies the instrument ``proof`` pays with, across payments (never the
+        card number itself); ``None`` when this provider cannot tell. ``BAD_USER_INPUT``
+        for a proof that cannot pay at all, before anything is asked of the provider."""
+
     async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
         """Capture an authorized payment (or report it as it stands)."""
 

@@ -189,6 +189,12 @@ class Razorpay:
                                field="razorpay.signature")
         return await self.capture(payment, pay_id)
 
+    def fingerprint(self, proof: Proof) -> str | None:
+        """Not known: Checkout hands over only ids, and the payment's ``card_id`` names the
+        card of that one payment, not the card (docs/payments.md, "Cards per queued
+        show")."""
+        return None
+
     async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
         """Fetch the payment; capture it if it is only authorized."""
         entity = await self._call("GET", f"/v1/payments/{provider_payment_id}")

@@ -3,6 +3,7 @@
 | Card                | Outcome                                                        |
 |---------------------|----------------------------------------------------------------|
 | 4242 4242 4242 4242 | succeeds                                                       |
+| 5555 5555 5555 4444 | succeeds (a second card, for the cap per card of queued shows) |
 | 4000 0000 0000 0002 | declined (``card_declined``)                                   |
 | 4000 0000 0000 9995 | declined (``insufficient_funds``)                              |
 | 4000 0000 0000 3063 | PROCESSING, then succeeds by webhook after the settle delay     |
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from subgraphs.payment.models import Payment, Refund
 
 SUCCEEDS = "4242424242424242"
+SUCCEEDS_TOO = "5555555555554444"
 DECLINED = "4000000000000002"
 INSUFFICIENT_FUNDS = "4000000000009995"
 PROCESSING_SUCCEEDS = "4000000000003063"
@@ -71,6 +73,7 @@ class Sandbox:
     def __init__(self, settings: Settings) -> None:
         self._secret = settings.sandbox_webhook_secret
         self._settle = timedelta(seconds=settings.sandbox_settle_seconds)
+        self._instrument_key = settings.payment_instrument_secret.encode()
 
     async def start(self, payment: Payment) -> str | None:
         """The sandbox needs no order."""
@@ -80,22 +83,33 @@ class Sandbox:
         """Nothing to open: confirm with a test card."""
         return Checkout(provider=self.name, key_id=None, order_id=None)
 
-    async def confirm(self, payment: Payment, proof: Proof) -> Charge:
-        """The outcome the test card stands for."""
+    @staticmethod
+    def _card(proof: Proof) -> str:
+        """The test card's number, normalised; ``BAD_USER_INPUT`` for any other."""
         card = "".join((proof.card or "").split()).replace("-", "")
         if not card:
             raise BadUserInput("Give a sandbox test card number.", field="card")
+        if card not in (SUCCEEDS, SUCCEEDS_TOO, *_DECLINES, *_LATER):
+            raise BadUserInput("Not a sandbox test card: use one listed in docs/payments.md "
+                               "(4242 4242 4242 4242 succeeds).", field="card")
+        return card
+
+    def fingerprint(self, proof: Proof) -> str | None:
+        """HMAC-SHA256 of the normalised card number under the instrument secret."""
+        return hmac.new(self._instrument_key, self._card(proof).encode(),
+                        hashlib.sha256).hexdigest()
+
+    async def confirm(self, payment: Payment, proof: Proof) -> Charge:
+        """The outcome the test card stands for."""
+        card = self._card(proof)
         ref = _reference()
-        if card == SUCCEEDS:
+        if card in (SUCCEEDS, SUCCEEDS_TOO):
             return Charge(SUCCEEDED, ref, payment.amount, payment.currency)
         if card in _DECLINES:
             code, message = _DECLINES[card]
             return Charge(FAILED, ref, failure_code=code, failure_message=message)
-        if card in _LATER:
-            return Charge(PROCESSING, ref, settle_at=utcnow() + self._settle,
-                          settle_outcome=_LATER[card])
-        raise BadUserInput("Not a sandbox test card: use one listed in docs/payments.md "
-                           "(4242 4242 4242 4242 succeeds).", field="card")
+        return Charge(PROCESSING, ref, settle_at=utcnow() + self._settle,
+                      settle_outcome=_LATER[card])
 
     async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
         """Sandbox payments are captured when they succeed."""
