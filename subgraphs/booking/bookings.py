@@ -44,7 +44,7 @@ from subgraphs.booking.models import (
 from subgraphs.booking.outcomes import HoldExpired
 from subgraphs.booking.promo_rules import Rejected
 from subgraphs.booking.reads import prices_of_holds
-from subgraphs.booking.shows import ShowInfo, notice
+from subgraphs.booking.shows import ShowInfo, forget, notice, starts_at
 from subgraphs.kernel import events, metrics
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
@@ -253,7 +253,7 @@ async def cancel_booking(service: Service, caller: Caller | None, booking_id: st
             if booking.status not in BookingStatus.CANCELLABLE:
                 raise Conflict(f"A {booking.status} booking cannot be cancelled.",
                                field="bookingId", status=booking.status)
-            if show.starts_at <= utcnow() and not who.is_admin:
+            if await starts_at(uow.session, show) <= utcnow() and not who.is_admin:
                 raise Conflict("The show has started; ask the organizer.", field="bookingId",
                                status=booking.status)
             await _cancel(service, uow, show, await notice(uow.session, show), booking, hold,
@@ -300,8 +300,9 @@ async def cancel_show(service: Service, uow: UnitOfWork, show_id: str) -> None:
 
 async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> None:
     """Venue's events: a published show gets inventory; a cancelled one stops selling; a
-    venue's corrected time zone is the one its shows' notices name from now on; door staff
-    granted or revoked is kept for check-in."""
+    venue's corrected time zone is the one its shows' notices name from now on, and so are
+    a moved or renamed show's times and title; door staff granted or revoked is kept for
+    check-in."""
     if event.type == events.ShowPublished.type_name():
         published = events.ShowPublished.read(event)
         await apply_show_published(uow, published)
@@ -321,6 +322,22 @@ async def apply_venue_event(service: Service, uow: UnitOfWork, event: Event) -> 
             update(BookableShow).where(BookableShow.venue_id == changed.venue_id)
             .values(time_zone=changed.time_zone)
             .execution_options(synchronize_session=False))
+    elif event.type == events.ShowRescheduled.type_name():
+        await reschedule(service, uow, events.ShowRescheduled.read(event))
+
+
+async def reschedule(service: Service, uow: UnitOfWork,
+                     moved: events.ShowRescheduled) -> None:
+    """Venue moved or renamed a show on sale: booking's copy takes its new start (and
+    title), which notices, tickets and the customer's cancel deadline read from now on.
+    Replayed or late, it changes nothing for a show booking does not have."""
+    values: dict[str, Any] = {"starts_at": datetime.fromisoformat(moved.starts_at)}
+    if moved.title is not None:
+        values["title"] = moved.title
+    await uow.session.execute(
+        update(BookableShow).where(BookableShow.id == moved.show_id).values(**values)
+        .execution_options(synchronize_session=False))
+    forget(service, moved.show_id)
 
 
 async def refunded_in_full(service: Service, uow: UnitOfWork, booking_id: str) -> None:

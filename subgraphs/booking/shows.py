@@ -1,10 +1,13 @@
 """What booking knows of a show that never changes once it is on sale, cached per process.
 
-A show's title, time, currency, organizer, stops and hall kind come from venue's
-``ShowPublished`` and are never edited in booking, so a hold does not read them again: the
-hot path needs no statement for them. Its ``status`` does change (a cancelled show stops
-selling) and is never cached: the hold statement itself checks it. So is the venue's time
-zone, which its organizer may correct (``VenueTimeZoneChanged``): a notice reads it afresh.
+A show's currency, organizer, stops and hall kind come from venue's ``ShowPublished`` and
+are never edited in booking, so a hold does not read them again: the hot path needs no
+statement for them. Its ``status`` does change (a cancelled show stops selling) and is
+never cached: the hold statement itself checks it. Nor are the venue's time zone, which
+its organizer may correct (``VenueTimeZoneChanged``), and the show's title and times,
+which ``updateShow`` may change (``ShowRescheduled``): a notice and the customer's cancel
+deadline read them afresh (:func:`notice`, :func:`starts_at`); the cached ``title`` and
+``starts_at`` are those at publishing, for nothing that a customer reads.
 """
 
 from __future__ import annotations
@@ -53,10 +56,26 @@ async def notice(session: AsyncSession, show: ShowInfo) -> dict[str, str]:
     """What a notice about a booking names (notification sends it without asking): the
     show's title, its start in UTC and the venue's time zone, so people read the start as
     it is at the venue."""
-    zone = await session.scalar(select(BookableShow.time_zone)
-                                .where(BookableShow.id == show.id))
-    return {"title": show.title, "starts_at": show.starts_at.isoformat(),
-            "time_zone": zone or DEFAULT_ZONE}
+    row = (await session.execute(
+        select(BookableShow.title, BookableShow.starts_at, BookableShow.time_zone)
+        .where(BookableShow.id == show.id))).first()
+    if row is None:
+        return {"title": show.title, "starts_at": show.starts_at.isoformat(),
+                "time_zone": DEFAULT_ZONE}
+    return {"title": row.title, "starts_at": row.starts_at.isoformat(),
+            "time_zone": row.time_zone or DEFAULT_ZONE}
+
+
+async def starts_at(session: AsyncSession, show: ShowInfo) -> datetime:
+    """The show's start now (``updateShow`` may have moved it since publishing)."""
+    found = await session.scalar(select(BookableShow.starts_at)
+                                 .where(BookableShow.id == show.id))
+    return found if found is not None else show.starts_at
+
+
+def forget(service: Service, show_id: str) -> None:
+    """Drop this process's cached facts of the show (read afresh next time)."""
+    _cache(service).pop(show_id, None)
 
 
 def _cache(service: Service) -> OrderedDict[str, ShowInfo]:

@@ -200,6 +200,20 @@ class ShowCancelled(Payload):
 
 
 @event_payload
+class ShowRescheduled(Payload):
+    """A show on sale was moved or renamed (``updateShow``): booking's copy of the show
+    takes its new title and times, so notices, tickets and the customer's cancel deadline
+    name them. Every field is the show's value after the change."""
+
+    show_id: str
+    starts_at: str  # ISO 8601, UTC
+    ends_at: str
+    # Added with the title edit (an event without it leaves the title as it was):
+    title: str | None = None
+    previous_starts_at: str | None = None
+
+
+@event_payload
 class VenueTimeZoneChanged(Payload):
     """A venue's time zone was corrected: the notices of its shows name the new one."""
 

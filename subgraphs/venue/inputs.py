@@ -147,6 +147,21 @@ class CreateShowInput:
             "priced from the price tiers (price or priceTiers are still required)."))
 
 
+@strawberry.input(description=(
+    "What updateShow changes of one show; a field left out stays as it is."))
+class UpdateShowInput:
+    title: str | None = strawberry.field(default=None, description="1 to 200 characters.")
+    starts_at: datetime | None = strawberry.field(default=None, description=(
+        "The new start; without endsAt the show keeps its length."))
+    ends_at: datetime | None = strawberry.field(default=None,
+                                                description="The new end, after the start.")
+
+
+def show_change(input: UpdateShowInput) -> service.ShowChange:
+    return service.ShowChange(title=input.title, starts_at=input.starts_at,
+                              ends_at=input.ends_at)
+
+
 def fare_spec(input: CreateShowInput) -> FareSpec:
     fares = input.fares
     return FareSpec(

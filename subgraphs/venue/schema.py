@@ -18,6 +18,8 @@ from subgraphs.venue.inputs import (
     CreateShowInput,
     CreateVenueInput,
     ShowFilter,
+    UpdateShowInput,
+    show_change,
     show_spec,
 )
 from subgraphs.venue.types import (
@@ -173,6 +175,18 @@ class Mutation:
     @strawberry.mutation(description="DRAFT → ON_SALE: booking starts selling it.")
     async def publish_show(self, info: Info, id: strawberry.ID) -> Show:
         show = await service.publish_show(info.context.service, info.context.caller, str(id))
+        return Show.from_model(show)
+
+    @strawberry.mutation(description=(
+        "Rename or move one of your shows, a draft or one on sale (one date of a series "
+        "too: the series' rule stays, the show becomes an edited date of it). A move may "
+        "not overlap another show of the hall. Booking, its notices and tickets take the "
+        "new title and times of a show on sale. A cancelled or closed show cannot change."))
+    async def update_show(self, info: Info, id: strawberry.ID,
+                          input: UpdateShowInput) -> Show:
+        require_role(info.context.caller, "ORGANIZER")
+        show = await service.update_show(info.context.service, info.context.caller, str(id),
+                                         show_change(input))
         return Show.from_model(show)
 
     @strawberry.mutation(description="Cancel a show; booking stops selling it.")

@@ -1,7 +1,7 @@
 """Venue's use cases, by module — the schema's resolvers call these and nothing else:
 
 * :mod:`.halls` — venues (``createVenue``, ``setVenueTimeZone``) and halls with seat maps;
-* :mod:`.shows` — a show's life (create, publish with ``ShowPublished``, cancel);
+* :mod:`.shows` — a show's life (create, publish with ``ShowPublished``, edit, cancel);
 * :mod:`.series` — recurring schedules (``createShowSeries``) and their shows;
 * :mod:`.staff` — door staff of a venue (``grantVenueStaff``, ``revokeVenueStaff``);
 * :mod:`.reads` — shows on sale page by page, the loaders' batch reads, a hall's seat map.
@@ -52,11 +52,13 @@ from subgraphs.venue.series import (
 )
 from subgraphs.venue.shows import (
     SHOW_KINDS,
+    ShowChange,
     ShowSpec,
     cancel_show,
     create_show,
     hall_categories,
     publish_show,
+    update_show,
     validate_show,
 )
 from subgraphs.venue.staff import grant_venue_staff, revoke_venue_staff, staff_by_venue
@@ -65,6 +67,7 @@ __all__ = [
     "SHOW_KINDS",
     "RowInput",
     "SeriesRule",
+    "ShowChange",
     "ShowFilter",
     "ShowSpec",
     "cancel_show",
@@ -101,6 +104,7 @@ __all__ = [
     "stops_by_show",
     "ticket_types_by_show",
     "tiers_by_show",
+    "update_show",
     "validate_rows",
     "validate_show",
     "validate_venue_name",

@@ -1,6 +1,7 @@
 """Venue's shows and their life: a DRAFT show in a hall (no overlap there), publishing it
 (DRAFT -> ON_SALE, with ``ShowPublished``: everything booking sells it from) and cancelling
-it (``ShowCancelled``)."""
+it (``ShowCancelled``); editing one show's title or times (``updateShow``, with
+``ShowRescheduled`` for one on sale)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.kernel.auth import Caller, require_role
 from subgraphs.kernel.errors import BadUserInput, Conflict, NotFound, present
-from subgraphs.kernel.events import ShowCancelled, ShowPublished
+from subgraphs.kernel.events import ShowCancelled, ShowPublished, ShowRescheduled
 from subgraphs.kernel.idempotency import clean_key, create_once
 from subgraphs.kernel.l10n import check_currency
 from subgraphs.kernel.service import Service
@@ -288,3 +289,67 @@ def take_off_sale(uow: UnitOfWork, show: Show) -> None:
     show.status = ShowStatus.CANCELLED
     if was_on_sale:
         uow.emit(ShowCancelled(show_id=show.id, venue_id=show.venue_id))
+
+
+@dataclass(frozen=True)
+class ShowChange:
+    """``updateShow``'s fields; ``None`` leaves one as it is."""
+
+    title: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+def validate_change(change: ShowChange) -> None:
+    """The change's own fields: something to change, a title of 1 to 200 characters, times
+    with a zone."""
+    if change.title is None and change.starts_at is None and change.ends_at is None:
+        raise BadUserInput("Give title, startsAt or endsAt to change.", field="input")
+    if change.title is not None and (not change.title.strip() or len(change.title.strip()) > 200):
+        raise BadUserInput("Enter a title of 1 to 200 characters.", field="input.title")
+    for name, at in (("startsAt", change.starts_at), ("endsAt", change.ends_at)):
+        if at is not None and at.tzinfo is None:
+            raise BadUserInput(f"Give {name} with a time zone.", field=f"input.{name}")
+
+
+async def update_show(service: Service, caller: Caller | None, show_id: str,
+                      change: ShowChange) -> Show:
+    """A new title and/or new times for one show, a draft or one on sale (of a series or
+    not: the series' rule stays as it was, the show is an edited date of it). A move keeps
+    the hall's no-overlap rule (``CONFLICT`` naming the show in the way); leaving ``endsAt``
+    out keeps the show's length. A show on sale announces ``ShowRescheduled``: booking's
+    copy takes the new title and times. A cancelled or closed show is a ``CONFLICT``."""
+    who = require_role(caller, "ORGANIZER")
+    validate_change(change)
+    async with service.uow() as uow:
+        session = uow.session
+        show, _ = await _owned_show(session, who, show_id)
+        if show.status not in (ShowStatus.DRAFT, ShowStatus.ON_SALE):
+            raise Conflict(f"A {show.status} show cannot be changed.", field="id",
+                           showId=show.id, status=show.status)
+        starts_at = (change.starts_at or show.starts_at).astimezone(UTC)
+        if change.ends_at is not None:
+            ends_at = change.ends_at.astimezone(UTC)
+        else:
+            ends_at = starts_at + (show.ends_at - show.starts_at)
+        if ends_at <= starts_at:
+            raise BadUserInput("endsAt must be after startsAt.", field="input.endsAt")
+        moved = starts_at != show.starts_at or ends_at != show.ends_at
+        if moved:
+            await session.get(Hall, show.hall_id, with_for_update=True)  # overlap checks take turns
+            clash = await session.scalar(select(Show).where(
+                Show.hall_id == show.hall_id, Show.id != show.id,
+                Show.status != ShowStatus.CANCELLED,
+                Show.starts_at < ends_at, Show.ends_at > starts_at).limit(1))
+            if clash is not None:
+                raise Conflict(f"The hall is taken by {clash.title!r} at that time.",
+                               field="input.startsAt", showId=clash.id)
+        previous = show.starts_at
+        title = change.title.strip() if change.title is not None else show.title
+        show.title, show.starts_at, show.ends_at = title, starts_at, ends_at
+        if show.status == ShowStatus.ON_SALE:
+            uow.emit(ShowRescheduled(show_id=show.id, starts_at=starts_at.isoformat(),
+                                     ends_at=ends_at.isoformat(), title=title,
+                                     previous_starts_at=previous.isoformat()))
+        await uow.commit()
+    return show

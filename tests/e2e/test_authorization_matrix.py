@@ -310,6 +310,14 @@ async def _cancel(w: World, who: str) -> dict[str, Any]:
                               {"id": show_id}, w.tokens[who])
 
 
+@op("Mutation.updateShow", "updateShow")
+async def _update(w: World, who: str) -> dict[str, Any]:
+    show_id = await _draft(w, 3, who)
+    return await w.router.run(
+        "mutation($id: ID!, $i: UpdateShowInput!) { updateShow(id: $id, input: $i) { title } }",
+        {"id": show_id, "i": {"title": f"Renamed by {who}"}}, w.tokens[who])
+
+
 SERIES = "mutation($i: CreateShowSeriesInput!) { createShowSeries(input: $i) { id } }"
 
 

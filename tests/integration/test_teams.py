@@ -38,6 +38,7 @@ SEARCH = """query($s: ID!) { organizerBookings(filter: {showId: $s}) {
 CREATE_SHOW = "mutation($i: CreateShowInput!) { createShow(input: $i) { id } }"
 PUBLISH = "mutation($id: ID!) { publishShow(id: $id) { status } }"
 CANCEL = "mutation($id: ID!) { cancelShow(id: $id) { status } }"
+UPDATE = "mutation($id: ID!, $i: UpdateShowInput!) { updateShow(id: $id, input: $i) { title } }"
 
 
 @dataclass
@@ -141,6 +142,12 @@ async def test_a_manager_runs_the_venues_halls_and_shows_an_unrelated_organizer_
         assert only_error(body)["extensions"]["code"] == "FORBIDDEN"
     assert (await venue.data(PUBLISH, {"id": show_id}, team.manager.token)
             )["publishShow"]["status"] == "ON_SALE"
+    rename = {"id": show_id, "i": {"title": "Managed, renamed"}}
+    for who in (actors.other_organizer, team.box_office):
+        body = await venue.run(UPDATE, rename, who.token)
+        assert only_error(body)["extensions"]["code"] == "FORBIDDEN"
+    assert (await venue.data(UPDATE, rename, team.manager.token)
+            )["updateShow"]["title"] == "Managed, renamed"
     assert (await venue.data(CANCEL, {"id": show_id}, team.manager.token)
             )["cancelShow"]["status"] == "CANCELLED"
 

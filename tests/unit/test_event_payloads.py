@@ -102,3 +102,12 @@ def test_reading_another_type_or_a_payload_missing_a_required_field_fails() -> N
         SeatsHeld.read(event_of(HoldReleased, WIRE[HoldReleased]))
     with pytest.raises(TypeError):
         PaymentSucceeded.read(event_of(PaymentSucceeded, {"booking_id": "b"}))
+
+
+def test_a_show_rescheduled_without_its_later_fields_reads_and_writes_none_of_them() -> None:
+    moved = events.ShowRescheduled.read(event_of(events.ShowRescheduled, {
+        "show_id": "s", "starts_at": "2032-03-01T19:00:00+00:00",
+        "ends_at": "2032-03-01T21:00:00+00:00"}))
+    assert (moved.title, moved.previous_starts_at) == (None, None)
+    assert moved.to_payload() == {"show_id": "s", "starts_at": "2032-03-01T19:00:00+00:00",
+                                  "ends_at": "2032-03-01T21:00:00+00:00"}
