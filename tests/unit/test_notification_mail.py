@@ -173,3 +173,6 @@ def test_the_verification_mail_carries_the_token_and_its_link() -> None:
     assert "\ntok-EN_1\n" in rendered.text and "ada@example.com" in rendered.text
     assert 'href="http://localhost:4000/#/verify?token=tok-EN_1&amp;x=&lt;y&gt;"' in rendered.html
     assert "until Thu 3 Jan 2030, 10:00 UTC" in rendered.text
+    assert "updateNotificationPreferences" not in rendered.html  # no notice: mails-off is moot
+    receipt = mail.render("RECEIPT", {**context_of(PAYLOADS["RECEIPT"], "Ada"), "subject": "S"})
+    assert "updateNotificationPreferences" in receipt.html
