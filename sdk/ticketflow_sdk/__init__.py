@@ -15,6 +15,7 @@ from ticketflow_sdk.client import AsyncClient, new_key
 from ticketflow_sdk.errors import (
     BadUserInput,
     Conflict,
+    EmailNotVerified,
     Forbidden,
     HoldExpired,
     InternalError,
@@ -80,7 +81,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdmissionLine", "AsyncClient", "Availability", "BadUserInput", "Booking", "BookingLine",
-    "BookingStatus", "CategoryAvailability", "Client", "Conflict", "Forbidden",
+    "BookingStatus", "CategoryAvailability", "Client", "Conflict", "EmailNotVerified", "Forbidden",
     "GeneralAdmissionAvailability", "Hall", "HallKind", "HeldPlaces", "HeldSeat",
     "HoldExpired", "HoldLine", "InternalError", "Leg", "Money", "NotFound", "Payment",
     "PaymentCheckout", "PaymentFailed", "PaymentFailure", "PaymentProvider", "PaymentStatus",

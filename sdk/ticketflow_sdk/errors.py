@@ -160,6 +160,13 @@ class Queued(_Coded):
         return str(value) if value is not None else None
 
 
+class EmailNotVerified(_Coded):
+    """The account has not confirmed its email address (a queue that requires it): verify
+    with the mailed token, then refresh the tokens (the access token carries the claim)."""
+
+    CODE = "EMAIL_NOT_VERIFIED"
+
+
 class SubgraphUnavailable(_Coded):
     """A part of TicketFlow did not answer: down, too slow, or the router's circuit breaker
     stopped calling it for a while. ``retryable``; the client retries operations that are
@@ -213,7 +220,7 @@ class TransportError(TicketFlowError):
 _BY_CODE: dict[str, type[_Coded]] = {cls.CODE: cls for cls in (
     Unauthenticated, Forbidden, BadUserInput, NotFound, SeatsUnavailable, SoldOut,
     HoldExpired, PromoCodeRejected, PaymentFailed, Conflict, RateLimited, Queued,
-    SubgraphUnavailable,
+    EmailNotVerified, SubgraphUnavailable,
     InternalError)}
 
 

@@ -31,6 +31,21 @@ class User(Base):
                                                       server_default=true())
     sms_notifications: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=false())
+    # When the owner confirmed the address (verifyEmail); null: not yet. Accounts made by
+    # an operator (create-user, the seed) are verified when made.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class EmailVerification(Base):
+    """A mailed verification token, stored only as its SHA-256 digest; single use."""
+
+    __tablename__ = "email_verifications"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SigningKey(Base):

@@ -63,6 +63,14 @@ class User:
             require_owner_or_admin(info.context.caller, str(self.id))
         return self._email
 
+    @strawberry.field(description="Whether the owner confirmed the email address with the "
+                      "mailed link (verifyEmail); accounts made by an operator are verified. "
+                      "Visible to the user themself and to admins.")
+    def email_verified(self, info: Info) -> bool:
+        if not self._own:
+            require_owner_or_admin(info.context.caller, str(self.id))
+        return self._model.email_verified_at is not None
+
     @strawberry.field(description="Visible to the user themself and to admins.")
     def notification_preferences(self, info: Info) -> NotificationPreferences:
         if not self._own:
@@ -208,6 +216,22 @@ class Mutation:
             info.context.service, info.context.caller, input.email, input.sms,
             input.phone if given else None, given)
         return User.from_model(user, own=True)
+
+    @strawberry.mutation(description="Confirm your email address with the token of the mailed "
+                         "link (no sign-in needed: the token is the credential). Single use, "
+                         "valid 48 hours; BAD_USER_INPUT for an unknown, used or expired token. "
+                         "Access tokens say so from the session's next refresh or sign-in.")
+    async def verify_email(self, info: Info, token: Annotated[
+            str, strawberry.argument(metadata=TOKEN_TEXT)]) -> User:
+        user = await service.verify_email(info.context.service, token)
+        return User.from_model(user, own=True)
+
+    @strawberry.mutation(description="Mail your account a new verification link (signed in; "
+                         "rate-limited): true when one was sent, false (nothing done) when your "
+                         "address is verified already.")
+    async def resend_verification_email(self, info: Info) -> bool:
+        return await service.resend_verification(info.context.service, info.context.caller,
+                                                 _client(info))
 
     @strawberry.mutation(description="Give a user a role (admins). The user's sessions end, "
                          "so the new role applies at their next sign-in.")

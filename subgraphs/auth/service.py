@@ -12,12 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.auth import sessions
+from subgraphs.auth import sessions, verification
 from subgraphs.auth.models import User
 from subgraphs.auth.passwords import Passwords
 from subgraphs.auth.sessions import Tokens
 from subgraphs.kernel.auth import ROLES, Caller, require_caller, require_role
-from subgraphs.kernel.db import one_each
+from subgraphs.kernel.db import one_each, utcnow
 from subgraphs.kernel.errors import (
     BadUserInput,
     Conflict,
@@ -103,7 +103,8 @@ async def _limit(service: Service, action: str, email: str, client: Client) -> N
 
 async def create_account(service: Service, passwords: Passwords, email: str, password: str,
                          name: str, role: str = "CUSTOMER") -> User:
-    """Create an account with any role (the admin CLI's path; no session)."""
+    """Create an account with any role (the admin CLI's and the seed's path; no session).
+    Its email counts as verified: the operator vouches for it."""
     email = normalise_email(email)
     validate_registration(email, password, name)
     if role not in ROLES:
@@ -111,7 +112,8 @@ async def create_account(service: Service, passwords: Passwords, email: str, pas
     password_hash = await passwords.hash(password)
     try:
         async with service.uow() as uow:
-            user = await _insert_user(uow, email, password_hash, name, role)
+            # An operator vouches for the accounts they make: verified from the start.
+            user = await _insert_user(uow, email, password_hash, name, role, verified=True)
             await uow.commit()
             return user
     except IntegrityError as exc:
@@ -119,10 +121,11 @@ async def create_account(service: Service, passwords: Passwords, email: str, pas
 
 
 async def _insert_user(uow: UnitOfWork, email: str, password_hash: str, name: str,
-                       role: str) -> User:
+                       role: str, *, verified: bool) -> User:
     if await uow.session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("An account with this email already exists.", field="input.email")
-    user = User(email=email, name=name.strip(), password_hash=password_hash, role=role)
+    user = User(email=email, name=name.strip(), password_hash=password_hash, role=role,
+                email_verified_at=utcnow() if verified else None)
     uow.session.add(user)
     await uow.session.flush()
     uow.emit(UserRegistered(user_id=user.id, email=email, name=user.name, role=role,
@@ -173,19 +176,50 @@ async def update_notification_preferences(service: Service, caller: Caller | Non
 
 async def register(service: Service, passwords: Passwords, email: str, password: str,
                    name: str, client: Client) -> Tokens:
-    """Create a customer account and sign it in; ``CONFLICT`` if the email is taken."""
+    """Create a customer account and sign it in; ``CONFLICT`` if the email is taken. Its
+    email is unverified until the mailed token comes back (:mod:`.verification`)."""
     email = normalise_email(email)
     validate_registration(email, password, name)
     await _limit(service, "register", email, client)
     password_hash = await passwords.hash(password)
     try:
         async with service.uow() as uow:
-            user = await _insert_user(uow, email, password_hash, name, "CUSTOMER")
+            user = await _insert_user(uow, email, password_hash, name, "CUSTOMER",
+                                      verified=False)
+            await verification.request(service, uow, user)
             tokens = await sessions.start(service, uow, user, client.user_agent, client.address)
             await uow.commit()
             return tokens
     except IntegrityError as exc:
         raise Conflict("An account with this email already exists.", field="input.email") from exc
+
+
+async def verify_email(service: Service, token: str) -> User:
+    """Spend a mailed verification token: its account is verified from now on."""
+    return await verification.verify(service, token)
+
+
+async def resend_verification(service: Service, caller: Caller | None,
+                              client: Client) -> bool:
+    """Mail the signed-in caller a new verification token: True when one was sent, False
+    (a no-op, not counted) when the address is verified already. ``RATE_LIMITED`` past the
+    per-account and per-address limits."""
+    who = require_caller(caller)
+    user = await service.get(User, who.user_id)
+    if user is None:
+        raise Unauthenticated("This account no longer exists.")
+    if user.email_verified_at is not None:
+        return False
+    await _limit(service, "resend_verification", user.email, client)
+    async with service.uow() as uow:
+        fresh = await uow.session.get(User, who.user_id, with_for_update=True)
+        if fresh is None:
+            raise Unauthenticated("This account no longer exists.")
+        if fresh.email_verified_at is not None:
+            return False
+        await verification.request(service, uow, fresh)
+        await uow.commit()
+    return True
 
 
 async def login(service: Service, passwords: Passwords, email: str, password: str,

@@ -80,6 +80,8 @@ def issue_access_token(user: User, key: SigningKey, settings: Settings,
         "jti": new_id(),
         "roles": [user.role],
         "sid": session_id,
+        # Booking's joinQueue asks for it; a session gets it at its next refresh.
+        "email_verified": user.email_verified_at is not None,
     }
     private = load_private_key(key.private_pem)
     token = jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})

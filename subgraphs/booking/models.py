@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -577,6 +577,9 @@ class ShowQueue(Base):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rate_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # joinQueue refuses accounts whose email is not verified (EMAIL_NOT_VERIFIED).
+    require_verified_email: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                         server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

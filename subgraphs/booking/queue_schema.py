@@ -77,13 +77,16 @@ class ShowQueue:
     admitted: int = strawberry.field(description="Places admitted so far.")
     sold: int = strawberry.field(description="Passes whose hold was paid for.")
     abandoned: int = strawberry.field(description="Passes that expired without a sale.")
+    require_verified_email: bool = strawberry.field(
+        description="joinQueue takes only accounts with a verified email address.")
 
     @classmethod
     def of(cls, s: QueueStats) -> ShowQueue:
         return cls(opens_at=s.queue.opens_at, rate_per_minute=round(s.rate_per_minute),
                    auto=s.queue.rate_per_minute is None, paused=s.queue.paused,
                    opened=s.opened, waiting=s.waiting, admitted=s.admitted, sold=s.sold,
-                   abandoned=s.abandoned)
+                   abandoned=s.abandoned,
+                   require_verified_email=s.queue.require_verified_email)
 
 
 @strawberry.input(description="A show's waiting room.")
@@ -92,6 +95,9 @@ class QueueInput:
                                           "admission starts (with its UTC offset).")
     rate_per_minute: int | None = strawberry.field(
         default=None, description="People admitted per minute; leave out for auto.")
+    require_verified_email: bool = strawberry.field(
+        default=True, description="joinQueue takes only accounts whose email address is "
+        "verified (EMAIL_NOT_VERIFIED otherwise): one place per verified account.")
 
 
 async def show_queue(info: Info, show_id: str) -> ShowQueue | None:
@@ -129,7 +135,8 @@ class QueueMutation:
     async def configure_queue(self, info: Info, show_id: strawberry.ID,
                               input: QueueInput) -> ShowQueue:
         await waiting_room.configure(info.context.service, info.context.caller, str(show_id),
-                                     input.opens_at, input.rate_per_minute)
+                                     input.opens_at, input.rate_per_minute,
+                                     input.require_verified_email)
         return await _stats(info, show_id)
 
     @strawberry.mutation(description="Stop admitting; everyone keeps their place.")

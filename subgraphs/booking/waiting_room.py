@@ -38,6 +38,7 @@ from subgraphs.kernel.auth import Caller, require_caller, require_role
 from subgraphs.kernel.errors import (
     BadUserInput,
     Conflict,
+    EmailNotVerified,
     ErrorCode,
     Forbidden,
     NotFound,
@@ -122,7 +123,8 @@ async def _owned_show(service: Service, caller: Caller | None, show_id: str) -> 
 
 
 async def configure(service: Service, caller: Caller | None, show_id: str,
-                    opens_at: datetime, rate_per_minute: int | None) -> ShowQueue:
+                    opens_at: datetime, rate_per_minute: int | None,
+                    require_verified_email: bool = True) -> ShowQueue:
     """Put the show behind a waiting room (or change its settings)."""
     await _owned_show(service, caller, show_id)
     if rate_per_minute is not None and not 1 <= rate_per_minute <= MAX_RATE_PER_MINUTE:
@@ -141,6 +143,7 @@ async def configure(service: Service, caller: Caller | None, show_id: str,
                            field="input.opensAt")
         row.opens_at = opens_at
         row.rate_per_minute = rate_per_minute
+        row.require_verified_email = require_verified_email
         row.updated_at = datetime.now(UTC)
         await uow.commit()
     _configs(service).pop(show_id, None)
@@ -245,6 +248,10 @@ async def join(service: Service, caller: Caller | None, show_id: str, nonce: str
     queue = await queue_of(service, show_id)
     if queue is None:
         raise NotFound("This show has no waiting room.", field="showId")
+    if queue.require_verified_email and not who.email_verified:
+        raise EmailNotVerified("This queue takes accounts with a verified email address: "
+                               "open the link we mailed you (resendVerificationEmail sends "
+                               "another), then refresh your tokens.")
     if not await verifier(service).verify(show_id, who.user_id, nonce, solution):
         raise BadUserInput("The challenge's answer is wrong or its nonce has expired: ask "
                            "for a new challenge.", field="solution")

@@ -41,6 +41,8 @@ class Caller:
     roles: frozenset[str] = field(default_factory=frozenset)
     token_id: str | None = None
     session_id: str | None = None
+    # The token's ``email_verified`` claim (auth issues it; absent in older tokens: False).
+    email_verified: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -272,6 +274,7 @@ class TokenVerifier:
             roles=frozenset(r for r in roles if r in ROLES),
             token_id=str(claims["jti"]),
             session_id=session_id,
+            email_verified=claims.get("email_verified") is True,
         )
         return caller, float(claims["exp"]), header["kid"], key
 

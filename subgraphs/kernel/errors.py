@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
     QUEUED = "QUEUED"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
     # A part the request needs (a subgraph, or a subgraph's database or Redis) is down, too
     # slow or refused: nothing is wrong with the request; retry it shortly.
     SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
@@ -101,6 +102,13 @@ class NotFound(TicketFlowError):
     """The referenced object does not exist (or the caller may not know it does)."""
 
     code = ErrorCode.NOT_FOUND
+
+
+class EmailNotVerified(TicketFlowError):
+    """The caller's account has not confirmed its email address (or the access token
+    predates the confirmation: refresh it)."""
+
+    code = ErrorCode.EMAIL_NOT_VERIFIED
 
 
 class Conflict(TicketFlowError):

@@ -141,6 +141,25 @@ class NotificationPreferencesChanged(Payload):
 
 
 @event_payload
+class EmailVerificationRequested(Payload):
+    """A new account (or a resend) asks its owner to confirm the address: notification
+    mails ``token`` (the only copy; auth keeps its SHA-256) and a link with it."""
+
+    user_id: str
+    email: str
+    name: str
+    token: str
+    expires_at: str
+
+
+@event_payload
+class EmailVerified(Payload):
+    """The account's owner confirmed its email address (``verifyEmail``)."""
+
+    user_id: str
+
+
+@event_payload
 class PasswordChanged(Payload):
     user_id: str
 

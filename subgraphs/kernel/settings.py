@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     login_limit_per_address: int = Field(default=20, gt=0)
     register_limit_per_email: int = Field(default=3, gt=0)
     register_limit_per_address: int = Field(default=10, gt=0)
+    # resendVerificationEmail, per account (its email) and per address, in the same window.
+    resend_verification_limit_per_email: int = Field(default=3, gt=0)
+    resend_verification_limit_per_address: int = Field(default=10, gt=0)
+    # How long a mailed email-verification token works (docs/waiting-room.md).
+    email_verification_ttl_seconds: int = Field(default=48 * 3600, gt=0)
+    # Where people reach the web app: links in mails (the verification link) start with it.
+    public_url: str = "http://localhost:4000"
     # Peers whose X-Forwarded-For is believed (the router; loopback by default).
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 

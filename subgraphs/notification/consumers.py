@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.events import (
     BookingCancelled,
     BookingConfirmed,
     BookingExpired,
+    EmailVerificationRequested,
     Event,
     NotificationPreferencesChanged,
     Payload,
@@ -45,6 +47,9 @@ KINDS = {name: kind for name, (_, kind) in NOTICES.items()}
 async def apply_auth_event(service: Service, uow: UnitOfWork, event: Event) -> None:
     """Keep the local replica of recipients and their preferences."""
     known: UserRegistered | NotificationPreferencesChanged
+    if event.type == EmailVerificationRequested.type_name():
+        await _verification_mail(service, uow, event)
+        return
     if event.type == UserRegistered.type_name():
         known = UserRegistered.read(event)
     elif event.type == NotificationPreferencesChanged.type_name():
@@ -61,6 +66,23 @@ async def apply_auth_event(service: Service, uow: UnitOfWork, event: Event) -> N
     recipient.email_enabled = known.email_notifications
     recipient.sms_enabled = known.sms_notifications
     recipient.updated_at = utcnow()
+
+
+async def _verification_mail(service: Service, uow: UnitOfWork, event: Event) -> None:
+    """A VERIFY_EMAIL mail to the address being verified (whatever the mail preference:
+    it is the account's own business, not a notice)."""
+    known = EmailVerificationRequested.read(event)
+    if await uow.session.get(Delivery, (event.id, EMAIL)) is not None:
+        return
+    base = service.settings.public_url.rstrip("/")
+    payload = {**known.to_payload(), "link": f"{base}/#/verify?token={quote(known.token)}"}
+    subject = mail.TEMPLATE_ENV.get_template("verify_email.subject").render(
+        context_of(payload, "")).strip()
+    uow.session.add(Delivery(event_id=event.id, channel=EMAIL, kind="VERIFY_EMAIL",
+                             user_id=known.user_id, recipient=known.email, subject=subject,
+                             payload=json.dumps(payload, sort_keys=True), status=PENDING,
+                             attempts=0, next_attempt_at=utcnow()))
+    service.wake_after_commit(uow)
 
 
 async def apply_booking_or_payment_event(service: Service, uow: UnitOfWork,

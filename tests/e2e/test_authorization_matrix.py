@@ -22,6 +22,7 @@ import pytest
 from graphql import build_schema
 from sqlalchemy import select
 
+from subgraphs.auth.models import TABLES as AUTH_TABLES
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import DoorStaff, TeamMemberReplica
 from subgraphs.booking.queue_security import solve
@@ -217,6 +218,36 @@ async def _login(w: World, who: str) -> dict[str, Any]:
     email = w.emails[who] or w.emails["customer"]
     return await w.router.run(LOGIN, {"i": {"email": email, "password": PASSWORD}},
                               w.tokens[who])
+
+
+@op("Mutation.verifyEmail", "verifyEmail")
+async def _verify_email(w: World, who: str) -> dict[str, Any]:
+    # The token is the credential, whoever presents it: a new account's, read from the
+    # EmailVerificationRequested event auth wrote to its outbox.
+    email = f"matrix-{uuid.uuid4().hex[:10]}@example.com"
+    made = await w.router.data(
+        "mutation($i: RegisterInput!) { register(input: $i) { user { id } } }",
+        {"i": {"email": email, "password": PASSWORD, "name": "Matrix"}})
+    user_id = made["register"]["user"]["id"]
+    outbox = AUTH_TABLES.outbox
+    auth_db = Database(w.stack.settings.database_url("auth"), pool_size=1)
+    try:
+        async with auth_db.reader() as session:
+            bodies = (await session.execute(select(outbox.c.body).where(
+                outbox.c.type == "EmailVerificationRequested"))).scalars().all()
+    finally:
+        await auth_db.dispose()
+    (token,) = [p["token"] for p in (json.loads(b)["payload"] for b in bodies)
+                if p["user_id"] == user_id]
+    return await w.router.run(
+        "mutation($t: String!) { verifyEmail(token: $t) { emailVerified } }", {"t": token},
+        w.tokens[who])
+
+
+@op("Mutation.resendVerificationEmail", "resendVerificationEmail")
+async def _resend_verification_email(w: World, who: str) -> dict[str, Any]:
+    # Every signed-in caller here is operator-made, so verified: the answer is false.
+    return await w.router.run("mutation { resendVerificationEmail }", None, w.tokens[who])
 
 
 @op("Mutation.refresh", "refresh")
@@ -780,6 +811,8 @@ def entity(service: str, typename: str, key: Callable[[World], str], selection: 
 
 
 OPS["User.email"] = ("_entities", entity("auth", "User", lambda w: w.actors.customer.id, "email"))
+OPS["User.emailVerified"] = ("_entities", entity("auth", "User", lambda w: w.actors.customer.id,
+                                                "emailVerified"))
 OPS["User.notificationPreferences"] = ("_entities", entity(
     "auth", "User", lambda w: w.actors.customer.id, "notificationPreferences { email sms }"))
 OPS["User.bookings"] = ("_entities", entity("booking", "User", lambda w: w.actors.customer.id,

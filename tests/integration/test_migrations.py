@@ -155,3 +155,28 @@ async def test_tickets_of_bookings_confirmed_before_check_in_are_counted_once(
         await db.dispose()
     assert [tuple(r) for r in counted] == [("s-old", 5, 0)]
     assert diffs == []
+
+
+async def test_accounts_made_before_email_verification_count_as_verified(
+        fresh_url: Callable[[str], str]) -> None:
+    url = fresh_url("auth")
+    await migrate_to("auth", url, "5b2e7c1d9a40")  # the revision before email verification
+    db = Database(url)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, role, created_at) VALUES "
+                "('u-old', 'old@example.com', 'Old', 'x', 'CUSTOMER', '2026-01-02 03:04:05')"))
+        await upgrade("auth", url)
+        async with db.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, role, created_at) VALUES "
+                "('u-new', 'new@example.com', 'New', 'x', 'CUSTOMER', '2026-12-01 00:00:00')"))
+            rows = dict((await connection.execute(text(
+                "SELECT id, email_verified_at FROM users"))).all())
+            diffs = await connection.run_sync(differences(spec("auth").metadata))
+    finally:
+        await db.dispose()
+    assert rows["u-new"] is None
+    assert str(rows["u-old"]).startswith("2026-01-02 03:04:05")
+    assert diffs == []

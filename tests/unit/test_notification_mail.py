@@ -159,3 +159,20 @@ def test_a_waiting_list_offer_names_the_seats_and_the_deadline_in_the_venues_zon
     assert "until Tue 1 Jan 2030, 11:15 Europe/Berlin" in rendered.subject
     assert "A1, A2" in rendered.text and "h1" in rendered.text
     assert "11:15 Europe/Berlin" in mail.render_sms("WAITLIST_OFFER", context)
+
+
+def test_the_verification_mail_carries_the_token_and_its_link() -> None:
+    payload = {"user_id": "u1", "email": "ada@example.com", "name": "Ada", "token": "tok-EN_1",
+               "expires_at": "2030-01-03T10:00:00+00:00",
+               "link": "http://localhost:4000/#/verify?token=tok-EN_1&x=<y>"}
+    context = context_of(payload, "Ada")
+    context["subject"] = "S"
+    rendered = mail.render("VERIFY_EMAIL", context)
+    assert rendered.subject == "Confirm your email address for TicketFlow"
+    assert "http://localhost:4000/#/verify?token=tok-EN_1&x=<y>" in rendered.text
+    assert "\ntok-EN_1\n" in rendered.text and "ada@example.com" in rendered.text
+    assert 'href="http://localhost:4000/#/verify?token=tok-EN_1&amp;x=&lt;y&gt;"' in rendered.html
+    assert "until Thu 3 Jan 2030, 10:00 UTC" in rendered.text
+    assert "updateNotificationPreferences" not in rendered.html  # no notice: mails-off is moot
+    receipt = mail.render("RECEIPT", {**context_of(PAYLOADS["RECEIPT"], "Ada"), "subject": "S"})
+    assert "updateNotificationPreferences" in receipt.html
