@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from subgraphs.kernel.db import Database
 from tests.flows import Actors, ShowOnSale, show_on_sale
 from tests.harness import Stack, test_env
+from tests.integration.mailbox import SmtpServer
 from tests.integration.support import Deployment, deployment, own_databases
 
 
@@ -69,3 +70,14 @@ async def key_rotation(mode: str, tmp_path_factory: pytest.TempPathFactory
     """A deployment of its own whose signing keys the tests rotate."""
     async with own_deployment(mode, tmp_path_factory, "rotation") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    """A loopback SMTP server of the module's own (tests/integration/mailbox.py)."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -102,3 +102,9 @@ def images(message: EmailMessage) -> tuple[list[str], list[str]]:
         else:
             inline.append(str(part["Content-ID"]))
     return inline, attached
+
+
+def mail_settings(server: SmtpServer) -> dict[str, Any]:
+    """A deployment's settings that send its mail to ``server`` (loopback, no TLS)."""
+    return {"smtp_host": "127.0.0.1", "smtp_port": server.port, "smtp_tls": "none",
+            "smtp_timeout_seconds": 5, "mail_from": "TicketFlow <tickets@example.com>"}

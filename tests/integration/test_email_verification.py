@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -28,7 +28,7 @@ from subgraphs.notification.models import Delivery
 from tests.flows import PASSWORD, show_on_sale
 from tests.harness import GraphQL, eventually
 from tests.integration.conftest import own_deployment
-from tests.integration.mailbox import SmtpServer, text_body
+from tests.integration.mailbox import SmtpServer, mail_settings, text_body
 from tests.integration.support import Deployment, refusal, unique_email
 
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) {
@@ -59,22 +59,10 @@ class Registered:
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 async def verifying(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
                     ) -> AsyncIterator[Deployment]:
     """Mail goes to the loopback SMTP server; two resends a minute per account."""
-    async with own_deployment(mode, tmp_path_factory, "verify", smtp_host="127.0.0.1",
-                              smtp_port=smtp.port, smtp_tls="none", smtp_timeout_seconds=5,
-                              mail_from="TicketFlow <tickets@example.com>",
+    async with own_deployment(mode, tmp_path_factory, "verify", **mail_settings(smtp),
                               public_url="http://mail.example.test/app/",
                               register_limit_per_address=100,
                               resend_verification_limit_per_email=2,

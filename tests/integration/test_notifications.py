@@ -16,7 +16,7 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +37,7 @@ from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from tests.flows import PASSWORD, ShowOnSale, User, seat_ids, show_on_sale
 from tests.harness import error_codes, eventually
 from tests.integration.conftest import own_deployment
-from tests.integration.mailbox import SmtpServer, images, qr_codes, text_body, tokens
+from tests.integration.mailbox import SmtpServer, images, mail_settings, qr_codes, text_body, tokens
 from tests.integration.support import REGISTER, Deployment, refusal, unique_email
 from tests.integration.test_batching import statements
 from tests.payments import CANCEL_BOOKING, pay, pending_booking, wait_booking
@@ -59,22 +59,10 @@ VERIFY_SUBJECT = "Confirm your email address"
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 async def notifying(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
                     ) -> AsyncIterator[Deployment]:
     """Mail goes to the loopback SMTP server; failed sends are retried after 0.3 s, 0.6 s..."""
-    async with own_deployment(mode, tmp_path_factory, "notify", smtp_host="127.0.0.1",
-                              smtp_port=smtp.port, smtp_tls="none", smtp_timeout_seconds=5,
-                              mail_from="TicketFlow <tickets@example.com>",
+    async with own_deployment(mode, tmp_path_factory, "notify", **mail_settings(smtp),
                               notification_retry_seconds=0.3,
                               notification_max_attempts=8) as running:
         yield running
@@ -513,9 +501,7 @@ async def test_unknown_recipients_and_interrupted_sends_are_parked_not_sent(
 async def lapsing(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
                   ) -> AsyncIterator[Deployment]:
     """Holds last one second and the sweeper runs often: bookings left unpaid expire."""
-    async with own_deployment(mode, tmp_path_factory, "notify-lapse", smtp_host="127.0.0.1",
-                              smtp_port=smtp.port, smtp_tls="none",
-                              mail_from="TicketFlow <tickets@example.com>",
+    async with own_deployment(mode, tmp_path_factory, "notify-lapse", **mail_settings(smtp),
                               hold_ttl_seconds=1, sweep_interval_seconds=0.3) as running:
         yield running
 

@@ -9,7 +9,7 @@ confirmation mail name the type. A show without types sells as before.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from subgraphs.venue.models import TicketType as VenueTicketType
 from tests.flows import User
 from tests.harness import eventually
 from tests.integration.conftest import own_deployment
-from tests.integration.mailbox import SmtpServer, text_body, tokens
+from tests.integration.mailbox import SmtpServer, mail_settings, text_body, tokens
 from tests.integration.seating import Venues, at, small_map
 from tests.integration.support import Deployment, count, refusal
 from tests.integration.test_notifications import CONFIRMATION, known
@@ -86,21 +86,9 @@ class TypedShow:
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 async def typed(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
                 ) -> AsyncIterator[Deployment]:
-    async with own_deployment(mode, tmp_path_factory, "types", smtp_host="127.0.0.1",
-                              smtp_port=smtp.port, smtp_tls="none", smtp_timeout_seconds=5,
-                              mail_from="TicketFlow <tickets@example.com>",
+    async with own_deployment(mode, tmp_path_factory, "types", **mail_settings(smtp),
                               notification_retry_seconds=0.3) as running:
         yield running
 

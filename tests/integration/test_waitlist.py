@@ -8,7 +8,7 @@ server, as in test_notifications.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -30,7 +30,7 @@ from subgraphs.kernel.db import utcnow
 from tests.flows import CHECKOUT, HOLD, ShowOnSale, User, show_on_sale
 from tests.harness import eventually
 from tests.integration.conftest import own_deployment
-from tests.integration.mailbox import SmtpServer, text_body
+from tests.integration.mailbox import SmtpServer, mail_settings, text_body
 from tests.integration.promo_support import create_code, tiered_show
 from tests.integration.promo_support import hold as promo_hold
 from tests.integration.support import Deployment, count, customer, refusal, seat_rows
@@ -66,22 +66,10 @@ OFFER_SUBJECT = "Seats for Test Show are waiting for you until "
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 async def lines(mode: str, tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer
                 ) -> AsyncIterator[Deployment]:
     """Offers last 15 minutes (the default); the sweeper runs only when a test calls it."""
-    async with own_deployment(mode, tmp_path_factory, "waitlist", smtp_host="127.0.0.1",
-                              smtp_port=smtp.port, smtp_tls="none",
-                              mail_from="TicketFlow <tickets@example.com>",
+    async with own_deployment(mode, tmp_path_factory, "waitlist", **mail_settings(smtp),
                               sweep_interval_seconds=3600) as running:
         yield running
 
