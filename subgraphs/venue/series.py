@@ -287,6 +287,15 @@ async def series_by_venue(session: AsyncSession,
                           ShowSeries.id)
 
 
+async def series_having_shows(session: AsyncSession, series_ids: Sequence[str],
+                              statuses: Sequence[str]) -> set[str]:
+    """Which of ``series_ids`` have a show with one of ``statuses`` (one query for all)."""
+    if not series_ids:
+        return set()
+    return set(await session.scalars(select(Show.series_id).distinct().where(
+        Show.series_id.in_(series_ids), Show.status.in_(statuses))))
+
+
 async def count_series_shows(session: AsyncSession, series_id: str,
                              statuses: Sequence[str]) -> int:
     """How many shows of the series have one of ``statuses``."""

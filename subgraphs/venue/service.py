@@ -49,6 +49,7 @@ from subgraphs.venue.series import (
     rule_of,
     series_by_ids,
     series_by_venue,
+    series_having_shows,
 )
 from subgraphs.venue.shows import (
     SHOW_KINDS,
@@ -98,6 +99,7 @@ __all__ = [
     "sections_by_hall",
     "series_by_ids",
     "series_by_venue",
+    "series_having_shows",
     "set_venue_time_zone",
     "shows_by_ids",
     "staff_by_venue",

@@ -555,6 +555,5 @@ async def venue_series(info: Info, venue: Venue) -> list[ShowSeries]:
     if _manages(info, str(venue.owner_id)):
         return found
     async with info.context.service.db.reader() as session:
-        counted = [await service.count_series_shows(session, str(s.id), PUBLIC)
-                   for s in found]
-    return [s for s, n in zip(found, counted, strict=True) if n]
+        public = await service.series_having_shows(session, [str(s.id) for s in found], PUBLIC)
+    return [s for s in found if str(s.id) in public]
