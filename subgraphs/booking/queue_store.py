@@ -31,6 +31,7 @@ import hashlib
 import hmac
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -87,6 +88,16 @@ class QueueState:
         return math.floor(self.admitted)
 
 
+@dataclass(frozen=True)
+class QueueSettings:
+    """A queue's settings as booking's database has them (``rate`` resolved from auto)."""
+
+    show_id: str
+    opens_at: float
+    rate_per_minute: float
+    paused: bool
+
+
 class QueueStore(Protocol):
     async def join(self, show_id: str, user_id: str) -> tuple[int, bool]:
         """The user's arrival index for the show and whether it is new (one per account)."""
@@ -97,13 +108,11 @@ class QueueStore(Protocol):
     async def expired_passes(self, show_id: str, now: float) -> int:
         """How many passes expired by ``now``."""
 
-    async def open(self, show_id: str, key: bytes) -> QueueState:
-        """Freeze the pre-queue and its shuffle key (no-op if already open)."""
-
-    async def advance(self, show_id: str, now: float, rate_per_minute: float,
-                      paused: bool) -> float:
-        """Admit ``rate x (now - last advance)`` more places (not past the arrivals, none
-        while paused); the new admitted count."""
+    async def round(self, settings: Sequence[QueueSettings], now: float) -> None:
+        """One admission round for every queue in ``settings``: write its settings beside its
+        numbers (:meth:`publish`), open it if its time came (freeze the pre-queue and draw its
+        shuffle key; once), and admit ``rate x (now - last round)`` more places (not past the
+        arrivals, none while paused)."""
 
     async def pass_expiry(self, show_id: str, place: int, expires: float) -> float:
         """The expiry of the pass of ``place``: ``expires`` if this is its first, else the
@@ -153,21 +162,18 @@ class MemoryQueueStore:
     async def expired_passes(self, show_id: str, now: float) -> int:
         return sum(1 for e in self._q(show_id).passes.values() if e <= now)
 
-    async def open(self, show_id: str, key: bytes) -> QueueState:
-        q = self._q(show_id)
-        if q.pre is None:
-            q.pre, q.key = q.arrivals, key
-        return QueueState(q.arrivals, q.pre, q.key, q.admitted)
-
-    async def advance(self, show_id: str, now: float, rate_per_minute: float,
-                      paused: bool) -> float:
-        q = self._q(show_id)
-        if q.pre is None:
-            return 0.0
-        if q.last is not None and not paused and now > q.last:
-            q.admitted = min(float(q.arrivals), q.admitted + rate_per_minute * (now - q.last) / 60)
-        q.last = now
-        return q.admitted
+    async def round(self, settings: Sequence[QueueSettings], now: float) -> None:
+        for queue in settings:
+            q = self._q(queue.show_id)
+            if q.pre is None and queue.opens_at <= now:
+                q.pre, q.key = q.arrivals, new_key()
+            if q.pre is None:
+                continue
+            if q.last is not None and not queue.paused and now > q.last:
+                q.admitted = min(float(q.arrivals),
+                                 q.admitted + queue.rate_per_minute * (now - q.last) / 60)
+            if q.last is None or now > q.last:
+                q.last = now
 
     async def pass_expiry(self, show_id: str, place: int, expires: float) -> float:
         return self._q(show_id).passes.setdefault(place, expires)
@@ -188,27 +194,25 @@ local index = redis.call('HINCRBY', KEYS[1], 'arrivals', 1)
 redis.call('HSET', KEYS[2], ARGV[1], index)
 return {index, 1}
 """
-# KEYS: the show's hash; ARGV: key (hex).
-_OPEN = """
+# KEYS: the show's hash; ARGV: opens (s), rate per minute, paused (0/1), now (s), a fresh
+# shuffle key (hex, kept only if this round opens the queue). One admission round.
+_ROUND = """
+redis.call('HSET', KEYS[1], 'opens', ARGV[1], 'rate', ARGV[2], 'paused', ARGV[3])
+local now = tonumber(ARGV[4])
 if redis.call('HEXISTS', KEYS[1], 'pre') == 0 then
-  local n = redis.call('HGET', KEYS[1], 'arrivals') or '0'
-  redis.call('HSET', KEYS[1], 'pre', n, 'key', ARGV[1])
+  if tonumber(ARGV[1]) > now then return 0 end
+  redis.call('HSET', KEYS[1], 'pre', redis.call('HGET', KEYS[1], 'arrivals') or '0',
+             'key', ARGV[5])
 end
-return 1
-"""
-# KEYS: the show's hash; ARGV: now (s), rate per minute, paused (0/1). Returns admitted.
-_ADVANCE = """
-if redis.call('HEXISTS', KEYS[1], 'pre') == 0 then return '0' end
-local now = tonumber(ARGV[1])
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '')
-local admitted = tonumber(redis.call('HGET', KEYS[1], 'admitted') or '0')
 if last ~= nil and ARGV[3] == '0' and now > last then
   local arrivals = tonumber(redis.call('HGET', KEYS[1], 'arrivals') or '0')
+  local admitted = tonumber(redis.call('HGET', KEYS[1], 'admitted') or '0')
   admitted = math.min(arrivals, admitted + tonumber(ARGV[2]) * (now - last) / 60)
   redis.call('HSET', KEYS[1], 'admitted', string.format('%.6f', admitted))
 end
-if last == nil or now > last then redis.call('HSET', KEYS[1], 'last', ARGV[1]) end
-return string.format('%.6f', admitted)
+if last == nil or now > last then redis.call('HSET', KEYS[1], 'last', ARGV[4]) end
+return 1
 """
 # KEYS: passes zset; ARGV: place, expiry. Returns the expiry recorded.
 _RECORD_EXPIRY = """
@@ -224,8 +228,7 @@ class RedisQueueStore:
         self._redis = redis_client(url, name=f"{prefix}:queue", timeout=timeout)
         self._prefix = prefix
         self._join = self._redis.register_script(_JOIN)
-        self._open = self._redis.register_script(_OPEN)
-        self._advance = self._redis.register_script(_ADVANCE)
+        self._round = self._redis.register_script(_ROUND)
         self._pass = self._redis.register_script(_RECORD_EXPIRY)
 
     def _key(self, show_id: str, part: str = "") -> str:
@@ -246,16 +249,16 @@ class RedisQueueStore:
     async def expired_passes(self, show_id: str, now: float) -> int:
         return int(await self._redis.zcount(self._key(show_id, ":passes"), "-inf", now))
 
-    async def open(self, show_id: str, key: bytes) -> QueueState:
-        await self._open(keys=[self._key(show_id)], args=[key.hex()])
-        return await self.state(show_id)
-
-    async def advance(self, show_id: str, now: float, rate_per_minute: float,
-                      paused: bool) -> float:
-        admitted = await self._advance(keys=[self._key(show_id)],
-                                       args=[repr(now), repr(float(rate_per_minute)),
-                                             "1" if paused else "0"])
-        return float(admitted)
+    async def round(self, settings: Sequence[QueueSettings], now: float) -> None:
+        """Every queue's round in one pipeline: one round trip however many queues."""
+        if not settings:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for q in settings:
+                await self._round(keys=[self._key(q.show_id)], client=pipe, args=[
+                    repr(q.opens_at), repr(float(q.rate_per_minute)),
+                    "1" if q.paused else "0", repr(now), new_key().hex()])
+            await pipe.execute()
 
     async def pass_expiry(self, show_id: str, place: int, expires: float) -> float:
         found = await self._pass(keys=[self._key(show_id, ":passes")],

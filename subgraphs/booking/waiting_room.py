@@ -19,7 +19,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from subgraphs.booking import shows
-from subgraphs.booking.models import Hold, HoldStatus, QueuePassUse, ShowQueue
+from subgraphs.booking.models import (
+    CANCELLED,
+    BookableShow,
+    Hold,
+    HoldStatus,
+    QueuePassUse,
+    ShowQueue,
+)
 from subgraphs.booking.queue_security import (
     Challenge,
     ChallengeVerifier,
@@ -30,9 +37,9 @@ from subgraphs.booking.queue_security import (
 )
 from subgraphs.booking.queue_store import (
     MemoryQueueStore,
+    QueueSettings,
     QueueStore,
     RedisQueueStore,
-    new_key,
 )
 from subgraphs.kernel.auth import Caller, require_caller, require_role
 from subgraphs.kernel.errors import (
@@ -158,9 +165,14 @@ async def _fresh(service: Service, show_id: str) -> ShowQueue:
     return row
 
 
+def _settings(service: Service, queue: ShowQueue) -> QueueSettings:
+    return QueueSettings(queue.show_id, queue.opens_at.timestamp(), rate_of(service, queue),
+                         queue.paused)
+
+
 async def _publish(service: Service, queue: ShowQueue) -> None:
-    await store(service).publish(queue.show_id, queue.opens_at.timestamp(),
-                                 rate_of(service, queue), queue.paused)
+    q = _settings(service, queue)
+    await store(service).publish(q.show_id, q.opens_at, q.rate_per_minute, q.paused)
 
 
 async def set_paused(service: Service, caller: Caller | None, show_id: str,
@@ -330,14 +342,11 @@ async def admit_round(service: Service, now: float | None = None) -> None:
     """Open every queue whose time came, and admit at each one's rate since last round."""
     now = time.time() if now is None else now
     async with service.db.reader() as session:
-        queues = list((await session.scalars(select(ShowQueue))).all())
-    st = store(service)
-    for queue in queues:
-        await _publish(service, queue)
-        if queue.opens_at.timestamp() > now:
-            continue
-        await st.open(queue.show_id, new_key())
-        await st.advance(queue.show_id, now, rate_of(service, queue), queue.paused)
+        # A cancelled show sells nothing more: its line stands still.
+        queues = list((await session.scalars(
+            select(ShowQueue).join(BookableShow, BookableShow.id == ShowQueue.show_id)
+            .where(BookableShow.status != CANCELLED))).all())
+    await store(service).round([_settings(service, q) for q in queues], now)
 
 
 async def admitter(service: Service) -> None:

@@ -15,14 +15,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from subgraphs.booking import waiting_room
-from subgraphs.booking.models import Hold, QueuePassUse, ShowQueue
+from subgraphs.booking.models import CANCELLED, BookableShow, Hold, QueuePassUse, ShowQueue
 from subgraphs.booking.queue_security import TicketId, solve
 from subgraphs.booking.queue_store import shuffled
 from subgraphs.kernel.db import Database
-from tests.flows import HOLD, Actors, ShowOnSale, User, new_user, seat_ids
+from tests.flows import HOLD, Actors, ShowOnSale, User, new_user, seat_ids, show_on_sale
 from tests.harness import GraphQL, Stack, http
 from tests.integration.support import refusal
 
@@ -174,7 +174,6 @@ HOLD_KEYED = """mutation($show: ID!, $seats: [ID!]!, $key: String) {
 
 async def test_a_pass_for_one_show_does_not_open_another(
         stack: Stack, actors: Actors, show: ShowOnSale) -> None:
-    from tests.flows import show_on_sale
 
     booking = stack.client("booking")
     service = stack.services["booking"]
@@ -216,6 +215,43 @@ async def test_a_paused_queue_admits_nobody_until_resumed(
     assert resumed["paused"] is False
     await waiting_room.admit_round(service, now=t0 + 125)  # 25 s since the paused round
     assert (await waiting_room.store(service).state(show.id)).admitted_places == 2
+
+
+async def test_one_round_admits_in_every_queue_but_a_cancelled_shows(
+        stack: Stack, actors: Actors, show: ShowOnSale, dbs: dict[str, Database]) -> None:
+    """An admission round serves every queue at once (one Redis pipeline), each at its own
+    rate and opening time; the line of a show that was cancelled stands still."""
+    booking = stack.client("booking")
+    service = stack.services["booking"]
+    venue = stack.client("venue")
+    second, cancelled = [await show_on_sale(venue, booking, actors.organizer) for _ in range(2)]
+    opens = opening()
+    for show_id, rate in ((show.id, 60), (second.id, 120), (cancelled.id, 60)):
+        await configure(booking, show_id, actors.organizer, opens, rate)
+    later = opens + timedelta(seconds=10)
+    await configure(booking, second.id, actors.organizer, later, 120)
+    people = await customers(stack, 5)
+    for show_id in (show.id, second.id, cancelled.id):
+        for who in people:
+            await join(booking, show_id, who)
+    async with dbs["booking"].writer() as session:
+        await session.execute(update(BookableShow).where(BookableShow.id == cancelled.id)
+                              .values(status=CANCELLED))
+        await session.commit()
+    t0 = opens.timestamp()
+    await waiting_room.admit_round(service, now=t0)
+    await waiting_room.admit_round(service, now=t0 + 2.5)
+    st = waiting_room.store(service)
+    first_state, second_state = await st.state(show.id), await st.state(second.id)
+    assert (first_state.pre, first_state.admitted_places) == (5, 2)  # 2.5 s at one a second
+    assert second_state.pre is None  # its opening time has not come
+    await waiting_room.admit_round(service, now=t0 + 10)
+    await waiting_room.admit_round(service, now=t0 + 11)
+    second_state = await st.state(second.id)
+    assert (second_state.pre, second_state.admitted_places) == (5, 2)  # 1 s at two a second
+    assert (await st.state(show.id)).admitted_places == 5  # never more than came
+    gone = await st.state(cancelled.id)
+    assert (gone.pre, gone.admitted_places) == (None, 0)
 
 
 async def test_who_may_configure_pause_and_resume_a_queue(
