@@ -1,7 +1,7 @@
 // #/organizer — an organizer's shows (every status, per venue) with live sold / held / available
 // counts per category; #/organizer/shows/:id — one show: the seat map coloured by state (look
 // only), live counts per category and per standing section, what it sold (salesReport),
-// check-in progress, and the CSV exports.
+// check-in progress, the CSV exports, and its waiting room (ui/queuepanel.ts).
 import { currentSession, describeError, request } from '../api';
 import { graphql } from '../gql';
 import type { OrganizerShowsQuery } from '../gql/graphql';
@@ -10,6 +10,7 @@ import { mountSeatMap, type CompactSeatMap } from '../seatmap';
 import { watchCounts, type ShowCounts } from '../ui/counts';
 import { h, heading, link, nodes } from '../ui/dom';
 import { formatLocalTime, formatMoney } from '../ui/format';
+import { queuePanel } from '../ui/queuepanel';
 import { Messages } from '../ui/status';
 
 const ORGANIZER_SHOWS = graphql(`
@@ -159,6 +160,7 @@ route('/organizer/shows/:id', async (root, { id }): Promise<Leave | void> => {
     segment: null,
     selectable: false,
   });
+  const queue = show.status === 'ON_SALE' ? queuePanel(show.id) : null;
   root.append(...nodes(
     heading(show.title),
     h('p', {}, `${formatLocalTime(show.localStartsAt, show.venue.timeZone)} · ${show.venue.name} · ${STATUS_WORDS[show.status] ?? show.status}`),
@@ -172,6 +174,7 @@ route('/organizer/shows/:id', async (root, { id }): Promise<Leave | void> => {
       h('dt', {}, 'Refunded'), h('dd', {}, formatMoney(report.refunded)),
       h('dt', {}, 'Net'), h('dd', { 'data-testid': 'net' }, formatMoney(report.net))) : null,
     h('p', { class: 'actions' }, exportButton('orders'), ' ', exportButton('attendees')),
+    queue?.element,
     h('h2', {}, 'Seat map'),
     map.element,
   ));
@@ -183,6 +186,7 @@ route('/organizer/shows/:id', async (root, { id }): Promise<Leave | void> => {
   });
   return () => {
     watch.stop();
+    queue?.stop();
     map.destroy();
   };
 });
