@@ -9,7 +9,10 @@ keeps the keys by ``kid``:
 - a key id the document did not have is looked up again at most every
   ``REFETCH_INTERVAL`` seconds, and at most ``MAX_MISSING`` of them are remembered, so
   made-up key ids cost neither fetches nor memory without bound;
-- when the document cannot be fetched, the keys read before keep verifying.
+- when the document cannot be fetched, the keys read before keep verifying;
+- the whole document (``Show.checkInList`` hands it to gate devices) is fetched again at most
+  every ``DOCUMENT_MAX_AGE`` seconds, so gates downloading their lists at once cost
+  notification one request a minute, and a key notification adds reaches them within it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class TicketKeys:
     """Notification's ticket keys, fetched on demand and cached by key id."""
 
     REFETCH_INTERVAL = 10.0
+    DOCUMENT_MAX_AGE = 60.0
     MAX_MISSING = 1024
     TIMEOUT = 5.0
 
@@ -56,6 +60,7 @@ class TicketKeys:
         self._document: dict[str, Any] | None = None
         self._missing: dict[str, float] = {}
         self._failed = False
+        self._fetched_at: float | None = None  # when the document was last read
         self._lock = asyncio.Lock()
         self.fetches = 0  # how many times the document was asked for (tests and logs)
 
@@ -82,13 +87,18 @@ class TicketKeys:
         self._keys, self._document = keys, {"keys": [e for e in entries or []
                                                      if isinstance(e, dict)]}
         self._failed = False
+        self._fetched_at = self._clock()
 
     async def document(self) -> dict[str, Any]:
-        """The JWKS document (what a gate device verifies with offline): fetched afresh,
-        or the last one read when notification cannot be reached."""
+        """The JWKS document (what a gate device verifies with offline): the one read less
+        than ``DOCUMENT_MAX_AGE`` seconds ago, else fetched afresh, or the last one read when
+        notification cannot be reached."""
         async with self._lock:
+            fresh = self._fetched_at is not None and \
+                self._clock() - self._fetched_at < self.DOCUMENT_MAX_AGE
             try:
-                await self._fetch()
+                if not fresh:
+                    await self._fetch()
             except KeysUnavailable:
                 if self._document is None:
                     raise

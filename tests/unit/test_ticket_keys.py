@@ -141,3 +141,20 @@ async def test_nothing_but_a_whole_ticket_of_ours_verifies(
         with pytest.raises(BadTicket):
             await keys.verify(token)
     assert (await keys.verify(good))["bid"] == "b"
+
+
+async def test_the_document_is_read_again_at_most_once_a_minute(
+        served: tuple[Notification, Clock, TicketKeys]) -> None:
+    notification, clock, keys = served
+    key, added = new_ed25519_key(), new_ed25519_key()
+    notification.keys = [key]
+    assert [k["kid"] for k in (await keys.document())["keys"]] == [key.kid]
+    asked = notification.asked
+    notification.keys = [key, added]
+    clock.now += TicketKeys.DOCUMENT_MAX_AGE - 1
+    for _ in range(5):  # gates downloading their lists within the minute
+        assert [k["kid"] for k in (await keys.document())["keys"]] == [key.kid]
+    assert notification.asked == asked
+    clock.now += 1  # a minute on: the added key reaches the gates
+    assert [k["kid"] for k in (await keys.document())["keys"]] == [key.kid, added.kid]
+    assert notification.asked == asked + 1
