@@ -57,13 +57,13 @@ async def unpublished(db: Database) -> int:
 
 
 @event_payload
-class Tested(Payload):
+class RelayProbe(Payload):
     n: int
 
 
 async def commit_event(db: Database, n: int) -> None:
     async with UnitOfWork(db, TABLES, "auth") as uow:
-        uow.emit(Tested(n=n))
+        uow.emit(RelayProbe(n=n))
         await uow.commit()
 
 
