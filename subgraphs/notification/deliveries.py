@@ -8,6 +8,7 @@ A delivery left in SENDING by a crash is parked, never re-sent: it may have gone
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -143,8 +144,23 @@ async def _send(service: Service, delivery: Delivery) -> None:
         await _failed(service, delivery, f"internal error: {exc!r}", permanent=False)
         return
     await _finish(service, delivery, status=SENT, sent_at=utcnow(), recipient=address,
-                  last_error=None)
+                  last_error=None, **_forget_secrets(delivery))
     log.info("sent %s %s %s to %s", delivery.kind, delivery.channel, delivery.id, address)
+
+
+# Payload fields that only the mail's reader may know: dropped from the stored copy once the
+# mail is sent (a verification token would verify the address for whoever reads the table).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {"VERIFY_EMAIL": ("token", "link")}
+
+
+def _forget_secrets(delivery: Delivery) -> dict[str, Any]:
+    """The column values that drop ``delivery``'s secrets from its stored payload."""
+    fields = SECRET_FIELDS.get(delivery.kind)
+    if not fields:
+        return {}
+    payload = json.loads(delivery.payload)
+    return {"payload": json.dumps({k: v for k, v in payload.items() if k not in fields},
+                                  sort_keys=True)}
 
 
 async def _failed(service: Service, delivery: Delivery, error: str, *, permanent: bool) -> None:

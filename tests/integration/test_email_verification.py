@@ -207,6 +207,17 @@ async def test_resend_mails_a_new_token_and_is_rate_limited(
         kinds = list(await s.scalars(select(Delivery.kind).where(Delivery.user_id == who.id)))
     assert kinds == ["VERIFY_EMAIL"] * 3
 
+    # Once sent, notification's stored copies keep neither the tokens nor the links.
+    async def sent_payloads() -> list[str] | None:
+        async with d.dbs["notification"].reader() as s:
+            rows = (await s.execute(select(Delivery.status, Delivery.payload).where(
+                Delivery.user_id == who.id))).all()
+        return [r.payload for r in rows] if all(r.status == "SENT" for r in rows) else None
+
+    stored = await eventually(sent_payloads)
+    assert len(stored) == 3 and all(who.email in p for p in stored)
+    assert not any(t in p for t in tokens for p in stored)
+
 
 async def test_accounts_made_by_an_operator_are_verified(verifying: Deployment) -> None:
     d = verifying
