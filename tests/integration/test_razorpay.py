@@ -802,7 +802,7 @@ async def test_an_order_paid_after_switching_provider_is_given_back_not_kept(
 
 # --- the cap per instrument of queued shows (docs/payments.md, "Cards per queued show") -------
 
-VISA, MASTERCARD = "4111111111111111", "5104015555555558"
+VISA, MASTERCARD, RUPAY = "4111111111111111", "5104015555555558", "6074820000000003"
 
 
 def keyed(d: Deployment, value: str) -> str:
@@ -888,6 +888,24 @@ async def test_saved_cards_pay_for_at_most_the_cap_of_a_queued_show_whatever_the
     par = await par_of(standin, tokens[0])
     assert not any(par in v or any(t in v for t in tokens) for v in stored)
     await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought])
+
+
+async def test_a_rupay_card_without_a_par_is_capped_by_its_network_reference_id(
+        rzp: Deployment, standin: StandIn) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    bought = await queued_bookings(rzp.stack, show, opens, CAP + 1)
+    tokens = [await standin.save_card(RUPAY) for _ in bought]
+    answer = (await standin.api("POST", "/cards/fingerprints", {"token": tokens[0]})).json()
+    assert answer["payment_account_reference"] is None and answer["network_reference_id"]
+    answers = [await pay_queued(rzp, standin, who, made["id"], token_id=token)
+               for (who, made), token in zip(bought, tokens, strict=True)]
+    assert [a["__typename"] for a, _ in answers] == ["Payment"] * CAP + ["PaymentDeclined"]
+    assert answers[CAP][0]["reason"] == "instrument_limit"
+    assert await at_razorpay(standin, answers[CAP][1]) == ("authorized", False)
+    assert await uses(rzp.dbs["payment"], show.id) == sorted(
+        (keyed(rzp, "razorpay:nrid:" + answer["network_reference_id"]), made["id"])
+        for _, made in bought[:CAP])
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought[:CAP]])
 
 
 async def test_a_upi_id_pays_for_at_most_the_cap_of_a_queued_show(
