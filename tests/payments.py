@@ -5,8 +5,9 @@ booking, what its payment captured minus what was refunded equals the booking's 
 it is CONFIRMED, and 0 otherwise; and the two services agree on where the booking stands.
 Partial refunds an organizer granted on a confirmed booking (reason REQUESTED, or PROVIDER
 when made in the provider's dashboard; booking still CONFIRMED) are goodwill: they come off
-the total, and nothing else may. A duplicate capture given back (DUPLICATE_PAYMENT) never
-entered the books; it only has to be settled.
+the total, and nothing else may. A duplicate capture given back (DUPLICATE_PAYMENT), or the
+capture of a payment declined for its instrument (INSTRUMENT_REFUSED), never entered the
+books; it only has to be settled.
 """
 
 from __future__ import annotations
@@ -172,8 +173,9 @@ async def disagreements(booking_db: Database, payment_db: Database,
         if p.booking_status != b.status:
             problems.append(f"payment {p.id} thinks booking {b.id} is {p.booking_status}, "
                             f"booking says {b.status}")
-        # A second capture given back whole (DUPLICATE_PAYMENT) is outside the books.
-        mine = [r for r in mine if r.reason != "DUPLICATE_PAYMENT"]
+        # A second capture given back whole (DUPLICATE_PAYMENT), or one of a payment declined
+        # for its instrument (INSTRUMENT_REFUSED), is outside the books.
+        mine = [r for r in mine if r.reason not in ("DUPLICATE_PAYMENT", "INSTRUMENT_REFUSED")]
         succeeded = sum(r.amount for r in mine if r.status == "SUCCEEDED")
         if succeeded != p.refunded_amount:
             problems.append(f"payment {p.id} refunded {p.refunded_amount} but its refunds "

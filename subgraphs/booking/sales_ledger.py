@@ -6,7 +6,8 @@ refund in ``booking_refunds`` so a report can subtract refunds with one aggregat
 own database, never asking payment. The consumer is idempotent twice over: the event id
 (``processed_events``, as for every event) and the refund id (the row's key).
 
-A duplicate capture given back (``DUPLICATE_PAYMENT``) never was the booking's money, and
+A duplicate capture given back (``DUPLICATE_PAYMENT``), like a capture of a payment declined
+for its instrument (``INSTRUMENT_REFUSED``), never was the booking's money, and
 a payment that could not buy its booking (``BOOKING_NOT_CONFIRMED``) never counted as a
 sale: neither is recorded.
 """
@@ -21,7 +22,7 @@ from subgraphs.booking.models import Booking, RefundRecord
 from subgraphs.kernel.events import Event, PaymentRefunded
 from subgraphs.kernel.uow import UnitOfWork
 
-NOT_SALES = ("DUPLICATE_PAYMENT", "BOOKING_NOT_CONFIRMED")
+NOT_SALES = ("DUPLICATE_PAYMENT", "INSTRUMENT_REFUSED", "BOOKING_NOT_CONFIRMED")
 
 
 async def record_refund(uow: UnitOfWork, refunded: PaymentRefunded, event: Event) -> None:

@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     # Payment declines (reason instrument_limit) a queued show's booking paid with a card
     # that already paid this many of the show's bookings (docs/waiting-room.md).
     queue_passes_per_instrument: int = Field(default=2, gt=0)
+    # A queued show's booking paid with an instrument the provider cannot identify (a
+    # Razorpay card not saved, netbanking, a wallet): "refuse" declines it (reason
+    # instrument_unidentified), "allow" takes it uncapped (docs/payments.md).
+    queue_unidentified_instruments: Literal["refuse", "allow"] = "refuse"
     relay_interval_seconds: float = Field(default=0.5, gt=0)
     # A commit wakes the outbox relay, which first waits this long for more: under load one
     # round publishes many transactions' events (a hold adds no transaction of its own).
@@ -145,9 +149,9 @@ class Settings(BaseSettings):
     payment_provider: Literal["sandbox", "razorpay"] = "sandbox"
     # Public on purpose: the sandbox moves no money, and production refuses the sandbox.
     sandbox_webhook_secret: str = "sandbox-webhook-secret"  # noqa: S105
-    # The key of the instruments' fingerprints (HMAC-SHA256 of the card number): the number
-    # is never stored. Only the sandbox's test cards are fingerprinted today, so production
-    # does not insist on a secret of its own (docs/payments.md, "Cards per queued show").
+    # The key of the instruments' fingerprints (HMAC-SHA256 of the sandbox's card number, of
+    # a Razorpay card's PAR or network reference id, of a UPI id): none of them is stored
+    # (docs/payments.md, "Cards per queued show").
     payment_instrument_secret: str = "ticketflow-development-instrument-secret"  # noqa: S105
     # Production refuses the sandbox (test cards buy real seats) unless this says otherwise.
     allow_sandbox: bool = False

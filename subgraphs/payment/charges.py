@@ -116,17 +116,27 @@ async def apply_charge(service: Service, uow: UnitOfWork, payment: Payment, char
 
 async def _refund_duplicate(service: Service, uow: UnitOfWork, payment: Payment, charge: Charge,
                             provider: Provider) -> bool:
+    if charge.provider_payment_id == payment.provider_payment_id:
+        return False
+    return await give_back_capture(service, uow, payment, charge, provider,
+                                   RefundReason.DUPLICATE_PAYMENT)
+
+
+async def give_back_capture(service: Service, uow: UnitOfWork, payment: Payment, charge: Charge,
+                            provider: Provider, reason: str) -> bool:
+    """Refund all of ``charge``'s capture, money that never was the booking's (``reason``
+    one of ``RefundReason.NOT_THE_BOOKINGS``), once per provider payment; opened?"""
     paid_by = charge.provider_payment_id
-    if provider.virtual or not paid_by or paid_by == payment.provider_payment_id:
+    if provider.virtual or not paid_by:
         return False
     known = await uow.session.scalar(select(Refund.id).where(
         Refund.payment_id == payment.id, Refund.provider_payment_id == paid_by))
     if known is not None:
         return False
-    log.warning("payment %s was paid twice (%s and %s): refunding the second",
-                payment.id, payment.provider_payment_id, paid_by)
+    log.warning("payment %s: %s captured by %s is given back (%s)",
+                payment.id, charge.amount or payment.amount, paid_by, reason)
     uow.session.add(Refund(payment_id=payment.id, amount=charge.amount or payment.amount,
-                           currency=payment.currency, reason=RefundReason.DUPLICATE_PAYMENT,
+                           currency=payment.currency, reason=reason,
                            provider=provider.name, provider_payment_id=paid_by))
     service.wake_after_commit(uow)
     return True

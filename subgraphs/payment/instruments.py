@@ -3,9 +3,11 @@ per queued show"): a bot with many accounts and one card gets at most
 ``TICKETFLOW_QUEUE_PASSES_PER_INSTRUMENT`` of a queued show's bookings paid.
 
 A slot is one ``instrument_uses`` row per (show, fingerprint, booking). ``confirmPayment``
-takes it before the provider is asked, counting the fingerprint's rows of the show under a
-lock on (show, fingerprint) (a transaction advisory lock on PostgreSQL; SQLite's writers are
-serialised by ``BEGIN IMMEDIATE``), so two confirms at once with one card cannot both pass.
+takes it before the provider is asked to charge or capture (and a provider's webhook of a
+payment taken without ``confirmPayment``, before it is captured or booked), counting the
+fingerprint's rows of the show under a lock on (show, fingerprint) (a transaction advisory
+lock on PostgreSQL; SQLite's writers are serialised by ``BEGIN IMMEDIATE``), so two confirms
+at once with one card cannot both pass.
 A charge that fails, or a payment that ends without capturing, gives its slot back; money
 captured keeps it, refunded or not.
 """
@@ -19,6 +21,8 @@ from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment.models import InstrumentUse, Payment
 
 INSTRUMENT_LIMIT = "instrument_limit"
+# The provider cannot tell which instrument paid (TICKETFLOW_QUEUE_UNIDENTIFIED_INSTRUMENTS).
+INSTRUMENT_UNIDENTIFIED = "instrument_unidentified"
 
 
 async def take(service: Service, uow: UnitOfWork, payment: Payment, fingerprint: str) -> bool:
@@ -38,6 +42,15 @@ async def take(service: Service, uow: UnitOfWork, payment: Payment, fingerprint:
                               booking_id=payment.booking_id, payment_id=payment.id))
     await session.flush()
     return True
+
+
+async def held(service: Service, payment: Payment) -> bool:
+    """Whether ``payment``'s booking holds a slot (its instrument was checked and counted)."""
+    async with service.db.reader() as session:
+        found = await session.scalar(select(InstrumentUse.fingerprint).where(
+            InstrumentUse.show_id == payment.show_id,
+            InstrumentUse.booking_id == payment.booking_id).limit(1))
+    return found is not None
 
 
 async def give_back(uow: UnitOfWork, payment: Payment, fingerprint: str | None = None) -> None:

@@ -99,6 +99,11 @@ class RefundReason:
     # A second capture for a payment already paid: given back whole, never the booking's.
     DUPLICATE_PAYMENT: Final = "DUPLICATE_PAYMENT"
     PROVIDER: Final = "PROVIDER"  # refunded at the provider (its dashboard), recorded here
+    # Captured before TicketFlow declined the payment for its instrument (a queued show's
+    # cap per instrument: the provider captured it on its own): given back whole.
+    INSTRUMENT_REFUSED: Final = "INSTRUMENT_REFUSED"
+    # Money that never was the booking's: outside the payment's captured and refunded.
+    NOT_THE_BOOKINGS: Final = (DUPLICATE_PAYMENT, INSTRUMENT_REFUSED)
 
 
 class Refund(Base):
@@ -112,9 +117,10 @@ class Refund(Base):
     status: Mapped[str] = mapped_column(String(20), default=REFUND_PENDING, index=True)
     # BOOKING_CANCELLED, SHOW_CANCELLED, BOOKING_NOT_CONFIRMED, REQUESTED, PROVIDER, and
     # DUPLICATE_PAYMENT: a second capture for a payment already paid (another tab, another
-    # provider); it is given back whole and stays outside the payment's captured/refunded.
+    # provider), and INSTRUMENT_REFUSED: a capture of a payment declined for its instrument;
+    # both are given back whole and stay outside the payment's captured/refunded.
     reason: Mapped[str] = mapped_column(String(40))
-    # Where the money goes back from: the payment's provider, or for DUPLICATE_PAYMENT the
+    # Where the money goes back from: the payment's provider, or for NOT_THE_BOOKINGS the
     # provider (and provider payment) that took it the second time.
     provider: Mapped[str] = mapped_column(String(30))
     provider_payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -137,7 +143,8 @@ class WebhookEvent(Base):
     provider: Mapped[str] = mapped_column(String(30), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(60))
-    # What it did: APPLIED, IGNORED (nothing to change) or UNMATCHED (no such payment).
+    # What it did: APPLIED, IGNORED (nothing to change), UNMATCHED (no such payment) or
+    # DECLINED (a queued show's payment its instrument may not pay: not captured nor booked).
     outcome: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -153,7 +160,9 @@ class InstrumentUse(Base):
     __tablename__ = "instrument_uses"
 
     show_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    # hex HMAC-SHA256 of the instrument (the card number) with the payment instrument secret
+    # hex HMAC-SHA256 of the instrument (the sandbox's card number; Razorpay's
+    # "razorpay:par:<PAR>", "razorpay:nrid:<id>" or "razorpay:vpa:<upi id>") with the payment
+    # instrument secret
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     booking_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     payment_id: Mapped[str] = mapped_column(String(36), index=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from sqlalchemy import select
 
@@ -17,18 +18,28 @@ from subgraphs.kernel.inputs import could_be_id
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
 from subgraphs.payment import instruments
-from subgraphs.payment.charges import apply_charge, get_payment, locked_payment, provider_of
+from subgraphs.payment.charges import (
+    apply_charge,
+    get_payment,
+    give_back_capture,
+    locked_payment,
+    provider_of,
+)
 from subgraphs.payment.models import (
     CANCELLED,
     CAPTURED,
     FAILED,
     PAYABLE,
     PROCESSING,
+    SUCCEEDED,
     BookingStatus,
     Payment,
+    RefundReason,
 )
 from subgraphs.payment.outcomes import PaymentDeclined, PaymentWindowClosed
-from subgraphs.payment.providers import Proof
+from subgraphs.payment.providers import Charge, Instrument, Proof, Provider
+
+log = logging.getLogger("ticketflow.payment")
 
 
 async def _payment_of_booking(service: Service, booking_id: str) -> Payment | None:
@@ -99,30 +110,70 @@ async def start_payment(service: Service, caller: Caller | None, booking_id: str
         load=lambda id: get_payment(service, id))
 
 
-async def _take_instrument(service: Service, payment_id: str, fingerprint: str
+_NOTHING_KEPT = " Nothing is kept: an amount already captured is refunded in full."
+# What the buyer reads in PaymentDeclined.message, by reason.
+DECLINES = {
+    instruments.INSTRUMENT_LIMIT: (
+        "This card (or UPI id) already paid for as many bookings of this show as one may; "
+        "pay with another." + _NOTHING_KEPT),
+    instruments.INSTRUMENT_UNIDENTIFIED: (
+        "This show limits the bookings one card may pay for, and this way of paying cannot "
+        "be told apart from another: pay with UPI, or with a card saved with Razorpay."
+        + _NOTHING_KEPT),
+}
+
+
+async def check_instrument(service: Service, provider: Provider, payment_id: str,
+                           found: Instrument
                            ) -> Payment | PaymentDeclined | PaymentWindowClosed | None:
-    """Take the card's slot for the payment's queued booking before the provider is asked
-    (subgraphs/payment/instruments.py): None when taken; else what to answer. The cap
-    reached is declined (``instrument_limit``): nothing is charged, another card may pay."""
+    """The instrument check of a queued show's payment (subgraphs/payment/instruments.py),
+    for ``confirmPayment`` and the provider's webhooks alike, before anything is charged or
+    captured: None when it may be paid (its slot taken, or an unidentified instrument
+    allowed); else what to answer.
+
+    Declined (``instrument_limit``, or ``instrument_unidentified`` unless
+    ``TICKETFLOW_QUEUE_UNIDENTIFIED_INSTRUMENTS=allow``), the payment is FAILED and the
+    booking stays pending: another instrument pays. Money the provider only authorized is
+    left uncaptured (it releases it); money it captured already is refunded in full
+    (``INSTRUMENT_REFUSED``)."""
     async with service.uow() as uow:
         payment = await locked_payment(uow, payment_id)
         if payment.status in UNDER_WAY:  # paid meanwhile (another tab)
             return payment
         if not _payable(payment):
             return PaymentWindowClosed(payment)
-        if await instruments.take(service, uow, payment, fingerprint):
+        if found.fingerprint is None:
+            if service.settings.queue_unidentified_instruments == "allow":
+                log.info("payment %s (%s) of a queued show: instrument not identified, paid "
+                         "uncapped", payment.id, found.charge and found.charge.provider_payment_id)
+                return None
+            code = instruments.INSTRUMENT_UNIDENTIFIED
+        elif await instruments.take(service, uow, payment, found.fingerprint):
             await uow.commit()
             return None
-        payment.attempts += 1
-        payment.status = FAILED
-        payment.failure_code = instruments.INSTRUMENT_LIMIT
-        payment.failure_message = ("This card already paid for as many bookings of this show "
-                                   "as one card may; pay with another card.")
-        uow.emit(PaymentFailed(
-            payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id,
-            code=payment.failure_code, message=payment.failure_message, status=payment.status))
+        else:
+            code = instruments.INSTRUMENT_LIMIT
+        _decline(uow, payment, code, found.charge)
+        if found.charge is not None and found.charge.status == SUCCEEDED:
+            await give_back_capture(service, uow, payment, found.charge, provider,
+                                    RefundReason.INSTRUMENT_REFUSED)
         await uow.commit()
         return PaymentDeclined(payment)
+
+
+def _decline(uow: UnitOfWork, payment: Payment, code: str, charge: Charge | None) -> None:
+    paid_by = charge.provider_payment_id if charge is not None else None
+    if paid_by and (payment.status, payment.failure_code, payment.provider_payment_id) == (
+            FAILED, code, paid_by):
+        return  # declined already (its webhook after confirmPayment, say)
+    payment.attempts += 1
+    payment.status = FAILED
+    payment.provider_payment_id = paid_by or payment.provider_payment_id
+    payment.failure_code = code
+    payment.failure_message = DECLINES[code]
+    uow.emit(PaymentFailed(
+        payment_id=payment.id, booking_id=payment.booking_id, user_id=payment.user_id,
+        code=payment.failure_code, message=payment.failure_message, status=payment.status))
 
 
 async def _give_back_unless_paid(service: Service, payment_id: str, fingerprint: str) -> None:
@@ -162,11 +213,13 @@ async def confirm_payment(service: Service, caller: Caller | None, payment_id: s
         return payment
     if not _payable(payment):
         return PaymentWindowClosed(payment)
-    fingerprint = chosen.fingerprint(proof) if payment.queued else None
-    if fingerprint is not None:
-        refused = await _take_instrument(service, payment_id, fingerprint)
+    fingerprint = None
+    if payment.queued:
+        found = await chosen.instrument(payment, proof)
+        refused = await check_instrument(service, chosen, payment_id, found)
         if refused is not None:
             return refused
+        fingerprint = found.fingerprint
     try:
         charge = await chosen.confirm(payment, proof)
     except BaseException:

@@ -38,7 +38,7 @@ async def _pending_refunds(session: AsyncSession, payment_id: str) -> int:
     return int(await session.scalar(
         select(func.coalesce(func.sum(Refund.amount), 0))
         .where(Refund.payment_id == payment_id, Refund.status == REFUND_PENDING,
-               Refund.reason != RefundReason.DUPLICATE_PAYMENT)) or 0)
+               Refund.reason.not_in(RefundReason.NOT_THE_BOOKINGS))) or 0)
 
 
 async def open_refund(service: Service, uow: UnitOfWork, payment: Payment, amount: int | None,
@@ -81,7 +81,7 @@ def apply_refund_result(uow: UnitOfWork, payment: Payment, refund: Refund,
             amount=refund.amount, currency=refund.currency, message=refund.failure_message))
         return True
     refund.status = REFUND_SUCCEEDED
-    if refund.reason != RefundReason.DUPLICATE_PAYMENT:  # a duplicate was never the booking's money
+    if refund.reason not in RefundReason.NOT_THE_BOOKINGS:  # never the booking's money
         payment.refunded_amount += refund.amount
         payment.status = REFUNDED if payment.refunded_amount >= payment.captured_amount \
             else PARTIALLY_REFUNDED

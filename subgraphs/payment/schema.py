@@ -72,8 +72,10 @@ class Refund:
     status: RefundStatus
     reason: str = strawberry.field(description="BOOKING_CANCELLED, SHOW_CANCELLED, "
                                    "BOOKING_NOT_CONFIRMED (paid too late), REQUESTED (by the "
-                                   "organizer or an admin), PROVIDER (its dashboard) or "
-                                   "DUPLICATE_PAYMENT (a second capture, given back whole).")
+                                   "organizer or an admin), PROVIDER (its dashboard), "
+                                   "DUPLICATE_PAYMENT (a second capture, given back whole) or "
+                                   "INSTRUMENT_REFUSED (a capture of a payment declined for "
+                                   "its instrument, given back whole).")
     provider_refund_id: str | None
     failure_message: str | None
     created_at: datetime
@@ -186,7 +188,10 @@ class PaymentDeclined:
                                           "code, e.g. card_declined, insufficient_funds; "
                                           "instrument_limit: this card already paid for "
                                           "as many bookings of this queued show as one "
-                                          "card may (nothing was charged).")
+                                          "card may; instrument_unidentified: the provider "
+                                          "cannot tell which card paid (pay with UPI or a "
+                                          "card saved with Razorpay). Either way nothing is "
+                                          "kept: not captured, or refunded in full.")
     payment: Payment | None = None
 
 

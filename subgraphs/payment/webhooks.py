@@ -11,16 +11,26 @@ from sqlalchemy.exc import IntegrityError
 
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UnitOfWork
+from subgraphs.payment import instruments
 from subgraphs.payment.charges import apply_charge, locked_payment, providers
 from subgraphs.payment.models import (
     CAPTURED,
     REFUND_SUCCEEDED,
+    SUCCEEDED,
     Payment,
     Refund,
     RefundReason,
     WebhookEvent,
 )
-from subgraphs.payment.providers import InvalidWebhook, Notice, RefundNotice, RefundResult
+from subgraphs.payment.outcomes import PaymentDeclined
+from subgraphs.payment.paying import check_instrument
+from subgraphs.payment.providers import (
+    InvalidWebhook,
+    Notice,
+    Provider,
+    RefundNotice,
+    RefundResult,
+)
 from subgraphs.payment.refunds import apply_refund_result
 
 log = logging.getLogger("ticketflow.payment")
@@ -72,6 +82,10 @@ async def receive_webhook(service: Service, provider: str, raw: bytes,
         return WebhookAnswer(200, "DUPLICATE")
     payment = await _payment_for(service, notice)
     charge = notice.charge
+    declined = payment is not None and await _instrument_declined(service, found, payment,
+                                                                  notice)
+    if declined:
+        charge = None  # neither captured nor booked
     if notice.authorized and payment is not None and charge is not None \
             and payment.status not in CAPTURED and charge.provider_payment_id:
         charge = await found.capture(payment, charge.provider_payment_id)
@@ -88,12 +102,30 @@ async def receive_webhook(service: Service, provider: str, raw: bytes,
                     changed = await apply_charge(service, uow, locked, charge, found)
                 if notice.refund is not None:
                     changed = await _apply_refund_notice(uow, locked, notice.refund, provider)
-                row.outcome = "APPLIED" if changed else "IGNORED"
+                row.outcome = "DECLINED" if declined else "APPLIED" if changed else "IGNORED"
             outcome = row.outcome
             await uow.commit()
     except IntegrityError:
         return WebhookAnswer(200, "DUPLICATE")  # the same event, applied concurrently
     return WebhookAnswer(200, outcome)
+
+
+async def _instrument_declined(service: Service, provider: Provider, payment: Payment,
+                               notice: Notice) -> bool:
+    """Whether a queued show's payment the provider says took money (authorized or
+    captured), paid without ``confirmPayment`` taking its instrument's slot, fails the
+    instrument check ``confirmPayment`` makes (``paying.check_instrument``): then it is not
+    captured, or refunded if captured, and never booked."""
+    charge = notice.charge
+    if not payment.queued or payment.status in CAPTURED or charge is None \
+            or not charge.provider_payment_id \
+            or not (notice.authorized or charge.status == SUCCEEDED):
+        return False
+    if await instruments.held(service, payment):
+        return False  # checked and counted (confirmPayment, or an earlier event)
+    found = await provider.instrument_of(payment, charge.provider_payment_id)
+    verdict = await check_instrument(service, provider, payment.id, found)
+    return isinstance(verdict, PaymentDeclined)
 
 
 async def _apply_refund_notice(uow: UnitOfWork, payment: Payment, notice: RefundNotice,

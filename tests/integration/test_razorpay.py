@@ -1,7 +1,9 @@
 """Paying with Razorpay, against the stand-in (tests/standins/razorpay.py) run as a real
 process: Checkout's signed answer, capture of authorized payments, webhooks (forged, replayed,
 out of order, or the only news of a payment), and refunds (partial, pending, made in the
-dashboard, after a cancellation), each sent once however often it is retried.
+dashboard, after a cancellation), each sent once however often it is retried; and the cap
+per payment instrument of queued shows (saved cards by their PAR, UPI ids; the instrument
+checked before capture, in confirmPayment and in webhooks alike).
 
 The stand-in delivers webhooks only when a test asks (``deliver=manual``): a test either has
 the stand-in deliver a stored event, or posts the stored body and signature itself to read
@@ -10,6 +12,7 @@ our endpoint's answer. Every money scenario ends with ``settled``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -26,12 +29,13 @@ from sqlalchemy import select
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.payment import service as payment_service
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
-from subgraphs.payment.models import Payment, Refund, WebhookEvent
+from subgraphs.payment.models import InstrumentUse, Payment, Refund, WebhookEvent
 from subgraphs.payment.providers.razorpay import Razorpay
-from tests.flows import ShowOnSale, show_on_sale
+from tests.flows import ShowOnSale, User, show_on_sale
 from tests.harness import PYTHON, Processes, eventually, free_port, http, wait_http
 from tests.integration.conftest import own_deployment
 from tests.integration.support import Deployment, count, refusal
+from tests.integration.test_instrument_cap import CAP, queued_bookings, queued_show, uses
 from tests.payments import (
     CANCEL_BOOKING,
     CONFIRM,
@@ -82,10 +86,16 @@ class StandIn:
     async def state(self) -> dict[str, dict[str, dict[str, Any]]]:
         return dict(await self.control("GET", "/state"))
 
-    async def checkout(self, order_id: str, outcome: str) -> dict[str, Any]:
-        """What Razorpay Checkout's handler gives the browser (or its failure body)."""
+    async def checkout(self, order_id: str, outcome: str, **paid_with: str) -> dict[str, Any]:
+        """What Razorpay Checkout's handler gives the browser (or its failure body);
+        ``paid_with`` is the customer's method (``method="upi", vpa=...``; a card by
+        default, typed in unless ``token_id`` names one saved)."""
         return dict(await self.control("POST", "/checkout",
-                                       {"order_id": order_id, "outcome": outcome}))
+                                       {"order_id": order_id, "outcome": outcome} | paid_with))
+
+    async def save_card(self, number: str) -> str:
+        """The customer saves a card with Razorpay: its token's id."""
+        return str((await self.control("POST", "/tokens", {"number": number}))["id"])
 
     async def configure(self, **config: Any) -> None:
         await self.control("POST", "/config", config)
@@ -243,11 +253,12 @@ def proof(handler: dict[str, Any]) -> dict[str, str]:
             "signature": handler["razorpay_signature"]}
 
 
-async def confirm_rzp(d: Deployment, payment_id: str, rzp_proof: dict[str, str]
-                      ) -> dict[str, Any]:
-    """``confirmPayment`` with Razorpay's proof: the whole response body."""
+async def confirm_rzp(d: Deployment, payment_id: str, rzp_proof: dict[str, str],
+                      who: User | None = None) -> dict[str, Any]:
+    """``confirmPayment`` with Razorpay's proof, by ``who`` (the customer): the whole
+    response body."""
     return await d.stack.client("payment").run(CONFIRM, {"id": payment_id, "rzp": rzp_proof},
-                                               d.actors.customer.token)
+                                               (who or d.actors.customer).token)
 
 
 async def razorpay_booking(d: Deployment, show: ShowOnSale, seat: int
@@ -787,3 +798,263 @@ async def test_an_order_paid_after_switching_provider_is_given_back_not_kept(
         "DUPLICATE_PAYMENT", handler["razorpay_payment_id"], back["receipt"])
     await wait_booking(rzp.stack.client("booking"), c, booking_id, "CONFIRMED")
     await settled(rzp.dbs["booking"], rzp.dbs["payment"], [booking_id])
+
+
+# --- the cap per instrument of queued shows (docs/payments.md, "Cards per queued show") -------
+
+VISA, MASTERCARD, RUPAY = "4111111111111111", "5104015555555558", "6074820000000003"
+
+
+def keyed(d: Deployment, value: str) -> str:
+    """What ``instrument_uses`` stores for ``value``: its HMAC under the instrument secret."""
+    secret = d.services["payment"].settings.payment_instrument_secret
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+async def par_of(standin: StandIn, token: str) -> str:
+    answer = await standin.api("POST", "/cards/fingerprints", {"token": token})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["payment_account_reference"])
+
+
+async def checkout_queued(d: Deployment, standin: StandIn, who: User, booking_id: str,
+                          outcome: str = "authorized", **paid_with: str
+                          ) -> tuple[str, dict[str, str]]:
+    """``who`` starts the booking's payment with Razorpay and pays its order in Checkout
+    (``paid_with``): our payment's id and the proof Checkout handed the browser."""
+    started = await start(d.stack.client("payment"), who, booking_id, "RAZORPAY")
+    handler = await standin.checkout(started["checkout"]["orderId"], outcome, **paid_with)
+    return started["id"], proof(handler)
+
+
+async def pay_queued(d: Deployment, standin: StandIn, who: User, booking_id: str,
+                     outcome: str = "authorized", **paid_with: str
+                     ) -> tuple[dict[str, Any], str]:
+    """Checkout, then ``confirmPayment``: the union member answered and the pay_... id."""
+    payment_id, rzp_proof = await checkout_queued(d, standin, who, booking_id, outcome,
+                                                  **paid_with)
+    body = await confirm_rzp(d, payment_id, rzp_proof, who)
+    return dict(body["data"]["confirmPayment"]), rzp_proof["paymentId"]
+
+
+async def at_razorpay(standin: StandIn, pay_id: str) -> tuple[str, bool]:
+    found = (await standin.state())["payments"][pay_id]
+    return found["status"], found["captured"]
+
+
+async def test_saved_cards_pay_for_at_most_the_cap_of_a_queued_show_whatever_the_token(
+        rzp: Deployment, standin: StandIn) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    bought = await queued_bookings(rzp.stack, show, opens, CAP + 1)
+    # Every buyer (another account each) saved the same card: a token of their own each.
+    tokens = [await standin.save_card(VISA) for _ in bought]
+    assert len(set(tokens)) == len(tokens)
+    card = keyed(rzp, "razorpay:par:" + await par_of(standin, tokens[0]))
+    for (who, made), token in zip(bought[:CAP], tokens, strict=False):
+        paid, pay_id = await pay_queued(rzp, standin, who, made["id"], token_id=token)
+        assert (paid["__typename"], paid["status"]) == ("Payment", "SUCCEEDED"), paid
+        assert await at_razorpay(standin, pay_id) == ("captured", True)
+    assert await uses(rzp.dbs["payment"], show.id) == sorted(
+        (card, made["id"]) for _, made in bought[:CAP])
+
+    # The next token of that card: declined, and its authorization is left uncaptured.
+    who, last = bought[CAP]
+    refused, pay_id = await pay_queued(rzp, standin, who, last["id"], token_id=tokens[CAP])
+    assert refused["__typename"] == "PaymentDeclined", refused
+    assert (refused["code"], refused["reason"]) == ("PAYMENT_FAILED", "instrument_limit")
+    assert refused["payment"]["status"] == "FAILED"
+    assert await at_razorpay(standin, pay_id) == ("authorized", False)
+    row = await payment_row(rzp, refused["payment"]["id"])
+    assert (row.status, row.captured_amount, row.provider_payment_id) == ("FAILED", 0, pay_id)
+    assert await booking_status(rzp.stack.client("booking"), who, last["id"]) \
+        == "PENDING_PAYMENT"
+    # Razorpay's webhooks of that payment go through the same check: still not captured.
+    authorized = await standin.one_event("payment.authorized", payment_id=pay_id)
+    assert await replay(rzp, authorized) == "DECLINED"
+    assert await at_razorpay(standin, pay_id) == ("authorized", False)
+    assert (await payment_row(rzp, row.id)).attempts == row.attempts  # declined once
+    # Another card pays the booking.
+    other = await standin.save_card(MASTERCARD)
+    again = await standin.checkout((await payment_row(rzp, row.id)).provider_order_id or "",
+                                   "authorized", token_id=other)
+    paid = (await confirm_rzp(rzp, row.id, proof(again), who))["data"]["confirmPayment"]
+    assert paid["status"] == "SUCCEEDED", paid
+    assert await at_razorpay(standin, pay_id) == ("authorized", False)
+    await wait_booking(rzp.stack.client("booking"), who, last["id"], "CONFIRMED")
+    assert len(await uses(rzp.dbs["payment"], show.id)) == CAP + 1
+    # Neither the PAR nor a token is stored: only its keyed hash.
+    async with rzp.dbs["payment"].reader() as s:
+        stored = [str(v) for r in (await s.execute(select(InstrumentUse))).all() for v in r]
+    par = await par_of(standin, tokens[0])
+    assert not any(par in v or any(t in v for t in tokens) for v in stored)
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought])
+
+
+async def test_a_rupay_card_without_a_par_is_capped_by_its_network_reference_id(
+        rzp: Deployment, standin: StandIn) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    bought = await queued_bookings(rzp.stack, show, opens, CAP + 1)
+    tokens = [await standin.save_card(RUPAY) for _ in bought]
+    answer = (await standin.api("POST", "/cards/fingerprints", {"token": tokens[0]})).json()
+    assert answer["payment_account_reference"] is None and answer["network_reference_id"]
+    answers = [await pay_queued(rzp, standin, who, made["id"], token_id=token)
+               for (who, made), token in zip(bought, tokens, strict=True)]
+    assert [a["__typename"] for a, _ in answers] == ["Payment"] * CAP + ["PaymentDeclined"]
+    assert answers[CAP][0]["reason"] == "instrument_limit"
+    assert await at_razorpay(standin, answers[CAP][1]) == ("authorized", False)
+    assert await uses(rzp.dbs["payment"], show.id) == sorted(
+        (keyed(rzp, "razorpay:nrid:" + answer["network_reference_id"]), made["id"])
+        for _, made in bought[:CAP])
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought[:CAP]])
+
+
+async def test_a_upi_id_pays_for_at_most_the_cap_of_a_queued_show(
+        rzp: Deployment, standin: StandIn) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    bought = await queued_bookings(rzp.stack, show, opens, CAP + 1)
+    spellings = ["Bot.One@okbank", "bot.one@okbank", "BOT.ONE@OKBANK"]  # one UPI id
+    answers = [await pay_queued(rzp, standin, who, made["id"], method="upi", vpa=vpa)
+               for (who, made), vpa in zip(bought, spellings, strict=True)]
+    assert [a["__typename"] for a, _ in answers] == ["Payment"] * CAP + ["PaymentDeclined"]
+    assert answers[CAP][0]["reason"] == "instrument_limit"
+    assert await at_razorpay(standin, answers[CAP][1]) == ("authorized", False)
+    assert await uses(rzp.dbs["payment"], show.id) == sorted(
+        (keyed(rzp, "razorpay:vpa:bot.one@okbank"), made["id"]) for _, made in bought[:CAP])
+    # Another UPI id pays.
+    who, last = bought[CAP]
+    payment_id = answers[CAP][0]["payment"]["id"]
+    order_id = (await payment_row(rzp, payment_id)).provider_order_id or ""
+    handler = await standin.checkout(order_id, "authorized", method="upi", vpa="bot.two@okbank")
+    paid = (await confirm_rzp(rzp, payment_id, proof(handler), who))["data"]["confirmPayment"]
+    assert paid["status"] == "SUCCEEDED", paid
+    await wait_booking(rzp.stack.client("booking"), who, last["id"], "CONFIRMED")
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought])
+
+
+async def test_an_unidentified_instrument_is_refused_by_default_and_allowed_by_the_setting(
+        rzp: Deployment, standin: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    [(who, made)] = await queued_bookings(rzp.stack, show, opens, 1)
+    book_api = rzp.stack.client("booking")
+    token = await standin.save_card(VISA)
+    await standin.configure(card_fingerprints=False)
+    try:
+        unsaved = {"number": VISA}
+        for paid_with in (unsaved, {"method": "netbanking", "bank": "HDFC"},
+                          {"token_id": token}):  # saved, but the account lacks fingerprints
+            refused, pay_id = await pay_queued(rzp, standin, who, made["id"], **paid_with)
+            assert (refused["__typename"], refused["reason"]) == (
+                "PaymentDeclined", "instrument_unidentified"), (paid_with, refused)
+            assert "UPI" in refused["message"] and "saved" in refused["message"]
+            assert await at_razorpay(standin, pay_id) == ("authorized", False)
+            assert await booking_status(book_api, who, made["id"]) == "PENDING_PAYMENT"
+        assert await uses(rzp.dbs["payment"], show.id) == []
+        # Allowed: paid, uncapped (no slot).
+        monkeypatch.setattr(rzp.services["payment"].settings,
+                            "queue_unidentified_instruments", "allow")
+        paid, pay_id = await pay_queued(rzp, standin, who, made["id"], **unsaved)
+    finally:
+        await standin.configure(card_fingerprints=True)
+    assert (paid["__typename"], paid["status"]) == ("Payment", "SUCCEEDED"), paid
+    assert await at_razorpay(standin, pay_id) == ("captured", True)
+    assert await uses(rzp.dbs["payment"], show.id) == []
+    await wait_booking(book_api, who, made["id"], "CONFIRMED")
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [made["id"]])
+
+
+async def test_webhooks_alone_neither_capture_nor_book_a_payment_over_the_cap(
+        rzp: Deployment, standin: StandIn) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    bought = await queued_bookings(rzp.stack, show, opens, CAP + 1)
+    for who, made in bought[:CAP]:
+        paid, _ = await pay_queued(rzp, standin, who, made["id"], method="upi",
+                                   vpa="bot@okbank")
+        assert paid["status"] == "SUCCEEDED", paid
+    # The last buyer pays in Checkout and closes the tab: only the webhook tells us.
+    who, last = bought[CAP]
+    payment_id, rzp_proof = await checkout_queued(rzp, standin, who, last["id"],
+                                                  method="upi", vpa="bot@okbank")
+    pay_id = rzp_proof["paymentId"]
+    authorized = await standin.one_event("payment.authorized", payment_id=pay_id)
+    assert await standin.deliver(authorized) == 200
+    assert await webhook_outcomes(rzp, authorized["id"]) == ["DECLINED"]
+    assert await at_razorpay(standin, pay_id) == ("authorized", False)
+    row = await payment_row(rzp, payment_id)
+    assert (row.status, row.failure_code, row.captured_amount) == (
+        "FAILED", "instrument_limit", 0)
+    # The browser's proof, should it come back, is declined the same way.
+    again = (await confirm_rzp(rzp, payment_id, rzp_proof, who))["data"]["confirmPayment"]
+    assert (again["__typename"], again["reason"]) == ("PaymentDeclined", "instrument_limit")
+    assert await at_razorpay(standin, pay_id) == ("authorized", False)
+    assert await payment_events(rzp, "PaymentSucceeded", payment_id) == []
+    assert await booking_status(rzp.stack.client("booking"), who, last["id"]) \
+        == "PENDING_PAYMENT"
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought[:CAP]])
+
+
+async def test_buyers_racing_with_one_saved_card_get_exactly_the_cap_paid(
+        rzp: Deployment, standin: StandIn) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    bought = await queued_bookings(rzp.stack, show, opens, 6)
+    ready = [await checkout_queued(rzp, standin, who, made["id"],
+                                   token_id=await standin.save_card(VISA))
+             for who, made in bought]
+    results = await asyncio.gather(*[
+        confirm_rzp(rzp, payment_id, rzp_proof, who)
+        for (who, _), (payment_id, rzp_proof) in zip(bought, ready, strict=True)])
+    answers = [r["data"]["confirmPayment"] for r in results]
+    assert sorted(a["__typename"] for a in answers) == (
+        ["Payment"] * CAP + ["PaymentDeclined"] * (len(bought) - CAP)), answers
+    assert {a["reason"] for a in answers if a["__typename"] == "PaymentDeclined"} == {
+        "instrument_limit"}
+    # What the database says: CAP slots of one card, CAP payments captured, the rest nothing.
+    slots = await uses(rzp.dbs["payment"], show.id)
+    assert len(slots) == CAP and len({f for f, _ in slots}) == 1
+    async with rzp.dbs["payment"].reader() as s:
+        rows = (await s.scalars(select(Payment).where(Payment.show_id == show.id))).all()
+    assert sorted(r.captured_amount for r in rows) == [0] * (len(bought) - CAP) + [PRICE] * CAP
+    assert {r.booking_id for r in rows if r.status == "SUCCEEDED"} == {b for _, b in slots}
+    # And Razorpay: CAP captured, the others still only authorized.
+    states = sorted([await at_razorpay(standin, p["paymentId"]) for _, p in ready])
+    assert states == [("authorized", False)] * (len(bought) - CAP) + [("captured", True)] * CAP
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought])
+
+
+async def test_an_auto_captured_payment_over_the_cap_is_refunded_in_full(
+        rzp: Deployment, standin: StandIn) -> None:
+    show, opens = await queued_show(rzp.stack, rzp.actors)
+    bought = await queued_bookings(rzp.stack, show, opens, CAP + 1)
+    for who, made in bought[:CAP]:
+        paid, _ = await pay_queued(rzp, standin, who, made["id"], "captured",
+                                   method="upi", vpa="auto@okbank")
+        assert paid["status"] == "SUCCEEDED", paid
+    # An account that captures on its own: the money is taken before we hear of it.
+    who, last = bought[CAP]
+    refused, pay_id = await pay_queued(rzp, standin, who, last["id"], "captured",
+                                       method="upi", vpa="auto@okbank")
+    assert (refused["__typename"], refused["reason"]) == ("PaymentDeclined", "instrument_limit")
+
+    async def given_back() -> list[dict[str, Any]]:
+        return await standin.refunds_of(pay_id)
+
+    [back] = await eventually(given_back)
+    assert (back["amount"], back["status"]) == (PRICE, "processed")
+    async with rzp.dbs["payment"].reader() as s:
+        [ours] = list(await s.scalars(select(Refund).where(
+            Refund.payment_id == refused["payment"]["id"])))
+    assert (ours.reason, ours.provider_payment_id, ours.id, ours.amount) == (
+        "INSTRUMENT_REFUSED", pay_id, back["receipt"], PRICE)
+    # Its webhooks find it declined and refunded already: no capture, no booking, no refund.
+    for kind in ("payment.captured", "order.paid"):
+        assert await replay(rzp, await standin.one_event(kind, payment_id=pay_id)) == "DECLINED"
+    assert len(await standin.refunds_of(pay_id)) == 1
+
+    async def refunded() -> bool:
+        return (await refund_row(rzp, ours.id)).status == "SUCCEEDED"
+
+    await eventually(refunded)
+    row = await payment_row(rzp, refused["payment"]["id"])
+    assert (row.status, row.captured_amount, row.refunded_amount) == ("FAILED", 0, 0)
+    assert await booking_status(rzp.stack.client("booking"), who, last["id"]) \
+        == "PENDING_PAYMENT"
+    await settled(rzp.dbs["booking"], rzp.dbs["payment"], [b["id"] for _, b in bought[:CAP]])

@@ -15,6 +15,14 @@ Faithful to Razorpay (checked against razorpay.com/docs/api and razorpay/markdow
   ``[A-Za-z0-9_-]``) replays the same refund, and a different body with a used key is a 409.
 - Checkout's success handler result with ``razorpay_signature`` = hex HMAC-SHA256 of
   ``order_id|payment_id`` keyed with key_secret; its failure shape with ``metadata``.
+- Payments carry their ``method``: ``card`` (a new ``card_id`` per payment, as Razorpay makes
+  a card record per payment; ``token_id`` when paid with a saved card), ``upi`` (the payer's
+  ``vpa``) or ``netbanking`` (``bank``); the fields of other methods are null.
+- ``POST /v1/cards/fingerprints`` (the Card Fingerprints API, an on-demand feature): body
+  ``{"token": "token_..."}`` or ``{"number": "...", "tokenised": bool}``, answer
+  ``{"network", "payment_account_reference", "network_reference_id"}``. One card number has
+  one PAR (29 characters) whichever of its tokens is asked; RuPay cards have a null PAR and a
+  36-character network reference id; Visa and Mastercard a null network reference id.
 - Webhooks: ``{"entity": "event", "account_id", "event", "contains", "payload", "created_at"}``,
   each payload entity a snapshot taken when the event happened, signed with hex HMAC-SHA256
   of the raw body (``X-Razorpay-Signature``) and identified by ``X-Razorpay-Event-Id``.
@@ -23,8 +31,17 @@ Ours, not Razorpay's:
 - ``/_standin/*`` routes (no auth) stand in for the customer's browser and the dashboard.
 - Webhooks go out in creation order, one at a time, with a short backoff (seconds, not the
   24 hours Razorpay retries for); events carry an ``evt_`` id generated here.
-- Every payment is a card payment with placeholder customer details; the fee is 2 % (GST
-  included); a failed refund returns its amount to the refundable balance.
+- Placeholder customer details; the fee is 2 % (GST included); a failed refund returns its
+  amount to the refundable balance.
+- The customer pays (``POST /_standin/checkout``) with ``method`` ``card`` (the default: a
+  ``number`` typed in, or a ``token_id`` saved before with ``POST /_standin/tokens``),
+  ``upi`` (a ``vpa``) or ``netbanking`` (a ``bank``). A card's network is its first digit
+  (4 Visa, 2 and 5 Mastercard, 6 and 8 RuPay); PARs and network reference ids are derived
+  from the number here (a keyed hash), not issued by a network.
+- ``POST /_standin/config`` ``{"card_fingerprints": false}`` turns the Card Fingerprints
+  feature off; its route then answers as Razorpay answers a route the account does not have
+  (400, "The requested URL was not found on the server."; Razorpay documents no wording of
+  its own for a feature that is not enabled).
 - Amounts are in the currency's ISO 4217 subunits, at least one whole unit (INR 1.00 as
   Razorpay documents; KWD 1.000 and JPY 1 are ours); three-decimal amounts must end in 0,
   as Razorpay documents (its error wording for that is ours).
@@ -66,6 +83,10 @@ RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0)  # ten tries in all
 ORDER_FIELDS = {"amount", "currency", "receipt", "notes", "partial_payment",
                 "first_payment_min_amount", "payment_capture"}
 ORDER_FILTERS = {"from", "to", "count", "skip", "authorized", "receipt", "expand[]"}
+METHODS = ("card", "upi", "netbanking")
+NETWORKS = {"4": "Visa", "2": "Mastercard", "5": "Mastercard", "6": "RuPay", "8": "RuPay"}
+VPA = re.compile(r"[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}")
+NOT_FOUND = "The requested URL was not found on the server."
 DELIVER_MODES = ("auto", "manual")
 REFUND_STATUSES = ("processed", "pending")
 
@@ -135,6 +156,13 @@ async def json_body(request: Request) -> Entity:
     return body
 
 
+def card_network(number: str) -> str:
+    """The stand-in's card networks, by first digit; ``ValueError`` for any other number."""
+    if not re.fullmatch(r"[0-9]{12,19}", number) or number[0] not in NETWORKS:
+        raise ValueError("The card number is invalid.")
+    return NETWORKS[number[0]]
+
+
 def collection(items: list[Entity]) -> Entity:
     return {"entity": "collection", "count": len(items), "items": items}
 
@@ -163,6 +191,9 @@ class RazorpayStandIn:
         self.refunds: dict[str, Entity] = {}
         self.events: list[WebhookEvent] = []
         self.idempotency: dict[str, tuple[str, str]] = {}  # key -> (request fingerprint, refund)
+        self.tokens: dict[str, str] = {}  # saved cards: token id -> card number
+        self.card_fingerprints = True  # the on-demand Card Fingerprints feature
+        self._card_key = secrets.token_bytes(16)  # PARs are derived from card numbers with it
         self._client, self._owns_client = client, client is None
         self._queue: asyncio.Queue[WebhookEvent] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -254,19 +285,21 @@ class RazorpayStandIn:
                                             if p["order_id"] == o["id"]])
         return collection(page)
 
-    def new_payment(self, order: Entity, status: str) -> Entity:
+    def new_payment(self, order: Entity, status: str, paid_with: Entity | None = None) -> Entity:
+        paid_with = paid_with or {"method": "card", "card_id": new_id("card"), "token_id": None}
         payment: Entity = {
             "id": new_id("pay"), "entity": "payment", "amount": order["amount"],
             "currency": order["currency"], "status": status, "order_id": order["id"],
             "invoice_id": None, "international": False, "method": "card", "amount_refunded": 0,
             "refund_status": None, "captured": False, "description": None,
-            "card_id": new_id("card"), "bank": None, "wallet": None, "vpa": None,
+            "card_id": None, "token_id": None, "bank": None, "wallet": None, "vpa": None,
             "email": "customer@example.com", "contact": "+919000090000",
             "notes": copy.deepcopy(order["notes"]), "fee": None, "tax": None,
             "error_code": None, "error_description": None, "error_source": None,
             "error_step": None, "error_reason": None,
             "acquirer_data": {"auth_code": f"{secrets.randbelow(10**6):06d}"},
             "created_at": int(time.time())}
+        payment.update(paid_with)
         self.payments[payment["id"]] = payment
         order["attempts"] += 1
         if order["status"] == "created":
@@ -282,10 +315,68 @@ class RazorpayStandIn:
         self.emit("payment.captured", payment=payment)
         self.emit("order.paid", payment=payment, order=order)
 
-    def checkout(self, order: Entity, outcome: str) -> Entity:
+    def paid_with(self, body: Entity) -> Entity:
+        """The payment entity's method fields for what the customer chose in Checkout."""
+        method = body.get("method", "card")
+        if method == "card":
+            token = body.get("token_id")
+            if token is not None and token not in self.tokens:
+                raise ValueError("no such saved card")
+            if token is None:
+                card_network(str(body.get("number", "4111111111111111")))
+            return {"method": "card", "card_id": new_id("card"), "token_id": token}
+        if method == "upi":
+            vpa = body.get("vpa")
+            if not isinstance(vpa, str) or not VPA.fullmatch(vpa):
+                raise ValueError("upi needs a vpa such as someone@okbank")
+            return {"method": "upi", "vpa": vpa}
+        if method == "netbanking":
+            return {"method": "netbanking", "bank": str(body.get("bank", "HDFC"))}
+        raise ValueError(f"method must be one of {', '.join(METHODS)}")
+
+    def save_card(self, number: str) -> Entity:
+        """A card the customer saved with Razorpay (a token of its own each time)."""
+        network = card_network(number)
+        token = new_id("token")
+        self.tokens[token] = number
+        return {"id": token, "entity": "token", "method": "card",
+                "card": {"network": network, "last4": number[-4:]}}
+
+    def fingerprint(self, body: Entity) -> Entity:
+        """``POST /v1/cards/fingerprints``: the card's network references."""
+        if not self.card_fingerprints:
+            raise RazorpayError(NOT_FOUND)
+        reject_extra(body, {"token", "number", "tokenised"})
+        token, number = body.get("token"), body.get("number")
+        if (token is None) == (number is None):
+            raise invalid("Either token or number should be sent.", "token")
+        if token is not None:
+            if not isinstance(token, str) or not re.fullmatch(r"token_[A-Za-z0-9]{14}", token):
+                raise invalid(f"{token} is not a valid id", "token")
+            if token not in self.tokens:
+                raise invalid("The id provided does not exist", "token")
+            number = self.tokens[token]
+        elif not isinstance(number, str) or not re.fullmatch(r"[0-9]{12,19}", number):
+            raise invalid("The number must be a card number.", "number")
+        if not isinstance(body.get("tokenised", False), bool):
+            raise invalid("The tokenised field must be true or false.", "tokenised")
+        try:
+            network = card_network(number)
+        except ValueError as exc:
+            raise invalid(str(exc), "number") from exc
+        digest = hmac.new(self._card_key, number.encode(), hashlib.sha256).digest()
+        if network == "RuPay":
+            reference = base64.b32encode(digest).decode().lower()[:36]
+            return {"network": network, "payment_account_reference": None,
+                    "network_reference_id": reference}
+        par = "5001" + base64.b32encode(digest).decode()[:25]
+        return {"network": network, "payment_account_reference": par,
+                "network_reference_id": None}
+
+    def checkout(self, order: Entity, outcome: str, paid_with: Entity | None = None) -> Entity:
         if outcome == "failed":
             description = "Your payment didn't go through as it was declined by the bank."
-            payment = self.new_payment(order, "failed")
+            payment = self.new_payment(order, "failed", paid_with)
             payment.update(error_code="BAD_REQUEST_ERROR", error_description=description,
                            error_source="customer", error_step="payment_authentication",
                            error_reason="payment_failed")
@@ -295,7 +386,7 @@ class RazorpayStandIn:
                               "reason": "payment_failed",
                               "metadata": {"payment_id": payment["id"],
                                            "order_id": order["id"]}}}
-        payment = self.new_payment(order, "authorized")
+        payment = self.new_payment(order, "authorized", paid_with)
         self.emit("payment.authorized", payment=payment)
         if outcome == "captured":
             self.capture(payment)
@@ -487,6 +578,10 @@ def api_routes(rp: RazorpayStandIn) -> APIRouter:
     async def fetch_refund(refund_id: str) -> Entity:
         return rp.find(rp.refunds, "rfnd", refund_id)
 
+    @router.post("/cards/fingerprints")
+    async def card_fingerprint(request: Request) -> Entity:
+        return rp.fingerprint(await json_body(request))
+
     return router
 
 
@@ -507,7 +602,18 @@ def control_routes(rp: RazorpayStandIn) -> APIRouter:
             return problem(422, "outcome must be captured, authorized or failed")
         if order["status"] == "paid":
             return problem(409, "the order is already paid")
-        return rp.checkout(order, body["outcome"])
+        try:
+            paid_with = rp.paid_with(body)
+        except ValueError as exc:
+            return problem(422, str(exc))
+        return rp.checkout(order, body["outcome"], paid_with)
+
+    @router.post("/tokens", response_model=None)
+    async def save_card(request: Request) -> Entity | JSONResponse:
+        try:
+            return rp.save_card(str((await json_body(request)).get("number", "")))
+        except ValueError as exc:
+            return problem(422, str(exc))
 
     @router.post("/refunds/{refund_id}/process", response_model=None)
     async def process_refund(refund_id: str, request: Request) -> Entity | JSONResponse:
@@ -540,15 +646,19 @@ def control_routes(rp: RazorpayStandIn) -> APIRouter:
             return problem(422, "deliver must be auto or manual")
         if body.get("refund_status", rp.refund_status) not in REFUND_STATUSES:
             return problem(422, "refund_status must be processed or pending")
+        if not isinstance(body.get("card_fingerprints", True), bool):
+            return problem(422, "card_fingerprints must be true or false")
         rp.webhook_url = body.get("webhook_url", rp.webhook_url)
         rp.deliver = body.get("deliver", rp.deliver)
         rp.refund_status = body.get("refund_status", rp.refund_status)
+        rp.card_fingerprints = body.get("card_fingerprints", rp.card_fingerprints)
         return {"webhook_url": rp.webhook_url, "deliver": rp.deliver,
-                "refund_status": rp.refund_status}
+                "refund_status": rp.refund_status, "card_fingerprints": rp.card_fingerprints}
 
     @router.get("/state")
     async def state() -> Entity:
-        return {"orders": rp.orders, "payments": rp.payments, "refunds": rp.refunds}
+        return {"orders": rp.orders, "payments": rp.payments, "refunds": rp.refunds,
+                "tokens": rp.tokens}
 
     return router
 
@@ -585,7 +695,7 @@ def create_app(key_id: str, key_secret: str, webhook_secret: str,
     async def not_found(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if request.url.path.startswith("/v1/") and exc.status_code in (404, 405):
             # Razorpay answers an unknown route or method with a 400, not a 404.
-            error = RazorpayError("The requested URL was not found on the server.")
+            error = RazorpayError(NOT_FOUND)
             return JSONResponse({"error": error.error}, status_code=400)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 

@@ -426,3 +426,114 @@ async def test_a_pending_refund_moves_on_from_the_dashboard() -> None:
         names = [e["event"] for e in (await rzp.get("/_standin/webhooks")).json()[3:]]
         assert names == ["refund.created", "refund.created", "refund.processed",
                          "refund.failed"]
+
+
+# --- payment methods and the Card Fingerprints API -----------------------------------------
+
+VISA, MASTERCARD, RUPAY = "4111111111111111", "5104015555555558", "6074820000000003"
+
+
+async def save_card(rzp: httpx.AsyncClient, number: str) -> str:
+    response = await rzp.post("/_standin/tokens", json={"number": number})
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert re.fullmatch(r"token_[A-Za-z0-9]{14}", token["id"]), token
+    return str(token["id"])
+
+
+async def pay_with(rzp: httpx.AsyncClient, **method: Any) -> dict[str, Any]:
+    """Checkout (captured) of a new order with ``method``: the payment entity."""
+    o = await order(rzp)
+    result = await rzp.post("/_standin/checkout",
+                            json={"order_id": o["id"], "outcome": "captured", **method})
+    assert result.status_code == 200, result.text
+    return dict((await rzp.get(f"/v1/payments/{result.json()['razorpay_payment_id']}")).json())
+
+
+async def fingerprint(rzp: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
+    return await rzp.post("/v1/cards/fingerprints", json=body)
+
+
+async def test_payments_carry_their_method_and_its_fields(rzp: httpx.AsyncClient) -> None:
+    token = await save_card(rzp, VISA)
+    typed = await pay_with(rzp, number=VISA)
+    saved = await pay_with(rzp, method="card", token_id=token)
+    upi = await pay_with(rzp, method="upi", vpa="Buyer.One@okbank")
+    bank = await pay_with(rzp, method="netbanking", bank="SBIN")
+    plain = await pay_with(rzp)
+
+    def fields(p: dict[str, Any]) -> tuple[Any, ...]:
+        return (p["method"], p["token_id"], p["vpa"], p["bank"], p["wallet"])
+
+    assert [fields(p) for p in (typed, saved, upi, bank, plain)] == [
+        ("card", None, None, None, None), ("card", token, None, None, None),
+        ("upi", None, "Buyer.One@okbank", None, None), ("netbanking", None, None, "SBIN", None),
+        ("card", None, None, None, None)]
+    # A card record per payment, even for the same saved card; none for other methods.
+    again = await pay_with(rzp, method="card", token_id=token)
+    assert all(re.fullmatch(r"card_[A-Za-z0-9]{14}", p["card_id"])
+               for p in (typed, saved, plain, again))
+    assert again["card_id"] != saved["card_id"]
+    assert upi["card_id"] is None and bank["card_id"] is None
+    o = await order(rzp)
+    for wrong in ({"method": "upi"}, {"method": "upi", "vpa": "no-handle"},
+                  {"method": "card", "token_id": "token_00000000000000"},
+                  {"method": "card", "number": "1234"}, {"method": "wallet"}):
+        refused = await rzp.post("/_standin/checkout",
+                                 json={"order_id": o["id"], "outcome": "captured", **wrong})
+        assert refused.status_code == 422, (wrong, refused.text)
+    assert (await rzp.get(f"/v1/orders/{o['id']}")).json()["attempts"] == 0
+
+
+async def test_every_token_of_one_card_has_the_cards_par(rzp: httpx.AsyncClient) -> None:
+    first, second = await save_card(rzp, VISA), await save_card(rzp, VISA)
+    other = await save_card(rzp, MASTERCARD)
+    assert first != second
+    answers = [await fingerprint(rzp, {"token": t}) for t in (first, second, other)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    one, two, three = (a.json() for a in answers)
+    assert set(one) == {"network", "payment_account_reference", "network_reference_id"}
+    assert (one["network"], three["network"]) == ("Visa", "Mastercard")
+    assert re.fullmatch(r"[A-Z0-9]{29}", one["payment_account_reference"])
+    assert one == two != three
+    assert one["network_reference_id"] is None and three["network_reference_id"] is None
+    by_number = await fingerprint(rzp, {"number": VISA, "tokenised": False})
+    assert by_number.json() == one
+    # RuPay: no PAR, a network reference id of 36 characters.
+    rupay = await save_card(rzp, RUPAY)
+    answer = (await fingerprint(rzp, {"token": rupay})).json()
+    assert (answer["network"], answer["payment_account_reference"]) == ("RuPay", None)
+    assert len(answer["network_reference_id"]) == 36
+    assert answer == (await fingerprint(rzp, {"token": await save_card(rzp, RUPAY)})).json()
+
+
+async def test_card_fingerprints_refuses_bad_requests_like_razorpay(
+        rzp: httpx.AsyncClient) -> None:
+    token = await save_card(rzp, VISA)
+    cases = [({}, "token"), ({"token": token, "number": VISA}, "token"),
+             ({"token": "token_42"}, "token"), ({"token": "token_00000000000000"}, "token"),
+             ({"number": "12ab"}, "number"), ({"number": "9111111111111111"}, "number"),
+             ({"number": VISA, "tokenised": "yes"}, "tokenised"),
+             ({"token": token, "cvv": 1}, "cvv")]
+    for body, field in cases:
+        answer = await fingerprint(rzp, body)
+        assert answer.status_code == 400, (body, answer.text)
+        assert answer.json()["error"]["field"] == field, (body, answer.json())
+    anonymous = await rzp.post("/v1/cards/fingerprints", json={"token": token}, auth=httpx.Auth())
+    assert anonymous.status_code == 401
+
+
+async def test_card_fingerprints_can_be_switched_off_as_an_on_demand_feature(
+        rzp: httpx.AsyncClient) -> None:
+    token = await save_card(rzp, VISA)
+    assert (await fingerprint(rzp, {"token": token})).status_code == 200
+    config = await rzp.post("/_standin/config", json={"card_fingerprints": False})
+    assert config.json()["card_fingerprints"] is False
+    off = await fingerprint(rzp, {"token": token})
+    assert off.status_code == 400
+    assert off.json() == {"error": {
+        "code": "BAD_REQUEST_ERROR", "source": "NA", "step": "NA", "reason": "NA",
+        "description": "The requested URL was not found on the server.", "metadata": {}}}
+    assert (await rzp.post("/_standin/config", json={"card_fingerprints": "no"})).status_code == 422
+    await rzp.post("/_standin/config", json={"card_fingerprints": True})
+    assert (await fingerprint(rzp, {"token": token})).status_code == 200

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from subgraphs.payment.providers.base import (
     Charge,
     Checkout,
+    Instrument,
     InvalidWebhook,
     Notice,
     PaymentProviderError,
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
     from subgraphs.kernel.settings import Settings
 
 __all__ = [
-    "PROVIDERS", "Charge", "Checkout", "InvalidWebhook", "Notice", "PaymentProviderError",
-    "Proof", "Provider", "RefundNotice", "RefundResult", "build_providers",
+    "PROVIDERS", "Charge", "Checkout", "Instrument", "InvalidWebhook", "Notice",
+    "PaymentProviderError", "Proof", "Provider", "RefundNotice", "RefundResult",
+    "build_providers",
 ]
 
 PROVIDERS = ("sandbox", "razorpay")

@@ -55,6 +55,21 @@ class Charge:
 
 
 @dataclass(frozen=True)
+class Instrument:
+    """The payment instrument a payment is made with, for the cap per instrument of queued
+    shows (docs/payments.md, "Cards per queued show").
+
+    ``fingerprint`` identifies it across payments (a keyed hash, never the card number,
+    token or UPI id itself); ``None`` when the provider cannot tell. ``charge`` is the
+    provider's payment as it stood when it was identified, when the money was already taken
+    before we heard of it (Razorpay: authorized, or captured, in Checkout); ``None`` when
+    nothing is charged before ``confirm`` (the sandbox)."""
+
+    fingerprint: str | None
+    charge: Charge | None = None
+
+
+@dataclass(frozen=True)
 class RefundResult:
     """Where a refund stands at the provider."""
 
@@ -119,10 +134,13 @@ class Provider(Protocol):
     async def confirm(self, payment: Payment, proof: Proof) -> Charge:
         """Check the customer's proof and report the payment's outcome."""
 
-    def fingerprint(self, proof: Proof) -> str | None:
-        """What identifies the instrument ``proof`` pays with, across payments (never the
-        card number itself); ``None`` when this provider cannot tell. ``BAD_USER_INPUT``
+    async def instrument(self, payment: Payment, proof: Proof) -> Instrument:
+        """The instrument ``proof`` pays with (the provider may be asked). ``BAD_USER_INPUT``
         for a proof that cannot pay at all, before anything is asked of the provider."""
+
+    async def instrument_of(self, payment: Payment, provider_payment_id: str) -> Instrument:
+        """The instrument of the provider's payment ``provider_payment_id`` of ``payment``'s
+        order, for a webhook (whose signature is the proof)."""
 
     async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
         """Capture an authorized payment (or report it as it stands)."""

@@ -8,6 +8,9 @@
 - ``confirm`` checks ``razorpay_signature`` = hex HMAC-SHA256(``order_id|payment_id``, key
   secret), then asks Razorpay for the payment (``GET /v1/payments/{id}``) and captures it if
   it is only authorized: the browser's word alone never confirms a booking.
+- ``instrument`` (queued shows' cap per instrument) checks the same signature, fetches the
+  payment and names what paid it: a saved card by its PAR (Card Fingerprints API,
+  ``POST /v1/cards/fingerprints`` with the payment's ``token_id``), UPI by its ``vpa``.
 - ``refund`` calls ``POST /v1/payments/{id}/refund`` with ``X-Refund-Idempotency`` set to our
   refund's id, so a retry after a timeout or a crash never refunds twice.
 - Webhooks are verified with HMAC-SHA256(raw body, webhook secret) against
@@ -26,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +49,7 @@ from subgraphs.payment.models import (
 from subgraphs.payment.providers.base import (
     Charge,
     Checkout,
+    Instrument,
     InvalidWebhook,
     Notice,
     PaymentProviderError,
@@ -56,6 +61,8 @@ from subgraphs.payment.providers.base import (
 if TYPE_CHECKING:
     from subgraphs.kernel.settings import Settings
     from subgraphs.payment.models import Payment, Refund
+
+log = logging.getLogger("ticketflow.payment")
 
 _REFUND_STATUS: dict[str, Any] = {"processed": REFUND_SUCCEEDED, "pending": REFUND_PENDING,
                                   "failed": REFUND_FAILED, "created": REFUND_PENDING}
@@ -97,6 +104,7 @@ class Razorpay:
         self.key_id = settings.razorpay_key_id
         self._secret = settings.razorpay_key_secret
         self._webhook_secret = settings.razorpay_webhook_secret or ""
+        self._instrument_key = settings.payment_instrument_secret.encode()
         self._attempts = attempts
         self._http = httpx.AsyncClient(base_url=settings.razorpay_api_url,
                                        auth=(self.key_id, self._secret), timeout=15.0)
@@ -174,8 +182,9 @@ class Razorpay:
         return Checkout(provider=self.name, key_id=self.key_id,
                         order_id=payment.provider_order_id)
 
-    async def confirm(self, payment: Payment, proof: Proof) -> Charge:
-        """Verify Checkout's signature, then report the payment as Razorpay has it."""
+    def _proven(self, payment: Payment, proof: Proof) -> str:
+        """The Razorpay payment id Checkout's signed answer names, once its signature and
+        order are checked (``BAD_USER_INPUT`` otherwise, before Razorpay is asked)."""
         order_id, pay_id, given = (proof.razorpay_order_id, proof.razorpay_payment_id,
                                    proof.razorpay_signature)
         if not (order_id and pay_id and given):
@@ -187,20 +196,64 @@ class Razorpay:
         if not hmac.compare_digest(given, signature(f"{order_id}|{pay_id}", self._secret)):
             raise BadUserInput("The Razorpay signature does not match.",
                                field="razorpay.signature")
-        return await self.capture(payment, pay_id)
+        return pay_id
 
-    def fingerprint(self, proof: Proof) -> str | None:
-        """Not known: Checkout hands over only ids, and the payment's ``card_id`` names the
-        card of that one payment, not the card (docs/payments.md, "Cards per queued
-        show")."""
+    async def confirm(self, payment: Payment, proof: Proof) -> Charge:
+        """Verify Checkout's signature, then report the payment as Razorpay has it."""
+        return await self.capture(payment, self._proven(payment, proof))
+
+    async def instrument(self, payment: Payment, proof: Proof) -> Instrument:
+        """The instrument of the payment Checkout's (checked) answer names."""
+        return await self.instrument_of(payment, self._proven(payment, proof))
+
+    async def instrument_of(self, payment: Payment, provider_payment_id: str) -> Instrument:
+        """What paid ``provider_payment_id``, from the payment entity: a saved card (its
+        ``token_id``) by its Payment Account Reference, or else its network reference id,
+        from the Card Fingerprints API; UPI by the payer's ``vpa``. Anything else (a card
+        typed in without saving it, netbanking, a wallet, or an account without the card
+        fingerprints feature) is not identified. ``card_id`` is never used: it names one
+        payment's card record, not the card."""
+        entity = await self._payment_entity(payment, provider_payment_id)
+        return Instrument(await self._identity(entity), self._charge(entity))
+
+    async def _identity(self, entity: Mapping[str, Any]) -> str | None:
+        method, token, vpa = entity.get("method"), entity.get("token_id"), entity.get("vpa")
+        if method == "upi" and isinstance(vpa, str) and vpa.strip():
+            return self._keyed(f"razorpay:vpa:{vpa.strip().lower()}")
+        if method != "card" or not isinstance(token, str) or not token:
+            return None
+        try:
+            card = await self._call("POST", "/v1/cards/fingerprints", json_body={"token": token})
+        except RazorpayError as exc:
+            if exc.status != 400:
+                raise
+            # The on-demand feature is not enabled, or the token is unknown to it.
+            log.warning("Razorpay gave no card fingerprint for payment %s: %s",
+                        entity.get("id"), exc.description)
+            return None
+        par, nrid = card.get("payment_account_reference"), card.get("network_reference_id")
+        if isinstance(par, str) and par:
+            return self._keyed(f"razorpay:par:{par}")
+        if isinstance(nrid, str) and nrid:
+            return self._keyed(f"razorpay:nrid:{nrid}")
         return None
 
-    async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
-        """Fetch the payment; capture it if it is only authorized."""
+    def _keyed(self, value: str) -> str:
+        """HMAC-SHA256 under the instrument secret: the identifier itself is never stored."""
+        return hmac.new(self._instrument_key, value.encode(), hashlib.sha256).hexdigest()
+
+    async def _payment_entity(self, payment: Payment, provider_payment_id: str
+                              ) -> dict[str, Any]:
+        """``GET /v1/payments/{id}``, which must be of ``payment``'s order."""
         entity = await self._call("GET", f"/v1/payments/{provider_payment_id}")
         if entity.get("order_id") != payment.provider_order_id:
             raise BadUserInput("This Razorpay payment is not for this payment's order.",
                                field="razorpay.paymentId")
+        return entity
+
+    async def capture(self, payment: Payment, provider_payment_id: str) -> Charge:
+        """Fetch the payment; capture it if it is only authorized."""
+        entity = await self._payment_entity(payment, provider_payment_id)
         if entity.get("status") == "authorized":
             try:
                 entity = await self._call(

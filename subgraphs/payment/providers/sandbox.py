@@ -30,6 +30,7 @@ from subgraphs.payment.models import FAILED, PROCESSING, REFUND_SUCCEEDED, SUCCE
 from subgraphs.payment.providers.base import (
     Charge,
     Checkout,
+    Instrument,
     InvalidWebhook,
     Notice,
     Proof,
@@ -94,10 +95,16 @@ class Sandbox:
                                "(4242 4242 4242 4242 succeeds).", field="card")
         return card
 
-    def fingerprint(self, proof: Proof) -> str | None:
-        """HMAC-SHA256 of the normalised card number under the instrument secret."""
-        return hmac.new(self._instrument_key, self._card(proof).encode(),
-                        hashlib.sha256).hexdigest()
+    async def instrument(self, payment: Payment, proof: Proof) -> Instrument:
+        """The test card: HMAC-SHA256 of its normalised number under the instrument secret;
+        nothing is charged before ``confirm``."""
+        return Instrument(hmac.new(self._instrument_key, self._card(proof).encode(),
+                                   hashlib.sha256).hexdigest())
+
+    async def instrument_of(self, payment: Payment, provider_payment_id: str) -> Instrument:
+        """Not known from a reference: the sandbox's payments take their card's slot in
+        ``confirmPayment``, before its webhooks."""
+        return Instrument(None)
 
     async def confirm(self, payment: Payment, proof: Proof) -> Charge:
         """The outcome the test card stands for."""
