@@ -127,13 +127,21 @@ class Pruner:
         steps = ((OUTBOX, self.prune_outbox), (PROCESSED, self.prune_processed),
                  (KEYS, self.prune_keys))
         for name, step in steps:
-            while True:
-                deleted = await step(self.batch, now=now)
-                counts[name] += deleted
-                if deleted < self.batch:
-                    break
-                await asyncio.sleep(0)  # let requests and consumers in between batches
-        await self._bus.trim(self._subgraph, now - self.windows.stream)
+            try:
+                while True:
+                    deleted = await step(self.batch, now=now)
+                    counts[name] += deleted
+                    if deleted < self.batch:
+                        break
+                    await asyncio.sleep(0)  # let requests and consumers in between batches
+            except Exception:
+                # One table's failure (Redis away: the pending messages cannot be asked
+                # about) leaves the others pruned; this one is tried again next round.
+                log.exception("retention: pruning %s's %s failed", self._subgraph, name)
+        try:
+            await self._bus.trim(self._subgraph, now - self.windows.stream)
+        except Exception:
+            log.exception("retention: trimming %s's stream failed", self._subgraph)
         for name, count in counts.items():
             if count:
                 metrics.PRUNED.labels(self._subgraph, name).inc(count)

@@ -281,3 +281,25 @@ async def test_the_pruner_trims_its_stream_to_the_stream_window(redis_kernel: Ke
     left = list(await bus._redis.xrange(key) or [])
     assert len(left) < 300  # whole nodes of old entries were dropped ("~" trimming)
     assert (left[-1][1] or {})[b"event"] == fresh.to_json().encode()
+
+
+class UnreachableBus(InProcessBus):
+    """A bus that cannot say what is pending (Redis away)."""
+
+    async def oldest_pending(self, stream: str, group: str) -> datetime | None:
+        raise ConnectionError("Redis is away")
+
+
+async def test_a_table_that_cannot_be_pruned_leaves_the_others_pruned(kernel: Kernel) -> None:
+    windows = Windows.of(kernel.settings)
+    await outbox_rows(kernel.db, windows.outbox + timedelta(hours=1), n=2)
+    async with kernel.db.writer() as s, s.begin():
+        await s.execute(insert(TABLES.processed).values(
+            event_id=str(uuid.uuid4()), consumer="c",
+            processed_at=utcnow() - windows.processed - timedelta(hours=1)))
+    pruner = Pruner(kernel.db, TABLES, UnreachableBus(), subgraph="auth", consumes=["venue"],
+                    windows=windows)
+    counts = await pruner.prune()
+    # Not knowing what is pending, no record goes; the outbox is pruned all the same.
+    assert counts == {"outbox": 2, "processed_events": 0, "idempotency_keys": 0}
+    assert await count(kernel.db, TABLES.processed) == 1
