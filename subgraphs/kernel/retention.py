@@ -13,10 +13,10 @@ deletes, every ``TICKETFLOW_RETENTION_INTERVAL_SECONDS``:
   any group this subgraph consumes as (delivered, not yet acknowledged: it will come again).
 - ``idempotency_keys`` older than their time to live (a key is honoured at least that long).
 
-Every delete is one short statement, ``DELETE … WHERE key IN (SELECT key … WHERE age <
-cutoff LIMIT n)``, on an index of the age column: no full scan, no long lock; on PostgreSQL
-the rows are taken ``FOR UPDATE SKIP LOCKED``, so replicas pruning at once share the work and
-never wait for a writer. Docs: docs/architecture.md, "Retention".
+Every delete is one short statement, ``DELETE … WHERE <row key> IN (SELECT <row key> …
+WHERE age < cutoff LIMIT n)``, chosen on an index of the age column: no full scan, no long
+lock; on PostgreSQL the rows are taken ``FOR UPDATE SKIP LOCKED``, so replicas pruning at
+once share the work and never wait for a writer. Docs: docs/architecture.md, "Retention".
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, select, tuple_
+from sqlalchemy import ColumnElement, Table, any_, delete, func, literal_column, select
 
 from subgraphs.kernel import metrics
 from subgraphs.kernel.bus import EventBus
@@ -74,15 +75,24 @@ class Pruner:
         self._subgraph, self._consumes = subgraph, list(consumes)
         self.windows, self.batch, self._interval = windows, batch, interval
 
-    async def _delete_batch(self, table: Table, keys: Sequence[ColumnElement[object]],
-                            *where: ColumnElement[bool], limit: int) -> int:
-        """Delete up to ``limit`` rows matching ``where``, by primary key; the number deleted."""
-        key = keys[0] if len(keys) == 1 else tuple_(*keys)
-        chosen = select(*keys).where(*where).limit(limit)
-        if not self._db.is_sqlite:
+    async def _delete_batch(self, table: Table, old: ColumnElement[bool], limit: int) -> int:
+        """Delete up to ``limit`` rows for which ``old`` holds; the number deleted.
+
+        The rows are chosen on the index of the age column and deleted by their physical
+        key, so neither step scans the table whatever the planner thinks of a thousand keys:
+        on PostgreSQL ``ctid = ANY(ARRAY(SELECT ctid … LIMIT n FOR UPDATE SKIP LOCKED))`` (a
+        TID scan; rows a replica or a writer holds are skipped), on SQLite ``rowid IN
+        (SELECT rowid … LIMIT n)``.
+        """
+        key: ColumnElement[Any] = literal_column("rowid" if self._db.is_sqlite else "ctid")
+        chosen = select(key).select_from(table).where(old).limit(limit)
+        if self._db.is_sqlite:
+            statement = delete(table).where(key.in_(chosen.scalar_subquery()))
+        else:
             chosen = chosen.with_for_update(skip_locked=True)
+            statement = delete(table).where(key == any_(func.array(chosen.scalar_subquery())))
         async with self._db.writer() as session, session.begin():
-            result = await session.execute(delete(table).where(key.in_(chosen)))
+            result = await session.execute(statement)
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def prune_outbox(self, limit: int | None = None, *, now: datetime | None = None) -> int:
@@ -90,8 +100,8 @@ class Pruner:
         outbox = self._tables.outbox
         cutoff = (now or utcnow()) - self.windows.outbox
         # published_at < cutoff is never true of an unpublished row (NULL).
-        return await self._delete_batch(outbox, [outbox.c.seq], outbox.c.published_at < cutoff,
-                                        limit=limit or self.batch)
+        return await self._delete_batch(outbox, outbox.c.published_at < cutoff,
+                                        limit or self.batch)
 
     async def processed_cutoff(self, now: datetime | None = None) -> datetime:
         """Before this, a processed-event record can no longer be needed: older than its
@@ -108,16 +118,14 @@ class Pruner:
         """Delete up to ``limit`` processed-event records past their window; the number."""
         processed = self._tables.processed
         cutoff = await self.processed_cutoff(now)
-        return await self._delete_batch(
-            processed, [processed.c.event_id, processed.c.consumer],
-            processed.c.processed_at < cutoff, limit=limit or self.batch)
+        return await self._delete_batch(processed, processed.c.processed_at < cutoff,
+                                        limit or self.batch)
 
     async def prune_keys(self, limit: int | None = None, *, now: datetime | None = None) -> int:
         """Delete up to ``limit`` idempotency keys older than their time to live; the number."""
         keys = self._tables.idempotency
         cutoff = (now or utcnow()) - self.windows.keys
-        return await self._delete_batch(keys, [keys.c.user_id, keys.c.key],
-                                        keys.c.created_at < cutoff, limit=limit or self.batch)
+        return await self._delete_batch(keys, keys.c.created_at < cutoff, limit or self.batch)
 
     async def prune(self) -> dict[str, int]:
         """One round: each table batch by batch until a batch finds fewer than ``batch``
