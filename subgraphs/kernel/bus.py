@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Protocol
 
 from redis.exceptions import ResponseError
@@ -43,6 +44,13 @@ class EventBus(Protocol):
                       batch: BatchHandler | None = None) -> None:
         """Feed every event of ``stream`` to ``handler`` (or several at once to ``batch``)
         for ``group``; runs until cancelled."""
+
+    async def trim(self, stream: str, before: datetime) -> None:
+        """Forget ``stream``'s events published before ``before`` (retention)."""
+
+    async def oldest_pending(self, stream: str, group: str) -> datetime | None:
+        """When the oldest event ``group`` was given and has not acknowledged was published
+        (it will be delivered again); ``None`` when there is none."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -123,6 +131,14 @@ class InProcessBus:
                 self._offsets[position] += len(events)
             await _handle_all(handler, batch, events)
             crash_point("consumer.before_ack", group)
+
+    async def trim(self, stream: str, before: datetime) -> None:
+        """Nothing: the log lives as long as the process (the replay window bounds what a
+        restart delivers again)."""
+
+    async def oldest_pending(self, stream: str, group: str) -> datetime | None:
+        """None: an event is delivered again only by the relay's start-up replay."""
+        return None
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -222,6 +238,28 @@ class RedisStreamsBus:
             return []
         # [[stream, [(id, fields), ...]]] for the one stream read
         return list(response[0][1])  # type: ignore[index,arg-type]
+
+    async def trim(self, stream: str, before: datetime) -> None:
+        """``XTRIM … MINID ~``: drop entries published before ``before`` (stream ids are the
+        publishing time in ms; ``~`` lets Redis drop whole nodes only, so a few older
+        entries may stay until the next trim). The ``MAXLEN`` cap of ``publish_many`` still
+        bounds the stream's memory in between."""
+        minid = f"{int(before.timestamp() * 1000)}-0"
+        await self._redis.xtrim(self.key(stream), minid=minid, approximate=True)
+
+    async def oldest_pending(self, stream: str, group: str) -> datetime | None:
+        """From ``XPENDING``'s summary: the smallest pending id's time."""
+        try:
+            summary = await self._redis.xpending(self.key(stream), group)
+        except ResponseError as exc:
+            if "NOGROUP" in str(exc):  # the group was never made: nothing is pending
+                return None
+            raise
+        oldest = summary.get("min") if summary else None
+        if not oldest:
+            return None
+        ms = int((oldest.decode() if isinstance(oldest, bytes) else str(oldest)).split("-")[0])
+        return datetime.fromtimestamp(ms / 1000, UTC)
 
     async def close(self) -> None:
         """Close the Redis connection pool."""

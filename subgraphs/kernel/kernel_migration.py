@@ -52,3 +52,33 @@ def drop_kernel_tables_v1() -> None:
     op.drop_index(op.f("ix_outbox_published_at"), table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("idempotency_keys")
+
+
+# The indexes the pruner's deletes need (kernel/retention.py): by age, no full scan.
+_RETENTION_INDEXES = (
+    ("ix_processed_events_processed_at", "processed_events", "processed_at"),
+    ("ix_idempotency_keys_created_at", "idempotency_keys", "created_at"),
+)
+
+
+def create_retention_indexes_v2() -> None:
+    """Indexes on processed_events.processed_at and idempotency_keys.created_at.
+
+    The tables may be large by now (nothing pruned them before), so on PostgreSQL the
+    indexes are built ``CONCURRENTLY``, outside the migration's transaction: writers
+    (consumers, creates with keys) are not blocked while they build.
+    """
+    concurrently = op.get_bind().dialect.name == "postgresql"
+    for name, table, column in _RETENTION_INDEXES:
+        if concurrently:
+            with op.get_context().autocommit_block():
+                op.create_index(name, table, [column], unique=False,
+                                postgresql_concurrently=True)
+        else:
+            op.create_index(name, table, [column], unique=False)
+
+
+def drop_retention_indexes_v2() -> None:
+    """Undo :func:`create_retention_indexes_v2`."""
+    for name, table, _column in reversed(_RETENTION_INDEXES):
+        op.drop_index(name, table_name=table)

@@ -66,6 +66,9 @@ OUTBOX_PUBLISHED = Counter("ticketflow_outbox_published_total", "Outbox events p
 OUTBOX_DELAY = Histogram("ticketflow_outbox_publish_delay_seconds",
                          "From an event's commit to its publication", ["subgraph"],
                          buckets=_FAST)
+PRUNED = Counter("ticketflow_retention_pruned_total",
+                 "Rows the retention pruner deleted, by subgraph and kernel table "
+                 "(outbox, processed_events, idempotency_keys)", ["subgraph", "table"])
 CONSUMED = Counter("ticketflow_events_consumed_total", "Events applied by a consumer",
                    ["stream", "consumer"])
 CONSUMER_LAG = Gauge("ticketflow_consumer_lag_seconds",

@@ -28,6 +28,7 @@ from subgraphs.kernel.guards import Guards, MemoryGuards, RedisGuards
 from subgraphs.kernel.idempotency import Idempotency
 from subgraphs.kernel.live import InProcessLive, RedisLive
 from subgraphs.kernel.relay import IdempotentConsumer, OutboxRelay
+from subgraphs.kernel.retention import Pruner, Windows
 from subgraphs.kernel.settings import Settings
 from subgraphs.kernel.tables import KernelTables
 from subgraphs.kernel.uow import UnitOfWork
@@ -149,6 +150,16 @@ class Service:
             linger=runtime.settings.relay_linger_seconds,
             replay=replay,
         )
+        self.pruner = Pruner(
+            self.db,
+            spec.tables,
+            runtime.bus,
+            subgraph=spec.name,
+            consumes=list(spec.consumes),
+            windows=Windows.of(settings),
+            batch=settings.retention_batch,
+            interval=settings.retention_interval_seconds,
+        )
 
     @property
     def idempotency(self) -> Idempotency:
@@ -201,12 +212,14 @@ class Service:
 
     @contextlib.asynccontextmanager
     async def running(self, *, serving: bool = True) -> AsyncIterator[None]:
-        """Run the relay, and the consumers and background jobs, for the duration of the
-        block. A serving process with ``separate_workers`` runs the relay alone (its own
-        commits wake it): the subgraph's ``ticketflow work`` process runs the rest."""
+        """Run the relay, and the consumers, background jobs and retention pruner, for the
+        duration of the block. A serving process with ``separate_workers`` runs the relay
+        alone (its own commits wake it): the subgraph's ``ticketflow work`` process runs the
+        rest."""
         jobs = [self.relay.run()]
         if not (serving and self.settings.separate_workers):
-            jobs += [*self._consumer_tasks(), *(b(self) for b in self.spec.background)]
+            jobs += [*self._consumer_tasks(), *(b(self) for b in self.spec.background),
+                     self.pruner.run()]
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
             yield

@@ -139,6 +139,19 @@ class Settings(BaseSettings):
     # Compression of WebSocket messages (permessage-deflate), per connection.
     ws_per_message_deflate: bool = False
     outbox_replay_hours: int = Field(default=24, ge=0)
+    # Retention (docs/architecture.md, "Retention"): each subgraph's pruner deletes, every
+    # retention_interval_seconds and retention_batch rows per statement, published outbox
+    # rows older than outbox_retention_hours (never less than the replay window), the
+    # processed-event records older than processed_events_retention_hours (longer than any
+    # event stays deliverable: the Redis streams are trimmed to event_stream_retention_hours,
+    # and embedded the relay replays outbox_replay_hours), and idempotency keys older than
+    # idempotency_key_ttl_hours (a key is honoured at least that long).
+    outbox_retention_hours: int = Field(default=7 * 24, gt=0)
+    event_stream_retention_hours: int = Field(default=7 * 24, gt=0)
+    processed_events_retention_hours: int = Field(default=8 * 24, gt=0)
+    idempotency_key_ttl_hours: int = Field(default=24, gt=0)
+    retention_interval_seconds: float = Field(default=600.0, gt=0)
+    retention_batch: int = Field(default=1000, ge=1, le=100_000)
     # With Redis: the serving processes run no event consumers and no background jobs (only
     # their outbox relay); `ticketflow work <subgraph>` processes run them, so a busy API
     # never delays the saga, and each side scales on its own (README, "Workers").
@@ -220,6 +233,15 @@ class Settings(BaseSettings):
                 self.razorpay_key_id and self.razorpay_key_secret):
             raise ValueError("TICKETFLOW_PAYMENT_PROVIDER=razorpay needs "
                              "TICKETFLOW_RAZORPAY_KEY_ID and TICKETFLOW_RAZORPAY_KEY_SECRET")
+        if self.outbox_retention_hours < self.outbox_replay_hours:
+            raise ValueError("TICKETFLOW_OUTBOX_RETENTION_HOURS must be at least "
+                             "TICKETFLOW_OUTBOX_REPLAY_HOURS (the relay replays that window)")
+        if self.processed_events_retention_hours <= max(self.event_stream_retention_hours,
+                                                        self.outbox_replay_hours):
+            raise ValueError("TICKETFLOW_PROCESSED_EVENTS_RETENTION_HOURS must be longer than "
+                             "TICKETFLOW_EVENT_STREAM_RETENTION_HOURS and "
+                             "TICKETFLOW_OUTBOX_REPLAY_HOURS (an event may be delivered again "
+                             "as long as either keeps it)")
         if self.env == "production" and self.debug_errors:
             raise ValueError("TICKETFLOW_DEBUG_ERRORS must be off in production")
         if self.env == "production" and \

@@ -3,7 +3,8 @@
 ``outbox`` holds events written in the same transaction as the state change they
 describe; the relay publishes them. ``processed_events`` records which events a
 consumer has applied, so a redelivered event changes nothing. ``idempotency_keys``
-remembers what each client-chosen key created.
+remembers what each client-chosen key created. None of them grows forever: the pruner
+(``kernel/retention.py``) deletes what no one will read again.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("operation", String(60), nullable=False),
         Column("fingerprint", String(64), nullable=False),
         Column("result_id", String(36), nullable=False),
-        Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+        # Indexed for the pruner (kernel/retention.py), which deletes keys past their time.
+        Column("created_at", UTCDateTime, nullable=False, default=utcnow, index=True),
     )
 
 
@@ -58,7 +60,7 @@ def kernel_tables(metadata: MetaData) -> KernelTables:
         metadata,
         Column("event_id", String(36), primary_key=True),
         Column("consumer", String(100), primary_key=True),
-        Column("processed_at", UTCDateTime, nullable=False, default=utcnow),
+        Column("processed_at", UTCDateTime, nullable=False, default=utcnow, index=True),
     )
     return KernelTables(outbox=outbox, processed=processed,
                         idempotency=idempotency_table(metadata))

@@ -1,0 +1,27 @@
+"""kernel tables: indexes for the retention pruner
+
+Revision ID: d45d52f74a24
+Revises: 8d5a3b7e2c41
+Create Date: 2026-12-06 19:40:00.000000
+
+processed_events.processed_at and idempotency_keys.created_at, so the pruner
+(subgraphs/kernel/retention.py) finds old rows without scanning the tables; built
+CONCURRENTLY on PostgreSQL (kernel_migration.create_retention_indexes_v2).
+"""
+from subgraphs.kernel.kernel_migration import (
+    create_retention_indexes_v2,
+    drop_retention_indexes_v2,
+)
+
+revision = 'd45d52f74a24'
+down_revision = '8d5a3b7e2c41'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_retention_indexes_v2()
+
+
+def downgrade() -> None:
+    drop_retention_indexes_v2()
