@@ -164,7 +164,7 @@ class Settings(BaseSettings):
     sandbox_webhook_secret: str = "sandbox-webhook-secret"  # noqa: S105
     # The key of the instruments' fingerprints (HMAC-SHA256 of the sandbox's card number, of
     # a Razorpay card's PAR or network reference id, of a UPI id): none of them is stored
-    # (docs/payments.md, "Cards per queued show").
+    # (docs/payments.md, "Cards per queued show"). Production refuses the development default.
     payment_instrument_secret: str = "ticketflow-development-instrument-secret"  # noqa: S105
     # Production refuses the sandbox (test cards buy real seats) unless this says otherwise.
     allow_sandbox: bool = False
@@ -247,6 +247,10 @@ class Settings(BaseSettings):
         if self.env == "production" and \
                 self.queue_pass_secret == type(self).model_fields["queue_pass_secret"].default:
             raise ValueError("TICKETFLOW_QUEUE_PASS_SECRET must be set in production")
+        if self.env == "production" and self.payment_instrument_secret == \
+                type(self).model_fields["payment_instrument_secret"].default:
+            raise ValueError("TICKETFLOW_PAYMENT_INSTRUMENT_SECRET must be set in production "
+                             "(it keys the fingerprints of cards and UPI ids)")
         return self
 
     @property

@@ -76,21 +76,29 @@ def test_redis_turns_embedded_mode_off() -> None:
 def test_production_with_postgres_redis_and_a_real_provider_is_accepted() -> None:
     settings = Settings(env="production", postgres_dsn=PG, redis_url=REDIS,
                         payment_provider="razorpay", razorpay_key_id="rzp_live_x",
-                        razorpay_key_secret="s", queue_pass_secret="a real one")
+                        razorpay_key_secret="s", queue_pass_secret="a real one",
+                        payment_instrument_secret="another real one")
     assert settings.env == "production"
     assert not settings.sandbox_enabled
 
 
 def test_production_refuses_the_development_queue_pass_secret() -> None:
     with pytest.raises(ValidationError, match="QUEUE_PASS_SECRET"):
-        Settings(env="production", postgres_dsn=PG, redis_url=REDIS, allow_sandbox=True)
+        Settings(env="production", postgres_dsn=PG, redis_url=REDIS, allow_sandbox=True,
+                 payment_instrument_secret="set")
+
+
+def test_production_refuses_the_development_instrument_secret() -> None:
+    with pytest.raises(ValidationError, match="PAYMENT_INSTRUMENT_SECRET"):
+        Settings(env="production", postgres_dsn=PG, redis_url=REDIS, allow_sandbox=True,
+                 queue_pass_secret="set")
 
 
 def test_production_refuses_the_sandbox_unless_a_demo_allows_it() -> None:
     with pytest.raises(ValidationError, match="takes real payments"):
         Settings(env="production", postgres_dsn=PG, redis_url=REDIS)
     demo = Settings(env="production", postgres_dsn=PG, redis_url=REDIS, allow_sandbox=True,
-                    queue_pass_secret="demo")
+                    queue_pass_secret="demo", payment_instrument_secret="demo")
     assert demo.sandbox_enabled
     assert Settings(env="development").sandbox_enabled
 
