@@ -387,7 +387,7 @@ async def admit_hold(service: Service, caller: Caller | None, show_id: str,
         if (spent is None or idempotency_key is None or spent.user_id != caller.user_id
                 or spent.idempotency_key != idempotency_key):
             raise Queued("This queue pass was already used for a purchase.",
-                         showId=show_id) from None
+                         showId=show_id, reason="USED") from None
     return found.jti
 
 

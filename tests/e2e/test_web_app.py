@@ -8,26 +8,16 @@ are checked here. Screenshots of every step: ``test-artifacts/web/<mode>/NN-step
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import shutil
 import uuid
-from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 
-from subgraphs.dev import node_command
-from subgraphs.seed import create_user
+from tests.e2e.browser import artifacts_of, customer, require_browser, run_browser
 from tests.flows import PASSWORD, Actors, login, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, another_router, eventually
-
-ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "web"
-SCRIPT = WEB / "e2e" / "customer.mjs"
-CHROMIUM = os.environ.get("TICKETFLOW_CHROMIUM", "/usr/bin/chromium")
 
 BOOKING = """query($id: ID!) { booking(id: $id) {
   id status show { id } lines { seatId label }
@@ -70,45 +60,11 @@ async def standing_show(router: GraphQL, token: str, venue_id: str) -> tuple[str
     return show_id, hall["sections"][0]["id"]
 
 
-async def customer(stack: Stack, router: GraphQL, name: str) -> dict[str, str]:
-    """A customer the browser signs in as (and the token the checks here use)."""
-    email = f"web-{uuid.uuid4().hex[:8]}@example.com"
-    await create_user(stack.settings, email, PASSWORD, name, "CUSTOMER")
-    user = await login(router, email)
-    return {"email": email, "password": PASSWORD, "name": name, "id": user.id,
-            "token": user.token}
-
-
-async def run_browser(router_url: str, mode: str, data: dict[str, Any], work: Path
-                      ) -> tuple[int, str, dict[str, Any]]:
-    """Run the browser script: its exit status, what it printed, and what it wrote."""
-    artifacts = ROOT / "test-artifacts" / "web" / mode
-    shutil.rmtree(artifacts, ignore_errors=True)
-    artifacts.mkdir(parents=True)
-    (work / "input.json").write_text(json.dumps(data))
-    output = artifacts / "output.json"  # kept with the screenshots
-    env = {**os.environ,
-           "TICKETFLOW_WEB_URL": router_url.removesuffix("graphql"),
-           "TICKETFLOW_E2E_INPUT": str(work / "input.json"),
-           "TICKETFLOW_E2E_ARTIFACTS": str(artifacts),
-           "TICKETFLOW_E2E_OUTPUT": str(output),
-           "TICKETFLOW_CHROMIUM": CHROMIUM}
-    process = await asyncio.create_subprocess_exec(
-        *node_command(str(SCRIPT)), cwd=WEB, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    printed, _ = await process.communicate()
-    seen = json.loads(output.read_text()) if output.exists() else {}
-    return process.returncode or 0, printed.decode(errors="replace"), seen
-
-
 async def test_customer_flows_in_a_browser(
     e2e: tuple[Stack, Processes], e2e_actors: Actors, mode: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    if not (WEB / "dist" / "index.html").exists():
-        pytest.fail("web/dist is missing: run `make web` (it builds the web app) first")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (set TICKETFLOW_CHROMIUM)")
+    require_browser()
     stack, _ = e2e
     router = GraphQL(stack.router_url)
     organizer = e2e_actors.organizer
@@ -137,7 +93,8 @@ async def test_customer_flows_in_a_browser(
     # document the app sends on these flows must be in schema/trusted-documents.json.
     work = tmp_path_factory.mktemp("web")
     async with another_router(stack, work, {"TICKETFLOW_TRUSTED_DOCUMENTS": "true"}) as url:
-        status, printed, seen = await run_browser(url, mode, data, work)
+        status, printed, seen = await run_browser("customer.mjs", url, artifacts_of(mode), data,
+                                                  work)
     assert status == 0, f"the browser flows failed:\n{printed}\n{json.dumps(seen, indent=2)}"
     assert not seen.get("pageErrors"), seen["pageErrors"]
 
@@ -209,7 +166,7 @@ async def test_customer_flows_in_a_browser(
     assert seen["organizerRow"] == ["STANDARD", "2", "0", "8", "10"], seen["organizerRow"]
     assert seen["organizerLive"] == "Live: 2 sold, 0 held, 8 available of 10 seats."
 
-    shots = sorted(p.name for p in (ROOT / "test-artifacts" / "web" / mode).glob("*.png"))
+    shots = sorted(p.name for p in artifacts_of(mode).glob("*.png"))
     assert shots[0] == "01-a-signed-in.png" and len(shots) == len(seen["steps"])
 
 

@@ -159,6 +159,7 @@ async def test_admission_never_outruns_the_rate_and_a_pass_admits_one_purchase(
     second = await with_pass.run(HOLD_KEYED, {"show": show.id, "seats": seat_ids(show, 2),
                                               "key": "k2"})
     assert refusal(second)[0] == "QUEUED"
+    assert second["errors"][0]["extensions"]["reason"] == "USED"  # clients stop asking for it
     async with dbs["booking"].reader() as session:
         uses = (await session.scalars(select(QueuePassUse)
                                       .where(QueuePassUse.show_id == show.id))).all()

@@ -2,107 +2,20 @@
 // TicketFlow serving the built app: tests/e2e/test_web_app.py prepares the data, runs this
 // with the project's Node, and checks the graph and the database afterwards.
 //
-// Environment:
-//   TICKETFLOW_WEB_URL        the router's base URL serving web/dist (http://127.0.0.1:4000/)
-//   TICKETFLOW_E2E_INPUT      JSON: { customerA, customerB: {email, password, name},
-//                             newCustomer: {email, password, name}, show: {id, seats: [{id, label}]},
-//                             journey: {id, seats: [{id, label}], from, to} }
-//   TICKETFLOW_E2E_ARTIFACTS  a directory for screenshots (NN-step.png)
-//   TICKETFLOW_E2E_OUTPUT     a JSON file this writes what it saw to
-//   TICKETFLOW_CHROMIUM       the browser (default /usr/bin/chromium)
+// Input (TICKETFLOW_E2E_INPUT; the environment is lib.mjs's): { customerA, customerB: {email,
+// password, name}, newCustomer: {email, password, name}, show: {id, seats: [{id, label}], day},
+// standing: {id, section}, journey: {id, seats: [{id, label}], from, to}, organizer }
 //
 // Flows: (1) two customers on one show: B's live map shows A's hold, and B asking for the
 // same seat gets the "just taken" words; (2) A checks out, a declined card, then a good one,
 // and the confirmation's QR codes (decoded here with jsQR); (3) register, pay, my bookings,
 // cancel; (4) a journey: pick a segment and hold a seat on it.
 // Exits 1 with a message naming the step on any failure (and a screenshot of every page).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import jsQR from 'jsqr';
-import { chromium } from 'playwright-core';
-
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const BASE = env('TICKETFLOW_WEB_URL').replace(/\/?$/, '/');
-const input = JSON.parse(readFileSync(env('TICKETFLOW_E2E_INPUT'), 'utf8'));
-const ARTIFACTS = env('TICKETFLOW_E2E_ARTIFACTS');
-const OUTPUT = env('TICKETFLOW_E2E_OUTPUT');
-mkdirSync(ARTIFACTS, { recursive: true });
-
-// Deadlines for things the stack does in its own time (a live delta, a payment's events, the
-// tickets): generous, only there so a broken app fails instead of hanging.
-const SOON = 30_000;
-const output = { steps: [], seconds: {} };
-let shot = 0;
-let step = 'start';
-
-async function screenshot(page, name) {
-  shot += 1;
-  const file = join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** Run one named step; on failure say which (the message names it). */
-async function stepOf(name, page, run) {
-  step = name;
-  const started = Date.now();
-  const result = await run();
-  output.steps.push(name);
-  output.seconds[name] = (Date.now() - started) / 1000;
-  if (page) await screenshot(page, name);
-  return result;
-}
-
-/** Text with its spaces (no-break ones too) as single spaces. */
-const text = (value) => String(value ?? '').replace(/\s+/g, ' ').trim();
-
-const byLabel = (page, label) => page.getByLabel(label, { exact: true });
-
-async function signIn(page, who) {
-  await page.goto(`${BASE}#/signin`);
-  await page.locator('#signin-email').fill(who.email);
-  await page.locator('#signin-password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByTestId('signed-in-as').filter({ hasText: who.name }).waitFor({ timeout: SOON });
-}
-
-async function seatState(page, seatId) {
-  return page.$eval('.seatmap', (el, id) => el.seatmap.stateOf(id), seatId);
-}
-
-async function waitSeatState(page, seatId, state, why) {
-  try {
-    await page.waitForFunction(
-      ([id, want]) => document.querySelector('.seatmap')?.seatmap?.stateOf(id) === want,
-      [seatId, state], { timeout: SOON });
-  } catch {
-    throw new Error(`${why}: seat ${seatId} is ${await seatState(page, seatId)}, not ${state}`);
-  }
-}
-
-/** Click a seat on the map where the map says it is (canvas coordinates), once the page
- * above the map has its counts (nothing moves the map after that). */
-async function clickSeat(page, seatId) {
-  await page.locator('.availability[data-loaded]').waitFor({ timeout: SOON });
-  const at = await page.$eval('.seatmap', (el, id) => el.seatmap.locate(id), seatId);
-  check(at, `the map cannot locate seat ${seatId}`);
-  await page.mouse.click(at.x, at.y);
-}
-
-async function alertText(page) {
-  const alert = page.getByRole('alert').first();
-  await alert.waitFor({ timeout: SOON });
-  return (await alert.textContent()).trim();
-}
+import {
+  BASE, SOON, alertText, byLabel, check, clickSeat, input, output, scenario, signIn, stepOf, text,
+  waitSeatState,
+} from './lib.mjs';
 
 /** The pixels of every e-ticket canvas, decoded with jsQR. */
 async function decodeTickets(page) {
@@ -139,25 +52,9 @@ function feedValve() {
   return valve;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.TICKETFLOW_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-});
-const pages = [];
-let failed = false;
-try {
-  const open = async () => {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC',
-    });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => output.pageErrors = [...(output.pageErrors ?? []), String(error)]);
-    pages.push(page);
-    return page;
-  };
-  const a = await open();
-  const b = await open();
+await scenario('customer', async ({ open }) => {
+  const a = await open('a');
+  const b = await open('b');
   const valve = feedValve();
   await b.routeWebSocket((url) => url.pathname.endsWith('/graphql'), valve.route);
   const { show, journey } = input;
@@ -246,7 +143,7 @@ try {
   });
 
   // ---- (3) a new customer: register, book, pay, my bookings, cancel
-  const c = await open();
+  const c = await open('c');
   await stepOf('c-registered', c, async () => {
     await c.goto(`${BASE}#/signin`);
     await c.locator('#register-name').fill(input.newCustomer.name);
@@ -317,7 +214,7 @@ try {
   });
 
   // ---- (5) the organizer: their shows with live counts per category, then one show's map
-  const o = await open();
+  const o = await open('o');
   await stepOf('o-shows', o, async () => {
     await signIn(o, input.organizer);
     await o.goto(`${BASE}#/organizer`);
@@ -333,18 +230,4 @@ try {
     await waitSeatState(o, first.id, 'SOLD', "the organizer's map never showed A's seat sold");
     await waitSeatState(o, second.id, 'SOLD', "the organizer's map never showed A's seat sold");
   });
-} catch (error) {
-  failed = true;
-  output.failure = `step ${step}: ${error instanceof Error ? error.message.split('\n')[0] : error}`;
-  for (const [i, page] of pages.entries()) {
-    await screenshot(page, `failed-${step}-page${'abco'[i] ?? i}`).catch(() => {});
-  }
-} finally {
-  await browser.close();
-  writeFileSync(OUTPUT, JSON.stringify(output, null, 2));
-}
-if (failed) {
-  console.error(`web e2e failed: ${output.failure}`);
-  process.exit(1);
-}
-console.log(`web e2e passed: ${output.steps.length} steps`);
+});

@@ -44,7 +44,10 @@ export function describeError(code: string, message: string, ext: Record<string,
     case 'FORBIDDEN':
       return 'You are not allowed to do that.';
     case 'QUEUED':
-      return 'This show has a waiting room: join the queue, and hold seats when it is your turn.';
+      // USED (booking): the pass's one purchase session was had (a hold made with it)
+      return ext.reason === 'USED'
+        ? 'Your turn from the waiting room has been used: it admits one purchase, the hold you made with it.'
+        : 'This show has a waiting room: join the queue, and hold seats when it is your turn.';
     case 'SUBGRAPH_UNAVAILABLE':
       return 'Part of TicketFlow is not answering right now; try again in a moment.';
     case 'NETWORK':

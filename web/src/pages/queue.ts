@@ -44,20 +44,32 @@ route('/queue/:showId', async (root, { showId }): Promise<Leave | void> => {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let left = false;
 
+  // What the person is told, and data-state (WAITING, PAUSED, ADMITTED, EXPIRED) for tests.
+  const say = (state: string, words: string) => {
+    position.dataset.state = state;
+    position.textContent = words;
+  };
   const show = (status: Status, title: string) => {
     if (status.state === 'ADMITTED' && status.pass) {
       rememberPass(showId, status.pass, status.passExpiresAt);
-      position.textContent = `It is your turn for ${title}: pick your seats now.`;
+      say('ADMITTED', `It is your turn for ${title}: pick your seats now.`);
       navigate(`/shows/${encodeURIComponent(showId)}`);
       return true;
     }
     if (status.state === 'EXPIRED') {
-      position.textContent = 'Your turn has passed. Join the queue again to get a new place.';
+      say('EXPIRED', 'Your turn has passed. Join the queue again to get a new place.');
       return true;
     }
-    position.textContent = status.position === null
-      ? `You are in the queue for ${title}; places are given out in random order when it opens.`
-      : `You are number ${status.position.toLocaleString()} in the queue for ${title}. Estimated wait: ${waitWords(status.estimatedWaitSeconds)}. Keep this page open.`;
+    if (status.position === null) {
+      say('WAITING', `You are in the queue for ${title}; places are given out in random order when it opens.`);
+    } else if (status.estimatedWaitSeconds === null) {
+      // a placed ticket has no estimate only while the organizer has paused admissions
+      say('PAUSED', `You are number ${status.position.toLocaleString()} in the queue for ${title}. `
+        + 'Admissions are paused for now; you keep your place. Keep this page open.');
+    } else {
+      say('WAITING', `You are number ${status.position.toLocaleString()} in the queue for ${title}. `
+        + `Estimated wait: ${waitWords(status.estimatedWaitSeconds)}. Keep this page open.`);
+    }
     return false;
   };
 

@@ -288,7 +288,11 @@ route('/shows/:id', async (root, { id }) => {
     } catch (e) {
       messages.error(e);
       // A show behind a waiting room: queue first (the queue page comes back here with a pass).
-      if (e instanceof ApiError && e.code === 'QUEUED') navigate(`/queue/${encodeURIComponent(s.id)}`);
+      // Not with a spent pass (USED): the queue would hand the same pass back at once, and
+      // send the person here again.
+      if (e instanceof ApiError && e.code === 'QUEUED' && e.extensions.reason !== 'USED') {
+        navigate(`/queue/${encodeURIComponent(s.id)}`);
+      }
     } finally {
       button.disabled = false;
       drawPicked();
