@@ -1,17 +1,21 @@
 """The waiting room in a real browser (docs/waiting-room.md, docs/web.md), both modes.
 
-The organizer puts a show behind a waiting room that admits one person a minute and opens
-now; ``web/e2e/queue.mjs`` drives two verified customers through the app the router serves
-(through a second router that runs trusted documents only), and stops at checkpoints where
-this test acts on the queue:
+``web/e2e/queue.mjs`` drives the organizer and two verified customers through the app the
+router serves (through a second router that runs trusted documents only), and stops at
+checkpoints where this test acts on the queue:
 
+0. The organizer, on the show's page, puts it behind a waiting room that opens now and admits
+   one person a minute (a rate of 0 is refused in words first) (checkpoint: the test waits
+   until booking's admitter opened it).
 1. A tries to hold a seat, is sent to the waiting room, which answers the proof of work,
-   joins and says "number 1, about 1 minute" (checkpoint: the test pauses the queue).
+   joins and says "number 1, about 1 minute"; the organizer's panel counts one waiting and
+   the organizer pauses the queue there (checkpoint: the test sees it paused).
 2. B joins behind A: number 2, admissions paused; A's page says paused too (checkpoint: the
    test resumes the queue, waits until one person is admitted, and pauses it again).
 3. A's page sees ADMITTED, goes back to the show with the pass, and A holds the seat; a
    second hold of A is refused in words (the pass admitted one purchase), on the show page.
-4. B is still in the waiting room, without a pass.
+4. B is still in the waiting room, without a pass; the organizer's panel, reading the queue
+   again by itself, shows one waiting and one admitted.
 
 No wait depends on the machine's speed: admission goes by the clock at one a minute, so A is
 admitted about a minute after the resume, and B, a minute further back, only a minute after
@@ -23,7 +27,6 @@ Screenshots: ``test-artifacts/web/<mode>/queue/``.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -34,11 +37,9 @@ from sqlalchemy import select
 from subgraphs.booking.models import Hold, QueuePassUse
 from subgraphs.kernel.db import Database
 from tests.e2e.browser import artifacts_of, customer, require_browser, run_browser
-from tests.flows import Actors, show_on_sale
+from tests.flows import PASSWORD, Actors, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, another_router, error_codes, eventually, http
 
-CONFIGURE = """mutation($show: ID!, $i: QueueInput!) { configureQueue(showId: $show, input: $i) {
-  opened paused } }"""
 PAUSE = "mutation($show: ID!) { pauseQueue(showId: $show) { paused } }"
 RESUME = "mutation($show: ID!) { resumeQueue(showId: $show) { paused } }"
 QUEUE = """query($show: ID!) { show(id: $show) { queue {
@@ -64,25 +65,24 @@ async def test_the_waiting_room_in_a_browser(
     async def queue() -> dict[str, Any]:
         return (await router.data(QUEUE, {"show": show.id}, organizer.token))["show"]["queue"]  # type: ignore[no-any-return]
 
-    # one person a minute, open from now: admitted places come only by the clock
-    opened = (await router.data(CONFIGURE, {"show": show.id, "i": {
-        "opensAt": datetime.now(UTC).isoformat(), "ratePerMinute": 1}},
-        organizer.token))["configureQueue"]
-    assert opened["paused"] is False
-    await eventually(lambda: _opened(queue))  # booking's admitter opened it: nobody pre-queued
+    # no waiting room yet: the organizer's page puts the show behind one
+    assert (await router.data(QUEUE, {"show": show.id}, organizer.token))["show"]["queue"] is None
 
     first = await customer(stack, router, "Ada Queue")
     second = await customer(stack, router, "Bob Queue")
     seats = [{"id": s["id"], "label": s["label"]} for s in show.seats[:2]]
     data = {"show": {"id": show.id, "title": "Test Show", "seats": seats},
-            "first": first, "second": second}
+            "first": first, "second": second,
+            "organizer": {"email": organizer.email, "password": PASSWORD,
+                          "name": "Test Organizer"}}
     checked: dict[str, dict[str, Any]] = {}
 
     async def at(name: str, _data: dict[str, Any]) -> None:
-        if name == "a-waiting":  # A waits alone: stop admitting
+        if name == "configured":  # one a minute, open from now: booking's admitter opens it
+            await eventually(lambda: _opened(queue))
             checked[name] = await queue()
-            assert (await router.data(PAUSE, {"show": show.id}, organizer.token)
-                    )["pauseQueue"]["paused"] is True
+        elif name == "a-waiting":  # A waits alone, and the organizer's page paused admitting
+            checked[name] = await queue()
         elif name == "both-waiting":  # admit one person (A, at the front), then stop again
             checked[name] = await queue()
             await router.data(RESUME, {"show": show.id}, organizer.token)
@@ -103,11 +103,24 @@ async def test_the_waiting_room_in_a_browser(
     assert status == 0, f"the browser failed:\n{printed}\n{json.dumps(seen, indent=2)}"
     assert not seen.get("pageErrors"), seen["pageErrors"]
 
+    # (0) the organizer's page configured the queue (after refusing a rate of 0 in words)
+    assert seen["badRate"] == ("Give the rate as a whole number of people per minute, or leave "
+                               "it empty for auto.")
+    assert checked["configured"] == {"opened": True, "paused": False, "waiting": 0,
+                                     "admitted": 0, "ratePerMinute": 1}
+    # (the panel answers at once: booking's admitter may not have opened the queue yet)
+    configured = seen["configured"]
+    assert configured.pop("state") in ("Open · admitting 1 a minute",
+                                       f"Opens {seen['opensShown']} · admitting 1 a minute")
+    assert configured == {"waiting": "0", "admitted": "0", "sold": "0", "abandoned": "0"}
     # (1) A joined alone: number 1, a minute at one a minute, in a polite live region
     assert seen["aWaiting"] == {
         "words": "You are number 1 in the queue for Test Show. Estimated wait: about 1 minute. "
                  "Keep this page open.", "live": "polite"}
-    assert checked["a-waiting"] == {"opened": True, "paused": False, "waiting": 1,
+    assert seen["beforePause"] == {"state": "Open · admitting 1 a minute", "waiting": "1",
+                                   "admitted": "0", "sold": "0", "abandoned": "0"}
+    assert seen["paused"]["state"] == "Paused · admitting 1 a minute"
+    assert checked["a-waiting"] == {"opened": True, "paused": True, "waiting": 1,
                                     "admitted": 0, "ratePerMinute": 1}
     # (2) paused: B behind A, both told so
     paused = "Admissions are paused for now; you keep your place. Keep this page open."
@@ -124,6 +137,9 @@ async def test_the_waiting_room_in_a_browser(
     # (4) B is still waiting, first in line now, and holds no pass
     assert seen["bStill"]["words"] == f"You are number 1 in the queue for Test Show. {paused}"
     assert seen["bPasses"] == {}
+    # ... and the organizer's panel followed by itself: one waiting, one admitted
+    assert seen["afterAdmission"] == {"state": "Paused · admitting 1 a minute", "waiting": "1",
+                                      "admitted": "1", "sold": "0", "abandoned": "0"}
 
     # (3) the pass the page kept is A's, for this show
     claims = jwt.decode(seen["aPass"], stack.settings.queue_pass_secret, algorithms=["HS256"],

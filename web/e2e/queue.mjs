@@ -1,18 +1,21 @@
-// The waiting room in a real browser (docs/waiting-room.md): tests/e2e/test_web_queue.py puts a
-// show behind a waiting room that admits one person a minute, runs this, acts at its
-// checkpoints (pauses the queue, lets it admit one person, pauses it again), then checks the
-// graph and the database.
+// The waiting room in a real browser (docs/waiting-room.md): tests/e2e/test_web_queue.py gives
+// an organizer's show, runs this, acts at its checkpoints (lets the queue admit one person,
+// pauses it again), then checks the graph and the database.
 //
 // Input (TICKETFLOW_E2E_INPUT; the environment is lib.mjs's): { show: {id, title, seats:
-// [{id, label}]}, first, second: {email, password, name} (verified accounts) }
+// [{id, label}]}, first, second, organizer: {email, password, name} (verified accounts) }
 //
+// (0) The organizer, on the show's page, puts it behind a waiting room that opens now and
+// admits one person a minute [checkpoint configured: the test waits until booking opened it];
 // (1) A tries to hold a seat, is sent to the waiting room, which answers the proof of work,
-// joins, and says A's place and estimated wait; [checkpoint a-waiting: the test pauses the
-// queue] (2) B does the same and is told number 2, admissions paused; A's page says paused too;
+// joins, and says A's place and estimated wait; the organizer's panel counts A waiting, and
+// the organizer pauses the queue there [checkpoint a-waiting: the test checks it is paused]
+// (2) B does the same and is told number 2, admissions paused; A's page says paused too;
 // [checkpoint both-waiting: the test resumes, waits until one person is admitted, pauses]
 // (3) A's page sees ADMITTED, keeps the pass, goes back to the show, and A holds the seat;
 // another hold is refused (the pass was spent) and the page says so, staying on the show;
-// (4) B is still in the waiting room, now number 1, without a pass.
+// (4) B is still in the waiting room, now number 1, without a pass; the organizer's panel,
+// reading the queue again by itself, shows one waiting and one admitted.
 import {
   BASE, SOON, check, checkpoint, clickSeat, input, output, scenario, signIn, stepOf, text,
   waitSeatState,
@@ -50,18 +53,72 @@ async function holdIsQueued(page, seat) {
   await page.getByRole('heading', { level: 1, name: `Waiting room: ${show.title}` }).waitFor({ timeout: SOON });
 }
 
+/** The organizer's waiting-room panel once its state line matches `state` and each figure
+ * in `figures` ({waiting: 1, ...}) reads so: what it shows. */
+async function panelShows(page, state, figures = {}, timeout = SOON) {
+  const panel = page.getByRole('region', { name: 'Waiting room' });
+  try {
+    await panel.getByTestId('queue-state').filter({ hasText: state }).waitFor({ timeout });
+    for (const [name, value] of Object.entries(figures)) {
+      await panel.getByTestId(`queue-${name}`).filter({ hasText: new RegExp(`^${value}$`) })
+        .waitFor({ timeout });
+    }
+  } catch {
+    throw new Error(`the organizer's panel shows "${text(await panel.textContent().catch(() => ''))}", `
+      + `not ${state} ${JSON.stringify(figures)}`);
+  }
+  const shown = { state: text(await panel.getByTestId('queue-state').textContent()) };
+  for (const name of ['waiting', 'admitted', 'sold', 'abandoned']) {
+    shown[name] = text(await panel.getByTestId(`queue-${name}`).textContent());
+  }
+  return shown;
+}
+
 const passesOf = (page) => page.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? '{}'), PASSES_KEY);
 
 await scenario('queue', async ({ open }) => {
+  const o = await open('organizer');
   const a = await open('a');
   const b = await open('b');
   await stepOf('a-signed-in', a, () => signIn(a, input.first));
   await stepOf('b-signed-in', b, () => signIn(b, input.second));
 
+  // ---- (0) the organizer puts the show behind a waiting room: open now, one a minute
+  await stepOf('organizer-configures', o, async () => {
+    await signIn(o, input.organizer);
+    await o.goto(`${BASE}#/organizer/shows/${show.id}`);
+    const panel = o.getByRole('region', { name: 'Waiting room' });
+    await panel.getByText('This show has no waiting room.', { exact: false }).waitFor({ timeout: SOON });
+    // the opening time as the datetime-local field takes it, in the browser's zone: this minute
+    const now = await o.evaluate(() => {
+      const d = new Date();
+      const pad = (n) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    });
+    await panel.getByLabel('Opens at').fill(now);
+    await panel.getByLabel('People per minute').fill('0');
+    await panel.getByRole('button', { name: 'Put behind a waiting room' }).click();
+    const refused = panel.getByRole('alert');
+    await refused.waitFor({ timeout: SOON });
+    output.badRate = text(await refused.textContent());
+    await panel.getByLabel('People per minute').fill('1');
+    await panel.getByRole('button', { name: 'Put behind a waiting room' }).click();
+    output.configured = await panelShows(o, /admitting 1 a minute/, { waiting: 0 });
+    // how the page writes the opening time it was given (if it shows "Opens ...")
+    output.opensShown = await o.evaluate((local) => new Date(local).toLocaleString(undefined,
+      { dateStyle: 'medium', timeStyle: 'short' }), now);
+  });
+  await checkpoint('configured');
+
   // ---- (1) A is sent to the waiting room and joins: number 1, about a minute (one a minute)
   await stepOf('a-queued', a, () => holdIsQueued(a, seatA));
   await stepOf('a-waiting', a, async () => {
     output.aWaiting = await queueSays(a, 'WAITING', /^You are number \d+ in the queue/);
+  });
+  await stepOf('organizer-pauses', o, async () => {
+    output.beforePause = await panelShows(o, /^Open/, { waiting: 1, admitted: 0 });
+    await o.getByRole('region', { name: 'Waiting room' }).getByRole('button', { name: 'Pause' }).click();
+    output.paused = await panelShows(o, /^Paused/, { waiting: 1 });
   });
   await checkpoint('a-waiting');
 
@@ -111,5 +168,8 @@ await scenario('queue', async ({ open }) => {
     output.bStill = await queueSays(b, 'PAUSED', /^You are number 1 in the queue/, POLLED);
     check(queueUrl.test(b.url()), `page B left the waiting room for ${b.url()}`);
     output.bPasses = await passesOf(b);
+  });
+  await stepOf('organizer-sees-admission', o, async () => {
+    output.afterAdmission = await panelShows(o, /^Paused/, { waiting: 1, admitted: 1 });
   });
 });
