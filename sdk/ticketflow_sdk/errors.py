@@ -159,6 +159,12 @@ class Queued(_Coded):
         value = self.extensions.get("showId")
         return str(value) if value is not None else None
 
+    @property
+    def pass_used(self) -> bool:
+        """The pass sent was spent already (``extensions.reason`` ``USED``): it admitted one
+        purchase session, and waiting again hands back the same pass, so do not."""
+        return self.extensions.get("reason") == "USED"
+
 
 class EmailNotVerified(_Coded):
     """The account has not confirmed its email address (a queue that requires it): verify

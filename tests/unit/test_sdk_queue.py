@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from ticketflow_sdk import AsyncClient, Queued
+from ticketflow_sdk.errors import error_from_graphql
 from ticketflow_sdk.queue import leading_zero_bits, solve_proof_of_work
 
 NONCE, BITS = "123.abc.mac", 10
@@ -109,3 +110,13 @@ async def test_an_expired_pass_is_queued_and_a_deadline_ends_the_wait() -> None:
         server.statuses = [ticket("WAITING", 5)] * 3
         with pytest.raises(TimeoutError):
             await tf.wait_in_queue("s1", max_wait=-1)
+
+
+def test_a_queued_error_tells_a_spent_pass_from_a_missing_one() -> None:
+    spent = error_from_graphql({"message": "used", "extensions": {
+        "code": "QUEUED", "showId": "s1", "reason": "USED"}})
+    missing = error_from_graphql({"message": "queued", "extensions": {
+        "code": "QUEUED", "showId": "s1"}})
+    assert isinstance(spent, Queued) and isinstance(missing, Queued)
+    assert (spent.pass_used, spent.show_id) == (True, "s1")
+    assert missing.pass_used is False
