@@ -371,12 +371,14 @@ async def _tell_holders(uow: UnitOfWork, show_id: str, previous: datetime) -> No
         select(Booking.id, Booking.user_id, Booking.total_amount, Booking.currency)
         .where(Booking.show_id == show_id, Booking.status == BookingStatus.CONFIRMED)
         .order_by(Booking.created_at, Booking.id))
+    starts = datetime.fromisoformat(shown["starts_at"])
+    until = shown["starts_at"] if starts > utcnow() else None  # cancel_booking's rule
     told = 0
     for booking_id, user_id, amount, currency in rows:
         uow.emit(events.BookingRescheduled(
             booking_id=booking_id, user_id=user_id, show_id=show_id, amount=amount,
             currency=currency, show=shown, previous_starts_at=previous.isoformat(),
-            cancellable_until=shown["starts_at"]))
+            cancellable_until=until))
         told += 1
     log.info("show %s moved from %s to %s: %d confirmed bookings told", show_id,
              previous.isoformat(), shown["starts_at"], told)

@@ -394,7 +394,8 @@ class BookingRescheduled(Payload):
     that applies the move, so notification tells the holder. ``show`` is the show after the
     move (title, starts_at, time_zone: what the notice names), ``previous_starts_at`` its
     start before it; ``cancellable_until`` is until when the customer may still cancel
-    (``cancelBooking``: until the show starts, with what was paid refunded)."""
+    (``cancelBooking``: until the show starts, with what was paid refunded), left out when
+    the show was moved to a time already past."""
 
     booking_id: str
     user_id: str
@@ -403,7 +404,7 @@ class BookingRescheduled(Payload):
     currency: str
     show: Json  # title, starts_at, time_zone: after the move
     previous_starts_at: str  # ISO 8601, UTC
-    cancellable_until: str  # ISO 8601, UTC
+    cancellable_until: str | None = None  # ISO 8601, UTC
 
 
 class CancelReason:

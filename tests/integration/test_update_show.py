@@ -134,6 +134,8 @@ async def test_moving_a_show_on_sale_moves_bookings_copy_and_its_cancel_deadline
     await eventually(moved)
     found = await replica(dbs["booking"], show["id"])
     assert found is not None and found.title == "Moved"
+    # The booking is pending: its holder is not told (only confirmed bookings are).
+    assert await events(dbs["booking"], "BookingRescheduled", show["id"]) == []
     refused = await booking.run(CANCEL_BOOKING, {"id": booked}, actors.customer.token)
     assert refusal(refused) == ("CONFLICT", "bookingId")
     assert "started" in only_error(refused)["message"]

@@ -180,6 +180,11 @@ def test_a_move_names_the_old_and_the_new_time_in_the_venues_zone_and_the_way_ou
         assert "cancel" in body and "25.005 KWD" in body and "UTC" not in body
     sms = mail.render_sms("RESCHEDULED", context)
     assert "from Tue 1 Jul 2031, 20:00 Europe/Berlin to Wed 2 Jul 2031, 21:00" in sms
+    # Moved to a time already past (cancelBooking refuses customers then): no such offer.
+    payload.pop("cancellable_until")
+    past = mail.render("RESCHEDULED", context_of(payload, "Ada") | {"subject": "S"})
+    for body in (past.text, past.html):
+        assert "can no longer be cancelled" in body and "My bookings" not in body
 
 
 def test_the_verification_mail_carries_the_token_and_its_link() -> None:
