@@ -44,7 +44,7 @@ from subgraphs.booking.models import (
 from subgraphs.booking.outcomes import HoldExpired
 from subgraphs.booking.promo_rules import Rejected
 from subgraphs.booking.reads import prices_of_holds
-from subgraphs.booking.shows import ShowInfo, forget, notice, starts_at
+from subgraphs.booking.shows import ShowInfo, forget, notice, notice_of, starts_at
 from subgraphs.kernel import events, metrics
 from subgraphs.kernel.auth import Caller, require_caller, require_owner_or_admin
 from subgraphs.kernel.db import utcnow
@@ -209,7 +209,7 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets))
     uow.emit(events.BookingConfirmed(
         **_about(booking), payment_id=payment_id, seat_ids=seats.seat_ids(sold),
-        show=await notice(uow.session, show), tickets=tickets))
+        show=await notice(uow.session, show, lock=True), tickets=tickets))
 
 
 async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
@@ -330,14 +330,58 @@ async def reschedule(service: Service, uow: UnitOfWork,
                      moved: events.ShowRescheduled) -> None:
     """Venue moved or renamed a show on sale: booking's copy takes its new start (and
     title), which notices, tickets and the customer's cancel deadline read from now on.
-    Replayed or late, it changes nothing for a show booking does not have."""
-    values: dict[str, Any] = {"starts_at": datetime.fromisoformat(moved.starts_at)}
+    Replayed or late, it changes nothing for a show booking does not have.
+
+    When the start moved, every CONFIRMED booking of the show gets a ``BookingRescheduled``
+    in this transaction (notification mails its holder). The show's row is locked
+    ``FOR UPDATE`` first: a confirmation under way (which reads the show's time for its
+    notice under ``FOR KEY SHARE``) either commits before, and its booking is among those
+    told, or waits and names the new time itself. The move is compared with booking's own
+    copy, so an event that brings the start it already has (redelivered with another id, a
+    rename alone, a change of the end alone) tells nobody. Pending bookings are not told:
+    their hold shows the show's time, and their confirmation names the new one.
+    """
+    session = uow.session
+    before = (await session.execute(
+        select(BookableShow.starts_at).where(BookableShow.id == moved.show_id)
+        .with_for_update())).first()
+    if before is None:
+        return
+    new_start = datetime.fromisoformat(moved.starts_at)
+    values: dict[str, Any] = {"starts_at": new_start}
     if moved.title is not None:
         values["title"] = moved.title
-    await uow.session.execute(
+    await session.execute(
         update(BookableShow).where(BookableShow.id == moved.show_id).values(**values)
         .execution_options(synchronize_session=False))
     forget(service, moved.show_id)
+    if before.starts_at != new_start:
+        await _tell_holders(uow, moved.show_id, before.starts_at)
+
+
+async def _tell_holders(uow: UnitOfWork, show_id: str, previous: datetime) -> None:
+    """One ``BookingRescheduled`` per confirmed booking of the moved show: one query for
+    the show's notice and one for its bookings (however many), and the events written with
+    the outbox's one insert at commit."""
+    session = uow.session
+    shown = await notice_of(session, show_id)
+    if shown is None:
+        return
+    rows = await session.execute(
+        select(Booking.id, Booking.user_id, Booking.total_amount, Booking.currency)
+        .where(Booking.show_id == show_id, Booking.status == BookingStatus.CONFIRMED)
+        .order_by(Booking.created_at, Booking.id))
+    starts = datetime.fromisoformat(shown["starts_at"])
+    until = shown["starts_at"] if starts > utcnow() else None  # cancel_booking's rule
+    told = 0
+    for booking_id, user_id, amount, currency in rows:
+        uow.emit(events.BookingRescheduled(
+            booking_id=booking_id, user_id=user_id, show_id=show_id, amount=amount,
+            currency=currency, show=shown, previous_starts_at=previous.isoformat(),
+            cancellable_until=until))
+        told += 1
+    log.info("show %s moved from %s to %s: %d confirmed bookings told", show_id,
+             previous.isoformat(), shown["starts_at"], told)
 
 
 async def refunded_in_full(service: Service, uow: UnitOfWork, booking_id: str) -> None:

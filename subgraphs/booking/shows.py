@@ -7,7 +7,9 @@ never cached: the hold statement itself checks it. Nor are the venue's time zone
 its organizer may correct (``VenueTimeZoneChanged``), and the show's title and times,
 which ``updateShow`` may change (``ShowRescheduled``): a notice and the customer's cancel
 deadline read them afresh (:func:`notice`, :func:`starts_at`); the cached ``title`` and
-``starts_at`` are those at publishing, for nothing that a customer reads.
+``starts_at`` are those at publishing, for nothing that a customer reads. A move of the start
+is told to the holders of confirmed bookings (``BookingRescheduled``, booking's
+``reschedule``).
 """
 
 from __future__ import annotations
@@ -52,16 +54,30 @@ class ShowInfo:
                    show.stops, show.layout, show.fares or None)
 
 
-async def notice(session: AsyncSession, show: ShowInfo) -> dict[str, str]:
+async def notice(session: AsyncSession, show: ShowInfo, *,
+                 lock: bool = False) -> dict[str, str]:
     """What a notice about a booking names (notification sends it without asking): the
     show's title, its start in UTC and the venue's time zone, so people read the start as
-    it is at the venue."""
-    row = (await session.execute(
-        select(BookableShow.title, BookableShow.starts_at, BookableShow.time_zone)
-        .where(BookableShow.id == show.id))).first()
-    if row is None:
+    it is at the venue. ``lock``: read under ``FOR KEY SHARE`` (a confirmation), which waits
+    for a move being applied (:func:`.bookings.reschedule` holds the row ``FOR UPDATE``)
+    and then reads the moved time; it does not stand in the way of other bookings."""
+    found = await notice_of(session, show.id, lock=lock)
+    if found is None:
         return {"title": show.title, "starts_at": show.starts_at.isoformat(),
                 "time_zone": DEFAULT_ZONE}
+    return found
+
+
+async def notice_of(session: AsyncSession, show_id: str, *,
+                    lock: bool = False) -> dict[str, str] | None:
+    """:func:`notice` of a show booking has (``None`` otherwise), by its id."""
+    query = select(BookableShow.title, BookableShow.starts_at, BookableShow.time_zone).where(
+        BookableShow.id == show_id)
+    if lock:
+        query = query.with_for_update(read=True, key_share=True)
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
     return {"title": row.title, "starts_at": row.starts_at.isoformat(),
             "time_zone": row.time_zone or DEFAULT_ZONE}
 

@@ -387,6 +387,26 @@ class BookingNotConfirmed(Payload):
     status: str | None = None  # the booking's status then
 
 
+@event_payload
+class BookingRescheduled(Payload):
+    """The show of a confirmed booking was moved (venue's ``ShowRescheduled`` with a new
+    start): one per confirmed booking of the show, emitted by booking in the transaction
+    that applies the move, so notification tells the holder. ``show`` is the show after the
+    move (title, starts_at, time_zone: what the notice names), ``previous_starts_at`` its
+    start before it; ``cancellable_until`` is until when the customer may still cancel
+    (``cancelBooking``: until the show starts, with what was paid refunded), left out when
+    the show was moved to a time already past."""
+
+    booking_id: str
+    user_id: str
+    show_id: str
+    amount: int
+    currency: str
+    show: Json  # title, starts_at, time_zone: after the move
+    previous_starts_at: str  # ISO 8601, UTC
+    cancellable_until: str | None = None  # ISO 8601, UTC
+
+
 class CancelReason:
     """Why a booking was cancelled (``BookingCancelled.reason``), or a hold released with its
     show (``HoldReleased.reason``)."""

@@ -164,13 +164,20 @@ def _inserts_statement(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) ->
     return statement
 
 
+# Bound values one statement of :func:`insert_all` may carry (PostgreSQL's protocol allows
+# 32767 per statement): more rows (a show's move tells every booking) go table by table,
+# each an executemany.
+MAX_ONE_STATEMENT = 10_000
+
+
 async def insert_all(session: AsyncSession,
                      inserts: list[tuple[Table, list[dict[str, Any]]]]) -> None:
     """Insert every table's rows; on PostgreSQL in one round trip (PostgreSQL runs every
-    data-modifying CTE of a statement, referenced or not)."""
+    data-modifying CTE of a statement, referenced or not) unless they are many."""
     if not inserts:
         return
-    if len(inserts) == 1 or session.get_bind().dialect.name != "postgresql":
+    if (len(inserts) == 1 or session.get_bind().dialect.name != "postgresql"
+            or sum(len(rows) * len(rows[0]) for _, rows in inserts) > MAX_ONE_STATEMENT):
         for table, rows in inserts:
             await session.execute(insert(table), rows)
         return

@@ -15,6 +15,7 @@ from subgraphs.kernel.events import (
     BookingCancelled,
     BookingConfirmed,
     BookingExpired,
+    BookingRescheduled,
     EmailVerificationRequested,
     Event,
     NotificationPreferencesChanged,
@@ -40,6 +41,7 @@ NOTICES: dict[str, tuple[type[Payload], str]] = {
     PaymentRefunded.type_name(): (PaymentRefunded, "REFUND"),
     BookingExpired.type_name(): (BookingExpired, "EXPIRY"),
     WaitingListOffered.type_name(): (WaitingListOffered, "WAITLIST_OFFER"),
+    BookingRescheduled.type_name(): (BookingRescheduled, "RESCHEDULED"),
 }
 KINDS = {name: kind for name, (_, kind) in NOTICES.items()}
 

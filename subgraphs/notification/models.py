@@ -47,7 +47,8 @@ class Delivery(Base):
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     channel: Mapped[str] = mapped_column(String(10), primary_key=True)
-    # CONFIRMATION, RECEIPT, CANCELLATION, REFUND, EXPIRY, WAITLIST_OFFER, VERIFY_EMAIL
+    # CONFIRMATION, RECEIPT, CANCELLATION, REFUND, EXPIRY, WAITLIST_OFFER, RESCHEDULED,
+    # VERIFY_EMAIL
     kind: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(36), index=True)
     # The address or phone number; empty while the recipient is not known yet.

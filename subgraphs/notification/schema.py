@@ -45,7 +45,7 @@ class NotificationDelivery:
     event_id: str
     channel: NotificationChannel
     kind: str = strawberry.field(description="CONFIRMATION, RECEIPT, CANCELLATION, REFUND, "
-                                 "EXPIRY, WAITLIST_OFFER or VERIFY_EMAIL.")
+                                 "EXPIRY, WAITLIST_OFFER, RESCHEDULED or VERIFY_EMAIL.")
     user_id: strawberry.ID
     recipient: str = strawberry.field(description="The address or phone number; empty while "
                                       "the recipient is unknown.")

@@ -44,6 +44,7 @@ from subgraphs.kernel.events import (
     BookingConfirmed,
     BookingCreated,
     BookingExpired,
+    BookingRescheduled,
     Event,
     Payload,
     PaymentFailed,
@@ -69,7 +70,7 @@ log = logging.getLogger("ticketflow.notification.webhooks")
 
 # The events an endpoint may subscribe to, by name.
 EVENTS: dict[str, type[Payload]] = {cls.type_name(): cls for cls in (
-    BookingCreated, BookingConfirmed, BookingCancelled, BookingExpired,
+    BookingCreated, BookingConfirmed, BookingCancelled, BookingExpired, BookingRescheduled,
     PaymentSucceeded, PaymentFailed, PaymentRefunded)}
 DUE = (PENDING, FAILED)
 STATUSES = (PENDING, SUCCEEDED, FAILED, PARKED)

@@ -17,7 +17,7 @@ import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,6 +40,7 @@ from tests.integration.conftest import own_deployment
 from tests.integration.mailbox import SmtpServer, images, mail_settings, qr_codes, text_body, tokens
 from tests.integration.support import REGISTER, Deployment, refusal, unique_email
 from tests.integration.test_batching import statements
+from tests.integration.test_update_show import UPDATE as MOVE_SHOW
 from tests.payments import CANCEL_BOOKING, pay, pending_booking, wait_booking
 
 PREFERENCES = """mutation($i: NotificationPreferencesInput!) {
@@ -530,3 +531,158 @@ async def test_a_booking_left_unpaid_brings_one_expiry_notice(lapsing: Deploymen
     assert smtp.mailbox.to(who.email, CONFIRMATION) == []
     kinds = sorted(x.kind for x in await deliveries_of(d, who))
     assert kinds == ["EXPIRY"]
+
+
+# --- a show on sale moved: its holders are told -------------------------------------------
+
+MOVED = "Test Show has moved to "
+BERLIN_FIRST = "Tue 1 Jul 2031, 20:00 Europe/Berlin"  # 18:00 UTC, summer time
+BERLIN_SECOND = "Wed 2 Jul 2031, 21:00 Europe/Berlin"  # 19:00 UTC
+BERLIN_THIRD = "Thu 3 Jul 2031, 22:30 Europe/Berlin"  # 20:30 UTC
+
+
+async def outbox_events(d: Deployment, name: str, event_type: str, show_id: str
+                        ) -> list[Event]:
+    """The events of ``event_type`` about one show in a subgraph's outbox, in order."""
+    outbox = d.services[name].spec.tables.outbox
+    async with d.dbs[name].reader() as s:
+        bodies = list(await s.scalars(select(outbox.c.body).where(outbox.c.type == event_type)
+                                      .order_by(outbox.c.seq)))
+    return [e for e in map(Event.from_json, bodies) if e.payload.get("show_id") == show_id]
+
+
+async def applied_by_notification(d: Deployment, events: list[Event]) -> None:
+    """Wait until notification's consumer applied every one of ``events``."""
+    svc = d.services["notification"]
+    processed = svc.spec.tables.processed
+
+    async def done() -> bool:
+        async with d.dbs["notification"].reader() as s:
+            seen = set(await s.scalars(select(processed.c.event_id).where(
+                processed.c.event_id.in_([e.id for e in events]),
+                processed.c.consumer == svc.spec.name)))
+        return seen == {e.id for e in events}
+
+    await eventually(done)
+
+
+async def move(d: Deployment, show: ShowOnSale, starts_at: str) -> None:
+    """``updateShow`` by its organizer, then wait until booking's copy has the new start."""
+    body = await d.stack.client("venue").run(MOVE_SHOW, {"id": show.id, "i": {
+        "startsAt": starts_at}}, d.actors.organizer.token)
+    assert body.get("errors") is None, body
+
+    async def moved() -> bool:
+        async with d.dbs["booking"].reader() as s:
+            return await s.scalar(select(BookableShow.starts_at).where(
+                BookableShow.id == show.id)) == datetime.fromisoformat(starts_at)
+
+    await eventually(moved)
+
+
+def moved_mails(smtp: SmtpServer, who: User) -> list[Any]:
+    return smtp.mailbox.to(who.email, MOVED)
+
+
+async def test_a_moved_show_mails_each_confirmed_holder_once_per_move(
+        notifying: Deployment, smtp: SmtpServer) -> None:
+    d = notifying
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                              d.actors.organizer, time_zone="Europe/Berlin",
+                              starts_at="2031-07-01T18:00:00+00:00")
+    elsewhere = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"),
+                                   d.actors.organizer, time_zone="Europe/Berlin",
+                                   starts_at="2031-07-01T18:00:00+00:00")
+    ada, bob, texter, unpaid, other = [await register(d) for _ in range(5)]
+    # texter: no mail, text messages on.
+    await d.stack.client("auth").data(
+        PREFERENCES, {"i": {"email": False, "sms": True, "phone": "+4915112345678"}},
+        texter.token)
+
+    async def replicated() -> bool:
+        r = await known(d, texter)
+        return r.sms_enabled and not r.email_enabled
+
+    await eventually(replicated)
+    booked = {ada.id: await paid_booking(d, show, ada, [0, 1]),
+              bob.id: await paid_booking(d, show, bob, [2]),
+              texter.id: await paid_booking(d, show, texter, [3])}
+    await known(d, unpaid)
+    pending = await pending_booking(d.stack.client("booking"), unpaid, show.id,
+                                    seat_ids(show, 4))
+    await paid_booking(d, elsewhere, other, [0])
+    for who in (ada, bob, other):
+        await all_sent(d, who, 2)  # confirmation and receipt
+
+    await move(d, show, "2031-07-02T19:00:00+00:00")
+    # One BookingRescheduled per confirmed booking, written with the move; none for the
+    # pending booking, none for the other show.
+    told = await eventually(lambda: outbox_events(d, "booking", "BookingRescheduled", show.id))
+    await applied_by_notification(d, told)
+    assert sorted(e.payload["booking_id"] for e in told) == sorted(booked.values())
+    assert pending["id"] not in {e.payload["booking_id"] for e in told}
+    assert await outbox_events(d, "booking", "BookingRescheduled", elsewhere.id) == []
+    assert {(e.payload["previous_starts_at"], e.payload["show"]["starts_at"],
+             e.payload["show"]["time_zone"]) for e in told} == {
+        ("2031-07-01T18:00:00+00:00", "2031-07-02T19:00:00+00:00", "Europe/Berlin")}
+    for who in (ada, bob):
+        await all_sent(d, who, 3)
+        (mail,) = moved_mails(smtp, who)
+        assert mail["Subject"] == f"{MOVED}{BERLIN_SECOND}"
+        text = text_body(mail)
+        assert f"Was: {BERLIN_FIRST}" in text and f"Now: {BERLIN_SECOND}" in text
+        assert booked[who.id] in text and "UTC" not in text
+        assert f"cancel the booking under My bookings until the show starts ({BERLIN_SECOND})" in (
+            " ".join(text.split()))
+    # Mail off: no mail, but the text message it asked for.
+    sms = [x for x in await all_sent(d, texter, 3) if x.kind == "RESCHEDULED"]
+    assert [(x.channel, x.recipient) for x in sms] == [("SMS", "+4915112345678")]
+    assert notices(smtp, texter) == []
+    assert [x.kind for x in await deliveries_of(d, unpaid)] == []
+    assert moved_mails(smtp, other) == [] and len(await deliveries_of(d, other)) == 2
+
+    # Redelivered to notification (alone, in a batch, past the consumer's record) and the
+    # move delivered to booking again under another id (the same new time): nothing more.
+    svc = d.services["notification"]
+    consumer = IdempotentConsumer(svc.db, svc.spec.tables, svc.spec.name, svc.spec.name,
+                                  functools.partial(svc.spec.consumes["booking"], svc))
+    for event in told:
+        await consumer(event)
+    await consumer.batch(told)
+    for event in told:
+        async with svc.uow() as uow:
+            await svc.spec.consumes["booking"](svc, uow, event)
+            await uow.commit()
+    (rescheduled,) = await outbox_events(d, "venue", "ShowRescheduled", show.id)
+    again = Event(type=rescheduled.type, source=rescheduled.source,
+                  payload=rescheduled.payload)
+    booking = d.services["booking"]
+    await IdempotentConsumer(booking.db, booking.spec.tables, booking.spec.name,
+                             booking.spec.name,
+                             functools.partial(booking.spec.consumes["venue"], booking))(again)
+    assert len(await outbox_events(d, "booking", "BookingRescheduled", show.id)) == 3
+    for who in (ada, bob):
+        await all_sent(d, who, 3)
+        assert len(moved_mails(smtp, who)) == 1
+
+    # Moved again: told again, from the first new time to the second.
+    await move(d, show, "2031-07-03T20:30:00+00:00")
+
+    async def told_twice() -> list[Event]:
+        found = await outbox_events(d, "booking", "BookingRescheduled", show.id)
+        return found if len(found) == 6 else []
+
+    await applied_by_notification(d, await eventually(told_twice))
+    for who in (ada, bob):
+        await all_sent(d, who, 4)
+        subjects = {str(m["Subject"]): m for m in moved_mails(smtp, who)}
+        assert sorted(subjects) == [f"{MOVED}{BERLIN_THIRD}", f"{MOVED}{BERLIN_SECOND}"]
+        latest = text_body(subjects[f"{MOVED}{BERLIN_THIRD}"])
+        assert f"Was: {BERLIN_SECOND}" in latest and f"Now: {BERLIN_THIRD}" in latest
+    assert notices(smtp, texter) == []
+    assert len([x for x in await all_sent(d, texter, 4) if x.kind == "RESCHEDULED"]) == 2
+
+    # What the mail says holds: the holder may still cancel (the show has not started).
+    done = await d.stack.client("booking").data(CANCEL_BOOKING, {"id": booked[bob.id]},
+                                                bob.token)
+    assert done["cancelBooking"]["status"] == "CANCELLED"

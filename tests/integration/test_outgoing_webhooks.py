@@ -30,6 +30,7 @@ from tests.harness import error_codes, eventually
 from tests.integration.conftest import own_deployment
 from tests.integration.receiver import Receiver, free_port
 from tests.integration.support import Deployment, refusal
+from tests.integration.test_update_show import UPDATE as MOVE_SHOW
 from tests.payments import pay, pending_booking, wait_booking
 
 CREATE = """mutation($url: String!, $events: [String!]!, $d: String) {
@@ -253,6 +254,36 @@ async def test_a_redelivered_event_adds_no_delivery(hooked: Deployment,
     assert await stored() == before
     rows = await booking_deliveries(d, a.organizer, hook, booking_id, 3)
     assert all(len(r["attempts"]) == 1 for r in rows)
+
+
+async def test_a_moved_show_reaches_the_endpoint_as_one_booking_rescheduled_per_booking(
+        hooked: Deployment, receiver: Receiver) -> None:
+    d, a = hooked, hooked.actors
+    show = await show_on_sale(d.stack.client("venue"), d.stack.client("booking"), a.organizer,
+                              time_zone="Europe/Berlin")
+    hook, secret = await endpoint(d, a.organizer, receiver.url, ["BookingRescheduled"])
+    booking_id = await paid_booking(d, show, a.customer, 4)
+    body = await d.stack.client("venue").run(MOVE_SHOW, {"id": show.id, "i": {
+        "startsAt": "2030-01-02T20:00:00+00:00"}}, a.organizer.token)
+    assert body.get("errors") is None, body
+
+    async def delivered() -> list[dict[str, Any]]:
+        rows = (await listed(d, a.organizer, hook))["deliveries"]
+        return rows if rows and {r["status"] for r in rows} == {"SUCCEEDED"} else []
+
+    # The endpoint wants this event alone: the booking's others were never delivered.
+    (row,) = await eventually(delivered, 30)
+    assert row["eventType"] == "BookingRescheduled"
+    (request,) = receiver.of_booking(booking_id)
+    event = verify(request.body, request.headers["ticketflow-signature"], secret)
+    assert event["type"] == "BookingRescheduled" and event["id"] == row["eventId"]
+    data = event["data"]
+    assert (data["booking_id"], data["show_id"], data["user_id"]) == (
+        booking_id, show.id, a.customer.id)
+    assert data["previous_starts_at"] == "2030-01-01T19:00:00+00:00"
+    assert data["show"] == {"title": "Test Show", "starts_at": "2030-01-02T20:00:00+00:00",
+                            "time_zone": "Europe/Berlin"}
+    assert data["cancellable_until"] == "2030-01-02T20:00:00+00:00"
 
 
 async def test_a_payment_event_before_its_bookings_creation_waits_for_the_organizer(

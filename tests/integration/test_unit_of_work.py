@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from subgraphs.auth.models import TABLES, User
+from subgraphs.kernel.db import utcnow
 from subgraphs.kernel.events import Payload, event_payload
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.uow import UncommittedWork
@@ -100,3 +101,19 @@ async def test_what_a_block_read_stays_readable_when_it_ends_without_commit(
         user = await uow.session.get(User, actors.customer.id, with_for_update=True)
     assert user is not None
     assert user.email == actors.customer.email  # loaded, not expired by the rollback
+
+
+async def test_rows_too_many_for_one_statement_are_written_with_the_events(
+        stack: Stack) -> None:
+    """An event with more rows at commit than one PostgreSQL statement may bind (32767
+    values; a show's move tells every booking): every row is written, with the event."""
+    auth = stack.services["auth"]
+    consumer, processed = f"uow-{uuid.uuid4()}", TABLES.processed
+    rows = [{"event_id": str(uuid.uuid4()), "consumer": consumer, "processed_at": utcnow()}
+            for _ in range(12_000)]  # 36,000 values
+    async with auth.uow() as uow:
+        event = uow.emit(Checked(n=len(rows)))
+        uow.insert_at_commit(processed, rows)
+        await uow.commit()
+    assert await outbox_rows(auth, event.id) == 1
+    assert await processed_rows(auth, consumer) == len(rows)

@@ -4,6 +4,7 @@ states that cannot change, bad input that changes nothing, and who may do it."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -11,13 +12,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from subgraphs.booking.models import BookableShow
-from subgraphs.kernel.db import Database
+from subgraphs.booking.models import BookableShow, Booking, BookingStatus, Hold, HoldStatus
+from subgraphs.kernel.db import Database, utcnow
+from subgraphs.kernel.events import Event, ShowRescheduled
+from subgraphs.kernel.logs import request_id
 from subgraphs.venue.models import TABLES, Seat, Show, ShowSeries
 from tests.flows import CHECKOUT, HOLD, Actors, User
 from tests.harness import Stack, eventually
 from tests.integration.seating import CANCEL_SHOW, Venues, at, events
 from tests.integration.support import counts, only_error, refusal
+from tests.integration.test_batching import statements_of
 from tests.integration.test_show_series import SERIES, create, hall_in, shows_of
 
 UPDATE = """mutation($id: ID!, $i: UpdateShowInput!) { updateShow(id: $id, input: $i) {
@@ -130,9 +134,68 @@ async def test_moving_a_show_on_sale_moves_bookings_copy_and_its_cancel_deadline
     await eventually(moved)
     found = await replica(dbs["booking"], show["id"])
     assert found is not None and found.title == "Moved"
+    # The booking is pending: its holder is not told (only confirmed bookings are).
+    assert await events(dbs["booking"], "BookingRescheduled", show["id"]) == []
     refused = await booking.run(CANCEL_BOOKING, {"id": booked}, actors.customer.token)
     assert refusal(refused) == ("CONFLICT", "bookingId")
     assert "started" in only_error(refused)["message"]
+
+
+async def confirmed_bookings(db: Database, show_id: str, n: int) -> list[str]:
+    """``n`` confirmed bookings of the show, written straight into booking's tables (what a
+    move reads of them: who, the total, the status)."""
+    ids = []
+    async with db.writer() as session, session.begin():
+        for _ in range(n):
+            hold = Hold(show_id=show_id, user_id=str(uuid.uuid4()), status=HoldStatus.BOOKED,
+                        expires_at=utcnow())
+            session.add(hold)
+            await session.flush()
+            booking = Booking(user_id=hold.user_id, show_id=show_id, hold_id=hold.id,
+                              status=BookingStatus.CONFIRMED, total_amount=1000,
+                              currency="EUR", payment_id=str(uuid.uuid4()))
+            session.add(booking)
+            await session.flush()
+            ids.append(booking.id)
+    return ids
+
+
+async def apply_move(stack: Stack, show_id: str, starts_at: str) -> int:
+    """Booking applies a move of the show (as its consumer does): the statements it took."""
+    service, rid = stack.services["booking"], f"move-{uuid.uuid4().hex}"
+    moved = Event(type=ShowRescheduled.type_name(), source="venue",
+                  payload=ShowRescheduled(show_id=show_id, starts_at=starts_at,
+                                          ends_at=starts_at).to_payload())
+    token = request_id.set(rid)
+    try:
+        with statements_of(rid) as seen:
+            async with service.uow() as uow:
+                await service.spec.consumes["venue"](service, uow, moved)
+                await uow.commit()
+    finally:
+        request_id.reset(token)
+    return len(seen)
+
+
+async def test_a_move_tells_every_confirmed_booking_in_statements_that_do_not_grow_with_them(
+        stack: Stack, venues: Venues, actors: Actors, dbs: dict[str, Database]) -> None:
+    hall = await venues.hall(actors.organizer)
+    small = await venues.show(actors.organizer, hall["id"], at(10), endsAt=at(11))
+    large = await venues.show(actors.organizer, hall["id"], at(12), endsAt=at(13))
+    for show in (small, large):
+        await venues.publish(actors.organizer, show["id"])
+        await eventually(functools.partial(replica, dbs["booking"], show["id"]))
+    few = await confirmed_bookings(dbs["booking"], small["id"], 2)
+    many = await confirmed_bookings(dbs["booking"], large["id"], 300)
+    cost = [await apply_move(stack, small["id"], at(14)),
+            await apply_move(stack, large["id"], at(16))]
+    assert cost[0] == cost[1]
+    for show, booked in ((small, few), (large, many)):
+        told = await events(dbs["booking"], "BookingRescheduled", show["id"])
+        assert sorted(t["booking_id"] for t in told) == sorted(booked)
+    # The same start again (a duplicate of the move under another id): nobody is told again.
+    await apply_move(stack, large["id"], at(16))
+    assert len(await events(dbs["booking"], "BookingRescheduled", large["id"])) == 300
 
 
 async def test_an_overlapping_move_is_a_conflict_naming_the_show_and_changes_nothing(

@@ -38,6 +38,10 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "WAITLIST_OFFER": {"entry_id": "e1", "user_id": "u1", "show_id": "s1", "hold_id": "h1",
                        "expires_at": "2030-01-01T10:15:00+00:00", "seat_ids": ["x1", "x2"],
                        "labels": ["A1", "A2"], "show": SHOW},
+    "RESCHEDULED": {"booking_id": "b1", "user_id": "u1", "show_id": "s1", "amount": 9000,
+                    "currency": "EUR", "show": SHOW,
+                    "previous_starts_at": "2030-01-03T19:30:00+00:00",
+                    "cancellable_until": SHOW["starts_at"]},
 }
 
 
@@ -159,6 +163,28 @@ def test_a_waiting_list_offer_names_the_seats_and_the_deadline_in_the_venues_zon
     assert "until Tue 1 Jan 2030, 11:15 Europe/Berlin" in rendered.subject
     assert "A1, A2" in rendered.text and "h1" in rendered.text
     assert "11:15 Europe/Berlin" in mail.render_sms("WAITLIST_OFFER", context)
+
+
+def test_a_move_names_the_old_and_the_new_time_in_the_venues_zone_and_the_way_out() -> None:
+    show = {**SHOW, "starts_at": "2031-07-02T19:00:00+00:00", "time_zone": "Europe/Berlin"}
+    payload = PAYLOADS["RESCHEDULED"] | {"show": show, "amount": 25005, "currency": "KWD",
+                                         "previous_starts_at": "2031-07-01T18:00:00+00:00",
+                                         "cancellable_until": show["starts_at"]}
+    context = context_of(payload, "Ada") | {"subject": "S"}
+    rendered = mail.render("RESCHEDULED", context)
+    assert rendered.subject == ("Northern Lights Live has moved to "
+                                "Wed 2 Jul 2031, 21:00 Europe/Berlin")
+    for body in (rendered.text, rendered.html):
+        assert "Tue 1 Jul 2031, 20:00 Europe/Berlin" in body  # was (summer time, UTC+2)
+        assert body.count("Wed 2 Jul 2031, 21:00 Europe/Berlin") == 2  # now, cancel until
+        assert "cancel" in body and "25.005 KWD" in body and "UTC" not in body
+    sms = mail.render_sms("RESCHEDULED", context)
+    assert "from Tue 1 Jul 2031, 20:00 Europe/Berlin to Wed 2 Jul 2031, 21:00" in sms
+    # Moved to a time already past (cancelBooking refuses customers then): no such offer.
+    payload.pop("cancellable_until")
+    past = mail.render("RESCHEDULED", context_of(payload, "Ada") | {"subject": "S"})
+    for body in (past.text, past.html):
+        assert "can no longer be cancelled" in body and "My bookings" not in body
 
 
 def test_the_verification_mail_carries_the_token_and_its_link() -> None:
