@@ -23,7 +23,7 @@ import pytest
 
 from subgraphs.dev import node_command
 from subgraphs.seed import create_user
-from tests.flows import PASSWORD, login
+from tests.flows import PASSWORD, Actors, login
 from tests.harness import GraphQL, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,12 @@ async def customer(stack: Stack, router: GraphQL, name: str) -> dict[str, str]:
     user = await login(router, email)
     return {"email": email, "password": PASSWORD, "name": name, "id": user.id,
             "token": user.token}
+
+
+def organizer_sign_in(actors: Actors) -> dict[str, str]:
+    """What the browser signs the session's organizer in with (the actors' shared password
+    and the name the nav bar shows)."""
+    return {"email": actors.organizer.email, "password": PASSWORD, "name": "Test Organizer"}
 
 
 async def run_browser(script: str, router_url: str, artifacts: Path, data: dict[str, Any],

@@ -15,8 +15,14 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.e2e.browser import artifacts_of, customer, require_browser, run_browser
-from tests.flows import PASSWORD, Actors, login, show_on_sale
+from tests.e2e.browser import (
+    artifacts_of,
+    customer,
+    organizer_sign_in,
+    require_browser,
+    run_browser,
+)
+from tests.flows import Actors, login, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, another_router, eventually
 
 BOOKING = """query($id: ID!) { booking(id: $id) {
@@ -86,8 +92,7 @@ async def test_customer_flows_in_a_browser(
             "standing": {"id": standing_id, "section": "Floor"},
             "journey": {"id": journey.id, "from": 1, "to": 2,
                         "seats": [{"id": s["id"], "label": s["label"]} for s in journey.seats[:1]]},
-            "organizer": {"email": organizer.email, "password": PASSWORD,
-                          "name": "Test Organizer"}}
+            "organizer": organizer_sign_in(e2e_actors)}
 
     # The browser goes through a router of its own that runs trusted documents only: every
     # document the app sends on these flows must be in schema/trusted-documents.json.

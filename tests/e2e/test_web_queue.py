@@ -36,8 +36,14 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import Hold, QueuePassUse
 from subgraphs.kernel.db import Database
-from tests.e2e.browser import artifacts_of, customer, require_browser, run_browser
-from tests.flows import PASSWORD, Actors, show_on_sale
+from tests.e2e.browser import (
+    artifacts_of,
+    customer,
+    organizer_sign_in,
+    require_browser,
+    run_browser,
+)
+from tests.flows import Actors, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, another_router, error_codes, eventually, http
 
 PAUSE = "mutation($show: ID!) { pauseQueue(showId: $show) { paused } }"
@@ -73,8 +79,7 @@ async def test_the_waiting_room_in_a_browser(
     seats = [{"id": s["id"], "label": s["label"]} for s in show.seats[:2]]
     data = {"show": {"id": show.id, "title": "Test Show", "seats": seats},
             "first": first, "second": second,
-            "organizer": {"email": organizer.email, "password": PASSWORD,
-                          "name": "Test Organizer"}}
+            "organizer": organizer_sign_in(e2e_actors)}
     checked: dict[str, dict[str, Any]] = {}
 
     async def at(name: str, _data: dict[str, Any]) -> None:
