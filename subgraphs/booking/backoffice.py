@@ -191,19 +191,37 @@ class Page:
         return self.cursors[-1] if self.cursors else None
 
 
-def cursor_of(booking: Booking) -> str:
-    raw = json.dumps([booking.created_at.isoformat(), booking.id]).encode()
+def encode_cursor(key: Sequence[object]) -> str:
+    """An opaque keyset cursor: the sort key of the last row given out, URL-safe base64 of
+    JSON. The lists of :mod:`.checkins` use it too."""
+    raw = json.dumps(list(key)).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str, size: int) -> list[object]:
+    """The sort key in ``cursor`` (a JSON list of ``size`` items): ``BAD_USER_INPUT`` on
+    ``after`` for anything :func:`encode_cursor` did not make."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, booking_id = json.loads(raw)
-        when = datetime.fromisoformat(at)
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
         raise BadUserInput("This is not a cursor this list gave out.", field="after") from error
-    if when.tzinfo is None or not isinstance(booking_id, str) or not could_be_id(booking_id):
+    if not isinstance(key, list) or len(key) != size:
+        raise BadUserInput("This is not a cursor this list gave out.", field="after")
+    return key
+
+
+def cursor_of(booking: Booking) -> str:
+    return encode_cursor([booking.created_at.isoformat(), booking.id])
+
+
+def _decode(cursor: str) -> tuple[datetime, str]:
+    at, booking_id = decode_cursor(cursor, 2)
+    try:
+        when = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError as error:
+        raise BadUserInput("This is not a cursor this list gave out.", field="after") from error
+    if (when is None or when.tzinfo is None or not isinstance(booking_id, str)
+            or not could_be_id(booking_id)):
         raise BadUserInput("This is not a cursor this list gave out.", field="after")
     return when, booking_id
 

@@ -206,7 +206,8 @@ async def confirm_booking(service: Service, uow: UnitOfWork, booking_id: str, pa
     backoffice.record(uow, booking, BookingStatus.CONFIRMED)
     Ledger.of(service, uow).moved(show, sold)
     tickets = await _tickets(uow, booking.id)
-    checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets))
+    checkins.move_counts_at_commit(uow, booking.show_id, expected=len(tickets),
+                                   booking_id=booking.id)
     uow.emit(events.BookingConfirmed(
         **_about(booking), payment_id=payment_id, seat_ids=seats.seat_ids(sold),
         show=await notice(uow.session, show, lock=True), tickets=tickets))
@@ -225,7 +226,8 @@ async def _cancel(service: Service, uow: UnitOfWork, show: ShowInfo,
     await redemptions.give_back(uow, booking.id)
     if was == BookingStatus.CONFIRMED:  # its tickets are expected at the door no more
         checkins.move_counts_at_commit(uow, booking.show_id,
-                                       expected=-len(await _tickets(uow, booking.id)))
+                                       expected=-len(await _tickets(uow, booking.id)),
+                                       booking_id=booking.id)
     uow.emit(events.BookingCancelled(**_about(booking), previous_status=was, reason=reason,
                                      payment_id=booking.payment_id, seat_ids=freed,
                                      show=shown))

@@ -14,12 +14,12 @@ Who may check in for a show: door staff of its venue, its organizer, admins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -201,24 +201,44 @@ async def require_door(session: AsyncSession, caller: Caller | None,
 
 
 async def move_counts(session: AsyncSession, show_id: str, *, expected: int = 0,
-                      admitted: int = 0) -> None:
-    """Move a show's check-in counters (one upsert: the row is made on first use)."""
-    if not expected and not admitted:
-        return
+                      admitted: int = 0) -> int:
+    """Move a show's check-in counters (one upsert: the row is made on first use) and its
+    ``seq`` by one, which this returns. Call it once a transaction changed what a gate must
+    know (a booking confirmed or cancelled, scans recorded), as its last statements: the
+    row stays locked until the commit, so a transaction committing later gets a larger
+    ``seq`` and a device that read ``seq`` n has seen every change numbered n or less."""
     dialect = session.get_bind().dialect.name
     stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        CheckInCount).values(show_id=show_id, expected=expected, admitted=admitted)
-    await session.execute(stmt.on_conflict_do_update(
+        CheckInCount).values(show_id=show_id, expected=expected, admitted=admitted, seq=1)
+    seq = await session.scalar(stmt.on_conflict_do_update(
         index_elements=[CheckInCount.show_id],
         set_={"expected": CheckInCount.expected + stmt.excluded.expected,
-              "admitted": CheckInCount.admitted + stmt.excluded.admitted}))
+              "admitted": CheckInCount.admitted + stmt.excluded.admitted,
+              "seq": CheckInCount.seq + 1}).returning(CheckInCount.seq))
+    return int(seq or 0)  # never null: the upsert always returns its row
 
 
-def move_counts_at_commit(uow: UnitOfWork, show_id: str, *, expected: int) -> None:
-    """Move the show's ``expected`` counter right before ``uow`` commits: its row lock is
-    then held for the commit alone, not for the rest of a confirmation."""
+async def _number_scans(session: AsyncSession, show_id: str, ticket_ids: Sequence[str],
+                        admitted: int) -> None:
+    """Number the scans this transaction wrote with the show's next ``seq``."""
+    if not ticket_ids:
+        return
+    seq = await move_counts(session, show_id, admitted=admitted)
+    await session.execute(update(CheckIn).where(CheckIn.ticket_id.in_(ticket_ids))
+                          .values(seq=seq).execution_options(synchronize_session=False))
+
+
+def move_counts_at_commit(uow: UnitOfWork, show_id: str, *, expected: int,
+                          booking_id: str) -> None:
+    """Move the show's ``expected`` counter right before ``uow`` commits (its row lock is
+    then held for the commit alone, not for the rest of a confirmation), and number the
+    booking's confirmation or cancellation with the show's next ``seq``
+    (``Show.checkInList.ticketChanges``)."""
     async def move(u: UnitOfWork) -> None:
-        await move_counts(u.session, show_id, expected=expected)
+        seq = await move_counts(u.session, show_id, expected=expected)
+        await u.session.execute(update(Booking).where(Booking.id == booking_id)
+                                .values(door_seq=seq)
+                                .execution_options(synchronize_session=False))
 
     uow.before_commit(move)
 
@@ -372,7 +392,7 @@ async def check_in(service: Service, caller: Caller | None, token: str, gate: st
         if first is None:
             stored = await _stored(session, ticket_id)
             return AlreadyCheckedIn(ticket_id, stored.at, stored.gate)
-        await move_counts(session, show.id, admitted=1)
+        await _number_scans(session, show.id, [ticket_id], admitted=1)
         await uow.commit()
     return CheckedIn(ticket_id, valid.label, now, where)
 
@@ -423,6 +443,195 @@ async def check_in_list(service: Service, show: BookableShow
     return tickets, scans
 
 
+# --- pages and deltas for gate devices that sync -------------------------------------------
+
+MAX_PAGE: Final = 5000  # tickets, ticket changes or scans per page of Show.checkInList
+_BAD_CURSOR = "This is not a cursor this list gave out."
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """A page of tickets: each with whether it admits (its booking is confirmed)."""
+
+    tickets: list[tuple[ExpectedTicket, bool]]
+    scans: dict[str, CheckIn]  # the page's tickets let in so far, by ticket id
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    scans: list[CheckIn]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def _check_first(first: int) -> None:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(f"first must be 1 to {MAX_PAGE}.", field="first", max=MAX_PAGE)
+
+
+def _booking_key(after: str, at_is_time: bool) -> tuple[datetime | int, str, int]:
+    """``[created_at or door_seq, booking id, tickets of it given out already]``."""
+    key, booking_id, done = backoffice.decode_cursor(after, 3)
+    if (not isinstance(booking_id, str) or not (booking_id == "" or could_be_id(booking_id))
+            or not isinstance(done, int) or isinstance(done, bool) or not 0 <= done < 2**31):
+        raise BadUserInput(_BAD_CURSOR, field="after")
+    if not at_is_time:
+        if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < 2**62:
+            raise BadUserInput(_BAD_CURSOR, field="after")
+        return key, booking_id, done
+    try:
+        when = datetime.fromisoformat(key) if isinstance(key, str) else None
+    except ValueError as error:
+        raise BadUserInput(_BAD_CURSOR, field="after") from error
+    if when is None or when.tzinfo is None or booking_id == "":
+        raise BadUserInput(_BAD_CURSOR, field="after")
+    return when, booking_id, done
+
+
+async def _ticket_counts(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]:
+    """How many tickets each booking has (two grouped index reads, no rows loaded)."""
+    counts = dict.fromkeys(ids, 0)
+    for booking_id, n in (await session.execute(
+            select(BookingLine.booking_id, func.count()).where(BookingLine.booking_id.in_(ids))
+            .group_by(BookingLine.booking_id))).all():
+        counts[booking_id] += int(n)
+    for booking_id, n in (await session.execute(
+            select(BookingAdmission.booking_id, func.sum(BookingAdmission.quantity))
+            .where(BookingAdmission.booking_id.in_(ids))
+            .group_by(BookingAdmission.booking_id))).all():
+        counts[booking_id] += int(n or 0)
+    return counts
+
+
+async def _tickets_of(session: AsyncSession,
+                      bookings: Sequence[Booking]) -> dict[str, list[ExpectedTicket]]:
+    ids = [b.id for b in bookings]
+    lines: dict[str, list[BookingLine]] = {i: [] for i in ids}
+    places: dict[str, list[BookingAdmission]] = {i: [] for i in ids}
+    if ids:
+        for line in await session.scalars(select(BookingLine)
+                                          .where(BookingLine.booking_id.in_(ids))):
+            lines[line.booking_id].append(line)
+        for place in await session.scalars(select(BookingAdmission)
+                                           .where(BookingAdmission.booking_id.in_(ids))):
+            places[place.booking_id].append(place)
+    return {b.id: expected_tickets(b, lines[b.id], places[b.id]) for b in bookings}
+
+
+async def _page_of_tickets(session: AsyncSession, query: Select[Booking],
+                           key_of: Callable[[Booking], Any], start: tuple[Any, str, int] | None,
+                           first: int, after: str | None) -> TicketPage:
+    """A page of ``first`` tickets of the bookings ``query`` yields (in its key order,
+    already continued after ``start``'s booking), each booking's tickets in their order.
+    A bounded set of statements: the next ``first + 2`` bookings, their ticket counts, the
+    tickets of those the page needs, and those tickets' scans."""
+    bookings = list(await session.scalars(query.limit(first + 2)))
+    skip_id, skip = (None, 0) if start is None else (start[1], start[2])
+
+    def skipped(b: Booking) -> int:
+        return skip if b.id == skip_id and key_of(b) == start[0] else 0  # type: ignore[index]
+
+    counts = await _ticket_counts(session, [b.id for b in bookings])
+    chosen: list[Booking] = []
+    total = 0
+    for b in bookings:
+        chosen.append(b)
+        total += max(counts[b.id] - skipped(b), 0)
+        if total > first:
+            break
+    expanded = await _tickets_of(session, chosen)
+    flat = [(b, i, t) for b in chosen for i, t in enumerate(expanded[b.id])
+            if i >= skipped(b)]
+    page = flat[:first]
+    more = len(flat) > first or len(bookings) == first + 2
+    end = after
+    if page:
+        b, i, _ = page[-1]
+        key = key_of(b)
+        end = backoffice.encode_cursor([key.isoformat() if isinstance(key, datetime) else key,
+                                        b.id, i + 1])
+    ids = [t.ticket_id for _, _, t in page]
+    scans = {c.ticket_id: c for c in await session.scalars(
+        select(CheckIn).where(CheckIn.ticket_id.in_(ids)))} if ids else {}
+    return TicketPage([(t, b.status == BookingStatus.CONFIRMED) for b, _, t in page], scans,
+                      more, end)
+
+
+async def ticket_page(service: Service, show: BookableShow, first: int,
+                      after: str | None) -> TicketPage:
+    """The show's tickets (of confirmed bookings), ``first`` at a time: bookings in the
+    order they were made (``created_at``, id), each booking's tickets in their order; the
+    cursor is the last ticket's booking key and its place in the booking (keyset: bookings
+    confirmed meanwhile never shift a page)."""
+    _check_first(first)
+    start = None if after is None else _booking_key(after, at_is_time=True)
+    query = select(Booking).where(Booking.show_id == show.id,
+                                  Booking.status == BookingStatus.CONFIRMED)
+    if start is not None:
+        when, booking_id, _ = start
+        query = query.where(or_(Booking.created_at > when,
+                                and_(Booking.created_at == when, Booking.id >= booking_id)))
+    query = query.order_by(Booking.created_at, Booking.id)
+    async with service.db.reader() as session:
+        return await _page_of_tickets(session, query, lambda b: b.created_at, start, first,
+                                      after)
+
+
+async def ticket_changes(service: Service, show: BookableShow, first: int,
+                         after: str | None) -> TicketPage:
+    """The tickets of the show's bookings confirmed or cancelled after ``after`` (from
+    :func:`changes_start` or a page before; null: from the start), in the order of the
+    show's ``seq`` (the order of commit), each booking once, at its latest change."""
+    _check_first(first)
+    start = None if after is None else _booking_key(after, at_is_time=False)
+    query = select(Booking).where(
+        Booking.show_id == show.id,
+        Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.CANCELLED]),
+        # Before revision 0017 nothing was numbered: of those, the confirmed ones count.
+        or_(Booking.door_seq > 0, Booking.status == BookingStatus.CONFIRMED))
+    if start is not None:
+        seq, booking_id, _ = start
+        query = query.where(or_(Booking.door_seq > seq,
+                                and_(Booking.door_seq == seq, Booking.id >= booking_id)))
+    query = query.order_by(Booking.door_seq, Booking.id)
+    async with service.db.reader() as session:
+        return await _page_of_tickets(session, query, lambda b: b.door_seq, start, first,
+                                      after)
+
+
+async def changes_start(service: Service, show: BookableShow) -> str:
+    """A ``ticketChanges`` cursor for what changes from now on."""
+    async with service.db.reader() as session:
+        seq = await session.scalar(select(CheckInCount.seq)
+                                   .where(CheckInCount.show_id == show.id))
+    # Changes numbered seq or less are committed, so the pages read after this have them.
+    return backoffice.encode_cursor([int(seq or 0) + 1, "", 0])
+
+
+async def scans_after(service: Service, show: BookableShow, first: int,
+                      after: str | None) -> ScanPage:
+    """The show's scans in the order they were recorded (``seq``, then ticket id), after
+    ``after``. Not by ``at``: a gate that was offline uploads late scans with an earlier
+    ``at``; a scan whose row an earlier upload took over comes again, changed."""
+    _check_first(first)
+    query = select(CheckIn).where(CheckIn.show_id == show.id)
+    if after is not None:
+        seq, ticket_id = backoffice.decode_cursor(after, 2)
+        if (not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**62
+                or not isinstance(ticket_id, str) or len(ticket_id) > 120):
+            raise BadUserInput(_BAD_CURSOR, field="after")
+        query = query.where(or_(CheckIn.seq > seq,
+                                and_(CheckIn.seq == seq, CheckIn.ticket_id > ticket_id)))
+    async with service.db.reader() as session:
+        rows = list(await session.scalars(query.order_by(CheckIn.seq, CheckIn.ticket_id)
+                                          .limit(first + 1)))
+    page = rows[:first]
+    end = (backoffice.encode_cursor([page[-1].seq, page[-1].ticket_id]) if page else after)
+    return ScanPage(page, len(rows) > first, end)
+
+
 def _clean_scans(scans: Sequence[Scan], now: datetime) -> list[Scan]:
     if len(scans) > MAX_UPLOAD:
         raise BadUserInput(f"Upload at most {MAX_UPLOAD} scans at a time.", field="scans",
@@ -454,6 +663,7 @@ async def upload_check_ins(service: Service, caller: Caller | None, show_id: str
     now = utcnow()
     clean = _clean_scans(scans, now)
     out = Upload()
+    written: list[str] = []  # tickets whose row this upload inserted or took over
     async with service.uow() as uow:
         session = uow.session
         show = await session.get(BookableShow, show_id)
@@ -476,6 +686,7 @@ async def upload_check_ins(service: Service, caller: Caller | None, show_id: str
                 "offline": True}))
             if first is not None:
                 out.recorded += 1
+                written.append(scan.ticket_id)
                 continue
             stored = await _stored(session, scan.ticket_id)
             if stored.at == scan.at and stored.gate == scan.gate:
@@ -489,9 +700,10 @@ async def upload_check_ins(service: Service, caller: Caller | None, show_id: str
                 .returning(CheckIn.ticket_id)
                 .execution_options(synchronize_session=False))
             if taken is not None:
+                written.append(scan.ticket_id)
                 out.conflicts.append(ScanConflict(scan.ticket_id, scan, stored))
             else:
                 out.conflicts.append(ScanConflict(scan.ticket_id, stored, scan))
-        await move_counts(session, show.id, admitted=out.recorded)
+        await _number_scans(session, show.id, written, admitted=out.recorded)
         await uow.commit()
     return out

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, text, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.kernel.db import UTCDateTime, new_id, new_metadata, utcnow
@@ -233,7 +244,9 @@ class HoldAdmission(Base):
 class Booking(Base):
     __tablename__ = "bookings"
     # Sales reports and exports read a show's bookings by time (reports.py, exports.py).
-    __table_args__ = (Index("ix_bookings_show_created", "show_id", "created_at"),)
+    __table_args__ = (Index("ix_bookings_show_created", "show_id", "created_at"),
+                      # Show.checkInList.ticketChanges: a show's bookings by door_seq.
+                      Index("ix_bookings_show_door_seq", "show_id", "door_seq", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -252,6 +265,9 @@ class Booking(Base):
     # When its status last changed (null until then).
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
                                                         onupdate=utcnow)
+    # The show's check-in sequence (``check_in_counts.seq``) when it was last confirmed or
+    # cancelled: the order gate devices learn of it in (Show.checkInList.ticketChanges).
+    door_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class BookingLine(Base):
@@ -430,7 +446,9 @@ class CheckIn(Base):
     later with an earlier ``at`` takes the row over (the earliest scan wins)."""
 
     __tablename__ = "check_ins"
-    __table_args__ = (Index("ix_check_ins_show", "show_id"),)
+    __table_args__ = (Index("ix_check_ins_show", "show_id"),
+                      # Show.checkInList.scansAfter: a show's scans in the order recorded.
+                      Index("ix_check_ins_show_seq", "show_id", "seq", "ticket_id"))
 
     # "<booking id>:<seat id>" or "<booking id>:<section id>:<n>", the ticket's tid.
     ticket_id: Mapped[str] = mapped_column(String(120), primary_key=True)
@@ -442,6 +460,9 @@ class CheckIn(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     scanned_by: Mapped[str] = mapped_column(String(36))
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The show's check-in sequence (``check_in_counts.seq``) of the transaction that last
+    # wrote this row: the order of recording, which gate devices follow (not ``at``).
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class CheckInCount(Base):
@@ -453,6 +474,10 @@ class CheckInCount(Base):
     show_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     expected: Mapped[int] = mapped_column(Integer, default=0)
     admitted: Mapped[int] = mapped_column(Integer, default=0)
+    # Moved by one in every transaction that confirms or cancels a booking of the show or
+    # records a scan, under this row's lock until its commit: so a transaction that commits
+    # later always has a larger number (checkins.move_counts).
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class BookingHistoryEntry(Base):

@@ -223,16 +223,16 @@ class Show:
     @strawberry.field(description=(
         "What a gate device needs to admit people offline: the show's tickets (of confirmed "
         "bookings), the scans recorded so far and notification's ticket keys (door staff of "
-        "the venue, its organizer, admins). Null when booking has no such show."))
+        "the venue, its organizer, admins); for a large show, page them and then follow "
+        "what changes (README: Check-in). Null when booking has no such show."))
     async def check_in_list(self, info: Info) -> CheckInList | None:
         svc = info.context.service
         show = await checkins.show_for_door(svc, info.context.caller, str(self.id))
         if show is None:
             return None
-        keys = await checkins.ticket_keys_document(svc)
-        tickets, scans = await checkins.check_in_list(svc, show)
         counts = await info.context.loader(_load_check_in_counts).load(show.id)
-        return CheckInList.build(show.id, tickets, scans, keys, counts)
+        return CheckInList(show_id=strawberry.ID(show.id), admitted=counts.admitted,
+                           expected=counts.expected, show=show, full=[])
 
     @strawberry.field(description=(
         "Tickets let in so far and tickets expected (of confirmed bookings), kept as "
@@ -653,29 +653,124 @@ class CheckInCounts:
     expected: int
 
 
-@strawberry.type(description="What a gate device needs to admit people offline.")
+@strawberry.type(description="A page of a show's tickets; pass pageInfo.endCursor as "
+                 "after for the next.")
+class ExpectedTicketConnection:
+    nodes: list[ExpectedTicket]
+    page_info: BookingPageInfo
+
+
+@strawberry.type(description="A ticket whose booking was confirmed or cancelled.")
+class TicketChange:
+    ticket: ExpectedTicket
+    admits: bool = strawberry.field(description="True: its booking is confirmed (let it "
+                                    "in); false: cancelled, refuse it.")
+
+
+@strawberry.type(description="A page of ticket changes, in the order they were committed; "
+                 "keep pageInfo.endCursor for the next sync.")
+class TicketChangeConnection:
+    nodes: list[TicketChange]
+    page_info: BookingPageInfo
+
+
+@strawberry.type(description="A page of scans, in the order they were recorded; keep "
+                 "pageInfo.endCursor for the next sync.")
+class CheckInScanConnection:
+    nodes: list[CheckInScan]
+    page_info: BookingPageInfo
+
+
+def _expected(t: checkins.ExpectedTicket, scan: models.CheckIn | None) -> ExpectedTicket:
+    return ExpectedTicket(ticket_id=strawberry.ID(t.ticket_id), seat=t.seat,
+                          booking_id=strawberry.ID(t.booking_id),
+                          holder=User(id=strawberry.ID(t.holder_id)),
+                          checked_in=None if scan is None else CheckInScan.of(scan))
+
+
+def _page_info(has_next_page: bool, end_cursor: str | None) -> BookingPageInfo:
+    return BookingPageInfo(has_next_page=has_next_page, end_cursor=end_cursor)
+
+
+@strawberry.type(description="What a gate device needs to admit people offline. A small "
+                 "show's device may read tickets and scans whole; a large one's pages "
+                 "ticketsPage once (after reading changesCursor) and then, each sync, "
+                 "ticketChanges and scansAfter from the cursors it kept (README: Check-in).")
 class CheckInList:
     show_id: strawberry.ID
-    tickets: list[ExpectedTicket]
-    scans: list[CheckInScan] = strawberry.field(description="Scans recorded so far, earliest "
-                                                "first.")
-    ticket_keys: JSON = strawberry.field(description="Notification's public ticket keys "
-                                         "(JWKS): verify ticket tokens with them offline.")
     admitted: int
     expected: int
+    show: strawberry.Private[models.BookableShow]
+    # The whole list, read once for tickets and scans together.
+    full: strawberry.Private[list[tuple[list[checkins.ExpectedTicket], list[models.CheckIn]]]]
 
-    @classmethod
-    def build(cls, show_id: str, tickets: list[checkins.ExpectedTicket],
-              scans: list[models.CheckIn], keys: dict[str, Any],
-              counts: checkins.Counts) -> CheckInList:
-        by_ticket = {s.ticket_id: CheckInScan.of(s) for s in scans}
-        return cls(show_id=strawberry.ID(show_id), tickets=[
-            ExpectedTicket(ticket_id=strawberry.ID(t.ticket_id), seat=t.seat,
-                           booking_id=strawberry.ID(t.booking_id),
-                           holder=User(id=strawberry.ID(t.holder_id)),
-                           checked_in=by_ticket.get(t.ticket_id)) for t in tickets],
-            scans=list(by_ticket.values()), ticket_keys=cast(JSON, keys),
-            admitted=counts.admitted, expected=counts.expected)
+    async def _whole(self, info: Info) -> tuple[list[checkins.ExpectedTicket],
+                                                list[models.CheckIn]]:
+        if not self.full:
+            self.full.append(await checkins.check_in_list(info.context.service, self.show))
+        return self.full[0]
+
+    @strawberry.field(description="Every ticket of the show's confirmed bookings in one "
+                      "answer: fine for a small show; page ticketsPage for a large one.")
+    async def tickets(self, info: Info) -> list[ExpectedTicket]:
+        tickets, scans = await self._whole(info)
+        by_ticket = {s.ticket_id: s for s in scans}
+        return [_expected(t, by_ticket.get(t.ticket_id)) for t in tickets]
+
+    @strawberry.field(description="Scans recorded so far, earliest first: fine for a small "
+                      "show; follow scansAfter for a large one.")
+    async def scans(self, info: Info) -> list[CheckInScan]:
+        _, scans = await self._whole(info)
+        return [CheckInScan.of(s) for s in scans]
+
+    @strawberry.field(description="Notification's public ticket keys (JWKS): verify ticket "
+                      "tokens with them offline.")
+    async def ticket_keys(self, info: Info) -> JSON:
+        return cast(JSON, await checkins.ticket_keys_document(info.context.service))
+
+    @strawberry.field(description=(
+        "The show's tickets (of confirmed bookings), first at a time: bookings in the order "
+        "they were made, each booking's tickets in its order (a booking may straddle two "
+        "pages). Keyset cursors: bookings confirmed meanwhile never shift a page; "
+        "ticketChanges from changesCursor brings them. first is 1 to 5000; a bad first or "
+        "after is BAD_USER_INPUT."))
+    async def tickets_page(self, info: Info, first: int = 1000,
+                           after: str | None = None) -> ExpectedTicketConnection:
+        page = await checkins.ticket_page(info.context.service, self.show, first, after)
+        return ExpectedTicketConnection(
+            nodes=[_expected(t, page.scans.get(t.ticket_id)) for t, _ in page.tickets],
+            page_info=_page_info(page.has_next_page, page.end_cursor))
+
+    @strawberry.field(description="A ticketChanges cursor for what changes from now on: "
+                      "read it before paging ticketsPage.")
+    async def changes_cursor(self, info: Info) -> str:
+        return await checkins.changes_start(info.context.service, self.show)
+
+    @strawberry.field(description=(
+        "The tickets of bookings confirmed or cancelled after `after` (changesCursor or a "
+        "previous page's endCursor; null: every confirmed booking and every numbered "
+        "cancellation), in the order they were committed, each booking at its latest "
+        "change. admits: false means its booking was cancelled: refuse the ticket. first "
+        "is 1 to 5000; a bad first or after is BAD_USER_INPUT."))
+    async def ticket_changes(self, info: Info, first: int = 1000,
+                             after: str | None = None) -> TicketChangeConnection:
+        page = await checkins.ticket_changes(info.context.service, self.show, first, after)
+        return TicketChangeConnection(
+            nodes=[TicketChange(ticket=_expected(t, page.scans.get(t.ticket_id)),
+                                admits=admits) for t, admits in page.tickets],
+            page_info=_page_info(page.has_next_page, page.end_cursor))
+
+    @strawberry.field(description=(
+        "Scans in the order booking recorded them (not by `at`: a gate that was offline "
+        "uploads late, with earlier times), after `after` (a previous page's endCursor; "
+        "null: from the first). A ticket whose scan an earlier upload replaced comes "
+        "again. first is 1 to 5000; a bad first or after is BAD_USER_INPUT."))
+    async def scans_after(self, info: Info, first: int = 1000,
+                          after: str | None = None) -> CheckInScanConnection:
+        page = await checkins.scans_after(info.context.service, self.show, first, after)
+        return CheckInScanConnection(nodes=[CheckInScan.of(s) for s in page.scans],
+                                     page_info=_page_info(page.has_next_page,
+                                                          page.end_cursor))
 
 
 def _check_in_result(result: checkins.CheckedIn | checkins.AlreadyCheckedIn

@@ -852,6 +852,15 @@ OPS["Show.checkInList"] = ("_entities", entity("booking", "Show", lambda w: w.sh
                                                "checkInList { expected tickets { ticketId } }"))
 OPS["Show.checkIn"] = ("_entities", entity("booking", "Show", lambda w: w.show_id,
                                            "checkIn { admitted expected }"))
+OPS["CheckInList.ticketsPage"] = ("_entities", entity(
+    "booking", "Show", lambda w: w.show_id,
+    "checkInList { ticketsPage(first: 10) { nodes { ticketId } pageInfo { endCursor } } }"))
+OPS["CheckInList.ticketChanges"] = ("_entities", entity(
+    "booking", "Show", lambda w: w.show_id,
+    "checkInList { ticketChanges(first: 10) { nodes { admits } pageInfo { endCursor } } }"))
+OPS["CheckInList.scansAfter"] = ("_entities", entity(
+    "booking", "Show", lambda w: w.show_id,
+    "checkInList { scansAfter(first: 10) { nodes { ticketId } pageInfo { endCursor } } }"))
 
 
 QUEUE = """mutation($show: ID!, $i: QueueInput!) { configureQueue(showId: $show, input: $i) {

@@ -24,6 +24,12 @@ CHECK_IN = """mutation($t: String!, $g: String!) { checkIn(ticketToken: $t, gate
 DOOR = """query($id: ID!) { show(id: $id) { checkIn { admitted expected }
   checkInList { ticketKeys tickets { ticketId seat holder { id name } checkedIn { gate } } }
 } }"""
+PAGE = """query($id: ID!, $after: String) { show(id: $id) { checkInList {
+  ticketsPage(first: 1, after: $after) { nodes { ticketId holder { name } checkedIn { gate } }
+    pageInfo { hasNextPage endCursor } }
+  scansAfter { nodes { ticketId gate } pageInfo { endCursor } } } } }"""
+CHANGES = """query($id: ID!, $after: String) { show(id: $id) { checkInList {
+  ticketChanges(after: $after) { nodes { admits ticket { ticketId } } } } } }"""
 
 
 async def registered(router: GraphQL, name: str) -> User:
@@ -87,3 +93,23 @@ async def test_door_staff_let_a_mailed_ticket_in_once_through_the_router(
     assert after["checkIn"] == {"admitted": 1, "expected": 2}
     assert sorted((t["checkedIn"] or {}).get("gate", "") for t in
                   after["checkInList"]["tickets"]) == ["", "main"]
+
+    # A device of a large show pages the list, one ticket a page here, and follows scans.
+    one = (await router.data(PAGE, {"id": show.id}, staff.token))["show"]["checkInList"]
+    two = (await router.data(PAGE, {"id": show.id,
+                                    "after": one["ticketsPage"]["pageInfo"]["endCursor"]},
+                             staff.token))["show"]["checkInList"]
+    assert one["ticketsPage"]["pageInfo"]["hasNextPage"] is True
+    assert two["ticketsPage"]["pageInfo"]["hasNextPage"] is False
+    paged = one["ticketsPage"]["nodes"] + two["ticketsPage"]["nodes"]
+    assert [(t["ticketId"], t["holder"]["name"], t["checkedIn"]) for t in paged] == [
+        (t["ticketId"], "Dora Door", t["checkedIn"]) for t in after["checkInList"]["tickets"]]
+    assert one["scansAfter"]["nodes"] == [{"ticketId": verify_ticket(
+        first, listed["ticketKeys"])["tid"], "gate": "main"}]
+    # Both tickets arrived by the delta too; refused for anyone else.
+    changes = (await router.data(CHANGES, {"id": show.id}, organizer.token)
+               )["show"]["checkInList"]["ticketChanges"]["nodes"]
+    assert sorted(c["ticket"]["ticketId"] for c in changes if c["admits"]) == sorted(
+        t["ticketId"] for t in paged)
+    stranger = await router.run(PAGE, {"id": show.id}, buyer.token)
+    assert [e["extensions"]["code"] for e in stranger["errors"]] == ["FORBIDDEN"]

@@ -14,6 +14,7 @@ import jwt
 import pytest
 from sqlalchemy import select
 
+from subgraphs.booking import backoffice
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import CheckIn, CheckInCount, DoorStaff
 from subgraphs.kernel.db import Database
@@ -567,3 +568,194 @@ async def test_gates_uploading_the_same_tickets_at_once_agree_on_the_earliest(
     stored = await scans(dbs, door.show.id)
     assert {t: gate for t, (_, gate) in stored.items()} == {t: "gate-5" for t in tickets}
     assert await counters(dbs, door.show.id) == (3, 3)
+
+
+# --- gate devices that sync: pages and deltas ----------------------------------------------
+
+PAGE = """query($r: [_Any!]!, $first: Int, $after: String) { _entities(representations: $r) {
+  ... on Show { checkInList { ticketsPage(first: $first, after: $after) {
+    nodes { ticketId seat bookingId holder { id } checkedIn { at gate } }
+    pageInfo { hasNextPage endCursor } } } } } }"""
+CHANGES = """query($r: [_Any!]!, $first: Int, $after: String) { _entities(representations: $r) {
+  ... on Show { checkInList { ticketChanges(first: $first, after: $after) {
+    nodes { admits ticket { ticketId bookingId } } pageInfo { hasNextPage endCursor } } } } }
+  }"""
+SCANS_AFTER = """query($r: [_Any!]!, $first: Int, $after: String) {
+  _entities(representations: $r) { ... on Show { checkInList {
+    scansAfter(first: $first, after: $after) { nodes { ticketId at gate }
+      pageInfo { hasNextPage endCursor } } } } } }"""
+START = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Show { checkInList { changesCursor } } } }"""
+
+
+async def door_page(stack: Stack, query: str, show_id: str, token: str | None,
+                    first: int | None = None, after: str | None = None) -> dict[str, Any]:
+    return await stack.client("booking").run(query, {
+        "r": [{"__typename": "Show", "id": show_id}], "first": first, "after": after}, token)
+
+
+def connection(body: dict[str, Any]) -> dict[str, Any]:
+    assert "errors" not in body, body
+    found = body["data"]["_entities"][0]["checkInList"]
+    [value] = found.values()
+    return dict(value)
+
+
+async def every_page(stack: Stack, query: str, show_id: str, token: str, first: int,
+                     after: str | None = None) -> tuple[list[list[Any]], str | None]:
+    """Every page from ``after`` on, and the last page's endCursor."""
+    pages: list[list[Any]] = []
+    while True:
+        got = connection(await door_page(stack, query, show_id, token, first, after))
+        pages.append(got["nodes"])
+        after = got["pageInfo"]["endCursor"]
+        if not got["pageInfo"]["hasNextPage"]:
+            return pages, after
+
+
+async def test_pages_cover_every_ticket_once_in_order(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], door: Door) -> None:
+    made = [await confirmed_booking(stack, actors.customer, door.show.id,
+                                    seat_ids(door.show, *seats))
+            for seats in ((0, 1, 2), (3,), (4, 5), (6, 7, 8))]
+    tickets = {b: await tickets_of(dbs, b) for b in made}
+    await check_in(stack, door.staff.token, tickets[made[0]][1].token, "east")
+    whole = (await show_entity(stack, LIST, door.show.id, door.staff.token)
+             )["data"]["_entities"][0]["checkInList"]["tickets"]
+    assert [t["bookingId"] for t in whole] == [b for b in made for _ in tickets[b]]
+    for first in (1, 2, 4, 9, 10, 5000):
+        pages, _ = await every_page(stack, PAGE, door.show.id, door.staff.token, first)
+        # Pages of `first` (the last one may be shorter, or empty when nine divide evenly),
+        # together exactly the whole list, in its order, each ticket once.
+        assert all(len(p) == first for p in pages[:-1]), first
+        assert [t for p in pages for t in p] == whole, first
+    pages, _ = await every_page(stack, PAGE, door.show.id, door.staff.token, 2)
+    # The first booking's three tickets straddle the first two pages.
+    assert [t["bookingId"] for t in pages[0]] == [made[0]] * 2
+    assert pages[1][0]["bookingId"] == made[0] and pages[1][1]["bookingId"] == made[1]
+    assert pages[0][1]["checkedIn"]["gate"] == "east"
+
+    # A booking confirmed while a device pages comes after the pages already read.
+    got = connection(await door_page(stack, PAGE, door.show.id, door.staff.token, 4))
+    late = await confirmed_booking(stack, actors.customer, door.show.id, seat_ids(door.show, 9))
+    rest, _ = await every_page(stack, PAGE, door.show.id, door.staff.token, 4,
+                               got["pageInfo"]["endCursor"])
+    assert [t["ticketId"] for t in got["nodes"] + [t for p in rest for t in p]] == [
+        t["ticketId"] for t in whole] + [f"{late}:{seat_ids(door.show, 9)[0]}"]
+
+
+async def test_bad_page_arguments_are_refused_and_change_nothing(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], door: Door) -> None:
+    booking_id = await confirmed_booking(stack, actors.customer, door.show.id,
+                                         seat_ids(door.show, 0, 1))
+    token = door.staff.token
+    ticket_cursor = connection(await door_page(stack, PAGE, door.show.id, token, 1)
+                               )["pageInfo"]["endCursor"]
+    scan_cursor = backoffice.encode_cursor([3, f"{booking_id}:x"])
+    before = (await counters(dbs, door.show.id), await scans(dbs, door.show.id))
+    for query in (PAGE, CHANGES, SCANS_AFTER):
+        for first in (0, -1, 5001, 10**6):
+            assert refusal(await door_page(stack, query, door.show.id, token, first)) == (
+                "BAD_USER_INPUT", "first"), (query, first)
+        for after in ("", "%%%", "not a cursor", backoffice.encode_cursor({"a": 1}),
+                      backoffice.encode_cursor([1, 2, 3, 4]),
+                      backoffice.encode_cursor(["yesterday", booking_id, 0]),
+                      backoffice.encode_cursor([-1, booking_id, 0]),
+                      backoffice.encode_cursor([1, "not-an-id", 0]),
+                      backoffice.encode_cursor([1, booking_id, -2])):
+            assert refusal(await door_page(stack, query, door.show.id, token, 10, after)) == (
+                "BAD_USER_INPUT", "after"), (query, after)
+    # Each list's cursors are its own.
+    for query, cursor in ((PAGE, scan_cursor), (SCANS_AFTER, ticket_cursor),
+                          (CHANGES, ticket_cursor), (PAGE, backoffice.encode_cursor(
+                              [1, booking_id, 0]))):
+        assert refusal(await door_page(stack, query, door.show.id, token, 10, cursor)) == (
+            "BAD_USER_INPUT", "after"), query
+    assert (await counters(dbs, door.show.id), await scans(dbs, door.show.id)) == before
+
+
+async def test_the_scan_delta_brings_a_late_upload_with_an_earlier_time(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], door: Door) -> None:
+    booking_id = await confirmed_booking(stack, actors.customer, door.show.id,
+                                         seat_ids(door.show, 0, 1, 2))
+    a, b, c = await tickets_of(dbs, booking_id)
+    token = door.staff.token
+    await check_in(stack, token, a.token, "online")
+    seen, cursor = await every_page(stack, SCANS_AFTER, door.show.id, token, 1000)
+    assert [s["ticketId"] for p in seen for s in p] == [a.tid]
+    online_at = datetime.fromisoformat(seen[0][0]["at"])
+    # A gate that was offline uploads, later, scans made an hour before a's.
+    earlier = (online_at - timedelta(hours=1)).isoformat()
+    uploaded = await stack.client("booking").data(UPLOAD, {"show": door.show.id, "scans": [
+        {"ticketId": c.tid, "at": earlier, "gate": "offline"},
+        {"ticketId": b.tid, "at": earlier, "gate": "offline"}]}, token)
+    assert uploaded["uploadCheckIns"]["recorded"] == 2
+    new, cursor2 = await every_page(stack, SCANS_AFTER, door.show.id, token, 1, cursor)
+    assert [(s["ticketId"], s["gate"]) for p in new for s in p] == sorted(
+        [(b.tid, "offline"), (c.tid, "offline")])  # one upload: by ticket id
+    assert all(datetime.fromisoformat(s["at"]) < online_at for p in new for s in p)
+    # Nothing new: an empty page that keeps the device's place.
+    nothing = connection(await door_page(stack, SCANS_AFTER, door.show.id, token, 10, cursor2))
+    assert nothing == {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": cursor2}}
+    # An earlier scan of a, uploaded now, replaces its scan: a comes again, changed.
+    await stack.client("booking").data(UPLOAD, {"show": door.show.id, "scans": [
+        {"ticketId": a.tid, "at": earlier, "gate": "side"}]}, token)
+    again, _ = await every_page(stack, SCANS_AFTER, door.show.id, token, 10, cursor2)
+    assert [(s["ticketId"], s["gate"]) for p in again for s in p] == [(a.tid, "side")]
+    # From the start: every scan once.
+    everything, _ = await every_page(stack, SCANS_AFTER, door.show.id, token, 2)
+    assert sorted(s["ticketId"] for p in everything for s in p) == sorted(
+        [a.tid, b.tid, c.tid])
+
+
+async def test_confirmations_and_cancellations_reach_the_device_by_the_delta(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], door: Door) -> None:
+    token = door.staff.token
+    kept = await confirmed_booking(stack, actors.customer, door.show.id,
+                                   seat_ids(door.show, 0))
+    doomed = await confirmed_booking(stack, actors.customer, door.show.id,
+                                     seat_ids(door.show, 1, 2))
+    # The device: the changes cursor first, then the pages.
+    start = (await door_page(stack, START, door.show.id, token)
+             )["data"]["_entities"][0]["checkInList"]["changesCursor"]
+    pages, _ = await every_page(stack, PAGE, door.show.id, token, 2)
+    assert {t["bookingId"] for p in pages for t in p} == {kept, doomed}
+    nothing, cursor = await every_page(stack, CHANGES, door.show.id, token, 10, start)
+    assert nothing == [[]] and cursor == start
+
+    await stack.client("booking").data(CANCEL_BOOKING, {"id": doomed}, actors.customer.token)
+    added = await confirmed_booking(stack, actors.customer, door.show.id,
+                                    seat_ids(door.show, 3))
+    changes, cursor = await every_page(stack, CHANGES, door.show.id, token, 1, start)
+    got = [(c["ticket"]["bookingId"], c["admits"]) for p in changes for c in p]
+    # In the order committed: the cancellation's two tickets, then the new booking's.
+    assert got == [(doomed, False), (doomed, False), (added, True)]
+    assert {c["ticket"]["ticketId"] for p in changes for c in p if not c["admits"]} == {
+        f"{doomed}:{s}" for s in seat_ids(door.show, 1, 2)}
+    # The cancelled booking's tickets left the list, and a synced device hears nothing more.
+    pages, _ = await every_page(stack, PAGE, door.show.id, token, 100)
+    assert {t["bookingId"] for p in pages for t in p} == {kept, added}
+    assert (await every_page(stack, CHANGES, door.show.id, token, 10, cursor))[0] == [[]]
+    # With no cursor: every confirmed booking, and the numbered cancellation.
+    everything, _ = await every_page(stack, CHANGES, door.show.id, token, 5000)
+    assert sorted({(c["ticket"]["bookingId"], c["admits"]) for p in everything for c in p}
+                  ) == sorted({(kept, True), (doomed, False), (added, True)})
+
+
+async def test_the_pages_and_deltas_answer_each_caller(
+        stack: Stack, actors: Actors, dbs: dict[str, Database], door: Door) -> None:
+    booking_id = await confirmed_booking(stack, actors.customer, door.show.id,
+                                         seat_ids(door.show, 4))
+    [ticket] = await tickets_of(dbs, booking_id)
+    await check_in(stack, door.staff.token, ticket.token)
+    callers = door.callers(actors)
+    for query in (PAGE, CHANGES, SCANS_AFTER, START):
+        bodies = {who: await door_page(stack, query, door.show.id, callers[who],
+                                       *(() if query is START else (10,)))
+                  for who in EVERYONE}
+        assert {who: answer(b) for who, b in bodies.items()} == DOOR_ANSWERS, query
+        for who in ("anonymous", "customer", "staff of another venue"):
+            assert bodies[who]["data"]["_entities"][0] is None or (
+                bodies[who]["data"]["_entities"][0]["checkInList"] is None), query
+        if query is not START:
+            assert len(connection(bodies["staff"])["nodes"]) == 1, query
