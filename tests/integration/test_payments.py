@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from subgraphs.booking.models import SOLD, ShowSeat
 from subgraphs.payment.models import Payment, Refund
+from subgraphs.payment.worker import settle_sandbox
 from tests.flows import ShowOnSale, User, show_on_sale
 from tests.flows import seat_ids as seats
 from tests.harness import eventually
@@ -125,6 +126,9 @@ async def test_a_processing_card_is_settled_by_the_providers_webhook(
     assert await booking_status(book_api, c, booking["id"]) == "PENDING_PAYMENT"
     # Confirming again while it processes charges nothing more.
     assert (await confirm(pay_api, c, processing["id"], SUCCEEDS))["status"] == "PROCESSING"
+    # The worker settles nothing before the card's settle time (a round run here and now).
+    assert await settle_sandbox(paying.services["payment"]) == 0
+    assert await booking_status(book_api, c, booking["id"]) == "PENDING_PAYMENT"
     await settle_now(paying.dbs["payment"], processing["id"])  # the provider decides
     await wait_booking(book_api, c, booking["id"], "CONFIRMED")
     body = await pay_api.data(PAYMENT, {"id": processing["id"]}, c.token)
