@@ -121,8 +121,14 @@ async def story(busy_sweeper: tuple[Stack, Processes]) -> Story:
                                                 "key": uuid.uuid4().hex}, buyer.token)
         await lapse(stack, bought["holdSeats"]["id"])
         await told("checkout, then its hold lapses", {**bought, **checkout})
-        # The sweeper has run since the first of these holds was made, and left it alone:
-        # it had not lapsed. Now it does.
+        # One more hold lapses and is released: a sweep that began after the one above had
+        # finished (a sweep releases holds in order of expiry, the unlapsed one last).
+        lapsing_next = await act("hold to lapse next", HOLD,
+                                 {"show": show.id, "seats": seat[6:7]})
+        await lapse(stack, lapsing_next["holdSeats"]["id"])
+        await told("lapse next", lapsing_next)
+        # Those sweeps ran after the first hold to lapse was made, and left it alone: it
+        # had not lapsed. Now it does.
         unlapsed = await hold_statuses(stack, show.id)
         await lapse(stack, lapsing["holdSeats"]["id"])
         await told("lapse", lapsing)  # nothing to do but wait for the sweeper
@@ -189,7 +195,7 @@ async def test_both_watchers_are_told_the_same_thing(story: Story) -> None:
 
 async def test_a_hold_is_announced_as_its_seats_held(story: Story) -> None:
     expected = {"hold": (0, 1), "hold to extend": (5,), "hold to lapse": (2,),
-                "hold to check out": (3, 4), "last hold": (9,)}
+                "hold to check out": (3, 4), "hold to lapse next": (6,), "last hold": (9,)}
     for step, positions in expected.items():
         change = story.change(step)
         assert change.result["holdSeats"]["__typename"] == "SeatHold"
@@ -216,12 +222,12 @@ async def test_an_extension_is_announced_with_no_seat_changed(story: Story) -> N
 async def test_a_lapsed_hold_is_announced_by_the_sweeper_once_it_lapsed(story: Story) -> None:
     lapsed = story.change("lapse")
     assert states(lapsed) == [(s, "AVAILABLE") for s in story.seats(2)]
-    # Not before its time: the sweep that released the checked-out hold ran after this one
-    # was made, and left it alone (and told nobody about it) until it lapsed.
-    hold_id = lapsed.result["holdSeats"]["id"]
-    assert story.unlapsed[hold_id] == "ACTIVE"
-    assert states(story.change("checkout, then its hold lapses")) == [
-        (s, "AVAILABLE") for s in story.seats(3, 4)]
+    assert states(story.change("lapse next")) == [(s, "AVAILABLE") for s in story.seats(6)]
+    # Not before its time: the sweeps that released two other holds ran after this one was
+    # made, and left it alone (and told nobody about it, or the steps between would have
+    # seen it) until it lapsed.
+    assert story.unlapsed[lapsed.result["holdSeats"]["id"]] == "ACTIVE"
+    assert story.unlapsed[story.change("lapse next").result["holdSeats"]["id"]] == "EXPIRED"
 
 
 async def test_checkout_announces_nothing_and_its_lapsed_hold_frees_the_seats(
@@ -244,13 +250,15 @@ async def test_booking_stored_each_hold_as_the_watchers_were_told(story: Story) 
 
     # The lapsed holds were settled by the sweeper (EXPIRED), not merely counted as lapsed.
     assert story.stored == {hold("hold"): "RELEASED", hold("hold to extend"): "RELEASED",
-                            hold("hold to lapse"): "EXPIRED", hold("hold to check out"): "EXPIRED"}
+                            hold("hold to lapse"): "EXPIRED", hold("hold to check out"): "EXPIRED",
+                            hold("hold to lapse next"): "EXPIRED"}
 
 
 async def test_each_change_carries_the_counts_after_it(story: Story) -> None:
     held_after = {"hold": 2, "release": 0, "hold to extend": 1, "extend": 1,
                   "release extended": 0, "hold to lapse": 1, "hold to check out": 3,
-                  "checkout, then its hold lapses": 1, "lapse": 0, "last hold": 1}
+                  "checkout, then its hold lapses": 1, "hold to lapse next": 2, "lapse next": 1,
+                  "lapse": 0, "last hold": 1}
     assert [c.step for c in story.changes] == list(held_after)
     for change in story.changes:
         held = held_after[change.step]
