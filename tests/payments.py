@@ -91,9 +91,9 @@ async def pay(payment: GraphQL, who: User, booking_id: str, card: str = SUCCEEDS
 
 async def settle_now(payment_db: Database, payment_id: str) -> None:
     """Make a PROCESSING sandbox payment due now: its settle time moves into the past, and
-    the payment worker delivers the provider's webhook on its next round. (Deployments
-    whose tests use this set ``sandbox_settle_seconds`` long: a card settles when the test
-    says so, never by a race with a short delay.)"""
+    the payment worker delivers the provider's webhook on its next round. (Test
+    deployments give processing cards an hour, tests/harness.py: a card settles when the
+    test says so, never by a race with a short delay.)"""
     past = utcnow() - timedelta(seconds=1)
     async with payment_db.writer() as session:
         done = await session.execute(update(Payment).where(Payment.id == payment_id,

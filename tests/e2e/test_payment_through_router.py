@@ -54,7 +54,7 @@ async def paying(mode: str, tmp_path_factory: pytest.TempPathFactory
                  ) -> AsyncIterator[tuple[Stack, Processes]]:
     """The real processes and router; sandbox "processing" cards settle when a test makes
     them due (``settle_now``), never by a race with a short delay."""
-    async with own_processes(mode, tmp_path_factory, "pay", sandbox_settle_seconds=3600,
+    async with own_processes(mode, tmp_path_factory, "pay",
                              payment_worker_interval_seconds=0.2) as running:
         yield running
 

@@ -50,10 +50,10 @@ from tests.payments import (
 @pytest.fixture(scope="module")
 async def paying(mode: str, tmp_path_factory: pytest.TempPathFactory
                  ) -> AsyncIterator[Deployment]:
-    """Sandbox "processing" cards settle when a test says so (``settle_now``: their settle
-    time is an hour, so "still processing" is a state the test holds, not a race with a
-    short delay); the worker looks every 0.2 s."""
-    async with own_deployment(mode, tmp_path_factory, "payments", sandbox_settle_seconds=3600,
+    """Sandbox "processing" cards settle when a test says so (``settle_now``: test
+    deployments give them an hour, so "still processing" is a state the test holds, not a
+    race with a short delay); the worker looks every 0.2 s."""
+    async with own_deployment(mode, tmp_path_factory, "payments",
                               payment_worker_interval_seconds=0.2) as running:
         yield running
 
@@ -362,7 +362,6 @@ async def lapsing(mode: str, tmp_path_factory: pytest.TempPathFactory
     test makes a hold lapse (``lapse_booking``) or a card settle (``settle_now``) in the
     database, in the order it is about, instead of racing two short clocks."""
     async with own_deployment(mode, tmp_path_factory, "lapsing", sweep_interval_seconds=0.3,
-                              sandbox_settle_seconds=3600,
                               payment_worker_interval_seconds=0.2) as running:
         yield running
 
