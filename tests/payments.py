@@ -96,11 +96,11 @@ async def settle_now(payment_db: Database, payment_id: str) -> None:
     test says so, never by a race with a short delay.)"""
     past = utcnow() - timedelta(seconds=1)
     async with payment_db.writer() as session:
-        done = await session.execute(update(Payment).where(Payment.id == payment_id,
-                                                           Payment.settle_at.is_not(None))
-                                     .values(settle_at=past))
+        due = list(await session.scalars(
+            update(Payment).where(Payment.id == payment_id, Payment.settle_at.is_not(None))
+            .values(settle_at=past).returning(Payment.id)))
         await session.commit()
-    assert done.rowcount == 1, f"payment {payment_id} is not waiting to settle"
+    assert due == [payment_id], f"payment {payment_id} is not waiting to settle"
 
 
 async def announced(payment_db: Database, event_type: str, payment_id: str) -> int:
