@@ -65,7 +65,7 @@ async def own_processes(mode: str, factory: pytest.TempPathFactory, name: str,
                         environ: dict[str, str] | None = None,
                         **settings: object) -> AsyncIterator[tuple[Stack, Processes]]:
     """Real processes and router of a test module's own: the end-to-end sign-in limits and
-    ``settings`` (``sandbox_settle_seconds=1``...), and variables of other names
+    ``settings`` (``sweep_interval_seconds=0.5``...), and variables of other names
     (``environ``: ``OTEL_*``)."""
     base = factory.mktemp(f"{name}-{mode}")
     logs = base / "logs"

@@ -70,6 +70,9 @@ def test_env(mode: str, data_dir: Path) -> dict[str, str]:
         # keeps more (tests/conftest.py).
         "TICKETFLOW_DB_POOL_SIZE": "2",
         "TICKETFLOW_SWEEP_INTERVAL_SECONDS": "0.5",
+        # A sandbox "processing" card settles when a test makes it due (tests/payments.py,
+        # settle_now), never because a short delay ran out during the test.
+        "TICKETFLOW_SANDBOX_SETTLE_SECONDS": "3600",
         "TICKETFLOW_DEBUG_ERRORS": "false",
         # A test process's event loop also runs the in-process deployments and can be held
         # up for seconds on a loaded machine: Redis' reply deadline must not fire because of

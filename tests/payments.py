@@ -13,13 +13,14 @@ books; it only has to be settled.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import Booking
-from subgraphs.kernel.db import Database
+from subgraphs.kernel.db import Database, utcnow
 from subgraphs.payment.models import TABLES as PAYMENT_TABLES
 from subgraphs.payment.models import Payment, Refund
 from subgraphs.payment.providers.sandbox import (
@@ -87,6 +88,42 @@ async def pay(payment: GraphQL, who: User, booking_id: str, card: str = SUCCEEDS
     """Start and confirm the booking's payment with ``card``."""
     started = await start(payment, who, booking_id)
     return await confirm(payment, who, started["id"], card)
+
+
+async def settle_now(payment_db: Database, payment_id: str) -> None:
+    """Make a PROCESSING sandbox payment due now: its settle time moves into the past, and
+    the payment worker delivers the provider's webhook on its next round. (Test
+    deployments give processing cards an hour, tests/harness.py: a card settles when the
+    test says so, never by a race with a short delay.)"""
+    past = utcnow() - timedelta(seconds=1)
+    async with payment_db.writer() as session:
+        due = list(await session.scalars(
+            update(Payment).where(Payment.id == payment_id, Payment.settle_at.is_not(None))
+            .values(settle_at=past).returning(Payment.id)))
+        await session.commit()
+    assert due == [payment_id], f"payment {payment_id} is not waiting to settle"
+
+
+async def announced(payment_db: Database, event_type: str, payment_id: str) -> int:
+    """How many ``event_type`` events about the payment payment's outbox holds."""
+    outbox = PAYMENT_TABLES.outbox
+    async with payment_db.reader() as session:
+        found = await session.scalar(
+            select(func.count()).select_from(outbox)
+            .where(outbox.c.type == event_type, outbox.c.body.contains(payment_id)))
+    return int(found or 0)
+
+
+async def close_window(payment_db: Database, payment_id: str) -> datetime:
+    """Make the payment's window close now, as payment sees it: the hold time payment was
+    told (``booking_expires_at``) moves into the past. Booking's own hold is untouched
+    (``support.lapse_hold`` makes that lapse). The new end of the window."""
+    past = utcnow() - timedelta(seconds=1)
+    async with payment_db.writer() as session:
+        await session.execute(update(Payment).where(Payment.id == payment_id)
+                              .values(booking_expires_at=past))
+        await session.commit()
+    return past
 
 
 async def booking_status(booking: GraphQL, who: User, booking_id: str) -> str:

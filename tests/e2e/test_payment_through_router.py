@@ -1,7 +1,7 @@
 """Paying through the router: a customer who registered there holds, checks out and pays
 with each sandbox test card; the organizer refunds. Everything goes through the real
-router, on a deployment of this module's own whose "processing" cards settle after a
-second.
+router, on a deployment of this module's own whose "processing" cards settle when a test
+says so (their settle time is an hour; ``settle_now`` makes one due).
 
 For every payment that succeeds the booking reads CONFIRMED (with its payment, from the
 payment subgraph, in the same query) and a watcher of ``seatAvailability`` that
@@ -33,13 +33,14 @@ from tests.payments import (
     REFUND,
     START,
     SUCCEEDS,
+    announced,
     pending_booking,
+    settle_now,
     settled,
     wait_booking,
 )
 
 PRICE = 1500
-SETTLE_SECONDS = 1
 REGISTER = """mutation($i: RegisterInput!) { register(input: $i) {
   accessToken user { id email } } }"""
 BOOKING = """query($id: ID!) { booking(id: $id) { id status total { amount currency }
@@ -51,9 +52,9 @@ WAIT = 30.0
 @pytest.fixture(scope="module")
 async def paying(mode: str, tmp_path_factory: pytest.TempPathFactory
                  ) -> AsyncIterator[tuple[Stack, Processes]]:
-    """The real processes and router; sandbox "processing" cards settle after a second."""
+    """The real processes and router; sandbox "processing" cards settle when a test makes
+    them due (``settle_now``), never by a race with a short delay."""
     async with own_processes(mode, tmp_path_factory, "pay",
-                             sandbox_settle_seconds=SETTLE_SECONDS,
                              payment_worker_interval_seconds=0.2) as running:
         yield running
 
@@ -237,14 +238,17 @@ async def test_a_processing_card_confirms_the_booking_once_it_settles(
     booking = await checked_out(router, customer, show, wanted, booked)
     payment = await start(router, customer, booking["id"])
 
-    asked = time.monotonic()
     processing = await confirm(router, customer, payment["id"], PROCESSING_SUCCEEDS)
     assert (processing["__typename"], processing["status"]) == ("Payment", "PROCESSING")
     assert processing["captured"] == {"amount": 0}
 
-    # The sandbox's webhook settles it after its second; the seats are sold only then.
+    async with databases(stack.settings) as dbs:
+        # While the provider decides, payment announced no success: nothing can sell the
+        # seats yet (the announcement is written with the payment's status, or not at all).
+        assert await announced(dbs["payment"], "PaymentSucceeded", payment["id"]) == 0
+        await settle_now(dbs["payment"], payment["id"])  # the provider decides now
+    # The sandbox's webhook settles it; the seats are sold only then.
     await told(watcher, wanted, "SOLD")
-    assert time.monotonic() - asked >= SETTLE_SECONDS
     await wait_booking(router, customer, booking["id"], "CONFIRMED")
     read = await read_booking(router, customer, booking["id"])
     assert read["payment"] == {"id": payment["id"], "status": "SUCCEEDED",

@@ -1,4 +1,5 @@
-"""Fixtures of the integration level: database access, fresh shows, a short-hold deployment."""
+"""Fixtures of the integration level: database access, fresh shows, a deployment whose
+sweeper only runs when a test calls it."""
 
 from __future__ import annotations
 
@@ -29,17 +30,19 @@ async def show(stack: Stack, actors: Actors) -> ShowOnSale:
 
 def own_deployment(mode: str, factory: pytest.TempPathFactory, name: str,
                    **settings: object) -> contextlib.AbstractAsyncContextManager[Deployment]:
-    """A deployment of a test module's own, with ``settings`` (``hold_ttl_seconds=1``...)."""
+    """A deployment of a test module's own, with ``settings`` (``max_seats_per_customer=4``...)."""
     env = test_env(mode, Path(factory.mktemp(f"{name}-{mode}")))
     env |= {f"TICKETFLOW_{key.upper()}": str(value) for key, value in settings.items()}
     return deployment(env)
 
 
 @pytest.fixture(scope="module")
-async def short_holds(mode: str, tmp_path_factory: pytest.TempPathFactory
-                      ) -> AsyncIterator[Deployment]:
-    """Holds last one second; the sweeper only runs when a test calls it."""
-    async with own_deployment(mode, tmp_path_factory, "expiry", hold_ttl_seconds=1,
+async def manual_sweep(mode: str, tmp_path_factory: pytest.TempPathFactory
+                       ) -> AsyncIterator[Deployment]:
+    """The sweeper only runs when a test calls it (``release_expired``). Holds last their
+    usual time: a test makes one lapse in the database (``support.lapse_hold``), never by
+    waiting for a short hold time that checkout could lose to on a loaded machine."""
+    async with own_deployment(mode, tmp_path_factory, "expiry",
                               sweep_interval_seconds=3600) as running:
         yield running
 
@@ -56,10 +59,11 @@ async def low_limits(mode: str, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-async def short_window(mode: str, tmp_path_factory: pytest.TempPathFactory
-                       ) -> AsyncIterator[Deployment]:
-    """One login per email in a two-second window, to see a window end."""
-    async with own_deployment(mode, tmp_path_factory, "window", rate_limit_window_seconds=2,
+async def one_login_a_minute(mode: str, tmp_path_factory: pytest.TempPathFactory
+                             ) -> AsyncIterator[Deployment]:
+    """One login per email in a minute's window, to see a window end (the test moves the
+    limits' clock on: test_rate_limits.py, ``clock``)."""
+    async with own_deployment(mode, tmp_path_factory, "window", rate_limit_window_seconds=60,
                               login_limit_per_email=1, login_limit_per_address=100) as running:
         yield running
 

@@ -6,13 +6,14 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import DeclarativeBase
 
-from subgraphs.booking.models import BookableShow, Hold, HoldAdmission, ShowSeat
-from subgraphs.kernel.db import Database
+from subgraphs.booking.models import BookableShow, Booking, Hold, HoldAdmission, ShowSeat
+from subgraphs.kernel.db import Database, utcnow
 from subgraphs.kernel.service import Service
 from subgraphs.kernel.settings import SERVICES, Settings
 from tests.flows import PASSWORD, Actors, User, new_user
@@ -98,6 +99,27 @@ async def hold_status(db: Database, hold_id: str) -> str | None:
     """A hold's stored status."""
     async with db.reader() as session:
         return await session.scalar(select(Hold.status).where(Hold.id == hold_id))
+
+
+async def lapse_hold(db: Database, hold_id: str) -> datetime:
+    """Make a hold lapse now, in booking's database: its expiry, and its seats', move one
+    second into the past (what a hold's time running out does, without waiting for it: a
+    test never races a short hold time on a loaded machine). The new expiry."""
+    past = utcnow() - timedelta(seconds=1)
+    async with db.writer() as session:
+        await session.execute(update(Hold).where(Hold.id == hold_id).values(expires_at=past))
+        await session.execute(update(ShowSeat).where(ShowSeat.hold_id == hold_id)
+                              .values(hold_expires_at=past))
+        await session.commit()
+    return past
+
+
+async def lapse_booking(db: Database, booking_id: str) -> datetime:
+    """Make a pending booking's hold lapse now (``lapse_hold``). The new expiry."""
+    async with db.reader() as session:
+        hold_id = await session.scalar(select(Booking.hold_id).where(Booking.id == booking_id))
+    assert hold_id is not None, booking_id
+    return await lapse_hold(db, hold_id)
 
 
 def own_databases(stack: Stack) -> dict[str, Database]:

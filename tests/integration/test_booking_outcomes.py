@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +47,7 @@ from tests.integration.support import (
     Deployment,
     count,
     hold_status,
+    lapse_hold,
     refusal,
     seat_rows,
     show_version,
@@ -321,28 +322,23 @@ async def test_a_payment_for_a_cancelled_booking_confirms_nothing(
         payment_id=event.payload["payment_id"], status="CANCELLED")]
 
 
-async def _after(moment: datetime) -> bool:
-    return utcnow() > moment
+async def lapsed_booking(dep: Deployment, show: ShowOnSale, positions: list[int]) -> Booked:
+    """A booking whose hold has lapsed (not swept: the sweeper only runs when called).
 
-
-async def lapsed_booking(dep: Deployment, show: ShowOnSale, positions: list[int],
-                         monkeypatch: pytest.MonkeyPatch) -> Booked:
-    """A booking whose hold has lapsed (not swept: the sweeper only runs when called)."""
-    # Two seconds: time enough to check out, little to wait for the lapse.
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 2)
+    Checked out with the usual hold time, then made to lapse in the database: checkout
+    never races a short hold time on a loaded machine."""
     booking = await book(dep.stack, show, positions, dep.actors.customer)
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)
-    await eventually(lambda: _after(booking.expires_at), timeout=30)
-    return booking
+    expires_at = await lapse_hold(dep.dbs["booking"], booking.hold_id)
+    return replace(booking, expires_at=expires_at)
 
 
 async def test_a_payment_made_before_the_lapse_confirms_when_the_seats_are_still_there(
-        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     db = dep.dbs["booking"]
     show = await show_on_sale(dep.stack.client("venue"), dep.stack.client("booking"),
                               dep.actors.organizer)
-    booking = await lapsed_booking(dep, show, [0, 1], monkeypatch)
+    booking = await lapsed_booking(dep, show, [0, 1])
     rows = await seat_rows(db, show.id)
     assert [rows[s] for s in booking.seat_ids] == [(HELD, booking.hold_id)] * 2
     event = await pay(dep.stack, db, booking, dep.actors.customer,
@@ -361,13 +357,12 @@ async def test_a_payment_made_before_the_lapse_confirms_when_the_seats_are_still
                          ids=["paid-after-lapse-resold", "paid-before-lapse-resold",
                               "paid-before-lapse-one-seat-resold", "paid-after-lapse-free"])
 async def test_a_payment_for_a_lapsed_hold_that_cannot_be_honoured_expires_the_booking(
-        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch, paid: str,
-        resold: int) -> None:
-    dep = short_holds
+        manual_sweep: Deployment, paid: str, resold: int) -> None:
+    dep = manual_sweep
     db = dep.dbs["booking"]
     show = await show_on_sale(dep.stack.client("venue"), dep.stack.client("booking"),
                               dep.actors.organizer)
-    booking = await lapsed_booking(dep, show, [2, 3], monkeypatch)
+    booking = await lapsed_booking(dep, show, [2, 3])
     other = None
     if resold:
         other, _ = await hold(dep.stack, show.id, booking.seat_ids[:resold],
@@ -499,12 +494,11 @@ async def test_cancelling_an_unknown_booking_is_not_found_and_changes_nothing(
 
 
 async def test_cancelling_an_expired_booking_is_a_conflict_that_changes_nothing(
-        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     db = dep.dbs["booking"]
     show = await show_on_sale(dep.stack.client("venue"), dep.stack.client("booking"),
                               dep.actors.organizer)
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)
     booking = await book(dep.stack, show, [4], dep.actors.customer)
     # Sweep as of a moment after the hold lapsed: the booking expires.
     await release_expired(dep.services["booking"], now=booking.expires_at + timedelta(seconds=1))

@@ -13,7 +13,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from subgraphs.booking.models import (
@@ -29,8 +28,8 @@ from subgraphs.booking.models import (
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import Database, utcnow
 from tests.flows import CHECKOUT, HOLD, Actors, User, new_user
-from tests.harness import GraphQL, Stack, eventually
-from tests.integration.support import Deployment
+from tests.harness import GraphQL, Stack
+from tests.integration.support import Deployment, lapse_hold
 from tests.integration.test_general_admission import (
     AVAILABILITY,
     RELEASE,
@@ -150,24 +149,16 @@ async def bought(dep: Deployment, hold_id: str, who: User) -> str:
 
 
 async def lapse(dep: Deployment, hold_id: str) -> datetime:
-    async with dep.dbs["booking"].reader() as session:
-        expires = await session.scalar(select(Hold.expires_at).where(Hold.id == hold_id))
-    assert isinstance(expires, datetime)
-
-    async def past() -> bool:
-        return utcnow() > expires
-
-    await eventually(past, timeout=30)
-    return expires
+    """Make the hold lapse now, in the database (its new expiry)."""
+    return await lapse_hold(dep.dbs["booking"], hold_id)
 
 
 async def test_counts_agree_with_the_rows_after_every_kind_of_change(
-        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     a, b = dep.actors.customer, dep.actors.other_customer
     booking = dep.stack.client("booking")
     show = await standing_show(dep.stack, dep.actors.organizer, 4)
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)
     await agree(dep, show.show_id)
 
     first = await seats_held(booking, show, [0], a)
@@ -183,14 +174,12 @@ async def test_counts_agree_with_the_rows_after_every_kind_of_change(
     await agree(dep, show.show_id)
 
     # Holds that lapse: they count as available at once, before any sweep.
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 1)
-    short_seat = await seats_held(booking, show, [0], a)
-    short_places = await places_held(booking, show, 2, a)
-    await lapse(dep, short_seat)
-    await lapse(dep, short_places)
+    lapsing_seat = await seats_held(booking, show, [0], a)
+    lapsing_places = await places_held(booking, show, 2, a)
+    await lapse(dep, lapsing_seat)
+    await lapse(dep, lapsing_places)
     await agree(dep, show.show_id)
     # Taken again before the sweep: the seat from its lapsed hold, the places reclaimed.
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)
     await seats_held(booking, show, [0], b)
     await places_held(booking, show, 2, b)  # the lapsed hold's 2 are all that is left
     await agree(dep, show.show_id)
@@ -201,13 +190,12 @@ async def test_counts_agree_with_the_rows_after_every_kind_of_change(
 
 
 async def test_lapsed_standing_places_are_reclaimed_once(
-        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     booking = dep.stack.client("booking")
     show = await standing_show(dep.stack, dep.actors.organizer, 3)
     lapsed = await places_held(booking, show, 3, dep.actors.customer)
     expires = await lapse(dep, lapsed)
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)  # the racers' holds last
     # Four customers race for the lapsed places: three places, two for each winner.
     racers = [await new_user(dep.stack, dep.stack.url("auth")) for _ in range(4)]
     bodies = await asyncio.gather(*(hold_places(booking, show, 2, who) for who in racers))

@@ -1,8 +1,9 @@
 """Holds expire: a lapsed hold never blocks a seat, and the sweeper settles what it left.
 
-These tests run on their own deployment where holds last one second and the sweeper
-only runs when a test calls it (``release_expired``), so "before the sweep" is a state
-the test controls rather than a race it hopes to win.
+These tests run on their own deployment whose sweeper only runs when a test calls it
+(``release_expired``), and a hold lapses when a test moves its expiry into the past
+(``lapse_hold``): "lapsed" and "before the sweep" are states the test sets, not races
+it hopes to win against a clock.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from subgraphs.booking.models import AVAILABLE, HELD, Booking
 from subgraphs.booking.service import release_expired
-from subgraphs.kernel.db import utcnow
 from subgraphs.payment.models import Payment
 from tests.flows import (
     AVAILABILITY,
@@ -30,7 +29,7 @@ from tests.flows import (
     show_on_sale,
 )
 from tests.harness import Subscription, eventually
-from tests.integration.support import Deployment, hold_status, seat_rows
+from tests.integration.support import Deployment, hold_status, lapse_hold, seat_rows
 
 SEAT_STATES = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on Show { seatStates { seatId state } } } }"""
@@ -53,13 +52,9 @@ async def hold(dep: Deployment, show: ShowOnSale, positions: list[int], who: Use
     return HeldSeats(result["id"], wanted, datetime.fromisoformat(result["expiresAt"]))
 
 
-async def lapsed(hold: HeldSeats) -> None:
-    """Wait until the clock has passed the hold's expiry."""
-    await eventually(lambda: _after(hold.expires_at), timeout=30)
-
-
-async def _after(moment: datetime) -> bool:
-    return utcnow() > moment
+async def lapsed(dep: Deployment, hold: HeldSeats) -> None:
+    """Make the hold lapse now (its expiry moves into the past in booking's database)."""
+    hold.expires_at = await lapse_hold(dep.dbs["booking"], hold.id)
 
 
 async def fresh_show(dep: Deployment) -> ShowOnSale:
@@ -68,11 +63,11 @@ async def fresh_show(dep: Deployment) -> ShowOnSale:
 
 
 async def test_a_lapsed_hold_counts_as_available_before_the_sweep(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     show = await fresh_show(dep)
     first = await hold(dep, show, [0, 1], dep.actors.customer)
-    await lapsed(first)
+    await lapsed(dep, first)
     booking = dep.stack.client("booking")
     counts = await booking.data(AVAILABILITY, {"r": [{"__typename": "Show", "id": show.id}]})
     states = await booking.data(SEAT_STATES, {"r": [{"__typename": "Show", "id": show.id}]})
@@ -84,11 +79,11 @@ async def test_a_lapsed_hold_counts_as_available_before_the_sweep(
 
 
 async def test_a_lapsed_hold_never_blocks_its_seats_before_the_sweep(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     show = await fresh_show(dep)
     first = await hold(dep, show, [0, 1], dep.actors.customer)
-    await lapsed(first)
+    await lapsed(dep, first)
     second = await hold(dep, show, [1, 2], dep.actors.other_customer)
     rows = await seat_rows(dep.dbs["booking"], show.id)
     assert [rows[s] for s in second.seat_ids] == [(HELD, second.id)] * 2
@@ -96,11 +91,11 @@ async def test_a_lapsed_hold_never_blocks_its_seats_before_the_sweep(
 
 
 async def test_the_sweep_releases_a_lapsed_hold_and_tells_watchers(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     show = await fresh_show(dep)
     first = await hold(dep, show, [3, 4], dep.actors.customer)
-    await lapsed(first)
+    await lapsed(dep, first)
     async with Subscription(dep.stack.url("booking"), SEAT_AVAILABILITY,
                             {"show": show.id}) as live:
         snapshot = (await live.next())["data"]["seatAvailability"]
@@ -114,11 +109,11 @@ async def test_the_sweep_releases_a_lapsed_hold_and_tells_watchers(
 
 
 async def test_the_sweep_leaves_alone_a_seat_taken_again_since(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     show = await fresh_show(dep)
     first = await hold(dep, show, [5, 6], dep.actors.customer)
-    await lapsed(first)
+    await lapsed(dep, first)
     second = await hold(dep, show, [6], dep.actors.other_customer)
     # Sweep as of a moment after the first hold lapsed and before the second one does.
     await release_expired(dep.services["booking"], now=second.expires_at - timedelta(seconds=0.5))
@@ -130,11 +125,11 @@ async def test_the_sweep_leaves_alone_a_seat_taken_again_since(
 
 
 async def test_checking_out_a_lapsed_hold_is_hold_expired_and_books_nothing(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     show = await fresh_show(dep)
     first = await hold(dep, show, [9], dep.actors.customer)
-    await lapsed(first)
+    await lapsed(dep, first)
     body = await dep.stack.client("booking").data(
         CHECKOUT, {"hold": first.id, "key": uuid.uuid4().hex}, dep.actors.customer.token)
     assert body["checkout"] == {"__typename": "HoldExpired", "code": "HOLD_EXPIRED",
@@ -151,11 +146,9 @@ async def stored(dep: Deployment, model: Any, column: Any, key: str) -> Any:
 
 
 async def test_the_sweep_expires_a_lapsed_booking_and_cancels_its_payment(
-        short_holds: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     show = await fresh_show(dep)
-    # Long enough to check out on any machine; the sweep below runs "after" it anyway.
-    monkeypatch.setattr(dep.settings, "hold_ttl_seconds", 600)
     held = await hold(dep, show, [7, 8], dep.actors.customer)
     body = await dep.stack.client("booking").data(
         CHECKOUT, {"hold": held.id, "key": uuid.uuid4().hex}, dep.actors.customer.token)

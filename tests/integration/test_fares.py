@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,10 +19,10 @@ from subgraphs.booking.models import (
     ShowSeat,
     ShowTicketType,
 )
-from subgraphs.kernel.db import Database, utcnow
+from subgraphs.kernel.db import Database
 from tests.flows import CREATE_SHOW, CREATE_VENUE, PUBLISH_SHOW, Actors, User
 from tests.harness import Stack, eventually
-from tests.integration.support import Deployment, customer, refusal
+from tests.integration.support import Deployment, customer, lapse_hold, refusal
 
 STOPS = ["Amsterdam", "Brussels", "Cologne", "Dortmund"]  # legs 0, 1, 2
 ROWS = [{"label": "A", "seats": 4, "category": "FIRST"},
@@ -328,17 +327,12 @@ async def test_an_unknown_fare_class_is_refused_and_holds_nothing(
 
 
 async def test_a_lapsed_hold_gives_its_fare_class_seats_to_the_next_buyer(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     show = await fared_show(dep.stack, dep.actors.organizer,
                             fareClasses=[{"name": "SAVER", "percent": 50, "quota": 1}])
     first = await held(dep.stack, dep.actors.customer, show.id, show.first[:1], None, "SAVER")
-    expires = datetime.fromisoformat(first["expiresAt"])
-
-    async def lapsed() -> bool:
-        return utcnow() > expires
-
-    await eventually(lapsed, timeout=30)
+    await lapse_hold(dep.dbs["booking"], first["id"])
     # The quota is full until the lapsed hold is swept; the hold sweeps it and goes on.
     second = await held(dep.stack, dep.actors.other_customer, show.id, show.second[:1],
                         (0, 1), "SAVER")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -20,14 +19,19 @@ from subgraphs.booking.models import (
     BookableShow,
     Booking,
     BookingAdmission,
-    Hold,
 )
 from subgraphs.booking.service import release_expired
-from subgraphs.kernel.db import Database, utcnow
+from subgraphs.kernel.db import Database
 from tests.flows import CHECKOUT, HOLD, Actors, User
 from tests.harness import GraphQL, Stack, Subscription, eventually
 from tests.integration.seating import Venues, at, small_map
-from tests.integration.support import Deployment, refusal, show_version, stored_lines
+from tests.integration.support import (
+    Deployment,
+    lapse_hold,
+    refusal,
+    show_version,
+    stored_lines,
+)
 
 HOLD_GA = """mutation($show: ID!, $section: ID!, $n: Int!, $key: String) {
   holdGeneralAdmission(showId: $show, sectionId: $section, quantity: $n, idempotencyKey: $key) {
@@ -276,19 +280,12 @@ async def test_standing_places_count_towards_the_per_customer_limit(
 
 
 async def test_a_lapsed_standing_hold_never_counts_even_before_the_sweep(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     booking = dep.stack.client("booking")
     show = await standing_show(dep.stack, dep.actors.organizer, 3)
     first = await held_places(booking, show, 3, dep.actors.customer)
-    async with dep.dbs["booking"].reader() as session:
-        expires = await session.scalar(select(Hold.expires_at).where(Hold.id == first))
-    assert isinstance(expires, datetime)
-
-    async def lapsed() -> bool:
-        return utcnow() > expires
-
-    await eventually(lapsed, timeout=30)
+    expires = await lapse_hold(dep.dbs["booking"], first)
     assert (await availability(booking, show))["generalAdmission"][0]["available"] == 3
     second = await held_places(booking, show, 3, dep.actors.other_customer)
     lines = await stored_lines(dep.dbs["booking"], show.show_id)

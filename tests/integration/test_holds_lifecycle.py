@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from subgraphs.booking.models import AVAILABLE, HELD, TABLES, Hold, ShowSeat
-from subgraphs.kernel.db import Database, utcnow
+from subgraphs.kernel.db import Database
 from tests.flows import (
     CHECKOUT,
     HOLD,
@@ -26,8 +26,8 @@ from tests.flows import (
     seat_ids,
     show_on_sale,
 )
-from tests.harness import Stack, Subscription, eventually
-from tests.integration.support import Deployment, refusal, seat_rows, show_version
+from tests.harness import Stack, Subscription
+from tests.integration.support import Deployment, lapse_hold, refusal, seat_rows, show_version
 
 RELEASE = """mutation($h: ID!) { releaseHold(holdId: $h) { id status seatIds expiresAt } }"""
 EXTEND = """mutation($h: ID!) { extendHold(holdId: $h) { __typename
@@ -240,17 +240,13 @@ async def test_extending_a_released_hold_is_a_conflict(
 
 
 async def test_a_lapsed_hold_is_hold_expired_and_cannot_be_released(
-        short_holds: Deployment) -> None:
-    dep = short_holds
+        manual_sweep: Deployment) -> None:
+    dep = manual_sweep
     booking = dep.stack.client("booking")
     show = await show_on_sale(dep.stack.client("venue"), booking, dep.actors.organizer)
     mine = await held(booking, show, [0], dep.actors.customer)
+    await lapse_hold(dep.dbs["booking"], mine)
     first = await stored_hold(dep.dbs["booking"], mine)
-
-    async def lapsed() -> bool:
-        return utcnow() > first.expires_at
-
-    await eventually(lapsed, timeout=30)
     body = await booking.data(EXTEND, {"h": mine}, dep.actors.customer.token)
     assert body["extendHold"] == {"__typename": "HoldExpired", "code": "HOLD_EXPIRED",
                                   "holdId": mine}

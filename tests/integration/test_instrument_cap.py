@@ -43,6 +43,7 @@ from tests.payments import (
     confirm,
     pay,
     pending_booking,
+    settle_now,
     settled,
     start,
     wait_booking,
@@ -195,6 +196,7 @@ async def test_a_processing_card_holds_its_slot_until_its_webhook_declines_it(
     assert processing["status"] == "PROCESSING", processing
     assert await uses(dbs["payment"], show.id) == [
         (fingerprint(stack, PROCESSING_DECLINED), made["id"])]
+    await settle_now(dbs["payment"], processing["id"])  # the provider declines it now
 
     async def failed() -> bool:
         body = await pay_api.data(PAYMENT, {"id": processing["id"]}, who.token)

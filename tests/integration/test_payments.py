@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from subgraphs.booking.models import SOLD, ShowSeat
-from subgraphs.kernel.db import utcnow
 from subgraphs.payment.models import Payment, Refund
+from subgraphs.payment.worker import settle_sandbox
 from tests.flows import ShowOnSale, User, show_on_sale
 from tests.flows import seat_ids as seats
 from tests.harness import eventually
 from tests.integration.conftest import own_deployment
-from tests.integration.support import Deployment, count, refusal
+from tests.integration.support import Deployment, count, lapse_booking, refusal
 from tests.payments import (
     BOOKING_PAYMENT,
     CANCEL_BOOKING,
@@ -36,9 +36,11 @@ from tests.payments import (
     SUCCEEDS,
     applied_by_booking,
     booking_status,
+    close_window,
     confirm,
     pay,
     pending_booking,
+    settle_now,
     settled,
     start,
     wait_booking,
@@ -48,8 +50,10 @@ from tests.payments import (
 @pytest.fixture(scope="module")
 async def paying(mode: str, tmp_path_factory: pytest.TempPathFactory
                  ) -> AsyncIterator[Deployment]:
-    """Sandbox "processing" cards settle after a second; the worker looks every 0.2 s."""
-    async with own_deployment(mode, tmp_path_factory, "payments", sandbox_settle_seconds=1,
+    """Sandbox "processing" cards settle when a test says so (``settle_now``: test
+    deployments give them an hour, so "still processing" is a state the test holds, not a
+    race with a short delay); the worker looks every 0.2 s."""
+    async with own_deployment(mode, tmp_path_factory, "payments",
                               payment_worker_interval_seconds=0.2) as running:
         yield running
 
@@ -122,6 +126,10 @@ async def test_a_processing_card_is_settled_by_the_providers_webhook(
     assert await booking_status(book_api, c, booking["id"]) == "PENDING_PAYMENT"
     # Confirming again while it processes charges nothing more.
     assert (await confirm(pay_api, c, processing["id"], SUCCEEDS))["status"] == "PROCESSING"
+    # The worker settles nothing before the card's settle time (a round run here and now).
+    assert await settle_sandbox(paying.services["payment"]) == 0
+    assert await booking_status(book_api, c, booking["id"]) == "PENDING_PAYMENT"
+    await settle_now(paying.dbs["payment"], processing["id"])  # the provider decides
     await wait_booking(book_api, c, booking["id"], "CONFIRMED")
     body = await pay_api.data(PAYMENT, {"id": processing["id"]}, c.token)
     assert body["payment"]["status"] == "SUCCEEDED" and body["payment"]["attempts"] == 1
@@ -134,6 +142,8 @@ async def test_a_processing_card_that_is_declined_later_can_be_retried(
     book_api = paying.stack.client("booking")
     booking = await pending_booking(book_api, c, show.id, seats(show, 4))
     processing = await pay(pay_api, c, booking["id"], PROCESSING_DECLINED)
+    assert processing["status"] == "PROCESSING"
+    await settle_now(paying.dbs["payment"], processing["id"])  # the provider declines
 
     async def failed() -> bool:
         body = await pay_api.data(PAYMENT, {"id": processing["id"]}, c.token)
@@ -348,9 +358,10 @@ async def test_the_booking_shows_its_payment(paying: Deployment, show: ShowOnSal
 @pytest.fixture(scope="module")
 async def lapsing(mode: str, tmp_path_factory: pytest.TempPathFactory
                   ) -> AsyncIterator[Deployment]:
-    """Holds last two seconds and the sweeper runs often; processing cards settle after four."""
-    async with own_deployment(mode, tmp_path_factory, "lapsing", hold_ttl_seconds=2,
-                              sweep_interval_seconds=0.3, sandbox_settle_seconds=4,
+    """The sweeper runs often; holds last their usual time and processing cards an hour: a
+    test makes a hold lapse (``lapse_booking``) or a card settle (``settle_now``) in the
+    database, in the order it is about, instead of racing two short clocks."""
+    async with own_deployment(mode, tmp_path_factory, "lapsing", sweep_interval_seconds=0.3,
                               payment_worker_interval_seconds=0.2) as running:
         yield running
 
@@ -363,8 +374,10 @@ async def test_a_payment_that_succeeds_after_the_hold_lapsed_is_refunded_automat
     booking = await pending_booking(stack.client("booking"), c, show.id, seats(show, 0))
     processing = await pay(stack.client("payment"), c, booking["id"], PROCESSING_SUCCEEDS)
     assert processing["status"] == "PROCESSING"
-    # The hold lapses (2 s) before the card settles (4 s): the booking expires, seats free.
+    # The hold lapses before the card settles: the sweeper expires the booking, seats free.
+    await lapse_booking(lapsing.dbs["booking"], booking["id"])
     await wait_booking(stack.client("booking"), c, booking["id"], "EXPIRED")
+    await settle_now(lapsing.dbs["payment"], processing["id"])  # then the card succeeds
 
     async def refunded() -> bool:
         body = await stack.client("payment").data(PAYMENT, {"id": processing["id"]}, c.token)
@@ -385,11 +398,14 @@ async def test_paying_after_the_hold_lapsed_is_refused_and_charges_nothing(
                               lapsing.actors.organizer)
     booking = await pending_booking(stack.client("booking"), c, show.id, seats(show, 1))
     payment_id = (await start(stack.client("payment"), c, booking["id"]))["id"]
-    expires = (await payment_row(lapsing, payment_id)).booking_expires_at
-    assert expires is not None
-    await asyncio.sleep((expires - utcnow()).total_seconds() + 0.05)  # up, swept or not
+    assert (await payment_row(lapsing, payment_id)).booking_expires_at is not None
+    # The hold's time is up as payment sees it, before booking has swept anything: payment
+    # refuses on its own clock, not because it heard the booking expired.
+    await close_window(lapsing.dbs["payment"], payment_id)
     late = await confirm(stack.client("payment"), c, payment_id, SUCCEEDS)
     assert late["__typename"] == "PaymentWindowClosed"
+    assert await booking_status(stack.client("booking"), c, booking["id"]) == "PENDING_PAYMENT"
+    await lapse_booking(lapsing.dbs["booking"], booking["id"])
     await wait_booking(stack.client("booking"), c, booking["id"], "EXPIRED")
 
     # Payment cancels when BookingExpired reaches it, a moment after the booking expired.
