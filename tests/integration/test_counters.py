@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from subgraphs.booking.counts import settle
 from subgraphs.booking.models import (
     HELD,
     SOLD,
@@ -27,8 +29,9 @@ from subgraphs.booking.models import (
 )
 from subgraphs.booking.service import release_expired
 from subgraphs.kernel.db import Database, utcnow
-from tests.flows import CHECKOUT, HOLD, Actors, User, new_user
-from tests.harness import GraphQL, Stack
+from tests.flows import CHECKOUT, HOLD, Actors, User, new_user, show_on_sale
+from tests.harness import GraphQL, Stack, Subscription, eventually
+from tests.integration.seating import Venues, at, small_map
 from tests.integration.support import Deployment, lapse_hold
 from tests.integration.test_general_admission import (
     AVAILABILITY,
@@ -256,3 +259,124 @@ async def test_counts_agree_after_a_crowd_changes_one_show_at_once(
     # Every hold and every release moved the version once.
     assert after - before == sum(changes)
     assert {u: p for u, p in places.items() if p} == open_places
+
+
+# A lapsed hold's seats and places count as available in what the next write publishes
+
+
+LIVE_COUNTS = """subscription($show: ID!) { seatAvailability(showId: $show) {
+  kind version availability { total available held sold } generalAdmission {
+    sectionId capacity available held sold } } }"""
+SEAT_IDS = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Show { seatStates { seatId } } } }"""
+STOPS = [{"name": "Amsterdam"}, {"name": "Brussels"}, {"name": "Cologne"}]  # legs 0 and 1
+
+
+async def standing_journey(stack: Stack, organizer: User, capacity: int) -> Standing:
+    """A journey (two legs) in a hall with two seats and a standing floor of ``capacity``."""
+    venues = Venues(stack.client("venue"))
+    hall = await venues.hall(organizer, small_map(standing=capacity))
+    show = await venues.show(organizer, hall["id"], at(19), stops=STOPS)
+    await venues.publish(organizer, show["id"])
+    floor = next(s for s in hall["sections"] if s["generalAdmission"])
+    booking = stack.client("booking")
+
+    async def on_sale() -> list[str] | None:
+        body = await booking.run(SEAT_IDS, {"r": [{"__typename": "Show", "id": show["id"]}]})
+        found = ((body.get("data") or {}).get("_entities") or [None])[0] or {}
+        return [s["seatId"] for s in found.get("seatStates") or []] or None
+
+    seats = await eventually(on_sale)
+    return Standing(show["id"], floor["id"], seats)
+
+
+async def after_a_write(dep: Deployment, show: Standing, lapsing: list[str],
+                        write: Callable[[], Awaitable[object]]
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Lapse the holds ``lapsing`` in the database (no sweep), make ``write`` on the same
+    show while watching it: the counts of the write's live message, and of the graph."""
+    for hold_id in lapsing:
+        await lapse(dep, hold_id)
+    booking = dep.stack.client("booking")
+    async with Subscription(dep.stack.url("booking"), LIVE_COUNTS,
+                            {"show": show.show_id}) as live:
+        snapshot = (await live.next())["data"]["seatAvailability"]
+        await write()
+        delta = (await live.next())["data"]["seatAvailability"]
+    # The write's own message: one version on from the snapshot, nothing else between.
+    assert (delta["kind"], delta["version"]) == ("DELTA", snapshot["version"] + 1), delta
+    for hold_id in lapsing:  # the sweeper never ran: the lapsed holds still own their rows
+        async with dep.dbs["booking"].reader() as session:
+            assert await session.scalar(select(Hold.status).where(Hold.id == hold_id)) \
+                == "ACTIVE"
+    graph = await reported(booking, show.show_id)
+    return ({"availability": delta["availability"], "standing": delta["generalAdmission"]},
+            {"availability": {k: graph[k] for k in ("total", "available", "held", "sold")},
+             "standing": [{k: g[k] for k in ("sectionId", "capacity", "available", "held",
+                                             "sold")} for g in graph["generalAdmission"]]})
+
+
+async def test_a_write_after_a_seat_hold_lapsed_counts_its_seats_available(
+        manual_sweep: Deployment) -> None:
+    """A plain show's seats: settled at commit by PostgreSQL's trigger, by ``read`` in
+    SQLite; the graph reads with ``read``."""
+    dep = manual_sweep
+    a, b = dep.actors.customer, dep.actors.other_customer
+    booking = dep.stack.client("booking")
+    plain = await show_on_sale(dep.stack.client("venue"), booking, dep.actors.organizer,
+                               rows=[{"label": "A", "seats": 4}])
+    show = Standing(plain.id, "", [str(s["id"]) for s in plain.seats])
+    lapsed = await seats_held(booking, show, [0, 1], a)
+    message, graph = await after_a_write(dep, show, [lapsed],
+                                         lambda: seats_held(booking, show, [2], b))
+    expected = {"availability": {"total": 4, "available": 3, "held": 1, "sold": 0},
+                "standing": []}
+    assert message == expected
+    assert graph == expected
+
+
+async def test_a_write_after_a_standing_hold_lapsed_counts_its_places_available(
+        manual_sweep: Deployment) -> None:
+    """A plain show's standing places (the same paths as its seats)."""
+    dep = manual_sweep
+    a, b = dep.actors.customer, dep.actors.other_customer
+    booking = dep.stack.client("booking")
+    show = await standing_show(dep.stack, dep.actors.organizer, 5)
+    lapsed = await places_held(booking, show, 3, a)
+    message, graph = await after_a_write(dep, show, [lapsed],
+                                         lambda: places_held(booking, show, 1, b))
+    # The totals count seats (the show's two, free); each section counts its places.
+    expected = {"availability": {"total": 2, "available": 2, "held": 0, "sold": 0},
+                "standing": [{"sectionId": show.section_id, "capacity": 5, "available": 4,
+                              "held": 1, "sold": 0}]}
+    assert message == expected
+    assert graph == expected
+
+
+async def test_a_write_on_a_journey_after_holds_lapsed_counts_them_available(
+        manual_sweep: Deployment) -> None:
+    """A journey settles with ``counts.settle`` in both modes (PostgreSQL: one statement).
+    Its message and the graph count its seats one by one over the legs; its standing
+    places, and the per-leg seat counts ``settle`` returns, come from the counts."""
+    dep = manual_sweep
+    a, b = dep.actors.customer, dep.actors.other_customer
+    booking = dep.stack.client("booking")
+    show = await standing_journey(dep.stack, dep.actors.organizer, 5)
+    seat = await seats_held(booking, show, [0], a)  # the whole journey: both legs
+    places = await places_held(booking, show, 3, a)
+    message, graph = await after_a_write(dep, show, [seat, places],
+                                         lambda: seats_held(booking, show, [1], b))
+    # Seat 1 held; seat 0 and the five places (three of them lapsed) available.
+    expected = {"availability": {"total": 2, "available": 1, "held": 1, "sold": 0},
+                "standing": [{"sectionId": show.section_id, "capacity": 5, "available": 5,
+                              "held": 0, "sold": 0}]}
+    assert message == expected
+    assert graph == expected
+    # What settle reads for each leg: both seats held in the rows, one of them lapsed.
+    async with dep.dbs["booking"].writer() as session:
+        counted = await settle(session, show.show_id, {}, utcnow())
+        await session.rollback()
+    assert [(c.leg, c.total, c.held, c.held_now, c.sold) for c in counted.seats] == [
+        (0, 2, 2, 1, 0), (1, 2, 2, 1, 0)]
+    assert [(g.capacity, g.held, g.held_now, g.sold) for g in counted.sections] == [
+        (5, 3, 0, 0)]
