@@ -24,6 +24,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -37,11 +38,14 @@ from ticketflow_sdk._generated.client import Operations
 from ticketflow_sdk._generated.enums import QueueTicketState
 from ticketflow_sdk._generated.fragments import QueueTicket
 from ticketflow_sdk._generated.input_types import (
+    CheckInScanInput,
+    CreatePromoCodeInput,
     CreateShowInput,
     CreateVenueInput,
     LoginInput,
     MoneyInput,
     PriceTierInput,
+    QueueInput,
     RazorpayProofInput,
     RegisterInput,
     RowInput,
@@ -63,14 +67,23 @@ from ticketflow_sdk.errors import (
 )
 from ticketflow_sdk.live import SeatWatch
 from ticketflow_sdk.models import (
+    AlreadyCheckedIn,
     AuthPayload,
     Availability,
     Booking,
     BookingStatus,
+    Changes,
+    CheckedIn,
+    CheckInOutcome,
+    CheckInScan,
+    CheckInUpload,
+    ExpectedTicket,
     Hall,
     Money,
     Payment,
     PaymentProvider,
+    PromoCode,
+    PromoCodeKind,
     RazorpayProof,
     Refund,
     RowSpec,
@@ -80,7 +93,11 @@ from ticketflow_sdk.models import (
     Show,
     ShowKind,
     ShowPage,
+    ShowQueue,
     Stop,
+    Ticket,
+    TicketChange,
+    TicketRefused,
     Tokens,
     User,
     Venue,
@@ -89,6 +106,8 @@ from ticketflow_sdk.queue import Solver, solve_proof_of_work
 from ticketflow_sdk.tokens import TokenKeeper, TokensCallback, token_expired
 
 SegmentLike = Segment | tuple[int, int]
+#: A scan to upload: a ``CheckInScan`` (as read), or ``(ticket_id, at, gate)``.
+ScanLike = CheckInScan | tuple[str, datetime, str]
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
@@ -492,43 +511,79 @@ class AsyncClient:
         return (await self._ops.queue_status(ticket_id=ticket_id,
                                              idempotent=True)).queue_status
 
+    async def configure_queue(self, show_id: str, opens_at: datetime,
+                              rate_per_minute: int | None = None,
+                              require_verified_email: bool = True) -> ShowQueue:
+        """Put the show behind a waiting room opening at ``opens_at``, or change its opening
+        (until it opens) and rate (organizer of the show, admins): ``rate_per_minute``
+        people admitted a minute, None for auto; ``require_verified_email`` admits only
+        accounts that confirmed their address. BadUserInput for a rate out of range."""
+        settings = _valid(lambda: QueueInput(
+            opens_at=_time(opens_at), rate_per_minute=rate_per_minute,
+            require_verified_email=require_verified_email))
+        # Safe to repeat: the same settings again leave the queue as it is.
+        answer = await self._ops.configure_queue(show_id=show_id, input=settings,
+                                                 idempotent=True)
+        return answer.configure_queue
+
+    async def pause_queue(self, show_id: str) -> ShowQueue:
+        """Stop admitting; everyone keeps their place (organizer of the show, admins)."""
+        return (await self._ops.pause_queue(show_id=show_id, idempotent=True)).pause_queue
+
+    async def resume_queue(self, show_id: str) -> ShowQueue:
+        """Admit again at the queue's rate (organizer of the show, admins)."""
+        return (await self._ops.resume_queue(show_id=show_id, idempotent=True)).resume_queue
+
+    async def show_queue(self, show_id: str) -> ShowQueue | None:
+        """The show's waiting room and its figures (``Show.queue``: waiting, admitted, sold,
+        abandoned...; organizer of the show, admins); None when it has none."""
+        answer = await self._ops.get_show_queue(id=show_id, idempotent=True)
+        return _found(answer.show, "show").queue
+
     # --- holds -----------------------------------------------------------------------------
 
     async def hold_seats(self, show_id: str, seat_ids: Sequence[str],
                          segment: SegmentLike | None = None,
                          idempotency_key: str | None = None,
-                         fare_class: str | None = None) -> SeatHold:
+                         fare_class: str | None = None,
+                         promo_code: str | None = None) -> SeatHold:
         """Hold all these seats or none (in ``fare_class``, e.g. SAVER: README, "Fares");
-        :class:`~ticketflow_sdk.errors.SeatsUnavailable` names those taken."""
+        :class:`~ticketflow_sdk.errors.SeatsUnavailable` names those taken. With
+        ``promo_code`` the hold is discounted (PromoCodeRejected says why it cannot be,
+        and nothing is held)."""
         with self._queue_pass(show_id):
             answer = await self._ops.hold_seats(
                 show_id=show_id, seat_ids=list(seat_ids), segment=_segment(segment),
                 idempotency_key=idempotency_key or new_key(), fare_class=fare_class,
-                idempotent=True)
+                promo_code=promo_code, idempotent=True)
         return _success(answer.hold_seats, SeatHold)
 
     async def hold_best_available(self, show_id: str, quantity: int,
                                   category: str | None = None,
                                   segment: SegmentLike | None = None,
                                   idempotency_key: str | None = None,
-                                  fare_class: str | None = None) -> SeatHold:
+                                  fare_class: str | None = None,
+                                  promo_code: str | None = None) -> SeatHold:
         """Hold the best ``quantity`` seats left (README: "Best available"), in
         ``fare_class`` if given; :class:`~ticketflow_sdk.errors.SoldOut` when they do not
-        fit."""
+        fit. ``promo_code`` as in :meth:`hold_seats`."""
         with self._queue_pass(show_id):
             answer = await self._ops.hold_best_available(
                 show_id=show_id, quantity=quantity, category=category,
                 segment=_segment(segment), idempotency_key=idempotency_key or new_key(),
-                fare_class=fare_class, idempotent=True)
+                fare_class=fare_class, promo_code=promo_code, idempotent=True)
         return _success(answer.hold_best_available, SeatHold)
 
     async def hold_general_admission(self, show_id: str, section_id: str, quantity: int,
-                                     idempotency_key: str | None = None) -> SeatHold:
-        """Hold ``quantity`` places of a standing section; SoldOut when fewer are left."""
+                                     idempotency_key: str | None = None,
+                                     promo_code: str | None = None) -> SeatHold:
+        """Hold ``quantity`` places of a standing section; SoldOut when fewer are left.
+        ``promo_code`` as in :meth:`hold_seats`."""
         with self._queue_pass(show_id):
             answer = await self._ops.hold_general_admission(
                 show_id=show_id, section_id=section_id, quantity=quantity,
-                idempotency_key=idempotency_key or new_key(), idempotent=True)
+                idempotency_key=idempotency_key or new_key(), promo_code=promo_code,
+                idempotent=True)
         return _success(answer.hold_general_admission, SeatHold)
 
     async def extend_hold(self, hold_id: str) -> SeatHold:
@@ -638,6 +693,133 @@ class AsyncClient:
             payment_id=payment_id, amount=amount,
             idempotency_key=idempotency_key or new_key(), idempotent=True)
         return answer.refund_payment
+
+    # --- promo codes ------------------------------------------------------------------------
+
+    async def create_promo_code(self, code: str, *, percent: int | None = None,
+                                amount: Money | None = None,
+                                show_ids: Sequence[str] = (),
+                                categories: Sequence[str] = (),
+                                valid_from: datetime | None = None,
+                                valid_until: datetime | None = None,
+                                max_redemptions: int | None = None,
+                                max_per_customer: int | None = None,
+                                unlocks_categories: Sequence[str] = (),
+                                organizer_id: str | None = None,
+                                idempotency_key: str | None = None) -> PromoCode:
+        """Make a promo code for your shows (organizers; admins name ``organizer_id``):
+        ``percent`` off, or ``amount`` off each booking (exactly one); for ``show_ids`` and
+        ``categories`` (empty: all). Conflict for a code you have already."""
+        if (percent is None) == (amount is None):
+            raise BadUserInput("Give exactly one of percent= or amount=.",
+                               {"code": BadUserInput.CODE, "field": "input.kind"})
+        kind = PromoCodeKind.PERCENT if percent is not None else PromoCodeKind.AMOUNT
+        promo = _valid(lambda: CreatePromoCodeInput(
+            code=code, kind=kind, percent=percent,
+            amount=MoneyInput(amount=amount.amount, currency=amount.currency)
+            if amount else None,
+            show_ids=list(show_ids), categories=list(categories),
+            valid_from=_time(valid_from), valid_until=_time(valid_until),
+            max_redemptions=max_redemptions, max_per_customer=max_per_customer,
+            unlocks_categories=list(unlocks_categories), organizer_id=organizer_id))
+        answer = await self._ops.create_promo_code(
+            input=promo, idempotency_key=idempotency_key or new_key(), idempotent=True)
+        return answer.create_promo_code
+
+    # --- check-in -----------------------------------------------------------------------------
+
+    async def tickets(self, booking_id: str) -> tuple[Ticket, ...]:
+        """Your booking's e-tickets (``token``: the QR code a gate scans); empty until
+        they are issued, a moment after the booking is confirmed."""
+        answer = await self._ops.booking_tickets(id=booking_id, idempotent=True)
+        return _found(answer.booking, "booking").tickets
+
+    async def check_in(self, ticket_token: str, gate: str,
+                       stop: int | None = None) -> CheckInOutcome:
+        """Let a ticket in at ``gate`` (door staff of the venue, the show's organizer,
+        admins): :class:`CheckedIn`, :class:`AlreadyCheckedIn` (when and where it was), or
+        :class:`TicketRefused` (``code``: BAD_SIGNATURE, UNKNOWN_TICKET, WRONG_SHOW,
+        NOT_CONFIRMED, WRONG_STOP), answers for the gate, not exceptions. On a journey,
+        ``stop`` is where the gate is."""
+        # Safe to repeat: a second scan answers AlreadyCheckedIn with the first one.
+        member = (await self._ops.check_in(ticket_token=ticket_token, gate=gate, stop=stop,
+                                           idempotent=True)).check_in
+        outcome: type[CheckedIn] | type[AlreadyCheckedIn] | type[TicketRefused]
+        for outcome in (CheckedIn, AlreadyCheckedIn, TicketRefused):
+            if isinstance(member, outcome):
+                return outcome.model_construct(**{name: getattr(member, name)
+                                                  for name in outcome.model_fields})
+        raise TicketFlowError("INTERNAL", f"unexpected {type(member).__name__}")
+
+    async def iter_check_in_tickets(self, show_id: str, *, page_size: int = 1000
+                                    ) -> AsyncGenerator[ExpectedTicket, None]:
+        """Every ticket the door expects (of confirmed bookings), page after page of
+        ``ticketsPage`` (keyset: bookings confirmed meanwhile never shift a page). Read
+        :meth:`check_in_changes_cursor` first, then follow :meth:`check_in_changes`."""
+        after: str | None = None
+        while True:
+            answer = await self._ops.check_in_tickets_page(
+                show_id=show_id, first=page_size, after=after, idempotent=True)
+            page = _found(_found(answer.show, "show").check_in_list, "check-in list"
+                          ).tickets_page
+            for ticket in page.nodes:
+                yield ticket
+            if not page.page_info.has_next_page:
+                return
+            after = page.page_info.end_cursor
+
+    async def check_in_changes_cursor(self, show_id: str) -> str:
+        """Where :meth:`check_in_changes` starts from now: read it before paging
+        :meth:`iter_check_in_tickets`."""
+        answer = await self._ops.check_in_changes_cursor(show_id=show_id, idempotent=True)
+        return _found(_found(answer.show, "show").check_in_list, "check-in list"
+                      ).changes_cursor
+
+    async def check_in_changes(self, show_id: str, after: str | None, *,
+                               page_size: int = 1000) -> Changes[TicketChange]:
+        """The tickets of bookings confirmed or cancelled after the cursor ``after`` (from
+        :meth:`check_in_changes_cursor` or the last call; None: from the beginning), in
+        commit order, every page of them, and the cursor for the next call. ``admits``
+        False: its booking was cancelled, refuse the ticket."""
+        items: list[TicketChange] = []
+        while True:
+            answer = await self._ops.check_in_changes(show_id=show_id, first=page_size,
+                                                      after=after, idempotent=True)
+            page = _found(_found(answer.show, "show").check_in_list, "check-in list"
+                          ).ticket_changes
+            items.extend(page.nodes)
+            after = page.page_info.end_cursor or after
+            if not page.page_info.has_next_page:
+                return Changes(tuple(items), after)
+
+    async def scans_after(self, show_id: str, after: str | None = None, *,
+                          page_size: int = 1000) -> Changes[CheckInScan]:
+        """Scans recorded after the cursor ``after`` (None: from the first), in the order
+        they were recorded (not by ``at``: an offline gate uploads late), every page of
+        them, and the cursor for the next call."""
+        items: list[CheckInScan] = []
+        while True:
+            answer = await self._ops.check_in_scans(show_id=show_id, first=page_size,
+                                                    after=after, idempotent=True)
+            page = _found(_found(answer.show, "show").check_in_list, "check-in list"
+                          ).scans_after
+            items.extend(page.nodes)
+            after = page.page_info.end_cursor or after
+            if not page.page_info.has_next_page:
+                return Changes(tuple(items), after)
+
+    async def upload_check_ins(self, show_id: str, scans: Sequence[ScanLike]) -> CheckInUpload:
+        """Record scans a gate made offline (at most 1000 a call): each ticket's earliest
+        scan counts; ``conflicts`` names tickets scanned at two gates, ``refused`` scans
+        that let nobody in. Uploading the same scans again changes nothing."""
+        rows = [scan if isinstance(scan, CheckInScan) else CheckInScan.model_construct(
+            ticket_id=scan[0], at=scan[1], gate=scan[2]) for scan in scans]
+        given = [_valid(partial(CheckInScanInput, ticket_id=row.ticket_id, at=_time(row.at),
+                                gate=row.gate)) for row in rows]
+        # Safe to repeat: the same scans again are counted as unchanged.
+        answer = await self._ops.upload_check_ins(show_id=show_id, scans=given,
+                                                  idempotent=True)
+        return answer.upload_check_ins
 
     # --- live seats ------------------------------------------------------------------------
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 from ticketflow_sdk._generated.enums import (
     BookingStatus,
     HallKind,
     PaymentProvider,
     PaymentStatus,
+    PromoCodeKind,
+    PromoCodeRejection,
     RefundStatus,
     Role,
     SeatEventKind,
@@ -30,11 +32,17 @@ from ticketflow_sdk._generated.enums import (
 )
 from ticketflow_sdk._generated.fragments import (
     AdmissionLine,
+    AlreadyCheckedIn,
     AuthPayload,
     Availability,
     Booking,
     BookingLine,
     CategoryAvailability,
+    CheckedIn,
+    CheckInConflict,
+    CheckInScan,
+    CheckInUpload,
+    ExpectedTicket,
     GeneralAdmissionAvailability,
     Hall,
     HeldPlaces,
@@ -45,17 +53,38 @@ from ticketflow_sdk._generated.fragments import (
     PaymentCheckout,
     PaymentFailure,
     PriceTier,
+    PromoCode,
     Refund,
+    RefusedScan,
     SeatHold,
     Section,
     Show,
     ShowPage,
+    ShowQueue,
     ShowSummary,
+    Ticket,
+    TicketChange,
+    TicketHolder,
+    TicketRefused,
     User,
     Venue,
 )
 from ticketflow_sdk._generated.seat_map import SeatMapShowSeatStates as SeatState
 from ticketflow_sdk.values import Money, RazorpayProof, RowSpec, Segment, Stop, Tokens
+
+T = TypeVar("T")
+
+#: What ``check_in`` answers: let in now, let in before (when and where), or refused.
+CheckInOutcome = CheckedIn | AlreadyCheckedIn | TicketRefused
+
+
+@dataclass(frozen=True)
+class Changes(Generic[T]):
+    """What ``check_in_changes``/``scans_after`` read: every item after the cursor given,
+    and the cursor to pass next time (the same one when nothing changed)."""
+
+    items: tuple[T, ...]
+    cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -116,11 +145,14 @@ class SeatMap:
 
 
 __all__ = [
-    "AdmissionLine", "AuthPayload", "Availability", "Booking", "BookingLine", "BookingStatus",
-    "CategoryAvailability", "GeneralAdmissionAvailability", "Hall", "HallKind", "HeldPlaces",
-    "HeldSeat", "HoldLine", "Leg", "Money", "Payment", "PaymentCheckout", "PaymentFailure",
-    "PaymentProvider", "PaymentStatus", "PriceTier", "RazorpayProof", "Refund",
-    "RefundStatus", "Role", "RowSpec", "Seat", "SeatEventKind", "SeatHold", "SeatMap",
-    "SeatState", "SeatStatus", "Section", "Segment", "Show", "ShowKind", "ShowPage",
-    "ShowStatus", "ShowSummary", "Stop", "Tokens", "User", "Venue",
+    "AdmissionLine", "AlreadyCheckedIn", "AuthPayload", "Availability", "Booking",
+    "BookingLine", "BookingStatus", "CategoryAvailability", "Changes", "CheckInConflict",
+    "CheckInOutcome", "CheckInScan", "CheckInUpload", "CheckedIn", "ExpectedTicket",
+    "GeneralAdmissionAvailability", "Hall", "HallKind", "HeldPlaces", "HeldSeat", "HoldLine",
+    "Leg", "Money", "Payment", "PaymentCheckout", "PaymentFailure", "PaymentProvider",
+    "PaymentStatus", "PriceTier", "PromoCode", "PromoCodeKind", "PromoCodeRejection",
+    "RazorpayProof", "Refund", "RefundStatus", "RefusedScan", "Role", "RowSpec", "Seat",
+    "SeatEventKind", "SeatHold", "SeatMap", "SeatState", "SeatStatus", "Section", "Segment",
+    "Show", "ShowKind", "ShowPage", "ShowQueue", "ShowStatus", "ShowSummary", "Stop", "Ticket",
+    "TicketChange", "TicketHolder", "TicketRefused", "Tokens", "User", "Venue",
 ]

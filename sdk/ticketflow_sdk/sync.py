@@ -19,7 +19,7 @@ from anyio.from_thread import start_blocking_portal
 
 from ticketflow_sdk.client import AsyncClient, SegmentLike
 from ticketflow_sdk.live import SeatMapState
-from ticketflow_sdk.models import Show, Tokens
+from ticketflow_sdk.models import ExpectedTicket, Show, Tokens
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -85,6 +85,12 @@ class Client:
         shows = self._client.iter_shows(page_size=page_size, **criteria)
         return self._iterate(shows, shows.aclose)
 
+    def iter_check_in_tickets(self, show_id: str, *, page_size: int = 1000
+                              ) -> Iterator[ExpectedTicket]:
+        """Every ticket the door expects (see ``AsyncClient.iter_check_in_tickets``)."""
+        tickets = self._client.iter_check_in_tickets(show_id, page_size=page_size)
+        return self._iterate(tickets, tickets.aclose)
+
     def watch_seats(self, show_id: str, segment: SegmentLike | None = None, *,
                     reconnect_attempts: int = 10) -> Iterator[SeatMapState]:
         """Live seat-map states (see ``AsyncClient.watch_seats``); close the iterator (or
@@ -111,6 +117,10 @@ class Client:
     publish_show = _blocking(AsyncClient.publish_show)
     cancel_show = _blocking(AsyncClient.cancel_show)
     wait_in_queue = _blocking(AsyncClient.wait_in_queue)
+    configure_queue = _blocking(AsyncClient.configure_queue)
+    pause_queue = _blocking(AsyncClient.pause_queue)
+    resume_queue = _blocking(AsyncClient.resume_queue)
+    show_queue = _blocking(AsyncClient.show_queue)
     hold_seats = _blocking(AsyncClient.hold_seats)
     hold_best_available = _blocking(AsyncClient.hold_best_available)
     hold_general_admission = _blocking(AsyncClient.hold_general_admission)
@@ -127,3 +137,10 @@ class Client:
     pay = _blocking(AsyncClient.pay)
     payment = _blocking(AsyncClient.payment)
     refund = _blocking(AsyncClient.refund)
+    create_promo_code = _blocking(AsyncClient.create_promo_code)
+    tickets = _blocking(AsyncClient.tickets)
+    check_in = _blocking(AsyncClient.check_in)
+    check_in_changes_cursor = _blocking(AsyncClient.check_in_changes_cursor)
+    check_in_changes = _blocking(AsyncClient.check_in_changes)
+    scans_after = _blocking(AsyncClient.scans_after)
+    upload_check_ins = _blocking(AsyncClient.upload_check_ins)

@@ -15,15 +15,20 @@ from typing import Any
 
 import pytest
 from ticketflow_sdk import (
+    AlreadyCheckedIn,
     AsyncClient,
     BadUserInput,
     BookingStatus,
+    CheckedIn,
     Client,
+    Conflict,
     Forbidden,
     Money,
     NotFound,
     PaymentFailed,
     PaymentStatus,
+    PromoCodeKind,
+    PromoCodeRejected,
     RowSpec,
     SeatMapState,
     SeatStatus,
@@ -33,6 +38,7 @@ from ticketflow_sdk import (
     Show,
     ShowStatus,
     SoldOut,
+    TicketRefused,
     Tokens,
     Unauthenticated,
     live,
@@ -41,7 +47,7 @@ from ticketflow_sdk.live import apply_event
 
 from tests.conftest import own_processes
 from tests.flows import PASSWORD, Actors, new_user
-from tests.harness import Processes, Stack, restart_router
+from tests.harness import Processes, Stack, eventually, restart_router
 from tests.payments import DECLINED, SUCCEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,6 +244,116 @@ async def test_a_skipped_version_is_resubscribed_from_a_fresh_snapshot(
     assert sorted(fresh.seats_in(SeatStatus.HELD)) == sorted(one.seat_ids + two.seat_ids)
 
 
+async def test_an_organizer_configures_pauses_and_resumes_a_shows_waiting_room(
+        organizer: AsyncClient, customer: AsyncClient) -> None:
+    on_sale = await show_for_sale(organizer, seats_per_row=2)
+    assert await organizer.show_queue(on_sale.id) is None
+    opens = datetime(2031, 4, 1, 9, tzinfo=UTC)
+    queue = await organizer.configure_queue(on_sale.id, opens, rate_per_minute=60,
+                                            require_verified_email=False)
+    assert (queue.opens_at, queue.rate_per_minute, queue.auto, queue.paused, queue.opened,
+            queue.require_verified_email) == (opens, 60, False, False, False, False)
+    assert (queue.waiting, queue.admitted, queue.sold, queue.abandoned) == (0, 0, 0, 0)
+    assert (await organizer.pause_queue(on_sale.id)).paused is True
+    resumed = await organizer.resume_queue(on_sale.id)
+    assert resumed.paused is False
+    assert await organizer.show_queue(on_sale.id) == resumed
+
+    with pytest.raises(BadUserInput) as bad:
+        await organizer.configure_queue(on_sale.id, opens, rate_per_minute=0)
+    assert bad.value.field == "input.ratePerMinute"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await organizer.configure_queue(on_sale.id, datetime(2031, 4, 1, 9))
+    for refused in (customer.configure_queue(on_sale.id, opens, rate_per_minute=1),
+                    customer.pause_queue(on_sale.id), customer.resume_queue(on_sale.id)):
+        with pytest.raises(Forbidden):
+            await refused
+    assert await organizer.show_queue(on_sale.id) == resumed  # nothing changed
+
+
+async def test_a_gate_app_lets_tickets_in_and_follows_the_door_list(
+        organizer: AsyncClient, customer: AsyncClient) -> None:
+    on_sale = await show_for_sale(organizer, seats_per_row=2)
+    cursor = await organizer.check_in_changes_cursor(on_sale.id)
+    hold = await customer.hold_best_available(on_sale.id, 2, category="STANDARD")
+    booking = await customer.checkout(hold.id)
+    await customer.pay(booking.id, card=SUCCEEDS)
+    await customer.wait_for_booking(booking.id, BookingStatus.CONFIRMED)
+    first, second = await eventually(lambda: customer.tickets(booking.id), timeout=WAIT)
+
+    # One ticket a page: the keyset pages together list both, none let in yet.
+    listed = [t async for t in organizer.iter_check_in_tickets(on_sale.id, page_size=1)]
+    assert sorted(t.ticket_id for t in listed) == sorted([first.id, second.id])
+    assert {(t.booking_id, t.holder.name, t.checked_in) for t in listed} == {
+        (booking.id, "SDK Customer", None)}
+    changes = await organizer.check_in_changes(on_sale.id, cursor, page_size=1)
+    assert sorted((c.ticket.ticket_id, c.admits) for c in changes.items) == sorted(
+        [(first.id, True), (second.id, True)])
+    assert changes.cursor not in (None, cursor)
+    later = await organizer.check_in_changes(on_sale.id, changes.cursor)
+    assert (later.items, later.cursor) == ((), changes.cursor)
+
+    let_in = await organizer.check_in(first.token, "main")
+    assert isinstance(let_in, CheckedIn)
+    assert (let_in.ticket_id, let_in.seat, let_in.gate) == (first.id, first.label, "main")
+    again = await organizer.check_in(first.token, "side")
+    assert isinstance(again, AlreadyCheckedIn)
+    assert (again.ticket_id, again.at, again.gate) == (first.id, let_in.at, "main")
+    forged = await organizer.check_in(first.token[:-4] + "AAAA", "main")
+    assert isinstance(forged, TicketRefused) and forged.code == "BAD_SIGNATURE"
+    with pytest.raises(Forbidden):
+        await customer.check_in(second.token, "main")
+    with pytest.raises(BadUserInput) as no_gate:
+        await organizer.check_in(second.token, " ")
+    assert no_gate.value.field == "gate"
+
+    scanned = datetime.now(UTC) - timedelta(minutes=5)
+    upload = await organizer.upload_check_ins(on_sale.id, [(second.id, scanned, "offline")])
+    assert (upload.recorded, upload.unchanged, upload.admitted) == (1, 0, 2)
+    assert (upload.conflicts, upload.refused) == ((), ())
+    repeat = await organizer.upload_check_ins(on_sale.id, [(second.id, scanned, "offline")])
+    assert (repeat.recorded, repeat.unchanged, repeat.admitted) == (0, 1, 2)
+    with pytest.raises(BadUserInput) as not_a_ticket:
+        await organizer.upload_check_ins(on_sale.id, [("nope", scanned, "offline")])
+    assert not_a_ticket.value.field == "scans[0].ticketId"
+    scans = await organizer.scans_after(on_sale.id, page_size=1)
+    assert [(s.ticket_id, s.gate) for s in scans.items] == [(first.id, "main"),
+                                                              (second.id, "offline")]
+    assert (await organizer.scans_after(on_sale.id, scans.cursor)).items == ()
+    with pytest.raises(Forbidden):
+        await customer.scans_after(on_sale.id)
+
+
+async def test_an_organizers_promo_code_discounts_a_hold(organizer: AsyncClient,
+                                                         customer: AsyncClient) -> None:
+    on_sale = await show_for_sale(organizer)
+    code = f"SDK{uuid.uuid4().hex[:8].upper()}"
+    promo = await organizer.create_promo_code(code, percent=20, show_ids=[on_sale.id])
+    assert (promo.code, promo.kind, promo.percent, promo.show_ids, promo.active,
+            promo.redeemed) == (code, PromoCodeKind.PERCENT, 20, (on_sale.id,), True, 0)
+    hold = await customer.hold_best_available(on_sale.id, 2, category="STANDARD",
+                                              promo_code=code)
+    assert hold.promo_code == code
+    assert (hold.discount, hold.total) == (Money(600, "EUR"), Money(2400, "EUR"))
+
+    seats = [s.id for s in (await customer.seat_map(on_sale.id)).seats
+             if s.state is SeatStatus.AVAILABLE]
+    with pytest.raises(PromoCodeRejected) as rejected:
+        await customer.hold_seats(on_sale.id, seats[:1], promo_code="NO-SUCH-CODE")
+    assert (rejected.value.reason, rejected.value.promo_code) == ("NOT_FOUND", "NO-SUCH-CODE")
+    availability = await customer.availability(on_sale.id)
+    assert availability is not None and availability.held == 2  # nothing more held
+    with pytest.raises(Forbidden):
+        await customer.create_promo_code(f"C{code}", percent=10)
+    with pytest.raises(BadUserInput):
+        await organizer.create_promo_code("X", percent=10)
+    with pytest.raises(BadUserInput) as both:
+        await organizer.create_promo_code(f"B{code}", percent=10, amount=Money(100, "EUR"))
+    assert both.value.field == "input.kind"
+    with pytest.raises(Conflict):
+        await organizer.create_promo_code(code, percent=10)
+
+
 def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
                                                    e2e_actors: Actors) -> None:
     stack, _ = e2e
@@ -246,6 +362,8 @@ def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
         show = organizer.create_show(unique("Sync Show"), datetime(2031, 7, 1, tzinfo=UTC),
                                      venue_id=venue.id, price=Money(900, "EUR"))
         on_sale = organizer.publish_show(show.id)
+        code = f"SYNC{uuid.uuid4().hex[:8].upper()}"
+        assert organizer.create_promo_code(code, percent=10).code == code
     with Client(stack.router_url) as customer:
         user = customer.register(email(), PASSWORD, "Sync Customer")
         assert customer.me() == user
@@ -253,7 +371,8 @@ def test_the_synchronous_client_runs_a_simple_flow(e2e: tuple[Stack, Processes],
         seats = customer.seat_map(on_sale.id).seats
         watch = customer.watch_seats(on_sale.id)
         assert next(watch).counts.available == 4
-        hold = customer.hold_seats(on_sale.id, [seats[0].id])
+        hold = customer.hold_seats(on_sale.id, [seats[0].id], promo_code=code)
+        assert (hold.discount, hold.total) == (Money(90, "EUR"), Money(810, "EUR"))
         assert next(watch).seats[seats[0].id] is SeatStatus.HELD
         watch.close()
         assert customer.release_hold(hold.id).status == "RELEASED"

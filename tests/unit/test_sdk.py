@@ -259,7 +259,8 @@ BOOKING = {
 HOLD = {
     "id": "h1", "status": "RELEASED", "expiresAt": "2030-01-01T10:10:00+00:00",
     "seatIds": ["a"], "show": {"id": "s1"}, "seats": [], "generalAdmission": [],
-    "segment": None, "lines": [], "total": money(0)}
+    "segment": None, "lines": [], "total": money(0), "discount": money(0),
+    "promoCode": None}
 
 
 class Script:

@@ -42,7 +42,7 @@ HOLD = {
     "__typename": "SeatHold", "id": "h1", "status": "ACTIVE",
     "expiresAt": "2031-05-01T10:10:00+00:00", "seatIds": ["a", "b"], "show": {"id": "s1"},
     "seats": [], "generalAdmission": [], "segment": {"from": 1, "to": 3},
-    "lines": [], "total": money(3000)}
+    "lines": [], "total": money(3000), "discount": money(0), "promoCode": None}
 
 
 class Recorder:

@@ -17,7 +17,8 @@ NONCE, BITS = "123.abc.mac", 10
 HOLD = {"__typename": "SeatHold", "id": "h1", "status": "ACTIVE",
         "expiresAt": "2030-01-01T00:00:00Z", "seatIds": ["a"], "show": {"id": "s1"},
         "seats": [], "generalAdmission": [], "segment": None, "lines": [],
-        "total": {"amount": 100, "currency": "EUR"}}
+        "total": {"amount": 100, "currency": "EUR"},
+        "discount": {"amount": 0, "currency": "EUR"}, "promoCode": None}
 
 
 def ticket(state: str, position: int | None, pass_: str | None = None) -> dict[str, Any]:

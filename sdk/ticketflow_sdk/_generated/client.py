@@ -2,11 +2,19 @@ from collections.abc import AsyncIterator
 from typing import Any, Optional, Union
 
 from .base_model import UNSET, UnsetType
+from .booking_tickets import BookingTickets
 from .cancel_booking import CancelBooking
 from .cancel_show import CancelShow
+from .check_in import CheckIn
+from .check_in_changes import CheckInChanges
+from .check_in_changes_cursor import CheckInChangesCursor
+from .check_in_scans import CheckInScans
+from .check_in_tickets_page import CheckInTicketsPage
 from .checkout import Checkout
+from .configure_queue import ConfigureQueue
 from .confirm_payment import ConfirmPayment
 from .create_hall import CreateHall
+from .create_promo_code import CreatePromoCode
 from .create_show import CreateShow
 from .create_venue import CreateVenue
 from .enums import PaymentProvider
@@ -15,15 +23,19 @@ from .get_availability import GetAvailability
 from .get_booking import GetBooking
 from .get_payment import GetPayment
 from .get_show import GetShow
+from .get_show_queue import GetShowQueue
 from .get_venue import GetVenue
 from .hold import Hold
 from .hold_best_available import HoldBestAvailable
 from .hold_general_admission import HoldGeneralAdmission
 from .hold_seats import HoldSeats
 from .input_types import (
+    CheckInScanInput,
+    CreatePromoCodeInput,
     CreateShowInput,
     CreateVenueInput,
     LoginInput,
+    QueueInput,
     RazorpayProofInput,
     RegisterInput,
     SegmentInput,
@@ -36,11 +48,19 @@ from .logout import Logout
 from .me import Me
 from .my_bookings import MyBookings
 from .operations import (
+    BOOKING_TICKETS_GQL,
     CANCEL_BOOKING_GQL,
     CANCEL_SHOW_GQL,
+    CHECK_IN_CHANGES_CURSOR_GQL,
+    CHECK_IN_CHANGES_GQL,
+    CHECK_IN_GQL,
+    CHECK_IN_SCANS_GQL,
+    CHECK_IN_TICKETS_PAGE_GQL,
     CHECKOUT_GQL,
+    CONFIGURE_QUEUE_GQL,
     CONFIRM_PAYMENT_GQL,
     CREATE_HALL_GQL,
+    CREATE_PROMO_CODE_GQL,
     CREATE_SHOW_GQL,
     CREATE_VENUE_GQL,
     EXTEND_HOLD_GQL,
@@ -48,6 +68,7 @@ from .operations import (
     GET_BOOKING_GQL,
     GET_PAYMENT_GQL,
     GET_SHOW_GQL,
+    GET_SHOW_QUEUE_GQL,
     GET_VENUE_GQL,
     HOLD_BEST_AVAILABLE_GQL,
     HOLD_GENERAL_ADMISSION_GQL,
@@ -59,30 +80,36 @@ from .operations import (
     LOGOUT_GQL,
     ME_GQL,
     MY_BOOKINGS_GQL,
+    PAUSE_QUEUE_GQL,
     PUBLISH_SHOW_GQL,
     QUEUE_CHALLENGE_GQL,
     QUEUE_STATUS_GQL,
     REFRESH_GQL,
     REGISTER_GQL,
     RELEASE_HOLD_GQL,
+    RESUME_QUEUE_GQL,
     SEAT_MAP_GQL,
     SET_VENUE_TIME_ZONE_GQL,
     SHOWS_GQL,
     START_PAYMENT_GQL,
+    UPLOAD_CHECK_INS_GQL,
     WATCH_SEATS_BY_VERSION_GQL,
     WATCH_SEATS_GQL,
 )
 from .operations_base import OperationsBase
+from .pause_queue import PauseQueue
 from .publish_show import PublishShow
 from .queue_challenge import QueueChallenge
 from .queue_status import QueueStatus
 from .refresh import Refresh
 from .register import Register
 from .release_hold import ReleaseHold
+from .resume_queue import ResumeQueue
 from .seat_map import SeatMap
 from .set_venue_time_zone import SetVenueTimeZone
 from .shows import Shows
 from .start_payment import StartPayment
+from .upload_check_ins import UploadCheckIns
 from .watch_seats import WatchSeats
 from .watch_seats_by_version import WatchSeatsByVersion
 
@@ -139,6 +166,7 @@ class Operations(OperationsBase):
         segment: Union[Optional[SegmentInput], UnsetType] = UNSET,
         idempotency_key: Union[Optional[str], UnsetType] = UNSET,
         fare_class: Union[Optional[str], UnsetType] = UNSET,
+        promo_code: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> HoldSeats:
         variables: dict[str, object] = {
@@ -147,6 +175,7 @@ class Operations(OperationsBase):
             "segment": segment,
             "idempotencyKey": idempotency_key,
             "fareClass": fare_class,
+            "promoCode": promo_code,
         }
         response = await self.execute(
             query=HOLD_SEATS_GQL,
@@ -165,6 +194,7 @@ class Operations(OperationsBase):
         segment: Union[Optional[SegmentInput], UnsetType] = UNSET,
         idempotency_key: Union[Optional[str], UnsetType] = UNSET,
         fare_class: Union[Optional[str], UnsetType] = UNSET,
+        promo_code: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> HoldBestAvailable:
         variables: dict[str, object] = {
@@ -174,6 +204,7 @@ class Operations(OperationsBase):
             "segment": segment,
             "idempotencyKey": idempotency_key,
             "fareClass": fare_class,
+            "promoCode": promo_code,
         }
         response = await self.execute(
             query=HOLD_BEST_AVAILABLE_GQL,
@@ -190,6 +221,7 @@ class Operations(OperationsBase):
         section_id: str,
         quantity: int,
         idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        promo_code: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> HoldGeneralAdmission:
         variables: dict[str, object] = {
@@ -197,6 +229,7 @@ class Operations(OperationsBase):
             "sectionId": section_id,
             "quantity": quantity,
             "idempotencyKey": idempotency_key,
+            "promoCode": promo_code,
         }
         response = await self.execute(
             query=HOLD_GENERAL_ADMISSION_GQL,
@@ -282,6 +315,124 @@ class Operations(OperationsBase):
         )
         data = self.get_data(response)
         return MyBookings.model_validate(data)
+
+    async def check_in(
+        self,
+        ticket_token: str,
+        gate: str,
+        stop: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CheckIn:
+        variables: dict[str, object] = {
+            "ticketToken": ticket_token,
+            "gate": gate,
+            "stop": stop,
+        }
+        response = await self.execute(
+            query=CHECK_IN_GQL, operation_name="CheckIn", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CheckIn.model_validate(data)
+
+    async def upload_check_ins(
+        self, show_id: str, scans: list[CheckInScanInput], **kwargs: Any
+    ) -> UploadCheckIns:
+        variables: dict[str, object] = {"showId": show_id, "scans": scans}
+        response = await self.execute(
+            query=UPLOAD_CHECK_INS_GQL,
+            operation_name="UploadCheckIns",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UploadCheckIns.model_validate(data)
+
+    async def check_in_tickets_page(
+        self,
+        show_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CheckInTicketsPage:
+        variables: dict[str, object] = {
+            "showId": show_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=CHECK_IN_TICKETS_PAGE_GQL,
+            operation_name="CheckInTicketsPage",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CheckInTicketsPage.model_validate(data)
+
+    async def check_in_changes_cursor(
+        self, show_id: str, **kwargs: Any
+    ) -> CheckInChangesCursor:
+        variables: dict[str, object] = {"showId": show_id}
+        response = await self.execute(
+            query=CHECK_IN_CHANGES_CURSOR_GQL,
+            operation_name="CheckInChangesCursor",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CheckInChangesCursor.model_validate(data)
+
+    async def check_in_changes(
+        self,
+        show_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CheckInChanges:
+        variables: dict[str, object] = {
+            "showId": show_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=CHECK_IN_CHANGES_GQL,
+            operation_name="CheckInChanges",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CheckInChanges.model_validate(data)
+
+    async def check_in_scans(
+        self,
+        show_id: str,
+        first: int,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CheckInScans:
+        variables: dict[str, object] = {
+            "showId": show_id,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=CHECK_IN_SCANS_GQL,
+            operation_name="CheckInScans",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CheckInScans.model_validate(data)
+
+    async def booking_tickets(self, id: str, **kwargs: Any) -> BookingTickets:
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=BOOKING_TICKETS_GQL,
+            operation_name="BookingTickets",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return BookingTickets.model_validate(data)
 
     async def watch_seats(
         self, show_id: str, **kwargs: Any
@@ -381,6 +532,25 @@ class Operations(OperationsBase):
         data = self.get_data(response)
         return GetPayment.model_validate(data)
 
+    async def create_promo_code(
+        self,
+        input: CreatePromoCodeInput,
+        idempotency_key: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CreatePromoCode:
+        variables: dict[str, object] = {
+            "input": input,
+            "idempotencyKey": idempotency_key,
+        }
+        response = await self.execute(
+            query=CREATE_PROMO_CODE_GQL,
+            operation_name="CreatePromoCode",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return CreatePromoCode.model_validate(data)
+
     async def queue_challenge(self, show_id: str, **kwargs: Any) -> QueueChallenge:
         variables: dict[str, object] = {"showId": show_id}
         response = await self.execute(
@@ -423,6 +593,52 @@ class Operations(OperationsBase):
         )
         data = self.get_data(response)
         return QueueStatus.model_validate(data)
+
+    async def configure_queue(
+        self, show_id: str, input: QueueInput, **kwargs: Any
+    ) -> ConfigureQueue:
+        variables: dict[str, object] = {"showId": show_id, "input": input}
+        response = await self.execute(
+            query=CONFIGURE_QUEUE_GQL,
+            operation_name="ConfigureQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ConfigureQueue.model_validate(data)
+
+    async def pause_queue(self, show_id: str, **kwargs: Any) -> PauseQueue:
+        variables: dict[str, object] = {"showId": show_id}
+        response = await self.execute(
+            query=PAUSE_QUEUE_GQL,
+            operation_name="PauseQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return PauseQueue.model_validate(data)
+
+    async def resume_queue(self, show_id: str, **kwargs: Any) -> ResumeQueue:
+        variables: dict[str, object] = {"showId": show_id}
+        response = await self.execute(
+            query=RESUME_QUEUE_GQL,
+            operation_name="ResumeQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ResumeQueue.model_validate(data)
+
+    async def get_show_queue(self, id: str, **kwargs: Any) -> GetShowQueue:
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=GET_SHOW_QUEUE_GQL,
+            operation_name="GetShowQueue",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return GetShowQueue.model_validate(data)
 
     async def shows(
         self,

@@ -14,6 +14,11 @@ class BookingStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class PromoCodeKind(StrEnum):
+    PERCENT = "PERCENT"
+    AMOUNT = "AMOUNT"
+
+
 class PromoCodeRejection(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     INACTIVE = "INACTIVE"

@@ -5,6 +5,7 @@ from pydantic import Field
 from .base_model import BaseModel
 from .fragments import (  # noqa: F401
     SeatHold,
+    SeatHoldDiscount,
     SeatHoldGeneralAdmission,
     SeatHoldLines,
     SeatHoldSeats,

@@ -19,6 +19,7 @@ from .enums import (
     HallKind,
     PaymentProvider,
     PaymentStatus,
+    PromoCodeKind,
     QueueTicketState,
     RefundStatus,
     Role,
@@ -37,6 +38,12 @@ class AdmissionLine(BaseModel):
 
 AdmissionLineUnitPrice = Money
 AdmissionLinePrice = Money
+
+
+class AlreadyCheckedIn(BaseModel):
+    ticket_id: str = Field(alias="ticketId")
+    at: datetime
+    gate: str
 
 
 class User(BaseModel):
@@ -188,6 +195,64 @@ BookingGeneralAdmission = AdmissionLine
 BookingPayment = Payment
 
 
+class CheckInScan(BaseModel):
+    ticket_id: str = Field(alias="ticketId")
+    at: datetime
+    gate: str
+
+
+class CheckInConflict(BaseModel):
+    ticket_id: str = Field(alias="ticketId")
+    winner: "CheckInConflictWinner"
+    loser: "CheckInConflictLoser"
+
+
+CheckInConflictWinner = CheckInScan
+CheckInConflictLoser = CheckInScan
+
+
+class RefusedScan(BaseModel):
+    ticket_id: str = Field(alias="ticketId")
+    code: str
+    reason: str
+
+
+class CheckInUpload(BaseModel):
+    recorded: int
+    unchanged: int
+    conflicts: tuple["CheckInUploadConflicts", ...]
+    refused: tuple["CheckInUploadRefused", ...]
+    admitted: int
+
+
+CheckInUploadConflicts = CheckInConflict
+CheckInUploadRefused = RefusedScan
+
+
+class CheckedIn(BaseModel):
+    ticket_id: str = Field(alias="ticketId")
+    seat: str
+    at: datetime
+    gate: str
+
+
+class TicketHolder(BaseModel):
+    id: str
+    name: str
+
+
+class ExpectedTicket(BaseModel):
+    ticket_id: str = Field(alias="ticketId")
+    seat: str
+    booking_id: str = Field(alias="bookingId")
+    holder: "ExpectedTicketHolder"
+    checked_in: Optional["ExpectedTicketCheckedIn"] = Field(alias="checkedIn")
+
+
+ExpectedTicketHolder = TicketHolder
+ExpectedTicketCheckedIn = CheckInScan
+
+
 class Section(BaseModel):
     id: str
     key: str
@@ -241,12 +306,39 @@ class Leg(BaseModel):
     to_stop: str = Field(alias="toStop")
 
 
+class PageInfo(BaseModel):
+    has_next_page: bool = Field(alias="hasNextPage")
+    end_cursor: Optional[str] = Field(alias="endCursor")
+
+
 class PriceTier(BaseModel):
     category: str
     price: "PriceTierPrice"
 
 
 PriceTierPrice = Money
+
+
+class PromoCode(BaseModel):
+    id: str
+    code: str
+    kind: PromoCodeKind
+    percent: Optional[int]
+    amount: Optional["PromoCodeAmount"]
+    show_ids: tuple[str, ...] = Field(alias="showIds")
+    categories: tuple[str, ...]
+    valid_from: Optional[datetime] = Field(alias="validFrom")
+    valid_until: Optional[datetime] = Field(alias="validUntil")
+    max_redemptions: Optional[int] = Field(alias="maxRedemptions")
+    max_per_customer: Optional[int] = Field(alias="maxPerCustomer")
+    redeemed: int
+    unlocks_categories: tuple[str, ...] = Field(alias="unlocksCategories")
+    active: bool
+    organizer_id: str = Field(alias="organizerId")
+    created_at: datetime = Field(alias="createdAt")
+
+
+PromoCodeAmount = Money
 
 
 class QueueTicket(BaseModel):
@@ -273,6 +365,8 @@ class SeatHold(SeatHoldExtras, BaseModel):
     segment: Optional["SeatHoldSegment"]
     lines: tuple["SeatHoldLines", ...]
     total: "SeatHoldTotal"
+    discount: "SeatHoldDiscount"
+    promo_code: Optional[str] = Field(alias="promoCode")
 
 
 class SeatHoldShow(BaseModel):
@@ -284,6 +378,7 @@ SeatHoldGeneralAdmission = HeldPlaces
 SeatHoldSegment = Segment
 SeatHoldLines = HoldLine
 SeatHoldTotal = Money
+SeatHoldDiscount = Money
 
 
 class Show(ShowExtras, BaseModel):
@@ -330,6 +425,39 @@ class ShowPagePageInfo(BaseModel):
     end_cursor: Optional[str] = Field(alias="endCursor")
 
 
+class ShowQueue(BaseModel):
+    opens_at: datetime = Field(alias="opensAt")
+    rate_per_minute: int = Field(alias="ratePerMinute")
+    auto: bool
+    paused: bool
+    opened: bool
+    waiting: int
+    admitted: int
+    sold: int
+    abandoned: int
+    require_verified_email: bool = Field(alias="requireVerifiedEmail")
+
+
+class Ticket(BaseModel):
+    id: str
+    label: str
+    token: str
+    issued_at: datetime = Field(alias="issuedAt")
+
+
+class TicketChange(BaseModel):
+    admits: bool
+    ticket: "TicketChangeTicket"
+
+
+TicketChangeTicket = ExpectedTicket
+
+
+class TicketRefused(BaseModel):
+    code: str
+    reason: str
+
+
 class Venue(BaseModel):
     id: str
     name: str
@@ -340,6 +468,7 @@ class Venue(BaseModel):
 
 VenueHalls = Hall
 AdmissionLine.model_rebuild()
+AlreadyCheckedIn.model_rebuild()
 User.model_rebuild()
 AuthPayload.model_rebuild()
 CategoryAvailability.model_rebuild()
@@ -352,15 +481,28 @@ Refund.model_rebuild()
 Payment.model_rebuild()
 ShowSummary.model_rebuild()
 Booking.model_rebuild()
+CheckInScan.model_rebuild()
+CheckInConflict.model_rebuild()
+RefusedScan.model_rebuild()
+CheckInUpload.model_rebuild()
+CheckedIn.model_rebuild()
+TicketHolder.model_rebuild()
+ExpectedTicket.model_rebuild()
 Section.model_rebuild()
 Hall.model_rebuild()
 HeldPlaces.model_rebuild()
 HeldSeat.model_rebuild()
 HoldLine.model_rebuild()
 Leg.model_rebuild()
+PageInfo.model_rebuild()
 PriceTier.model_rebuild()
+PromoCode.model_rebuild()
 QueueTicket.model_rebuild()
 SeatHold.model_rebuild()
 Show.model_rebuild()
 ShowPage.model_rebuild()
+ShowQueue.model_rebuild()
+Ticket.model_rebuild()
+TicketChange.model_rebuild()
+TicketRefused.model_rebuild()
 Venue.model_rebuild()

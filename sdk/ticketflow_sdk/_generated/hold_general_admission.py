@@ -1,10 +1,12 @@
-from typing import Literal, Union
+from typing import Literal, Optional, Union
 
 from pydantic import Field
 
 from .base_model import BaseModel
+from .enums import PromoCodeRejection
 from .fragments import (  # noqa: F401
     SeatHold,
+    SeatHoldDiscount,
     SeatHoldGeneralAdmission,
     SeatHoldLines,
     SeatHoldSeats,
@@ -35,6 +37,10 @@ class HoldGeneralAdmissionHoldGeneralAdmissionSoldOut(BaseModel):
 
 class HoldGeneralAdmissionHoldGeneralAdmissionPromoCodeRejected(BaseModel):
     typename__: Literal["PromoCodeRejected"] = Field(alias="__typename")
+    code: str
+    message: str
+    reason: PromoCodeRejection
+    promo_code: Optional[str] = Field(alias="promoCode")
 
 
 HoldGeneralAdmission.model_rebuild()

@@ -4,7 +4,7 @@ from typing import Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import ShowKind
+from .enums import PromoCodeKind, ShowKind
 
 
 class LoginInput(BaseModel):
@@ -19,11 +19,60 @@ class RegisterInput(BaseModel):
     name: str
 
 
+class CheckInScanInput(BaseModel):
+    """A scan a gate made offline."""
+
+    ticket_id: str = Field(alias="ticketId")
+    "The ticket's tid."
+    at: datetime
+    "When the gate scanned it."
+    gate: str
+
+
+class CreatePromoCodeInput(BaseModel):
+    """A promo code of an organizer's. Give percent for PERCENT, amount for AMOUNT."""
+
+    code: str
+    "3 to 40 letters, digits, '-' or '_'; case-insensitive, unique per organizer."
+    kind: PromoCodeKind
+    percent: Optional[int] = None
+    "1 to 100 (0 to 100 for a code that unlocks categories)."
+    amount: Optional["MoneyInput"] = None
+    "Off each booking, in the currency of the shows it applies to (shows in another currency are out of its scope)."
+    show_ids: list[str] = Field(alias="showIds", default_factory=lambda: [])
+    "The organizer's shows it applies to; empty: all."
+    categories: list[str] = Field(default_factory=lambda: [])
+    "Price categories it discounts; empty: all."
+    valid_from: Optional[datetime] = Field(alias="validFrom", default=None)
+    valid_until: Optional[datetime] = Field(alias="validUntil", default=None)
+    max_redemptions: Optional[int] = Field(alias="maxRedemptions", default=None)
+    "Bookings that may redeem it at once; null: no limit. A cancelled, fully refunded or expired booking gives its redemption back."
+    max_per_customer: Optional[int] = Field(alias="maxPerCustomer", default=None)
+    "Bookings one customer may redeem it for; null: no limit."
+    unlocks_categories: list[str] = Field(
+        alias="unlocksCategories", default_factory=lambda: []
+    )
+    "Hidden price categories it unlocks: holds made with this code (promoCode) may take their seats and places. Such a code may take 0 percent off."
+    organizer_id: Optional[str] = Field(alias="organizerId", default=None)
+    "Admins: whose code it is (default: the shows' organizer)."
+
+
 class MoneyInput(BaseModel):
     amount: int
     "Minor units as ISO 4217 counts them: 1250 is 12.50 EUR, 1.250 KWD, 1250 JPY."
     currency: str
     "A current ISO 4217 code, e.g. EUR."
+
+
+class QueueInput(BaseModel):
+    """A show's waiting room."""
+
+    opens_at: datetime = Field(alias="opensAt")
+    "When the pre-queue is shuffled and admission starts (with its UTC offset)."
+    rate_per_minute: Optional[int] = Field(alias="ratePerMinute", default=None)
+    "People admitted per minute; leave out for auto."
+    require_verified_email: bool = Field(alias="requireVerifiedEmail", default=True)
+    "joinQueue takes only accounts whose email address is verified (EMAIL_NOT_VERIFIED otherwise): one place per verified account."
 
 
 class SegmentInput(BaseModel):
@@ -172,6 +221,7 @@ class TicketTypePriceInput(BaseModel):
     "Minor units."
 
 
+CreatePromoCodeInput.model_rebuild()
 CreateShowInput.model_rebuild()
 CreateVenueInput.model_rebuild()
 FaresInput.model_rebuild()

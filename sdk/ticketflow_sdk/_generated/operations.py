@@ -1,9 +1,17 @@
 __all__ = [
+    "BOOKING_TICKETS_GQL",
     "CANCEL_BOOKING_GQL",
     "CANCEL_SHOW_GQL",
     "CHECKOUT_GQL",
+    "CHECK_IN_CHANGES_CURSOR_GQL",
+    "CHECK_IN_CHANGES_GQL",
+    "CHECK_IN_GQL",
+    "CHECK_IN_SCANS_GQL",
+    "CHECK_IN_TICKETS_PAGE_GQL",
+    "CONFIGURE_QUEUE_GQL",
     "CONFIRM_PAYMENT_GQL",
     "CREATE_HALL_GQL",
+    "CREATE_PROMO_CODE_GQL",
     "CREATE_SHOW_GQL",
     "CREATE_VENUE_GQL",
     "EXTEND_HOLD_GQL",
@@ -11,6 +19,7 @@ __all__ = [
     "GET_BOOKING_GQL",
     "GET_PAYMENT_GQL",
     "GET_SHOW_GQL",
+    "GET_SHOW_QUEUE_GQL",
     "GET_VENUE_GQL",
     "HOLD_BEST_AVAILABLE_GQL",
     "HOLD_GENERAL_ADMISSION_GQL",
@@ -22,16 +31,19 @@ __all__ = [
     "LOGOUT_GQL",
     "ME_GQL",
     "MY_BOOKINGS_GQL",
+    "PAUSE_QUEUE_GQL",
     "PUBLISH_SHOW_GQL",
     "QUEUE_CHALLENGE_GQL",
     "QUEUE_STATUS_GQL",
     "REFRESH_GQL",
     "REGISTER_GQL",
     "RELEASE_HOLD_GQL",
+    "RESUME_QUEUE_GQL",
     "SEAT_MAP_GQL",
     "SET_VENUE_TIME_ZONE_GQL",
     "SHOWS_GQL",
     "START_PAYMENT_GQL",
+    "UPLOAD_CHECK_INS_GQL",
     "WATCH_SEATS_BY_VERSION_GQL",
     "WATCH_SEATS_GQL",
 ]
@@ -130,13 +142,14 @@ fragment User on User {
 """
 
 HOLD_SEATS_GQL = """
-mutation HoldSeats($showId: ID!, $seatIds: [ID!]!, $segment: SegmentInput, $idempotencyKey: String, $fareClass: String) {
+mutation HoldSeats($showId: ID!, $seatIds: [ID!]!, $segment: SegmentInput, $idempotencyKey: String, $fareClass: String, $promoCode: String) {
   holdSeats(
     showId: $showId
     seatIds: $seatIds
     segment: $segment
     idempotencyKey: $idempotencyKey
     fareClass: $fareClass
+    promoCode: $promoCode
   ) {
     __typename
     ...SeatHold
@@ -144,6 +157,12 @@ mutation HoldSeats($showId: ID!, $seatIds: [ID!]!, $segment: SegmentInput, $idem
       code
       message
       seatIds
+    }
+    ... on PromoCodeRejected {
+      code
+      message
+      reason
+      promoCode
     }
   }
 }
@@ -203,6 +222,10 @@ fragment SeatHold on SeatHold {
   total {
     ...Money
   }
+  discount {
+    ...Money
+  }
+  promoCode
 }
 
 fragment Segment on Segment {
@@ -212,7 +235,7 @@ fragment Segment on Segment {
 """
 
 HOLD_BEST_AVAILABLE_GQL = """
-mutation HoldBestAvailable($showId: ID!, $quantity: Int!, $category: String, $segment: SegmentInput, $idempotencyKey: String, $fareClass: String) {
+mutation HoldBestAvailable($showId: ID!, $quantity: Int!, $category: String, $segment: SegmentInput, $idempotencyKey: String, $fareClass: String, $promoCode: String) {
   holdBestAvailable(
     showId: $showId
     quantity: $quantity
@@ -220,6 +243,7 @@ mutation HoldBestAvailable($showId: ID!, $quantity: Int!, $category: String, $se
     segment: $segment
     idempotencyKey: $idempotencyKey
     fareClass: $fareClass
+    promoCode: $promoCode
   ) {
     __typename
     ...SeatHold
@@ -227,6 +251,12 @@ mutation HoldBestAvailable($showId: ID!, $quantity: Int!, $category: String, $se
       code
       message
       available
+    }
+    ... on PromoCodeRejected {
+      code
+      message
+      reason
+      promoCode
     }
   }
 }
@@ -286,6 +316,10 @@ fragment SeatHold on SeatHold {
   total {
     ...Money
   }
+  discount {
+    ...Money
+  }
+  promoCode
 }
 
 fragment Segment on Segment {
@@ -295,12 +329,13 @@ fragment Segment on Segment {
 """
 
 HOLD_GENERAL_ADMISSION_GQL = """
-mutation HoldGeneralAdmission($showId: ID!, $sectionId: ID!, $quantity: Int!, $idempotencyKey: String) {
+mutation HoldGeneralAdmission($showId: ID!, $sectionId: ID!, $quantity: Int!, $idempotencyKey: String, $promoCode: String) {
   holdGeneralAdmission(
     showId: $showId
     sectionId: $sectionId
     quantity: $quantity
     idempotencyKey: $idempotencyKey
+    promoCode: $promoCode
   ) {
     __typename
     ...SeatHold
@@ -308,6 +343,12 @@ mutation HoldGeneralAdmission($showId: ID!, $sectionId: ID!, $quantity: Int!, $i
       code
       message
       available
+    }
+    ... on PromoCodeRejected {
+      code
+      message
+      reason
+      promoCode
     }
   }
 }
@@ -367,6 +408,10 @@ fragment SeatHold on SeatHold {
   total {
     ...Money
   }
+  discount {
+    ...Money
+  }
+  promoCode
 }
 
 fragment Segment on Segment {
@@ -443,6 +488,10 @@ fragment SeatHold on SeatHold {
   total {
     ...Money
   }
+  discount {
+    ...Money
+  }
+  promoCode
 }
 
 fragment Segment on Segment {
@@ -513,6 +562,10 @@ fragment SeatHold on SeatHold {
   total {
     ...Money
   }
+  discount {
+    ...Money
+  }
+  promoCode
 }
 
 fragment Segment on Segment {
@@ -583,6 +636,10 @@ fragment SeatHold on SeatHold {
   total {
     ...Money
   }
+  discount {
+    ...Money
+  }
+  promoCode
 }
 
 fragment Segment on Segment {
@@ -1114,6 +1171,234 @@ fragment ShowSummary on Show {
 }
 """
 
+CHECK_IN_GQL = """
+mutation CheckIn($ticketToken: String!, $gate: String!, $stop: Int) {
+  checkIn(ticketToken: $ticketToken, gate: $gate, stop: $stop) {
+    __typename
+    ...CheckedIn
+    ...AlreadyCheckedIn
+    ...TicketRefused
+  }
+}
+
+fragment AlreadyCheckedIn on AlreadyCheckedIn {
+  ticketId
+  at
+  gate
+}
+
+fragment CheckedIn on CheckedIn {
+  ticketId
+  seat
+  at
+  gate
+}
+
+fragment TicketRefused on TicketRefused {
+  code
+  reason
+}
+"""
+
+UPLOAD_CHECK_INS_GQL = """
+mutation UploadCheckIns($showId: ID!, $scans: [CheckInScanInput!]!) {
+  uploadCheckIns(showId: $showId, scans: $scans) {
+    ...CheckInUpload
+  }
+}
+
+fragment CheckInConflict on CheckInConflict {
+  ticketId
+  winner {
+    ...CheckInScan
+  }
+  loser {
+    ...CheckInScan
+  }
+}
+
+fragment CheckInScan on CheckInScan {
+  ticketId
+  at
+  gate
+}
+
+fragment CheckInUpload on CheckInUpload {
+  recorded
+  unchanged
+  conflicts {
+    ...CheckInConflict
+  }
+  refused {
+    ...RefusedScan
+  }
+  admitted
+}
+
+fragment RefusedScan on RefusedScan {
+  ticketId
+  code
+  reason
+}
+"""
+
+CHECK_IN_TICKETS_PAGE_GQL = """
+query CheckInTicketsPage($showId: ID!, $first: Int!, $after: String) {
+  show(id: $showId) {
+    id
+    checkInList {
+      ticketsPage(first: $first, after: $after) {
+        nodes {
+          ...ExpectedTicket
+        }
+        pageInfo {
+          ...PageInfo
+        }
+      }
+    }
+  }
+}
+
+fragment CheckInScan on CheckInScan {
+  ticketId
+  at
+  gate
+}
+
+fragment ExpectedTicket on ExpectedTicket {
+  ticketId
+  seat
+  bookingId
+  holder {
+    ...TicketHolder
+  }
+  checkedIn {
+    ...CheckInScan
+  }
+}
+
+fragment PageInfo on BookingPageInfo {
+  hasNextPage
+  endCursor
+}
+
+fragment TicketHolder on User {
+  id
+  name
+}
+"""
+
+CHECK_IN_CHANGES_CURSOR_GQL = """
+query CheckInChangesCursor($showId: ID!) {
+  show(id: $showId) {
+    id
+    checkInList {
+      changesCursor
+    }
+  }
+}
+"""
+
+CHECK_IN_CHANGES_GQL = """
+query CheckInChanges($showId: ID!, $first: Int!, $after: String) {
+  show(id: $showId) {
+    id
+    checkInList {
+      ticketChanges(first: $first, after: $after) {
+        nodes {
+          ...TicketChange
+        }
+        pageInfo {
+          ...PageInfo
+        }
+      }
+    }
+  }
+}
+
+fragment CheckInScan on CheckInScan {
+  ticketId
+  at
+  gate
+}
+
+fragment ExpectedTicket on ExpectedTicket {
+  ticketId
+  seat
+  bookingId
+  holder {
+    ...TicketHolder
+  }
+  checkedIn {
+    ...CheckInScan
+  }
+}
+
+fragment PageInfo on BookingPageInfo {
+  hasNextPage
+  endCursor
+}
+
+fragment TicketChange on TicketChange {
+  admits
+  ticket {
+    ...ExpectedTicket
+  }
+}
+
+fragment TicketHolder on User {
+  id
+  name
+}
+"""
+
+CHECK_IN_SCANS_GQL = """
+query CheckInScans($showId: ID!, $first: Int!, $after: String) {
+  show(id: $showId) {
+    id
+    checkInList {
+      scansAfter(first: $first, after: $after) {
+        nodes {
+          ...CheckInScan
+        }
+        pageInfo {
+          ...PageInfo
+        }
+      }
+    }
+  }
+}
+
+fragment CheckInScan on CheckInScan {
+  ticketId
+  at
+  gate
+}
+
+fragment PageInfo on BookingPageInfo {
+  hasNextPage
+  endCursor
+}
+"""
+
+BOOKING_TICKETS_GQL = """
+query BookingTickets($id: ID!) {
+  booking(id: $id) {
+    id
+    tickets {
+      ...Ticket
+    }
+  }
+}
+
+fragment Ticket on Ticket {
+  id
+  label
+  token
+  issuedAt
+}
+"""
+
 WATCH_SEATS_GQL = """
 subscription WatchSeats($showId: ID!) {
   seatAvailability(showId: $showId) {
@@ -1452,6 +1737,40 @@ fragment Refund on Refund {
 }
 """
 
+CREATE_PROMO_CODE_GQL = """
+mutation CreatePromoCode($input: CreatePromoCodeInput!, $idempotencyKey: String) {
+  createPromoCode(input: $input, idempotencyKey: $idempotencyKey) {
+    ...PromoCode
+  }
+}
+
+fragment Money on Money {
+  amount
+  currency
+}
+
+fragment PromoCode on PromoCode {
+  id
+  code
+  kind
+  percent
+  amount {
+    ...Money
+  }
+  showIds
+  categories
+  validFrom
+  validUntil
+  maxRedemptions
+  maxPerCustomer
+  redeemed
+  unlocksCategories
+  active
+  organizerId
+  createdAt
+}
+"""
+
 QUEUE_CHALLENGE_GQL = """
 query QueueChallenge($showId: ID!) {
   queueChallenge(showId: $showId) {
@@ -1497,6 +1816,93 @@ fragment QueueTicket on QueueTicket {
   pollAfterSeconds
   pass
   passExpiresAt
+}
+"""
+
+CONFIGURE_QUEUE_GQL = """
+mutation ConfigureQueue($showId: ID!, $input: QueueInput!) {
+  configureQueue(showId: $showId, input: $input) {
+    ...ShowQueue
+  }
+}
+
+fragment ShowQueue on ShowQueue {
+  opensAt
+  ratePerMinute
+  auto
+  paused
+  opened
+  waiting
+  admitted
+  sold
+  abandoned
+  requireVerifiedEmail
+}
+"""
+
+PAUSE_QUEUE_GQL = """
+mutation PauseQueue($showId: ID!) {
+  pauseQueue(showId: $showId) {
+    ...ShowQueue
+  }
+}
+
+fragment ShowQueue on ShowQueue {
+  opensAt
+  ratePerMinute
+  auto
+  paused
+  opened
+  waiting
+  admitted
+  sold
+  abandoned
+  requireVerifiedEmail
+}
+"""
+
+RESUME_QUEUE_GQL = """
+mutation ResumeQueue($showId: ID!) {
+  resumeQueue(showId: $showId) {
+    ...ShowQueue
+  }
+}
+
+fragment ShowQueue on ShowQueue {
+  opensAt
+  ratePerMinute
+  auto
+  paused
+  opened
+  waiting
+  admitted
+  sold
+  abandoned
+  requireVerifiedEmail
+}
+"""
+
+GET_SHOW_QUEUE_GQL = """
+query GetShowQueue($id: ID!) {
+  show(id: $id) {
+    id
+    queue {
+      ...ShowQueue
+    }
+  }
+}
+
+fragment ShowQueue on ShowQueue {
+  opensAt
+  ratePerMinute
+  auto
+  paused
+  opened
+  waiting
+  admitted
+  sold
+  abandoned
+  requireVerifiedEmail
 }
 """
 
