@@ -1,7 +1,8 @@
 // #/organizer — an organizer's shows (every status, per venue) with live sold / held / available
 // counts per category; #/organizer/shows/:id — one show: the seat map coloured by state (look
 // only), live counts per category and per standing section, what it sold (salesReport),
-// check-in progress, the CSV exports, and its waiting room (ui/queuepanel.ts).
+// check-in progress, the CSV exports, its waiting room (ui/queuepanel.ts) and its promo codes
+// (ui/promopanel.ts).
 import { currentSession, describeError, request } from '../api';
 import { graphql } from '../gql';
 import type { OrganizerShowsQuery } from '../gql/graphql';
@@ -10,6 +11,7 @@ import { mountSeatMap, type CompactSeatMap } from '../seatmap';
 import { watchCounts, type ShowCounts } from '../ui/counts';
 import { h, heading, link, nodes } from '../ui/dom';
 import { formatLocalTime, formatMoney } from '../ui/format';
+import { promoPanel } from '../ui/promopanel';
 import { queuePanel } from '../ui/queuepanel';
 import { Messages } from '../ui/status';
 
@@ -32,8 +34,9 @@ const ORGANIZER_SHOW = graphql(`
   query OrganizerShow($id: ID!) {
     show(id: $id) {
       id title status localStartsAt
-      venue { name timeZone }
-      priceTiers { category price { amount currency } }
+      currency
+      venue { name timeZone ownerId }
+      priceTiers { category hidden price { amount currency } }
       seatMap
       checkIn { admitted expected }
       salesReport {
@@ -161,6 +164,11 @@ route('/organizer/shows/:id', async (root, { id }): Promise<Leave | void> => {
     selectable: false,
   });
   const queue = show.status === 'ON_SALE' ? queuePanel(show.id) : null;
+  // An admin lists the show's organizer's codes; an organizer (or a venue's team) their own.
+  const promos = promoPanel({
+    id: show.id, currency: show.currency, priceTiers: show.priceTiers,
+    organizerId: currentSession()?.user.role === 'ADMIN' ? show.venue.ownerId : null,
+  });
   root.append(...nodes(
     heading(show.title),
     h('p', {}, `${formatLocalTime(show.localStartsAt, show.venue.timeZone)} · ${show.venue.name} · ${STATUS_WORDS[show.status] ?? show.status}`),
@@ -175,6 +183,7 @@ route('/organizer/shows/:id', async (root, { id }): Promise<Leave | void> => {
       h('dt', {}, 'Net'), h('dd', { 'data-testid': 'net' }, formatMoney(report.net))) : null,
     h('p', { class: 'actions' }, exportButton('orders'), ' ', exportButton('attendees')),
     queue?.element,
+    promos.element,
     h('h2', {}, 'Seat map'),
     map.element,
   ));
@@ -187,6 +196,7 @@ route('/organizer/shows/:id', async (root, { id }): Promise<Leave | void> => {
   return () => {
     watch.stop();
     queue?.stop();
+    promos.stop();
     map.destroy();
   };
 });
