@@ -34,6 +34,10 @@ AVAILABILITY = """query($id: ID!) { show(id: $id) { availability {
   total available held sold } } }"""
 MY_BOOKINGS = """{ me { email bookings { id status show { id }
   payment { status refunded { amount currency } } } } }"""
+PROMO_CODES = """{ promoCodes { code kind percent amount { amount } showIds categories
+  maxRedemptions maxPerCustomer redeemed unlocksCategories active } }"""
+PROMO_BOOKING = """query($id: ID!) { booking(id: $id) { status show { id } lines { seatId }
+  discount { amount currency } total { amount currency } } }"""
 
 
 CREATE_HALL = """mutation($v: ID!, $m: JSON!) { createHall(venueId: $v, seatMap: $m) {
@@ -92,7 +96,8 @@ async def test_customer_flows_in_a_browser(
             "standing": {"id": standing_id, "section": "Floor"},
             "journey": {"id": journey.id, "from": 1, "to": 2,
                         "seats": [{"id": s["id"], "label": s["label"]} for s in journey.seats[:1]]},
-            "organizer": organizer_sign_in(e2e_actors)}
+            "organizer": organizer_sign_in(e2e_actors),
+            "promo": {"code": f"WEB-{uuid.uuid4().hex[:6].upper()}", "seat": seats[2]}}
 
     # The browser goes through a router of its own that runs trusted documents only: every
     # document the app sends on these flows must be in schema/trusted-documents.json.
@@ -156,8 +161,9 @@ async def test_customer_flows_in_a_browser(
         got = (await router.data(AVAILABILITY, {"id": show.id}))["show"]["availability"]
         return got if got["held"] == 0 else None
 
-    # A's two seats sold; the newcomer's seat back on sale; B holds nothing
-    assert await eventually(settled) == {"total": 10, "available": 8, "held": 0, "sold": 2}
+    # A's two seats and the seat booked with the promo code sold; the newcomer's seat back on
+    # sale; B holds nothing
+    assert await eventually(settled) == {"total": 10, "available": 7, "held": 0, "sold": 3}
 
     # (4) the journey's hold is A's, on the segment picked, for the seat clicked
     hold = (await router.data(HOLD, {"id": seen["journeyHold"]}, a["token"]))["hold"]
@@ -170,6 +176,27 @@ async def test_customer_flows_in_a_browser(
     # total); the show's page: the live totals, and A's seats drawn sold on the map
     assert seen["organizerRow"] == ["STANDARD", "2", "0", "8", "10"], seen["organizerRow"]
     assert seen["organizerLive"] == "Live: 2 sold, 0 held, 8 available of 10 seats."
+
+    # (6) the promo code: a percentage over 100 refused in words before anything was sent;
+    # made in the panel for this show; A's booking with it 20 % off; redeemed once; withdrawn
+    code = data["promo"]["code"]
+    assert seen["promoRefused"] == "Give the percentage as a whole number from 1 to 100."
+    assert seen["promoCreated"] == f"{code} is ready: 20% off."
+    assert seen["promoListed"] == "20% off · on every category · 0 of 5 redeemed · 1 per customer"
+    assert seen["promoDiscount"] == "−€2.50" and seen["promoTotal"] == "€10.00"
+    assert seen["promoRedeemed"] == "20% off · on every category · 1 of 5 redeemed · 1 per customer"
+    assert seen["promoWithdrawn"].endswith(" · withdrawn"), seen["promoWithdrawn"]
+    codes = (await router.data(PROMO_CODES, token=organizer.token))["promoCodes"]
+    assert [c for c in codes if show.id in c["showIds"]] == [{
+        "code": code, "kind": "PERCENT", "percent": 20, "amount": None, "showIds": [show.id],
+        "categories": [], "maxRedemptions": 5, "maxPerCustomer": 1, "redeemed": 1,
+        "unlocksCategories": [], "active": False}]
+    with_code = (await router.data(PROMO_BOOKING, {"id": seen["promoBooking"]},
+                                   a["token"]))["booking"]
+    assert with_code == {"status": "CONFIRMED", "show": {"id": show.id},
+                         "lines": [{"seatId": seats[2]["id"]}],
+                         "discount": {"amount": 250, "currency": "EUR"},
+                         "total": {"amount": 1000, "currency": "EUR"}}
 
     shots = sorted(p.name for p in artifacts_of(mode).glob("*.png"))
     assert shots[0] == "01-a-signed-in.png" and len(shots) == len(seen["steps"])

@@ -4,12 +4,14 @@
 //
 // Input (TICKETFLOW_E2E_INPUT; the environment is lib.mjs's): { customerA, customerB: {email,
 // password, name}, newCustomer: {email, password, name}, show: {id, seats: [{id, label}], day},
-// standing: {id, section}, journey: {id, seats: [{id, label}], from, to}, organizer }
+// standing: {id, section}, journey: {id, seats: [{id, label}], from, to}, organizer,
+// promo: {code, seat: {id, label}} }
 //
 // Flows: (1) two customers on one show: B's live map shows A's hold, and B asking for the
 // same seat gets the "just taken" words; (2) A checks out, a declined card, then a good one,
 // and the confirmation's QR codes (decoded here with jsQR); (3) register, pay, my bookings,
-// cancel; (4) a journey: pick a segment and hold a seat on it.
+// cancel; (4) a journey: pick a segment and hold a seat on it; (5) the organizer's pages, and a
+// promo code made in the show's panel (a bad percentage first), used by A, seen redeemed, withdrawn.
 // Exits 1 with a message naming the step on any failure (and a screenshot of every page).
 import jsQR from 'jsqr';
 import {
@@ -229,5 +231,60 @@ await scenario('customer', async ({ open }) => {
     output.organizerLive = text(await live.textContent());
     await waitSeatState(o, first.id, 'SOLD', "the organizer's map never showed A's seat sold");
     await waitSeatState(o, second.id, 'SOLD', "the organizer's map never showed A's seat sold");
+  });
+
+  // ---- (6) promo codes: the organizer makes one in the show's panel, A books with it, the
+  // organizer sees it redeemed and withdraws it
+  const { promo } = input;
+  const promos = o.getByRole('region', { name: 'Promo codes' });
+  const field = (name) => promos.locator(`input[name="${name}"]`);
+  await stepOf('o-promo-refused', o, async () => {
+    await promos.getByText('No promo code applies to this show yet.').waitFor({ timeout: SOON });
+    await field('code').fill(promo.code);
+    await field('percent').fill('150');
+    await promos.getByRole('button', { name: 'Create promo code' }).click();
+    output.promoRefused = text(await promos.getByRole('alert').textContent());
+    check(!(await promos.locator('li[data-code]').count()), 'a refused code is listed');
+  });
+  await stepOf('o-promo-created', o, async () => {
+    await field('percent').fill('20');
+    await field('maxRedemptions').fill('5');
+    await field('maxPerCustomer').fill('1');
+    await promos.getByRole('button', { name: 'Create promo code' }).click();
+    const item = promos.locator(`li[data-code="${promo.code}"]`);
+    await item.waitFor({ timeout: SOON });
+    output.promoCreated = text(await promos.locator('.messages').textContent());
+    output.promoListed = text(await item.locator('.promo-description').textContent());
+  });
+  await stepOf('a-promo-booked', a, async () => {
+    await a.goto(`${BASE}#/shows/${show.id}`);
+    await a.getByRole('heading', { level: 1 }).waitFor();
+    await waitSeatState(a, promo.seat.id, 'AVAILABLE', 'page A\'s map never showed the seat');
+    await clickSeat(a, promo.seat.id);
+    await a.getByRole('button', { name: 'Hold 1 seat' }).click();
+    const panel = a.getByRole('region', { name: 'Your hold' });
+    await panel.waitFor({ timeout: SOON });
+    await a.locator('#promo-code').fill(promo.code);
+    await panel.getByRole('button', { name: 'Apply' }).click();
+    await a.getByTestId('hold-discount').waitFor({ timeout: SOON });
+    output.promoDiscount = text(await a.getByTestId('hold-discount').textContent());
+    output.promoTotal = text(await a.getByTestId('hold-total').textContent());
+    await a.getByRole('button', { name: 'Check out' }).click();
+    await a.waitForURL(/#\/bookings\/[^/]+\/pay$/, { timeout: SOON });
+    output.promoBooking = decodeURIComponent(new URL(a.url()).hash.split('/')[2]);
+    await byLabel(a, 'Card number').fill('4242 4242 4242 4242');
+    await a.getByRole('button', { name: /^Pay / }).click();
+    await a.locator('[data-status="CONFIRMED"]').waitFor({ timeout: SOON });
+  });
+  await stepOf('o-promo-redeemed', o, async () => {
+    await o.reload();
+    const item = promos.locator(`li[data-code="${promo.code}"]`);
+    await item.filter({ hasText: '1 of 5 redeemed' }).waitFor({ timeout: SOON });
+    output.promoRedeemed = text(await item.locator('.promo-description').textContent());
+  });
+  await stepOf('o-promo-withdrawn', o, async () => {
+    await promos.getByRole('button', { name: `Withdraw ${promo.code}` }).click();
+    await promos.locator(`li[data-code="${promo.code}"][data-active="false"]`).waitFor({ timeout: SOON });
+    output.promoWithdrawn = text(await promos.locator(`li[data-code="${promo.code}"] .promo-description`).textContent());
   });
 });
