@@ -183,7 +183,7 @@ async def test_customer_flows_in_a_browser(
     assert seen["promoRefused"] == "Give the percentage as a whole number from 1 to 100."
     assert seen["promoCreated"] == f"{code} is ready: 20% off."
     assert seen["promoListed"] == "20% off · on every category · 0 of 5 redeemed · 1 per customer"
-    assert seen["promoDiscount"] == "−€2.50" and seen["promoTotal"] == "€10.00"
+    assert seen["promoDiscount"] == "\u2212€2.50" and seen["promoTotal"] == "€10.00"
     assert seen["promoRedeemed"] == "20% off · on every category · 1 of 5 redeemed · 1 per customer"
     assert seen["promoWithdrawn"].endswith(" · withdrawn"), seen["promoWithdrawn"]
     codes = (await router.data(PROMO_CODES, token=organizer.token))["promoCodes"]

@@ -152,6 +152,7 @@ export function promoPanel(show: PromoPanelShow): PromoPanel {
   };
   const shown = show.priceTiers.filter((t) => !t.hidden).map((t) => box('categories', t.category));
   const hidden = show.priceTiers.filter((t) => t.hidden).map((t) => box('unlocksCategories', t.category));
+  const submit = h('button', { type: 'submit' }, 'Create promo code');
   const checked = (boxes: { input: HTMLInputElement }[]) => boxes.filter((b) => b.input.checked).map((b) => b.input.value);
 
   async function load(): Promise<void> {
@@ -213,6 +214,7 @@ export function promoPanel(show: PromoPanelShow): PromoPanel {
         showIds: [show.id], categories: checked(shown), unlocksCategories: unlocks,
         validFrom: when(from), validUntil: when(until), maxRedemptions, maxPerCustomer,
       };
+      submit.disabled = true; // one code per click
       void (async () => {
         try {
           const made = (await request(CREATE_PROMO_CODE, { input, key: crypto.randomUUID() })).createPromoCode;
@@ -221,6 +223,8 @@ export function promoPanel(show: PromoPanelShow): PromoPanel {
           await load();
         } catch (e) {
           messages.error(e);
+        } finally {
+          submit.disabled = false;
         }
       })();
     },
@@ -232,7 +236,7 @@ export function promoPanel(show: PromoPanelShow): PromoPanel {
   hidden.length ? h('fieldset', {}, h('legend', {}, 'Unlocks these hidden categories'), ...hidden.map((b) => b.label)) : null,
   h('p', {}, h('label', {}, 'Valid from ', from), ' ', h('label', {}, 'until ', until)),
   h('p', {}, h('label', {}, 'Bookings in all ', total), ' ', h('label', {}, 'Per customer ', perCustomer)),
-  h('button', { type: 'submit' }, 'Create promo code'));
+  submit);
 
   const element = h('section', { class: 'promo-panel', 'aria-label': 'Promo codes' },
     h('h2', {}, 'Promo codes'), messages.element, list, form);
