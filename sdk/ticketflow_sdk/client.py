@@ -21,13 +21,21 @@ import os
 import random
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextvars import ContextVar
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -110,6 +118,26 @@ SegmentLike = Segment | tuple[int, int]
 ScanLike = CheckInScan | tuple[str, datetime, str]
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+
+
+class _PageInfo(Protocol):
+    @property
+    def has_next_page(self) -> bool: ...
+    @property
+    def end_cursor(self) -> str | None: ...
+
+
+async def _every_page(after: str | None, page: Callable[
+        [str | None], Awaitable[tuple[Sequence[T], _PageInfo]]]) -> Changes[T]:
+    """Every item after the cursor ``after``, page by page, and the cursor for next time
+    (``after`` again when nothing came: an empty page keeps the device's place)."""
+    items: list[T] = []
+    while True:
+        nodes, info = await page(after)
+        items.extend(nodes)
+        after = info.end_cursor or after
+        if not info.has_next_page:
+            return Changes(tuple(items), after)
 
 
 def new_key() -> str:
@@ -781,32 +809,28 @@ class AsyncClient:
         :meth:`check_in_changes_cursor` or the last call; None: from the beginning), in
         commit order, every page of them, and the cursor for the next call. ``admits``
         False: its booking was cancelled, refuse the ticket."""
-        items: list[TicketChange] = []
-        while True:
+        async def page(cursor: str | None) -> tuple[Sequence[TicketChange], _PageInfo]:
             answer = await self._ops.check_in_changes(show_id=show_id, first=page_size,
-                                                      after=after, idempotent=True)
-            page = _found(_found(answer.show, "show").check_in_list, "check-in list"
-                          ).ticket_changes
-            items.extend(page.nodes)
-            after = page.page_info.end_cursor or after
-            if not page.page_info.has_next_page:
-                return Changes(tuple(items), after)
+                                                      after=cursor, idempotent=True)
+            found = _found(_found(answer.show, "show").check_in_list, "check-in list"
+                           ).ticket_changes
+            return found.nodes, found.page_info
+
+        return await _every_page(after, page)
 
     async def scans_after(self, show_id: str, after: str | None = None, *,
                           page_size: int = 1000) -> Changes[CheckInScan]:
         """Scans recorded after the cursor ``after`` (None: from the first), in the order
         they were recorded (not by ``at``: an offline gate uploads late), every page of
         them, and the cursor for the next call."""
-        items: list[CheckInScan] = []
-        while True:
+        async def page(cursor: str | None) -> tuple[Sequence[CheckInScan], _PageInfo]:
             answer = await self._ops.check_in_scans(show_id=show_id, first=page_size,
-                                                    after=after, idempotent=True)
-            page = _found(_found(answer.show, "show").check_in_list, "check-in list"
-                          ).scans_after
-            items.extend(page.nodes)
-            after = page.page_info.end_cursor or after
-            if not page.page_info.has_next_page:
-                return Changes(tuple(items), after)
+                                                    after=cursor, idempotent=True)
+            found = _found(_found(answer.show, "show").check_in_list, "check-in list"
+                           ).scans_after
+            return found.nodes, found.page_info
+
+        return await _every_page(after, page)
 
     async def upload_check_ins(self, show_id: str, scans: Sequence[ScanLike]) -> CheckInUpload:
         """Record scans a gate made offline (at most 1000 a call): each ticket's earliest
