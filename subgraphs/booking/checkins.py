@@ -14,7 +14,7 @@ Who may check in for a show: door staff of its venue, its organizer, admins.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -22,6 +22,7 @@ from typing import Any, Final
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from subgraphs.booking import backoffice
 from subgraphs.booking.models import (
@@ -521,13 +522,19 @@ async def _tickets_of(session: AsyncSession,
 
 
 async def _page_of_tickets(session: AsyncSession, query: Select[Booking],
-                           key_of: Callable[[Booking], Any], start: tuple[Any, str, int] | None,
+                           key: InstrumentedAttribute[Any], start: tuple[Any, str, int] | None,
                            first: int, after: str | None) -> TicketPage:
-    """A page of ``first`` tickets of the bookings ``query`` yields (in its key order,
-    already continued after ``start``'s booking), each booking's tickets in their order.
-    A bounded set of statements: the next ``first + 2`` bookings, their ticket counts, the
-    tickets of those the page needs, and those tickets' scans."""
-    bookings = list(await session.scalars(query.limit(first + 2)))
+    """A page of ``first`` tickets of the bookings ``query`` yields in the order of ``key``
+    then id, continued from ``start``'s booking (keyset), each booking's tickets in their
+    order. A bounded set of statements: the next ``first + 2`` bookings, their ticket
+    counts, the tickets of those the page needs, and those tickets' scans."""
+    if start is not None:
+        at, booking_id, _ = start
+        query = query.where(or_(key > at, and_(key == at, Booking.id >= booking_id)))
+    bookings = list(await session.scalars(query.order_by(key, Booking.id).limit(first + 2)))
+
+    def key_of(b: Booking) -> Any:
+        return getattr(b, key.key)
     skip_id, skip = (None, 0) if start is None else (start[1], start[2])
 
     def skipped(b: Booking) -> int:
@@ -569,14 +576,8 @@ async def ticket_page(service: Service, show: BookableShow, first: int,
     start = None if after is None else _booking_key(after, at_is_time=True)
     query = select(Booking).where(Booking.show_id == show.id,
                                   Booking.status == BookingStatus.CONFIRMED)
-    if start is not None:
-        when, booking_id, _ = start
-        query = query.where(or_(Booking.created_at > when,
-                                and_(Booking.created_at == when, Booking.id >= booking_id)))
-    query = query.order_by(Booking.created_at, Booking.id)
     async with service.db.reader() as session:
-        return await _page_of_tickets(session, query, lambda b: b.created_at, start, first,
-                                      after)
+        return await _page_of_tickets(session, query, Booking.created_at, start, first, after)
 
 
 async def ticket_changes(service: Service, show: BookableShow, first: int,
@@ -591,14 +592,8 @@ async def ticket_changes(service: Service, show: BookableShow, first: int,
         Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.CANCELLED]),
         # Before revision 0017 nothing was numbered: of those, the confirmed ones count.
         or_(Booking.door_seq > 0, Booking.status == BookingStatus.CONFIRMED))
-    if start is not None:
-        seq, booking_id, _ = start
-        query = query.where(or_(Booking.door_seq > seq,
-                                and_(Booking.door_seq == seq, Booking.id >= booking_id)))
-    query = query.order_by(Booking.door_seq, Booking.id)
     async with service.db.reader() as session:
-        return await _page_of_tickets(session, query, lambda b: b.door_seq, start, first,
-                                      after)
+        return await _page_of_tickets(session, query, Booking.door_seq, start, first, after)
 
 
 async def changes_start(service: Service, show: BookableShow) -> str:
