@@ -75,7 +75,6 @@ class Kind:
 # --- venue teams ---------------------------------------------------------------------------
 
 MANAGER: Final = "MANAGER"
-BOX_OFFICE: Final = "BOX_OFFICE"
 
 
 async def apply_team_event(uow: UnitOfWork, event: Event) -> None:

@@ -118,8 +118,7 @@ class QueueStore(Protocol):
         """The expiry of the pass of ``place``: ``expires`` if this is its first, else the
         one recorded first."""
 
-    async def publish(self, show_id: str, opens_at: float, rate_per_minute: float,
-                      paused: bool) -> None:
+    async def publish(self, queue: QueueSettings) -> None:
         """Write the queue's settings beside its numbers, for readers other than booking
         (the router answers waiting tickets' polls from this hash alone)."""
 
@@ -178,8 +177,7 @@ class MemoryQueueStore:
     async def pass_expiry(self, show_id: str, place: int, expires: float) -> float:
         return self._q(show_id).passes.setdefault(place, expires)
 
-    async def publish(self, show_id: str, opens_at: float, rate_per_minute: float,
-                      paused: bool) -> None:
+    async def publish(self, queue: QueueSettings) -> None:
         return None  # embedded mode: nobody but this process reads the queue
 
     async def close(self) -> None:
@@ -265,11 +263,10 @@ class RedisQueueStore:
                                  args=[place, repr(expires)])
         return float(found)
 
-    async def publish(self, show_id: str, opens_at: float, rate_per_minute: float,
-                      paused: bool) -> None:
-        await self._redis.hset(self._key(show_id), mapping={
-            "opens": repr(opens_at), "rate": repr(float(rate_per_minute)),
-            "paused": "1" if paused else "0"})
+    async def publish(self, queue: QueueSettings) -> None:
+        await self._redis.hset(self._key(queue.show_id), mapping={
+            "opens": repr(queue.opens_at), "rate": repr(float(queue.rate_per_minute)),
+            "paused": "1" if queue.paused else "0"})
 
     async def close(self) -> None:
         await self._redis.aclose(close_connection_pool=True)

@@ -171,8 +171,7 @@ def _settings(service: Service, queue: ShowQueue) -> QueueSettings:
 
 
 async def _publish(service: Service, queue: ShowQueue) -> None:
-    q = _settings(service, queue)
-    await store(service).publish(q.show_id, q.opens_at, q.rate_per_minute, q.paused)
+    await store(service).publish(_settings(service, queue))
 
 
 async def set_paused(service: Service, caller: Caller | None, show_id: str,

@@ -223,10 +223,7 @@ async def _leave(service: Service, uow: UnitOfWork, show: ShowInfo, entry: Waiti
     entry.status = WaitlistStatus.LEFT
     entry.updated_at = utcnow()
     if was_waiting:
-        await uow.session.execute(
-            update(BookableShow).where(BookableShow.id == show.id)
-            .values(waiting=BookableShow.waiting - 1)
-            .execution_options(synchronize_session=False))
+        await waitlist_line.waiting_less(uow.session, show.id)
         await uow.session.flush()  # out of the line before the seats look for a taker
         gathered = await waitlist_line.drop_reserve(service, uow, show, entry)
         await waitlist_line.hand_on_gathered(service, uow, show, gathered)

@@ -163,7 +163,8 @@ async def hand_on(service: Service, uow: UnitOfWork, show: ShowInfo,
         pool.sort(key=lambda r: r.position)
 
 
-async def _waiting_less(session: AsyncSession, show_id: str) -> None:
+async def waiting_less(session: AsyncSession, show_id: str) -> None:
+    """One fewer WAITING entry on the show's counter."""
     await session.execute(
         update(BookableShow).where(BookableShow.id == show_id)
         .values(waiting=BookableShow.waiting - 1)
@@ -215,7 +216,7 @@ async def _take_limit(service: Service, uow: UnitOfWork, show: ShowInfo,
         return None
     entry.status = WaitlistStatus.EXPIRED
     entry.updated_at = utcnow()
-    await _waiting_less(session, show.id)
+    await waiting_less(session, show.id)
     return await drop_reserve(service, uow, show, entry)
 
 
@@ -301,7 +302,7 @@ async def _offer(service: Service, uow: UnitOfWork, show: ShowInfo,
     entry.status = WaitlistStatus.OFFERED
     entry.offered_at = now
     entry.offer_expires_at = until
-    await _waiting_less(session, show.id)
+    await waiting_less(session, show.id)
     # A change of expiry is a new version for watchers, as extendHold's is.
     Ledger.of(service, uow).touched(show)
     await session.flush()

@@ -92,7 +92,7 @@ async def apply_charge(service: Service, uow: UnitOfWork, payment: Payment, char
     if charge.status == FAILED:
         if payment.status not in (REQUIRES_PAYMENT, PROCESSING):
             return False
-        if payment.status == PROCESSING:  # settled by the provider: nothing captured
+        if payment.status == PROCESSING and payment.queued:  # settled: nothing captured
             await instruments.give_back(uow, payment)
         # Once booking is over, a failed payment cannot be retried: it is cancelled.
         payment.status = (FAILED if payment.booking_status == BookingStatus.PENDING_PAYMENT
@@ -144,5 +144,6 @@ async def give_back_capture(service: Service, uow: UnitOfWork, payment: Payment,
 
 async def cancel_payment(uow: UnitOfWork, payment: Payment) -> None:
     payment.status = CANCELLED
-    await instruments.give_back(uow, payment)  # it captured nothing: its card's slot is free
+    if payment.queued:  # it captured nothing: its card's slot is free
+        await instruments.give_back(uow, payment)
     uow.emit(PaymentCancelled(payment_id=payment.id, booking_id=payment.booking_id))

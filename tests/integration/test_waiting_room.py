@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from subgraphs.booking import waiting_room
 from subgraphs.booking.models import CANCELLED, BookableShow, Hold, QueuePassUse, ShowQueue
-from subgraphs.booking.queue_security import TicketId, solve
+from subgraphs.booking.queue_security import TicketId, read_pass, solve
 from subgraphs.booking.queue_store import shuffled
 from subgraphs.kernel.db import Database
 from tests.flows import HOLD, Actors, ShowOnSale, User, new_user, seat_ids, show_on_sale
@@ -208,7 +208,9 @@ async def test_a_paused_queue_admits_nobody_until_resumed(
     paused = (await booking.data(PAUSE, {"show": show.id}, actors.organizer.token))["pauseQueue"]
     assert paused["paused"] is True
     await waiting_room.admit_round(service, now=t0 + 100)
-    assert paused["admitted"] == 0
+    seen = (await booking.data(SHOW_QUEUE, {"r": [{"__typename": "Show", "id": show.id}]},
+                               actors.organizer.token))["_entities"][0]["queue"]
+    assert (seen["paused"], seen["admitted"], seen["waiting"]) == (True, 0, 4)
     assert (await waiting_room.store(service).state(show.id)).admitted_places == 0
     waiting = await status(booking, tickets[0], people[0])
     assert waiting["state"] == "WAITING" and waiting["estimatedWaitSeconds"] is None
@@ -348,7 +350,9 @@ async def test_the_plain_status_endpoint_answers_what_queue_status_does(
         graphql = await status(booking, t, who)
         assert (body["state"], body["position"], body["pollAfterSeconds"]) == (
             graphql["state"], graphql["position"], graphql["pollAfterSeconds"])
-        assert (body["pass"] is None) == (graphql["pass"] is None)
+        # the same pass (signed anew at each read: the same holder, show, place and expiry)
+        assert _pass_claims(stack, body["pass"]) == _pass_claims(stack, graphql["pass"])
+        assert body["passExpiresAt"] == graphql["passExpiresAt"]
     assert sorted(s["state"] for s in [(await http().get(
         f"{base}/queue/status/{t['id']}")).json() for t in tickets]) == [
             "ADMITTED", "WAITING", "WAITING"]
@@ -409,3 +413,10 @@ async def test_the_poll_interval_grows_with_the_distance_to_the_front(
     # distance beyond it adds at most 4 r / 0.75 more; past 480 r, at most 1 / 90 each
     assert polls_per_second < 4 + (4 / 0.75) * 6 + n / 90
     assert polls_per_second < n / 30  # the old fixed 30 s at the back asked for more
+
+
+def _pass_claims(stack: Stack, token: str | None) -> tuple[str, str, str, int] | None:
+    """What a queue pass grants (None: no pass), checked with the deployment's secret."""
+    found = read_pass(stack.settings.queue_pass_secret, token) if token else None
+    assert found is not None or token is None, token
+    return None if found is None else (found.user_id, found.show_id, found.jti, found.expires)
