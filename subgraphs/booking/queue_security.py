@@ -120,17 +120,6 @@ def leading_zero_bits(digest: bytes) -> int:
     return bits
 
 
-def solve(nonce: str, difficulty: int) -> str:
-    """A solution of a proof-of-work challenge (what the SDK does; for tests too)."""
-    counter = 0
-    while True:
-        solution = format(counter, "x")
-        if leading_zero_bits(hashlib.sha256(f"{nonce}:{solution}".encode()).digest()) \
-                >= difficulty:
-            return solution
-        counter += 1
-
-
 class ProofOfWork:
     """The default challenge: hashcash over a stateless nonce that names user, show and an
     expiry under an HMAC (nothing is stored per challenge)."""

@@ -21,11 +21,11 @@ import httpx
 import pytest
 from graphql import build_schema
 from sqlalchemy import select
+from ticketflow_sdk.queue import solve_proof_of_work
 
 from subgraphs.auth.models import TABLES as AUTH_TABLES
 from subgraphs.booking.models import TABLES as BOOKING_TABLES
 from subgraphs.booking.models import DoorStaff, TeamMemberReplica
-from subgraphs.booking.queue_security import solve
 from subgraphs.kernel.db import Database, utcnow
 from subgraphs.notification import tickets as notification_tickets
 from subgraphs.notification.models import Delivery, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -889,7 +889,8 @@ async def _join(w: World, token: str | None) -> dict[str, Any]:
                                          token))["queueChallenge"]
         if challenge is not None:
             answer = {"nonce": challenge["nonce"],
-                      "solution": solve(challenge["nonce"], challenge["difficulty"])}
+                      "solution": solve_proof_of_work("pow", challenge["nonce"],
+                                                      challenge["difficulty"])}
     return await w.router.run(JOIN_QUEUE, {"show": show_id, **answer}, token)
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from ticketflow_sdk.queue import solve_proof_of_work
 
-from subgraphs.booking.queue_security import solve
 from tests.flows import Actors, ShowOnSale, show_on_sale
 from tests.harness import GraphQL, Processes, Stack, error_codes, eventually, http
 from tests.recording import Recorded, recorded_router
@@ -86,7 +86,7 @@ async def test_a_hold_of_a_queued_show_needs_a_pass_before_any_subgraph_is_calle
     # join, wait for admission (ten a second), hold with the pass: it reaches booking
     challenge = (await router.data(CHALLENGE, {"show": show.id}, who.token))["queueChallenge"]
     ticket = (await router.data(JOIN, {"show": show.id, "nonce": challenge["nonce"],
-                                       "solution": solve(challenge["nonce"],
+                                       "solution": solve_proof_of_work("pow", challenge["nonce"],
                                                          challenge["difficulty"])},
                                 who.token))["joinQueue"]
 
@@ -136,7 +136,7 @@ async def test_the_router_answers_a_waiting_tickets_poll_from_redis_without_book
     who = e2e_actors.customer
     challenge = (await router.data(CHALLENGE, {"show": show.id}, who.token))["queueChallenge"]
     ticket = (await router.data(JOIN, {"show": show.id, "nonce": challenge["nonce"],
-                                       "solution": solve(challenge["nonce"],
+                                       "solution": solve_proof_of_work("pow", challenge["nonce"],
                                                          challenge["difficulty"])},
                                 who.token))["joinQueue"]
     from_booking = (await http().get(

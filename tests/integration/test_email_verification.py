@@ -19,10 +19,10 @@ from typing import Any
 import jwt
 import pytest
 from sqlalchemy import func, select, update
+from ticketflow_sdk.queue import solve_proof_of_work
 
 from subgraphs.auth.models import EmailVerification
 from subgraphs.auth.models import User as UserRow
-from subgraphs.booking.queue_security import solve
 from subgraphs.kernel.db import utcnow
 from subgraphs.notification.models import Delivery
 from tests.flows import PASSWORD, show_on_sale
@@ -245,7 +245,7 @@ async def test_email_verified_is_the_owners_and_admins_to_see(
 async def join(booking: GraphQL, show_id: str, token: str) -> dict[str, Any]:
     challenge = (await booking.data(CHALLENGE, {"show": show_id}, token))["queueChallenge"]
     answer = {} if challenge is None else {
-        "nonce": challenge["nonce"], "solution": solve(challenge["nonce"],
+        "nonce": challenge["nonce"], "solution": solve_proof_of_work("pow", challenge["nonce"],
                                                        challenge["difficulty"])}
     return await booking.run(JOIN, {"show": show_id, **answer}, token)
 

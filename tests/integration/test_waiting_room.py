@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from ticketflow_sdk.queue import solve_proof_of_work
 
 from subgraphs.booking import waiting_room
 from subgraphs.booking.models import CANCELLED, BookableShow, Hold, QueuePassUse, ShowQueue
-from subgraphs.booking.queue_security import TicketId, read_pass, solve
+from subgraphs.booking.queue_security import TicketId, read_pass
 from subgraphs.booking.queue_store import shuffled
 from subgraphs.kernel.db import Database
 from tests.flows import HOLD, Actors, ShowOnSale, User, new_user, seat_ids, show_on_sale
@@ -59,7 +60,8 @@ async def join(booking: GraphQL, show_id: str, who: User) -> dict[str, Any]:
     if challenge is not None:
         assert challenge["kind"] == "pow"
         answer = {"nonce": challenge["nonce"],
-                  "solution": solve(challenge["nonce"], challenge["difficulty"])}
+                  "solution": solve_proof_of_work("pow", challenge["nonce"],
+                                                  challenge["difficulty"])}
     body = await booking.data(JOIN, {"show": show_id, **answer}, who.token)
     return body["joinQueue"]  # type: ignore[no-any-return]
 
@@ -316,7 +318,8 @@ async def test_bad_queue_input_is_refused_and_changes_nothing(
         assert refusal(body) == ("BAD_USER_INPUT", "solution"), body
     # another customer's answer is not this one's
     body = await booking.run(JOIN, {"show": show.id, "nonce": challenge["nonce"], "solution":
-                                    solve(challenge["nonce"], challenge["difficulty"])},
+                                    solve_proof_of_work("pow", challenge["nonce"],
+                                                        challenge["difficulty"])},
                              actors.other_customer.token)
     assert refusal(body) == ("BAD_USER_INPUT", "solution")
     assert (await waiting_room.store(stack.services["booking"]).state(show.id)).arrivals == 0
