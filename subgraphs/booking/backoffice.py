@@ -213,14 +213,21 @@ def cursor_of(booking: Booking) -> str:
     return encode_cursor([booking.created_at.isoformat(), booking.id])
 
 
-def _decode(cursor: str) -> tuple[datetime, str]:
-    at, booking_id = decode_cursor(cursor, 2)
+def cursor_time(value: object) -> datetime:
+    """A cursor's time part (ISO 8601 with its offset): ``BAD_USER_INPUT`` for anything else."""
     try:
-        when = datetime.fromisoformat(at) if isinstance(at, str) else None
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError as error:
         raise BadUserInput("This is not a cursor this list gave out.", field="after") from error
-    if (when is None or when.tzinfo is None or not isinstance(booking_id, str)
-            or not could_be_id(booking_id)):
+    if when is None or when.tzinfo is None:
+        raise BadUserInput("This is not a cursor this list gave out.", field="after")
+    return when
+
+
+def _decode(cursor: str) -> tuple[datetime, str]:
+    at, booking_id = decode_cursor(cursor, 2)
+    when = cursor_time(at)
+    if not isinstance(booking_id, str) or not could_be_id(booking_id):
         raise BadUserInput("This is not a cursor this list gave out.", field="after")
     return when, booking_id
 

@@ -482,13 +482,9 @@ def _booking_key(after: str, at_is_time: bool) -> tuple[datetime | int, str, int
         if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < 2**62:
             raise BadUserInput(_BAD_CURSOR, field="after")
         return key, booking_id, done
-    try:
-        when = datetime.fromisoformat(key) if isinstance(key, str) else None
-    except ValueError as error:
-        raise BadUserInput(_BAD_CURSOR, field="after") from error
-    if when is None or when.tzinfo is None or booking_id == "":
+    if booking_id == "":
         raise BadUserInput(_BAD_CURSOR, field="after")
-    return when, booking_id, done
+    return backoffice.cursor_time(key), booking_id, done
 
 
 async def _ticket_counts(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]:
